@@ -1,0 +1,68 @@
+/* burn.h — the operations that write or check the medium: commit, verify,
+ * blank, format, eject. Each runs synchronously on the caller's thread (the
+ * control worker), holds the disc's library lock while it talks to the
+ * libraries, publishes progress that disc_get_progress() reads at any time,
+ * and stops early when disc_cancel() is called from another thread.
+ * All return 0 or -errno with a sentence in `em`:
+ * EINVAL bad argument or unsuitable medium, EBUSY another operation runs,
+ * ENOSPC the session does not fit, EROFS closed/unwritable medium,
+ * ENOMEDIUM no medium, ECANCELED cancelled, EIO write/read failure.
+ */
+#ifndef BURNFS_BURN_H
+#define BURNFS_BURN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct disc;
+struct stage;
+struct errmsg;
+
+struct burn_settings {
+	char volid[33];   /* "" = keep the newest session's volume id */
+	bool joliet;      /* default true */
+	int speed_kbps;   /* 0 = maximum */
+	bool simulate;    /* dummy burn: everything runs, nothing is written */
+};
+
+enum job_state {
+	JOB_IDLE = 0,
+	JOB_COMMITTING,
+	JOB_VERIFYING,
+	JOB_BLANKING,
+	JOB_FORMATTING,
+};
+
+struct progress {
+	enum job_state state;
+	uint64_t bytes_done;
+	uint64_t bytes_total;
+	int percent;
+	int eta_seconds;     /* -1 unknown */
+};
+
+void burn_settings_default(struct burn_settings *s);
+
+/* Burn the stage's pending changes as a new session: freeze the stage, load
+ * the newest session's tree, apply the snapshot to it (reusing unchanged
+ * files' extents, moving renamed nodes, setting changed attributes), check
+ * the space, write, activate, reload; then stage_commit_done(), or
+ * stage_commit_failed() on any failure so nothing is lost. Nothing pending
+ * and !close: returns 0 and writes nothing. close: afterwards the medium
+ * takes no more sessions (image files: burnfs records that on the image). */
+int burn_commit(struct disc *d, struct stage *st,
+		const struct burn_settings *s, bool close, struct errmsg *em);
+/* Check the newest session's MD5 and every file's MD5. Damage: -EIO and em
+ * names the damaged files ("damaged: /a, /b"). */
+int burn_verify(struct disc *d, struct errmsg *em);
+/* Erase the medium (image file: truncated to empty); the stage is rebased
+ * onto the now empty disc. */
+int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em);
+int burn_format(struct disc *d, struct errmsg *em);
+int burn_eject(struct disc *d, struct errmsg *em);
+
+/* Any thread: ask the running operation to stop (-ECANCELED). */
+void disc_cancel(struct disc *d);
+void disc_get_progress(struct disc *d, struct progress *out);
+
+#endif

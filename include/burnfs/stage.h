@@ -1,0 +1,180 @@
+/* stage.h — the staging overlay: the tree the disc will hold after the next
+ * commit.
+ *
+ * Lower layer: an index of the newest session (read-only). Upper layer: the
+ * pending changes, kept in the cache folder as
+ *   CACHE/journal      append-only log of path-based operations (see below)
+ *   CACHE/data/ID      one local file per staged file content
+ *   CACHE/lock         flock'ed while mounted (a second stage_open fails EBUSY)
+ * In memory the stage keeps one merged tree (lower nodes with the upper
+ * changes applied). Every change made through this API is applied to the
+ * tree and appended to the journal before the call returns, so a kill -9 of
+ * the daemon loses nothing that was written and closed: stage_open() replays
+ * the journal on top of the lower index. Journal records name paths in the
+ * merged view, never lower ids, so the same records replay on top of a newer
+ * session too (that is how a commit rebases the changes made during it).
+ *
+ * Renames of disc entries and metadata-only changes record where an entry
+ * came from (its lower id) and copy no data; a disc file's content is copied
+ * into CACHE/data only when it is opened for writing with data change
+ * (write, truncate). Deleted disc entries simply vanish from the merged tree;
+ * pending listings compare the tree with the lower index.
+ *
+ * Paths are relative to staging/: "/" is the staging root, "/a/b" an entry.
+ * Every call returns 0 (or a count) or -errno. One mutex (the stage lock)
+ * guards everything; every call takes it internally, so callers hold no lock.
+ * Names longer than 255 bytes fail with -ENAMETOOLONG. Only user.* xattrs are
+ * stored; other namespaces fail with -ENOTSUP.
+ */
+#ifndef BURNFS_STAGE_H
+#define BURNFS_STAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct index;
+struct stat;
+struct stage;
+struct stage_file;
+
+/* Open (create if missing) the cache folder `cache_dir` and replay its
+ * journal on top of `lower` (the stage takes its own reference).
+ * `readonly`: every change fails with -EROFS (closed or unwritable medium).
+ * Replay rules: records after the last FREEZE record whose base differs
+ * from lower's session start are those of a commit that landed: see
+ * stage_commit_done(). Records that no longer apply are skipped with a log
+ * line. Returns 0, -EBUSY (cache locked by another mount) or -errno. */
+int stage_open(struct stage **out, const char *cache_dir, struct index *lower);
+void stage_close(struct stage *st);
+void stage_set_readonly(struct stage *st, bool readonly, const char *why);
+
+/* --- the filesystem operations (FUSE glue calls these) --- */
+int stage_getattr(struct stage *st, const char *path, struct stat *stbuf);
+int stage_readlink(struct stage *st, const char *path, char *buf, size_t size);
+int stage_mknod(struct stage *st, const char *path, mode_t mode, dev_t rdev,
+		uid_t uid, gid_t gid);
+int stage_mkdir(struct stage *st, const char *path, mode_t mode, uid_t uid,
+		gid_t gid);
+int stage_unlink(struct stage *st, const char *path);
+int stage_rmdir(struct stage *st, const char *path);
+int stage_symlink(struct stage *st, const char *target, const char *path,
+		  uid_t uid, gid_t gid);
+/* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (linux/fs.h values). */
+int stage_rename(struct stage *st, const char *from, const char *to,
+		 unsigned int flags);
+int stage_link(struct stage *st, const char *from, const char *to);
+int stage_chmod(struct stage *st, const char *path, mode_t mode);
+/* (uid_t)-1 / (gid_t)-1 leave that id alone. */
+int stage_chown(struct stage *st, const char *path, uid_t uid, gid_t gid);
+/* tv[0] atime, tv[1] mtime; UTIME_NOW and UTIME_OMIT as in utimensat(). */
+int stage_utimens(struct stage *st, const char *path,
+		  const struct timespec tv[2]);
+int stage_truncate(struct stage *st, const char *path, off_t size);
+
+/* Open files. A handle stays valid when its path is renamed or unlinked
+ * (operations then go to the same file). flags: the open(2) flags; O_TRUNC is
+ * honoured. stage_create makes a regular file (O_EXCL honoured). */
+int stage_open_file(struct stage *st, const char *path, int flags,
+		    struct stage_file **out);
+int stage_create(struct stage *st, const char *path, mode_t mode, uid_t uid,
+		 gid_t gid, int flags, struct stage_file **out);
+ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
+		   size_t size, off_t off);
+ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
+		    size_t size, off_t off);
+int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size);
+int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf);
+int stage_fsync(struct stage *st, struct stage_file *f, int datasync);
+/* Records the file's final size and times in the journal if it was
+ * written, then frees the handle. */
+int stage_release(struct stage *st, struct stage_file *f);
+
+/* Calls fill for every entry (not "." and "..") until it returns non-zero. */
+typedef int (*stage_fill_fn)(void *ctx, const char *name,
+			     const struct stat *stbuf);
+int stage_readdir(struct stage *st, const char *path, stage_fill_fn fill,
+		  void *ctx);
+
+/* xattrs: flags XATTR_CREATE / XATTR_REPLACE; get/list follow getxattr(2)
+ * (size 0 asks for the needed size; -ERANGE when too small). */
+int stage_setxattr(struct stage *st, const char *path, const char *name,
+		   const void *value, size_t size, int flags);
+ssize_t stage_getxattr(struct stage *st, const char *path, const char *name,
+		       void *value, size_t size);
+ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
+			size_t size);
+int stage_removexattr(struct stage *st, const char *path, const char *name);
+
+/* --- pending changes --- */
+struct stage_stats {
+	uint64_t pending_bytes;   /* content bytes the next session must write */
+	uint64_t pending_entries; /* lines of stage_pending_text() */
+	uint64_t tree_entries;    /* entries in the merged tree */
+};
+void stage_get_stats(struct stage *st, struct stage_stats *out);
+/* Sorted by path, one per line: "A path", "M path", "D path",
+ * "R old -> new". *out is malloc'ed, NUL-terminated; caller frees. */
+int stage_pending_text(struct stage *st, char **out, size_t *len);
+/* Drop every pending change (journal emptied, data files removed). */
+int stage_discard(struct stage *st);
+/* The disc was blanked: the lower layer becomes `lower` (empty); entries
+ * created in staging stay pending (with their parent folders), disc entries
+ * vanish. */
+int stage_rebase(struct stage *st, struct index *lower);
+
+/* --- commit support (called by the burn worker) --- */
+
+/* An immutable copy of the merged tree for the burn to walk without the
+ * stage lock. Node `key`s are equal exactly for hard links of one file. */
+struct snap_xattr {
+	const char *name;
+	const char *value;
+	uint32_t len;
+};
+
+struct snap_node {
+	const char *name;       /* "" for the root */
+	mode_t mode;            /* with type bits */
+	uid_t uid;
+	gid_t gid;
+	dev_t rdev;
+	struct timespec atime, mtime, ctime;
+	uint64_t size;
+	uint64_t key;           /* same key = same file (hard links) */
+	uint32_t origin;        /* lower index id this entry came from, or
+				   IDX_NONE for a new entry */
+	bool data_changed;      /* regular files: content is in data_path, not
+				   in the origin's extents */
+	const char *data_path;  /* absolute path of the frozen cache file */
+	const char *link;       /* symlink target */
+	uint32_t n_xattrs;
+	const struct snap_xattr *xattrs;
+	uint32_t n_children;
+	struct snap_node **children;  /* sorted by name */
+};
+
+struct stage_snapshot {
+	struct snap_node *root;
+	uint64_t pending_entries;  /* 0: nothing to burn */
+	uint64_t pending_bytes;
+	uint32_t base_lba;         /* lower session start it applies to */
+};
+
+/* Freeze the upper layer: append FREEZE to the journal, mark every data file
+ * frozen (a later write to it copies it to a new data file first; a later
+ * unlink only forgets it) and return a deep copy of the merged tree.
+ * Changes made after this belong to the next session. */
+int stage_freeze(struct stage *st, struct stage_snapshot **out);
+/* The burn landed: `new_lower` is the index of the session just written.
+ * The stage rebuilds its tree as new_lower + the journal records made after
+ * the freeze, rewrites the journal with only those (atomically, tmp+rename),
+ * deletes frozen data files nothing refers to any more, and frees snap. */
+int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
+		      struct index *new_lower);
+/* The burn failed or was cancelled: unfreeze; every change stays pending. */
+void stage_commit_failed(struct stage *st, struct stage_snapshot *snap);
+void stage_snapshot_free(struct stage_snapshot *snap);
+
+#endif

@@ -1,0 +1,78 @@
+/* disc_priv.h — the disc object, shared by src/disc (acquire, facts, index
+ * loading) and src/burn (the operations that write). Nothing outside those
+ * two folders includes this. Include order of the library headers matters
+ * (libisoburn.h is not self-contained): always include this file instead. */
+#ifndef BURNFS_DISC_PRIV_H
+#define BURNFS_DISC_PRIV_H
+
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
+#include <stdint.h>
+#include <sys/types.h>
+#include <pthread.h>
+#include <libburn/libburn.h>
+#include <libisofs/libisofs.h>
+#include <libisoburn/libisoburn.h>
+
+#include "burnfs/burn.h"
+#include "burnfs/disc.h"
+#include "burnfs/errmsg.h"
+#include "burnfs/index.h"
+
+struct disc {
+	/* Held around every call into libburn, libisofs, libisoburn. Taken
+	 * before state_lock when both are needed. */
+	pthread_mutex_t lib_lock;
+	/* Guards facts, prog, lower, sessions, busy. Never held across a
+	 * library call that can block. */
+	pthread_mutex_t state_lock;
+
+	char target[PATH_MAX];       /* absolute */
+	char adr[PATH_MAX + 8];      /* libburn address: "stdio:/abs" or "/dev/sr0" */
+	bool is_image;
+	int img_fd;                  /* image file: O_RDONLY fd for pread and the
+					flock (-1 until the file exists) */
+	int lock_fd;                 /* fd holding the flock on the target */
+	uint64_t capacity_opt;       /* -o capacity=, 0 = none */
+
+	struct burn_drive_info *dinfo;  /* lib_lock */
+	struct burn_drive *drive;       /* lib_lock */
+
+	struct disc_facts facts;     /* state_lock */
+	struct progress prog;        /* state_lock */
+	struct index *lower;         /* state_lock: newest session */
+	struct index **sessions;     /* state_lock: [0..n_sessions) cache, NULL = not loaded */
+	int n_sessions;              /* state_lock */
+	bool busy;                   /* state_lock: a burn/blank/verify runs */
+	volatile int cancel;         /* set by disc_cancel() */
+};
+
+/* --- src/disc internals that src/burn uses (lib_lock held by the caller) --- */
+
+/* Drain libburn's and libisofs's message queues into the log. Any lock. */
+void disc_drain_msgs(void);
+/* Turn a libisofs error code into -errno (ISO_RR_NAME_TOO_LONG ->
+ * -ENAMETOOLONG, ISO_NODE_NAME_NOT_UNIQUE -> -EEXIST, ISO_OUT_OF_MEM ->
+ * -ENOMEM, ...; everything else -EIO). */
+int disc_iso_errno(int iso_ret);
+/* Re-assess the acquired drive after a write or erase (flag bit8). */
+int disc_reassess_locked(struct disc *d, struct errmsg *em);
+/* Load the newest session (or session n > 0 via isoburn_set_msc1) as a
+ * fresh IsoImage; the caller owns one reference. Re-assesses first, so no
+ * reload leak. */
+int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
+			   struct errmsg *em);
+/* Depth-first walk in iso_dir_get_children() order, root first, calling
+ * visit(ctx, id, node, parent_id) with ids 0, 1, 2, ... — the same ids
+ * index_add() hands out when a builder adds every visited node in order. */
+typedef int (*disc_walk_fn)(void *ctx, uint32_t id, IsoNode *node,
+			    uint32_t parent_id);
+int disc_walk_image(IsoImage *img, disc_walk_fn visit, void *ctx);
+/* Build an index from a loaded image (session info from the TOC). */
+int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
+			    struct index **out);
+/* Refresh facts, sessions and the lower index after the medium changed. */
+int disc_reload_locked(struct disc *d, struct errmsg *em);
+
+#endif
