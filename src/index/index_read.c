@@ -1,0 +1,73 @@
+/* index_read.c — file content and stat of index nodes. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "burnfs/index.h"
+#include "index/index_priv.h"
+
+#define ISO_BLOCK 2048u
+
+/* Map [off, off+len) onto the extents; an extent's data is contiguous
+ * from block*2048 for size bytes. */
+ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
+		   uint64_t off)
+{
+	const struct idx_node *n = index_node(idx, id);
+	uint64_t ext_start = 0;
+	size_t done = 0;
+	uint32_t i;
+
+	if (!n)
+		return -ENOENT;
+	if (!S_ISREG(n->mode))
+		return -EISDIR;
+	if (off >= n->size)
+		return 0;
+	if (len > n->size - off)
+		len = (size_t)(n->size - off);
+	for (i = 0; i < n->n_extents && done < len; i++) {
+		const struct idx_extent *e = &n->extents[i];
+		uint64_t pos = off + done;
+
+		if (pos < ext_start + e->size) {
+			uint64_t in = pos - ext_start;
+			size_t chunk = e->size - in;
+			ssize_t got;
+
+			if (chunk > len - done)
+				chunk = len - done;
+			got = index_pread(idx, (char *)buf + done, chunk,
+					  (uint64_t)e->block * ISO_BLOCK + in);
+			if (got < 0)
+				return done ? (ssize_t)done : got;
+			done += (size_t)got;
+			if ((size_t)got < chunk)
+				break;
+		}
+		ext_start += e->size;
+	}
+	return (ssize_t)done;
+}
+
+void index_stat(const struct index *idx, uint32_t id, struct stat *st)
+{
+	const struct idx_node *n = index_node(idx, id);
+
+	memset(st, 0, sizeof(*st));
+	if (!n)
+		return;
+	st->st_ino = n->ino ? n->ino : (ino_t)id + 1;
+	st->st_mode = n->mode;
+	st->st_nlink = n->nlink;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_rdev = n->rdev;
+	st->st_size = S_ISLNK(n->mode) && n->link ? (off_t)strlen(n->link)
+						  : (off_t)n->size;
+	st->st_blksize = ISO_BLOCK;
+	st->st_blocks = (blkcnt_t)((n->size + 511) / 512);
+	st->st_atim = n->atime;
+	st->st_mtim = n->mtime;
+	st->st_ctim = n->ctime;
+}
