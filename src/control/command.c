@@ -1,0 +1,93 @@
+/* command.c — the words a user may write to the control file. */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "burnfs/control.h"
+#include "burnfs/errmsg.h"
+
+struct word {
+	const char *text;
+	enum cmd_kind kind;
+	const char *flag_word;  /* optional second word that sets ->flag */
+};
+
+static const struct word words[] = {
+	{ "commit", CMD_COMMIT, "close" },
+	{ "discard", CMD_DISCARD, NULL },
+	{ "verify", CMD_VERIFY, NULL },
+	{ "blank", CMD_BLANK, "full" },
+	{ "format", CMD_FORMAT, NULL },
+	{ "eject", CMD_EJECT, NULL },
+	{ "abort", CMD_ABORT, NULL },
+	{ "set", CMD_SET, NULL },
+};
+
+#define CMD_MAX 300
+
+/* Copy buf without leading/trailing white space; NUL bytes are refused. */
+static int trim(const char *buf, size_t len, char *out)
+{
+	while (len && isspace((unsigned char)*buf)) {
+		buf++;
+		len--;
+	}
+	while (len && isspace((unsigned char)buf[len - 1]))
+		len--;
+	if (len >= CMD_MAX || memchr(buf, 0, len))
+		return -EINVAL;
+	memcpy(out, buf, len);
+	out[len] = 0;
+	return 0;
+}
+
+static int parse_set(char *arg, struct command *out, struct errmsg *em)
+{
+	char *eq = arg ? strchr(arg, '=') : NULL;
+
+	if (!eq || eq == arg)
+		return errmsg_set(em, -EINVAL, "set needs KEY=VALUE");
+	*eq = 0;
+	if (strlen(arg) >= sizeof(out->key) || strlen(eq + 1) >= sizeof(out->value))
+		return errmsg_set(em, -EINVAL, "set: key or value too long");
+	strcpy(out->key, arg);
+	strcpy(out->value, eq + 1);
+	return 0;
+}
+
+int command_parse(const char *buf, size_t len, struct command *out,
+		  struct errmsg *em)
+{
+	char line[CMD_MAX], *arg, *save = NULL, *verb;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (trim(buf, len, line) < 0)
+		return errmsg_set(em, -EINVAL, "command too long or not text");
+	verb = strtok_r(line, " \t", &save);
+	if (!verb)
+		return errmsg_set(em, -EINVAL, "empty command");
+	arg = strtok_r(NULL, " \t", &save);
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const struct word *w = &words[i];
+
+		if (strcmp(verb, w->text) != 0)
+			continue;
+		out->kind = w->kind;
+		if (w->kind == CMD_SET) {
+			if (strtok_r(NULL, " \t", &save))
+				return errmsg_set(em, -EINVAL, "set takes one KEY=VALUE");
+			return parse_set(arg, out, em);
+		}
+		if (arg && (!w->flag_word || strcmp(arg, w->flag_word) != 0))
+			return errmsg_set(em, -EINVAL, "%s: unknown argument '%.64s'",
+					  verb, arg);
+		out->flag = arg != NULL;
+		if (strtok_r(NULL, " \t", &save))
+			return errmsg_set(em, -EINVAL, "%s: too many arguments", verb);
+		return 0;
+	}
+	return errmsg_set(em, -EINVAL, "unknown command '%.64s' (commands: "
+			  "commit [close], discard, verify, blank [full], format, "
+			  "eject, abort, set KEY=VALUE)", verb);
+}

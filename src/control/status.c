@@ -1,0 +1,87 @@
+/* status.c — what reading the control file shows: one fact per line,
+ * "key: value", stable keys. Never waits for a running command. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "burnfs/disc.h"
+#include "control/control_priv.h"
+
+static const char *const state_names[] = {
+	[JOB_IDLE] = "idle", [JOB_COMMITTING] = "committing",
+	[JOB_VERIFYING] = "verifying", [JOB_BLANKING] = "blanking",
+	[JOB_FORMATTING] = "formatting",
+};
+
+static const char *const media_names[] = {
+	[DISC_MEDIA_NONE] = "none", [DISC_MEDIA_BLANK] = "blank",
+	[DISC_MEDIA_APPENDABLE] = "appendable", [DISC_MEDIA_CLOSED] = "closed",
+};
+
+static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
+{
+	fprintf(out, "target: %s\n", f->target);
+	fprintf(out, "media: %s\n", f->media == DISC_MEDIA_NONE ? "none" : f->profile);
+	fprintf(out, "media_status: %s\n", media_names[f->media]);
+	if (f->media == DISC_MEDIA_CLOSED && f->closed_reason[0])
+		fprintf(out, "media_note: %s\n", f->closed_reason);
+	fprintf(out, "sessions: %d\n", f->sessions);
+	fprintf(out, "volume_id: %s\n", f->volid);
+	fprintf(out, "capacity_bytes: %" PRIu64 "\n", f->capacity_bytes);
+	fprintf(out, "used_bytes: %" PRIu64 "\n", f->used_bytes);
+	fprintf(out, "free_bytes: %" PRIu64 "\n",
+		f->free_bytes > est ? f->free_bytes - est : 0);
+}
+
+static void put_progress(FILE *out, const struct progress *p)
+{
+	fprintf(out, "progress_percent: %d\n", p->percent);
+	fprintf(out, "bytes_done: %" PRIu64 "\n", p->bytes_done);
+	fprintf(out, "bytes_total: %" PRIu64 "\n", p->bytes_total);
+	fprintf(out, "eta_seconds: %d\n", p->eta_seconds);
+}
+
+static void put_settings(FILE *out, const struct burn_settings *s)
+{
+	fprintf(out, "set_volid: %s\n", s->volid);
+	fprintf(out, "set_joliet: %s\n", s->joliet ? "on" : "off");
+	if (s->speed_kbps)
+		fprintf(out, "set_speed: %d\n", s->speed_kbps);
+	else
+		fprintf(out, "set_speed: max\n");
+	fprintf(out, "set_simulate: %s\n", s->simulate ? "on" : "off");
+}
+
+int control_status(struct control *c, char **outp, size_t *lenp)
+{
+	struct disc_facts *f = malloc(sizeof(*f));
+	struct progress p;
+	FILE *out;
+	uint64_t est;
+
+	if (!f)
+		return -ENOMEM;
+	out = open_memstream(outp, lenp);
+	if (!out) {
+		free(f);
+		return -ENOMEM;
+	}
+	disc_get_facts(c->disc, f);
+	disc_get_progress(c->disc, &p);
+	pthread_mutex_lock(&c->lock);
+	control_refresh_stats_locked(c);
+	est = control_estimate_locked(c);
+	fprintf(out, "state: %s\n", state_names[p.state]);
+	put_media(out, f, est);
+	fprintf(out, "pending_bytes: %" PRIu64 "\n",
+		c->stats.pending_bytes + c->grown_since_stats);
+	fprintf(out, "pending_entries: %" PRIu64 "\n", c->stats.pending_entries);
+	put_progress(out, &p);
+	put_settings(out, &c->settings);
+	fprintf(out, "last_command: %s\n", c->last_command[0] ? c->last_command : "none");
+	fprintf(out, "last_result: %s\n", c->last_result);
+	pthread_mutex_unlock(&c->lock);
+	free(f);
+	return fclose(out) == 0 ? 0 : -ENOMEM;
+}

@@ -1,0 +1,113 @@
+/* test_control.c — command words, settings and capacity names, alone. */
+#include <errno.h>
+#include <string.h>
+
+#include "burnfs/control.h"
+#include "burnfs/errmsg.h"
+#include "check.h"
+
+static int parse(const char *text, struct command *cmd)
+{
+	struct errmsg em = { "" };
+	int ret = command_parse(text, strlen(text), cmd, &em);
+
+	CHECK(ret == 0 || em.text[0]);
+	return ret;
+}
+
+static void test_commands(void)
+{
+	struct command cmd;
+
+	CHECK_EQ(parse("commit\n", &cmd), 0);
+	CHECK_EQ(cmd.kind, CMD_COMMIT);
+	CHECK(!cmd.flag);
+	CHECK_EQ(parse("  commit   close \n", &cmd), 0);
+	CHECK(cmd.flag);
+	CHECK_EQ(parse("blank full", &cmd), 0);
+	CHECK_EQ(cmd.kind, CMD_BLANK);
+	CHECK(cmd.flag);
+	CHECK_EQ(parse("verify", &cmd), 0);
+	CHECK_EQ(cmd.kind, CMD_VERIFY);
+	CHECK_EQ(parse("abort\n", &cmd), 0);
+	CHECK_EQ(cmd.kind, CMD_ABORT);
+	CHECK_EQ(parse("set volid=BACKUP_1\n", &cmd), 0);
+	CHECK_EQ(cmd.kind, CMD_SET);
+	CHECK(strcmp(cmd.key, "volid") == 0 && strcmp(cmd.value, "BACKUP_1") == 0);
+	CHECK_EQ(parse("set volid=", &cmd), 0);
+	CHECK(cmd.value[0] == 0);
+	CHECK_EQ(parse("frobnicate", &cmd), -EINVAL);
+	CHECK_EQ(parse("", &cmd), -EINVAL);
+	CHECK_EQ(parse("\n", &cmd), -EINVAL);
+	CHECK_EQ(parse("commit now", &cmd), -EINVAL);
+	CHECK_EQ(parse("commit close extra", &cmd), -EINVAL);
+	CHECK_EQ(parse("verify full", &cmd), -EINVAL);
+	CHECK_EQ(parse("set", &cmd), -EINVAL);
+	CHECK_EQ(parse("set =x", &cmd), -EINVAL);
+	CHECK_EQ(parse("set a=b c=d", &cmd), -EINVAL);
+	CHECK_EQ(command_parse("commit\0x", 8, &cmd, NULL), -EINVAL);
+}
+
+static void test_settings(void)
+{
+	struct burn_settings s = { .joliet = true };
+	struct errmsg em = { "" };
+
+	CHECK_EQ(settings_set(&s, "joliet", "off", &em), 0);
+	CHECK(!s.joliet);
+	CHECK_EQ(settings_set(&s, "simulate", "on", &em), 0);
+	CHECK(s.simulate);
+	CHECK_EQ(settings_set(&s, "simulate", "maybe", &em), -EINVAL);
+	CHECK(s.simulate);
+	CHECK(strstr(em.text, "simulate") != NULL);
+	CHECK_EQ(settings_set(&s, "speed", "max", &em), 0);
+	CHECK_EQ(s.speed_kbps, 0);
+	CHECK_EQ(settings_set(&s, "speed", "4000", &em), 0);
+	CHECK_EQ(s.speed_kbps, 4000);
+	CHECK_EQ(settings_set(&s, "speed", "-3", &em), -EINVAL);
+	CHECK_EQ(settings_set(&s, "speed", "12x", &em), -EINVAL);
+	CHECK_EQ(s.speed_kbps, 4000);
+	CHECK_EQ(settings_set(&s, "volid", "PHOTOS_2026", &em), 0);
+	CHECK(strcmp(s.volid, "PHOTOS_2026") == 0);
+	CHECK_EQ(settings_set(&s, "volid", "123456789012345678901234567890123", &em),
+		 -EINVAL);
+	CHECK_EQ(settings_set(&s, "colour", "red", &em), -EINVAL);
+	CHECK(strstr(em.text, "unknown setting") != NULL);
+}
+
+static void test_capacity(void)
+{
+	uint64_t b = 0;
+
+	CHECK_EQ(parse_capacity("cd", &b), 0);
+	CHECK(b > 700000000ull && b < 740000000ull);
+	CHECK_EQ(parse_capacity("dvd", &b), 0);
+	CHECK_EQ(b, 4700372992ull);
+	CHECK_EQ(parse_capacity("BD", &b), 0);
+	CHECK_EQ(b, 25025314816ull);
+	CHECK_EQ(parse_capacity("bd-dl", &b), 0);
+	CHECK_EQ(parse_capacity("bd-xl", &b), 0);
+	CHECK_EQ(parse_capacity("dvd-dl", &b), 0);
+	CHECK_EQ(parse_capacity("20M", &b), 0);
+	CHECK_EQ(b, 20ull << 20);
+	CHECK_EQ(parse_capacity("25G", &b), 0);
+	CHECK_EQ(b, 25ull << 30);
+	CHECK_EQ(parse_capacity("4096", &b), 0);
+	CHECK_EQ(b, 4096);
+	CHECK_EQ(parse_capacity("1KB", &b), 0);
+	CHECK_EQ(b, 1024);
+	CHECK_EQ(parse_capacity("0", &b), -EINVAL);
+	CHECK_EQ(parse_capacity("-5M", &b), -EINVAL);
+	CHECK_EQ(parse_capacity("big", &b), -EINVAL);
+	CHECK_EQ(parse_capacity("5X", &b), -EINVAL);
+	CHECK_EQ(parse_capacity("", &b), -EINVAL);
+	CHECK_EQ(parse_capacity("99999999999999999999T", &b), -EINVAL);
+}
+
+int main(void)
+{
+	test_commands();
+	test_settings();
+	test_capacity();
+	return CHECK_DONE();
+}
