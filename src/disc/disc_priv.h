@@ -45,6 +45,8 @@ struct disc {
 	struct index **sessions;     /* state_lock: [0..n_sessions) cache, NULL = not loaded */
 	int n_sessions;              /* state_lock */
 	bool busy;                   /* state_lock: a burn/blank/verify runs */
+	bool closed_marker;          /* state_lock: the newest session's root
+					carries DISC_CLOSED_XATTR = "1" */
 	volatile int cancel;         /* set by disc_cancel() */
 };
 

@@ -1,0 +1,148 @@
+/* lib.c — library init and shutdown, message routing into the log, and the
+ * one translation of libisofs error codes into errno. */
+#include <errno.h>
+#include <string.h>
+
+#include "burnfs/log.h"
+#include "disc/disc_int.h"
+
+static int lib_ready;
+
+/* libburn/libisofs severity names, mapped onto the log's four levels. */
+static enum blog_level sev_level(const char *sev)
+{
+	static const char *const errs[] = { "FAILURE", "FATAL", "ABORT" };
+	static const char *const warns[] = { "SORRY", "MISHAP", "WARNING" };
+	size_t i;
+
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (strcmp(sev, errs[i]) == 0)
+			return BLOG_ERROR;
+	for (i = 0; i < sizeof(warns) / sizeof(warns[0]); i++)
+		if (strcmp(sev, warns[i]) == 0)
+			return BLOG_WARN;
+	if (strcmp(sev, "NOTE") == 0 || strcmp(sev, "HINT") == 0)
+		return BLOG_INFO;
+	return BLOG_DEBUG;
+}
+
+static void log_msg(const char *src, int code, const char *text,
+		    int os_errno, const char *sev)
+{
+	enum blog_level lv = sev_level(sev);
+
+	if (lv == BLOG_DEBUG && !blog_debug_enabled())
+		return;
+	if (os_errno)
+		blog(lv, "%s %s 0x%x: %s (%s)", src, sev, (unsigned)code, text,
+		     strerror(os_errno));
+	else
+		blog(lv, "%s %s 0x%x: %s", src, sev, (unsigned)code, text);
+}
+
+/* libisoburn delivers its own messages here at once, from whatever thread
+ * produced them (writer threads too); blog() is thread-safe. */
+static int isoburn_msg_cb(void *handle, int code, char text[], int os_errno,
+			  char sev[], int flag)
+{
+	log_msg("libisoburn", code, text, os_errno, sev);
+	return 1;
+}
+
+void disc_drain_msgs(void)
+{
+	char text[BURN_MSGS_MESSAGE_LEN > ISO_MSGS_MESSAGE_LEN ?
+		  BURN_MSGS_MESSAGE_LEN : ISO_MSGS_MESSAGE_LEN];
+	char sev[80];
+	int code, os_errno, imgid;
+
+	if (!lib_ready)
+		return;
+	while (burn_msgs_obtain("ALL", &code, text, &os_errno, sev) == 1)
+		log_msg("libburn", code, text, os_errno, sev);
+	while (iso_obtain_msgs("ALL", &code, &imgid, text, sev) == 1)
+		log_msg("libisofs", code, text, 0, sev);
+}
+
+int disc_lib_init(struct errmsg *em)
+{
+	char msg[1024] = "";
+
+	if (lib_ready)
+		return 0;
+	if (isoburn_initialize(msg, 0) != 1)
+		return errmsg_set(em, -EIO, "libisoburn failed to start: %s",
+				  msg);
+	if (!isoburn_is_compatible(isoburn_header_version_major,
+				   isoburn_header_version_minor,
+				   isoburn_header_version_micro, 0)) {
+		isoburn_finish();
+		return errmsg_set(em, -EIO, "libisoburn at runtime is older "
+				  "than the one burnfs was built with");
+	}
+	/* Queue everything, print nothing: the daemon's log is the only
+	 * output. Never burn_set_signal_handling(): FUSE owns the signals. */
+	burn_msgs_set_severities("ALL", "NEVER", "burnfs: ");
+	iso_set_msgs_severities("ALL", "NEVER", "burnfs: ");
+	isoburn_set_msgs_submit(isoburn_msg_cb, NULL, 0, 0);
+	/* An image file the user may not write becomes role 4 (read-only,
+	 * status FULL) instead of failing at the first write. */
+	burn_allow_drive_role_4(1 | 2);
+	/* Under LC_ALL=C non-ASCII names would become '_' in Joliet. */
+	iso_set_local_charset("UTF-8", 0);
+	lib_ready = 1;
+	blog_debug("libisoburn %d.%d.%d started",
+		   isoburn_header_version_major, isoburn_header_version_minor,
+		   isoburn_header_version_micro);
+	return 0;
+}
+
+void disc_lib_finish(void)
+{
+	if (!lib_ready)
+		return;
+	disc_drain_msgs();
+	isoburn_finish();
+	lib_ready = 0;
+}
+
+int disc_lib_fail(struct errmsg *em, int err, const char *what,
+		  const char *target)
+{
+	disc_drain_msgs();
+	return errmsg_set(em, err, "%s failed on %s (see the log)", what,
+			  target);
+}
+
+int disc_iso_errno(int r)
+{
+	if (r >= 0)
+		return 0;
+	switch (r) {
+	case ISO_OUT_OF_MEM: return -ENOMEM;
+	case ISO_RR_NAME_TOO_LONG: case ISO_RR_PATH_TOO_LONG:
+		return -ENAMETOOLONG;
+	case ISO_NODE_NAME_NOT_UNIQUE: case ISO_NODE_ALREADY_ADDED:
+		return -EEXIST;
+	case ISO_RR_NAME_RESERVED: case ISO_NULL_POINTER:
+	case ISO_WRONG_ARG_VALUE: case ISO_FILENAME_WRONG_CHARSET:
+	case ISO_AAIP_BAD_ATTR_NAME:
+		return -EINVAL;
+	case ISO_FILE_TOO_BIG: case ISO_FILE_OFFSET_TOO_BIG:
+		return -EFBIG;
+	case ISO_FILE_DOESNT_EXIST: case ISO_NODE_DOESNT_EXIST:
+	case ISO_FILE_BAD_PATH:
+		return -ENOENT;
+	case ISO_FILE_ACCESS_DENIED: return -EACCES;
+	case ISO_FILE_IS_DIR: return -EISDIR;
+	case ISO_FILE_IS_NOT_DIR: return -ENOTDIR;
+	case ISO_CANCELED: case ISO_IMAGE_WRITE_CANCELED:
+	case ISO_INTERRUPTED:
+		return -ECANCELED;
+	case ISO_AAIP_NON_USER_NAME: case ISO_ZLIB_NOT_ENABLED:
+		return -ENOTSUP;
+	case ISO_MANGLE_TOO_MUCH_FILES: case ISO_HFSPLUS_TOO_MANY_FILES:
+		return -ENOSPC;
+	default: return -EIO;
+	}
+}

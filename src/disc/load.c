@@ -1,0 +1,141 @@
+/* load.c — load a session's tree with libisoburn and walk it. The walk
+ * order defines the ids of the index and of the burn's node map alike. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "burnfs/log.h"
+#include "disc/disc_int.h"
+
+/* Like xorriso: no ISO 9660:1999 tree; AAIP on, so xattrs, PX inodes and
+ * MD5 sums load; 0555 for images without Rock Ridge. */
+static int read_opts(struct isoburn_read_opts **ro)
+{
+	if (isoburn_ropt_new(ro, 0) <= 0)
+		return -ENOMEM;
+	isoburn_ropt_set_extensions(*ro, isoburn_ropt_noiso1999);
+	isoburn_ropt_set_default_perms(*ro, 0, 0, 0555);
+	isoburn_ropt_set_input_charset(*ro, NULL);
+	return 0;
+}
+
+/* One isoburn_read_image; img NULL only attaches the tree to the drive. */
+static int read_one(struct disc *d, IsoImage **img, struct errmsg *em)
+{
+	struct isoburn_read_opts *ro = NULL;
+	int r;
+
+	r = read_opts(&ro);
+	if (r < 0)
+		return errmsg_set(em, r, "out of memory");
+	r = isoburn_read_image(d->drive, ro, img);
+	isoburn_ropt_destroy(&ro, 0);
+	if (r <= 0)
+		return disc_lib_fail(em, -EIO, "loading the disc's tree",
+				     d->target);
+	disc_drain_msgs();
+	return 0;
+}
+
+/* An older session through the msc1 override, which is only valid between
+ * acquiring and reading; then re-assess and attach the newest tree again,
+ * because the attached image is what the next write grows from. */
+static int read_older(struct disc *d, int n, IsoImage **out,
+		      struct errmsg *em)
+{
+	char num[16];
+	int r;
+
+	snprintf(num, sizeof(num), "%d", n);
+	if (isoburn_set_msc1(d->drive, 1, num, 0) <= 0)
+		return disc_lib_fail(em, -EIO, "selecting a session", d->target);
+	r = read_one(d, out, em);
+	if (r == 0)
+		r = disc_reassess_locked(d, em);
+	if (r == 0)
+		r = read_one(d, NULL, em);
+	if (r < 0 && *out) {
+		iso_image_unref(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
+			   struct errmsg *em)
+{
+	uint32_t start, blocks;
+	int r, count;
+
+	*out = NULL;
+	/* A second read on a drive not re-assessed leaks the old tree's
+	 * cache into the same IsoImage (LIBISOBURN.md §4). */
+	r = disc_reassess_locked(d, em);
+	if (r < 0)
+		return r;
+	count = disc_toc_session_locked(d, 0, &start, &blocks, NULL);
+	if (isoburn_disc_get_status(d->drive) == BURN_DISC_BLANK)
+		count = 0;
+	if (n < 0 || (n > 0 && n > count))
+		return errmsg_set(em, -ENOENT, "there is no session %d on %s",
+				  n, d->target);
+	if (n == 0 || n == count)
+		return read_one(d, out, em);
+	return read_older(d, n, out, em);
+}
+
+bool disc_image_closed(IsoImage *img)
+{
+	IsoNode *root = (IsoNode *)iso_image_get_root(img);
+	size_t len = 0;
+	char *val = NULL;
+	bool closed;
+
+	if (iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
+		return false;
+	closed = len == 1 && val[0] == '1';
+	free(val);
+	return closed;
+}
+
+struct walk {
+	disc_walk_fn visit;
+	void *ctx;
+	uint32_t next;
+};
+
+/* Pre-order: a child gets its id before its own children do, which is the
+ * order in which index_add() hands out ids. */
+static int walk_dir(struct walk *w, IsoDir *dir, uint32_t dir_id)
+{
+	IsoDirIter *it = NULL;
+	IsoNode *n;
+	uint32_t id;
+	int r;
+
+	r = iso_dir_get_children(dir, &it);
+	if (r < 0)
+		return disc_iso_errno(r);
+	r = 0;
+	while (r >= 0 && iso_dir_iter_next(it, &n) == 1) {
+		id = w->next++;
+		r = w->visit(w->ctx, id, n, dir_id);
+		if (r >= 0 && iso_node_get_type(n) == LIBISO_DIR)
+			r = walk_dir(w, (IsoDir *)n, id);
+	}
+	iso_dir_iter_free(it);
+	return r < 0 ? r : 0;
+}
+
+int disc_walk_image(IsoImage *img, disc_walk_fn visit, void *ctx)
+{
+	struct walk w = { visit, ctx, 1 };
+	IsoDir *root = iso_image_get_root(img);
+	int r;
+
+	r = visit(ctx, IDX_ROOT, (IsoNode *)root, IDX_ROOT);
+	if (r < 0)
+		return r;
+	return walk_dir(&w, root, IDX_ROOT);
+}

@@ -1,0 +1,195 @@
+/* sessions.c — the lower index (newest session), the per-session cache for
+ * sessions/N/, and reloading both after the medium changed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "burnfs/log.h"
+#include "disc/disc_int.h"
+
+void disc_sessions_drop(struct disc *d)
+{
+	int i;
+
+	for (i = 0; i < d->n_sessions; i++)
+		if (d->sessions[i])
+			index_unref(d->sessions[i]);
+	free(d->sessions);
+	d->sessions = NULL;
+	d->n_sessions = 0;
+}
+
+struct index *disc_lower(struct disc *d)
+{
+	struct index *idx;
+
+	pthread_mutex_lock(&d->state_lock);
+	idx = d->lower ? index_ref(d->lower) : NULL;
+	pthread_mutex_unlock(&d->state_lock);
+	return idx;
+}
+
+/* The cached index of session n with a new ref, or NULL. state_lock held. */
+static struct index *cached(struct disc *d, int n)
+{
+	if (n < 1 || n > d->n_sessions || !d->sessions[n - 1])
+		return NULL;
+	return index_ref(d->sessions[n - 1]);
+}
+
+static int load_session(struct disc *d, int n, struct index **out)
+{
+	IsoImage *img = NULL;
+	struct errmsg em;
+	int r;
+
+	r = disc_load_image_locked(d, n, &img, &em);
+	if (r < 0) {
+		blog_warn("session %d of %s: %s", n, d->target, em.text);
+		return r;
+	}
+	r = disc_build_index_locked(d, img, n, out);
+	iso_image_unref(img);
+	disc_drain_msgs();
+	return r;
+}
+
+int disc_session_index(struct disc *d, int n, struct index **out)
+{
+	int r, count;
+
+	*out = NULL;
+	pthread_mutex_lock(&d->state_lock);
+	count = d->n_sessions;
+	*out = cached(d, n);
+	pthread_mutex_unlock(&d->state_lock);
+	if (n < 1 || n > count)
+		return -ENOENT;
+	if (*out)
+		return 0;
+	r = disc_lock_lib_nonbusy(d);
+	if (r < 0)
+		return r;
+	/* Stored before lib_lock is dropped, so no reload can slip in
+	 * between loading and caching and leave a stale entry. */
+	pthread_mutex_lock(&d->state_lock);
+	*out = cached(d, n);
+	count = d->n_sessions;
+	pthread_mutex_unlock(&d->state_lock);
+	if (!*out && n <= count)
+		r = load_session(d, n, out);
+	else if (!*out)
+		r = -ENOENT;
+	pthread_mutex_lock(&d->state_lock);
+	if (r == 0 && n <= d->n_sessions && !d->sessions[n - 1])
+		d->sessions[n - 1] = index_ref(*out);
+	pthread_mutex_unlock(&d->state_lock);
+	pthread_mutex_unlock(&d->lib_lock);
+	return r;
+}
+
+/* The newest session's index and closed marker (empty on a blank medium). */
+static int load_lower(struct disc *d, int sessions, struct index **out,
+		      bool *closed, struct errmsg *em)
+{
+	IsoImage *img = NULL;
+	int r;
+
+	*closed = false;
+	if (sessions == 0)
+		return disc_empty_index(d, out);
+	r = disc_load_image_locked(d, 0, &img, em);
+	if (r < 0)
+		return r;
+	*closed = disc_image_closed(img);
+	r = disc_build_index_locked(d, img, sessions, out);
+	iso_image_unref(img);
+	disc_drain_msgs();
+	if (r < 0)
+		return errmsg_set(em, r, "cannot index the newest session of %s",
+				  d->target);
+	return 0;
+}
+
+/* Whether the lower index still shows the newest session of the TOC. */
+static bool lower_is_current(struct disc *d, int sessions)
+{
+	uint32_t start = 0, blocks = 0;
+	const struct idx_info *info;
+	bool same;
+
+	if (sessions > 0 &&
+	    disc_toc_session_locked(d, sessions, &start, &blocks, NULL) < 0)
+		return false;
+	pthread_mutex_lock(&d->state_lock);
+	info = d->lower ? index_info(d->lower) : NULL;
+	same = info && info->session == sessions && info->start_lba == start &&
+	       info->blocks == blocks;
+	pthread_mutex_unlock(&d->state_lock);
+	return same;
+}
+
+/* Publish new facts, and a new lower index with an emptied cache. */
+static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
+		    bool closed)
+{
+	struct index *old = NULL;
+	struct index **cache = NULL;
+
+	if (idx)
+		cache = calloc(f->sessions > 0 ? f->sessions : 1,
+			       sizeof(*cache));
+	pthread_mutex_lock(&d->state_lock);
+	if (idx) {
+		old = d->lower;
+		d->lower = idx;
+		d->closed_marker = closed;
+		disc_sessions_drop(d);
+		d->sessions = cache;
+		d->n_sessions = cache ? f->sessions : 0;
+		if (cache && f->sessions > 0)
+			cache[f->sessions - 1] = index_ref(idx);
+	}
+	disc_facts_apply_closed(f, d->closed_marker);
+	snprintf(f->volid, sizeof(f->volid), "%s",
+		 index_info(d->lower)->volid);
+	d->facts = *f;
+	pthread_mutex_unlock(&d->state_lock);
+	if (old)
+		index_unref(old);
+}
+
+int disc_reload_locked(struct disc *d, struct errmsg *em)
+{
+	struct disc_facts f;
+	struct index *idx = NULL;
+	bool closed = false;
+	int r;
+
+	r = disc_reassess_locked(d, em);
+	if (r < 0)
+		return r;
+	disc_reopen_img_fd(d);
+	disc_read_facts_locked(d, &f);
+	if (!lower_is_current(d, f.sessions)) {
+		r = load_lower(d, f.sessions, &idx, &closed, em);
+		if (r < 0)
+			return r;
+	}
+	publish(d, &f, idx, closed);
+	return idx ? 1 : 0;
+}
+
+int disc_refresh(struct disc *d, struct errmsg *em)
+{
+	int r;
+
+	r = disc_lock_lib_nonbusy(d);
+	if (r < 0)
+		return errmsg_set(em, r, "the medium is busy with a burn");
+	r = disc_reload_locked(d, em);
+	pthread_mutex_unlock(&d->lib_lock);
+	disc_drain_msgs();
+	return r;
+}
