@@ -1,0 +1,30 @@
+/* fs.c — the FUSE session's settings and the operations table. */
+#include <string.h>
+
+#include "fs/fs.h"
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	/* st_ino comes from the disc (Rock Ridge) or the stage: stable. */
+	cfg->use_ino = 1;
+	/* Handles do not need paths: an unlinked open file keeps working
+	 * without .fuse_hidden files, which would otherwise be committed. */
+	cfg->nullpath_ok = 1;
+	cfg->hard_remove = 1;
+	/* Only this daemon changes staging/, but discard and blank change
+	 * what a path shows: let the kernel recheck size and mtime at open. */
+	cfg->auto_cache = 1;
+	cfg->entry_timeout = 1.0;
+	cfg->attr_timeout = 1.0;
+	cfg->negative_timeout = 0.0;
+	return fuse_get_context()->private_data;
+}
+
+void fs_fill_ops(struct fuse_operations *ops)
+{
+	memset(ops, 0, sizeof(*ops));
+	ops->init = op_init;
+	fs_fill_names_ops(ops);
+	fs_fill_io_ops(ops);
+	fs_fill_xattr_ops(ops);
+}

@@ -1,0 +1,77 @@
+/* fs.h — the FUSE glue: the only part that includes FUSE headers. It routes
+ * each path of the mount to staging/ (the stage), control and pending
+ * (control), or sessions/N/ (read-only indexes) and turns nothing into
+ * policy of its own. */
+#ifndef BURNFS_FS_H
+#define BURNFS_FS_H
+
+#include <fuse.h>
+#include <stdint.h>
+#include <time.h>
+
+struct disc;
+struct stage;
+struct control;
+struct index;
+struct stage_file;
+
+struct burnfs {
+	struct disc *disc;
+	struct stage *stage;
+	struct control *control;
+	struct timespec mount_time;
+};
+
+enum area {
+	AREA_ROOT,      /* "/" */
+	AREA_STAGING,   /* "/staging" and below; rest is the staged path */
+	AREA_CONTROL,   /* "/control" */
+	AREA_PENDING,   /* "/pending" */
+	AREA_SESSIONS,  /* "/sessions" */
+	AREA_SESSION,   /* "/sessions/N" and below; rest is the path in it */
+};
+
+struct route {
+	enum area area;
+	const char *rest; /* "/" for the top of staging or of a session */
+	int session;
+};
+
+/* Split a mount path. -ENOENT for names the mount does not have. */
+int fs_route(const char *path, struct route *r);
+
+enum handle_kind { H_STAGE, H_TEXT, H_CONTROL, H_DISC };
+
+/* What fi->fh points to. */
+struct fs_handle {
+	enum handle_kind kind;
+	struct stage_file *sf;   /* H_STAGE */
+	char *text;              /* H_TEXT, H_CONTROL: what reads return */
+	size_t len;
+	struct index *idx;       /* H_DISC */
+	uint32_t id;
+};
+
+static inline struct burnfs *fs_ctx(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+static inline struct fs_handle *fs_handle(const struct fuse_file_info *fi)
+{
+	return fi ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
+}
+
+/* The operations table, filled by the fs_*.c files. */
+void fs_fill_ops(struct fuse_operations *ops);
+void fs_fill_names_ops(struct fuse_operations *ops);  /* fs_ops.c */
+void fs_fill_io_ops(struct fuse_operations *ops);     /* fs_io.c */
+void fs_fill_xattr_ops(struct fuse_operations *ops);  /* fs_xattr.c */
+
+/* fs_virtual.c: the root, control, pending and sessions/. */
+int fs_virtual_getattr(const struct route *r, struct stat *st);
+int fs_virtual_readdir(const struct route *r, void *buf, fuse_fill_dir_t fill);
+int fs_virtual_open(const struct route *r, struct fuse_file_info *fi);
+int fs_session_index(int session, struct index **out);
+
+#endif

@@ -1,0 +1,213 @@
+/* fs_virtual.c — the mount's own entries: the root, control, pending, and
+ * sessions/N/ (read-only views of recorded sessions, served from indexes). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "burnfs/control.h"
+#include "burnfs/disc.h"
+#include "burnfs/index.h"
+#include "burnfs/stage.h"
+#include "fs/fs.h"
+
+static void dir_stat(struct stat *st, mode_t perm, nlink_t nlink)
+{
+	struct burnfs *b = fs_ctx();
+
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFDIR | perm;
+	st->st_nlink = nlink;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_atim = st->st_mtim = st->st_ctim = b->mount_time;
+}
+
+static void file_stat(struct stat *st, mode_t perm)
+{
+	dir_stat(st, 0, 1);
+	st->st_mode = S_IFREG | perm;
+}
+
+int fs_session_index(int session, struct index **out)
+{
+	return disc_session_index(fs_ctx()->disc, session, out);
+}
+
+static int session_getattr(const struct route *r, struct stat *st)
+{
+	struct index *idx;
+	int64_t id;
+	int ret;
+
+	ret = fs_session_index(r->session, &idx);
+	if (ret < 0)
+		return ret == -EBUSY ? -EAGAIN : ret;
+	id = index_resolve(idx, r->rest);
+	if (id >= 0)
+		index_stat(idx, (uint32_t)id, st);
+	index_unref(idx);
+	return id < 0 ? (int)id : 0;
+}
+
+int fs_virtual_getattr(const struct route *r, struct stat *st)
+{
+	struct disc_facts f;
+
+	switch (r->area) {
+	case AREA_ROOT:
+		dir_stat(st, 0755, 4);
+		return 0;
+	case AREA_CONTROL:
+		file_stat(st, 0644);
+		return 0;
+	case AREA_PENDING:
+		file_stat(st, 0444);
+		return 0;
+	case AREA_SESSIONS:
+		disc_get_facts(fs_ctx()->disc, &f);
+		dir_stat(st, 0555, 2 + (nlink_t)f.sessions);
+		return 0;
+	case AREA_SESSION:
+		return session_getattr(r, st);
+	default:
+		return -ENOENT;
+	}
+}
+
+static int readdir_root(void *buf, fuse_fill_dir_t fill)
+{
+	static const char *const names[] = { "staging", "control", "pending",
+					     "sessions" };
+
+	for (size_t i = 0; i < 4; i++)
+		fill(buf, names[i], NULL, 0, 0);
+	return 0;
+}
+
+static int readdir_sessions(void *buf, fuse_fill_dir_t fill)
+{
+	struct disc_facts f;
+	char name[16];
+
+	disc_get_facts(fs_ctx()->disc, &f);
+	for (int i = 1; i <= f.sessions; i++) {
+		snprintf(name, sizeof(name), "%d", i);
+		fill(buf, name, NULL, 0, 0);
+	}
+	return 0;
+}
+
+static int readdir_session(const struct route *r, void *buf,
+			   fuse_fill_dir_t fill)
+{
+	const struct idx_node *dir;
+	struct index *idx;
+	struct stat st;
+	int64_t id;
+	int ret;
+
+	ret = fs_session_index(r->session, &idx);
+	if (ret < 0)
+		return ret == -EBUSY ? -EAGAIN : ret;
+	id = index_resolve(idx, r->rest);
+	if (id < 0) {
+		ret = (int)id;
+		goto out;
+	}
+	dir = index_node(idx, (uint32_t)id);
+	if (!S_ISDIR(dir->mode)) {
+		ret = -ENOTDIR;
+		goto out;
+	}
+	for (uint32_t c = dir->first_child; c != IDX_NONE;
+	     c = index_node(idx, c)->next_sibling) {
+		index_stat(idx, c, &st);
+		if (fill(buf, index_node(idx, c)->name, &st, 0, 0))
+			break;
+	}
+out:
+	index_unref(idx);
+	return ret;
+}
+
+int fs_virtual_readdir(const struct route *r, void *buf, fuse_fill_dir_t fill)
+{
+	fill(buf, ".", NULL, 0, 0);
+	fill(buf, "..", NULL, 0, 0);
+	switch (r->area) {
+	case AREA_ROOT:
+		return readdir_root(buf, fill);
+	case AREA_SESSIONS:
+		return readdir_sessions(buf, fill);
+	case AREA_SESSION:
+		return readdir_session(r, buf, fill);
+	default:
+		return -ENOTDIR;
+	}
+}
+
+static int open_text(struct fs_handle *h, enum area area)
+{
+	struct burnfs *b = fs_ctx();
+
+	if (area == AREA_CONTROL)
+		return control_status(b->control, &h->text, &h->len);
+	return stage_pending_text(b->stage, &h->text, &h->len);
+}
+
+static int open_session_file(const struct route *r, struct fs_handle *h)
+{
+	int64_t id;
+	int ret;
+
+	ret = fs_session_index(r->session, &h->idx);
+	if (ret < 0)
+		return ret == -EBUSY ? -EAGAIN : ret;
+	id = index_resolve(h->idx, r->rest);
+	if (id < 0)
+		return (int)id;
+	if (!S_ISREG(index_node(h->idx, (uint32_t)id)->mode))
+		return -EISDIR;
+	h->id = (uint32_t)id;
+	return 0;
+}
+
+int fs_virtual_open(const struct route *r, struct fuse_file_info *fi)
+{
+	struct fs_handle *h = calloc(1, sizeof(*h));
+	int acc = fi->flags & O_ACCMODE;
+	int ret = 0;
+
+	if (!h)
+		return -ENOMEM;
+	switch (r->area) {
+	case AREA_CONTROL:
+		h->kind = H_CONTROL;
+		ret = open_text(h, r->area);
+		break;
+	case AREA_PENDING:
+		h->kind = H_TEXT;
+		ret = acc != O_RDONLY ? -EACCES : open_text(h, r->area);
+		break;
+	case AREA_SESSION:
+		h->kind = H_DISC;
+		ret = acc != O_RDONLY ? -EROFS : open_session_file(r, h);
+		break;
+	default:
+		ret = -EISDIR;
+	}
+	if (ret < 0) {
+		index_unref(h->idx);
+		free(h->text);
+		free(h);
+		return ret;
+	}
+	/* Status and pending are made at open: no page cache, no size. */
+	fi->direct_io = h->kind != H_DISC;
+	fi->keep_cache = h->kind == H_DISC;
+	fi->fh = (uintptr_t)h;
+	return 0;
+}

@@ -1,0 +1,170 @@
+/* main.c — burnfs: open the target and the stage, then serve the mount.
+ * Everything that can be refused (bad target, second mount, locked cache)
+ * is checked before daemonizing, so the command fails with one line and a
+ * non-zero exit instead of a daemon dying in the background. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fuse_lowlevel.h>
+
+#include "burnfs/control.h"
+#include "burnfs/disc.h"
+#include "burnfs/errmsg.h"
+#include "burnfs/index.h"
+#include "burnfs/log.h"
+#include "burnfs/stage.h"
+#include "fs/fs.h"
+#include "fs/options.h"
+
+static int list_drives(void)
+{
+	struct errmsg em = { "" };
+	char *text = NULL;
+	int ret;
+
+	if (disc_lib_init(&em) < 0) {
+		fprintf(stderr, "burnfs: %s\n", em.text);
+		return 1;
+	}
+	ret = disc_list_drives(&text);
+	if (ret == 0)
+		fputs(text, stdout);
+	else
+		fprintf(stderr, "burnfs: cannot list drives: %s\n", strerror(-ret));
+	free(text);
+	disc_lib_finish();
+	return ret ? 1 : 0;
+}
+
+/* Open disc, stage and control; on failure say why in one line. */
+static int open_parts(struct burnfs *b, const struct options *o)
+{
+	struct errmsg em = { "" };
+	struct disc_facts f;
+	struct index *lower;
+	char cache[PATH_MAX];
+	int ret;
+
+	ret = disc_lib_init(&em);
+	if (ret == 0)
+		ret = disc_open(&b->disc, o->target, o->capacity, &em);
+	if (ret < 0) {
+		fprintf(stderr, "burnfs: %s: %s\n", o->target,
+			em.text[0] ? em.text : strerror(-ret));
+		return ret;
+	}
+	disc_get_facts(b->disc, &f);
+	ret = options_cache_dir(o, f.target, cache, sizeof(cache));
+	if (ret < 0) {
+		fprintf(stderr, "burnfs: cache folder: %s\n", strerror(-ret));
+		return ret;
+	}
+	lower = disc_lower(b->disc);
+	ret = stage_open(&b->stage, cache, lower);
+	index_unref(lower);
+	if (ret < 0) {
+		fprintf(stderr, "burnfs: %s: %s\n", cache, ret == -EBUSY ?
+			"staged data is in use by another burnfs mount" :
+			strerror(-ret));
+		return ret;
+	}
+	if (f.media == DISC_MEDIA_CLOSED)
+		stage_set_readonly(b->stage, true, f.closed_reason);
+	blog_info("%s: %s, %s, %d session(s), cache %s", f.target, f.profile,
+		  f.media == DISC_MEDIA_CLOSED ? "closed" : "writable",
+		  f.sessions, cache);
+	return control_new(&b->control, b->disc, b->stage, &o->settings);
+}
+
+static void close_parts(struct burnfs *b)
+{
+	control_free(b->control);
+	if (b->stage)
+		stage_close(b->stage);
+	if (b->disc)
+		disc_close(b->disc);
+	disc_lib_finish();
+}
+
+static int serve(struct fuse_args *args, struct burnfs *b)
+{
+	struct fuse_cmdline_opts co;
+	struct fuse_loop_config lc = { .clone_fd = 0, .max_idle_threads = 10 };
+	struct fuse_operations ops;
+	struct fuse *fuse = NULL;
+	int ret = 1;
+
+	if (fuse_parse_cmdline(args, &co) != 0)
+		return 1;
+	if (!co.mountpoint) {
+		fprintf(stderr, "burnfs: no mountpoint (burnfs TARGET MOUNTPOINT)\n");
+		goto out;
+	}
+	blog_init(0, co.debug);
+	/* Kernel-side permission checks make staging/ behave like a local
+	 * folder for every user the mount admits. */
+	fuse_opt_add_arg(args, "-odefault_permissions");
+	fs_fill_ops(&ops);
+	fuse = fuse_new(args, &ops, sizeof(ops), b);
+	if (!fuse || fuse_mount(fuse, co.mountpoint) != 0)
+		goto out;
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
+		goto out_unmount;
+	if (!co.foreground)
+		blog_use_syslog();
+	if (fuse_daemonize(co.foreground) != 0)
+		goto out_signals;
+	clock_gettime(CLOCK_REALTIME, &b->mount_time);
+	ret = co.singlethread ? fuse_loop(fuse) : fuse_loop_mt(fuse, &lc);
+	ret = ret != 0;
+out_signals:
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+out_unmount:
+	fuse_unmount(fuse);
+out:
+	if (fuse)
+		fuse_destroy(fuse);
+	free(co.mountpoint);
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct burnfs b = { 0 };
+	struct options o;
+	int ret = 1;
+
+	if (options_parse(&args, &o) < 0)
+		goto out;
+	if (o.show_help) {
+		options_usage(argv[0]);
+		fuse_lib_help(&args);
+		ret = 0;
+		goto out;
+	}
+	if (o.show_version) {
+		printf("burnfs %s (libfuse %s)\n", BURNFS_VERSION, fuse_pkgversion());
+		ret = 0;
+		goto out;
+	}
+	if (o.list_drives) {
+		ret = list_drives();
+		goto out;
+	}
+	if (!o.target) {
+		fprintf(stderr, "usage: burnfs [-o OPTIONS] TARGET MOUNTPOINT "
+			"(burnfs --help)\n");
+		goto out;
+	}
+	blog_init(0, 0);
+	if (open_parts(&b, &o) == 0)
+		ret = serve(&args, &b);
+	close_parts(&b);
+out:
+	options_free(&o);
+	fuse_opt_free_args(&args);
+	return ret;
+}

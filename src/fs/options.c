@@ -1,0 +1,170 @@
+/* options.c — parse burnfs's options with fuse_opt; FUSE's stay in args. */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "burnfs/control.h"
+#include "burnfs/errmsg.h"
+#include "fs/options.h"
+
+enum { KEY_HELP, KEY_VERSION, KEY_LIST_DRIVES };
+
+#define OPT(t, f) { t, offsetof(struct options, f), 0 }
+static const struct fuse_opt opt_spec[] = {
+	OPT("cache=%s", cache),
+	OPT("capacity=%s", capacity_text),
+	OPT("volid=%s", volid),
+	OPT("joliet=%s", joliet),
+	OPT("speed=%s", speed),
+	OPT("simulate=%s", simulate),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_KEY("--list-drives", KEY_LIST_DRIVES),
+	FUSE_OPT_END
+};
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *out)
+{
+	struct options *o = data;
+
+	switch (key) {
+	case KEY_HELP:
+		o->show_help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->show_version = 1;
+		return 0;
+	case KEY_LIST_DRIVES:
+		o->list_drives = 1;
+		return 0;
+	case FUSE_OPT_KEY_NONOPT:
+		/* The first plain word is the target; the mountpoint stays. */
+		if (!o->target) {
+			o->target = strdup(arg);
+			return 0;
+		}
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+static int apply_setting(struct options *o, const char *key, const char *val)
+{
+	struct errmsg em = { "" };
+
+	if (!val)
+		return 0;
+	if (settings_set(&o->settings, key, val, &em) == 0)
+		return 0;
+	fprintf(stderr, "burnfs: -o %s=%s: %s\n", key, val, em.text);
+	return -1;
+}
+
+int options_parse(struct fuse_args *args, struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	burn_settings_default(&o->settings);
+	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
+		return -1;
+	if (o->capacity_text && parse_capacity(o->capacity_text, &o->capacity)) {
+		fprintf(stderr, "burnfs: -o capacity=%s: not a size (cd, dvd, "
+			"dvd-dl, bd, bd-dl, bd-xl, or a number like 20M or 25G)\n",
+			o->capacity_text);
+		return -1;
+	}
+	if (apply_setting(o, "volid", o->volid) ||
+	    apply_setting(o, "joliet", o->joliet) ||
+	    apply_setting(o, "speed", o->speed) ||
+	    apply_setting(o, "simulate", o->simulate))
+		return -1;
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	free(o->target);
+	free(o->cache);
+	free(o->capacity_text);
+	free(o->volid);
+	free(o->joliet);
+	free(o->speed);
+	free(o->simulate);
+}
+
+static int mkdirs(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* A folder name per target: its base name for people, a hash of the whole
+ * path so that two images with one name never share staged data. */
+static void target_key(const char *abs_target, char *out, size_t size)
+{
+	char copy[PATH_MAX];
+	uint64_t h = 14695981039346656037ull;
+
+	for (const char *p = abs_target; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	snprintf(copy, sizeof(copy), "%s", abs_target);
+	snprintf(out, size, "%.100s-%016" PRIx64, basename(copy), h);
+}
+
+int options_cache_dir(const struct options *o, const char *abs_target,
+		      char *out, size_t size)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char key[160];
+
+	if (o->cache)
+		snprintf(out, size, "%s", o->cache);
+	else {
+		target_key(abs_target, key, sizeof(key));
+		if (xdg && *xdg == '/')
+			snprintf(out, size, "%s/burnfs/%s", xdg, key);
+		else if (home && *home == '/')
+			snprintf(out, size, "%s/.cache/burnfs/%s", home, key);
+		else
+			return -ENOENT;
+	}
+	return mkdirs(out);
+}
+
+void options_usage(const char *prog)
+{
+	printf("usage: %s [options] TARGET MOUNTPOINT\n"
+	       "       %s --list-drives\n\n"
+	       "TARGET is a disc image file (created by the first commit) or an\n"
+	       "optical drive such as /dev/sr0. Copy files into MOUNTPOINT/staging,\n"
+	       "then `echo commit > MOUNTPOINT/control` burns them as a new session.\n\n"
+	       "burnfs options:\n"
+	       "    -o cache=DIR           where staged data lives\n"
+	       "    -o capacity=SIZE       medium size for an image: cd, dvd, dvd-dl,\n"
+	       "                           bd, bd-dl, bd-xl, or e.g. 20M, 25G\n"
+	       "    -o volid=LABEL         volume id of the next sessions\n"
+	       "    -o joliet=on|off       Joliet tree for Windows readers (on)\n"
+	       "    -o speed=N|max         write speed in kB/s (max)\n"
+	       "    -o simulate=on|off     dummy burns: nothing is written (off)\n"
+	       "    --list-drives          list optical drives and exit\n"
+	       "    -V, --version          print the version and exit\n\n",
+	       prog, prog);
+}

@@ -1,0 +1,32 @@
+/* options.h — the command line: burnfs [-o OPTIONS] TARGET MOUNTPOINT. */
+#ifndef BURNFS_OPTIONS_H
+#define BURNFS_OPTIONS_H
+
+#include <fuse.h>
+#include <stdint.h>
+
+#include "burnfs/burn.h"
+
+struct options {
+	char *target;
+	char *cache;           /* -o cache= */
+	char *capacity_text;   /* -o capacity= */
+	uint64_t capacity;
+	char *volid, *joliet, *speed, *simulate;
+	int list_drives;
+	int show_help;
+	int show_version;
+	struct burn_settings settings;
+};
+
+/* Take burnfs's own options out of args (the FUSE ones stay). Returns 0,
+ * or -1 after printing one line on stderr. */
+int options_parse(struct fuse_args *args, struct options *o);
+void options_free(struct options *o);
+/* The cache folder for target: o->cache, or
+ * $XDG_CACHE_HOME/burnfs/NAME-HASH (~/.cache when unset), created. */
+int options_cache_dir(const struct options *o, const char *abs_target,
+		      char *out, size_t size);
+void options_usage(const char *prog);
+
+#endif
