@@ -1,0 +1,95 @@
+/* blank.c — burn_blank: erase a rewritable medium, or empty an image file,
+ * then rebase the stage onto the now empty disc (what was created in
+ * staging stays pending; disc entries vanish). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "burn/burn_priv.h"
+#include "burnfs/log.h"
+#include "burnfs/stage.h"
+
+/* Image files are truncated for both fast and full blanking: libburn's
+ * erase on stdio only overwrites the volume descriptor copy at LBA 16 and
+ * leaves every old session's data (and its superblocks) in the file, so a
+ * reader scanning for sessions, or the closed marker, could come back.
+ * An empty file is exactly what a fresh blank target looks like. */
+static int blank_image(struct disc *d, struct errmsg *em)
+{
+	int fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int rc = 0;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;   /* never written: already blank */
+		return errmsg_set(em, -errno, "cannot open %s: %s", d->target,
+				  strerror(errno));
+	}
+	if (ftruncate(fd, 0) < 0 || fsync(fd) < 0)
+		rc = errmsg_set(em, -errno, "cannot empty %s: %s", d->target,
+				strerror(errno));
+	close(fd);
+	return rc;
+}
+
+static int blank_drive(struct disc *d, bool full, struct errmsg *em)
+{
+	if (!isoburn_disc_erasable(d->drive))
+		return errmsg_set(em, -EINVAL, "this medium cannot be blanked");
+	blog_info("blanking the medium (%s)", full ? "full" : "fast");
+	isoburn_disc_erase(d->drive, full ? 0 : 1);
+	burn_poll_drive_idle(d);
+	if (!burn_drive_wrote_well(d->drive))
+		return errmsg_set(em, -EIO, "blanking the medium failed");
+	return 0;
+}
+
+static int check_blankable(const struct disc_facts *f, struct errmsg *em)
+{
+	if (f->media == DISC_MEDIA_NONE)
+		return errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
+	if (!f->writable)
+		return errmsg_set(em, -EROFS, "the medium is not writable%s%s",
+				  f->closed_reason[0] ? ": " : "", f->closed_reason);
+	return 0;
+}
+
+int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
+{
+	struct disc_facts f;
+	struct index *lower;
+	int rc;
+
+	rc = job_begin(d, JOB_BLANKING, em);
+	if (rc)
+		return rc;
+	disc_get_facts(d, &f);
+	rc = check_blankable(&f, em);
+	if (rc)
+		goto out;
+	pthread_mutex_lock(&d->lib_lock);
+	rc = d->is_image ? blank_image(d, em) : blank_drive(d, full, em);
+	/* Reload even after a failed erase: the medium may be half erased. */
+	{
+		struct errmsg rem;
+		int r2 = disc_reload_locked(d, &rem);
+
+		if (!rc && r2 < 0)
+			rc = errmsg_set(em, r2, "blanked, but reloading the medium failed: %s",
+					rem.text);
+	}
+	pthread_mutex_unlock(&d->lib_lock);
+	if (rc)
+		goto out;
+	lower = disc_lower(d);
+	rc = stage_rebase(st, lower);
+	index_unref(lower);
+	if (rc)
+		errmsg_set(em, rc, "blanked, but the staged changes could not be rebased");
+	else
+		blog_info("medium blanked");
+out:
+	job_end(d);
+	return rc;
+}

@@ -1,0 +1,71 @@
+/* burn_priv.h — what the files of src/burn share: job bookkeeping
+ * (progress.c), message watching (msgwatch.c), applying a stage snapshot to
+ * an IsoImage (apply.c) and writing a prepared session (write.c).
+ * Nothing outside src/burn includes this. */
+#ifndef BURNFS_BURN_PRIV_H
+#define BURNFS_BURN_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "disc/disc_priv.h"
+
+struct stage_snapshot;
+
+/* --- progress.c: the busy flag and d->prog (state_lock inside) --- */
+
+/* Claim the disc for one job: -EBUSY when another runs. Clears d->cancel
+ * and sets d->prog to `state` with nothing done yet. */
+int job_begin(struct disc *d, enum job_state state, struct errmsg *em);
+/* Publish progress; the ETA is extrapolated from the rate since `t0`
+ * (CLOCK_MONOTONIC). total 0 = unknown. */
+void job_progress(struct disc *d, uint64_t done, uint64_t total,
+		  const struct timespec *t0);
+/* Release the disc: prog back to JOB_IDLE, busy cleared. */
+void job_end(struct disc *d);
+bool job_cancelled(struct disc *d);
+
+/* --- msgwatch.c: drain the libraries' queues, remember the worst --- */
+
+struct msgwatch {
+	int worst;            /* highest severity number seen, 0 none */
+	char first_bad[256];  /* text of the first MISHAP-or-worse message */
+	char errfile[256];    /* path of the last ERRFILE pseudo-message */
+};
+
+void msgwatch_init(struct msgwatch *w);
+/* Drain libburn's and libisofs's queues into the log and into *w. */
+void msgwatch_drain(struct msgwatch *w);
+/* True when a MISHAP or worse was seen: the write is not trustworthy (a
+ * staged file changed size, a read failed) even if libburn says it went
+ * well. */
+bool msgwatch_failed(const struct msgwatch *w);
+
+/* --- apply.c: make img's tree equal the snapshot --- */
+
+/* by_id[i] is the IsoNode with lower index id i (disc_walk_image order),
+ * n entries, by_id[0] the root. Every other node is detached and then put
+ * back where the snapshot wants it; nodes that are not wanted any more are
+ * unreffed. Files without changed data keep their old extents. closed: put
+ * DISC_CLOSED_XATTR on the root. 0 or -errno; on error img is unusable and
+ * must be dropped. lib_lock held (or img private to the caller). */
+int burn_apply_snapshot(IsoImage *img, IsoNode **by_id, uint32_t n,
+			const struct stage_snapshot *snap, bool closed,
+			struct errmsg *em);
+
+/* --- write.c: options, prepare, space check, write, poll, activate --- */
+
+/* Write img (the drive's attached image, already modified) as a new
+ * session. free_limit: the most bytes the session may take (the disc
+ * facts' free_bytes, which honour -o capacity=). Activates the session
+ * unless s->simulate. lib_lock held. 0 or -errno (ENOSPC, ECANCELED, EIO). */
+int burn_write_session(struct disc *d, IsoImage *img,
+		       const struct burn_settings *s, bool close,
+		       uint64_t free_limit, struct errmsg *em);
+
+/* Poll a running libburn operation (erase, format) until the drive is
+ * idle, publishing progress as a fraction of its sectors. lib_lock held. */
+void burn_poll_drive_idle(struct disc *d);
+
+#endif

@@ -1,0 +1,97 @@
+/* media_ops.c — burn_format and burn_eject: the operations that change the
+ * medium itself rather than its sessions. Only real drives can do either;
+ * an image file has nothing to format or eject. */
+#include <errno.h>
+
+#include "burn/burn_priv.h"
+#include "burnfs/log.h"
+
+/* Profiles burn_disc_format() handles (libburn.h): DVD-RAM, DVD-RW
+ * restricted overwrite and sequential, DVD+RW, BD-RE. */
+static int format_flags(int profile)
+{
+	switch (profile) {
+	case 0x12:          /* DVD-RAM */
+	case 0x43:          /* BD-RE */
+	case 0x13:          /* DVD-RW restricted overwrite */
+	case 0x14:          /* DVD-RW sequential -> restricted overwrite */
+		return 3 << 1;      /* size mode 3: the default size */
+	case 0x1a:          /* DVD+RW: bit4 "de-ices" it */
+		return (3 << 1) | (1 << 4);
+	default:
+		return -1;
+	}
+}
+
+static int format_locked(struct disc *d, struct errmsg *em)
+{
+	char name[80] = "";
+	int pno = 0, flags;
+
+	if (d->is_image || burn_disc_get_profile(d->drive, &pno, name) <= 0 ||
+	    (flags = format_flags(pno)) < 0)
+		return errmsg_set(em, -EINVAL, "this medium cannot be formatted%s%s",
+				  name[0] ? ": " : "", name);
+	blog_info("formatting %s (profile 0x%x)", name, (unsigned)pno);
+	burn_disc_format(d->drive, 0, flags);
+	burn_poll_drive_idle(d);
+	if (!burn_drive_wrote_well(d->drive))
+		return errmsg_set(em, -EIO, "formatting the %s failed", name);
+	return 0;
+}
+
+int burn_format(struct disc *d, struct errmsg *em)
+{
+	struct disc_facts f;
+	int rc;
+
+	rc = job_begin(d, JOB_FORMATTING, em);
+	if (rc)
+		return rc;
+	disc_get_facts(d, &f);
+	if (f.media == DISC_MEDIA_NONE) {
+		rc = errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
+		goto out;
+	}
+	pthread_mutex_lock(&d->lib_lock);
+	rc = format_locked(d, em);
+	if (!rc) {
+		struct errmsg rem;
+		int r2 = disc_reload_locked(d, &rem);
+
+		if (r2 < 0)
+			rc = errmsg_set(em, r2, "formatted, but reloading the medium failed: %s",
+					rem.text);
+	}
+	pthread_mutex_unlock(&d->lib_lock);
+out:
+	job_end(d);
+	return rc;
+}
+
+int burn_eject(struct disc *d, struct errmsg *em)
+{
+	int rc;
+
+	if (d->is_image)
+		return 0;   /* an image file has nothing to eject */
+	rc = job_begin(d, JOB_IDLE, em);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&d->lib_lock);
+	if (d->drive) {
+		isoburn_drive_release(d->drive, 1);
+		burn_drive_info_free(d->dinfo);
+		d->drive = NULL;
+		d->dinfo = NULL;
+	}
+	pthread_mutex_unlock(&d->lib_lock);
+	pthread_mutex_lock(&d->state_lock);
+	d->facts.media = DISC_MEDIA_NONE;
+	d->facts.sessions = 0;
+	d->facts.used_bytes = d->facts.free_bytes = 0;
+	pthread_mutex_unlock(&d->state_lock);
+	blog_info("medium ejected");
+	job_end(d);
+	return 0;
+}

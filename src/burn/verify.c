@@ -1,0 +1,207 @@
+/* verify.c — burn_verify: read the newest session back and compare it with
+ * the MD5 sums recorded when it was written (the session's own sum, then
+ * each file's), as `xorriso -check_md5` does. Image files are read with
+ * pread and no library lock; drives through burn_read_data, locked per
+ * chunk so the lock is never held for the whole check. */
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "burn/burn_priv.h"
+#include "burn/verify.h"
+#include "burnfs/log.h"
+
+#define CHUNK (32 * 2048)   /* xorriso reads 32 blocks at a time */
+
+struct vctx {
+	struct disc *d;
+	int fd;                 /* image file, or -1 for a drive */
+	unsigned char *buf;     /* CHUNK bytes */
+	uint64_t done, total;
+	struct timespec t0;
+	char damaged[ERRMSG_LEN];
+	int n_damaged;
+};
+
+static int read_chunk(struct vctx *v, uint64_t off, size_t len)
+{
+	if (v->fd >= 0) {
+		for (size_t got = 0; got < len;) {
+			ssize_t r = pread(v->fd, v->buf + got, len - got, off + got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return r < 0 ? -errno : -EIO;   /* EOF: truncated */
+			got += (size_t)r;
+		}
+		return 0;
+	}
+	/* burn_read_data wants whole blocks. */
+	off_t count = 0;
+	off_t want = (off_t)((len + 2047) / 2048 * 2048);
+	int ret;
+
+	pthread_mutex_lock(&v->d->lib_lock);
+	ret = v->d->drive ? burn_read_data(v->d->drive, (off_t)off, (char *)v->buf,
+					   want, &count, 2) : 0;
+	pthread_mutex_unlock(&v->d->lib_lock);
+	return ret == 1 ? 0 : -EIO;
+}
+
+/* MD5 of `size` bytes from byte offset `off` into `ctx`. */
+static int hash_range(struct vctx *v, void *ctx, uint64_t off, uint64_t size)
+{
+	while (size > 0) {
+		size_t len = size < CHUNK ? (size_t)size : CHUNK;
+		int rc;
+
+		if (job_cancelled(v->d))
+			return -ECANCELED;
+		rc = read_chunk(v, off, len);
+		if (rc)
+			return rc;
+		iso_md5_compute(ctx, (char *)v->buf, (int)len);
+		off += len;
+		size -= len;
+		v->done += len;
+		job_progress(v->d, v->done, v->total, &v->t0);
+	}
+	return 0;
+}
+
+static void note_damage(struct vctx *v, const char *what)
+{
+	size_t used = strlen(v->damaged);
+
+	blog_error("verify: %s does not match its recorded MD5", what);
+	v->n_damaged++;
+	if (used + strlen(what) + 8 < sizeof(v->damaged))
+		snprintf(v->damaged + used, sizeof(v->damaged) - used, "%s%s",
+			 used ? ", " : "", what);
+	else if (!strstr(v->damaged, ", ..."))
+		snprintf(v->damaged + used, sizeof(v->damaged) - used, ", ...");
+}
+
+/* Compare one MD5 computed over the given pieces. rc < 0 only for cancel;
+ * a read error counts as damage. */
+static int check_md5(struct vctx *v, const char *what, const char want[16],
+		     const struct iso_file_section *sec, int n_sec,
+		     uint64_t size)
+{
+	void *ctx = NULL;
+	char got[16];
+	int rc = 0;
+
+	if (iso_md5_start(&ctx) < 0)
+		return -ENOMEM;
+	for (int i = 0; i < n_sec && size > 0 && !rc; i++) {
+		uint64_t len = sec[i].size < size ? sec[i].size : size;
+
+		rc = hash_range(v, ctx, (uint64_t)sec[i].block * 2048, len);
+		size -= len;
+	}
+	iso_md5_end(&ctx, got);
+	if (rc == -ECANCELED)
+		return rc;
+	if (rc)
+		blog_error("verify: cannot read %s: %s", what, strerror(-rc));
+	if (rc || size > 0 || !iso_md5_match((char *)want, got))
+		note_damage(v, what);
+	return 0;
+}
+
+static int check_session(struct vctx *v, const struct vplan *p)
+{
+	struct iso_file_section sec = {
+		.block = p->start,
+		.size = (p->end - p->start) * 2048,
+	};
+
+	if (!p->has_session)
+		return 0;
+	return check_md5(v, "the session checksum", p->session_md5, &sec, 1,
+			 (uint64_t)sec.size);
+}
+
+static int check_all(struct vctx *v, const struct vplan *p)
+{
+	int rc = check_session(v, p);
+
+	for (size_t i = 0; !rc && i < p->n; i++)
+		rc = check_md5(v, p->files[i].path, p->files[i].md5,
+			       p->files[i].sec, p->files[i].n_sec,
+			       p->files[i].size);
+	return rc;
+}
+
+static int open_reader(struct vctx *v, struct disc *d, struct errmsg *em)
+{
+	v->d = d;
+	v->fd = -1;
+	v->buf = malloc(CHUNK);
+	if (!v->buf)
+		return errmsg_set(em, -ENOMEM, "out of memory");
+	if (!d->is_image)
+		return 0;
+	v->fd = open(d->target, O_RDONLY | O_CLOEXEC);
+	if (v->fd < 0)
+		return errmsg_set(em, -errno, "cannot open %s: %s", d->target,
+				  strerror(errno));
+	return 0;
+}
+
+static int verify_result(const struct vctx *v, const struct vplan *p,
+			 struct errmsg *em)
+{
+	if (v->n_damaged)
+		return errmsg_set(em, -EIO, "damaged: %s", v->damaged);
+	blog_info("verify: session %s, %zu files match their MD5",
+		  p->has_session ? "checksum" : "(no checksum)", p->n);
+	return 0;
+}
+
+int burn_verify(struct disc *d, struct errmsg *em)
+{
+	struct vplan plan = { 0 };
+	struct vctx v = { .fd = -1 };
+	struct disc_facts f;
+	int rc;
+
+	rc = job_begin(d, JOB_VERIFYING, em);
+	if (rc)
+		return rc;
+	disc_get_facts(d, &f);
+	if (f.media == DISC_MEDIA_NONE || f.sessions == 0) {
+		rc = errmsg_set(em, f.media == DISC_MEDIA_NONE ? -ENOMEDIUM : -EINVAL,
+				f.media == DISC_MEDIA_NONE ? "no medium in the drive"
+				: "the medium is blank: nothing to verify");
+		goto out;
+	}
+	pthread_mutex_lock(&d->lib_lock);
+	rc = verify_plan_locked(d, &plan, em);
+	pthread_mutex_unlock(&d->lib_lock);
+	if (!rc && !plan.has_session && plan.n == 0)
+		rc = errmsg_set(em, -EINVAL, "the newest session has no recorded MD5 sums");
+	if (!rc)
+		rc = open_reader(&v, d, em);
+	if (rc)
+		goto out;
+	v.total = plan.total_bytes;
+	clock_gettime(CLOCK_MONOTONIC, &v.t0);
+	rc = check_all(&v, &plan);
+	if (rc == -ECANCELED)
+		errmsg_set(em, rc, "verify was cancelled");
+	else if (!rc)
+		rc = verify_result(&v, &plan, em);
+out:
+	if (v.fd >= 0)
+		close(v.fd);
+	free(v.buf);
+	verify_plan_free(&plan);
+	job_end(d);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/* verify.h — the plan burn_verify builds under the library lock (what to
+ * read and which MD5 to expect) and then checks with plain reads. */
+#ifndef BURNFS_VERIFY_H
+#define BURNFS_VERIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct disc;
+struct errmsg;
+
+struct vfile {
+	char *path;
+	uint64_t size;
+	int n_sec;
+	struct iso_file_section *sec;  /* absolute blocks, free() */
+	char md5[16];
+};
+
+struct vplan {
+	bool has_session;
+	uint32_t start, end;           /* session MD5 covers [start, end) */
+	char session_md5[16];
+	struct vfile *files;
+	size_t n, cap;
+	uint64_t total_bytes;          /* all bytes to read */
+};
+
+/* lib_lock held: load the newest session and fill *plan. 0 or -errno. */
+int verify_plan_locked(struct disc *d, struct vplan *plan, struct errmsg *em);
+void verify_plan_free(struct vplan *plan);
+
+#endif

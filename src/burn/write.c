@@ -1,0 +1,254 @@
+/* write.c — turn a modified IsoImage into a session on the medium:
+ * image options, isoburn_prepare_disc, the space check, the asynchronous
+ * write and its poll loop (progress, messages, cancel), and activation.
+ * The sequence follows xorriso's Xorriso_write_session (LIBISOBURN.md §6).
+ * On stdio and overwritable media activation is the second phase of a
+ * two-phase commit: until isoburn_activate_session rewrites LBA 0..31 the
+ * old sessions are what a reader sees, so a failure, a cancel or a kill -9
+ * before it leaves them intact. */
+#include <errno.h>
+#include <unistd.h>
+
+#include "burn/burn_priv.h"
+#include "burnfs/log.h"
+
+#define POLL_US 75000
+#define GENERATOR_GRACE_POLLS 70   /* ~5 s after the drive went idle */
+
+static int make_igopts(struct isoburn_imgen_opts **o,
+		       const struct burn_settings *s, struct errmsg *em)
+{
+	int ext = isoburn_igopt_rockridge | isoburn_igopt_hardlinks |
+		  isoburn_igopt_aaip | isoburn_igopt_session_md5 |
+		  isoburn_igopt_file_md5;
+	int relax = isoburn_igopt_allow_deep_paths |
+		    isoburn_igopt_allow_longer_paths |
+		    isoburn_igopt_joliet_longer_paths |
+		    isoburn_igopt_joliet_long_names |
+		    isoburn_igopt_joliet_utf16 | isoburn_igopt_always_gmt |
+		    isoburn_igopt_dir_rec_mtime;
+
+	if (s->joliet)
+		ext |= isoburn_igopt_joliet;
+	if (isoburn_igopt_new(o, 0) <= 0)
+		return errmsg_set(em, -ENOMEM, "cannot create the image options");
+	/* Level 3: files of 4 GiB and more get several extents. */
+	isoburn_igopt_set_level(*o, 3);
+	isoburn_igopt_set_extensions(*o, ext);
+	isoburn_igopt_set_relaxed(*o, relax);
+	isoburn_igopt_set_sort_files(*o, 1);
+	isoburn_igopt_set_over_mode(*o, 0, 0, 0, 0);
+	isoburn_igopt_set_over_ugid(*o, 0, 0, 0, 0);
+	isoburn_igopt_set_out_charset(*o, NULL);
+	isoburn_igopt_set_fifo_size(*o, 4 << 20);
+	/* The default does not fsync the 64 KiB header update that
+	 * publishes the session: a power loss could lose it. */
+	isoburn_igopt_set_stdio_endsync(*o, 1);
+	return 0;
+}
+
+static struct burn_write_opts *make_wopts(struct disc *d,
+					  const struct burn_settings *s,
+					  bool close)
+{
+	struct burn_write_opts *wo = burn_write_opts_new(d->drive);
+
+	if (!wo)
+		return NULL;
+	burn_write_opts_set_simulate(wo, s->simulate ? 1 : 0);
+	/* Closes real multi-session media; no effect on emulated ones,
+	 * where apply.c records DISC_CLOSED_XATTR instead. */
+	burn_write_opts_set_multi(wo, close ? 0 : 1);
+	burn_write_opts_set_underrun_proof(wo, 1);
+	return wo;
+}
+
+/* libburn does not check the space on stdio; without this the write runs
+ * into ENOSPC half-way. free_limit carries -o capacity=. */
+static int check_space(struct disc *d, struct burn_disc *disc,
+		       struct burn_write_opts *wo, uint64_t free_limit,
+		       struct errmsg *em)
+{
+	uint64_t need = (uint64_t)burn_disc_get_sectors(disc) * 2048;
+	off_t avail = isoburn_disc_available_space(d->drive, wo);
+	uint64_t free_bytes = avail > 0 ? (uint64_t)avail : 0;
+
+	if (free_limit < free_bytes)
+		free_bytes = free_limit;
+	blog_info("session needs %llu bytes, %llu free",
+		  (unsigned long long)need, (unsigned long long)free_bytes);
+	if (need > free_bytes)
+		return errmsg_set(em, -ENOSPC, "the session needs %llu bytes, %llu free",
+				  (unsigned long long)need,
+				  (unsigned long long)free_bytes);
+	return 0;
+}
+
+struct poll_state {
+	struct msgwatch mw;
+	struct timespec t0;
+	bool cancel_sent;
+	bool user_cancel;
+};
+
+/* Stop the burn when the user asked, or as soon as a MISHAP shows that the
+ * session is bad anyway (its result would not be activated). */
+static void maybe_cancel(struct disc *d, struct poll_state *ps)
+{
+	if (ps->cancel_sent)
+		return;
+	if (job_cancelled(d))
+		ps->user_cancel = true;
+	else if (!msgwatch_failed(&ps->mw))
+		return;
+	blog_info("cancelling the burn");
+	burn_drive_cancel(d->drive);
+	ps->cancel_sent = true;
+}
+
+static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
+		       struct poll_state *ps)
+{
+	int idle_polls = 0;
+
+	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING) {
+		msgwatch_drain(&ps->mw);
+		maybe_cancel(d, ps);
+		usleep(POLL_US / 4);
+	}
+	for (;;) {
+		struct burn_progress p = { 0 };
+		enum burn_drive_status st = burn_drive_get_status(d->drive, &p);
+
+		if (st == BURN_DRIVE_IDLE) {
+			if (!iso_image_generator_is_running(img))
+				break;
+			/* xorriso's pacifier does the same: a generator
+			 * outliving the drive is stuck on a full fifo. */
+			if (++idle_polls > GENERATOR_GRACE_POLLS) {
+				blog_warn("image generator still running after the burn; cancelling it");
+				isoburn_cancel_prepared_write(d->drive, NULL, 0);
+				break;
+			}
+		} else if (st == BURN_DRIVE_WRITING && p.sectors > 0) {
+			job_progress(d, (uint64_t)p.sector * 2048, total, &ps->t0);
+		}
+		msgwatch_drain(&ps->mw);
+		maybe_cancel(d, ps);
+		usleep(POLL_US);
+	}
+	msgwatch_drain(&ps->mw);
+}
+
+/* Why the write is not to be activated, or 0. */
+static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
+{
+	if (ps->user_cancel)
+		return errmsg_set(em, -ECANCELED, "the burn was cancelled; the medium keeps its earlier sessions");
+	if (msgwatch_failed(&ps->mw))
+		return errmsg_set(em, -EIO, "the burn failed: %s%s%s", ps->mw.first_bad,
+				  ps->mw.errfile[0] ? " " : "", ps->mw.errfile);
+	if (!isoburn_drive_wrote_well(d->drive))
+		return errmsg_set(em, -EIO, "the burn failed%s%s",
+				  ps->mw.first_bad[0] ? ": " : "", ps->mw.first_bad);
+	return 0;
+}
+
+static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
+		     struct burn_write_opts *wo, const struct burn_settings *s,
+		     struct errmsg *em)
+{
+	uint64_t total = (uint64_t)burn_disc_get_sectors(disc) * 2048;
+	struct poll_state ps = { 0 };
+	int rc;
+
+	msgwatch_init(&ps.mw);
+	clock_gettime(CLOCK_MONOTONIC, &ps.t0);
+	job_progress(d, 0, total, &ps.t0);
+	burn_drive_set_speed(d->drive, 0, s->speed_kbps);
+	isoburn_disc_write(wo, disc);
+	poll_write(d, img, total, &ps);
+	rc = judge_write(d, &ps, em);
+	if (rc)
+		return rc;
+	job_progress(d, total, total, &ps.t0);
+	if (s->simulate) {
+		blog_info("simulated burn of %llu bytes went well; nothing written",
+			  (unsigned long long)total);
+		return 0;
+	}
+	if (isoburn_activate_session(d->drive) <= 0) {
+		msgwatch_drain(&ps.mw);
+		return errmsg_set(em, -EIO, "the session was written but could not be activated%s%s",
+				  ps.mw.first_bad[0] ? ": " : "", ps.mw.first_bad);
+	}
+	return 0;
+}
+
+int burn_write_session(struct disc *d, IsoImage *img,
+		       const struct burn_settings *s, bool close,
+		       uint64_t free_limit, struct errmsg *em)
+{
+	struct isoburn_imgen_opts *o = NULL;
+	struct burn_disc *disc = NULL;
+	struct burn_write_opts *wo = NULL;
+	struct msgwatch mw;
+	int rc;
+
+	msgwatch_init(&mw);
+	rc = make_igopts(&o, s, em);
+	if (rc)
+		return rc;
+	if (isoburn_prepare_disc(d->drive, &disc, o) <= 0) {
+		msgwatch_drain(&mw);
+		disc = NULL;
+		rc = errmsg_set(em, -EIO, "cannot prepare the session%s%s",
+				mw.first_bad[0] ? ": " : "", mw.first_bad);
+		goto out;
+	}
+	/* From here on the libisofs writer thread runs: either write, or
+	 * isoburn_cancel_prepared_write. */
+	wo = make_wopts(d, s, close);
+	if (!wo) {
+		rc = errmsg_set(em, -ENOMEM, "cannot create the write options");
+		goto out;
+	}
+	rc = check_space(d, disc, wo, free_limit, em);
+	if (!rc)
+		rc = run_write(d, img, disc, wo, s, em);
+out:
+	if (rc && disc)
+		isoburn_cancel_prepared_write(d->drive, NULL, 0);
+	if (wo)
+		burn_write_opts_free(wo);
+	if (disc)
+		burn_disc_free(disc);
+	if (!rc)
+		isoburn_sync_after_write(d->drive, NULL, 0);
+	isoburn_igopt_destroy(&o, 0);
+	msgwatch_drain(&mw);
+	return rc;
+}
+
+void burn_poll_drive_idle(struct disc *d)
+{
+	struct msgwatch mw;
+	struct timespec t0;
+
+	msgwatch_init(&mw);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING)
+		usleep(POLL_US / 4);
+	for (;;) {
+		struct burn_progress p = { 0 };
+
+		if (burn_drive_get_status(d->drive, &p) == BURN_DRIVE_IDLE)
+			break;
+		if (p.sectors > 0)
+			job_progress(d, (uint64_t)p.sector * 2048,
+				     (uint64_t)p.sectors * 2048, &t0);
+		msgwatch_drain(&mw);
+		usleep(POLL_US);
+	}
+	msgwatch_drain(&mw);
+}
