@@ -1,0 +1,555 @@
+/* test_disc.c — the disc module against image files made by the real
+ * xorriso: blank, two sessions, older sessions, refusals, capacity, the
+ * closed marker, reload after an append, and walk ids == index ids. */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "burnfs/errmsg.h"
+#include "burnfs/index.h"
+#include "burnfs/log.h"
+#include "disc/disc_priv.h"
+
+static int failures;
+static char tmp[256];
+
+#define CHECK(c) do { if (!(c)) { failures++; \
+	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+	} } while (0)
+
+static void path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmp, name);
+}
+
+static void write_file(const char *name, const void *data, size_t len)
+{
+	char p[512];
+	FILE *f;
+
+	path(p, sizeof(p), name);
+	f = fopen(p, "wb");
+	if (!f || fwrite(data, 1, len, f) != len) {
+		perror(p);
+		exit(1);
+	}
+	fclose(f);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* 3 MB of deterministic bytes, so reads can be compared at any offset. */
+#define BIG_SIZE (3 * 1024 * 1024 + 123)
+static unsigned char *big;
+
+static void make_big(void)
+{
+	uint32_t x = 12345;
+	size_t i;
+
+	big = malloc(BIG_SIZE);
+	for (i = 0; i < BIG_SIZE; i++) {
+		x = x * 1103515245 + 12345;
+		big[i] = x >> 16;
+	}
+}
+
+static bool have_xattr;
+
+/* s1: the first session's tree; s2: what the second session adds. */
+static void make_sources(void)
+{
+	char p[512];
+
+	sh("mkdir -p %s/s1/dir/sub %s/s2 %s/s3", tmp, tmp, tmp);
+	write_file("s1/a.txt", "hello\n", 6);
+	write_file("s1/gone.txt", "soon gone\n", 10);
+	write_file("s1/dir/sub/deep.txt", "deep\n", 5);
+	write_file("s1/gr\xc3\xbc\xc3\x9f" "e.txt", "umlaut\n", 7);
+	write_file("s1/big.bin", big, BIG_SIZE);
+	write_file("s1/hard1", "linked\n", 7);
+	sh("ln %s/s1/hard1 %s/s1/hard2 && ln -s a.txt %s/s1/link", tmp, tmp,
+	   tmp);
+	path(p, sizeof(p), "s1/a.txt");
+	have_xattr = setxattr(p, "user.color", "blue", 4, 0) == 0;
+	write_file("s2/new.txt", "new in 2\n", 9);
+	write_file("s3/closed.txt", "last\n", 5);
+}
+
+#define XORRISO "xorriso -abort_on NEVER -report_about NEVER " \
+		"-return_with FAILURE 32 -hardlinks on -xattr on "
+
+static void make_two_sessions(const char *img)
+{
+	CHECK(sh(XORRISO "-dev stdio:%s/%s -volid VOL1 -map %s/s1 / -commit "
+		 ">/dev/null 2>&1", tmp, img, tmp) == 0);
+	CHECK(sh(XORRISO "-dev stdio:%s/%s -volid VOL2 -rm /gone.txt -- "
+		 "-map %s/s2/new.txt /new.txt -map %s/%s /inner.iso -commit "
+		 ">/dev/null 2>&1", tmp, img, tmp, tmp, "lba0.iso") == 0);
+}
+
+static int open_img(struct disc **d, const char *name, uint64_t cap)
+{
+	struct errmsg em = { "" };
+	char p[512];
+	int r;
+
+	path(p, sizeof(p), name);
+	r = disc_open(d, p, cap, &em);
+	if (r < 0)
+		fprintf(stderr, "  disc_open(%s) = %d: %s\n", name, r, em.text);
+	return r;
+}
+
+static void test_blank(void)
+{
+	struct disc_facts f;
+	struct index *idx;
+	struct disc *d;
+	struct stat st;
+	char p[512];
+
+	CHECK(open_img(&d, "blank.iso", 0) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	CHECK(f.is_image && f.writable);
+	CHECK(f.media == DISC_MEDIA_BLANK);
+	CHECK(f.sessions == 0);
+	CHECK(strcmp(f.profile, "stdio file") == 0);
+	CHECK(f.used_bytes == 0 && f.capacity_bytes > 0);
+	CHECK(f.free_bytes == f.capacity_bytes);
+	idx = disc_lower(d);
+	CHECK(idx && index_count(idx) == 1 && index_info(idx)->session == 0);
+	CHECK(index_info(idx)->start_lba == 0);
+	index_unref(idx);
+	CHECK(disc_session_index(d, 1, &idx) == -ENOENT);
+	path(p, sizeof(p), "blank.iso");
+	CHECK(stat(p, &st) == 0 && st.st_size == 0);
+	disc_close(d);
+}
+
+static void test_refusals(void)
+{
+	struct disc *d = NULL, *d2 = NULL;
+	unsigned char junk[65536];
+	struct disc_facts f;
+	size_t i;
+
+	CHECK(open_img(&d, "s1", 0) == -EISDIR);
+	CHECK(open_img(&d, "nope/x.iso", 0) == -ENOENT);
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (i * 7919) >> 3;
+	write_file("junk.bin", junk, sizeof(junk));
+	CHECK(open_img(&d, "junk.bin", 0) == -EINVAL);
+	CHECK(d == NULL);
+	CHECK(open_img(&d, "two.iso", 0) == 0);
+	CHECK(open_img(&d2, "two.iso", 0) == -EBUSY);
+	disc_close(d);
+	/* A relative target is made absolute. */
+	CHECK(chdir(tmp) == 0);
+	{
+		struct errmsg em;
+		char want[512];
+
+		CHECK(disc_open(&d, "rel.iso", 0, &em) == 0);
+		disc_get_facts(d, &f);
+		path(want, sizeof(want), "rel.iso");
+		CHECK(strcmp(f.target, want) == 0);
+		disc_close(d);
+	}
+}
+
+static const struct idx_node *node_at(struct index *idx, const char *p)
+{
+	int64_t id = index_resolve(idx, p);
+
+	return id < 0 ? NULL : index_node(idx, (uint32_t)id);
+}
+
+static bool read_equals(struct index *idx, const char *p, uint64_t off,
+			const void *want, size_t len)
+{
+	int64_t id = index_resolve(idx, p);
+	char *buf = malloc(len + 1);
+	ssize_t got;
+	bool ok;
+
+	if (id < 0 || !buf)
+		return false;
+	got = index_read(idx, (uint32_t)id, buf, len, off);
+	ok = got == (ssize_t)len && memcmp(buf, want, len) == 0;
+	free(buf);
+	return ok;
+}
+
+static bool has_xattr(const struct idx_node *n, const char *name,
+		      const char *val)
+{
+	uint32_t i;
+
+	for (i = 0; i < n->n_xattrs; i++)
+		if (strcmp(n->xattrs[i].name, name) == 0)
+			return !val || (n->xattrs[i].len == strlen(val) &&
+					memcmp(n->xattrs[i].value, val,
+					       strlen(val)) == 0);
+	return false;
+}
+
+static void check_no_internal_xattrs(struct index *idx)
+{
+	uint32_t id, i;
+
+	for (id = 0; id < index_count(idx); id++) {
+		const struct idx_node *n = index_node(idx, id);
+
+		for (i = 0; i < n->n_xattrs; i++)
+			CHECK(strncmp(n->xattrs[i].name, "user.", 5) == 0 &&
+			      strcmp(n->xattrs[i].name, DISC_CLOSED_XATTR));
+	}
+}
+
+static void check_newest_tree(struct index *idx)
+{
+	const struct idx_node *n, *h1, *h2;
+	struct stat st;
+	char p[512];
+	uint64_t offs[] = { 0, 2047, 2048, 1000001, BIG_SIZE - 100 };
+	size_t i;
+
+	n = node_at(idx, "/a.txt");
+	path(p, sizeof(p), "s1/a.txt");
+	CHECK(n && stat(p, &st) == 0);
+	if (n) {
+		CHECK(S_ISREG(n->mode) && (n->mode & 07777) == (st.st_mode & 07777));
+		CHECK(n->size == 6 && n->mtime.tv_sec == st.st_mtime);
+		CHECK(n->uid == getuid());
+		CHECK(!have_xattr || has_xattr(n, "user.color", "blue"));
+	}
+	CHECK(read_equals(idx, "/a.txt", 0, "hello\n", 6));
+	CHECK(read_equals(idx, "/a.txt", 2, "llo\n", 4));
+	CHECK(node_at(idx, "/gone.txt") == NULL);
+	CHECK(read_equals(idx, "/new.txt", 0, "new in 2\n", 9));
+	CHECK(read_equals(idx, "/dir/sub/deep.txt", 0, "deep\n", 5));
+	CHECK(read_equals(idx, "/gr\xc3\xbc\xc3\x9f" "e.txt", 0, "umlaut\n", 7));
+	n = node_at(idx, "/link");
+	CHECK(n && S_ISLNK(n->mode) && n->link && strcmp(n->link, "a.txt") == 0);
+	n = node_at(idx, "/dir");
+	CHECK(n && S_ISDIR(n->mode));
+	h1 = node_at(idx, "/hard1");
+	h2 = node_at(idx, "/hard2");
+	CHECK(h1 && h2 && h1->ino && h1->ino == h2->ino && h1->nlink == 2);
+	n = node_at(idx, "/big.bin");
+	CHECK(n && n->size == BIG_SIZE && n->n_extents >= 1);
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
+		CHECK(read_equals(idx, "/big.bin", offs[i], big + offs[i],
+				  offs[i] + 100 <= BIG_SIZE ? 100 : 50));
+	CHECK(read_equals(idx, "/big.bin", 0, big, BIG_SIZE));
+	check_no_internal_xattrs(idx);
+}
+
+static void test_two_sessions(void)
+{
+	struct disc_facts f;
+	struct index *idx, *s1 = NULL, *s2 = NULL;
+	struct disc *d = NULL;
+
+	CHECK(open_img(&d, "two.iso", 0) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	CHECK(f.sessions == 2 && f.media == DISC_MEDIA_APPENDABLE);
+	CHECK(f.writable && strcmp(f.profile, "stdio file") == 0);
+	CHECK(strcmp(f.volid, "VOL2") == 0);
+	CHECK(f.used_bytes > BIG_SIZE && f.used_bytes % 2048 == 0);
+	CHECK(f.capacity_bytes > f.used_bytes);
+	CHECK(f.free_bytes == f.capacity_bytes - f.used_bytes);
+	idx = disc_lower(d);
+	CHECK(idx && index_info(idx)->session == 2);
+	CHECK(strcmp(index_info(idx)->volid, "VOL2") == 0);
+	if (idx)
+		check_newest_tree(idx);
+	CHECK(disc_session_index(d, 1, &s1) == 0);
+	if (s1) {
+		CHECK(index_info(s1)->session == 1);
+		CHECK(index_info(s1)->start_lba == 32);
+		CHECK(strcmp(index_info(s1)->volid, "VOL1") == 0);
+		CHECK(read_equals(s1, "/gone.txt", 0, "soon gone\n", 10));
+		CHECK(node_at(s1, "/new.txt") == NULL);
+		CHECK(read_equals(s1, "/big.bin", 3000, big + 3000, 5000));
+	}
+	CHECK(disc_session_index(d, 2, &s2) == 0 && s2 == idx);
+	index_unref(s2);
+	CHECK(disc_session_index(d, 3, &s2) == -ENOENT);
+	CHECK(disc_session_index(d, 0, &s2) == -ENOENT);
+	index_unref(s1);
+	index_unref(idx);
+	disc_close(d);
+}
+
+/* The burn maps lower ids to IsoNodes with disc_walk_image on an image from
+ * disc_load_image_locked: every id must name the same path in the index. */
+struct idcheck {
+	struct index *idx;
+	char **paths;  /* by walk id */
+	uint32_t n, bad;
+};
+
+static int idcheck_visit(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
+{
+	struct idcheck *c = ctx;
+	char want[4096], got[4096];
+
+	if (id != c->n) {
+		c->bad++;
+		return -EIO;
+	}
+	if (id == 0)
+		snprintf(want, sizeof(want), "/");
+	else
+		snprintf(want, sizeof(want), "%s/%s",
+			 parent ? c->paths[parent] : "", iso_node_get_name(node));
+	c->paths = realloc(c->paths, (c->n + 1) * sizeof(*c->paths));
+	c->paths[c->n++] = strdup(want);
+	if (index_path(c->idx, id, got, sizeof(got)) < 0 || strcmp(got, want))
+		c->bad++;
+	return 0;
+}
+
+static void check_ids(struct disc *d, int session, struct index *idx)
+{
+	struct idcheck c = { idx, NULL, 0, 0 };
+	struct errmsg em;
+	IsoImage *img = NULL;
+	uint32_t i;
+
+	pthread_mutex_lock(&d->lib_lock);
+	CHECK(disc_load_image_locked(d, session, &img, &em) == 0);
+	if (img) {
+		CHECK(disc_walk_image(img, idcheck_visit, &c) == 0);
+		iso_image_unref(img);
+	}
+	pthread_mutex_unlock(&d->lib_lock);
+	CHECK(c.bad == 0 && c.n == index_count(idx));
+	for (i = 0; i < c.n; i++)
+		free(c.paths[i]);
+	free(c.paths);
+}
+
+static void test_ids(void)
+{
+	struct index *low, *s1 = NULL;
+	struct disc *d = NULL;
+	IsoImage *att;
+	IsoNode *n;
+
+	CHECK(open_img(&d, "two.iso", 0) == 0);
+	if (!d)
+		return;
+	low = disc_lower(d);
+	check_ids(d, 0, low);
+	CHECK(disc_session_index(d, 1, &s1) == 0);
+	check_ids(d, 1, s1);
+	/* Loading an older session leaves the newest attached for the burn. */
+	pthread_mutex_lock(&d->lib_lock);
+	att = isoburn_get_attached_image(d->drive);
+	CHECK(att && iso_image_path_to_node(att, "/new.txt", &n) == 1);
+	if (att)
+		iso_image_unref(att);
+	pthread_mutex_unlock(&d->lib_lock);
+	index_unref(s1);
+	index_unref(low);
+	disc_close(d);
+}
+
+static void test_capacity(void)
+{
+	const uint64_t cap = 700ull * 1024 * 1024;
+	struct disc_facts f;
+	struct disc *d = NULL;
+
+	CHECK(open_img(&d, "two.iso", cap) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	CHECK(f.capacity_bytes == cap);
+	CHECK(f.free_bytes == cap - f.used_bytes);
+	disc_close(d);
+}
+
+static void test_closed(void)
+{
+	struct disc_facts f;
+	struct index *idx;
+	struct disc *d = NULL;
+
+	CHECK(sh(XORRISO "-dev stdio:%s/closed.iso -map %s/s3 / "
+		 "-setfattr " DISC_CLOSED_XATTR " 1 / -- -commit "
+		 ">/dev/null 2>&1", tmp, tmp) == 0);
+	CHECK(open_img(&d, "closed.iso", 0) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	CHECK(f.media == DISC_MEDIA_CLOSED && !f.writable);
+	CHECK(strcmp(f.closed_reason, "closed by commit close") == 0);
+	CHECK(f.free_bytes == 0 && f.sessions == 1);
+	idx = disc_lower(d);
+	CHECK(idx && index_node(idx, 0)->n_xattrs == 0);
+	CHECK(read_equals(idx, "/closed.txt", 0, "last\n", 5));
+	index_unref(idx);
+	disc_close(d);
+}
+
+static void test_readonly(void)
+{
+	struct disc_facts f;
+	struct disc *d = NULL;
+	char p[512];
+
+	if (geteuid() == 0)
+		return;  /* root writes anything */
+	CHECK(sh("cp %s/two.iso %s/ro.iso && chmod 0444 %s/ro.iso", tmp, tmp,
+		 tmp) == 0);
+	CHECK(open_img(&d, "ro.iso", 0) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	CHECK(f.media == DISC_MEDIA_CLOSED && !f.writable && f.sessions == 2);
+	CHECK(strstr(f.closed_reason, "not writable") != NULL);
+	disc_close(d);
+	path(p, sizeof(p), "ro.iso");
+	chmod(p, 0644);
+}
+
+/* Another writer appends a session (as a commit would): refresh picks it
+ * up and drops the session cache. */
+static void test_refresh(void)
+{
+	struct disc_facts f;
+	struct index *idx, *s1 = NULL;
+	struct errmsg em;
+	struct disc *d = NULL;
+
+	CHECK(sh("cp %s/two.iso %s/grow.iso", tmp, tmp) == 0);
+	CHECK(open_img(&d, "grow.iso", 0) == 0);
+	if (!d)
+		return;
+	CHECK(disc_session_index(d, 1, &s1) == 0);
+	CHECK(disc_refresh(d, &em) == 0);
+	CHECK(sh(XORRISO "-dev stdio:%s/grow.iso -volid VOL3 -map %s/s3 /three "
+		 "-commit >/dev/null 2>&1", tmp, tmp) == 0);
+	CHECK(disc_refresh(d, &em) == 1);
+	disc_get_facts(d, &f);
+	CHECK(f.sessions == 3 && strcmp(f.volid, "VOL3") == 0);
+	idx = disc_lower(d);
+	CHECK(read_equals(idx, "/three/closed.txt", 0, "last\n", 5));
+	CHECK(read_equals(idx, "/new.txt", 0, "new in 2\n", 9));
+	index_unref(idx);
+	/* The old session-1 index stays usable for whoever holds it. */
+	CHECK(read_equals(s1, "/gone.txt", 0, "soon gone\n", 10));
+	index_unref(s1);
+	CHECK(disc_session_index(d, 3, &idx) == 0);
+	CHECK(idx && index_info(idx)->session == 3);
+	index_unref(idx);
+	disc_close(d);
+}
+
+/* Images made by other tools: one session at LBA 0 (mkisofs style), and
+ * an image file that is itself a file inside another image. */
+static void test_foreign(void)
+{
+	struct disc_facts f;
+	struct index *idx;
+	struct disc *d = NULL;
+	char p[512], *inner;
+	struct stat st;
+	FILE *fp;
+
+	CHECK(open_img(&d, "lba0.iso", 0) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	CHECK(f.sessions == 1 && f.media == DISC_MEDIA_APPENDABLE);
+	idx = disc_lower(d);
+	CHECK(read_equals(idx, "/gone.txt", 0, "soon gone\n", 10));
+	CHECK(read_equals(idx, "/big.bin", 777777, big + 777777, 4096));
+	index_unref(idx);
+	disc_close(d);
+	/* inner.iso inside two.iso reads back as the same bytes. */
+	path(p, sizeof(p), "lba0.iso");
+	CHECK(stat(p, &st) == 0);
+	inner = malloc(st.st_size);
+	fp = fopen(p, "rb");
+	CHECK(fp && fread(inner, 1, st.st_size, fp) == (size_t)st.st_size);
+	if (fp)
+		fclose(fp);
+	CHECK(open_img(&d, "two.iso", 0) == 0);
+	idx = d ? disc_lower(d) : NULL;
+	CHECK(idx && read_equals(idx, "/inner.iso", 0, inner, st.st_size));
+	index_unref(idx);
+	disc_close(d);
+	free(inner);
+}
+
+static void test_list_drives(void)
+{
+	char *text = NULL;
+
+	CHECK(disc_list_drives(&text) == 0);
+	CHECK(text && strlen(text) > 0);
+	free(text);
+}
+
+int main(void)
+{
+	struct errmsg em;
+
+	if (system("command -v xorriso >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "xorriso not found: skipped\n");
+		return 77;
+	}
+	blog_init(0, getenv("BURNFS_DEBUG") != NULL);
+	snprintf(tmp, sizeof(tmp), "/tmp/test_disc.XXXXXX");
+	if (!mkdtemp(tmp))
+		return 1;
+	make_big();
+	make_sources();
+	CHECK(sh(XORRISO "-as mkisofs -quiet -R -o %s/lba0.iso %s/s1 "
+		 ">/dev/null 2>&1", tmp, tmp) == 0);
+	make_two_sessions("two.iso");
+	CHECK(disc_lib_init(&em) == 0);
+	CHECK(disc_lib_init(&em) == 0);
+	test_blank();
+	test_refusals();
+	test_two_sessions();
+	test_ids();
+	test_capacity();
+	test_closed();
+	test_readonly();
+	test_refresh();
+	test_foreign();
+	test_list_drives();
+	disc_lib_finish();
+	if (!getenv("KEEP_TMP"))
+		sh("rm -rf %s", tmp);
+	free(big);
+	fprintf(stderr, "%s: %d failure(s)\n", failures ? "FAIL" : "ok",
+		failures);
+	return failures ? 1 : 0;
+}
