@@ -1,0 +1,482 @@
+# lib.sh — shared helpers for the burnfs integration tests (bash).
+#
+# Each test script starts with
+#     . "$(dirname "$0")/lib.sh"
+# and then gets: its own temp folder $T (image $IMG, mount point $MNT, cache
+# $CACHE), a cleanup trap (unmount, stop the daemon, check its log for
+# sanitizer reports, remove $T), a watchdog, and helpers to drive burnfs and
+# to check the image with readers this project did not write (xorriso,
+# isoinfo, bsdtar, fuseiso).
+#
+# Environment: BURNFS (the daemon; default: build/src/fs/burnfs beside the
+# sources), SRCDIR, TEST_LIMIT (seconds before the watchdog fails the test,
+# default 270), KEEP=1 (keep $T for inspection), BURNFS_TEST_TMP (where $T is
+# made, default /var/tmp: always on disk, never tmpfs).
+#
+# Exit status: 0 pass, 1 fail, 77 skip (no /dev/fuse, not root, tool missing).
+
+set -eEuo pipefail
+shopt -s inherit_errexit 2>/dev/null || true
+
+# Messages and sort order must not depend on the caller's locale; the daemon
+# also runs under LC_ALL=C, the case where libisofs mangles UTF-8 names
+# unless burnfs sets its charset (LIBISOBURN.md §1.4).
+export LC_ALL=C
+unset LANG LANGUAGE
+
+TEST_NAME=$(basename "$0" .sh)
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRCDIR=${SRCDIR:-$(cd "$LIB_DIR/../.." && pwd)}
+BURNFS=${BURNFS:-$SRCDIR/build/src/fs/burnfs}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+
+note() { printf '# %s\n' "$*"; }
+fail() {
+	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
+	exit 1
+}
+skip() {
+	printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2
+	exit 77
+}
+
+# --- preconditions ---------------------------------------------------------
+
+[ -e /dev/fuse ] || skip "/dev/fuse is missing"
+[ "$(id -u)" = 0 ] || skip "needs root (chown, xattrs, fuse)"
+for tool in fusermount3 mountpoint timeout xorriso isoinfo bsdtar fuseiso \
+	rsync setfattr getfattr sha256sum cmp; do
+	command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/setup.sh)"
+done
+[ -x "$BURNFS" ] || fail "BURNFS=$BURNFS is not an executable (build first)"
+
+# --- temp folder, watchdog, cleanup -----------------------------------------
+
+T=$(mktemp -d "${BURNFS_TEST_TMP:-/var/tmp}/burnfs-$TEST_NAME.XXXXXX")
+IMG=$T/img.iso
+MNT=$T/mnt
+CACHE=$T/cache
+LOG=$T/daemon.log
+mkdir -p "$MNT"
+: >"$LOG"
+DAEMON_PID=
+EXTRA_MOUNTS=()   # fuseiso and second burnfs mounts to take down at exit
+BG_PIDS=()        # background helpers (commits in flight) to reap at exit
+
+(
+	sleep "${TEST_LIMIT:-270}"
+	echo "FAIL: $TEST_NAME: watchdog: test ran longer than ${TEST_LIMIT:-270}s" >&2
+	kill -TERM $$
+) >/dev/null 2>&1 </dev/null &
+WATCHDOG_PID=$!
+
+is_mounted() { grep -qs " $1 " /proc/self/mounts; }
+
+unmount_any() {
+	local m=$1 i
+	is_mounted "$m" || return 0
+	timeout -k 2 20 fusermount3 -u "$m" 2>/dev/null ||
+		timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		is_mounted "$m" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Print sanitizer reports found in the daemon log; status 0 when there is one.
+sanitizer_report() {
+	grep -E -A30 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: UndefinedBehaviorSanitizer' "$LOG" 2>/dev/null | head -60
+}
+
+cleanup() {
+	local rc=$? m p
+	set +eE
+	trap - ERR
+	kill "$WATCHDOG_PID" 2>/dev/null
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for m in "${EXTRA_MOUNTS[@]}"; do unmount_any "$m"; done
+	unmount_any "$MNT"
+	if [ -n "$DAEMON_PID" ]; then
+		wait_pid_exit "$DAEMON_PID" 20 || kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+	fi
+	if sanitizer_report >/dev/null; then
+		echo "FAIL: $TEST_NAME: sanitizer report in the daemon log:" >&2
+		sanitizer_report >&2
+		rc=1
+	fi
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+		echo "--- last lines of the daemon log ($LOG) ---" >&2
+		tail -n 40 "$LOG" >&2
+		echo "--- end of daemon log ---" >&2
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "# kept $T" >&2
+	elif ! grep -qs " $T/" /proc/self/mounts; then
+		rm -rf "$T"
+	else
+		echo "# $T still has mounts; not removed" >&2
+	fi
+	[ "$rc" = 0 ] && echo "PASS: $TEST_NAME"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+trap 'echo "FAIL: $TEST_NAME: line $LINENO: command failed (status $?): $BASH_COMMAND" >&2' ERR
+
+# wait_pid_exit PID SECONDS: poll until PID is gone; status 1 on timeout.
+wait_pid_exit() {
+	local pid=$1 n=$(($2 * 10)) i
+	for ((i = 0; i < n; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- errno names --------------------------------------------------------------
+
+errno_text() {
+	case $1 in
+	EINVAL) echo "Invalid argument" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	ENOSPC) echo "No space left on device" ;;
+	EROFS) echo "Read-only file system" ;;
+	ENOMEDIUM) echo "No medium found" ;;
+	EIO) echo "Input/output error" ;;
+	ECANCELED) echo "Operation canceled" ;;
+	ENAMETOOLONG) echo "File name too long" ;;
+	ENOTEMPTY) echo "Directory not empty" ;;
+	EACCES) echo "Permission denied" ;;
+	EPERM) echo "Operation not permitted" ;;
+	ENOENT) echo "No such file or directory" ;;
+	EEXIST) echo "File exists" ;;
+	*) fail "errno_text: unknown name $1" ;;
+	esac
+}
+
+errno_name() {
+	local e
+	for e in EINVAL EBUSY ENOSPC EROFS ENOMEDIUM EIO ECANCELED ENAMETOOLONG \
+		ENOTEMPTY EACCES EPERM ENOENT EEXIST; do
+		case $1 in *"$(errno_text "$e")"*) echo "$e"; return 0 ;; esac
+	done
+	echo "OTHER($1)"
+}
+
+# expect_errno ENAME CMD...: CMD must fail, and its message must carry the
+# strerror text of ENAME (all tools here print strerror under LC_ALL=C).
+expect_errno() {
+	local want=$1 out rc=0
+	shift
+	out=$(timeout -k 5 60 "$@" 2>&1) || rc=$?
+	[ "$rc" != 0 ] || fail "expected $want from '$*', but it succeeded"
+	[ "$rc" != 124 ] || fail "'$*' timed out"
+	case $out in
+	*"$(errno_text "$want")"*) ;;
+	*) fail "expected $want from '$*', got: $out" ;;
+	esac
+}
+
+# --- the daemon -----------------------------------------------------------------
+
+# wait_mounted MNT [PID]: poll (bounded) until MNT is a mount with a control
+# file; fail at once if PID (the daemon) died first.
+wait_mounted() {
+	local m=$1 pid=${2:-} i
+	for ((i = 0; i < 300; i++)); do
+		if is_mounted "$m" && [ -e "$m/control" ]; then
+			return 0
+		fi
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			fail "burnfs exited before the mount was ready (see log)"
+		fi
+		sleep 0.1
+	done
+	fail "$m not mounted 30 s after starting burnfs"
+}
+
+# start_burnfs [BURNFS ARGS...]: mount $IMG on $MNT with cache $CACHE, in the
+# foreground, in the background; extra args (e.g. -o capacity=20M) go before
+# TARGET. Returns when the mount is ready.
+start_burnfs() {
+	[ -z "$DAEMON_PID" ] || fail "start_burnfs: a daemon is already running"
+	echo "=== start: burnfs -f -o cache=$CACHE $* $IMG $MNT" >>"$LOG"
+	"$BURNFS" -f -o "cache=$CACHE" "$@" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null &
+	DAEMON_PID=$!
+	wait_mounted "$MNT" "$DAEMON_PID"
+}
+
+# stop_burnfs: unmount, wait for the daemon, require exit status 0 and a log
+# without sanitizer reports.
+stop_burnfs() {
+	local rc=0
+	[ -n "$DAEMON_PID" ] || fail "stop_burnfs: no daemon"
+	timeout -k 2 30 fusermount3 -u "$MNT" || fail "fusermount3 -u $MNT failed"
+	wait_pid_exit "$DAEMON_PID" 30 || fail "burnfs still running 30 s after unmount"
+	wait "$DAEMON_PID" || rc=$?
+	DAEMON_PID=
+	[ "$rc" = 0 ] || fail "burnfs exited with status $rc after unmount"
+	check_log
+}
+
+# kill9_burnfs: kill -9 the daemon and take down its dead mount.
+kill9_burnfs() {
+	[ -n "$DAEMON_PID" ] || fail "kill9_burnfs: no daemon"
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null || true
+	DAEMON_PID=
+	echo "=== killed with SIGKILL" >>"$LOG"
+	timeout -k 2 20 fusermount3 -uz "$MNT" || fail "fusermount3 -uz of the dead mount failed"
+	! is_mounted "$MNT" || fail "$MNT still mounted after fusermount3 -uz"
+}
+
+check_log() {
+	if sanitizer_report >/dev/null; then
+		sanitizer_report >&2
+		fail "sanitizer report in the daemon log"
+	fi
+}
+
+# --- control ----------------------------------------------------------------------
+
+# ctl CMD [TIMEOUT]: write CMD (with a newline) to control in one write. Sets
+# CTL_ERRNO to "" on success, else to the errno name (EINVAL, EBUSY, ...).
+ctl() {
+	local out rc=0
+	CTL_ERRNO=
+	out=$(timeout -k 5 "${2:-200}" bash -c 'printf "%s\n" "$1" >"$2"' ctl "$1" "$MNT/control" 2>&1) || rc=$?
+	[ "$rc" = 0 ] && return 0
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "control command '$1' did not return in ${2:-200}s"
+	CTL_ERRNO=$(errno_name "$out")
+}
+
+# ctl_ok CMD [TIMEOUT]: the command must succeed and last_result must be ok.
+ctl_ok() {
+	ctl "$@"
+	[ -z "$CTL_ERRNO" ] || fail "'$1' failed with $CTL_ERRNO; last_result: $(st last_result)"
+	[ "$(st last_result)" = ok ] || fail "'$1' succeeded but last_result is '$(st last_result)'"
+}
+
+# ctl_fail ENAME CMD [TIMEOUT]: the write must fail with ENAME and
+# last_result must start with "error:".
+ctl_fail() {
+	local want=$1
+	shift
+	ctl "$@"
+	[ -n "$CTL_ERRNO" ] || fail "'$1' succeeded; expected $want"
+	[ "$CTL_ERRNO" = "$want" ] || fail "'$1' failed with $CTL_ERRNO; expected $want ($(st last_result))"
+	case $(st last_result) in
+	"error: "?*) ;;
+	*) fail "'$1' failed with $want but last_result is '$(st last_result)'" ;;
+	esac
+}
+
+# ctl_bg CMD: start a control command in the background; ctl_wait collects
+# it and sets CTL_ERRNO like ctl.
+ctl_bg() {
+	CTL_BG_OUT=$T/ctl_bg.$RANDOM
+	(
+		rc=0
+		timeout -k 5 240 bash -c 'printf "%s\n" "$1" >"$2"' ctl "$1" "$MNT/control" >"$CTL_BG_OUT" 2>&1 || rc=$?
+		echo "$rc" >"$CTL_BG_OUT.rc"
+	) &
+	CTL_BG_PID=$!
+	BG_PIDS+=("$CTL_BG_PID")
+}
+
+ctl_bg_running() { kill -0 "$CTL_BG_PID" 2>/dev/null; }
+
+ctl_wait() {
+	local rc
+	wait "$CTL_BG_PID" || true
+	rc=$(cat "$CTL_BG_OUT.rc")
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "background control command did not return"
+	CTL_ERRNO=
+	[ "$rc" = 0 ] || CTL_ERRNO=$(errno_name "$(cat "$CTL_BG_OUT")")
+}
+
+# status: the whole control file; st KEY: one value (exactly one line required).
+status() { timeout -k 2 10 cat "$MNT/control"; }
+st() {
+	local s n
+	s=$(status) || fail "reading control failed"
+	n=$(printf '%s\n' "$s" | grep -c "^$1: " || true)
+	[ "$n" = 1 ] || fail "status key '$1' appears $n times in: $s"
+	printf '%s\n' "$s" | sed -n "s/^$1: //p"
+}
+
+# wait_state STATE [SECONDS]: poll status until state is STATE.
+wait_state() {
+	local i n=$((${2:-30} * 20))
+	for ((i = 0; i < n; i++)); do
+		[ "$(st state)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "state did not become $1 within ${2:-30}s (now: $(st state))"
+}
+
+pending() { timeout -k 2 10 cat "$MNT/pending"; }
+
+# pending_paths: the paths named in pending, one per line, sorted (an R line
+# gives both names); leading "/" and "./" removed.
+pending_norm() {
+	pending | sed -E 's#^([AMDR]) +/?(\./)?#\1 #; s# -> /?(\./)?# -> #'
+}
+
+# --- assertions ---------------------------------------------------------------------
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-values differ}: got '$1', expected '$2'"
+}
+
+assert_int_between() {
+	local v=$1 lo=$2 hi=$3 what=${4:-value}
+	[[ $v =~ ^[0-9]+$ ]] || fail "$what is not an integer: '$v'"
+	[ "$v" -ge "$lo" ] && [ "$v" -le "$hi" ] || fail "$what=$v not in [$lo, $hi]"
+}
+
+assert_same_tree() {
+	local a=$1 b=$2 what=${3:-trees}
+	tree_manifest "$a" >"$T/manifest.a"
+	tree_manifest "$b" >"$T/manifest.b"
+	[ -s "$T/manifest.a" ] || [ -s "$T/manifest.b" ] || true
+	if ! diff -u "$T/manifest.a" "$T/manifest.b" >"$T/manifest.diff"; then
+		head -60 "$T/manifest.diff" >&2
+		fail "$what differ ($a vs $b)"
+	fi
+}
+
+# --- trees ----------------------------------------------------------------------------
+
+# tree_manifest DIR: one line per entry below DIR (not DIR itself), sorted by
+# path: type, path, then for folders mode, owner and mtime (seconds); for
+# files mode, owner, size, mtime and sha256; for symlinks the target (no
+# mtime: extractors do not restore symlink times). MANIFEST_NO_DIR_MTIME=1
+# leaves folder mtimes out.
+tree_manifest() {
+	(
+		cd "$1" || exit 1
+		find . -mindepth 1 -print0 | sort -z | while IFS= read -r -d '' p; do
+			# shellcheck disable=SC2046
+			set -- $(stat -c '%F|%a|%u:%g|%s|%Y' -- "$p" | tr ' |' '_ ')
+			case $1 in
+			directory)
+				if [ "${MANIFEST_NO_DIR_MTIME:-0}" = 1 ]; then
+					printf 'd %s %s %s\n' "$p" "$2" "$3"
+				else
+					printf 'd %s %s %s %s\n' "$p" "$2" "$3" "$5"
+				fi ;;
+			regular_file | regular_empty_file)
+				printf 'f %s %s %s %s %s %s\n' "$p" "$2" "$3" "$4" "$5" \
+					"$(sha256sum <"$p" | cut -c1-64)" ;;
+			symbolic_link)
+				printf 'l %s -> %s\n' "$p" "$(readlink -- "$p")" ;;
+			*)
+				printf '? %s %s\n' "$p" "$1" ;;
+			esac
+		done
+	)
+}
+
+# make_tree DIR: the standard test tree: nested and empty folders, an empty
+# file, a 5 MB random file, symlinks, non-ASCII names, a 180-byte name, modes
+# 0600/0750, old mtimes, a hard link pair and a user.* xattr.
+LONG180=$(printf 'L%.0s' $(seq 180))
+UNAME=$'\xc3\xa9t\xc3\xa9-\xe5\x90\x8d\xe5\x89\x8d.txt'   # "été-名前.txt" in UTF-8
+make_tree() {
+	local d=$1
+	mkdir -p "$d/docs/nested/deep" "$d/docs/nested/empty" "$d/emptydir" "$d/private"
+	printf 'hello burnfs\n' >"$d/docs/a.txt"
+	printf 'second file\n' >"$d/docs/b.txt"
+	head -c 3000 /dev/urandom >"$d/docs/nested/deep/x.bin"
+	: >"$d/empty.txt"
+	head -c 5000000 /dev/urandom >"$d/big.bin"
+	printf 'unicode\n' >"$d/$UNAME"
+	printf 'long name\n' >"$d/$LONG180"
+	printf 'with space\n' >"$d/with space & 'quote'.txt"
+	printf 'secret\n' >"$d/private/secret.txt"
+	printf 'hard\n' >"$d/docs/hl1"
+	ln "$d/docs/hl1" "$d/docs/hl2"
+	ln -s docs/a.txt "$d/link"
+	ln -s ../nowhere "$d/docs/dangling"
+	setfattr -n user.comment -v 'tree file' "$d/docs/b.txt"
+	chmod 0600 "$d/private/secret.txt"
+	chmod 0750 "$d/private"
+	chmod 0755 "$d/docs/nested/deep/x.bin"
+	touch -d '2001-02-03 04:05:06' "$d/docs/a.txt" "$d/big.bin"
+	touch -d '1995-06-07 08:09:10' "$d/$UNAME"
+	touch -h -d '2002-01-01 00:00:00' "$d/link"
+	# folders last, deepest first, so writing into them does not move them on
+	find "$d" -mindepth 1 -depth -type d -exec touch -d '2010-05-06 07:08:09' {} +
+	touch -d '2003-03-03 03:03:03' "$d/private"
+}
+
+# --- image readers (not written by this project) -------------------------------------
+
+# toc_sessions IMG: the number of sessions xorriso finds (0 for blank/missing).
+toc_sessions() {
+	[ -s "$1" ] || { echo 0; return 0; }
+	timeout -k 5 60 xorriso -indev "stdio:$1" -toc 2>&1 | grep -c '^ISO session' || true
+}
+
+# check_md5 IMG [SESSION]: xorriso checks the session MD5 and every file's MD5.
+check_md5() {
+	local img=$1 load=() out
+	[ -n "${2:-}" ] && load=(-load session "$2")
+	out=$(timeout -k 5 120 xorriso -md5 on "${load[@]}" -indev "stdio:$img" \
+		-check_md5 FAILURE -- -check_md5_r FAILURE / -- 2>&1) ||
+		{ printf '%s\n' "$out" | tail -20 >&2; fail "xorriso -check_md5 failed on $img ${2:+session $2}"; }
+	case $out in
+	*"session data match recorded md5"*) ;;
+	*) printf '%s\n' "$out" | tail -20 >&2; fail "no session MD5 recorded/matched in $img" ;;
+	esac
+}
+
+# xorriso_extract IMG DIR [SESSION]: extract a session's tree (default the
+# newest) with xorriso, hard links and xattrs included.
+xorriso_extract() {
+	local img=$1 dir=$2 load=()
+	[ -n "${3:-}" ] && load=(-load session "$3")
+	mkdir -p "$dir"
+	timeout -k 5 120 xorriso "${load[@]}" -osirrox on -hardlinks on -xattr on \
+		-indev "stdio:$img" -extract / "$dir" >"$T/xorriso.extract.log" 2>&1 ||
+		{ tail -20 "$T/xorriso.extract.log" >&2; fail "xorriso -extract failed"; }
+}
+
+# bsdtar_extract IMG DIR: single-session images only (Debian 12's libarchive
+# fails on multisession images with "Invalid parameter in SUSP CE").
+bsdtar_extract() {
+	mkdir -p "$2"
+	timeout -k 5 120 bsdtar -xf "$1" -C "$2" || fail "bsdtar -xf $1 failed"
+}
+
+# fuseiso_mount IMG DIR: mount the newest session with fuseiso (which keeps
+# Rock Ridge modes, owners, mtimes and symlinks); fuseiso_umount DIR.
+fuseiso_mount() {
+	mkdir -p "$2"
+	timeout -k 5 30 fuseiso "$1" "$2" >/dev/null 2>&1 </dev/null || fail "fuseiso $1 failed"
+	EXTRA_MOUNTS+=("$2")
+	is_mounted "$2" || fail "fuseiso did not mount $2"
+}
+fuseiso_umount() { unmount_any "$1" || fail "cannot unmount $1"; }
+
+# image_manifest_newest IMG: manifest of the newest session read by fuseiso.
+assert_newest_session_is() {
+	local img=$1 dir=$2 what=${3:-newest session (fuseiso)}
+	fuseiso_mount "$img" "$T/fuseiso"
+	assert_same_tree "$dir" "$T/fuseiso" "$what"
+	fuseiso_umount "$T/fuseiso"
+}
+
+# lba_of IMG PATH: first data block of PATH in the newest session.
+lba_of() {
+	timeout -k 5 60 xorriso -indev "stdio:$1" -find "$2" -exec report_lba -- 2>/dev/null |
+		awk -F, '/^File data lba:/ { gsub(/ /, "", $2); print $2; exit }'
+}
+
+file_size() { stat -c %s -- "$1"; }
+sha() { sha256sum <"$1" | cut -c1-64; }
+xattr_get() { getfattr --absolute-names --only-values -n "$2" -- "$1"; }
