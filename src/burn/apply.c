@@ -231,6 +231,7 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		ret = iso_image_tree_clone(a->img, first, dir, (char *)sn->name, out, 0);
 		if (ret < 0)
 			return iso_fail(a, ret, "link");
+		ret = 0;
 	} else {
 		ret = add_new_file(a, dir, sn, out);
 	}

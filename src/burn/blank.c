@@ -17,9 +17,13 @@
  * An empty file is exactly what a fresh blank target looks like. */
 static int blank_image(struct disc *d, struct errmsg *em)
 {
-	int fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	int rc = 0;
+	int fd, rc = 0;
 
+	/* A closed image may be blanked (it is rewritable); a read-only
+	 * one (libburn role 4) may not. */
+	if (burn_drive_get_drive_role(d->drive) == 4)
+		return errmsg_set(em, -EROFS, "the image file is not writable");
+	fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;   /* never written: already blank */
@@ -45,16 +49,6 @@ static int blank_drive(struct disc *d, bool full, struct errmsg *em)
 	return 0;
 }
 
-static int check_blankable(const struct disc_facts *f, struct errmsg *em)
-{
-	if (f->media == DISC_MEDIA_NONE)
-		return errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
-	if (!f->writable)
-		return errmsg_set(em, -EROFS, "the medium is not writable%s%s",
-				  f->closed_reason[0] ? ": " : "", f->closed_reason);
-	return 0;
-}
-
 int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
 {
 	struct disc_facts f;
@@ -65,9 +59,11 @@ int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
 	if (rc)
 		return rc;
 	disc_get_facts(d, &f);
-	rc = check_blankable(&f, em);
-	if (rc)
+	/* Not f.writable: a closed disc is exactly what one blanks. */
+	if (f.media == DISC_MEDIA_NONE) {
+		rc = errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
 		goto out;
+	}
 	pthread_mutex_lock(&d->lib_lock);
 	rc = d->is_image ? blank_image(d, em) : blank_drive(d, full, em);
 	/* Reload even after a failed erase: the medium may be half erased. */
