@@ -190,7 +190,7 @@ int disc_open(struct disc **out, const char *target, uint64_t capacity,
 	pthread_mutex_lock(&d->lib_lock);
 	r = acquire(d, em);
 	if (r == 0)
-		r = disc_reload_locked(d, em);
+		r = disc_reload_fresh_locked(d, em);
 	pthread_mutex_unlock(&d->lib_lock);
 out:
 	if (r < 0) {
@@ -226,18 +226,17 @@ static bool disc_is_busy(struct disc *d)
 	return busy;
 }
 
-/* A burn still running is cancelled; its worker clears busy when it has
- * stopped, and only then may the drive be released under it. */
+/* A burn still running is cancelled: the job's poll loop turns the flag
+ * into burn_drive_cancel() (only it may touch the drive then) and clears
+ * busy when it has stopped; only then may the drive be released. */
 static void stop_running_burn(struct disc *d)
 {
 	const struct timespec tick = { 0, 50 * 1000 * 1000 };
 	int waited = 0;
 
-	d->cancel = 1;
 	while (disc_is_busy(d)) {
-		if (d->drive && burn_drive_get_status(d->drive, NULL) !=
-		    BURN_DRIVE_IDLE)
-			burn_drive_cancel(d->drive);
+		/* What disc_cancel() does; that one lives in burn_lib. */
+		__atomic_store_n(&d->cancel, 1, __ATOMIC_SEQ_CST);
 		if (++waited % 200 == 0)
 			blog_warn("still waiting for the burn on %s to stop",
 				  d->target);

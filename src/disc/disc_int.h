@@ -41,11 +41,18 @@ int disc_lock_lib_nonbusy(struct disc *d);
 void disc_reopen_img_fd(struct disc *d);
 
 /* load.c */
+/* The newest session's tree, attached to the drive; the caller must have
+ * re-assessed (or acquired) the drive since the last read. */
+int disc_read_newest_locked(struct disc *d, IsoImage **out,
+			    struct errmsg *em);
 /* An index with only the root, for a blank medium or no medium. */
 int disc_empty_index(struct disc *d, struct index **out);
 /* 1 when the root of img carries DISC_CLOSED_XATTR = "1". */
 bool disc_image_closed(IsoImage *img);
 
+/* sessions.c: disc_reload_locked() for a drive acquired or re-assessed
+ * just now. */
+int disc_reload_fresh_locked(struct disc *d, struct errmsg *em);
 /* sessions.c: drop the per-session cache (state_lock held). */
 void disc_sessions_drop(struct disc *d);
 

@@ -62,6 +62,13 @@ static int read_older(struct disc *d, int n, IsoImage **out,
 	return r;
 }
 
+int disc_read_newest_locked(struct disc *d, IsoImage **out,
+			    struct errmsg *em)
+{
+	*out = NULL;
+	return read_one(d, out, em);
+}
+
 int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
 			   struct errmsg *em)
 {

@@ -99,7 +99,8 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 	*closed = false;
 	if (sessions == 0)
 		return disc_empty_index(d, out);
-	r = disc_load_image_locked(d, 0, &img, em);
+	/* The caller re-assessed just now: no reload leak without another. */
+	r = disc_read_newest_locked(d, &img, em);
 	if (r < 0)
 		return r;
 	*closed = disc_image_closed(img);
@@ -162,14 +163,18 @@ static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 
 int disc_reload_locked(struct disc *d, struct errmsg *em)
 {
+	int r = disc_reassess_locked(d, em);
+
+	return r < 0 ? r : disc_reload_fresh_locked(d, em);
+}
+
+int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
+{
 	struct disc_facts f;
 	struct index *idx = NULL;
 	bool closed = false;
 	int r;
 
-	r = disc_reassess_locked(d, em);
-	if (r < 0)
-		return r;
 	disc_reopen_img_fd(d);
 	disc_read_facts_locked(d, &f);
 	if (!lower_is_current(d, f.sessions)) {

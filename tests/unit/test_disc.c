@@ -507,6 +507,67 @@ static void test_foreign(void)
 	free(inner);
 }
 
+/* burn_blank empties an image file by truncating it under the acquired
+ * drive; the reload must then show a blank medium and forget the sessions. */
+static void test_truncated(void)
+{
+	struct disc_facts f;
+	struct index *idx = NULL;
+	struct errmsg em;
+	struct disc *d = NULL;
+	char p[512];
+
+	CHECK(sh("cp %s/two.iso %s/trunc.iso", tmp, tmp) == 0);
+	CHECK(open_img(&d, "trunc.iso", 0) == 0);
+	if (!d)
+		return;
+	CHECK(disc_session_index(d, 1, &idx) == 0);
+	index_unref(idx);
+	path(p, sizeof(p), "trunc.iso");
+	CHECK(truncate(p, 0) == 0);
+	pthread_mutex_lock(&d->lib_lock);
+	CHECK(disc_reload_locked(d, &em) == 1);
+	pthread_mutex_unlock(&d->lib_lock);
+	disc_get_facts(d, &f);
+	CHECK(f.media == DISC_MEDIA_BLANK && f.sessions == 0 && f.writable);
+	CHECK(f.used_bytes == 0);
+	idx = disc_lower(d);
+	CHECK(idx && index_count(idx) == 1 && index_info(idx)->session == 0);
+	index_unref(idx);
+	CHECK(disc_session_index(d, 1, &idx) == -ENOENT);
+	disc_close(d);
+}
+
+/* While a burn runs (busy), nothing uncached waits for the library lock. */
+static void test_busy(void)
+{
+	struct index *idx = NULL;
+	struct errmsg em;
+	struct disc *d = NULL;
+
+	CHECK(open_img(&d, "two.iso", 0) == 0);
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->state_lock);
+	d->busy = true;
+	pthread_mutex_unlock(&d->state_lock);
+	pthread_mutex_lock(&d->lib_lock);  /* as the burn holds it */
+	CHECK(disc_session_index(d, 1, &idx) == -EBUSY);
+	CHECK(disc_session_index(d, 2, &idx) == 0);  /* the lower: cached */
+	index_unref(idx);
+	CHECK(disc_refresh(d, &em) == -EBUSY);
+	idx = disc_lower(d);
+	CHECK(read_equals(idx, "/a.txt", 0, "hello\n", 6));  /* pread: no lock */
+	index_unref(idx);
+	pthread_mutex_unlock(&d->lib_lock);
+	pthread_mutex_lock(&d->state_lock);
+	d->busy = false;
+	pthread_mutex_unlock(&d->state_lock);
+	CHECK(disc_session_index(d, 1, &idx) == 0);
+	index_unref(idx);
+	disc_close(d);
+}
+
 static void test_list_drives(void)
 {
 	char *text = NULL;
@@ -544,6 +605,8 @@ int main(void)
 	test_readonly();
 	test_refresh();
 	test_foreign();
+	test_truncated();
+	test_busy();
 	test_list_drives();
 	disc_lib_finish();
 	if (!getenv("KEEP_TMP"))
