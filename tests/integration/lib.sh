@@ -480,3 +480,20 @@ lba_of() {
 file_size() { stat -c %s -- "$1"; }
 sha() { sha256sum <"$1" | cut -c1-64; }
 xattr_get() { getfattr --absolute-names --only-values -n "$2" -- "$1"; }
+
+# make_big DIR N MB: N random files of MB MiB each (big1.bin ... bigN.bin),
+# copied from one random source so that making them is cheap.
+make_big() {
+	local d=$1 n=$2 mb=$3 i
+	mkdir -p "$d"
+	[ -s "$T/random.$mb" ] || head -c "$((mb * 1048576))" /dev/urandom >"$T/random.$mb"
+	for ((i = 1; i <= n; i++)); do
+		# each file differs in its first bytes, so no two are identical
+		{ printf 'big file %d\n' "$i"; cat "$T/random.$mb"; } | head -c "$((mb * 1048576))" >"$d/big$i.bin"
+	done
+}
+
+# in_image IMG PATH: status 0 when the newest session has PATH.
+in_image() {
+	timeout -k 5 60 xorriso -indev "stdio:$1" -find "$2" -- 2>/dev/null | grep -qxF "'$2'"
+}
