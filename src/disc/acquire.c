@@ -7,11 +7,15 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "burnfs/log.h"
 #include "disc/disc_int.h"
+
+/* Linux <linux/major.h>: the sr driver's block major. */
+#define SCSI_CDROM_MAJOR 11
 
 /* `target` made absolute against the working directory (not canonicalised:
  * the status shows the name the user gave). */
@@ -88,6 +92,13 @@ static int classify_target(struct disc *d, struct errmsg *em)
 	    burn_drive_convert_fs_adr(d->target, drive_adr) == 1) {
 		d->is_image = false;
 		snprintf(d->adr, sizeof(d->adr), "%s", drive_adr);
+		return 0;
+	}
+	/* An sr device libburn cannot see is still a drive, never an image:
+	 * acquiring it then fails with "no drive" instead of reading raw. */
+	if (S_ISBLK(st.st_mode) && major(st.st_rdev) == SCSI_CDROM_MAJOR) {
+		d->is_image = false;
+		snprintf(d->adr, sizeof(d->adr), "%s", d->target);
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))

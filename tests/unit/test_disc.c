@@ -159,6 +159,15 @@ static void test_refusals(void)
 	write_file("junk.bin", junk, sizeof(junk));
 	CHECK(open_img(&d, "junk.bin", 0) == -EINVAL);
 	CHECK(d == NULL);
+	write_file("note.txt", "hello world\n", 12);
+	CHECK(open_img(&d, "note.txt", 0) == -EINVAL);
+	{
+		struct stat st;
+		char p[512];
+
+		path(p, sizeof(p), "note.txt");
+		CHECK(stat(p, &st) == 0 && st.st_size == 12);  /* untouched */
+	}
 	CHECK(open_img(&d, "two.iso", 0) == 0);
 	CHECK(open_img(&d2, "two.iso", 0) == -EBUSY);
 	disc_close(d);
