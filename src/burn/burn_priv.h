@@ -54,6 +54,17 @@ int burn_apply_snapshot(IsoImage *img, IsoNode **by_id, uint32_t n,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em);
 
+/* --- session.c --- */
+
+/* Load the newest session, apply snap, write it (simulated or not) and
+ * reload the medium. The stage is not touched: burn_commit freezes before
+ * and hands back after. f: the facts checked before (free_bytes). lib_lock
+ * held. 0 or -errno. */
+int burn_write_snapshot_locked(struct disc *d,
+				const struct stage_snapshot *snap,
+				const struct burn_settings *s, bool close,
+				const struct disc_facts *f, struct errmsg *em);
+
 /* --- write.c: options, prepare, space check, write, poll, activate --- */
 
 /* Write img (the drive's attached image, already modified) as a new

@@ -7,6 +7,7 @@
  * old sessions are what a reader sees, so a failure, a cancel or a kill -9
  * before it leaves them intact. */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "burn/burn_priv.h"
@@ -14,6 +15,12 @@
 
 #define POLL_US 75000
 #define GENERATOR_GRACE_POLLS 70   /* ~5 s after the drive went idle */
+
+void burn_settings_default(struct burn_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->joliet = true;   /* Windows readers see long names */
+}
 
 static int make_igopts(struct isoburn_imgen_opts **o,
 		       const struct burn_settings *s, struct errmsg *em)
@@ -166,8 +173,14 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 	clock_gettime(CLOCK_MONOTONIC, &ps.t0);
 	job_progress(d, 0, total, &ps.t0);
 	burn_drive_set_speed(d->drive, 0, s->speed_kbps);
+	/* disc acquires images with truncation at write start, which pads
+	 * the file up to the next write address even in a dummy burn. */
+	if (s->simulate && d->is_image)
+		isoburn_set_truncate(d->drive, 2);
 	isoburn_disc_write(wo, disc);
 	poll_write(d, img, total, &ps);
+	if (s->simulate && d->is_image)
+		isoburn_set_truncate(d->drive, 1 | 2);
 	rc = judge_write(d, &ps, em);
 	if (rc)
 		return rc;

@@ -290,6 +290,312 @@ static void test_apply_swap_and_errors(void)
 	sn_free(root);
 }
 
+
+/* ---------------------------------------------------------------------
+ * the write path on image files, with snapshots made from the lower index
+ * ------------------------------------------------------------------- */
+
+/* Mirror index node `id` (and below) as unchanged snapshot entries. */
+static struct snap_node *snap_from_index(struct index *idx, uint32_t id)
+{
+	const struct idx_node *in = index_node(idx, id);
+	struct snap_node *n = sn_new(in->name, in->mode, id);
+
+	n->uid = in->uid;
+	n->gid = in->gid;
+	n->atime = in->atime;
+	n->mtime = in->mtime;
+	n->ctime = in->ctime;
+	n->size = in->size;
+	n->rdev = in->rdev;
+	n->link = in->link;
+	n->key = in->ino ? in->ino : 1000000 + id;
+	n->n_xattrs = in->n_xattrs;
+	n->xattrs = (const struct snap_xattr *)in->xattrs;
+	for (uint32_t c = in->first_child; c != IDX_NONE;
+	     c = index_node(idx, c)->next_sibling)
+		sn_add(n, snap_from_index(idx, c));
+	return n;
+}
+
+static struct snap_node *sn_child(struct snap_node *dir, const char *name)
+{
+	for (uint32_t i = 0; i < dir->n_children; i++)
+		if (strcmp(dir->children[i]->name, name) == 0)
+			return dir->children[i];
+	return NULL;
+}
+
+static void sn_remove(struct snap_node *dir, const char *name)
+{
+	for (uint32_t i = 0; i < dir->n_children; i++) {
+		if (strcmp(dir->children[i]->name, name) != 0)
+			continue;
+		sn_free(dir->children[i]);
+		memmove(dir->children + i, dir->children + i + 1,
+			(dir->n_children - i - 1) * sizeof(*dir->children));
+		dir->n_children--;
+		return;
+	}
+}
+
+/* Write `root` as the next session: what burn_commit does between the
+ * freeze and the hand-back. */
+static int write_snap(struct disc *d, struct snap_node *root,
+		      const struct burn_settings *s, bool close, struct errmsg *em)
+{
+	struct index *lower = disc_lower(d);
+	struct stage_snapshot snap = {
+		.root = root, .pending_entries = 1,
+		.base_lba = index_info(lower)->start_lba,
+	};
+	struct disc_facts f;
+	int rc;
+
+	index_unref(lower);
+	rc = job_begin(d, JOB_COMMITTING, em);
+	if (rc)
+		return rc;
+	disc_get_facts(d, &f);
+	pthread_mutex_lock(&d->lib_lock);
+	rc = burn_write_snapshot_locked(d, &snap, s, close, &f, em);
+	pthread_mutex_unlock(&d->lib_lock);
+	job_end(d);
+	return rc;
+}
+
+/* The snapshot borrows the index's strings: unref *lower after use. */
+static struct snap_node *lower_snap(struct disc *d, struct index **lower)
+{
+	*lower = disc_lower(d);
+	return snap_from_index(*lower, IDX_ROOT);
+}
+
+static void make_pattern(const char *name, size_t size, unsigned seed)
+{
+	unsigned char *buf = malloc(size);
+
+	for (size_t i = 0; i < size; i++)
+		buf[i] = (unsigned char)((i * 2654435761u + seed) >> 13);
+	write_file(name, buf, size);
+	free(buf);
+}
+
+static off_t file_size(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+/* Count lines of a command's output that contain `needle`. */
+static int count_lines(const char *cmd, const char *needle)
+{
+	char line[4096];
+	FILE *f = popen(cmd, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *w = line;
+
+		/* Squeeze runs of blanks: xorriso aligns its columns. */
+		for (char *r = line; *r; r++)
+			if (!(*r == ' ' && w > line && w[-1] == ' '))
+				*w++ = *r;
+		*w = '\0';
+		if (strstr(line, needle))
+			n++;
+	}
+	pclose(f);
+	return n;
+}
+
+static int sessions_of(const char *img)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "xorriso -indev stdio:'%s' -toc 2>/dev/null", img);
+	return count_lines(cmd, "ISO session :");
+}
+
+static bool iso_file_equals(const char *img, const char *iso_path,
+			    const char *local)
+{
+	char out[512];
+
+	tpath(out, sizeof(out), "extracted");
+	unlink(out);
+	if (sh("xorriso -osirrox on -indev stdio:'%s' -extract '%s' '%s' >/dev/null 2>&1",
+	       img, iso_path, out) != 0)
+		return false;
+	return sh("cmp -s '%s' '%s'", out, local) == 0;
+}
+
+
+static void copy_file(const char *from, const char *to)
+{
+	CHECK(sh("cp '%s' '%s'", from, to) == 0);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	return sh("cmp -s '%s' '%s'", a, b) == 0;
+}
+
+static int lines_of_find(const char *img, const char *needle)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "xorriso -indev stdio:'%s' -find / -exec lsdl -- 2>/dev/null", img);
+	return count_lines(cmd, needle);
+}
+
+/* First commit into a missing image file: a folder with a 5 MB file. */
+static void first_session(struct disc *d, const char *img,
+			  const struct burn_settings *s)
+{
+	struct index *lower;
+	struct snap_node *root = lower_snap(d, &lower), *docs;
+	struct errmsg em = { "" };
+
+	make_pattern("big5", 5 * 1024 * 1024 + 7, 1);
+	write_file("hello", "hello\n", 6);
+	sn_add(root, file_node("hello.txt", IDX_NONE, 1, "hello", 6));
+	docs = sn_new("docs", S_IFDIR | 0755, IDX_NONE);
+	sn_add(docs, file_node("big.bin", IDX_NONE, 2, "big5", 5 * 1024 * 1024 + 7));
+	sn_add(root, docs);
+	CHECK(write_snap(d, root, s, false, &em) == 0);
+	sn_free(root);
+	index_unref(lower);
+	CHECK(sessions_of(img) == 1);
+	tpath(em.text, sizeof(em.text), "big5");
+	CHECK(iso_file_equals(img, "/docs/big.bin", em.text));
+	CHECK(lines_of_find(img, "-rw-r----- 1 1000 100") == 2);
+}
+
+/* Rename the folder, chmod a file, add one: no 5 MB rewritten. */
+static void second_session(struct disc *d, const char *img,
+			   const struct burn_settings *s)
+{
+	struct index *lower;
+	struct snap_node *root = lower_snap(d, &lower);
+	struct errmsg em = { "" };
+	off_t before = file_size(img);
+	char local[512];
+
+	sn_child(root, "docs")->name = "papers";
+	sn_child(root, "hello.txt")->mode = S_IFREG | 0600;
+	sn_add(root, file_node("new.txt", IDX_NONE, 99, "hello", 6));
+	CHECK(write_snap(d, root, s, false, &em) == 0);
+	sn_free(root);
+	index_unref(lower);
+	CHECK(sessions_of(img) == 2);
+	CHECK(file_size(img) - before < 1024 * 1024);
+	tpath(local, sizeof(local), "big5");
+	CHECK(iso_file_equals(img, "/papers/big.bin", local));
+	CHECK(lines_of_find(img, "'/docs") == 0);
+	CHECK(lines_of_find(img, "-rw------- 1 1000 100") == 1);
+	CHECK(lines_of_find(img, "'/new.txt'") == 1);
+}
+
+/* Simulation and a session that does not fit leave the image as it was. */
+static void unchanged_cases(struct disc **d, const char *img)
+{
+	struct burn_settings s;
+	struct index *lower;
+	struct snap_node *root;
+	struct errmsg em = { "" };
+	char copy[512];
+
+	burn_settings_default(&s);
+	tpath(copy, sizeof(copy), "copy.iso");
+	copy_file(img, copy);
+	s.simulate = true;
+	root = lower_snap(*d, &lower);
+	sn_add(root, file_node("sim.txt", IDX_NONE, 77, "hello", 6));
+	CHECK(write_snap(*d, root, &s, false, &em) == 0);
+	sn_free(root);
+	index_unref(lower);
+	CHECK(same_file(img, copy));
+
+	disc_close(*d);
+	CHECK(disc_open(d, img, (uint64_t)file_size(img) + 1024 * 1024, &em) == 0);
+	s.simulate = false;
+	root = lower_snap(*d, &lower);
+	sn_add(root, file_node("big2.bin", IDX_NONE, 78, "big5", 5 * 1024 * 1024 + 7));
+	CHECK(write_snap(*d, root, &s, false, &em) == -ENOSPC);
+	CHECK(strstr(em.text, "needs") != NULL);
+	sn_free(root);
+	index_unref(lower);
+	CHECK(same_file(img, copy));
+}
+
+/* The LBA of a file's first extent, from xorriso's report_lba. */
+static long lba_of(const char *img, const char *iso_path)
+{
+	char cmd[1024], line[4096];
+	long lba = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "xorriso -indev stdio:'%s' -find '%s' -exec report_lba -- 2>/dev/null",
+		 img, iso_path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "File data lba:", 14) == 0)
+			sscanf(line + 14, " %*d , %ld", &lba);
+	pclose(f);
+	return lba;
+}
+
+static bool xorriso_md5_ok(const char *img)
+{
+	return sh("xorriso -md5 on -indev stdio:'%s' -check_md5 FAILURE -- "
+		  "-check_md5_r FAILURE / -- >/dev/null 2>&1", img) == 0;
+}
+
+static void verify_cases(struct disc *d, const char *img)
+{
+	struct errmsg em = { "" };
+	long lba = lba_of(img, "/papers/big.bin");
+	int fd;
+
+	CHECK(burn_verify(d, &em) == 0);
+	CHECK(xorriso_md5_ok(img));
+	CHECK(lba > 0);
+	fd = open(img, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, "DAMAGE", 6, lba * 2048 + 4096) == 6);
+	close(fd);
+	CHECK(burn_verify(d, &em) == -EIO);
+	CHECK(strstr(em.text, "damaged: /papers/big.bin") != NULL);
+	CHECK(strstr(em.text, "hello.txt") == NULL);
+	CHECK(!xorriso_md5_ok(img));
+}
+
+static void test_write_path(void)
+{
+	struct burn_settings s;
+	struct disc *d = NULL;
+	struct errmsg em = { "" };
+	char img[512];
+
+	burn_settings_default(&s);
+	tpath(img, sizeof(img), "w.iso");
+	CHECK(disc_open(&d, img, 0, &em) == 0);
+	if (!d)
+		return;
+	first_session(d, img, &s);
+	second_session(d, img, &s);
+	unchanged_cases(&d, img);
+	verify_cases(d, img);
+	disc_close(d);
+}
+
 int main(void)
 {
 	struct errmsg em = { "" };
@@ -302,8 +608,9 @@ int main(void)
 	}
 	test_apply_tree();
 	test_apply_swap_and_errors();
+	test_write_path();
 	disc_lib_finish();
-	sh("rm -rf '%s'", tmp);
+	if (!getenv("KEEP")) sh("rm -rf '%s'", tmp);
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);
 	return failures ? 1 : 0;
