@@ -5,11 +5,13 @@
 
 #include "disc/disc_priv.h"
 
-/* Acquire flags. bit2: an image file is truncated to the write start when a
- * write begins (drops a stale tail left by a crashed write). bit5/bit6: local
- * files added by the burn bring no ACL/xattr of their own: a staged file's
- * xattrs come from the stage snapshot, never from the cache file. */
-#define DISC_ACQ_IMAGE (4 | 32 | 64)
+/* Acquire flags. bit5/bit6: local files added by the burn bring no
+ * ACL/xattr of their own: a staged file's xattrs come from the stage
+ * snapshot, never from the cache file. Not bit2 (truncate the image to the
+ * write start when a write begins): it also fires for a simulated or
+ * cancelled write, which then resizes the image (seen: +16 KiB); a burn that
+ * wants a stale tail dropped calls isoburn_set_truncate() itself. */
+#define DISC_ACQ_IMAGE (32 | 64)
 /* bit0: load the tray of a real drive. */
 #define DISC_ACQ_DRIVE (1 | 32 | 64)
 #define DISC_ACQ_REASSESS 256
