@@ -147,10 +147,11 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 	msgwatch_drain(&ps->mw);
 }
 
-/* Why the write is not to be activated, or 0. */
+/* Why the write is not to be activated, or 0. A cancel that arrives after
+ * the last poll still wins: nothing is published before activation. */
 static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 {
-	if (ps->user_cancel)
+	if (ps->user_cancel || job_cancelled(d))
 		return errmsg_set(em, -ECANCELED, "the burn was cancelled; the medium keeps its earlier sessions");
 	if (msgwatch_failed(&ps->mw))
 		return errmsg_set(em, -EIO, "the burn failed: %s%s%s", ps->mw.first_bad,

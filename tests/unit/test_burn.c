@@ -171,7 +171,8 @@ static struct snap_node *file_node(const char *name, uint32_t origin,
 {
 	struct snap_node *n = sn_new(name, S_IFREG | 0640, origin);
 
-	n->key = key;
+	/* Far from the PX inode numbers lower_snap() uses as keys. */
+	n->key = key + (1ULL << 40);
 	n->size = size;
 	if (data) {
 		static char paths[8][512];
@@ -596,6 +597,137 @@ static void test_write_path(void)
 	disc_close(d);
 }
 
+struct canceller {
+	struct disc *d;
+	uint64_t seen_done;
+	int seen_state;
+};
+
+/* Wait until the burn has written something, then abort it. */
+static void *cancel_thread(void *arg)
+{
+	struct canceller *c = arg;
+	struct progress p;
+
+	for (int i = 0; i < 6000; i++) {
+		disc_get_progress(c->d, &p);
+		if (p.state == JOB_COMMITTING && p.bytes_done > 0) {
+			c->seen_done = p.bytes_done;
+			c->seen_state = p.state;
+			disc_cancel(c->d);
+			break;
+		}
+		usleep(5000);
+	}
+	return NULL;
+}
+
+static void test_cancel(void)
+{
+	struct canceller c = { 0 };
+	struct burn_settings s;
+	struct index *lower;
+	struct snap_node *root;
+	struct errmsg em = { "" };
+	struct progress p;
+	char img[512], copy[512];
+	pthread_t th;
+	size_t big = 200u * 1024 * 1024;
+
+	burn_settings_default(&s);
+	tpath(img, sizeof(img), "c.iso");
+	tpath(copy, sizeof(copy), "c-copy.iso");
+	make_pattern("big200", big, 3);
+	CHECK(disc_open(&c.d, img, 0, &em) == 0);
+	if (!c.d)
+		return;
+	root = lower_snap(c.d, &lower);
+	sn_add(root, file_node("small", IDX_NONE, 1, "hello", 6));
+	CHECK(write_snap(c.d, root, &s, false, &em) == 0);
+	sn_free(root);
+	index_unref(lower);
+	copy_file(img, copy);
+
+	root = lower_snap(c.d, &lower);
+	sn_add(root, file_node("big", IDX_NONE, 2, "big200", big));
+	pthread_create(&th, NULL, cancel_thread, &c);
+	CHECK(write_snap(c.d, root, &s, false, &em) == -ECANCELED);
+	pthread_join(th, NULL);
+	sn_free(root);
+	index_unref(lower);
+	CHECK(c.seen_done > 0 && c.seen_state == JOB_COMMITTING);
+	disc_get_progress(c.d, &p);
+	CHECK(p.state == JOB_IDLE);
+	CHECK(sessions_of(img) == 1 && lines_of_find(img, "'/big'") == 0);
+	CHECK(xorriso_md5_ok(img));
+	/* A stale tail may remain after the old end; the sessions do not
+	 * change: the first bytes up to the copy's size are identical. */
+	CHECK(sh("cmp -s -n %lld '%s' '%s'", (long long)file_size(copy), img, copy) == 0);
+	disc_close(c.d);
+	tpath(copy, sizeof(copy), "big200");
+	unlink(copy);
+}
+
+/* commit close on an image: the reopened image is closed. */
+static void test_close(void)
+{
+	struct burn_settings s;
+	struct disc *d = NULL;
+	struct index *lower;
+	struct snap_node *root;
+	struct disc_facts f;
+	struct errmsg em = { "" };
+	char img[512];
+
+	burn_settings_default(&s);
+	tpath(img, sizeof(img), "closed.iso");
+	CHECK(disc_open(&d, img, 0, &em) == 0);
+	if (!d)
+		return;
+	root = lower_snap(d, &lower);
+	sn_add(root, file_node("last", IDX_NONE, 1, "hello", 6));
+	CHECK(write_snap(d, root, &s, true, &em) == 0);
+	sn_free(root);
+	index_unref(lower);
+	disc_get_facts(d, &f);
+	CHECK(f.media == DISC_MEDIA_CLOSED);
+	disc_close(d);
+	CHECK(disc_open(&d, img, 0, &em) == 0);
+	disc_get_facts(d, &f);
+	CHECK(f.media == DISC_MEDIA_CLOSED && !f.writable);
+	CHECK(lines_of_find(img, "'/last'") == 1);
+	disc_close(d);
+}
+
+/* A snapshot made against another session is refused, nothing written. */
+static void test_stale_snapshot(void)
+{
+	struct burn_settings s;
+	struct disc *d = NULL;
+	struct index *lower;
+	struct snap_node *root;
+	struct stage_snapshot snap = { .pending_entries = 1, .base_lba = 12345 };
+	struct disc_facts f;
+	struct errmsg em = { "" };
+	char img[512];
+
+	burn_settings_default(&s);
+	tpath(img, sizeof(img), "w.iso");   /* two sessions by now */
+	CHECK(disc_open(&d, img, 0, &em) == 0);
+	if (!d)
+		return;
+	root = lower_snap(d, &lower);
+	snap.root = root;
+	disc_get_facts(d, &f);
+	pthread_mutex_lock(&d->lib_lock);
+	CHECK(burn_write_snapshot_locked(d, &snap, &s, false, &f, &em) == -EIO);
+	pthread_mutex_unlock(&d->lib_lock);
+	CHECK(strstr(em.text, "changed") != NULL);
+	sn_free(root);
+	index_unref(lower);
+	disc_close(d);
+}
+
 int main(void)
 {
 	struct errmsg em = { "" };
@@ -609,6 +741,9 @@ int main(void)
 	test_apply_tree();
 	test_apply_swap_and_errors();
 	test_write_path();
+	test_stale_snapshot();
+	test_close();
+	test_cancel();
 	disc_lib_finish();
 	if (!getenv("KEEP")) sh("rm -rf '%s'", tmp);
 	if (failures)
