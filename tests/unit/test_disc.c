@@ -603,6 +603,10 @@ static void test_reload_leak(void)
 	CHECK(open_img(&d, "two.iso", 0) == 0);
 	if (!d)
 		return;
+#ifdef __SANITIZE_ADDRESS__
+	disc_close(d);
+	return;  /* ASan's quarantine keeps freed memory: RSS says nothing */
+#endif
 	before = rss_kb();
 	pthread_mutex_lock(&d->lib_lock);
 	for (i = 0; i < 100; i++) {
