@@ -174,14 +174,15 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 	clock_gettime(CLOCK_MONOTONIC, &ps.t0);
 	job_progress(d, 0, total, &ps.t0);
 	burn_drive_set_speed(d->drive, 0, s->speed_kbps);
-	/* disc acquires images with truncation at write start, which pads
-	 * the file up to the next write address even in a dummy burn. */
-	if (s->simulate && d->is_image)
-		isoburn_set_truncate(d->drive, 2);
+	/* A real write on an image drops the stale tail a cancelled or
+	 * killed write left behind the old end (never part of a published
+	 * session). Not in a dummy burn: truncation pads the file up to the
+	 * next write address, and a simulation must change no byte. The
+	 * reload after the write re-acquires with disc's own flags. */
+	if (d->is_image)
+		isoburn_set_truncate(d->drive, s->simulate ? 2 : 1 | 2);
 	isoburn_disc_write(wo, disc);
 	poll_write(d, img, total, &ps);
-	if (s->simulate && d->is_image)
-		isoburn_set_truncate(d->drive, 1 | 2);
 	rc = judge_write(d, &ps, em);
 	if (rc)
 		return rc;
