@@ -104,7 +104,7 @@ int index_path(const struct index *idx, uint32_t id, char *buf, size_t size);
  * bytes read (0 at or past EOF) or -errno (-EISDIR for non-files). */
 ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
 		   uint64_t off);
-/* A struct stat for id: st_ino is node->ino when set, else id + 1. */
+/* A struct stat for id: st_ino is node->ino when set, else id + 1 + 2^32. */
 void index_stat(const struct index *idx, uint32_t id, struct stat *st);
 
 #endif

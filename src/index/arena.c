@@ -88,21 +88,16 @@ void arena_free(struct arena *a)
 	}
 }
 
-static const struct idx_node *sort_nodes;
-
-static int cmp_ino(const void *a, const void *b)
+static int cmp_ino(const void *a, const void *b, void *ctx)
 {
-	uint64_t x = sort_nodes[*(const uint32_t *)a].ino;
-	uint64_t y = sort_nodes[*(const uint32_t *)b].ino;
+	const struct idx_node *nodes = ctx;
+	uint64_t x = nodes[*(const uint32_t *)a].ino;
+	uint64_t y = nodes[*(const uint32_t *)b].ino;
 
 	return x < y ? -1 : x > y;
 }
 
 void index_sort_by_ino(const struct idx_node *nodes, uint32_t *ids, uint32_t n)
 {
-	/* qsort has no context argument; indexes are built one at a time under
-	 * the disc's library lock, so a file-level pointer is safe here. */
-	sort_nodes = nodes;
-	qsort(ids, n, sizeof(*ids), cmp_ino);
-	sort_nodes = NULL;
+	qsort_r(ids, n, sizeof(*ids), cmp_ino, (void *)nodes);
 }

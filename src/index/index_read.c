@@ -57,7 +57,9 @@ void index_stat(const struct index *idx, uint32_t id, struct stat *st)
 	memset(st, 0, sizeof(*st));
 	if (!n)
 		return;
-	st->st_ino = n->ino ? n->ino : (ino_t)id + 1;
+	/* Rock Ridge inode numbers are 32-bit: entries without one get
+	 * numbers above that range so they never collide with a file's. */
+	st->st_ino = n->ino ? n->ino : (ino_t)id + 1 + (1ull << 32);
 	st->st_mode = n->mode;
 	st->st_nlink = n->nlink;
 	st->st_uid = n->uid;
