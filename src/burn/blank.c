@@ -85,6 +85,10 @@ int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
 		errmsg_set(em, rc, "blanked, but the staged changes could not be rebased");
 	else
 		blog_info("medium blanked");
+	/* A blanked medium takes sessions again (it may have been closed). */
+	disc_get_facts(d, &f);
+	if (!rc && f.writable)
+		stage_set_readonly(st, false, NULL);
 out:
 	job_end(d);
 	return rc;

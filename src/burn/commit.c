@@ -31,6 +31,18 @@ static bool volid_changes(const struct burn_settings *s,
 	return s->volid[0] && strcmp(s->volid, f->volid) != 0;
 }
 
+/* A medium closed by this commit (or full after it) takes no more
+ * changes: staging/ turns read-only with the reason. */
+static void follow_closed(struct disc *d, struct stage *st)
+{
+	struct disc_facts f;
+
+	disc_get_facts(d, &f);
+	if (f.media == DISC_MEDIA_CLOSED || !f.writable)
+		stage_set_readonly(st, true, f.closed_reason[0] ? f.closed_reason
+				   : "the medium takes no more sessions");
+}
+
 /* lib_lock held. On return *snap is the frozen snapshot (or NULL if the
  * freeze failed). Returns WRITTEN, NOTHING_WRITTEN or -errno. A reload
  * failure after a good write returns -errno too: the changes then stay
@@ -82,6 +94,7 @@ int burn_commit(struct disc *d, struct stage *st,
 			errmsg_set(em, rc, "the session was written, but the stage could not be updated");
 		else
 			blog_info("commit: session written%s", close ? ", medium closed" : "");
+		follow_closed(d, st);
 	} else if (snap) {
 		stage_commit_failed(st, snap);
 	}

@@ -327,19 +327,6 @@ static struct snap_node *sn_child(struct snap_node *dir, const char *name)
 	return NULL;
 }
 
-static void sn_remove(struct snap_node *dir, const char *name)
-{
-	for (uint32_t i = 0; i < dir->n_children; i++) {
-		if (strcmp(dir->children[i]->name, name) != 0)
-			continue;
-		sn_free(dir->children[i]);
-		memmove(dir->children + i, dir->children + i + 1,
-			(dir->n_children - i - 1) * sizeof(*dir->children));
-		dir->n_children--;
-		return;
-	}
-}
-
 /* Write `root` as the next session: what burn_commit does between the
  * freeze and the hand-back. */
 static int write_snap(struct disc *d, struct snap_node *root,
@@ -728,6 +715,196 @@ static void test_stale_snapshot(void)
 	disc_close(d);
 }
 
+/* ---------------------------------------------------------------------
+ * end to end: stage + disc + burn_commit/verify/blank
+ * ------------------------------------------------------------------- */
+
+static int put_file(struct stage *st, const char *p, const void *data,
+		    size_t len)
+{
+	struct stage_file *f = NULL;
+	int rc = stage_create(st, p, 0644, 1000, 100, O_WRONLY | O_TRUNC, &f);
+
+	if (rc)
+		return rc;
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off > 1 << 20 ? 1 << 20 : len - off;
+		ssize_t w = stage_write(st, f, (const char *)data + off, n, off);
+
+		if (w <= 0) {
+			stage_release(st, f);
+			return w < 0 ? (int)w : -EIO;
+		}
+		off += (size_t)w;
+	}
+	return stage_release(st, f);
+}
+
+static uint64_t pending(struct stage *st)
+{
+	struct stage_stats ss;
+
+	stage_get_stats(st, &ss);
+	return ss.pending_entries;
+}
+
+struct e2e {
+	struct disc *d;
+	struct stage *st;
+	struct burn_settings s;
+	char img[512], cache[512];
+	unsigned char *big;
+	size_t big_len;
+};
+
+static int e2e_open(struct e2e *e, uint64_t capacity)
+{
+	struct errmsg em = { "" };
+	struct index *lower;
+	int rc = disc_open(&e->d, e->img, capacity, &em);
+
+	if (rc)
+		return rc;
+	lower = disc_lower(e->d);
+	rc = stage_open(&e->st, e->cache, lower);
+	index_unref(lower);
+	return rc;
+}
+
+static void e2e_close(struct e2e *e)
+{
+	stage_close(e->st);
+	disc_close(e->d);
+	e->st = NULL;
+	e->d = NULL;
+}
+
+/* Session 1: /dir/big (5 MB) and /a.txt; then a no-op commit. */
+static void e2e_first(struct e2e *e)
+{
+	struct errmsg em = { "" };
+	char copy[512], local[512];
+
+	CHECK(stage_mkdir(e->st, "/dir", 0755, 1000, 100) == 0);
+	CHECK(put_file(e->st, "/dir/big", e->big, e->big_len) == 0);
+	CHECK(put_file(e->st, "/a.txt", "alpha\n", 6) == 0);
+	CHECK(pending(e->st) > 0);
+	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(pending(e->st) == 0);
+	CHECK(sessions_of(e->img) == 1);
+	tpath(local, sizeof(local), "big5");
+	CHECK(iso_file_equals(e->img, "/dir/big", local));
+	CHECK(lines_of_find(e->img, "-rw-r--r-- 1 1000 100 6") == 1);
+
+	tpath(copy, sizeof(copy), "e-copy.iso");
+	copy_file(e->img, copy);
+	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(same_file(e->img, copy));
+	e->s.simulate = true;
+	CHECK(put_file(e->st, "/sim", "x", 1) == 0);
+	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(same_file(e->img, copy));
+	CHECK(pending(e->st) == 1);
+	e->s.simulate = false;
+	CHECK(stage_unlink(e->st, "/sim") == 0);
+}
+
+/* Session 2: rename the folder, replace a.txt: no 5 MB rewritten. */
+static void e2e_second(struct e2e *e)
+{
+	struct errmsg em = { "" };
+	off_t before = file_size(e->img);
+	char local[512];
+
+	CHECK(stage_rename(e->st, "/dir", "/moved", 0) == 0);
+	CHECK(put_file(e->st, "/a.txt", "beta!!\n", 7) == 0);
+	CHECK(stage_chmod(e->st, "/moved/big", 0600) == 0);
+	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(sessions_of(e->img) == 2);
+	CHECK(file_size(e->img) - before < 1024 * 1024);
+	tpath(local, sizeof(local), "big5");
+	CHECK(iso_file_equals(e->img, "/moved/big", local));
+	CHECK(lines_of_find(e->img, "'/dir") == 0);
+	CHECK(lines_of_find(e->img, "-rw------- 1 1000 100") == 1);
+	CHECK(lines_of_find(e->img, " 7 ") == 1);
+	CHECK(burn_verify(e->d, &em) == 0);
+}
+
+/* Too big for the capacity: -ENOSPC, image and stage unchanged. */
+static void e2e_nospace(struct e2e *e)
+{
+	struct errmsg em = { "" };
+	char copy[512];
+
+	e2e_close(e);
+	CHECK(e2e_open(e, (uint64_t)file_size(e->img) + 512 * 1024) == 0);
+	tpath(copy, sizeof(copy), "e-copy.iso");
+	copy_file(e->img, copy);
+	CHECK(put_file(e->st, "/toolarge", e->big, e->big_len) == 0);
+	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == -ENOSPC);
+	CHECK(same_file(e->img, copy));
+	CHECK(pending(e->st) == 1);
+	CHECK(stage_unlink(e->st, "/toolarge") == 0);
+	e2e_close(e);
+	CHECK(e2e_open(e, 0) == 0);
+}
+
+/* Blank: empty image, the disc's entries vanish, new ones stay pending. */
+static void e2e_blank(struct e2e *e)
+{
+	struct errmsg em = { "" };
+	struct disc_facts f;
+	struct stat stb;
+
+	CHECK(put_file(e->st, "/fresh", "new\n", 4) == 0);
+	CHECK(burn_blank(e->d, e->st, false, &em) == 0);
+	CHECK(file_size(e->img) == 0);
+	disc_get_facts(e->d, &f);
+	CHECK(f.media == DISC_MEDIA_BLANK && f.sessions == 0);
+	CHECK(stage_getattr(e->st, "/moved", &stb) == -ENOENT);
+	CHECK(stage_getattr(e->st, "/fresh", &stb) == 0);
+	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(sessions_of(e->img) == 1 && lines_of_find(e->img, "'/fresh'") == 1);
+}
+
+/* commit close: closed after a reopen, and later commits are refused. */
+static void e2e_close_disc(struct e2e *e)
+{
+	struct errmsg em = { "" };
+	struct disc_facts f;
+
+	CHECK(burn_commit(e->d, e->st, &e->s, true, &em) == 0);
+	e2e_close(e);
+	CHECK(e2e_open(e, 0) == 0);
+	disc_get_facts(e->d, &f);
+	CHECK(f.media == DISC_MEDIA_CLOSED);
+	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == -EROFS);
+	CHECK(lines_of_find(e->img, "burnfs") == 0);
+}
+
+static void test_end_to_end(void)
+{
+	struct e2e e = { 0 };
+
+	burn_settings_default(&e.s);
+	tpath(e.img, sizeof(e.img), "e.iso");
+	tpath(e.cache, sizeof(e.cache), "cache");
+	e.big_len = 5 * 1024 * 1024 + 7;
+	e.big = malloc(e.big_len);
+	for (size_t i = 0; i < e.big_len; i++)
+		e.big[i] = (unsigned char)((i * 2654435761u + 1) >> 13);
+	CHECK(e2e_open(&e, 0) == 0);
+	if (e.d && e.st) {
+		e2e_first(&e);
+		e2e_second(&e);
+		e2e_nospace(&e);
+		e2e_blank(&e);
+		e2e_close_disc(&e);
+		e2e_close(&e);
+	}
+	free(e.big);
+}
+
 int main(void)
 {
 	struct errmsg em = { "" };
@@ -744,6 +921,7 @@ int main(void)
 	test_stale_snapshot();
 	test_close();
 	test_cancel();
+	test_end_to_end();
 	disc_lib_finish();
 	if (!getenv("KEEP")) sh("rm -rf '%s'", tmp);
 	if (failures)
