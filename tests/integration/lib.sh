@@ -124,7 +124,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-trap 'echo "FAIL: $TEST_NAME: line $LINENO: command failed (status $?): $BASH_COMMAND" >&2' ERR
+trap '[ "$BASHPID" = $$ ] && echo "FAIL: $TEST_NAME: line $LINENO: command failed (status $?): $BASH_COMMAND" >&2' ERR
 
 # wait_pid_exit PID SECONDS: poll until PID is gone; status 1 on timeout.
 wait_pid_exit() {
@@ -360,8 +360,12 @@ tree_manifest() {
 	(
 		cd "$1" || exit 1
 		find . -mindepth 1 -print0 | sort -z | while IFS= read -r -d '' p; do
+			if ! info=$(stat -c '%F|%a|%u:%g|%s|%Y' -- "$p" 2>&1); then
+				printf '! %s stat failed: %s\n' "$p" "$info"
+				continue
+			fi
 			# shellcheck disable=SC2046
-			set -- $(stat -c '%F|%a|%u:%g|%s|%Y' -- "$p" | tr ' |' '_ ')
+			set -- $(printf '%s' "$info" | tr ' |' '_ ')
 			case $1 in
 			directory)
 				if [ "${MANIFEST_NO_DIR_MTIME:-0}" = 1 ]; then
