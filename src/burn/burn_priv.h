@@ -32,6 +32,7 @@ struct msgwatch {
 	int worst;            /* highest severity number seen, 0 none */
 	char first_bad[256];  /* text of the first MISHAP-or-worse message */
 	char errfile[256];    /* path of the last ERRFILE pseudo-message */
+	bool write_thread_ended; /* libburn 0x20178 "Write thread ... ended" */
 };
 
 void msgwatch_init(struct msgwatch *w);

@@ -42,6 +42,10 @@ static void note(struct msgwatch *w, const char *lib, int code,
 	} else if (n >= sev_number("NOTE")) {
 		lvl = BLOG_INFO;
 	}
+	/* libburn's writer thread says so right before it leaves the worker
+	 * list; until then a new burn_disc_write is refused. */
+	if (code == 0x00020178)
+		w->write_thread_ended = true;
 	if (n > w->worst)
 		w->worst = n;
 	if (lvl != BLOG_DEBUG || blog_debug_enabled())

@@ -96,6 +96,7 @@ struct poll_state {
 	struct timespec t0;
 	bool cancel_sent;
 	bool user_cancel;
+	bool saw_active;     /* the drive left IDLE: a writer thread ran */
 };
 
 /* Stop the burn when the user asked, or as soon as a MISHAP shows that the
@@ -118,6 +119,10 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 {
 	int idle_polls = 0;
 
+	/* libburn marks the drive SPAWNING before it starts the thread; a
+	 * refused burn leaves it IDLE. */
+	if (burn_drive_get_status(d->drive, NULL) != BURN_DRIVE_IDLE)
+		ps->saw_active = true;
 	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING) {
 		msgwatch_drain(&ps->mw);
 		maybe_cancel(d, ps);
@@ -132,12 +137,15 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 				break;
 			/* xorriso's pacifier does the same: a generator
 			 * outliving the drive is stuck on a full fifo. */
-			if (++idle_polls > GENERATOR_GRACE_POLLS) {
+			if (++idle_polls > (ps->saw_active ? GENERATOR_GRACE_POLLS : 3)) {
 				blog_warn("image generator still running after the burn; cancelling it");
 				isoburn_cancel_prepared_write(d->drive, NULL, 0);
 				break;
 			}
-		} else if (st == BURN_DRIVE_WRITING && p.sectors > 0) {
+		} else {
+			ps->saw_active = true;
+		}
+		if (st == BURN_DRIVE_WRITING && p.sectors > 0) {
 			job_progress(d, (uint64_t)p.sector * 2048, total, &ps->t0);
 		}
 		msgwatch_drain(&ps->mw);
@@ -162,17 +170,33 @@ static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 	return 0;
 }
 
+/* libburn reports the drive idle before its writer thread has left the
+ * worker list, and refuses the next burn_disc_write on that drive until it
+ * has ("A drive operation is still going on"): after a cancel that took
+ * seconds. Wait for the thread's farewell message. */
+static void wait_write_thread(struct poll_state *ps)
+{
+	/* A burn refused up front has no thread to wait for. */
+	int seconds = ps->saw_active ? 30 : 1;
+
+	for (int i = 0; i < seconds * 1000000 / (POLL_US / 4); i++) {
+		msgwatch_drain(&ps->mw);
+		if (ps->mw.write_thread_ended)
+			return;
+		usleep(POLL_US / 4);
+	}
+	blog_warn("libburn's writer thread did not report its end");
+}
+
 static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 		     struct burn_write_opts *wo, const struct burn_settings *s,
-		     struct errmsg *em)
+		     struct poll_state *ps, struct errmsg *em)
 {
 	uint64_t total = (uint64_t)burn_disc_get_sectors(disc) * 2048;
-	struct poll_state ps = { 0 };
 	int rc;
 
-	msgwatch_init(&ps.mw);
-	clock_gettime(CLOCK_MONOTONIC, &ps.t0);
-	job_progress(d, 0, total, &ps.t0);
+	clock_gettime(CLOCK_MONOTONIC, &ps->t0);
+	job_progress(d, 0, total, &ps->t0);
 	burn_drive_set_speed(d->drive, 0, s->speed_kbps);
 	/* A real write on an image drops the stale tail a cancelled or
 	 * killed write left behind the old end (never part of a published
@@ -182,20 +206,20 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 	if (d->is_image)
 		isoburn_set_truncate(d->drive, s->simulate ? 2 : 1 | 2);
 	isoburn_disc_write(wo, disc);
-	poll_write(d, img, total, &ps);
-	rc = judge_write(d, &ps, em);
+	poll_write(d, img, total, ps);
+	rc = judge_write(d, ps, em);
 	if (rc)
 		return rc;
-	job_progress(d, total, total, &ps.t0);
+	job_progress(d, total, total, &ps->t0);
 	if (s->simulate) {
 		blog_info("simulated burn of %llu bytes went well; nothing written",
 			  (unsigned long long)total);
 		return 0;
 	}
 	if (isoburn_activate_session(d->drive) <= 0) {
-		msgwatch_drain(&ps.mw);
+		msgwatch_drain(&ps->mw);
 		return errmsg_set(em, -EIO, "the session was written but could not be activated%s%s",
-				  ps.mw.first_bad[0] ? ": " : "", ps.mw.first_bad);
+				  ps->mw.first_bad[0] ? ": " : "", ps->mw.first_bad);
 	}
 	return 0;
 }
@@ -207,18 +231,20 @@ int burn_write_session(struct disc *d, IsoImage *img,
 	struct isoburn_imgen_opts *o = NULL;
 	struct burn_disc *disc = NULL;
 	struct burn_write_opts *wo = NULL;
-	struct msgwatch mw;
+	struct poll_state ps = { 0 };
+	struct msgwatch *mw = &ps.mw;
+	bool started = false;
 	int rc;
 
-	msgwatch_init(&mw);
+	msgwatch_init(mw);
 	rc = make_igopts(&o, s, em);
 	if (rc)
 		return rc;
 	if (isoburn_prepare_disc(d->drive, &disc, o) <= 0) {
-		msgwatch_drain(&mw);
+		msgwatch_drain(mw);
 		disc = NULL;
 		rc = errmsg_set(em, -EIO, "cannot prepare the session%s%s",
-				mw.first_bad[0] ? ": " : "", mw.first_bad);
+				mw->first_bad[0] ? ": " : "", mw->first_bad);
 		goto out;
 	}
 	/* From here on the libisofs writer thread runs: either write, or
@@ -229,11 +255,15 @@ int burn_write_session(struct disc *d, IsoImage *img,
 		goto out;
 	}
 	rc = check_space(d, disc, wo, free_limit, em);
-	if (!rc)
-		rc = run_write(d, img, disc, wo, s, em);
+	if (!rc) {
+		started = true;
+		rc = run_write(d, img, disc, wo, s, &ps, em);
+	}
 out:
 	if (rc && disc)
 		isoburn_cancel_prepared_write(d->drive, NULL, 0);
+	if (started)
+		wait_write_thread(&ps);
 	if (wo)
 		burn_write_opts_free(wo);
 	if (disc)
@@ -241,7 +271,7 @@ out:
 	if (!rc)
 		isoburn_sync_after_write(d->drive, NULL, 0);
 	isoburn_igopt_destroy(&o, 0);
-	msgwatch_drain(&mw);
+	msgwatch_drain(mw);
 	return rc;
 }
 
