@@ -1,0 +1,211 @@
+/* commit.c — the end of a burn. commit_done rebases the tree in place onto
+ * the session just written: every name present at the freeze takes the new
+ * lower id of its freeze-time path, nodes whose data file was frozen drop it
+ * (the disc holds that content now), changes made since the freeze stay.
+ * Node identity is kept, so open handles keep working. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "burnfs/log.h"
+#include "stage/stage_priv.h"
+
+struct rebase {
+	struct stage *st;
+	struct index *nl;   /* the new lower */
+	uint32_t *map;      /* old lower id -> new lower id */
+	uint32_t mark;
+};
+
+static uint32_t lookup_new(struct rebase *rb, uint32_t dir, const char *name)
+{
+	int64_t id;
+
+	if (dir == IDX_NONE)
+		return IDX_NONE;
+	id = index_lookup(rb->nl, dir, name);
+	return id < 0 ? IDX_NONE : (uint32_t)id;
+}
+
+/* Snapshot entry sn sits at new lower id nid: remember it both ways. */
+static void map_snap(struct rebase *rb, const struct snap_node *sn, uint32_t nid)
+{
+	struct sdentry *de = snap_dentry(sn);
+	uint32_t i;
+
+	if (sn->origin != IDX_NONE && rb->map[sn->origin] == IDX_NONE)
+		rb->map[sn->origin] = nid;
+	if (de) {
+		de->snap_lower = nid;
+		de->node->snap_lower = nid;
+	}
+	for (i = 0; i < sn->n_children; i++) {
+		const struct snap_node *c = sn->children[i];
+
+		map_snap(rb, c, lookup_new(rb, nid, c->name));
+	}
+}
+
+static uint32_t remap(const struct rebase *rb, uint32_t old)
+{
+	return old == IDX_NONE ? IDX_NONE : rb->map[old];
+}
+
+static void rebase_node(struct rebase *rb, struct snode *n)
+{
+	if (n->mark == rb->mark)
+		return;
+	n->mark = rb->mark;
+	n->origin = n->in_snap ? n->snap_lower : remap(rb, n->origin);
+	/* the disc holds the frozen content now (handles read it there) */
+	if (n->data_id && data_is_frozen(rb->st, n->data_id) &&
+	    n->origin != IDX_NONE)
+		node_drop_data(rb->st, n);
+}
+
+static void rebase_dir(struct rebase *rb, struct snode *dir)
+{
+	struct sdentry *de;
+
+	for (de = dir->children; de; de = de->sib_next) {
+		de->lower = de->in_snap ? de->snap_lower : remap(rb, de->lower);
+		rebase_node(rb, de->node);
+		if (S_ISDIR(de->node->mode) && de->node->materialized)
+			rebase_dir(rb, de->node);
+	}
+}
+
+/* An unlinked, open file whose content only the old session holds gets a
+ * data file before the old session goes away. */
+static void save_orphans(struct rebase *rb)
+{
+	struct snode *n;
+
+	for (n = rb->st->open_nodes; n; n = n->onext) {
+		if (n->nlink || n->data_id || n->origin == IDX_NONE ||
+		    !S_ISREG(n->mode) || n->in_snap)
+			continue;
+		if (remap(rb, n->origin) == IDX_NONE &&
+		    node_copy_up(rb->st, n, true))
+			blog_warn("stage: lost the content of an unlinked open file");
+	}
+}
+
+/* Frozen data files nobody uses any more go now. */
+static void unfreeze(struct stage *st)
+{
+	st->frozen = false;
+	free(st->frozen_ids);
+	st->frozen_ids = NULL;
+	st->n_frozen = 0;
+	data_gc(st);
+}
+
+static int journal_tail(struct stage *st, char **buf, size_t *len)
+{
+	char *all;
+	size_t alen;
+	int ret = journal_read(st, &all, &alen);
+
+	if (ret)
+		return ret;
+	*len = alen > st->freeze_off ? alen - st->freeze_off : 0;
+	*buf = malloc(*len + 1);
+	if (*buf && *len)
+		memcpy(*buf, all + st->freeze_off, *len);
+	free(all);
+	return *buf ? 0 : -ENOMEM;
+}
+
+static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
+			  struct index *nl)
+{
+	struct rebase rb = { .st = st, .nl = nl, .mark = ++st->markgen };
+	struct index *old = st->lower;
+	char *tail = NULL;
+	size_t tlen = 0, i, cnt = index_count(old);
+	int ret;
+
+	rb.map = malloc((cnt + 1) * sizeof(*rb.map));
+	if (!rb.map)
+		return -ENOMEM;
+	for (i = 0; i < cnt; i++)
+		rb.map[i] = IDX_NONE;
+	map_snap(&rb, snap->root, IDX_ROOT);
+	save_orphans(&rb);
+	st->lower = index_ref(nl);
+	st->root->lower = IDX_ROOT;
+	rebase_node(&rb, st->root->node);
+	st->root->node->origin = IDX_ROOT;
+	rebase_dir(&rb, st->root->node);
+	for (struct snode *n = st->open_nodes; n; n = n->onext)
+		rebase_node(&rb, n);
+	snapshot_release(st, snap);
+	unfreeze(st);
+	ret = link_lower_hardlinks(st);
+	if (!ret)
+		ret = journal_tail(st, &tail, &tlen);
+	if (!ret)
+		ret = journal_rewrite(st, tail, tlen);
+	index_unref(old);
+	free(tail);
+	free(rb.map);
+	st->gen++;
+	return ret;
+}
+
+int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
+		      struct index *new_lower)
+{
+	int ret;
+
+	STAGE_LOCK(st);
+	if (!st->frozen || st->snap != snap) {
+		ret = -EINVAL;
+		goto out;
+	}
+	st->snap = NULL;
+	ret = do_commit_done(st, snap, new_lower);
+	if (ret)
+		blog_error("stage: after the commit: %s", strerror(-ret));
+out:
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+static void thaw(struct stage *st, struct stage_snapshot *snap)
+{
+	struct jrec r = { .op = J_THAW };
+
+	now_ts(&r.ts);
+	journal_append(st, &r);
+	st->snap = NULL;
+	snapshot_release(st, snap);
+	unfreeze(st);
+}
+
+void stage_commit_failed(struct stage *st, struct stage_snapshot *snap)
+{
+	STAGE_LOCK(st);
+	if (st->frozen && st->snap == snap)
+		thaw(st, snap);
+	STAGE_UNLOCK(st);
+}
+
+/* Freeing the active snapshot without an outcome is a failed commit. */
+void stage_snapshot_free(struct stage_snapshot *snap)
+{
+	struct stage *st;
+
+	if (!snap)
+		return;
+	st = snapshot_stage(snap);
+	STAGE_LOCK(st);
+	if (st->snap == snap)
+		thaw(st, snap);
+	else
+		snapshot_release(st, snap);
+	STAGE_UNLOCK(st);
+}

@@ -1,0 +1,281 @@
+/* data.c — CACHE/data/ID: one local file per staged content. Ids are 64-bit
+ * and never reused (next = largest seen + 1). Data files are opened only
+ * while handles need them, so staging 10,000 files costs no descriptors. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "burnfs/log.h"
+#include "stage/stage_priv.h"
+
+static bool parse_id(const char *s, uint64_t *id)
+{
+	char *end;
+
+	if (*s < '1' || *s > '9')
+		return false;
+	errno = 0;
+	*id = strtoull(s, &end, 10);
+	return !errno && !*end;
+}
+
+int data_init(struct stage *st)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if (mkdirat(st->cache_fd, "data", 0700) && errno != EEXIST)
+		return -errno;
+	st->data_dir_fd = openat(st->cache_fd, "data",
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->data_dir_fd < 0)
+		return -errno;
+	fd = dup(st->data_dir_fd);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	st->next_id = 1;
+	while ((e = readdir(d))) {
+		uint64_t id;
+
+		if (parse_id(e->d_name, &id) && id >= st->next_id)
+			st->next_id = id + 1;
+	}
+	closedir(d);
+	return 0;
+}
+
+int data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/data/%" PRIu64, st->cache, id);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
+/* A new empty data file; returns its fd (read-write) and id. */
+int data_create(struct stage *st, uint64_t *id)
+{
+	char name[24];
+	int fd;
+
+	snprintf(name, sizeof(name), "%" PRIu64, st->next_id);
+	fd = openat(st->data_dir_fd, name,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	*id = st->next_id++;
+	return fd;
+}
+
+int data_open(struct stage *st, uint64_t id, int flags)
+{
+	char name[24];
+	int fd;
+
+	snprintf(name, sizeof(name), "%" PRIu64, id);
+	fd = openat(st->data_dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+bool data_is_frozen(const struct stage *st, uint64_t id)
+{
+	size_t lo = 0, hi = st->n_frozen;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (st->frozen_ids[mid] == id)
+			return true;
+		if (st->frozen_ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Frozen files belong to the running burn: they go when it is over. */
+void data_delete(struct stage *st, uint64_t id)
+{
+	char name[24];
+
+	if (st->closing || data_is_frozen(st, id))
+		return;
+	snprintf(name, sizeof(name), "%" PRIu64, id);
+	if (unlinkat(st->data_dir_fd, name, 0) && errno != ENOENT)
+		blog_warn("stage: cannot remove data file %s: %s", name,
+			  strerror(errno));
+}
+
+void node_drop_data(struct stage *st, struct snode *n)
+{
+	if (n->fd >= 0)
+		close(n->fd);
+	n->fd = -1;
+	if (!n->data_id)
+		return;
+	if (n->dprev)
+		n->dprev->dnext = n->dnext;
+	else
+		st->data_nodes = n->dnext;
+	if (n->dnext)
+		n->dnext->dprev = n->dprev;
+	n->dnext = n->dprev = NULL;
+	data_delete(st, n->data_id);
+	n->data_id = 0;
+}
+
+void node_set_data(struct stage *st, struct snode *n, uint64_t id)
+{
+	node_drop_data(st, n);
+	n->data_id = id;
+	n->dnext = st->data_nodes;
+	n->dprev = NULL;
+	if (st->data_nodes)
+		st->data_nodes->dprev = n;
+	st->data_nodes = n;
+}
+
+/* The node's data file, opened on demand and kept while handles are open. */
+int node_data_fd(struct stage *st, struct snode *n)
+{
+	int fd;
+
+	if (n->fd >= 0)
+		return n->fd;
+	if (!n->data_id)
+		return -ENODATA;
+	fd = data_open(st, n->data_id, O_RDWR);
+	if (fd >= 0)
+		n->fd = fd;
+	return fd;
+}
+
+static int copy_lower(struct stage *st, struct snode *n, int fd)
+{
+	char *buf = malloc(1 << 20);
+	uint64_t off = 0;
+	ssize_t r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (off < n->size) {
+		size_t want = n->size - off < (1 << 20) ? n->size - off : 1 << 20;
+
+		r = index_read(st->lower, n->origin, buf, want, off);
+		if (r <= 0)
+			break;
+		if (pwrite(fd, buf, (size_t)r, (off_t)off) != r) {
+			r = -errno;
+			break;
+		}
+		off += (uint64_t)r;
+	}
+	free(buf);
+	if (r < 0)
+		return (int)r;
+	return off == n->size ? 0 : -EIO;
+}
+
+static int copy_file(int from, int to, uint64_t size)
+{
+	loff_t in = 0, out = 0;
+
+	while ((uint64_t)in < size) {
+		ssize_t r = copy_file_range(from, &in, to, &out,
+					    size - (uint64_t)in, 0);
+
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Give n a fresh data file of its own, holding its current content
+ * (keep_content) or nothing; n->fd is the new file afterwards. */
+int node_copy_up(struct stage *st, struct snode *n, bool keep_content)
+{
+	uint64_t id;
+	int fd = data_create(st, &id), ret = 0, src = -1;
+
+	if (fd < 0)
+		return fd;
+	if (keep_content && n->data_id) {
+		src = node_data_fd(st, n);
+		ret = src < 0 ? src : copy_file(src, fd, n->size);
+	} else if (keep_content && n->origin != IDX_NONE) {
+		ret = copy_lower(st, n, fd);
+	}
+	if (ret) {
+		close(fd);
+		data_delete(st, id);
+		return ret;
+	}
+	node_set_data(st, n, id);
+	n->fd = fd;
+	if (!keep_content)
+		n->size = 0;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Remove data files no node refers to (left over by a crash). */
+void data_gc(struct stage *st)
+{
+	uint64_t *ids = NULL, id;
+	size_t n = 0, cap = 0;
+	struct snode *nd;
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	for (nd = st->data_nodes; nd; nd = nd->dnext) {
+		if (n == cap) {
+			uint64_t *t = realloc(ids, (cap = cap * 2 + 64) * 8);
+
+			if (!t)
+				goto out;
+			ids = t;
+		}
+		ids[n++] = nd->data_id;
+	}
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	fd = dup(st->data_dir_fd);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	rewinddir(d); /* the dup shares the offset of earlier scans */
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (parse_id(e->d_name, &id) &&
+		    (bsearch(&id, ids, n, sizeof(*ids), cmp_u64) ||
+		     data_is_frozen(st, id)))
+			continue;
+		blog_debug("stage: removing unreferenced data file %s", e->d_name);
+		unlinkat(st->data_dir_fd, e->d_name, 0);
+	}
+	closedir(d);
+out:
+	free(ids);
+}

@@ -1,0 +1,297 @@
+/* fileops.c — open file handles: open, create, read, write, truncate, fsync,
+ * release. A handle points at the node, not at a path, so it survives
+ * renames, unlinks and commits. Content is copied up only when it changes;
+ * data files are open only while a handle (or one call) needs them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stage/stage_priv.h"
+
+/* No handle needs the data file any more: give the descriptor back. */
+static void node_fd_idle(struct snode *n)
+{
+	if (!n->nopen && n->fd >= 0) {
+		close(n->fd);
+		n->fd = -1;
+	}
+}
+
+/* n's content in a data file of its own that no burn is reading, open. */
+static int node_writable(struct stage *st, struct snode *n, bool keep)
+{
+	int ret;
+
+	if (n->data_id && !data_is_frozen(st, n->data_id)) {
+		ret = node_data_fd(st, n);
+		return ret < 0 ? ret : 0;
+	}
+	ret = node_copy_up(st, n, keep);
+	if (!ret)
+		ret = record_setdata(st, n);
+	return ret;
+}
+
+int node_truncate(struct stage *st, struct snode *n, uint64_t size)
+{
+	int ret = 0;
+
+	if (S_ISDIR(n->mode))
+		return -EISDIR;
+	if (!S_ISREG(n->mode))
+		return -EINVAL;
+	if (size != n->size || n->data_id) {
+		ret = node_writable(st, n, size > 0);
+		if (!ret && ftruncate(n->fd, (off_t)size))
+			ret = -errno;
+		if (!ret)
+			n->size = size;
+	}
+	if (!ret) {
+		now_ts(&n->mtime);
+		n->ctime = n->mtime;
+		ret = record_attr(st, n);
+	}
+	node_fd_idle(n);
+	return ret;
+}
+
+static bool wants_write(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+void open_list_add(struct stage *st, struct snode *n)
+{
+	n->oprev = NULL;
+	n->onext = st->open_nodes;
+	if (st->open_nodes)
+		st->open_nodes->oprev = n;
+	st->open_nodes = n;
+}
+
+void open_list_del(struct stage *st, struct snode *n)
+{
+	if (n->oprev)
+		n->oprev->onext = n->onext;
+	else
+		st->open_nodes = n->onext;
+	if (n->onext)
+		n->onext->oprev = n->oprev;
+	n->onext = n->oprev = NULL;
+}
+
+static int new_handle(struct stage *st, struct snode *n, int flags,
+		      struct stage_file **out)
+{
+	struct stage_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	f->node = n;
+	f->flags = flags;
+	n->ref++;
+	if (!n->nopen++)
+		open_list_add(st, n);
+	*out = f;
+	return 0;
+}
+
+/* Open an existing node; O_TRUNC empties it without copying. */
+static int open_node(struct stage *st, struct snode *n, int flags,
+		     struct stage_file **out)
+{
+	int ret;
+
+	if (S_ISDIR(n->mode))
+		return -EISDIR;
+	if (wants_write(flags) && st->readonly)
+		return -EROFS;
+	if (wants_write(flags) && (flags & O_TRUNC) && S_ISREG(n->mode)) {
+		n->nopen++; /* keep the fresh fd for the handle */
+		ret = node_truncate(st, n, 0);
+		n->nopen--;
+		if (ret) {
+			node_fd_idle(n);
+			return ret;
+		}
+	}
+	ret = new_handle(st, n, flags, out);
+	node_fd_idle(n);
+	return ret;
+}
+
+int stage_open_file(struct stage *st, const char *path, int flags,
+		    struct stage_file **out)
+{
+	struct sdentry *de;
+	int ret;
+
+	STAGE_LOCK(st);
+	ret = path_resolve(st, path, &de);
+	if (!ret)
+		ret = open_node(st, de->node, flags, out);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+int stage_create(struct stage *st, const char *path, mode_t mode, uid_t uid,
+		 gid_t gid, int flags, struct stage_file **out)
+{
+	struct jrec r = { .op = J_MKNOD, .p1 = path, .uid = uid, .gid = gid,
+			  .mode = S_IFREG | (mode & 07777) };
+	struct sdentry *de;
+	int ret, fd = -1;
+
+	STAGE_LOCK(st);
+	ret = path_resolve(st, path, &de);
+	if (!ret) {
+		ret = flags & O_EXCL ? -EEXIST : open_node(st, de->node, flags, out);
+		goto out;
+	}
+	if (ret != -ENOENT)
+		goto out;
+	ret = -EROFS;
+	if (st->readonly || (ret = fd = data_create(st, &r.id)) < 0)
+		goto out;
+	ret = stage_change(st, &r, &de);
+	if (ret) {
+		data_delete(st, r.id);
+		goto out;
+	}
+	de->node->fd = fd;
+	fd = -1;
+	ret = new_handle(st, de->node, flags, out);
+out:
+	if (fd >= 0)
+		close(fd);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+/* Lower content is read without the stage lock (a drive can be slow); the
+ * index reference keeps the extents valid across a commit. */
+static ssize_t read_lower(struct stage *st, struct snode *n, void *buf,
+			  size_t size, off_t off)
+{
+	struct index *idx = index_ref(st->lower);
+	uint32_t id = n->origin;
+	ssize_t r;
+
+	STAGE_UNLOCK(st);
+	r = index_read(idx, id, buf, size, (uint64_t)off);
+	index_unref(idx);
+	STAGE_LOCK(st);
+	return r;
+}
+
+ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
+		   size_t size, off_t off)
+{
+	struct snode *n = f->node;
+	ssize_t r = 0;
+	int fd;
+
+	if (off < 0)
+		return -EINVAL;
+	STAGE_LOCK(st);
+	if (n->data_id) {
+		fd = node_data_fd(st, n);
+		r = fd < 0 ? fd : pread(fd, buf, size, off);
+		if (r < 0 && fd >= 0)
+			r = -errno;
+	} else if (n->origin != IDX_NONE && S_ISREG(n->mode)) {
+		if ((uint64_t)off >= n->size)
+			r = 0;
+		else
+			r = read_lower(st, n, buf, size, off);
+	}
+	STAGE_UNLOCK(st);
+	return r;
+}
+
+ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
+		    size_t size, off_t off)
+{
+	struct snode *n = f->node;
+	ssize_t r;
+
+	if (off < 0)
+		return -EINVAL;
+	STAGE_LOCK(st);
+	r = st->readonly ? -EROFS : S_ISREG(n->mode) ? 0 : -EINVAL;
+	if (!r)
+		r = node_writable(st, n, true);
+	if (r)
+		goto out;
+	if (f->flags & O_APPEND)
+		off = (off_t)n->size;
+	r = pwrite(n->fd, buf, size, off);
+	if (r < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((uint64_t)off + (uint64_t)r > n->size)
+		n->size = (uint64_t)off + (uint64_t)r;
+	now_ts(&n->mtime);
+	n->ctime = n->mtime;
+	f->written = true;
+	st->gen++;
+out:
+	STAGE_UNLOCK(st);
+	return r;
+}
+
+int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size)
+{
+	int ret;
+
+	if (size < 0)
+		return -EINVAL;
+	STAGE_LOCK(st);
+	ret = st->readonly ? -EROFS : node_truncate(st, f->node, (uint64_t)size);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf)
+{
+	STAGE_LOCK(st);
+	node_stat(st, f->node, stbuf);
+	STAGE_UNLOCK(st);
+	return 0;
+}
+
+int stage_fsync(struct stage *st, struct stage_file *f, int datasync)
+{
+	int ret = 0;
+
+	STAGE_LOCK(st);
+	if (f->node->fd >= 0 &&
+	    (datasync ? fdatasync(f->node->fd) : fsync(f->node->fd)))
+		ret = -errno;
+	if (!ret)
+		ret = journal_sync(st);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+int stage_release(struct stage *st, struct stage_file *f)
+{
+	struct snode *n = f->node;
+	int ret = 0;
+
+	STAGE_LOCK(st);
+	if (f->written)
+		ret = record_attr(st, n);
+	if (!--n->nopen)
+		open_list_del(st, n);
+	node_fd_idle(n);
+	node_unref(st, n);
+	STAGE_UNLOCK(st);
+	free(f);
+	return ret;
+}

@@ -1,0 +1,253 @@
+/* pending.c — what the next session changes, by comparing the merged tree
+ * with the lower index: A (new name), M (content or attributes), R (a lower
+ * entry's own name or folder changed), D (topmost lower entry no name refers
+ * to any more). Folder times alone never count, so rsync -a of an unchanged
+ * source leaves nothing pending. Mtimes compare in whole seconds: that is
+ * what the disc records. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stage/stage_priv.h"
+
+struct pwalk {
+	struct stage *st;
+	uint8_t *ref;         /* lower ids some name still refers to */
+	bool text;
+	char **lines;
+	size_t n, cap;
+	struct stage_stats s;
+	uint32_t mark;
+	char path[STAGE_PATH_MAX];
+	char lpath[STAGE_PATH_MAX];
+};
+
+bool node_changed(const struct stage *st, const struct snode *n)
+{
+	const struct idx_node *ln;
+
+	if (n->origin == IDX_NONE)
+		return false;
+	ln = index_node(st->lower, n->origin);
+	if (!ln)
+		return true;
+	if (n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid ||
+	    xattrs_differ(st, n))
+		return true;
+	if (S_ISDIR(n->mode))
+		return false;
+	return n->data_id || n->mtime.tv_sec != ln->mtime.tv_sec;
+}
+
+static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
+{
+	char *line;
+	int r;
+
+	w->s.pending_entries++;
+	if (!w->text)
+		return 0;
+	if (w->n == w->cap) {
+		char **t = realloc(w->lines, (w->cap = w->cap * 2 + 64) *
+				   sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		w->lines = t;
+	}
+	r = b ? asprintf(&line, "%c %s -> %s", kind, a, b)
+	      : asprintf(&line, "%c %s", kind, a);
+	if (r < 0)
+		return -ENOMEM;
+	w->lines[w->n++] = line;
+	return 0;
+}
+
+/* Every lower entry below an untouched folder is still there. */
+static void mark_lower_subtree(struct pwalk *w, uint32_t dir)
+{
+	const struct idx_node *ln = index_node(w->st->lower, dir);
+	uint32_t id;
+
+	for (id = ln->first_child; id != IDX_NONE; id = ln->next_sibling) {
+		ln = index_node(w->st->lower, id);
+		w->ref[id] = 1;
+		w->s.tree_entries++;
+		if (S_ISDIR(ln->mode))
+			mark_lower_subtree(w, id);
+		ln = index_node(w->st->lower, id);
+	}
+}
+
+static bool moved(const struct stage *st, const struct sdentry *de)
+{
+	const struct idx_node *ln = index_node(st->lower, de->lower);
+
+	return !ln || ln->parent != de->parent->origin ||
+	       strcmp(ln->name, de->name);
+}
+
+static int visit(struct pwalk *w, const struct sdentry *de)
+{
+	struct snode *n = de->node;
+	int ret = 0;
+
+	w->s.tree_entries++;
+	if (n->data_id && n->mark != w->mark) {
+		n->mark = w->mark;
+		w->s.pending_bytes += n->size;
+	}
+	if (de->lower == IDX_NONE)
+		return add_line(w, 'A', w->path, NULL);
+	w->ref[de->lower] = 1;
+	if (moved(w->st, de)) {
+		if (index_path(w->st->lower, de->lower, w->lpath,
+			       sizeof(w->lpath)) < 0)
+			return -ENAMETOOLONG;
+		ret = add_line(w, 'R', w->lpath, w->path);
+	}
+	if (!ret && node_changed(w->st, n))
+		ret = add_line(w, 'M', w->path, NULL);
+	return ret;
+}
+
+static int walk_dir(struct pwalk *w, const struct snode *dir, size_t plen)
+{
+	const struct sdentry *de;
+	int ret = 0;
+
+	if (!dir->materialized) {
+		mark_lower_subtree(w, dir->origin);
+		return 0;
+	}
+	for (de = dir->children; de && !ret; de = de->sib_next) {
+		size_t l = strlen(de->name);
+
+		if (plen + l + 2 > sizeof(w->path))
+			return -ENAMETOOLONG;
+		w->path[plen] = '/';
+		memcpy(w->path + plen + 1, de->name, l + 1);
+		ret = visit(w, de);
+		if (!ret && S_ISDIR(de->node->mode))
+			ret = walk_dir(w, de->node, plen + 1 + l);
+	}
+	w->path[plen] = '\0';
+	return ret;
+}
+
+static int deleted(struct pwalk *w)
+{
+	uint32_t id, cnt = index_count(w->st->lower);
+	int ret = 0;
+
+	for (id = 1; id < cnt && !ret; id++) {
+		const struct idx_node *ln = index_node(w->st->lower, id);
+
+		if (w->ref[id] || !w->ref[ln->parent])
+			continue;
+		if (index_path(w->st->lower, id, w->lpath, sizeof(w->lpath)) < 0)
+			return -ENAMETOOLONG;
+		ret = add_line(w, 'D', w->lpath, NULL);
+	}
+	return ret;
+}
+
+static int pwalk_run(struct stage *st, struct pwalk *w)
+{
+	int ret;
+
+	w->st = st;
+	w->mark = ++st->markgen;
+	w->ref = calloc(index_count(st->lower) + 1, 1);
+	if (!w->ref)
+		return -ENOMEM;
+	w->ref[IDX_ROOT] = 1;
+	w->path[0] = '\0';
+	ret = walk_dir(w, st->root->node, 0);
+	if (!ret)
+		ret = deleted(w);
+	free(w->ref);
+	return ret;
+}
+
+/* Stats are cached until the next change. */
+void stage_compute_stats(struct stage *st)
+{
+	struct pwalk *w;
+
+	if (st->stats_gen == st->gen)
+		return;
+	w = calloc(1, sizeof(*w));
+	if (!w || pwalk_run(st, w)) {
+		free(w);
+		return;
+	}
+	st->stats = w->s;
+	st->stats_gen = st->gen;
+	free(w);
+}
+
+void stage_get_stats(struct stage *st, struct stage_stats *out)
+{
+	STAGE_LOCK(st);
+	stage_compute_stats(st);
+	*out = st->stats;
+	STAGE_UNLOCK(st);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a + 2, *(char *const *)b + 2);
+}
+
+static int join_lines(struct pwalk *w, char **out, size_t *len)
+{
+	size_t total = 1, i, pos = 0;
+	char *buf;
+
+	qsort(w->lines, w->n, sizeof(*w->lines), cmp_line);
+	for (i = 0; i < w->n; i++)
+		total += strlen(w->lines[i]) + 1;
+	buf = malloc(total);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < w->n; i++) {
+		size_t l = strlen(w->lines[i]);
+
+		memcpy(buf + pos, w->lines[i], l);
+		buf[pos + l] = '\n';
+		pos += l + 1;
+	}
+	buf[pos] = '\0';
+	*out = buf;
+	if (len)
+		*len = pos;
+	return 0;
+}
+
+int stage_pending_text(struct stage *st, char **out, size_t *len)
+{
+	struct pwalk *w = calloc(1, sizeof(*w));
+	int ret;
+	size_t i;
+
+	if (!w)
+		return -ENOMEM;
+	w->text = true;
+	STAGE_LOCK(st);
+	ret = pwalk_run(st, w);
+	if (!ret) {
+		st->stats = w->s;
+		st->stats_gen = st->gen;
+	}
+	STAGE_UNLOCK(st);
+	if (!ret)
+		ret = join_lines(w, out, len);
+	for (i = 0; i < w->n; i++)
+		free(w->lines[i]);
+	free(w->lines);
+	free(w);
+	return ret;
+}

@@ -1,0 +1,326 @@
+/* snapshot.c — freeze: an immutable deep copy of the merged tree for the
+ * burn to walk without the stage lock. Strings live in an arena owned by the
+ * snapshot; entries that have a live name hold a reference on it (and on its
+ * node), so commit_done can find them again however they moved since. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "burnfs/log.h"
+#include "stage/stage_priv.h"
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct snap_priv {
+	struct snap_node pub;
+	struct sdentry *de;   /* live name, NULL for lower-only entries */
+	struct snap_priv *all_next;
+};
+
+struct snap_full {
+	struct stage_snapshot pub;
+	struct stage *st;
+	struct chunk *chunks;
+	struct snap_priv *all; /* entries holding references */
+	int err;
+};
+
+static void *arena_alloc(struct snap_full *sf, size_t size)
+{
+	struct chunk *c = sf->chunks;
+	void *p;
+
+	size = (size + 15) & ~(size_t)15;
+	if (!c || c->used + size > c->cap) {
+		size_t cap = size > (1 << 20) ? size : 1 << 20;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c) {
+			sf->err = -ENOMEM;
+			return NULL;
+		}
+		c->next = sf->chunks;
+		c->used = 0;
+		c->cap = cap;
+		sf->chunks = c;
+	}
+	p = c->data + c->used;
+	c->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+static const char *arena_str(struct snap_full *sf, const char *s, size_t len)
+{
+	char *p = arena_alloc(sf, len + 1);
+
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
+
+struct stage *snapshot_stage(const struct stage_snapshot *snap)
+{
+	return ((const struct snap_full *)snap)->st;
+}
+
+struct sdentry *snap_dentry(const struct snap_node *sn)
+{
+	return ((const struct snap_priv *)sn)->de;
+}
+
+static void copy_xattrs(struct snap_full *sf, struct snap_node *sn,
+			const struct snode *n)
+{
+	const struct idx_xattr *lx = NULL;
+	struct snap_xattr *v;
+	uint32_t cnt, i;
+
+	if (n->xa)
+		cnt = n->xa->n;
+	else
+		lx = lower_xattrs(sf->st, n, &cnt);
+	if (!cnt || !(v = arena_alloc(sf, cnt * sizeof(*v))))
+		return;
+	for (i = 0; i < cnt; i++) {
+		const char *name = n->xa ? n->xa->v[i].name : lx[i].name;
+		const char *val = n->xa ? n->xa->v[i].value : lx[i].value;
+		uint32_t len = n->xa ? n->xa->v[i].len : lx[i].len;
+
+		v[i].name = arena_str(sf, name, strlen(name));
+		v[i].value = arena_str(sf, val, len);
+		v[i].len = len;
+	}
+	sn->xattrs = v;
+	sn->n_xattrs = cnt;
+}
+
+static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
+			   struct sdentry *de)
+{
+	struct snode *n = de->node;
+	struct snap_node *sn = &sp->pub;
+	char path[STAGE_PATH_MAX];
+
+	sn->name = arena_str(sf, de->name, strlen(de->name));
+	sn->mode = n->mode;
+	sn->uid = n->uid;
+	sn->gid = n->gid;
+	sn->rdev = n->rdev;
+	sn->atime = n->atime;
+	sn->mtime = n->mtime;
+	sn->ctime = n->ctime;
+	sn->size = S_ISDIR(n->mode) ? 0 : n->size;
+	sn->key = (uint64_t)(uintptr_t)n;
+	sn->origin = n->origin;
+	sn->data_changed = S_ISREG(n->mode) && n->data_id;
+	if (sn->data_changed && data_path(sf->st, n->data_id, path,
+					  sizeof(path)) > 0)
+		sn->data_path = arena_str(sf, path, strlen(path));
+	if (n->link)
+		sn->link = arena_str(sf, n->link, strlen(n->link));
+	copy_xattrs(sf, sn, n);
+	sp->de = de;
+	de->ref++;
+	n->ref++;
+	de->in_snap = true;
+	n->in_snap = true;
+	sp->all_next = sf->all;
+	sf->all = sp;
+}
+
+static void fill_from_lower(struct snap_full *sf, struct snap_node *sn,
+			    uint32_t id)
+{
+	const struct idx_node *ln = index_node(sf->st->lower, id);
+	struct snode tmp = { .origin = id };
+
+	sn->name = arena_str(sf, ln->name, strlen(ln->name));
+	sn->mode = ln->mode;
+	sn->uid = ln->uid;
+	sn->gid = ln->gid;
+	sn->rdev = ln->rdev;
+	sn->atime = ln->atime;
+	sn->mtime = ln->mtime;
+	sn->ctime = ln->ctime;
+	sn->size = S_ISDIR(ln->mode) ? 0 : ln->size;
+	sn->key = (1ULL << 63) | id;
+	sn->origin = id;
+	if (ln->link)
+		sn->link = arena_str(sf, ln->link, strlen(ln->link));
+	copy_xattrs(sf, sn, &tmp);
+}
+
+static int cmp_snap(const void *a, const void *b)
+{
+	return strcmp((*(struct snap_node *const *)a)->name,
+		      (*(struct snap_node *const *)b)->name);
+}
+
+static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
+			    uint32_t dir)
+{
+	const struct idx_node *ln = index_node(sf->st->lower, dir);
+	uint32_t id, i = 0, cnt = 0;
+
+	for (id = ln->first_child; id != IDX_NONE;
+	     id = index_node(sf->st->lower, id)->next_sibling)
+		cnt++;
+	sn->children = arena_alloc(sf, (cnt + 1) * sizeof(*sn->children));
+	if (!sn->children)
+		return;
+	for (id = ln->first_child; id != IDX_NONE && !sf->err;
+	     id = index_node(sf->st->lower, id)->next_sibling) {
+		struct snap_priv *c = arena_alloc(sf, sizeof(*c));
+
+		if (!c)
+			return;
+		fill_from_lower(sf, &c->pub, id);
+		if (S_ISDIR(c->pub.mode))
+			build_lower_dir(sf, &c->pub, id);
+		sn->children[i++] = &c->pub;
+	}
+	sn->n_children = i;
+	qsort(sn->children, i, sizeof(*sn->children), cmp_snap);
+}
+
+static void build_dir(struct snap_full *sf, struct snap_node *sn,
+		      struct snode *dir)
+{
+	struct sdentry *de;
+	uint32_t i = 0;
+
+	if (!dir->materialized) {
+		build_lower_dir(sf, sn, dir->origin);
+		return;
+	}
+	sn->children = arena_alloc(sf, (dir->nchild + 1) * sizeof(*sn->children));
+	if (!sn->children)
+		return;
+	for (de = dir->children; de && !sf->err; de = de->sib_next) {
+		struct snap_priv *c = arena_alloc(sf, sizeof(*c));
+
+		if (!c)
+			return;
+		fill_from_node(sf, c, de);
+		if (S_ISDIR(de->node->mode))
+			build_dir(sf, &c->pub, de->node);
+		sn->children[i++] = &c->pub;
+	}
+	sn->n_children = i;
+	qsort(sn->children, i, sizeof(*sn->children), cmp_snap);
+}
+
+/* Drop the snapshot's references (stage lock held) and free it. */
+void snapshot_release(struct stage *st, struct stage_snapshot *snap)
+{
+	struct snap_full *sf = (struct snap_full *)snap;
+	struct snap_priv *sp;
+	struct chunk *c;
+
+	if (!snap)
+		return;
+	for (sp = sf->all; sp; sp = sp->all_next) {
+		sp->de->in_snap = false;
+		sp->de->node->in_snap = false;
+		node_unref(st, sp->de->node);
+		dentry_unref(sp->de);
+	}
+	while ((c = sf->chunks)) {
+		sf->chunks = c->next;
+		free(c);
+	}
+	free(sf);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every data file in use now belongs to the burn until it is over. */
+static int freeze_data(struct stage *st)
+{
+	struct snode *n;
+	size_t cnt = 0;
+
+	for (n = st->data_nodes; n; n = n->dnext)
+		cnt++;
+	free(st->frozen_ids);
+	st->frozen_ids = malloc((cnt + 1) * sizeof(*st->frozen_ids));
+	if (!st->frozen_ids)
+		return -ENOMEM;
+	cnt = 0;
+	for (n = st->data_nodes; n; n = n->dnext) {
+		if (n->fd >= 0)
+			fdatasync(n->fd);
+		st->frozen_ids[cnt++] = n->data_id;
+	}
+	qsort(st->frozen_ids, cnt, sizeof(*st->frozen_ids), cmp_id);
+	st->n_frozen = cnt;
+	return 0;
+}
+
+static int build(struct stage *st, struct snap_full *sf)
+{
+	struct snap_priv *root = arena_alloc(sf, sizeof(*root));
+
+	if (!root)
+		return -ENOMEM;
+	fill_from_node(sf, root, st->root);
+	build_dir(sf, &root->pub, st->root->node);
+	if (sf->err)
+		return sf->err;
+	stage_compute_stats(st);
+	sf->pub.root = &root->pub;
+	sf->pub.pending_entries = st->stats.pending_entries;
+	sf->pub.pending_bytes = st->stats.pending_bytes;
+	sf->pub.base_lba = index_info(st->lower)->start_lba;
+	return 0;
+}
+
+int stage_freeze(struct stage *st, struct stage_snapshot **out)
+{
+	struct snap_full *sf = calloc(1, sizeof(*sf));
+	struct jrec r = { .op = J_FREEZE };
+	int ret;
+
+	if (!sf)
+		return -ENOMEM;
+	sf->st = st;
+	STAGE_LOCK(st);
+	ret = st->frozen ? -EBUSY : build(st, sf);
+	if (!ret)
+		ret = freeze_data(st);
+	if (!ret) {
+		now_ts(&r.ts);
+		ret = journal_append(st, &r);
+	}
+	if (!ret)
+		ret = journal_sync(st);
+	if (ret) {
+		if (!st->frozen) {
+			free(st->frozen_ids);
+			st->frozen_ids = NULL;
+			st->n_frozen = 0;
+		}
+		snapshot_release(st, &sf->pub);
+		goto out;
+	}
+	st->freeze_off = st->jsize;
+	st->frozen = true;
+	st->snap = &sf->pub;
+	*out = &sf->pub;
+out:
+	STAGE_UNLOCK(st);
+	return ret;
+}

@@ -1,0 +1,128 @@
+/* stage.c — open and close a stage: the cache folder, its lock, the tree
+ * over the lower index, the journal replay. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "burnfs/log.h"
+#include "stage/stage_priv.h"
+
+/* mkdir -p: the default cache lives several levels below $HOME. */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX], *p;
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_cache(struct stage *st, const char *dir)
+{
+	int ret = make_dirs(dir);
+
+	if (ret)
+		return ret;
+	st->cache = realpath(dir, NULL);
+	if (!st->cache)
+		return -errno;
+	st->cache_fd = open(st->cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->cache_fd < 0)
+		return -errno;
+	st->lock_fd = openat(st->cache_fd, "lock", O_RDWR | O_CREAT |
+			     O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0)
+		return -errno;
+	if (flock(st->lock_fd, LOCK_EX | LOCK_NB))
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	st->jfd = openat(st->cache_fd, "journal", O_RDWR | O_APPEND |
+			 O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (st->jfd < 0)
+		return -errno;
+	return data_init(st);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
+{
+	struct stage *st = calloc(1, sizeof(*st));
+	int ret;
+
+	if (!st)
+		return -ENOMEM;
+	pthread_mutex_init(&st->lock, NULL);
+	st->cache_fd = st->data_dir_fd = st->lock_fd = st->jfd = -1;
+	st->next_ino = STAGE_INO_BASE;
+	st->lower = index_ref(lower);
+	ret = open_cache(st, cache_dir);
+	if (!ret)
+		ret = tree_init(st);
+	if (!ret)
+		ret = link_lower_hardlinks(st);
+	if (!ret)
+		ret = replay_journal(st);
+	if (ret) {
+		blog_error("stage: cannot open %s: %s", cache_dir, strerror(-ret));
+		stage_close(st);
+		return ret;
+	}
+	data_gc(st);
+	st->gen++;
+	*out = st;
+	return 0;
+}
+
+void stage_close(struct stage *st)
+{
+	if (!st)
+		return;
+	st->closing = true;
+	/* a burn still running at close is a crash as far as the journal
+	 * goes: the FREEZE stays, replay decides at the next open */
+	snapshot_release(st, st->snap);
+	st->snap = NULL;
+	tree_free(st);
+	free(st->htab);
+	free(st->frozen_ids);
+	close_fd(&st->jfd);
+	close_fd(&st->data_dir_fd);
+	close_fd(&st->lock_fd);
+	close_fd(&st->cache_fd);
+	index_unref(st->lower);
+	free(st->cache);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+void stage_set_readonly(struct stage *st, bool readonly, const char *why)
+{
+	STAGE_LOCK(st);
+	if (readonly != st->readonly)
+		blog_info("stage: staging is now %s%s%s",
+			  readonly ? "read-only" : "writable",
+			  why ? ": " : "", why ? why : "");
+	st->readonly = readonly;
+	STAGE_UNLOCK(st);
+}

@@ -1,0 +1,236 @@
+/* stage_priv.h — the staging overlay's private structures, shared by the
+ * files of src/stage only.
+ *
+ * The merged tree: an `snode` is a file object (inode); an `sdentry` names it
+ * inside a directory. Hard links are one snode with several sdentries. Lower
+ * directories are materialised lazily: their children get sdentries the first
+ * time the directory is searched, so mounting a big disc costs nothing.
+ * All fields are guarded by stage->lock unless said otherwise.
+ */
+#ifndef BURNFS_STAGE_PRIV_H
+#define BURNFS_STAGE_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "burnfs/index.h"
+#include "burnfs/stage.h"
+
+#define STAGE_NAME_MAX 255
+#define STAGE_PATH_MAX 4096
+/* Inode numbers of new nodes live above any RR inode number (32-bit). */
+#define STAGE_INO_BASE (1ULL << 40)
+
+struct sxattr {
+	char *name;
+	char *value;
+	uint32_t len;
+};
+
+struct xattrs {
+	uint32_t n;
+	struct sxattr *v; /* sorted by name */
+};
+
+struct sdentry;
+
+struct snode {
+	uint32_t origin;       /* lower id of content/attributes, or IDX_NONE */
+	uint32_t nlink;        /* sdentries naming it */
+	uint32_t ref;          /* sdentries + handles + snapshots */
+	uint32_t nopen;        /* open handles */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	dev_t rdev;
+	struct timespec atime, mtime, ctime;
+	uint64_t size;
+	uint64_t ino;
+	uint64_t data_id;      /* 0: content is the origin's extents */
+	char *link;            /* symlink target */
+	struct xattrs *xa;     /* NULL: the origin's xattrs (none if new) */
+	struct sdentry *aliases;
+	int fd;                /* data file, open while handles need it */
+	uint32_t mark;         /* walk generation */
+	bool materialized;     /* dirs: lower children have sdentries */
+	bool in_snap;          /* referenced by the current snapshot */
+	/* directories */
+	struct sdentry *children;
+	uint32_t nchild;
+	uint32_t nsubdir;
+	/* list of nodes holding a data file */
+	struct snode *dnext, *dprev;
+	/* list of nodes with open handles (found even when unlinked) */
+	struct snode *onext, *oprev;
+	uint32_t snap_lower;   /* commit: new lower id of its freeze path */
+};
+
+struct sdentry {
+	struct sdentry *hnext;              /* global (parent, name) hash */
+	struct sdentry *sib_next, *sib_prev;
+	struct sdentry *alias_next;
+	struct snode *parent;               /* NULL for the root */
+	struct snode *node;
+	char *name;
+	uint32_t hash;
+	uint32_t lower;      /* lower entry this name came from, or IDX_NONE */
+	uint32_t ref;        /* 1 while in the tree, +1 per snapshot */
+	uint32_t snap_lower; /* commit: new lower id of its freeze path */
+	bool dead;
+	bool in_snap;
+};
+
+struct stage_file {
+	struct snode *node;
+	int flags;
+	bool written;
+};
+
+struct stage {
+	pthread_mutex_t lock;
+	struct index *lower;
+	char *cache;           /* absolute path of the cache folder */
+	int cache_fd, data_dir_fd, lock_fd, jfd;
+	uint64_t jsize;        /* journal bytes */
+	uint64_t freeze_off;   /* journal offset after the FREEZE record */
+	bool frozen;
+	uint64_t *frozen_ids;  /* sorted; data files the burn may read */
+	size_t n_frozen;
+	uint64_t next_id;
+	uint64_t next_ino;
+	bool readonly;
+	bool replaying;        /* apply without journaling */
+	bool closing;          /* freeing the tree keeps the data files */
+	struct sdentry *root;
+	struct sdentry **htab;
+	size_t hsize, hcount;
+	struct snode *data_nodes;
+	struct snode *open_nodes;
+	struct stage_snapshot *snap; /* the frozen snapshot, while a burn runs */
+	uint32_t markgen;
+	uint64_t gen;          /* bumped on every change */
+	uint64_t stats_gen;
+	struct stage_stats stats;
+};
+
+/* tree.c */
+uint32_t name_hash(const char *name);
+struct snode *node_new(struct stage *st, mode_t mode);
+struct snode *node_from_lower(struct stage *st, uint32_t id);
+void node_unref(struct stage *st, struct snode *n);
+int tree_init(struct stage *st);
+void tree_free(struct stage *st);
+int dir_materialize(struct stage *st, struct snode *dir);
+struct sdentry *dir_find(struct stage *st, struct snode *dir, const char *name);
+int dir_lookup(struct stage *st, struct snode *dir, const char *name,
+	       struct sdentry **out);
+int dentry_add(struct stage *st, struct snode *dir, const char *name,
+	       struct snode *n, uint32_t lower, struct sdentry **out);
+void dentry_remove(struct stage *st, struct sdentry *de);
+void dentry_unref(struct sdentry *de);
+int dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
+		const char *name);
+bool dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir);
+int node_path(const struct sdentry *de, char *buf, size_t size);
+uint32_t dir_nlink(const struct stage *st, const struct snode *n);
+void node_touch_dir(struct snode *dir, const struct timespec *ts);
+int link_lower_hardlinks(struct stage *st);
+
+/* path.c */
+int path_resolve(struct stage *st, const char *path, struct sdentry **out);
+int path_parent(struct stage *st, const char *path, struct snode **dir,
+		char name[STAGE_NAME_MAX + 1]);
+
+/* data.c */
+int data_init(struct stage *st);
+int data_create(struct stage *st, uint64_t *id);
+int data_open(struct stage *st, uint64_t id, int flags);
+void data_delete(struct stage *st, uint64_t id);
+int data_path(const struct stage *st, uint64_t id, char *buf, size_t size);
+bool data_is_frozen(const struct stage *st, uint64_t id);
+void node_set_data(struct stage *st, struct snode *n, uint64_t id);
+void node_drop_data(struct stage *st, struct snode *n);
+int node_data_fd(struct stage *st, struct snode *n);
+int node_copy_up(struct stage *st, struct snode *n, bool keep_content);
+void data_gc(struct stage *st);
+
+/* journal.c */
+enum jop {
+	J_BASE = 1, J_FREEZE, J_THAW, J_MKNOD, J_MKDIR, J_SYMLINK, J_LINK,
+	J_UNLINK, J_RMDIR, J_RENAME, J_ATTR, J_SETDATA, J_SETXATTR,
+	J_RMXATTR,
+};
+
+struct jrec {
+	uint32_t op;
+	uint32_t mode, uid, gid, flags;
+	uint64_t rdev, id;
+	struct timespec ts, atime, mtime, ctime;
+	const char *p1, *p2, *name;
+	const void *val;
+	uint32_t vlen;
+};
+
+int journal_encode(const struct jrec *r, char **buf, size_t *len);
+/* Decodes one record at buf[off..len): bytes used, 0 at a torn/bad tail. */
+size_t journal_decode(const char *buf, size_t len, struct jrec *r);
+int journal_append(struct stage *st, const struct jrec *r);
+/* BASE names the lower it applies to: start lba and session number. */
+int journal_rewrite(struct stage *st, const char *tail, size_t tlen);
+int journal_read(struct stage *st, char **buf, size_t *len);
+int journal_sync(struct stage *st);
+
+/* apply.c: the operations on the tree, shared by the API and replay */
+int apply_record(struct stage *st, const struct jrec *r,
+		 struct sdentry **out);
+/* API side: check readonly, stamp, apply, journal. */
+int stage_change(struct stage *st, struct jrec *r, struct sdentry **out);
+/* Journal n's full attribute state (J_ATTR) under its first name. */
+int record_attr(struct stage *st, struct snode *n);
+/* Journal that n's content is now data file n->data_id (J_SETDATA). */
+int record_setdata(struct stage *st, struct snode *n);
+
+/* replay.c */
+int replay_journal(struct stage *st);
+
+/* xattr.c */
+const struct idx_xattr *lower_xattrs(const struct stage *st,
+				     const struct snode *n, uint32_t *count);
+bool xattrs_differ(const struct stage *st, const struct snode *n);
+void xattrs_free(struct xattrs *xa);
+int xattr_set(struct stage *st, struct snode *n, const char *name,
+	      const void *value, size_t size, int flags);
+int xattr_remove(struct stage *st, struct snode *n, const char *name);
+
+/* fileops.c */
+int node_truncate(struct stage *st, struct snode *n, uint64_t size);
+
+/* attr.c */
+void node_stat(const struct stage *st, const struct snode *n,
+	       struct stat *sb);
+void now_ts(struct timespec *ts);
+
+/* pending.c */
+void stage_compute_stats(struct stage *st);
+bool node_changed(const struct stage *st, const struct snode *n);
+
+/* snapshot.c */
+void snapshot_release(struct stage *st, struct stage_snapshot *snap);
+/* Walk a snapshot: its node's live name (NULL for lower-only entries). */
+struct sdentry *snap_dentry(const struct snap_node *sn);
+struct stage *snapshot_stage(const struct stage_snapshot *snap);
+
+/* dump.c: rewrite the journal as records that rebuild the current tree */
+int tree_dump_journal(struct stage *st);
+
+/* open nodes (fileops.c) */
+void open_list_add(struct stage *st, struct snode *n);
+void open_list_del(struct stage *st, struct snode *n);
+
+#define STAGE_LOCK(st) pthread_mutex_lock(&(st)->lock)
+#define STAGE_UNLOCK(st) pthread_mutex_unlock(&(st)->lock)
+
+#endif

@@ -1,0 +1,913 @@
+/* test_stage.c — unit tests of the staging overlay (no FUSE): operations
+ * and error codes, copy-up, pending text, persistence and crash replay,
+ * freeze/commit/rebase, discard, readonly, descriptor use. Lower indexes are
+ * built in memory; "disc" content lives in a memory buffer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "burnfs/index.h"
+#include "burnfs/log.h"
+#include "burnfs/stage.h"
+
+static int failures;
+
+#define CHECK(c) do { if (!(c)) { failures++; \
+	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
+	} } while (0)
+#define CHECK_EQ(a, b) do { long long _a = (long long)(a), _b = (long long)(b); \
+	if (_a != _b) { failures++; fprintf(stderr, \
+	"%s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, _a, _b); \
+	} } while (0)
+#define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); \
+	if (!_a || strcmp(_a, _b)) { failures++; fprintf(stderr, \
+	"%s:%d: %s is\n[%s]\nexpected\n[%s]\n", __FILE__, __LINE__, #a, \
+	_a ? _a : "(null)", _b); } } while (0)
+
+/* --- the "disc": one memory buffer, blocks of 2048 bytes --- */
+
+#define DISC_BLOCKS 4096
+static char *disc;
+static uint32_t disc_next = 16;
+
+static ssize_t mem_pread(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	(void)ctx;
+	if (off >= (uint64_t)DISC_BLOCKS * 2048)
+		return 0;
+	if (off + len > (uint64_t)DISC_BLOCKS * 2048)
+		len = DISC_BLOCKS * 2048 - off;
+	memcpy(buf, disc + off, len);
+	return (ssize_t)len;
+}
+
+static const struct idx_reader reader = { mem_pread, NULL };
+
+static struct index *new_lower(uint32_t lba, int session)
+{
+	struct index *idx = index_new(&reader);
+	struct idx_info info = { .session = session, .start_lba = lba };
+
+	index_set_info(idx, &info);
+	return idx;
+}
+
+static uint32_t add(struct index *idx, uint32_t parent, const char *name,
+		    mode_t mode, const char *content, uint64_t ino)
+{
+	struct idx_node t = { .name = name, .mode = mode, .uid = 1000,
+			      .gid = 1000, .ino = ino };
+	struct idx_extent ext;
+
+	t.mtime.tv_sec = t.atime.tv_sec = t.ctime.tv_sec = 1600000000;
+	if (S_ISLNK(mode)) {
+		t.link = content;
+		t.size = strlen(content);
+	} else if (content) {
+		size_t len = strlen(content);
+
+		ext.block = disc_next;
+		ext.size = (uint32_t)len;
+		memcpy(disc + (size_t)disc_next * 2048, content, len);
+		disc_next += (uint32_t)(len / 2048 + 1);
+		t.size = len;
+		t.n_extents = 1;
+		t.extents = &ext;
+	}
+	int64_t id = index_add(idx, parent, &t);
+
+	if (id < 0) {
+		fprintf(stderr, "index_add failed\n");
+		exit(2);
+	}
+	return (uint32_t)id;
+}
+
+/* The standard lower: /d/f "hello", /d/sub/deep "x", /g "world",
+ * /l -> g, /h1 and /d/h2 hard links "linked". */
+static struct index *std_lower(void)
+{
+	struct index *idx = new_lower(100, 1);
+	uint32_t d = add(idx, 0, "d", S_IFDIR | 0755, NULL, 0);
+	uint32_t sub = add(idx, d, "sub", S_IFDIR | 0755, NULL, 0);
+
+	add(idx, d, "f", S_IFREG | 0644, "hello", 11);
+	add(idx, sub, "deep", S_IFREG | 0644, "x", 12);
+	add(idx, 0, "g", S_IFREG | 0644, "world", 13);
+	add(idx, 0, "l", S_IFLNK | 0777, "g", 14);
+	add(idx, 0, "h1", S_IFREG | 0644, "linked", 15);
+	add(idx, d, "h2", S_IFREG | 0644, "linked", 15);
+	if (index_finish(idx)) {
+		fprintf(stderr, "index_finish failed\n");
+		exit(2);
+	}
+	return idx;
+}
+
+/* --- helpers --- */
+
+static char tmproot[] = "/tmp/test_stage.XXXXXX";
+static int cache_seq;
+
+static char *new_cache(void)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/cache%d", tmproot, cache_seq++) < 0)
+		exit(2);
+	return p;
+}
+
+static int count_data_files(const char *cache)
+{
+	char path[4096];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/data", cache);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static char *pending(struct stage *st)
+{
+	char *txt = NULL;
+	size_t len;
+
+	CHECK_EQ(stage_pending_text(st, &txt, &len), 0);
+	CHECK_EQ(len, txt ? strlen(txt) : 0);
+	return txt;
+}
+
+static void check_pending(struct stage *st, const char *expect, int line)
+{
+	char *txt = pending(st);
+
+	if (!txt || strcmp(txt, expect)) {
+		failures++;
+		fprintf(stderr, "line %d: pending is\n[%s]\nexpected\n[%s]\n",
+			line, txt ? txt : "(null)", expect);
+	}
+	free(txt);
+}
+#define CHECK_PENDING(st, s) check_pending(st, s, __LINE__)
+
+static int write_file(struct stage *st, const char *path, const char *s)
+{
+	struct stage_file *f;
+	int ret = stage_create(st, path, 0644, 1000, 1000, O_WRONLY | O_TRUNC, &f);
+
+	if (ret)
+		return ret;
+	ret = (int)stage_write(st, f, s, strlen(s), 0);
+	stage_release(st, f);
+	return ret < 0 ? ret : 0;
+}
+
+static char *read_all(struct stage *st, const char *path)
+{
+	static char buf[8192];
+	struct stage_file *f;
+	ssize_t r;
+
+	if (stage_open_file(st, path, O_RDONLY, &f))
+		return NULL;
+	r = stage_read(st, f, buf, sizeof(buf) - 1, 0);
+	stage_release(st, f);
+	if (r < 0)
+		return NULL;
+	buf[r] = '\0';
+	return buf;
+}
+
+static struct stage *open_stage(const char *cache, struct index *lower)
+{
+	struct stage *st = NULL;
+	int ret = stage_open(&st, cache, lower);
+
+	CHECK_EQ(ret, 0);
+	if (ret)
+		exit(1);
+	return st;
+}
+
+static int fill_count(void *ctx, const char *name, const struct stat *sb)
+{
+	(void)name;
+	(void)sb;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* --- build the index the burn would produce from a snapshot --- */
+
+static void snap_add(struct index *nl, const struct index *old, uint32_t parent,
+		     const struct snap_node *sn)
+{
+	struct idx_node t = { .name = sn->name, .mode = sn->mode, .uid = sn->uid,
+			      .gid = sn->gid, .rdev = sn->rdev, .atime = sn->atime,
+			      .mtime = sn->mtime, .ctime = sn->ctime,
+			      .link = sn->link, .size = sn->size,
+			      .ino = S_ISREG(sn->mode) ? (sn->key % 1000003) + 1 : 0 };
+	struct idx_xattr xa[16];
+	struct idx_extent ext = { disc_next, (uint32_t)sn->size };
+	uint32_t i;
+	int64_t id;
+
+	for (i = 0; i < sn->n_xattrs && i < 16; i++)
+		xa[i] = (struct idx_xattr){ sn->xattrs[i].name, sn->xattrs[i].value,
+					    sn->xattrs[i].len };
+	t.n_xattrs = i;
+	t.xattrs = xa;
+	t.mtime.tv_nsec = 0; /* the disc keeps whole seconds */
+	if (S_ISREG(sn->mode) && sn->size) {
+		char *dst = disc + (size_t)disc_next * 2048;
+
+		if (sn->data_changed) {
+			int fd = open(sn->data_path, O_RDONLY);
+
+			CHECK(fd >= 0);
+			CHECK_EQ(pread(fd, dst, sn->size, 0), sn->size);
+			close(fd);
+		} else {
+			CHECK_EQ(index_read(old, sn->origin, dst, sn->size, 0),
+				 sn->size);
+		}
+		disc_next += (uint32_t)(sn->size / 2048 + 1);
+		t.n_extents = 1;
+		t.extents = &ext;
+	}
+	id = sn->name[0] ? index_add(nl, parent, &t) : 0;
+	if (!sn->name[0])
+		index_set_root(nl, &t);
+	CHECK(id >= 0);
+	for (i = 0; i < sn->n_children; i++) {
+		if (i)
+			CHECK(strcmp(sn->children[i - 1]->name, sn->children[i]->name) < 0);
+		snap_add(nl, old, (uint32_t)id, sn->children[i]);
+	}
+}
+
+static struct index *burn(const struct stage_snapshot *snap,
+			  const struct index *old, uint32_t lba)
+{
+	struct index *nl = new_lower(lba, index_info(old)->session + 1);
+
+	snap_add(nl, old, 0, snap->root);
+	CHECK_EQ(index_finish(nl), 0);
+	return nl;
+}
+
+/* --- the tests --- */
+
+static void t_ops(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), buf[300], big[300];
+	struct stage *st = open_stage(cache, lo);
+	struct stat sb;
+	int n = 0;
+
+	CHECK_EQ(stage_getattr(st, "/d/f", &sb), 0);
+	CHECK_EQ(sb.st_size, 5);
+	CHECK_EQ(sb.st_ino, 11);
+	CHECK_EQ(stage_getattr(st, "/h1", &sb), 0);
+	CHECK_EQ(sb.st_nlink, 2);
+	CHECK_EQ(stage_getattr(st, "/", &sb), 0);
+	CHECK(S_ISDIR(sb.st_mode));
+	CHECK_EQ(stage_getattr(st, "/nope", &sb), -ENOENT);
+	CHECK_EQ(stage_getattr(st, "/g/x", &sb), -ENOTDIR);
+	CHECK_EQ(stage_readdir(st, "/", fill_count, &n), 0);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(stage_readlink(st, "/l", buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "g");
+	CHECK_EQ(stage_readlink(st, "/g", buf, sizeof(buf)), -EINVAL);
+	CHECK_STR(read_all(st, "/d/f"), "hello");
+
+	CHECK_EQ(stage_mkdir(st, "/n", 0700, 1, 2), 0);
+	CHECK_EQ(stage_mkdir(st, "/n", 0700, 1, 2), -EEXIST);
+	CHECK_EQ(stage_mkdir(st, "/x/y", 0700, 1, 2), -ENOENT);
+	CHECK_EQ(stage_mkdir(st, "/g/y", 0700, 1, 2), -ENOTDIR);
+	CHECK_EQ(write_file(st, "/n/a", "new content"), 0);
+	CHECK_STR(read_all(st, "/n/a"), "new content");
+	CHECK_EQ(stage_getattr(st, "/n/a", &sb), 0);
+	CHECK_EQ(sb.st_size, 11);
+	CHECK_EQ(sb.st_blocks, 1);
+	CHECK_EQ(stage_getattr(st, "/n", &sb), 0);
+	CHECK_EQ(sb.st_nlink, 2);
+	CHECK_EQ(stage_getattr(st, "/d", &sb), 0);
+	CHECK_EQ(sb.st_nlink, 3);
+	CHECK_EQ(stage_unlink(st, "/d"), -EISDIR);
+	CHECK_EQ(stage_rmdir(st, "/g"), -ENOTDIR);
+	CHECK_EQ(stage_rmdir(st, "/d"), -ENOTEMPTY);
+	CHECK_EQ(stage_rmdir(st, "/"), -EBUSY);
+	CHECK_EQ(stage_unlink(st, "/nope"), -ENOENT);
+	CHECK_EQ(stage_rename(st, "/d", "/d/sub/x", 0), -EINVAL);
+	CHECK_EQ(stage_rename(st, "/d", "/d", 0), 0);
+	CHECK_EQ(stage_rename(st, "/g", "/d", 0), -EISDIR);
+	CHECK_EQ(stage_rename(st, "/d", "/g", 0), -ENOTDIR);
+	CHECK_EQ(stage_rename(st, "/n", "/d", 0), -ENOTEMPTY);
+	CHECK_EQ(stage_rename(st, "/g", "/h1", RENAME_NOREPLACE), -EEXIST);
+	CHECK_EQ(stage_rename(st, "/g", "/zz", RENAME_EXCHANGE), -ENOENT);
+	CHECK_EQ(stage_rename(st, "/g", "/l", RENAME_EXCHANGE), 0);
+	CHECK_EQ(stage_readlink(st, "/g", buf, sizeof(buf)), 0);
+	CHECK_STR(read_all(st, "/l"), "world");
+	CHECK_EQ(stage_rename(st, "/g", "/l", RENAME_EXCHANGE), 0);
+	CHECK_EQ(stage_link(st, "/d", "/dl"), -EPERM);
+	CHECK_EQ(stage_link(st, "/g", "/h1"), -EEXIST);
+	CHECK_EQ(stage_link(st, "/g", "/g2"), 0);
+	CHECK_EQ(stage_getattr(st, "/g2", &sb), 0);
+	CHECK_EQ(sb.st_nlink, 2);
+	CHECK_EQ(sb.st_ino, 13);
+	memset(big, 'a', 256);
+	big[0] = '/';
+	big[257] = '\0';
+	CHECK_EQ(stage_mkdir(st, big, 0755, 0, 0), -ENAMETOOLONG);
+	CHECK_EQ(stage_getattr(st, big, &sb), -ENAMETOOLONG);
+	big[256] = '\0';
+	CHECK_EQ(stage_mkdir(st, big, 0755, 0, 0), 0);
+	CHECK_EQ(stage_symlink(st, "target", "/sl", 5, 6), 0);
+	CHECK_EQ(stage_readlink(st, "/sl", buf, sizeof(buf)), 0);
+	CHECK_STR(buf, "target");
+	CHECK_EQ(stage_mknod(st, "/fifo", S_IFIFO | 0600, 0, 0, 0), 0);
+	CHECK_EQ(stage_getattr(st, "/fifo", &sb), 0);
+	CHECK(S_ISFIFO(sb.st_mode));
+	/* rmdir of a disc folder whose merged view is empty */
+	CHECK_EQ(stage_unlink(st, "/d/sub/deep"), 0);
+	CHECK_EQ(stage_rmdir(st, "/d/sub"), 0);
+	/* mkdir over a deleted disc folder is empty */
+	CHECK_EQ(stage_mkdir(st, "/d/sub", 0755, 0, 0), 0);
+	n = 0;
+	CHECK_EQ(stage_readdir(st, "/d/sub", fill_count, &n), 0);
+	CHECK_EQ(n, 0);
+	/* xattrs */
+	CHECK_EQ(stage_setxattr(st, "/g", "user.a", "1", 1, 0), 0);
+	CHECK_EQ(stage_setxattr(st, "/g", "user.a", "2", 1, XATTR_CREATE), -EEXIST);
+	CHECK_EQ(stage_setxattr(st, "/g", "user.b", "2", 1, XATTR_REPLACE), -ENODATA);
+	CHECK_EQ(stage_setxattr(st, "/g", "trusted.a", "2", 1, 0), -ENOTSUP);
+	CHECK_EQ(stage_getxattr(st, "/g", "user.a", NULL, 0), 1);
+	CHECK_EQ(stage_getxattr(st, "/g", "user.a", buf, 1), 1);
+	CHECK_EQ(buf[0], '1');
+	CHECK_EQ(stage_listxattr(st, "/g", buf, sizeof(buf)), 7);
+	CHECK_EQ(stage_listxattr(st, "/g", buf, 2), -ERANGE);
+	CHECK_EQ(stage_removexattr(st, "/g", "user.a"), 0);
+	CHECK_EQ(stage_removexattr(st, "/g", "user.a"), -ENODATA);
+	/* chown -1 leaves ids alone; utimens */
+	CHECK_EQ(stage_chown(st, "/g", (uid_t)-1, 7), 0);
+	CHECK_EQ(stage_getattr(st, "/g", &sb), 0);
+	CHECK_EQ(sb.st_uid, 1000);
+	CHECK_EQ(sb.st_gid, 7);
+	struct timespec tv[2] = { { 5, 0 }, { 6, UTIME_OMIT } };
+	CHECK_EQ(stage_utimens(st, "/g", tv), 0);
+	CHECK_EQ(stage_getattr(st, "/g", &sb), 0);
+	CHECK_EQ(sb.st_atim.tv_sec, 5);
+	CHECK_EQ(sb.st_mtim.tv_sec, 1600000000);
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+static void t_copyup(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f;
+	struct stat sb;
+
+	CHECK_EQ(stage_chmod(st, "/d/f", 0600), 0);
+	CHECK_EQ(stage_rename(st, "/d", "/e", 0), 0);
+	CHECK_EQ(stage_utimens(st, "/g", NULL), 0);
+	CHECK_EQ(stage_chown(st, "/g", 1, 1), 0);
+	CHECK_EQ(stage_setxattr(st, "/g", "user.x", "v", 1, 0), 0);
+	CHECK_EQ(stage_open_file(st, "/h1", O_RDWR, &f), 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(count_data_files(cache), 0);
+	CHECK_STR(read_all(st, "/e/f"), "hello");
+	/* a write copies the whole content first */
+	CHECK_EQ(stage_open_file(st, "/e/f", O_WRONLY, &f), 0);
+	CHECK_EQ(stage_write(st, f, "J", 1, 0), 1);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(count_data_files(cache), 1);
+	CHECK_STR(read_all(st, "/e/f"), "Jello");
+	/* writes through one hard link show through the other */
+	CHECK_EQ(stage_open_file(st, "/h1", O_WRONLY, &f), 0);
+	CHECK_EQ(stage_write(st, f, "L", 1, 0), 1);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_STR(read_all(st, "/e/h2"), "Linked");
+	/* truncate keeps the head; O_TRUNC copies nothing */
+	CHECK_EQ(stage_truncate(st, "/g", 3), 0);
+	CHECK_STR(read_all(st, "/g"), "wor");
+	CHECK_EQ(stage_open_file(st, "/e/sub/deep", O_WRONLY | O_TRUNC, &f), 0);
+	CHECK_EQ(stage_fgetattr(st, f, &sb), 0);
+	CHECK_EQ(sb.st_size, 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_STR(read_all(st, "/e/sub/deep"), "");
+	CHECK_EQ(count_data_files(cache), 4);
+	CHECK_EQ(stage_truncate(st, "/e", 0), -EISDIR);
+	CHECK_PENDING(st, "R /d -> /e\nM /e/f\nM /e/h2\nM /e/sub/deep\n"
+		      "M /g\nM /h1\n");
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+static void t_pending(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_stats ss;
+	struct stat sb;
+
+	CHECK_PENDING(st, "");
+	/* rsync -a of the unchanged tree: same attributes set again */
+	CHECK_EQ(stage_getattr(st, "/d/f", &sb), 0);
+	struct timespec tv[2] = { sb.st_atim, sb.st_mtim };
+	tv[1].tv_nsec = 123; /* a sub-second difference the disc cannot hold */
+	CHECK_EQ(stage_utimens(st, "/d/f", tv), 0);
+	CHECK_EQ(stage_chmod(st, "/d/f", 0644), 0);
+	CHECK_EQ(stage_chown(st, "/d/f", 1000, 1000), 0);
+	CHECK_EQ(stage_utimens(st, "/d", NULL), 0);
+	CHECK_EQ(stage_utimens(st, "/", NULL), 0);
+	CHECK_PENDING(st, "");
+	stage_get_stats(st, &ss);
+	CHECK_EQ(ss.pending_entries, 0);
+	CHECK_EQ(ss.tree_entries, 8);
+	/* folder mode counts, times do not */
+	CHECK_EQ(stage_chmod(st, "/d", 0700), 0);
+	CHECK_PENDING(st, "M /d\n");
+	CHECK_EQ(stage_chmod(st, "/d", 0755), 0);
+	CHECK_EQ(stage_utimens(st, "/g", NULL), 0);
+	CHECK_PENDING(st, "M /g\n");
+	/* folder rename: only the folder itself is R */
+	CHECK_EQ(stage_rename(st, "/d", "/q", 0), 0);
+	CHECK_EQ(write_file(st, "/q/new", "12345"), 0);
+	CHECK_EQ(stage_unlink(st, "/h1"), 0);
+	CHECK_PENDING(st, "R /d -> /q\nM /g\nD /h1\nA /q/new\n");
+	stage_get_stats(st, &ss);
+	CHECK_EQ(ss.pending_entries, 4);
+	CHECK_EQ(ss.pending_bytes, 5);
+	CHECK_EQ(ss.tree_entries, 8);
+	/* deleting a whole folder is one D; renamed+changed gives R and M */
+	CHECK_EQ(stage_unlink(st, "/q/sub/deep"), 0);
+	CHECK_EQ(stage_rmdir(st, "/q/sub"), 0);
+	CHECK_EQ(stage_rename(st, "/q/f", "/f2", 0), 0);
+	CHECK_EQ(stage_chmod(st, "/f2", 0600), 0);
+	CHECK_PENDING(st, "R /d -> /q\nR /d/f -> /f2\nD /d/sub\nM /f2\n"
+		      "M /g\nD /h1\nA /q/new\n");
+	/* hard links count once in pending_bytes */
+	CHECK_EQ(stage_link(st, "/q/new", "/q/new2"), 0);
+	stage_get_stats(st, &ss);
+	CHECK_EQ(ss.pending_bytes, 5);
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+static void t_persist(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), *before, *after, jpath[4200];
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f;
+	struct stat sb, sb2;
+	int fd;
+
+	CHECK_EQ(stage_mkdir(st, "/n", 0700, 1, 2), 0);
+	CHECK_EQ(write_file(st, "/n/a", "aaa"), 0);
+	CHECK_EQ(stage_rename(st, "/d", "/n/d", 0), 0);
+	CHECK_EQ(stage_unlink(st, "/g"), 0);
+	CHECK_EQ(stage_link(st, "/n/a", "/n/b"), 0);
+	CHECK_EQ(stage_symlink(st, "zz", "/n/s", 0, 0), 0);
+	CHECK_EQ(stage_setxattr(st, "/h1", "user.k", "val", 3, 0), 0);
+	CHECK_EQ(stage_open_file(st, "/n/d/f", O_RDWR, &f), 0);
+	CHECK_EQ(stage_write(st, f, "HELLO!", 6, 0), 6);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_getattr(st, "/n/d/f", &sb), 0);
+	before = pending(st);
+	stage_close(st);
+
+	st = open_stage(cache, lo);
+	after = pending(st);
+	CHECK_STR(after, before);
+	CHECK_STR(read_all(st, "/n/d/f"), "HELLO!");
+	CHECK_STR(read_all(st, "/n/b"), "aaa");
+	CHECK_EQ(stage_getattr(st, "/n/b", &sb2), 0);
+	CHECK_EQ(sb2.st_nlink, 2);
+	CHECK_EQ(stage_getattr(st, "/n/d/f", &sb2), 0);
+	CHECK_EQ(sb2.st_mtim.tv_sec, sb.st_mtim.tv_sec);
+	CHECK_EQ(sb2.st_mtim.tv_nsec, sb.st_mtim.tv_nsec);
+	CHECK_EQ(sb2.st_size, 6);
+	CHECK_EQ(stage_getxattr(st, "/h1", "user.k", NULL, 0), 3);
+	CHECK_EQ(count_data_files(cache), 2);
+	/* a second open of the same cache is refused */
+	struct stage *st2 = NULL;
+	CHECK_EQ(stage_open(&st2, cache, lo), -EBUSY);
+	stage_close(st);
+
+	/* a torn tail: garbage after the last record is cut */
+	snprintf(jpath, sizeof(jpath), "%s/journal", cache);
+	fd = open(jpath, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "\x50\x00\x00\x00garbage", 11), 11);
+	close(fd);
+	CHECK_EQ(stat(jpath, &sb), 0);
+	st = open_stage(cache, lo);
+	after = pending(st);
+	CHECK_STR(after, before);
+	free(after);
+	CHECK_EQ(stat(jpath, &sb2), 0);
+	CHECK_EQ(sb2.st_size, sb.st_size - 11);
+	CHECK_EQ(stage_mkdir(st, "/later", 0755, 0, 0), 0);
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_EQ(stage_getattr(st, "/later", &sb), 0);
+	stage_close(st);
+	free(before);
+	index_unref(lo);
+	free(cache);
+}
+
+/* A daemon killed with -9: nothing closed, nothing flushed by us. */
+static void t_crash(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), jpath[4200];
+	struct stage *st;
+	struct stage_file *f;
+	pid_t pid;
+	int status, fd;
+
+	pid = fork();
+	if (pid == 0) {
+		st = open_stage(cache, lo);
+		write_file(st, "/a", "from the child");
+		stage_create(st, "/open", 0644, 0, 0, O_WRONLY, &f);
+		stage_write(st, f, "unreleased", 10, 0);
+		stage_rename(st, "/d/f", "/moved", 0);
+		/* a leftover data file nothing refers to */
+		_exit(failures ? 1 : 0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(jpath, sizeof(jpath), "%s/data/999", cache);
+	fd = open(jpath, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	st = open_stage(cache, lo);
+	CHECK_STR(read_all(st, "/a"), "from the child");
+	CHECK_STR(read_all(st, "/open"), "unreleased");
+	CHECK_STR(read_all(st, "/moved"), "hello");
+	CHECK_PENDING(st, "A /a\nR /d/f -> /moved\nA /open\n");
+	CHECK_EQ(count_data_files(cache), 2);
+	/* ids are never reused: the next one is above the removed 999 */
+	CHECK_EQ(write_file(st, "/b", "b"), 0);
+	snprintf(jpath, sizeof(jpath), "%s/data/1000", cache);
+	CHECK_EQ(access(jpath, F_OK), 0);
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+static void t_commit(void)
+{
+	struct index *lo = std_lower(), *nl;
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_snapshot *snap;
+	struct stage_file *f, *f2;
+	struct stat sb;
+
+	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(stage_rename(st, "/d", "/e", 0), 0);
+	CHECK_EQ(stage_chmod(st, "/g", 0600), 0);
+	CHECK_EQ(stage_unlink(st, "/h1"), 0);
+	CHECK_EQ(stage_create(st, "/w", 0644, 0, 0, O_RDWR, &f), 0);
+	CHECK_EQ(stage_write(st, f, "before", 6, 0), 6);
+	CHECK_EQ(write_file(st, "/del", "gone soon"), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	CHECK_EQ(snap->pending_entries, 6);
+	CHECK_EQ(snap->pending_bytes, 3 + 6 + 9);
+	CHECK_EQ(snap->base_lba, 100);
+	struct stage_snapshot *snap2 = NULL;
+	CHECK_EQ(stage_freeze(st, &snap2), -EBUSY);
+	/* changes during the burn */
+	CHECK_EQ(stage_write(st, f, "AFTER!", 6, 0), 6);
+	CHECK_EQ(stage_open_file(st, "/a", O_RDONLY, &f2), 0);
+	CHECK_EQ(stage_unlink(st, "/del"), 0);
+	CHECK_EQ(write_file(st, "/b", "BB"), 0);
+	CHECK_EQ(stage_rename(st, "/e/f", "/f", 0), 0);
+	nl = burn(snap, lo, 200);
+	CHECK_EQ(stage_commit_done(st, snap, nl), 0);
+	CHECK_PENDING(st, "A /b\nD /del\nR /e/f -> /f\nM /w\n");
+	CHECK_STR(read_all(st, "/w"), "AFTER!");
+	CHECK_STR(read_all(st, "/a"), "AAA");
+	CHECK_EQ(stage_read(st, f2, (char[8]){0}, 3, 0), 3);
+	CHECK_EQ(stage_write(st, f, "x", 1, 6), 1);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_release(st, f2), 0);
+	CHECK_STR(read_all(st, "/w"), "AFTER!x");
+	CHECK_EQ(stage_getattr(st, "/g", &sb), 0);
+	CHECK_EQ(sb.st_mode & 07777, 0600);
+	/* /w and /b have data files; /a's and the frozen /w and /del went */
+	CHECK_EQ(count_data_files(cache), 2);
+	stage_close(st);
+	/* the journal now applies to the new session */
+	st = open_stage(cache, nl);
+	CHECK_PENDING(st, "A /b\nD /del\nR /e/f -> /f\nM /w\n");
+	CHECK_STR(read_all(st, "/w"), "AFTER!x");
+	stage_close(st);
+	index_unref(nl);
+	index_unref(lo);
+	free(cache);
+}
+
+static void t_commit_failed(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), *before;
+	struct stage *st = open_stage(cache, lo);
+	struct stage_snapshot *snap;
+	struct stage_file *f;
+
+	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(write_file(st, "/del", "DDD"), 0);
+	before = pending(st);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	CHECK_EQ(stage_open_file(st, "/a", O_WRONLY, &f), 0);
+	CHECK_EQ(stage_write(st, f, "B", 1, 0), 1);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_unlink(st, "/del"), 0);
+	CHECK_EQ(count_data_files(cache), 3); /* frozen /a and /del kept */
+	stage_commit_failed(st, snap);
+	CHECK_EQ(count_data_files(cache), 1);
+	CHECK_PENDING(st, "A /a\n");
+	CHECK_STR(read_all(st, "/a"), "BAA");
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_PENDING(st, "A /a\n");
+	CHECK_STR(read_all(st, "/a"), "BAA");
+	/* freeing the snapshot without an outcome unfreezes too */
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	stage_snapshot_free(snap);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	stage_commit_failed(st, snap);
+	stage_close(st);
+	free(before);
+	index_unref(lo);
+	free(cache);
+}
+
+/* The commit landed but the daemon died before rewriting the journal: the
+ * journal holds BASE old ... FREEZE ... (post-freeze records), no THAW. */
+static void t_commit_crash(void)
+{
+	struct index *lo = std_lower(), *nl;
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_snapshot *snap;
+	pid_t pid;
+	int status;
+
+	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(stage_rename(st, "/d", "/e", 0), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	nl = burn(snap, lo, 300);
+	pid = fork();
+	if (pid == 0) {
+		write_file(st, "/after", "post");
+		stage_unlink(st, "/g");
+		_exit(0);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	/* the "dead" daemon: closing leaves the journal as it is */
+	stage_close(st);
+	st = open_stage(cache, nl);
+	CHECK_PENDING(st, "A /after\nD /g\n");
+	CHECK_STR(read_all(st, "/a"), "AAA");
+	CHECK_STR(read_all(st, "/e/f"), "hello");
+	CHECK_STR(read_all(st, "/after"), "post");
+	CHECK_EQ(count_data_files(cache), 1);
+	stage_close(st);
+	/* the rewritten journal replays the same way again */
+	st = open_stage(cache, nl);
+	CHECK_PENDING(st, "A /after\nD /g\n");
+	stage_close(st);
+	/* a journal made against another session, without a freeze: all of
+	 * it replays (with a warning) */
+	st = open_stage(cache, lo);
+	CHECK_PENDING(st, "A /after\nD /g\n");
+	stage_close(st);
+	index_unref(nl);
+	index_unref(lo);
+	free(cache);
+}
+
+static void t_discard_rebase_ro(void)
+{
+	struct index *lo = std_lower(), *empty;
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stat sb;
+
+	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(stage_unlink(st, "/g"), 0);
+	CHECK_EQ(stage_discard(st), 0);
+	CHECK_PENDING(st, "");
+	CHECK_EQ(count_data_files(cache), 0);
+	CHECK_EQ(stage_getattr(st, "/g", &sb), 0);
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_PENDING(st, "");
+
+	/* rebase onto a blank disc: new entries stay with their folders */
+	CHECK_EQ(write_file(st, "/d/sub/new", "NNN"), 0);
+	CHECK_EQ(write_file(st, "/top", "T"), 0);
+	CHECK_EQ(stage_link(st, "/top", "/d/top2"), 0);
+	CHECK_EQ(stage_setxattr(st, "/d", "user.x", "1", 1, 0), 0);
+	empty = new_lower(0, 0);
+	CHECK_EQ(index_finish(empty), 0);
+	CHECK_EQ(stage_rebase(st, empty), 0);
+	CHECK_PENDING(st, "A /d\nA /d/sub\nA /d/sub/new\nA /d/top2\nA /top\n");
+	CHECK_EQ(stage_getattr(st, "/g", &sb), -ENOENT);
+	CHECK_EQ(stage_getattr(st, "/top", &sb), 0);
+	CHECK_EQ(sb.st_nlink, 2);
+	CHECK_EQ(count_data_files(cache), 2);
+	stage_close(st);
+	st = open_stage(cache, empty);
+	CHECK_PENDING(st, "A /d\nA /d/sub\nA /d/sub/new\nA /d/top2\nA /top\n");
+	CHECK_STR(read_all(st, "/d/sub/new"), "NNN");
+	CHECK_EQ(stage_getxattr(st, "/d", "user.x", NULL, 0), 1);
+	CHECK_EQ(stage_getattr(st, "/d/top2", &sb), 0);
+	CHECK_EQ(sb.st_nlink, 2);
+
+	stage_set_readonly(st, true, "closed disc");
+	CHECK_EQ(stage_mkdir(st, "/z", 0755, 0, 0), -EROFS);
+	CHECK_EQ(stage_unlink(st, "/top"), -EROFS);
+	CHECK_EQ(stage_chmod(st, "/top", 0), -EROFS);
+	CHECK_EQ(write_file(st, "/top", "x"), -EROFS);
+	CHECK_EQ(stage_setxattr(st, "/top", "user.a", "", 0, 0), -EROFS);
+	CHECK_EQ(stage_discard(st), -EROFS);
+	CHECK_STR(read_all(st, "/top"), "T");
+	stage_set_readonly(st, false, NULL);
+	CHECK_EQ(stage_mkdir(st, "/z", 0755, 0, 0), 0);
+	stage_close(st);
+	index_unref(empty);
+	index_unref(lo);
+	free(cache);
+}
+
+static void t_unlinked_open(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), buf[16] = { 0 };
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f, *g;
+
+	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(stage_open_file(st, "/a", O_RDWR, &f), 0);
+	CHECK_EQ(stage_open_file(st, "/g", O_RDONLY, &g), 0);
+	CHECK_EQ(stage_rename(st, "/a", "/b", 0), 0);
+	CHECK_EQ(stage_write(st, f, "x", 1, 3), 1);
+	CHECK_STR(read_all(st, "/b"), "AAAx");
+	CHECK_EQ(stage_unlink(st, "/b"), 0);
+	CHECK_EQ(stage_unlink(st, "/g"), 0);
+	CHECK_EQ(count_data_files(cache), 1);
+	CHECK_EQ(stage_read(st, f, buf, sizeof(buf), 0), 4);
+	CHECK_EQ(stage_read(st, g, buf, sizeof(buf), 0), 5);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_release(st, g), 0);
+	CHECK_EQ(count_data_files(cache), 0);
+	CHECK_PENDING(st, "D /g\n");
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+/* 20,000 staged files with only 200 descriptors allowed. */
+static void t_many_files(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), path[64];
+	struct rlimit old, rl;
+	struct stage_stats ss;
+	struct stage *st;
+	int i, bad = 0;
+
+	getrlimit(RLIMIT_NOFILE, &old);
+	rl = old;
+	rl.rlim_cur = 200;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	st = open_stage(cache, lo);
+	CHECK_EQ(stage_mkdir(st, "/many", 0755, 0, 0), 0);
+	for (i = 0; i < 20000; i++) {
+		snprintf(path, sizeof(path), "/many/f%05d", i);
+		bad += write_file(st, path, "data") != 0;
+	}
+	CHECK_EQ(bad, 0);
+	stage_get_stats(st, &ss);
+	CHECK_EQ(ss.pending_entries, 20001);
+	CHECK_EQ(ss.pending_bytes, 80000);
+	CHECK_STR(read_all(st, "/many/f12345"), "data");
+	stage_close(st);
+	st = open_stage(cache, lo);
+	stage_get_stats(st, &ss);
+	CHECK_EQ(ss.pending_entries, 20001);
+	stage_close(st);
+	setrlimit(RLIMIT_NOFILE, &old);
+	index_unref(lo);
+	free(cache);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A 100,000-file disc mounts fast; lookups in a 100,000-entry folder. */
+static void t_big_lower(void)
+{
+	struct index *lo = new_lower(100, 1);
+	char *cache = new_cache(), name[32];
+	struct stage_stats ss;
+	struct stat sb;
+	struct stage *st;
+	double t0, t1;
+	uint32_t big = add(lo, 0, "big", S_IFDIR | 0755, NULL, 0);
+	int i;
+
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "file%06d", i);
+		add(lo, big, name, S_IFREG | 0644, NULL, 0);
+	}
+	CHECK_EQ(index_finish(lo), 0);
+	t0 = now_s();
+	st = open_stage(cache, lo);
+	t1 = now_s();
+	CHECK(t1 - t0 < 0.5);
+	CHECK_EQ(stage_getattr(st, "/big/file054321", &sb), 0);
+	CHECK_EQ(stage_rename(st, "/big/file000001", "/moved", 0), 0);
+	t0 = now_s();
+	for (i = 0; i < 100000; i += 7) {
+		snprintf(name, sizeof(name), "/big/file%06d", i);
+		if (i != 1)
+			CHECK_EQ(stage_getattr(st, name, &sb), 0);
+	}
+	stage_get_stats(st, &ss);
+	t1 = now_s();
+	CHECK(t1 - t0 < 1.0);
+	CHECK_EQ(ss.pending_entries, 1);
+	CHECK_EQ(ss.tree_entries, 100001);
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+int main(void)
+{
+	char cmd[256];
+
+	blog_init(0, 0);
+	disc = calloc(DISC_BLOCKS, 2048);
+	if (!disc || !mkdtemp(tmproot))
+		return 2;
+	t_ops();
+	t_copyup();
+	t_pending();
+	t_persist();
+	t_crash();
+	t_commit();
+	t_commit_failed();
+	t_commit_crash();
+	t_discard_rebase_ro();
+	t_unlinked_open();
+	t_many_files();
+	t_big_lower();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmproot);
+	if (system(cmd))
+		failures++;
+	free(disc);
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}
