@@ -1,0 +1,650 @@
+#!/bin/bash
+# bench.sh — measure burnfs against its baselines, in one go on one machine
+# (issue 5). Not a test: it prints figures and ratios and exits 0 unless
+# something broke (a mount, a copy or a command failed); no time is asserted.
+#
+#   scripts/bench.sh [--quick]
+#
+# Baselines, run alternately with burnfs (the order rotates every run so no
+# contestant is always first), several runs each, medians reported:
+#   local           a plain folder on the cache's filesystem (the physical limit)
+#   fuse-overlayfs  empty lower, upper and work folders on the same filesystem
+#   passthrough_ll  libfuse's example, built now from libfuse3-dev's copy
+#   xorriso         -for_backup (same MD5 work) for the commit, -update_r for
+#                   the incremental
+#
+# Measures (see issue 5 for the goals printed beside each ratio):
+#   A  cp -r of NBIG big random files into staging/, until sync returns;
+#      cp -r and rsync -a of the small-file tree into staging/ (also + sync)
+#   B  commit of the whole tree (big + small) as session 1 vs xorriso
+#   C  on a fresh mount of that disc: no-op rsync -a of the small tree, and
+#      find -type f -exec stat over it (baselines: the files already there —
+#      overlay lower layer, passthrough source, the local folder)
+#   D  commit after changing 1% of the small files: time and bytes added, vs
+#      the full commit and xorriso -update_r
+#   E  mount of a disc holding MANY tiny files (image made by xorriso): time
+#      until MNT/control exists; burnfs's VmRSS after find over staging/
+#
+# Environment:
+#   BURNFS     the daemon (default ./build/src/fs/burnfs, then the one beside
+#              this script's repository)
+#   BENCH_DIR  where temp trees, images and the results go (default
+#              /var/tmp/burnfs-bench; must not be tmpfs)
+#   RUNS       runs per measure (default 3, --quick 1)
+#   PHASES     which of the measure groups to run (default "a b c d e"; c and
+#              d need b), e.g. PHASES=e to look at the many-file mount alone
+#   KEEP=1     keep the run's folder for inspection
+#
+# Results: stdout, and $BENCH_DIR/bench-results.txt (bench-results-quick.txt
+# for --quick), ready to be pasted into the README.
+#
+# Nothing made during a run is deleted before the end: the machine's ext4
+# creates files slowly for minutes after a mass delete, so every run of every
+# contestant writes into fresh folders and everything goes at exit.
+
+set -Eeuo pipefail
+export LC_ALL=C
+unset LANG LANGUAGE
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+
+# --- parameters -----------------------------------------------------------------
+
+QUICK=0
+case ${1:-} in
+--quick) QUICK=1 ;;
+"") ;;
+-h | --help)
+	sed -n '2,/^$/{s/^# \{0,1\}//;p}' "$0"
+	exit 0 ;;
+*)
+	echo "usage: $0 [--quick]" >&2
+	exit 2 ;;
+esac
+
+if [ "$QUICK" = 1 ]; then
+	NBIG=4 BIGMIB=8           # 4 x 8 MiB
+	NDIRS=10 PERDIR=100       # 1,000 x 4 KiB
+	MANY_DIRS=10 MANY_PERDIR=1000   # 10,000 tiny files
+	RUNS=${RUNS:-1}
+else
+	NBIG=8 BIGMIB=64          # 8 x 64 MiB
+	NDIRS=100 PERDIR=100      # 10,000 x 4 KiB
+	MANY_DIRS=100 MANY_PERDIR=1000  # 100,000 tiny files
+	RUNS=${RUNS:-3}
+fi
+PHASES=${PHASES:-a b c d e}
+for p in $PHASES; do
+	case $p in a | b | c | d | e) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e)" >&2; exit 2 ;; esac
+done
+case " $PHASES " in
+*" c "* | *" d "*) case " $PHASES " in *" b "*) ;; *) echo "bench: PHASES: c and d need b" >&2; exit 2 ;; esac ;;
+esac
+has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+SMALL=4096
+NSMALL=$((NDIRS * PERDIR))
+NMANY=$((MANY_DIRS * MANY_PERDIR))
+CHANGE_NAME=$(printf 'f%04d' $((PERDIR / 2)))   # the 1%: this file in every folder
+
+BENCH_DIR=${BENCH_DIR:-/var/tmp/burnfs-bench}
+if [ "$QUICK" = 1 ]; then
+	RESULTS=$BENCH_DIR/bench-results-quick.txt
+else
+	RESULTS=$BENCH_DIR/bench-results.txt
+fi
+
+BURNFS=${BURNFS:-./build/src/fs/burnfs}
+if [ ! -x "$BURNFS" ] && [ -x "$ROOT/build/src/fs/burnfs" ]; then
+	BURNFS=$ROOT/build/src/fs/burnfs
+fi
+
+note() { printf '# %s\n' "$*" >&2; }
+die() {
+	printf 'bench: error: %s\n' "$*" >&2
+	exit 1
+}
+
+[ -x "$BURNFS" ] || die "BURNFS=$BURNFS is not an executable (build burnfs, or set BURNFS=path)"
+BURNFS=$(cd "$(dirname "$BURNFS")" && pwd)/$(basename "$BURNFS")
+[ -e /dev/fuse ] || die "/dev/fuse is missing"
+for tool in fusermount3 fuse-overlayfs xorriso rsync cc pkg-config split awk sync stat find; do
+	command -v "$tool" >/dev/null || die "$tool is not installed (fuse-overlayfs, xorriso, rsync, libfuse3-dev, gcc)"
+done
+
+mkdir -p "$BENCH_DIR"
+case $(stat -f -c %T "$BENCH_DIR") in
+tmpfs | ramfs) die "BENCH_DIR=$BENCH_DIR is on $(stat -f -c %T "$BENCH_DIR"); use a disk filesystem" ;;
+esac
+need_mib=$(((NBIG * BIGMIB + NSMALL * SMALL / 1048576 + 16) * (RUNS * 9 + 2)))
+avail_mib=$(($(stat -f -c '%a * %S' "$BENCH_DIR") / 1048576))
+[ "$avail_mib" -ge "$need_mib" ] ||
+	die "BENCH_DIR=$BENCH_DIR has $avail_mib MiB free; this run needs about $need_mib MiB"
+
+RUN=$(mktemp -d "$BENCH_DIR/run.XXXXXX")
+LOGDIR=$RUN/logs
+mkdir -p "$LOGDIR"
+OUT=$RUN/results.txt
+: >"$OUT"
+
+# --- cleanup ----------------------------------------------------------------------
+
+declare -A PID_OF=()   # mount point -> daemon pid, for every FUSE mount we made
+MOUNTS=()
+
+is_mounted() { grep -qs " $1 fuse" /proc/self/mounts; }
+
+unmount_any() {
+	local m=$1 pid=${PID_OF[$1]:-} i
+	if is_mounted "$m"; then
+		timeout -k 2 60 fusermount3 -u "$m" 2>/dev/null ||
+			timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null || true
+	fi
+	if [ -n "$pid" ]; then
+		for ((i = 0; i < 300; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
+		unset "PID_OF[$m]"
+	fi
+	is_mounted "$m" && return 1
+	return 0
+}
+
+cleanup() {
+	local rc=$? m
+	set +eE
+	trap - ERR
+	for m in "${MOUNTS[@]}"; do
+		[ -n "${PID_OF[$m]:-}" ] || is_mounted "$m" || continue
+		unmount_any "$m" || echo "bench: could not unmount $m" >&2
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		note "kept $RUN"
+	elif grep -qs " $RUN/" /proc/self/mounts; then
+		note "$RUN still has mounts; not removed"
+	else
+		note "removing $RUN"
+		rm -rf "$RUN"
+	fi
+	[ "$rc" = 0 ] || echo "bench: FAILED (status $rc); daemon logs were in $LOGDIR" >&2
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+trap 'echo "bench: line $LINENO: command failed (status $?): $BASH_COMMAND" >&2' ERR
+
+# --- time and statistics -------------------------------------------------------------
+
+# The clock: bash's EPOCHREALTIME (microseconds, no process started).
+T0=
+tic() { T0=$EPOCHREALTIME; }
+toc() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
+
+declare -A RES=()   # "measure|contestant" -> space-separated values, one per run
+record() { RES["$1|$2"]="${RES["$1|$2"]:-}${RES["$1|$2"]:+ }$3"; }
+
+median() {
+	tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) print "nan";
+		      else if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
+		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+med() { median "${RES["$1|$2"]:-}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
+
+# rotate N WORDS...: the words rotated left by N, so each run starts elsewhere.
+rotate() {
+	local n=$1
+	shift
+	local a=("$@") i k
+	k=${#a[@]}
+	for ((i = 0; i < k; i++)); do printf '%s ' "${a[(i + n) % k]}"; done
+}
+
+# --- output --------------------------------------------------------------------------------
+
+GOALS_MET=0
+GOALS_MISSED=()
+
+out() { printf '%s\n' "$*" | tee -a "$OUT"; }
+
+# goal_check VALUE LIMIT WHAT: sets G to "goal ≤ LIMIT: met|MISSED" and
+# counts it for the summary (call it in this shell, not in $(...)).
+goal_check() {
+	local v=$1 limit=$2 what=$3
+	if awk -v v="$v" -v l="$limit" 'BEGIN { exit !(v != "nan" && v + 0 <= l + 0) }'; then
+		GOALS_MET=$((GOALS_MET + 1))
+		G="goal ≤ $limit: met"
+	else
+		GOALS_MISSED+=("$what: $v, goal ≤ $limit")
+		G="goal ≤ $limit: MISSED"
+	fi
+}
+
+# line MEASURE UNIT BASELINE [GOAL]: one result line burnfs vs BASELINE.
+line() {
+	local m=$1 unit=$2 base=$3 goal=${4:-} b x r g=
+	b=$(med "$m" burnfs)
+	x=$(med "$m" "$base")
+	r=$(ratio "$b" "$x")
+	if [ -n "$goal" ]; then
+		goal_check "$r" "$goal" "$m burnfs/$base ratio"
+		g="  $G"
+	fi
+	out "$(printf '%-22s burnfs=%s%s %s=%s%s ratio=%s%s' "$m" "$b" "$unit" "$base" "$x" "$unit" "$r" "$g")"
+}
+
+# runs_line MEASURE CONTESTANTS...: the raw values, for the results file.
+runs_line() {
+	local m=$1 c s=
+	shift
+	for c in "$@"; do s+=" $c=[${RES["$m|$c"]:-}]"; done
+	out "$(printf '%-22s runs:%s' "$m" "$s")"
+}
+
+# --- mounts -----------------------------------------------------------------------------------
+
+# wait_mount MNT PID FILE: bounded poll (30 s, 10 ms steps) until MNT is a
+# FUSE mount and FILE (relative to MNT, may be empty) exists; fails at once if
+# the daemon died first.
+wait_mount() {
+	local m=$1 pid=$2 file=$3 i
+	for ((i = 0; i < 3000; i++)); do
+		if is_mounted "$m" && { [ -z "$file" ] || [ -e "$m/$file" ]; }; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || die "the daemon for $m exited before the mount was ready (log: $LOGDIR)"
+		sleep 0.01
+	done
+	die "$m not mounted 30 s after starting its daemon"
+}
+
+# mount_burnfs IMG CACHE MNT: burnfs -f in the background, until MNT/control exists.
+mount_burnfs() {
+	local img=$1 cache=$2 m=$3
+	mkdir -p "$m"
+	MOUNTS+=("$m")
+	"$BURNFS" -f -o "cache=$cache" "$img" "$m" >>"$LOGDIR/burnfs.log" 2>&1 </dev/null &
+	PID_OF[$m]=$!
+	wait_mount "$m" "${PID_OF[$m]}" control
+}
+
+# mount_overlay LOWER WORKROOT MNT: fuse-overlayfs with upper and work in WORKROOT.
+mount_overlay() {
+	local lower=$1 w=$2 m=$3
+	mkdir -p "$m" "$w/upper" "$w/work"
+	MOUNTS+=("$m")
+	fuse-overlayfs -f -o "lowerdir=$lower,upperdir=$w/upper,workdir=$w/work" "$m" \
+		>>"$LOGDIR/fuse-overlayfs.log" 2>&1 </dev/null &
+	PID_OF[$m]=$!
+	wait_mount "$m" "${PID_OF[$m]}" ""
+}
+
+# mount_pt SOURCE MNT: passthrough_ll with its defaults (multithreaded, 1 s timeouts).
+mount_pt() {
+	local src=$1 m=$2
+	mkdir -p "$m"
+	MOUNTS+=("$m")
+	"$PTLL" -f -o "source=$src" "$m" >>"$LOGDIR/passthrough_ll.log" 2>&1 </dev/null &
+	PID_OF[$m]=$!
+	wait_mount "$m" "${PID_OF[$m]}" ""
+}
+
+umount_one() { unmount_any "$1" || die "cannot unmount $1"; }
+
+# control MNT CMD: one command write; its exit status is the command's.
+# shellcheck disable=SC2016  # $1 and $2 are the inner bash's arguments
+control() { timeout -k 5 1800 bash -c 'printf "%s\n" "$1" >"$2"' ctl "$2" "$1/control"; }
+status_key() { sed -n "s/^$2: //p" "$1/control"; }
+
+burnfs_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+burnfs_hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# --- contestants for the staging measures ---------------------------------------------------------
+
+# setup_writer C DIR: an empty place to write for contestant C in DIR;
+# sets DEST (where to copy to) and MNTP (the mount to take down, or "").
+setup_writer() {
+	local c=$1 d=$2
+	mkdir -p "$d"
+	MNTP=
+	case $c in
+	burnfs)
+		mount_burnfs "$d/img.iso" "$d/cache" "$d/mnt"
+		MNTP=$d/mnt DEST=$d/mnt/staging ;;
+	local)
+		mkdir -p "$d/dir"
+		DEST=$d/dir ;;
+	fuse-overlayfs)
+		mkdir -p "$d/lower"
+		mount_overlay "$d/lower" "$d" "$d/mnt"
+		MNTP=$d/mnt DEST=$d/mnt ;;
+	passthrough_ll)
+		mkdir -p "$d/src"
+		mount_pt "$d/src" "$d/mnt"
+		MNTP=$d/mnt DEST=$d/mnt ;;
+	esac
+}
+
+# setup_reader C RUN: a fresh mount where the tree of run RUN is already there
+# (burnfs: the disc committed in B; baselines: the same tree, copied with cp -a,
+# as the local folder, the overlay's lower layer, passthrough_ll's source).
+setup_reader() {
+	local c=$1 r=$2 d=$RUN/C/$1.$2
+	mkdir -p "$d"
+	MNTP=
+	case $c in
+	burnfs)
+		mount_burnfs "$RUN/B/burnfs.$r/img.iso" "$RUN/B/burnfs.$r/cache" "$d/mnt"
+		MNTP=$d/mnt DEST=$d/mnt/staging ;;
+	local)
+		DEST=$RUN/B/xorriso.$r/tree ;;
+	fuse-overlayfs)
+		mount_overlay "$RUN/B/xorriso.$r/tree" "$d" "$d/mnt"
+		MNTP=$d/mnt DEST=$d/mnt ;;
+	passthrough_ll)
+		mount_pt "$RUN/B/xorriso.$r/tree" "$d/mnt"
+		MNTP=$d/mnt DEST=$d/mnt ;;
+	esac
+}
+
+teardown() { [ -z "$MNTP" ] || umount_one "$MNTP"; }
+
+# rsync_sent: regular files rsync transferred, from its --stats output on stdin.
+rsync_sent() { awk -F': ' '/^Number of regular files transferred/ { gsub(/,/, "", $2); print $2 + 0 }'; }
+
+# --- the machine --------------------------------------------------------------------------------------
+
+header() {
+	out "burnfs bench $(date -u '+%Y-%m-%d %H:%M UTC')$([ "$QUICK" = 1 ] && echo ' (--quick)')"
+	out "burnfs: $BURNFS ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?'))"
+	out "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) CPUs, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
+	out "bench dir: $BENCH_DIR on $(findmnt -no FSTYPE,SOURCE -T "$BENCH_DIR" 2>/dev/null | tr -s ' ' || stat -f -c %T "$BENCH_DIR")"
+	out "versions: libfuse $(pkg-config --modversion fuse3), $(fuse-overlayfs --version 2>/dev/null | awk '/fuse-overlayfs: version/ { print "fuse-overlayfs " $3 }'), $(xorriso -version 2>/dev/null | awk 'NR == 1 { print $1, $2 }'), $(rsync --version | awk 'NR == 1 { print "rsync", $3 }')"
+	out "sizes: big ${NBIG} x ${BIGMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
+	out ""
+}
+
+# --- the source trees -------------------------------------------------------------------------------
+
+make_sources() {
+	local i
+	note "making the source trees in $RUN/src"
+	mkdir -p "$RUN/src/big"
+	for ((i = 0; i < NBIG; i++)); do
+		head -c $((BIGMIB * 1048576)) /dev/urandom >"$(printf '%s/src/big/b%02d.bin' "$RUN" "$i")"
+	done
+	"$HERE/bench/make-files.sh" "$RUN/src/small" "$NDIRS" "$PERDIR" "$SMALL"
+	# the 1% change: new contents for $CHANGE_NAME in every small folder
+	"$HERE/bench/make-files.sh" "$RUN/change" "$NDIRS" 1 "$SMALL"
+	sync
+}
+
+# apply_change TREE: overwrite the 1% in TREE/small (open with O_TRUNC, write).
+apply_change() {
+	local t=$1 d
+	for ((d = 0; d < NDIRS; d++)); do
+		cp "$(printf '%s/change/d%03d/f0000' "$RUN" "$d")" \
+			"$(printf '%s/small/d%03d/%s' "$t" "$d" "$CHANGE_NAME")"
+	done
+}
+
+# --- A: writing into staging/ ------------------------------------------------------------------------
+
+phase_a() {
+	local r c d t
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs local fuse-overlayfs passthrough_ll); do
+			note "A run $r/$RUNS: $c"
+			d=$RUN/A/$c.$r
+			setup_writer "$c" "$d"
+			tic
+			cp -r "$RUN/src/big" "$DEST/big"
+			sync
+			t=$(toc)
+			record cp_big "$c" "$t"
+			tic
+			cp -r "$RUN/src/small" "$DEST/small_cp"
+			sync
+			record cp_small "$c" "$(toc)"
+			tic
+			rsync -a "$RUN/src/small/" "$DEST/small_rsync/"
+			sync
+			record rsync_small "$c" "$(toc)"
+			teardown
+		done
+	done
+}
+
+# --- B: the full commit --------------------------------------------------------------------------------
+
+# The tree of run r: burnfs gets it through cp -a into staging/; xorriso maps
+# a cp -a copy of it (kept for the -update_r of D and as the baselines of C).
+phase_b() {
+	local r c d m n
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs xorriso); do
+			note "B run $r/$RUNS: $c"
+			d=$RUN/B/$c.$r
+			mkdir -p "$d"
+			case $c in
+			burnfs)
+				m=$d/mnt
+				mount_burnfs "$d/img.iso" "$d/cache" "$m"
+				cp -a "$RUN/src/." "$m/staging/"
+				sync
+				tic
+				control "$m" commit || die "burnfs commit failed: $(status_key "$m" last_result)"
+				record commit burnfs "$(toc)"
+				n=$(status_key "$m" sessions)
+				[ "$n" = 1 ] || die "burnfs status says sessions: $n after the first commit"
+				umount_one "$m"
+				record commit_bytes burnfs "$(stat -c %s "$d/img.iso")" ;;
+			xorriso)
+				cp -a "$RUN/src" "$d/tree"
+				sync
+				tic
+				xorriso -for_backup -dev "stdio:$d/img.iso" -map "$d/tree" / -commit \
+					>"$LOGDIR/xorriso.B.$r.log" 2>&1 || die "xorriso -commit failed (log: $LOGDIR/xorriso.B.$r.log)"
+				record commit xorriso "$(toc)"
+				record commit_bytes xorriso "$(stat -c %s "$d/img.iso")" ;;
+			esac
+		done
+	done
+}
+
+# --- C: reading the disc's files on a fresh mount ------------------------------------------------------
+
+phase_c() {
+	local r c s
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs local fuse-overlayfs passthrough_ll); do
+			note "C run $r/$RUNS: $c"
+			setup_reader "$c" "$r"
+			tic
+			s=$(rsync -a --stats "$RUN/src/small/" "$DEST/small/" | rsync_sent)
+			record rsync_noop "$c" "$(toc)"
+			record rsync_noop_sent "$c" "$s"
+			tic
+			find "$DEST/small" -type f -exec stat {} + >/dev/null
+			record find_stat "$c" "$(toc)"
+			teardown
+		done
+	done
+}
+
+# --- D: the 1% change -------------------------------------------------------------------------------------
+
+phase_d() {
+	local r c d m before n
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs xorriso); do
+			note "D run $r/$RUNS: $c"
+			d=$RUN/B/$c.$r
+			before=$(stat -c %s "$d/img.iso")
+			case $c in
+			burnfs)
+				m=$RUN/D/burnfs.$r/mnt
+				mount_burnfs "$d/img.iso" "$d/cache" "$m"
+				apply_change "$m/staging"
+				sync
+				tic
+				control "$m" commit || die "burnfs commit (1%) failed: $(status_key "$m" last_result)"
+				record commit1pct burnfs "$(toc)"
+				n=$(status_key "$m" sessions)
+				[ "$n" = 2 ] || die "burnfs status says sessions: $n after the second commit"
+				umount_one "$m" ;;
+			xorriso)
+				apply_change "$d/tree"
+				sync
+				tic
+				xorriso -for_backup -dev "stdio:$d/img.iso" -update_r "$d/tree" / -commit \
+					>"$LOGDIR/xorriso.D.$r.log" 2>&1 || die "xorriso -update_r failed (log: $LOGDIR/xorriso.D.$r.log)"
+				record commit1pct xorriso "$(toc)" ;;
+			esac
+			record commit1pct_bytes "$c" $(($(stat -c %s "$d/img.iso") - before))
+		done
+	done
+}
+
+# --- E: a disc of many files ----------------------------------------------------------------------------------
+
+phase_e() {
+	local r d m pid n t
+	note "E: making $NMANY tiny files and their image with xorriso"
+	"$HERE/bench/make-files.sh" "$RUN/E/tree" "$MANY_DIRS" "$MANY_PERDIR" 8
+	tic
+	xorriso -for_backup -dev "stdio:$RUN/E/many.iso" -map "$RUN/E/tree" / -commit \
+		>"$LOGDIR/xorriso.E.log" 2>&1 || die "xorriso could not make the many-file image"
+	MANY_IMAGE_S=$(toc)
+	sync
+	for ((r = 1; r <= RUNS; r++)); do
+		note "E run $r/$RUNS: mount of $NMANY files"
+		d=$RUN/E/burnfs.$r
+		m=$d/mnt
+		mkdir -p "$m"
+		tic
+		mount_burnfs "$RUN/E/many.iso" "$d/cache" "$m"
+		t=$(toc)
+		record mount_many burnfs "$t"
+		pid=${PID_OF[$m]}
+		record rss_mount burnfs "$(burnfs_rss_kib "$pid")"
+		tic
+		n=$(find "$m/staging" -type f | wc -l)
+		record find_many burnfs "$(toc)"
+		[ "$n" = "$NMANY" ] || die "find saw $n files in staging/, the disc holds $NMANY"
+		record rss_find burnfs "$(burnfs_rss_kib "$pid")"
+		record hwm_find burnfs "$(burnfs_hwm_kib "$pid")"
+		umount_one "$m"
+	done
+}
+
+# --- report ------------------------------------------------------------------------------------------------------
+
+mib() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1048576 }'; }
+
+report_a() {
+	out "== staging: writing (each: cp/rsync, then sync; fresh mount per run) =="
+	line cp_big s local 1.3
+	line cp_big s fuse-overlayfs 1.0
+	line cp_big s passthrough_ll
+	line cp_small s local
+	line cp_small s fuse-overlayfs 1.0
+	line cp_small s passthrough_ll
+	line rsync_small s local
+	line rsync_small s fuse-overlayfs 1.0
+	line rsync_small s passthrough_ll
+	out ""
+}
+
+report_c() {
+	out "== staging: the disc's files, fresh mount (baselines: the same files already there) =="
+	line rsync_noop s local
+	line rsync_noop s fuse-overlayfs 1.0
+	line rsync_noop s passthrough_ll
+	out "$(printf '%-22s files rsync sent: burnfs=%s local=%s fuse-overlayfs=%s passthrough_ll=%s (a no-op sends 0)' rsync_noop_sent \
+		"$(med rsync_noop_sent burnfs)" "$(med rsync_noop_sent local)" "$(med rsync_noop_sent fuse-overlayfs)" "$(med rsync_noop_sent passthrough_ll)")"
+	line find_stat s local
+	line find_stat s fuse-overlayfs 1.0
+	line find_stat s passthrough_ll
+	out ""
+}
+
+report_b() {
+	local b x
+	out "== commit =="
+	line commit s xorriso 1.0
+	b=$(med commit_bytes burnfs) x=$(med commit_bytes xorriso)
+	out "$(printf '%-22s burnfs=%sMiB xorriso=%sMiB ratio=%s (image size after session 1; burnfs also writes Joliet)' commit_bytes "$(mib "$b")" "$(mib "$x")" "$(ratio "$b" "$x")")"
+}
+
+report_d() {
+	local b x r full fullb
+	full=$(med commit burnfs) fullb=$(med commit_bytes burnfs)
+	b=$(med commit1pct burnfs)
+	r=$(awk -v a="$b" -v f="$full" 'BEGIN { if (f > 0) printf "%.3f", a / f; else print "nan" }')
+	goal_check "$r" 0.05 "commit1pct time / full commit time"
+	out "$(printf '%-22s burnfs=%ss full-commit=%ss ratio=%s  %s' commit1pct "$b" "$full" "$r" "$G")"
+	line commit1pct s xorriso
+	b=$(med commit1pct_bytes burnfs)
+	r=$(awk -v a="$b" -v f="$fullb" 'BEGIN { if (f > 0) printf "%.4f", a / f; else print "nan" }')
+	goal_check "$r" 0.02 "commit1pct bytes / full commit bytes"
+	out "$(printf '%-22s burnfs=%sMiB full-commit=%sMiB ratio=%s  %s' commit1pct_bytes "$(mib "$b")" "$(mib "$fullb")" "$r" "$G")"
+	x=$(med commit1pct_bytes xorriso)
+	out "$(printf '%-22s burnfs=%sMiB xorriso=%sMiB ratio=%s' commit1pct_bytes "$(mib "$b")" "$(mib "$x")" "$(ratio "$b" "$x")")"
+}
+
+# kib_to_mib VALUE: a median in KiB (may be "nan") as MiB.
+kib_to_mib() { awk -v k="$1" 'BEGIN { if (k == "nan") print "nan"; else printf "%.2f", k / 1024 }'; }
+
+report_e() {
+	local b
+	out "== a disc of $NMANY files (image made by xorriso in ${MANY_IMAGE_S}s) =="
+	b=$(med mount_many burnfs)
+	goal_check "$b" 2 "mount of $NMANY files (s)"
+	out "$(printf '%-22s burnfs=%ss  %s' mount "$b" "$G")"
+	out "$(printf '%-22s burnfs=%ss (find -type f | wc -l)' find_staging "$(med find_many burnfs)")"
+	out "$(printf '%-22s burnfs=%sMiB after mount' rss "$(kib_to_mib "$(med rss_mount burnfs)")")"
+	b=$(kib_to_mib "$(med rss_find burnfs)")
+	goal_check "$b" 150 "RSS after find over $NMANY files (MiB)"
+	out "$(printf '%-22s burnfs=%sMiB after find (VmHWM %sMiB)  %s' rss "$b" "$(kib_to_mib "$(med hwm_find burnfs)")" "$G")"
+	out ""
+}
+
+report() {
+	local m g
+	has_phase a && report_a
+	has_phase c && report_c
+	has_phase b && report_b
+	has_phase d && report_d
+	has_phase b && out ""
+	has_phase e && report_e
+	out "== raw values per run (seconds, bytes, KiB) =="
+	for m in cp_big cp_small rsync_small rsync_noop find_stat; do
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs passthrough_ll
+	done
+	for m in commit commit_bytes commit1pct commit1pct_bytes; do
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs xorriso
+	done
+	for m in mount_many find_many rss_mount rss_find hwm_find; do
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
+	done
+	out ""
+	out "== summary: ${GOALS_MET} goal(s) met, ${#GOALS_MISSED[@]} missed =="
+	for g in "${GOALS_MISSED[@]}"; do out "missed: $g"; done
+	return 0
+}
+
+# --- main ----------------------------------------------------------------------------------------------------------
+
+header
+note "building passthrough_ll"
+PTLL=$("$HERE/bench/build-passthrough-ll.sh" "$RUN/passthrough_ll") || die "cannot build passthrough_ll"
+make_sources
+for p in $PHASES; do "phase_$p"; done
+report
+cp "$OUT" "$RESULTS"
+note "results written to $RESULTS"
