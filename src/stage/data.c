@@ -257,7 +257,8 @@ void data_gc(struct stage *st)
 		}
 		ids[n++] = nd->data_id;
 	}
-	qsort(ids, n, sizeof(*ids), cmp_u64);
+	if (n)
+		qsort(ids, n, sizeof(*ids), cmp_u64);
 	fd = dup(st->data_dir_fd);
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
@@ -269,7 +270,7 @@ void data_gc(struct stage *st)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		if (parse_id(e->d_name, &id) &&
-		    (bsearch(&id, ids, n, sizeof(*ids), cmp_u64) ||
+		    ((n && bsearch(&id, ids, n, sizeof(*ids), cmp_u64)) ||
 		     data_is_frozen(st, id)))
 			continue;
 		blog_debug("stage: removing unreferenced data file %s", e->d_name);

@@ -104,7 +104,8 @@ int link_lower_hardlinks(struct stage *st)
 		}
 		v[n++] = (struct hl){ ln->ino, id };
 	}
-	qsort(v, n, sizeof(*v), cmp_hl);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_hl);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && v[j].ino == v[i].ino; j++)
 			;

@@ -207,7 +207,8 @@ static int join_lines(struct pwalk *w, char **out, size_t *len)
 	size_t total = 1, i, pos = 0;
 	char *buf;
 
-	qsort(w->lines, w->n, sizeof(*w->lines), cmp_line);
+	if (w->n)
+		qsort(w->lines, w->n, sizeof(*w->lines), cmp_line);
 	for (i = 0; i < w->n; i++)
 		total += strlen(w->lines[i]) + 1;
 	buf = malloc(total);

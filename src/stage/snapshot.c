@@ -265,7 +265,8 @@ static int freeze_data(struct stage *st)
 			fdatasync(n->fd);
 		st->frozen_ids[cnt++] = n->data_id;
 	}
-	qsort(st->frozen_ids, cnt, sizeof(*st->frozen_ids), cmp_id);
+	if (cnt)
+		qsort(st->frozen_ids, cnt, sizeof(*st->frozen_ids), cmp_id);
 	st->n_frozen = cnt;
 	return 0;
 }

@@ -508,6 +508,7 @@ static void t_persist(void)
 	st = open_stage(cache, lo);
 	after = pending(st);
 	CHECK_STR(after, before);
+	free(after);
 	CHECK_STR(read_all(st, "/n/d/f"), "HELLO!");
 	CHECK_STR(read_all(st, "/n/b"), "aaa");
 	CHECK_EQ(stage_getattr(st, "/n/b", &sb2), 0);
