@@ -83,7 +83,7 @@ int data_open(struct stage *st, uint64_t id, int flags)
 	int fd;
 
 	snprintf(name, sizeof(name), "%" PRIu64, id);
-	fd = openat(st->data_dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(st->data_dir_fd, name, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
 	return fd < 0 ? -errno : fd;
 }
 

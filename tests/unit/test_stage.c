@@ -336,7 +336,7 @@ static void t_ops(void)
 	CHECK_EQ(stage_getattr(st, "/g2", &sb), 0);
 	CHECK_EQ(sb.st_nlink, 2);
 	CHECK_EQ(sb.st_ino, 13);
-	memset(big, 'a', 256);
+	memset(big, 'a', 257);
 	big[0] = '/';
 	big[257] = '\0';
 	CHECK_EQ(stage_mkdir(st, big, 0755, 0, 0), -ENAMETOOLONG);
