@@ -7,9 +7,10 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	/* st_ino comes from the disc (Rock Ridge) or the stage: stable. */
 	cfg->use_ino = 1;
-	/* Handles do not need paths: an unlinked open file keeps working
-	 * without .fuse_hidden files, which would otherwise be committed. */
-	cfg->nullpath_ok = 1;
+	/* An unlinked open file keeps working through its handle (libfuse
+	 * then passes a NULL path), so no .fuse_hidden files appear — they
+	 * would be committed. Not nullpath_ok: with it libfuse passes NULL
+	 * for every call that has a handle, fchmod and readdir included. */
 	cfg->hard_remove = 1;
 	/* Only this daemon changes staging/, but discard and blank change
 	 * what a path shows: let the kernel recheck size and mtime at open. */

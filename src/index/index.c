@@ -47,6 +47,9 @@ struct index *index_new(const struct idx_reader *reader)
 	idx->nodes[0] = (struct idx_node){ .parent = IDX_ROOT,
 		.first_child = IDX_NONE, .next_sibling = IDX_NONE,
 		.name = "", .mode = S_IFDIR | 0755 };
+	/* A blank medium's root was made now, not in 1970. */
+	clock_gettime(CLOCK_REALTIME, &idx->nodes[0].mtime);
+	idx->nodes[0].atime = idx->nodes[0].ctime = idx->nodes[0].mtime;
 	idx->last_child[0] = IDX_NONE;
 	return idx;
 }
