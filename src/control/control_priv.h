@@ -29,8 +29,9 @@ struct control {
 	uint64_t grown_since_stats;     /* bytes admitted since then */
 };
 
-/* Refresh c->stats if older than a moment; c->lock held. */
-void control_refresh_stats_locked(struct control *c);
+/* Refresh c->stats if older than a moment, or now when `fresh` (what a
+ * person reads must be exact; the write path may lag); c->lock held. */
+void control_refresh_stats_locked(struct control *c, bool fresh);
 uint64_t control_estimate_locked(struct control *c);
 
 #endif

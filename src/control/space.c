@@ -24,9 +24,10 @@ static long age_ns(const struct timespec *then)
 	       (now.tv_nsec - then->tv_nsec);
 }
 
-void control_refresh_stats_locked(struct control *c)
+void control_refresh_stats_locked(struct control *c, bool fresh)
 {
-	if (c->stats_time.tv_sec && age_ns(&c->stats_time) < STATS_MAX_AGE_NS)
+	if (!fresh && c->stats_time.tv_sec &&
+	    age_ns(&c->stats_time) < STATS_MAX_AGE_NS)
 		return;
 	stage_get_stats(c->stage, &c->stats);
 	clock_gettime(CLOCK_MONOTONIC, &c->stats_time);
@@ -49,7 +50,7 @@ uint64_t control_pending_estimate(struct control *c)
 	uint64_t est;
 
 	pthread_mutex_lock(&c->lock);
-	control_refresh_stats_locked(c);
+	control_refresh_stats_locked(c, true);
 	est = control_estimate_locked(c);
 	pthread_mutex_unlock(&c->lock);
 	return est;
@@ -72,7 +73,7 @@ int control_check_space(struct control *c, uint64_t more)
 
 	disc_get_facts(c->disc, &f);
 	pthread_mutex_lock(&c->lock);
-	control_refresh_stats_locked(c);
+	control_refresh_stats_locked(c, false);
 	c->grown_since_stats += more;
 	est = control_estimate_locked(c);
 	if (est > f.free_bytes) {

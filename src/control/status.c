@@ -70,7 +70,7 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	disc_get_facts(c->disc, f);
 	disc_get_progress(c->disc, &p);
 	pthread_mutex_lock(&c->lock);
-	control_refresh_stats_locked(c);
+	control_refresh_stats_locked(c, true);
 	est = control_estimate_locked(c);
 	fprintf(out, "state: %s\n", state_names[p.state]);
 	put_media(out, f, est);
