@@ -1,7 +1,9 @@
 /* pending.c — what the next session changes, by comparing the merged tree
  * with the lower index: A (new name), M (content or attributes), R (a lower
  * entry's own name or folder changed), D (topmost lower entry no name refers
- * to any more). Folder times alone never count, so rsync -a of an unchanged
+ * to any more). A new entry that took the place of a disc entry nothing
+ * else refers to (an editor's or rsync's temp file renamed over it) is M,
+ * like `git status`, not A plus D. Folder times alone never count, so rsync -a of an unchanged
  * source leaves nothing pending. Mtimes compare in whole seconds: that is
  * what the disc records. */
 #include <errno.h>
@@ -12,6 +14,11 @@
 
 #include "stage/stage_priv.h"
 
+struct replaced {
+	size_t line;    /* index in lines (text mode) */
+	uint32_t lower; /* the disc entry at the same path */
+};
+
 struct pwalk {
 	struct stage *st;
 	uint8_t *ref;         /* lower ids some name still refers to */
@@ -19,6 +26,8 @@ struct pwalk {
 	char **lines;
 	size_t n, cap;
 	struct stage_stats s;
+	struct replaced *cand;  /* new entries standing where a disc entry was */
+	size_t ncand, capcand;
 	uint32_t mark;
 	char path[STAGE_PATH_MAX];
 	char lpath[STAGE_PATH_MAX];
@@ -89,6 +98,44 @@ static bool moved(const struct stage *st, const struct sdentry *de)
 	       strcmp(ln->name, de->name);
 }
 
+/* Remember a new entry whose path a disc entry had. */
+static int note_replacement(struct pwalk *w, const struct sdentry *de)
+{
+	const struct snode *parent = de->parent;
+	int64_t lid;
+
+	if (parent->origin == IDX_NONE)
+		return 0;
+	lid = index_lookup(w->st->lower, parent->origin, de->name);
+	if (lid < 0)
+		return 0;
+	if (w->ncand == w->capcand) {
+		struct replaced *t = realloc(w->cand, (w->capcand = w->capcand * 2
+					     + 16) * sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		w->cand = t;
+	}
+	w->cand[w->ncand++] = (struct replaced){ w->n, (uint32_t)lid };
+	return 0;
+}
+
+/* Replaced disc entries nothing else refers to: the A line becomes M and
+ * the entry counts as referenced, so no D line follows. */
+static void fold_replacements(struct pwalk *w)
+{
+	for (size_t i = 0; i < w->ncand; i++) {
+		struct replaced *c = &w->cand[i];
+
+		if (w->ref[c->lower])
+			continue;
+		w->ref[c->lower] = 1;
+		if (w->text)
+			w->lines[c->line][0] = 'M';
+	}
+}
+
 static int visit(struct pwalk *w, const struct sdentry *de)
 {
 	struct snode *n = de->node;
@@ -99,8 +146,10 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 		n->mark = w->mark;
 		w->s.pending_bytes += n->size;
 	}
-	if (de->lower == IDX_NONE)
-		return add_line(w, 'A', w->path, NULL);
+	if (de->lower == IDX_NONE) {
+		ret = note_replacement(w, de);
+		return ret ? ret : add_line(w, 'A', w->path, NULL);
+	}
 	w->ref[de->lower] = 1;
 	if (moved(w->st, de)) {
 		if (index_path(w->st->lower, de->lower, w->lpath,
@@ -166,9 +215,12 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 	w->ref[IDX_ROOT] = 1;
 	w->path[0] = '\0';
 	ret = walk_dir(w, st->root->node, 0);
-	if (!ret)
+	if (!ret) {
+		fold_replacements(w);
 		ret = deleted(w);
+	}
 	free(w->ref);
+	free(w->cand);
 	return ret;
 }
 

@@ -477,6 +477,16 @@ static void t_pending(void)
 	CHECK_EQ(stage_link(st, "/q/new", "/q/new2"), 0);
 	stage_get_stats(st, &ss);
 	CHECK_EQ(ss.pending_bytes, 5);
+	CHECK_EQ(stage_unlink(st, "/q/new2"), 0);
+	/* a temp file renamed over a disc file (rsync, editors) is M, and
+	 * a folder made where a disc folder was deleted is M too */
+	CHECK_EQ(write_file(st, "/.g.tmp", "new world"), 0);
+	CHECK_EQ(stage_rename(st, "/.g.tmp", "/g", 0), 0);
+	CHECK_EQ(stage_mkdir(st, "/q/sub", 0755, 0, 0), 0);
+	CHECK_PENDING(st, "R /d -> /q\nR /d/f -> /f2\nD /d/sub/deep\nM /f2\n"
+		      "M /g\nD /h1\nA /q/new\nM /q/sub\n");
+	stage_get_stats(st, &ss);
+	CHECK_EQ(ss.pending_entries, 8);
 	stage_close(st);
 	index_unref(lo);
 	free(cache);
