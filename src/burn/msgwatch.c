@@ -48,6 +48,10 @@ static void note(struct msgwatch *w, const char *lib, int code,
 		w->write_thread_ended = true;
 	if (n > w->worst)
 		w->worst = n;
+	/* Joliet cannot hold symlinks or device files (README says so);
+	 * one warning per symlink and commit would only be noise. */
+	if (code == 0x3ff75)
+		lvl = BLOG_DEBUG;
 	if (lvl != BLOG_DEBUG || blog_debug_enabled())
 		blog(lvl, "%s %s: %s (0x%x)", lib, sev, text, (unsigned)code);
 }
