@@ -107,6 +107,12 @@ ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
 			size_t size);
 int stage_removexattr(struct stage *st, const char *path, const char *name);
 
+/* The other names of the file at path (hard links), as a malloc'ed list
+ * of NUL-terminated paths in *out; returns their count (0, *out NULL, for
+ * a file with one name) or -errno. The FUSE glue tells the kernel to drop
+ * its cached attributes of those names after a change through this one. */
+int stage_alias_paths(struct stage *st, const char *path, char **out);
+
 /* --- pending changes --- */
 struct stage_stats {
 	uint64_t pending_bytes;   /* content bytes the next session must write */

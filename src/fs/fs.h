@@ -6,6 +6,7 @@
 #define BURNFS_FS_H
 
 #include <fuse.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -50,6 +51,7 @@ struct fs_handle {
 	size_t len;
 	struct index *idx;       /* H_DISC */
 	uint32_t id;
+	bool written;            /* H_STAGE: written since open */
 };
 
 static inline struct burnfs *fs_ctx(void)
@@ -73,5 +75,11 @@ int fs_virtual_getattr(const struct route *r, struct stat *st);
 int fs_virtual_readdir(const struct route *r, void *buf, fuse_fill_dir_t fill);
 int fs_virtual_open(const struct route *r, struct fuse_file_info *fi);
 int fs_session_index(int session, struct index **out);
+
+/* invalidate.c: drop the kernel's cached attributes of the other names of
+ * a hard-linked staged file (path relative to staging/). */
+void fs_invalidate_start(struct fuse *fuse);
+void fs_invalidate_stop(void);
+void fs_invalidate_aliases(const char *stage_path);
 
 #endif

@@ -125,6 +125,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		ret = check_space(h, size, off);
 		if (ret < 0)
 			return ret;
+		h->written = true;
 		return (int)stage_write(b->stage, h->sf, buf, size, off);
 	case H_CONTROL:
 		ret = control_run(b->control, buf, size);
@@ -142,14 +143,19 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	struct route r;
 	int ret;
 
-	if (h && h->kind == H_STAGE)
+	if (h && h->kind == H_STAGE) {
+		h->written = true;
 		return stage_ftruncate(fs_ctx()->stage, h->sf, size);
+	}
 	ret = fs_route(path, &r);
 	if (ret < 0)
 		return ret;
 	switch (r.area) {
 	case AREA_STAGING:
-		return stage_truncate(fs_ctx()->stage, r.rest, size);
+		ret = stage_truncate(fs_ctx()->stage, r.rest, size);
+		if (ret == 0)
+			fs_invalidate_aliases(r.rest);
+		return ret;
 	case AREA_CONTROL:
 		return 0;  /* `echo cmd > control` truncates first */
 	case AREA_SESSION:
@@ -163,8 +169,15 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	struct fs_handle *h = fs_handle(fi);
 
-	if (h->kind == H_STAGE)
+	struct route r;
+
+	if (h->kind == H_STAGE) {
 		stage_release(fs_ctx()->stage, h->sf);
+		/* path is NULL when the file was unlinked meanwhile */
+		if (h->written && fs_route(path, &r) == 0 &&
+		    r.area == AREA_STAGING)
+			fs_invalidate_aliases(r.rest);
+	}
 	index_unref(h->idx);
 	free(h->text);
 	free(h);

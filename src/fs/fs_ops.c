@@ -116,7 +116,12 @@ static int op_unlink(const char *path)
 	const char *p;
 	int ret = staged(path, &p);
 
-	return ret ? ret : stage_unlink(fs_ctx()->stage, p);
+	if (ret)
+		return ret;
+	/* The other names' link count drops: tell the kernel before the
+	 * name that finds them is gone. */
+	fs_invalidate_aliases(p);
+	return stage_unlink(fs_ctx()->stage, p);
 }
 
 static int op_rmdir(const char *path)
@@ -158,7 +163,12 @@ static int op_link(const char *from, const char *to)
 		ret = staged(to, &b);
 	if (ret == -EPERM || ret == -EROFS)
 		return -EXDEV;
-	return ret ? ret : stage_link(fs_ctx()->stage, a, b);
+	if (ret)
+		return ret;
+	ret = stage_link(fs_ctx()->stage, a, b);
+	if (ret == 0)
+		fs_invalidate_aliases(b);
+	return ret;
 }
 
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
@@ -166,7 +176,12 @@ static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 	const char *p;
 	int ret = staged_any(path, &p);
 
-	return ret ? ret : stage_chmod(fs_ctx()->stage, p, mode);
+	if (ret)
+		return ret;
+	ret = stage_chmod(fs_ctx()->stage, p, mode);
+	if (ret == 0)
+		fs_invalidate_aliases(p);
+	return ret;
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid,
@@ -175,7 +190,12 @@ static int op_chown(const char *path, uid_t uid, gid_t gid,
 	const char *p;
 	int ret = staged_any(path, &p);
 
-	return ret ? ret : stage_chown(fs_ctx()->stage, p, uid, gid);
+	if (ret)
+		return ret;
+	ret = stage_chown(fs_ctx()->stage, p, uid, gid);
+	if (ret == 0)
+		fs_invalidate_aliases(p);
+	return ret;
 }
 
 static int op_utimens(const char *path, const struct timespec tv[2],
@@ -184,7 +204,12 @@ static int op_utimens(const char *path, const struct timespec tv[2],
 	const char *p;
 	int ret = staged_any(path, &p);
 
-	return ret ? ret : stage_utimens(fs_ctx()->stage, p, tv);
+	if (ret)
+		return ret;
+	ret = stage_utimens(fs_ctx()->stage, p, tv);
+	if (ret == 0)
+		fs_invalidate_aliases(p);
+	return ret;
 }
 
 static int fill_stat(void *ctx, const char *name, const struct stat *st)

@@ -17,9 +17,13 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 
 	if (ret < 0)
 		return ret;
-	if (r.area == AREA_STAGING)
-		return stage_setxattr(fs_ctx()->stage, r.rest, name, value, size,
-				      flags);
+	if (r.area == AREA_STAGING) {
+		ret = stage_setxattr(fs_ctx()->stage, r.rest, name, value, size,
+				     flags);
+		if (ret == 0)
+			fs_invalidate_aliases(r.rest);
+		return ret;
+	}
 	return r.area == AREA_SESSION ? -EROFS : -ENOTSUP;
 }
 

@@ -117,8 +117,11 @@ static int serve(struct fuse_args *args, struct burnfs *b)
 	if (fuse_daemonize(co.foreground) != 0)
 		goto out_signals;
 	clock_gettime(CLOCK_REALTIME, &b->mount_time);
+	/* After daemonizing: threads do not survive the fork. */
+	fs_invalidate_start(fuse);
 	ret = co.singlethread ? fuse_loop(fuse) : fuse_loop_mt(fuse, &lc);
 	ret = ret != 0;
+	fs_invalidate_stop();
 out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out_unmount:

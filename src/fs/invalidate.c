@@ -1,0 +1,100 @@
+/* invalidate.c — after a change through one name of a hard-linked file,
+ * tell the kernel to forget what it cached for the other names. High-level
+ * libfuse gives every path its own kernel inode, so without this a chmod
+ * or a write through one name leaves the others' attributes stale for the
+ * attribute timeout. Notifications go out from a thread of their own:
+ * sending one from inside a request could wait on the very request. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "burnfs/stage.h"
+#include "fs/fs.h"
+
+struct inval {
+	struct inval *next;
+	char path[];
+};
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+static struct inval *q_head;
+static struct fuse *q_fuse;
+static pthread_t q_thread;
+static bool q_running, q_stop;
+
+static void *inval_thread(void *arg)
+{
+	pthread_mutex_lock(&q_lock);
+	while (!q_stop) {
+		struct inval *it = q_head;
+
+		if (!it) {
+			pthread_cond_wait(&q_cond, &q_lock);
+			continue;
+		}
+		q_head = it->next;
+		pthread_mutex_unlock(&q_lock);
+		fuse_invalidate_path(q_fuse, it->path);
+		free(it);
+		pthread_mutex_lock(&q_lock);
+	}
+	pthread_mutex_unlock(&q_lock);
+	return arg;
+}
+
+void fs_invalidate_start(struct fuse *fuse)
+{
+	pthread_mutex_lock(&q_lock);
+	q_fuse = fuse;
+	q_stop = false;
+	q_running = pthread_create(&q_thread, NULL, inval_thread, NULL) == 0;
+	pthread_mutex_unlock(&q_lock);
+}
+
+void fs_invalidate_stop(void)
+{
+	pthread_mutex_lock(&q_lock);
+	q_stop = true;
+	pthread_cond_signal(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+	if (q_running)
+		pthread_join(q_thread, NULL);
+	q_running = false;
+	while (q_head) {
+		struct inval *it = q_head;
+
+		q_head = it->next;
+		free(it);
+	}
+}
+
+static void enqueue(const char *stage_path)
+{
+	size_t len = strlen(stage_path);
+	struct inval *it = malloc(sizeof(*it) + len + sizeof("/staging"));
+
+	if (!it)
+		return;  /* only a cache goes stale for a second */
+	memcpy(it->path, "/staging", 8);
+	memcpy(it->path + 8, stage_path, len + 1);
+	pthread_mutex_lock(&q_lock);
+	if (q_running && !q_stop) {
+		it->next = q_head;
+		q_head = it;
+		it = NULL;
+		pthread_cond_signal(&q_cond);
+	}
+	pthread_mutex_unlock(&q_lock);
+	free(it);
+}
+
+void fs_invalidate_aliases(const char *stage_path)
+{
+	char *list = NULL, *p;
+	int n = stage_alias_paths(fs_ctx()->stage, stage_path, &list);
+
+	for (p = list; n > 0; n--, p += strlen(p) + 1)
+		enqueue(p);
+	free(list);
+}
