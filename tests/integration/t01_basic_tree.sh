@@ -46,6 +46,6 @@ diff -u "$T/want.list" "$T/isoinfo.list" || fail "isoinfo -R -f listing differs 
 
 # Joliet carries the non-ASCII name as Unicode (not "_" from a C-locale
 # conversion): é (U+00E9) shows as byte 0xE9 in ISO-8859-1.
-timeout 60 isoinfo -J -j iso8859-1 -f -i "$IMG" >"$T/joliet.list" || fail "no Joliet tree"
+timeout 60 isoinfo -J -j iso8859-1 -f -i "$IMG" | sed "s/;1\$//" >"$T/joliet.list" || fail "no Joliet tree"
 grep -q $'^/\xe9t\xe9-' "$T/joliet.list" || { cat -v "$T/joliet.list" >&2; fail "Joliet name of $UNAME mangled"; }
 grep -q '^/docs/a.txt$' "$T/joliet.list" || fail "Joliet tree lacks /docs/a.txt"

@@ -33,7 +33,7 @@ assert_same_tree "$T/v2" "$MNT/sessions/2" "session 2 tree and sessions/2/"
 assert_same_tree "$T/v2" "$MNT/staging" "session 2 tree and staging/ after commit"
 stop_burnfs
 
-assert_newest_session_is "$IMG" "$T/v2" "session 2 tree and the image's newest session (fuseiso)"
+assert_newest_session_is "$IMG" "$T/v2" "session 2 tree and the image's newest session (xorriso)"
 xorriso_extract "$IMG" "$T/x2"
 assert_same_tree "$T/v2" "$T/x2" "session 2 tree and xorriso extraction"
 xorriso_extract "$IMG" "$T/x1" 1

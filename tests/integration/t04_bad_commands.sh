@@ -10,6 +10,7 @@ mkdir "$MNT/staging/d"
 printf 'one\n' >"$MNT/staging/d/one.txt"
 ctl_ok commit
 printf 'two\n' >"$MNT/staging/two.txt"
+status_settle
 img_sha=$(sha "$IMG")
 pending_before=$(pending)
 entries_before=$(st pending_entries)

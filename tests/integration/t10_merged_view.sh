@@ -34,8 +34,9 @@ for off in 0 1 2047 2048 4095 1000000 4999999; do
 	assert_eq "$b" "$a" "7 bytes at offset $off of big.bin"
 done
 sha "$S/big.bin" >"$T/h1" &
+reader=$!
 sha "$S/big.bin" >"$T/h2"
-wait
+wait "$reader"
 assert_eq "$(cat "$T/h1")" "$(sha "$T/src/big.bin")" "concurrent read 1"
 assert_eq "$(cat "$T/h2")" "$(sha "$T/src/big.bin")" "concurrent read 2"
 # reading changes nothing

@@ -112,7 +112,7 @@ assert_same_tree "$T/local" "$S" "edited local copy and staging/ after commit"
 assert_same_tree "$T/src" "$MNT/sessions/1" "session 1 unchanged"
 stop_burnfs
 
-assert_newest_session_is "$IMG" "$T/local" "edited local copy and the newest session (fuseiso)"
+assert_newest_session_is "$IMG" "$T/local" "edited local copy and the newest session (xorriso)"
 xorriso_extract "$IMG" "$T/x"
 assert_same_tree "$T/local" "$T/x" "edited local copy and the newest session (xorriso)"
 assert_eq "$(xattr_get "$T/x/docs/hl1" user.added)" yes "added xattr in the image"

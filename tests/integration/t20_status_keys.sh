@@ -41,6 +41,7 @@ case $(st last_result) in ok | "" | none | "error: "*) ;; *) fail "last_result '
 mkdir "$MNT/staging/dir"
 head -c 2097152 /dev/urandom >"$MNT/staging/dir/two.bin"
 head -c 1048576 /dev/urandom >"$MNT/staging/one.bin"
+status_settle
 check_shape
 pb=$(st pending_bytes)
 [ "$pb" -ge 3145728 ] && [ "$pb" -lt 4194304 ] || fail "pending_bytes=$pb for 3 MiB staged"

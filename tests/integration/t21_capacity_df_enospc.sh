@@ -46,6 +46,7 @@ timeout 10 df -P "$MNT" | tail -1
 # 8 MiB fits; df free drops by about that much
 head -c $((8 * M)) /dev/urandom >"$T/eight.bin"
 cp "$T/eight.bin" "$MNT/staging/eight.bin" || fail "an 8 MiB file did not fit in 20M"
+status_settle
 free1=$(st free_bytes)
 [ "$free1" -le $((free0 - 8 * M)) ] || fail "free_bytes $free0 -> $free1 after 8 MiB"
 bavail1=$(stat -f -c %a "$MNT")
@@ -72,6 +73,7 @@ cp -a "$T/fourteen.bin" "$MNT/staging/fourteen.bin"
 stop_burnfs
 img_sha=$(sha "$IMG")
 start_burnfs -o capacity=20M
+status_settle
 fb=$(st free_bytes)
 [ "$fb" -lt $((14 * M)) ] || note "free_bytes=$fb though 14 MiB are pending in 20M with 8 MiB used"
 ctl_fail ENOSPC commit
