@@ -34,6 +34,13 @@ void control_refresh_stats_locked(struct control *c, bool fresh)
 	c->grown_since_stats = 0;
 }
 
+void control_stats_changed(struct control *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stats_time.tv_sec = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
 uint64_t control_estimate_locked(struct control *c)
 {
 	uint64_t content = c->stats.pending_bytes + c->grown_since_stats;

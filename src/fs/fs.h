@@ -81,5 +81,8 @@ int fs_session_index(int session, struct index **out);
 void fs_invalidate_start(struct fuse *fuse);
 void fs_invalidate_stop(void);
 void fs_invalidate_aliases(const char *stage_path);
+/* control_run, and when the command changes the whole view (discard,
+ * blank), the invalidations that go with it. */
+int fs_invalidate_run(struct control *c, const char *buf, size_t len);
 
 #endif

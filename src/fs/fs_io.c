@@ -95,22 +95,24 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	}
 }
 
-/* ENOSPC as soon as the pending session would not fit on the medium. */
-static int check_space(struct fs_handle *h, size_t size, off_t off)
+/* ENOSPC as soon as the pending session would not fit on the medium.
+ * `st` is the file before the change; NULL: ask the handle when needed. */
+static int check_space(struct fs_handle *h, const struct stat *st,
+		       uint64_t end)
 {
 	struct burnfs *b = fs_ctx();
-	struct stat st;
+	struct stat now;
 
-	if (control_check_space(b->control, size) == 0)
+	if (!st) {
+		if (stage_fgetattr(b->stage, h->sf, &now) < 0)
+			return -ENOSPC;
+		st = &now;
+	}
+	/* Overwriting bytes that exist takes no more room; a hole before
+	 * them does: ISO 9660 stores zeros. */
+	if (end <= (uint64_t)st->st_size)
 		return 0;
-	/* Overwriting bytes that exist takes no more room. */
-	if (stage_fgetattr(b->stage, h->sf, &st) < 0)
-		return -ENOSPC;
-	if ((uint64_t)off + size <= (uint64_t)st.st_size)
-		return 0;
-	/* A hole before off still takes room on the disc: ISO stores zeros. */
-	return control_check_space(b->control,
-				   (uint64_t)off + size - (uint64_t)st.st_size);
+	return control_check_space(b->control, end - (uint64_t)st->st_size);
 }
 
 static int op_write(const char *path, const char *buf, size_t size, off_t off,
@@ -122,13 +124,13 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 
 	switch (h->kind) {
 	case H_STAGE:
-		ret = check_space(h, size, off);
+		ret = check_space(h, NULL, (uint64_t)off + size);
 		if (ret < 0)
 			return ret;
 		h->written = true;
 		return (int)stage_write(b->stage, h->sf, buf, size, off);
 	case H_CONTROL:
-		ret = control_run(b->control, buf, size);
+		ret = fs_invalidate_run(b->control, buf, size);
 		return ret < 0 ? ret : (int)size;
 	case H_DISC:
 		return -EROFS;
@@ -141,20 +143,35 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct fs_handle *h = fs_handle(fi);
 	struct route r;
+	struct stat st;
 	int ret;
 
 	if (h && h->kind == H_STAGE) {
+		ret = stage_fgetattr(fs_ctx()->stage, h->sf, &st);
+		if (ret == 0)
+			ret = check_space(h, &st, (uint64_t)size);
+		if (ret < 0)
+			return ret;
 		h->written = true;
-		return stage_ftruncate(fs_ctx()->stage, h->sf, size);
+		ret = stage_ftruncate(fs_ctx()->stage, h->sf, size);
+		if (ret == 0)
+			control_stats_changed(fs_ctx()->control);
+		return ret;
 	}
 	ret = fs_route(path, &r);
 	if (ret < 0)
 		return ret;
 	switch (r.area) {
 	case AREA_STAGING:
-		ret = stage_truncate(fs_ctx()->stage, r.rest, size);
+		ret = stage_getattr(fs_ctx()->stage, r.rest, &st);
 		if (ret == 0)
+			ret = check_space(NULL, &st, (uint64_t)size);
+		if (ret == 0)
+			ret = stage_truncate(fs_ctx()->stage, r.rest, size);
+		if (ret == 0) {
+			control_stats_changed(fs_ctx()->control);
 			fs_invalidate_aliases(r.rest);
+		}
 		return ret;
 	case AREA_CONTROL:
 		return 0;  /* `echo cmd > control` truncates first */

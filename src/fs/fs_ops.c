@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/control.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
@@ -40,6 +41,20 @@ static int staged_any(const char *path, const char **rest)
 		return -EPERM;
 	*rest = r.rest;
 	return 0;
+}
+
+/* Two paths of rename or link: nothing lands in sessions/ (EROFS); a move
+ * between staging/ and the mount's other parts is EXDEV, so mv copies. */
+static int staged_pair(const char *from, const char *to, const char **a,
+		       const char **b)
+{
+	int rf = staged(from, a), rt = staged(to, b);
+
+	if (rt == -EROFS || (rf == -EROFS && rt == 0))
+		return rt == -EROFS ? rt : -EXDEV;
+	if (rf == -EPERM || rt == -EPERM)
+		return -EXDEV;
+	return rf ? rf : rt;
 }
 
 static int op_getattr(const char *path, struct stat *st,
@@ -121,7 +136,10 @@ static int op_unlink(const char *path)
 	/* The other names' link count drops: tell the kernel before the
 	 * name that finds them is gone. */
 	fs_invalidate_aliases(p);
-	return stage_unlink(fs_ctx()->stage, p);
+	ret = stage_unlink(fs_ctx()->stage, p);
+	if (ret == 0)
+		control_stats_changed(fs_ctx()->control);
+	return ret;
 }
 
 static int op_rmdir(const char *path)
@@ -129,7 +147,12 @@ static int op_rmdir(const char *path)
 	const char *p;
 	int ret = staged(path, &p);
 
-	return ret ? ret : stage_rmdir(fs_ctx()->stage, p);
+	if (ret)
+		return ret;
+	ret = stage_rmdir(fs_ctx()->stage, p);
+	if (ret == 0)
+		control_stats_changed(fs_ctx()->control);
+	return ret;
 }
 
 static int op_symlink(const char *target, const char *path)
@@ -145,24 +168,21 @@ static int op_symlink(const char *target, const char *path)
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
 	const char *a, *b;
-	int ret = staged(from, &a);
+	int ret = staged_pair(from, to, &a, &b);
 
-	if (!ret)
-		ret = staged(to, &b);
-	if (ret == -EPERM || ret == -EROFS)
-		return -EXDEV;  /* out of or into staging: let mv copy */
-	return ret ? ret : stage_rename(fs_ctx()->stage, a, b, flags);
+	if (ret)
+		return ret;
+	ret = stage_rename(fs_ctx()->stage, a, b, flags);
+	if (ret == 0)
+		control_stats_changed(fs_ctx()->control);  /* over a file */
+	return ret;
 }
 
 static int op_link(const char *from, const char *to)
 {
 	const char *a, *b;
-	int ret = staged(from, &a);
+	int ret = staged_pair(from, to, &a, &b);
 
-	if (!ret)
-		ret = staged(to, &b);
-	if (ret == -EPERM || ret == -EROFS)
-		return -EXDEV;
 	if (ret)
 		return ret;
 	ret = stage_link(fs_ctx()->stage, a, b);

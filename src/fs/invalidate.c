@@ -2,12 +2,16 @@
  * tell the kernel to forget what it cached for the other names. High-level
  * libfuse gives every path its own kernel inode, so without this a chmod
  * or a write through one name leaves the others' attributes stale for the
- * attribute timeout. Notifications go out from a thread of their own:
+ * attribute timeout; and after discard or blank, forget what the whole
+ * view cached. Notifications go out from a thread of their own:
  * sending one from inside a request could wait on the very request. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "burnfs/control.h"
+#include "burnfs/disc.h"
+#include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
 
@@ -97,4 +101,74 @@ void fs_invalidate_aliases(const char *stage_path)
 	for (p = list; n > 0; n--, p += strlen(p) + 1)
 		enqueue(p);
 	free(list);
+}
+
+/* The paths of `pending` lines ("X path" or "R old -> new") and their
+ * folders: what a discard changes. */
+static void enqueue_with_parent(char *path)
+{
+	char *slash;
+
+	enqueue(path);
+	slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		*slash = '\0';
+		enqueue(path);
+		*slash = '/';
+	}
+}
+
+static void invalidate_pending(char *text)
+{
+	char *line, *save = NULL, *arrow;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strlen(line) < 3)
+			continue;
+		arrow = strstr(line + 2, " -> ");
+		if (arrow) {
+			*arrow = '\0';
+			enqueue_with_parent(arrow + 4);
+		}
+		enqueue_with_parent(line + 2);
+	}
+	enqueue("");
+}
+
+/* Every disc entry: what blanking removes. */
+static void invalidate_index(struct index *idx)
+{
+	char path[4096];
+
+	for (uint32_t id = 1; id < index_count(idx); id++)
+		if (index_path(idx, id, path, sizeof(path)) > 0)
+			enqueue(path);
+}
+
+int fs_invalidate_run(struct control *c, const char *buf, size_t len)
+{
+	struct burnfs *b = fs_ctx();
+	struct index *lower = NULL;
+	struct command cmd;
+	char *text = NULL;
+	size_t tlen;
+	int ret;
+
+	if (command_parse(buf, len, &cmd, NULL) < 0 ||
+	    (cmd.kind != CMD_DISCARD && cmd.kind != CMD_BLANK))
+		return control_run(c, buf, len);
+	/* What the view shows changes wholesale: note it before. */
+	if (stage_pending_text(b->stage, &text, &tlen) < 0)
+		text = NULL;
+	if (cmd.kind == CMD_BLANK)
+		lower = disc_lower(b->disc);
+	ret = control_run(c, buf, len);
+	if (ret == 0 && text)
+		invalidate_pending(text);
+	if (ret == 0 && lower)
+		invalidate_index(lower);
+	index_unref(lower);
+	free(text);
+	return ret;
 }
