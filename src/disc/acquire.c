@@ -110,6 +110,25 @@ static int classify_target(struct disc *d, struct errmsg *em)
 	return 0;
 }
 
+/* `fusermount3 -u` returns before the daemon has let go of its target:
+ * a mount right after an unmount waits this long for the lock. */
+#define LOCK_WAIT_TRIES 30
+#define LOCK_WAIT_NS 100000000L
+
+static int flock_patiently(int fd)
+{
+	struct timespec pause = { 0, LOCK_WAIT_NS };
+
+	for (int i = 0; i < LOCK_WAIT_TRIES; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return flock(fd, LOCK_EX | LOCK_NB);
+}
+
 /* The flock that keeps a second burnfs away (libburn locks no stdio file). */
 static int lock_target(struct disc *d, struct errmsg *em)
 {
@@ -117,7 +136,7 @@ static int lock_target(struct disc *d, struct errmsg *em)
 	if (d->lock_fd < 0)
 		return errmsg_set(em, -errno, "cannot open %s: %s", d->target,
 				  strerror(errno));
-	if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock_patiently(d->lock_fd) < 0) {
 		if (errno == EWOULDBLOCK)
 			return errmsg_set(em, -EBUSY, "%s is already mounted "
 					  "by another burnfs", d->target);
