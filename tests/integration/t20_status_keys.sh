@@ -21,8 +21,11 @@ check_shape() {
 	[ -z "$(printf '%s\n' "$s" | cut -d: -f1 | sort | uniq -d)" ] || fail "duplicate keys"
 }
 
-start_burnfs
+# a fixed capacity, so that free_bytes does not follow what other tests do
+# on the same filesystem
+start_burnfs -o capacity=1G
 check_shape
+assert_int_between "$(st capacity_bytes)" 1000000000 1073741824 "capacity_bytes for capacity=1G"
 assert_eq "$(st state)" idle "state"
 assert_eq "$(st target)" "$IMG" "target"
 assert_eq "$(st media)" "stdio file" "media"
@@ -67,10 +70,13 @@ ctl_fail EINVAL bogus
 check_shape
 ctl_ok "set volid=X"
 
-# the same after a remount
+# the same after a remount, without a capacity: the image's filesystem decides
 stop_burnfs
 start_burnfs
 check_shape
+fs_size=$(($(stat -f -c '%S * %b' "$T")))
+cap=$(st capacity_bytes)
+[ "$cap" -gt 0 ] && [ "$cap" -le "$fs_size" ] || fail "capacity_bytes=$cap for an image on a filesystem of $fs_size bytes"
 assert_eq "$(st media_status)" appendable "media_status after remount"
 assert_eq "$(st sessions)" 1 "sessions after remount"
 assert_eq "$(st target)" "$IMG" "target after remount"

@@ -1,47 +1,20 @@
 #!/bin/bash
-# t22_progress_abort — a commit of several hundred MB: while it runs, reading
-# control never blocks and shows state committing with progress_percent,
-# bytes_done and bytes_total rising; another command meanwhile gets EBUSY;
-# `abort` makes the blocked `echo commit` fail with ECANCELED, the disc keeps
-# its sessions and MD5s, everything stays staged; the next commit works.
+# t22_progress_abort — commits of several hundred MB: (1) while one runs,
+# reading control never blocks and shows state committing with
+# progress_percent and bytes_done rising, bytes_total and eta_seconds set;
+# (2) while another runs, other commands fail at once with EBUSY, and
+# `abort` makes the blocked `echo commit` fail with ECANCELED: the disc keeps
+# its sessions and MD5s, everything stays staged, the next commit works.
 . "$(dirname "$0")/lib.sh"
 
 BIG_MB=${BIG_MB:-100}
 start_burnfs
 printf 'first\n' >"$MNT/staging/first.txt"
 ctl_ok commit
-img_sha=$(sha "$IMG")
 make_big "$T/big" 4 "$BIG_MB"
+
+# 1. progress, sampled while a commit runs to its end
 timeout 120 cp -a "$T/big/"*.bin "$MNT/staging/"
-pending_before=$(pending)
-
-# 1. abort
-ctl_bg commit
-wait_state committing 30
-for ((i = 0; i < 200; i++)); do
-	[ "$(st bytes_done)" -gt 0 ] && break
-	sleep 0.02
-done
-ctl_fail EBUSY verify 30
-ctl_fail EBUSY commit 30
-ctl_fail EBUSY discard 30
-[ "$(st state)" = committing ] || fail "commit ended before abort could be sent"
-ctl abort 30
-[ -z "$CTL_ERRNO" ] || fail "abort failed with $CTL_ERRNO: $(st last_result)"
-ctl_wait
-assert_eq "$CTL_ERRNO" ECANCELED "errno of the aborted commit"
-wait_state idle 30
-case $(st last_result) in "error: "*) ;; *) fail "last_result after abort: '$(st last_result)'" ;; esac
-assert_eq "$(st sessions)" 1 "sessions after abort"
-assert_eq "$(toc_sessions "$IMG")" 1 "sessions in xorriso -toc after abort"
-check_md5 "$IMG"
-assert_eq "$(pending)" "$pending_before" "pending after abort"
-for i in 1 2 3 4; do
-	cmp "$T/big/big$i.bin" "$MNT/staging/big$i.bin" || fail "big$i.bin not staged intact after abort"
-done
-note "image after abort: $(file_size "$IMG") bytes (sha $( [ "$(sha "$IMG")" = "$img_sha" ] && echo same || echo changed))"
-
-# 2. progress, sampled while the same commit runs to the end
 ctl_bg commit
 samples=0 prev_done=-1 rising=0 mid=0
 : >"$T/samples"
@@ -63,8 +36,8 @@ while ctl_bg_running; do
 		[ "$bd" -gt "$prev_done" ] && [ "$prev_done" -ge 0 ] && rising=$((rising + 1))
 		[ "$pct" -gt 0 ] && [ "$pct" -lt 100 ] && mid=$((mid + 1))
 		prev_done=$bd
-		[ "$bt" -ge $((4 * BIG_MB * 1048576)) ] || fail "bytes_total=$bt for $((4 * BIG_MB)) MiB"
 		[[ $eta =~ ^-?[0-9]+$ ]] || fail "eta_seconds '$eta'"
+		[ "$bd" = 0 ] || [ "$bt" -ge $((4 * BIG_MB * 1048576)) ] || fail "bytes_total=$bt for $((4 * BIG_MB)) MiB"
 	fi
 	sleep 0.1
 done
@@ -77,7 +50,53 @@ note "$samples samples while committing, $rising rising, $mid between 0 and 100%
 assert_eq "$(st state)" idle "state after the commit"
 assert_eq "$(st sessions)" 2 "sessions after the commit"
 assert_eq "$(pending)" "" "pending after the commit"
+
+# 2. EBUSY and abort, on a second big commit
+mkdir "$MNT/staging/again"
+timeout 120 cp -a "$T/big/"*.bin "$MNT/staging/again/"
+pending_before=$(pending)
+img_sha=$(sha "$IMG")
+ctl_bg commit
+wait_state committing 30
+for ((i = 0; i < 200; i++)); do
+	[ "$(st bytes_done)" -gt 0 ] && break
+	sleep 0.02
+done
+[ "$(st state)" = committing ] || fail "commit ended before the other commands could be sent"
+# the other commands must fail at once, not wait for the commit
+busy() {
+	local t0 t1
+	t0=$(date +%s%N)
+	ctl "$1" 30
+	t1=$(date +%s%N)
+	[ "$CTL_ERRNO" = EBUSY ] ||
+		fail "'$1' during a commit: ${CTL_ERRNO:-succeeded} after $(((t1 - t0) / 1000000)) ms (state now: $(st state)); expected EBUSY at once"
+	case $(st last_result) in "error: "?*) ;; *) fail "last_result after EBUSY: '$(st last_result)'" ;; esac
+}
+busy verify
+busy commit
+busy discard
+[ "$(st state)" = committing ] || fail "commit ended before abort could be sent"
+ctl abort 10
+[ -z "$CTL_ERRNO" ] || fail "abort failed with $CTL_ERRNO: $(st last_result)"
+ctl_wait
+assert_eq "$CTL_ERRNO" ECANCELED "errno of the aborted commit"
+wait_state idle 30
+case $(st last_result) in "error: "*) ;; *) fail "last_result after abort: '$(st last_result)'" ;; esac
+assert_eq "$(st sessions)" 2 "sessions after abort"
+assert_eq "$(toc_sessions "$IMG")" 2 "sessions in xorriso -toc after abort"
+check_md5 "$IMG"
+assert_eq "$(pending)" "$pending_before" "pending after abort"
+for i in 1 2 3 4; do
+	cmp "$T/big/big$i.bin" "$MNT/staging/again/big$i.bin" || fail "again/big$i.bin not staged intact after abort"
+done
+note "image after abort: $( [ "$(sha "$IMG")" = "$img_sha" ] && echo unchanged || echo "changed (beyond the sessions)")"
+ctl_ok commit
+assert_eq "$(st sessions)" 3 "sessions after the commit following abort"
 stop_burnfs
 check_md5 "$IMG"
 xorriso_extract "$IMG" "$T/x"
-for i in 1 2 3 4; do cmp "$T/big/big$i.bin" "$T/x/big$i.bin" || fail "big$i.bin differs on disc"; done
+for i in 1 2 3 4; do
+	cmp "$T/big/big$i.bin" "$T/x/big$i.bin" || fail "big$i.bin differs on disc"
+	cmp "$T/big/big$i.bin" "$T/x/again/big$i.bin" || fail "again/big$i.bin differs on disc"
+done
