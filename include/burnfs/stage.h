@@ -123,8 +123,12 @@ void stage_get_stats(struct stage *st, struct stage_stats *out);
 /* Sorted by path, one per line: "A path", "M path", "D path",
  * "R old -> new". *out is malloc'ed, NUL-terminated; caller frees. */
 int stage_pending_text(struct stage *st, char **out, size_t *len);
-/* Drop every pending change (journal emptied, data files removed). */
-int stage_discard(struct stage *st);
+/* Drop every pending change (journal emptied, data files removed). With
+ * `lower` non-NULL the stage then shows that session (the disc changed
+ * under the stage); NULL keeps the current lower layer. */
+int stage_discard(struct stage *st, struct index *lower);
+/* A new reference to the lower index the stage's changes apply to. */
+struct index *stage_lower(struct stage *st);
 /* The disc was blanked: the lower layer becomes `lower` (empty); entries
  * created in staging stay pending (with their parent folders), disc entries
  * vanish. */

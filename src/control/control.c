@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "burnfs/disc.h"
+#include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "control/control_priv.h"
 
@@ -76,17 +77,70 @@ static int run_set(struct control *c, const struct command *cmd,
 	return ret;
 }
 
+static bool same_session(struct index *a, struct index *b)
+{
+	const struct idx_info *x = index_info(a), *y = index_info(b);
+
+	return x->session == y->session && x->start_lba == y->start_lba &&
+	       x->blocks == y->blocks && strcmp(x->volid, y->volid) == 0;
+}
+
+/* The medium is re-read before each command: a drive may hold another disc
+ * by now, another program may have appended to an image. Staged changes
+ * belong to the session they were made on: with nothing staged the stage
+ * simply shows the new disc; otherwise a commit is refused until the user
+ * decides. Returns 0 (same disc), 1 (the stage now shows the new disc,
+ * nothing staged) or -errno. */
+static int check_medium(struct control *c, bool adopt, struct errmsg *em)
+{
+	struct index *now, *staged;
+	struct stage_stats stats;
+	int ret = disc_refresh(c->disc, em);
+
+	if (ret < 0)
+		return ret;
+	now = disc_lower(c->disc);
+	staged = stage_lower(c->stage);
+	ret = 0;
+	if (!same_session(now, staged)) {
+		stage_get_stats(c->stage, &stats);
+		if (adopt || stats.pending_entries == 0) {
+			ret = stage_discard(c->stage, now);
+			if (ret == 0)
+				ret = 1;
+		}
+		else
+			ret = errmsg_set(em, -ESTALE, "the disc changed since "
+				"these changes were staged (staged on session %d, "
+				"the disc now has %d): discard them, put the right "
+				"disc back, or remount to re-apply them to the new "
+				"session", index_info(staged)->session,
+				index_info(now)->session);
+	}
+	index_unref(now);
+	index_unref(staged);
+	return ret;
+}
+
 /* The long commands. Called without c->lock. */
 static int run_job(struct control *c, const struct command *cmd,
 		   const struct burn_settings *s, struct errmsg *em)
 {
+	int ret;
+
 	switch (cmd->kind) {
 	case CMD_COMMIT:
-		return burn_commit(c->disc, c->stage, s, cmd->flag, em);
+		ret = check_medium(c, false, em);
+		return ret < 0 ? ret : burn_commit(c->disc, c->stage, s, cmd->flag, em);
 	case CMD_DISCARD:
-		return stage_discard(c->stage);
+		ret = check_medium(c, true, em);
+		if (ret == 0)
+			ret = stage_discard(c->stage, NULL);
+		return ret < 0 ? ret : 0;
 	case CMD_VERIFY:
-		return burn_verify(c->disc, em);
+		/* Verify checks the disc as it is now, staged changes or not. */
+		ret = check_medium(c, false, em);
+		return ret < 0 && ret != -ESTALE ? ret : burn_verify(c->disc, em);
 	case CMD_BLANK:
 		return burn_blank(c->disc, c->stage, cmd->flag, em);
 	case CMD_FORMAT:

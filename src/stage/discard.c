@@ -8,7 +8,7 @@
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
-int stage_discard(struct stage *st)
+int stage_discard(struct stage *st, struct index *lower)
 {
 	int ret;
 
@@ -17,6 +17,10 @@ int stage_discard(struct stage *st)
 	if (ret)
 		goto out;
 	tree_free(st);
+	if (lower && lower != st->lower) {
+		index_unref(st->lower);
+		st->lower = index_ref(lower);
+	}
 	ret = tree_init(st);
 	if (!ret)
 		ret = link_lower_hardlinks(st);
@@ -107,4 +111,14 @@ int stage_rebase(struct stage *st, struct index *lower)
 out:
 	STAGE_UNLOCK(st);
 	return ret;
+}
+
+struct index *stage_lower(struct stage *st)
+{
+	struct index *lower;
+
+	STAGE_LOCK(st);
+	lower = index_ref(st->lower);
+	STAGE_UNLOCK(st);
+	return lower;
 }

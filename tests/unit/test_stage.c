@@ -740,7 +740,7 @@ static void t_discard_rebase_ro(void)
 
 	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
 	CHECK_EQ(stage_unlink(st, "/g"), 0);
-	CHECK_EQ(stage_discard(st), 0);
+	CHECK_EQ(stage_discard(st, NULL), 0);
 	CHECK_PENDING(st, "");
 	CHECK_EQ(count_data_files(cache), 0);
 	CHECK_EQ(stage_getattr(st, "/g", &sb), 0);
@@ -775,7 +775,7 @@ static void t_discard_rebase_ro(void)
 	CHECK_EQ(stage_chmod(st, "/top", 0), -EROFS);
 	CHECK_EQ(write_file(st, "/top", "x"), -EROFS);
 	CHECK_EQ(stage_setxattr(st, "/top", "user.a", "", 0, 0), -EROFS);
-	CHECK_EQ(stage_discard(st), -EROFS);
+	CHECK_EQ(stage_discard(st, NULL), -EROFS);
 	CHECK_STR(read_all(st, "/top"), "T");
 	stage_set_readonly(st, false, NULL);
 	CHECK_EQ(stage_mkdir(st, "/z", 0755, 0, 0), 0);
