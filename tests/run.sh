@@ -52,7 +52,7 @@ with open(sys.argv[1]) as f:
         rows.append((r, t.get("name", "?"), t.get("duration", 0.0)))
 print()
 for r, name, dur in rows:
-    print("%-8s %-45s %6.1fs" % (r, name, dur))
+    print("%-8s %-50s %6.1fs" % (r, name, dur))
 if not rows and sys.argv[2] != "0":
     failed += 1
 line = "tests: %d passed, %d failed" % (passed, failed)
