@@ -53,6 +53,8 @@ void control_free(struct control *c);
  * command is done; another long command running: -EBUSY (abort and set
  * excepted). Returns 0 or -errno; the status's last_result says why. */
 int control_run(struct control *c, const char *buf, size_t len);
+/* 0 when no long command runs; else -EBUSY, and the status says so. */
+int control_check_idle(struct control *c);
 /* The status text, "key: value\n" lines; malloc'ed, caller frees. */
 int control_status(struct control *c, char **out, size_t *len);
 

@@ -171,6 +171,21 @@ static int begin_job(struct control *c, const struct command *cmd,
 	return ret;
 }
 
+int control_check_idle(struct control *c)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->running) {
+		ret = -EBUSY;
+		snprintf(c->last_result, sizeof(c->last_result),
+			 "error: busy: %s is running (interrupt it to abort)",
+			 c->running_name);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
 static void end_job(struct control *c)
 {
 	pthread_mutex_lock(&c->lock);

@@ -83,6 +83,12 @@ void fs_invalidate_stop(void);
 void fs_invalidate_aliases(const char *stage_path);
 /* control_run, and when the command changes the whole view (discard,
  * blank), the invalidations that go with it. */
-int fs_invalidate_run(struct control *c, const char *buf, size_t len);
+int fs_invalidate_run(struct burnfs *b, const char *buf, size_t len);
+
+/* fs_control.c: run a command written to control; cancel it when the
+ * writer is interrupted. */
+int fs_control_write(struct burnfs *b, const char *buf, size_t len);
+/* Opening control for writing while a command runs: -EBUSY. */
+int fs_control_open_check(struct burnfs *b, int flags);
 
 #endif

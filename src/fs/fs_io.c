@@ -130,7 +130,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		h->written = true;
 		return (int)stage_write(b->stage, h->sf, buf, size, off);
 	case H_CONTROL:
-		ret = fs_invalidate_run(b->control, buf, size);
+		ret = fs_control_write(b, buf, size);
 		return ret < 0 ? ret : (int)size;
 	case H_DISC:
 		return -EROFS;

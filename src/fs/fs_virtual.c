@@ -186,7 +186,9 @@ int fs_virtual_open(const struct route *r, struct fuse_file_info *fi)
 	switch (r->area) {
 	case AREA_CONTROL:
 		h->kind = H_CONTROL;
-		ret = open_text(h, r->area);
+		ret = fs_control_open_check(fs_ctx(), fi->flags);
+		if (ret == 0)
+			ret = open_text(h, r->area);
 		break;
 	case AREA_PENDING:
 		h->kind = H_TEXT;

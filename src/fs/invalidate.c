@@ -146,9 +146,9 @@ static void invalidate_index(struct index *idx)
 			enqueue(path);
 }
 
-int fs_invalidate_run(struct control *c, const char *buf, size_t len)
+int fs_invalidate_run(struct burnfs *b, const char *buf, size_t len)
 {
-	struct burnfs *b = fs_ctx();
+	struct control *c = b->control;
 	struct index *lower = NULL;
 	struct command cmd;
 	char *text = NULL;

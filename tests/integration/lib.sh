@@ -286,13 +286,18 @@ ctl_bg() {
 	CTL_BG_OUT=$T/ctl_bg.$RANDOM
 	(
 		rc=0
-		timeout -k 5 240 bash -c 'printf "%s\n" "$1" >"$2"' ctl "$1" "$MNT/control" >"$CTL_BG_OUT" 2>&1 || rc=$?
+		# A handled SIGINT interrupts the waiting write (FUSE INTERRUPT),
+		# which is how a running command is aborted; see ctl_bg_interrupt.
+		timeout -k 5 240 bash -c 'trap ": interrupted" INT; printf "%s\n" "$1" >"$2"' \
+			"ctl-bg-$TEST_NAME" "$1" "$MNT/control" >"$CTL_BG_OUT" 2>&1 || rc=$?
 		echo "$rc" >"$CTL_BG_OUT.rc"
 	) &
 	CTL_BG_PID=$!
 	BG_PIDS+=("$CTL_BG_PID")
 }
 
+# Interrupt the background command's waiting write, as Ctrl-C would.
+ctl_bg_interrupt() { pkill -INT -f "^bash -c .* ctl-bg-$TEST_NAME " || fail "no background command to interrupt"; }
 ctl_bg_running() { kill -0 "$CTL_BG_PID" 2>/dev/null; }
 
 ctl_wait() {
