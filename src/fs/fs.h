@@ -40,6 +40,10 @@ struct route {
 
 /* Split a mount path. -ENOENT for names the mount does not have. */
 int fs_route(const char *path, struct route *r);
+/* A path that must be in staging/ because it is about to change: its
+ * staged path in *rest, or -EROFS (sessions/), -EPERM (the mount's own
+ * entries), -EBUSY (staging/ itself, unless allow_top). */
+int fs_staged(const char *path, bool allow_top, const char **rest);
 
 enum handle_kind { H_STAGE, H_TEXT, H_CONTROL, H_DISC };
 
@@ -75,6 +79,9 @@ int fs_virtual_getattr(const struct route *r, struct stat *st);
 int fs_virtual_readdir(const struct route *r, void *buf, fuse_fill_dir_t fill);
 int fs_virtual_open(const struct route *r, struct fuse_file_info *fi);
 int fs_session_index(int session, struct index **out);
+/* The index of r's session (a new reference in *idx) and the id of r's
+ * path in it. -EAGAIN while a burn keeps the session from loading. */
+int fs_session_lookup(const struct route *r, struct index **idx, uint32_t *id);
 
 /* invalidate.c: drop the kernel's cached attributes of the other names of
  * a hard-linked staged file (path relative to staging/). */

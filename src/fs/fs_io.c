@@ -44,16 +44,12 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct fuse_context *cx = fuse_get_context();
 	struct stage_file *sf;
-	struct route r;
-	int ret = fs_route(path, &r);
+	const char *p;
+	int ret = fs_staged(path, false, &p);
 
 	if (ret < 0)
 		return ret;
-	if (r.area == AREA_SESSION || r.area == AREA_SESSIONS)
-		return -EROFS;
-	if (r.area != AREA_STAGING)
-		return -EACCES;
-	ret = stage_create(fs_ctx()->stage, r.rest, mode, cx->uid, cx->gid,
+	ret = stage_create(fs_ctx()->stage, p, mode, cx->uid, cx->gid,
 			   fi->flags, &sf);
 	return ret < 0 ? ret : wrap_stage_file(sf, fi);
 }

@@ -10,37 +10,14 @@
 #include "burnfs/stage.h"
 #include "fs/fs.h"
 
-/* Resolve a path that must be in staging/; everything else cannot change. */
 static int staged(const char *path, const char **rest)
 {
-	struct route r;
-	int ret = fs_route(path, &r);
-
-	if (ret < 0)
-		return ret;
-	if (r.area == AREA_SESSION || r.area == AREA_SESSIONS)
-		return -EROFS;
-	if (r.area != AREA_STAGING)
-		return -EPERM;
-	if (strcmp(r.rest, "/") == 0)
-		return -EBUSY;  /* the staging folder itself stays put */
-	*rest = r.rest;
-	return 0;
+	return fs_staged(path, false, rest);
 }
 
 static int staged_any(const char *path, const char **rest)
 {
-	struct route r;
-	int ret = fs_route(path, &r);
-
-	if (ret < 0)
-		return ret;
-	if (r.area == AREA_SESSION || r.area == AREA_SESSIONS)
-		return -EROFS;
-	if (r.area != AREA_STAGING)
-		return -EPERM;
-	*rest = r.rest;
-	return 0;
+	return fs_staged(path, true, rest);
 }
 
 /* Two paths of rename or link: nothing lands in sessions/ (EROFS); a move
@@ -83,7 +60,7 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	const struct idx_node *n;
 	struct index *idx;
 	struct route r;
-	int64_t id;
+	uint32_t id;
 	int ret = fs_route(path, &r);
 
 	if (ret < 0)
@@ -92,19 +69,16 @@ static int op_readlink(const char *path, char *buf, size_t size)
 		return stage_readlink(fs_ctx()->stage, r.rest, buf, size);
 	if (r.area != AREA_SESSION)
 		return -EINVAL;
-	ret = fs_session_index(r.session, &idx);
+	ret = fs_session_lookup(&r, &idx, &id);
 	if (ret < 0)
 		return ret;
-	id = index_resolve(idx, r.rest);
-	n = id >= 0 ? index_node(idx, (uint32_t)id) : NULL;
-	if (!n)
-		ret = (int)id;
-	else if (!S_ISLNK(n->mode) || !n->link)
+	n = index_node(idx, id);
+	if (!S_ISLNK(n->mode) || !n->link)
 		ret = -EINVAL;
 	else if (size)
 		snprintf(buf, size, "%s", n->link);
 	index_unref(idx);
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 static int op_mknod(const char *path, mode_t mode, dev_t rdev)

@@ -36,20 +36,34 @@ int fs_session_index(int session, struct index **out)
 	return disc_session_index(fs_ctx()->disc, session, out);
 }
 
+int fs_session_lookup(const struct route *r, struct index **idx, uint32_t *id)
+{
+	int64_t found;
+	int ret = fs_session_index(r->session, idx);
+
+	if (ret < 0)
+		return ret == -EBUSY ? -EAGAIN : ret;
+	found = index_resolve(*idx, r->rest);
+	if (found < 0) {
+		index_unref(*idx);
+		*idx = NULL;
+		return (int)found;
+	}
+	*id = (uint32_t)found;
+	return 0;
+}
+
 static int session_getattr(const struct route *r, struct stat *st)
 {
 	struct index *idx;
-	int64_t id;
-	int ret;
+	uint32_t id;
+	int ret = fs_session_lookup(r, &idx, &id);
 
-	ret = fs_session_index(r->session, &idx);
 	if (ret < 0)
-		return ret == -EBUSY ? -EAGAIN : ret;
-	id = index_resolve(idx, r->rest);
-	if (id >= 0)
-		index_stat(idx, (uint32_t)id, st);
+		return ret;
+	index_stat(idx, id, st);
 	index_unref(idx);
-	return id < 0 ? (int)id : 0;
+	return 0;
 }
 
 int fs_virtual_getattr(const struct route *r, struct stat *st)
@@ -106,29 +120,20 @@ static int readdir_session(const struct route *r, void *buf,
 	const struct idx_node *dir;
 	struct index *idx;
 	struct stat st;
-	int64_t id;
-	int ret;
+	uint32_t id;
+	int ret = fs_session_lookup(r, &idx, &id);
 
-	ret = fs_session_index(r->session, &idx);
 	if (ret < 0)
-		return ret == -EBUSY ? -EAGAIN : ret;
-	id = index_resolve(idx, r->rest);
-	if (id < 0) {
-		ret = (int)id;
-		goto out;
-	}
-	dir = index_node(idx, (uint32_t)id);
-	if (!S_ISDIR(dir->mode)) {
+		return ret;
+	dir = index_node(idx, id);
+	if (!S_ISDIR(dir->mode))
 		ret = -ENOTDIR;
-		goto out;
-	}
-	for (uint32_t c = dir->first_child; c != IDX_NONE;
+	for (uint32_t c = dir->first_child; !ret && c != IDX_NONE;
 	     c = index_node(idx, c)->next_sibling) {
 		index_stat(idx, c, &st);
 		if (fill(buf, index_node(idx, c)->name, &st, 0, 0))
 			break;
 	}
-out:
 	index_unref(idx);
 	return ret;
 }
@@ -160,19 +165,11 @@ static int open_text(struct fs_handle *h, enum area area)
 
 static int open_session_file(const struct route *r, struct fs_handle *h)
 {
-	int64_t id;
-	int ret;
+	int ret = fs_session_lookup(r, &h->idx, &h->id);
 
-	ret = fs_session_index(r->session, &h->idx);
 	if (ret < 0)
-		return ret == -EBUSY ? -EAGAIN : ret;
-	id = index_resolve(h->idx, r->rest);
-	if (id < 0)
-		return (int)id;
-	if (!S_ISREG(index_node(h->idx, (uint32_t)id)->mode))
-		return -EISDIR;
-	h->id = (uint32_t)id;
-	return 0;
+		return ret;
+	return S_ISREG(index_node(h->idx, h->id)->mode) ? 0 : -EISDIR;
 }
 
 int fs_virtual_open(const struct route *r, struct fuse_file_info *fi)

@@ -46,17 +46,12 @@ static int session_xattr(const struct route *r, const char *name, char *out,
 	const struct idx_node *n;
 	struct index *idx;
 	size_t need = 0;
-	int64_t id;
-	int ret = fs_session_index(r->session, &idx);
+	uint32_t id;
+	int ret = fs_session_lookup(r, &idx, &id);
 
 	if (ret < 0)
 		return ret;
-	id = index_resolve(idx, r->rest);
-	if (id < 0) {
-		ret = (int)id;
-		goto out;
-	}
-	n = index_node(idx, (uint32_t)id);
+	n = index_node(idx, id);
 	ret = name ? -ENODATA : 0;
 	for (uint32_t i = 0; i < n->n_xattrs; i++) {
 		const struct idx_xattr *x = &n->xattrs[i];
@@ -66,7 +61,7 @@ static int session_xattr(const struct route *r, const char *name, char *out,
 			continue;
 		if (size && need + len > size) {
 			ret = -ERANGE;
-			goto out;
+			break;
 		}
 		if (size)
 			memcpy(out + need, name ? x->value : x->name, len);
@@ -75,7 +70,6 @@ static int session_xattr(const struct route *r, const char *name, char *out,
 		if (name)
 			break;
 	}
-out:
 	index_unref(idx);
 	return ret;
 }

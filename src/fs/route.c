@@ -61,3 +61,20 @@ int fs_route(const char *path, struct route *r)
 		return route_session(rest, r);
 	return -ENOENT;
 }
+
+int fs_staged(const char *path, bool allow_top, const char **rest)
+{
+	struct route r;
+	int ret = fs_route(path, &r);
+
+	if (ret < 0)
+		return ret;
+	if (r.area == AREA_SESSION || r.area == AREA_SESSIONS)
+		return -EROFS;
+	if (r.area != AREA_STAGING)
+		return -EPERM;
+	if (!allow_top && strcmp(r.rest, "/") == 0)
+		return -EBUSY;  /* the staging folder itself stays put */
+	*rest = r.rest;
+	return 0;
+}
