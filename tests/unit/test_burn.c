@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,44 +17,8 @@
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
-
-static int failures;
-static char tmp[256];
-
-#define CHECK(c) do { if (!(c)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-	} } while (0)
-
-static void tpath(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmp, name);
-}
-
-static void write_file(const char *name, const void *data, size_t len)
-{
-	char p[512];
-	FILE *f;
-
-	tpath(p, sizeof(p), name);
-	f = fopen(p, "wb");
-	if (!f || fwrite(data, 1, len, f) != len) {
-		perror(p);
-		exit(1);
-	}
-	fclose(f);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
+#include "check.h"
+#include "testutil.h"
 
 /* ---------------------------------------------------------------------
  * apply.c with hand-built snapshots
@@ -154,10 +117,10 @@ static IsoImage *old_image(struct idmap *m)
 	write_file("f1", "hello", 5);
 	write_file("f2", "world!", 6);
 	iso_image_add_new_dir(img, iso_image_get_root(img), "d1", &d1);
-	tpath(p, sizeof(p), "f1");
+	tmp_path(p, sizeof(p), "f1");
 	iso_tree_add_new_node(img, d1, "f1", p, NULL);
 	iso_image_add_new_dir(img, d1, "sub", &sub);
-	tpath(p, sizeof(p), "f2");
+	tmp_path(p, sizeof(p), "f2");
 	iso_tree_add_new_node(img, iso_image_get_root(img), "f2", p, NULL);
 	iso_image_add_new_symlink(img, iso_image_get_root(img), "ln", "f2", &ln);
 	iso_node_set_attrs((IsoNode *)d1, 1, &nm, &len, &val, 0);
@@ -179,7 +142,7 @@ static struct snap_node *file_node(const char *name, uint32_t origin,
 		static int next;
 		char *p = paths[next++ % 8];
 
-		snprintf(p, 512, "%s/%s", tmp, data);
+		tmp_path(p, 512, data);
 		n->data_path = p;
 		n->data_changed = true;
 	}
@@ -414,7 +377,7 @@ static bool iso_file_equals(const char *img, const char *iso_path,
 {
 	char out[512];
 
-	tpath(out, sizeof(out), "extracted");
+	tmp_path(out, sizeof(out), "extracted");
 	unlink(out);
 	if (sh("xorriso -osirrox on -indev stdio:'%s' -extract '%s' '%s' >/dev/null 2>&1",
 	       img, iso_path, out) != 0)
@@ -459,7 +422,7 @@ static void first_session(struct disc *d, const char *img,
 	sn_free(root);
 	index_unref(lower);
 	CHECK(sessions_of(img) == 1);
-	tpath(em.text, sizeof(em.text), "big5");
+	tmp_path(em.text, sizeof(em.text), "big5");
 	CHECK(iso_file_equals(img, "/docs/big.bin", em.text));
 	CHECK(lines_of_find(img, "-rw-r----- 1 1000 100") == 2);
 }
@@ -482,7 +445,7 @@ static void second_session(struct disc *d, const char *img,
 	index_unref(lower);
 	CHECK(sessions_of(img) == 2);
 	CHECK(file_size(img) - before < 1024 * 1024);
-	tpath(local, sizeof(local), "big5");
+	tmp_path(local, sizeof(local), "big5");
 	CHECK(iso_file_equals(img, "/papers/big.bin", local));
 	CHECK(lines_of_find(img, "'/docs") == 0);
 	CHECK(lines_of_find(img, "-rw------- 1 1000 100") == 1);
@@ -499,7 +462,7 @@ static void unchanged_cases(struct disc **d, const char *img)
 	char copy[512];
 
 	burn_settings_default(&s);
-	tpath(copy, sizeof(copy), "copy.iso");
+	tmp_path(copy, sizeof(copy), "copy.iso");
 	copy_file(img, copy);
 	s.simulate = true;
 	root = lower_snap(*d, &lower);
@@ -573,7 +536,7 @@ static void test_write_path(void)
 	char img[512];
 
 	burn_settings_default(&s);
-	tpath(img, sizeof(img), "w.iso");
+	tmp_path(img, sizeof(img), "w.iso");
 	CHECK(disc_open(&d, img, 0, &em) == 0);
 	if (!d)
 		return;
@@ -622,8 +585,8 @@ static void test_cancel(void)
 	size_t big = 200u * 1024 * 1024;
 
 	burn_settings_default(&s);
-	tpath(img, sizeof(img), "c.iso");
-	tpath(copy, sizeof(copy), "c-copy.iso");
+	tmp_path(img, sizeof(img), "c.iso");
+	tmp_path(copy, sizeof(copy), "c-copy.iso");
 	make_pattern("big200", big, 3);
 	write_file("hello", "hello\n", 6);
 	CHECK(disc_open(&c.d, img, 0, &em) == 0);
@@ -659,7 +622,7 @@ static void test_cancel(void)
 	index_unref(lower);
 	CHECK(sessions_of(img) == 2 && lines_of_find(img, "'/after'") == 1);
 	disc_close(c.d);
-	tpath(copy, sizeof(copy), "big200");
+	tmp_path(copy, sizeof(copy), "big200");
 	unlink(copy);
 }
 
@@ -675,7 +638,7 @@ static void test_close(void)
 	char img[512];
 
 	burn_settings_default(&s);
-	tpath(img, sizeof(img), "closed.iso");
+	tmp_path(img, sizeof(img), "closed.iso");
 	write_file("hello", "hello\n", 6);
 	CHECK(disc_open(&d, img, 0, &em) == 0);
 	if (!d)
@@ -708,7 +671,7 @@ static void test_stale_snapshot(void)
 	char img[512];
 
 	burn_settings_default(&s);
-	tpath(img, sizeof(img), "w.iso");   /* two sessions by now */
+	tmp_path(img, sizeof(img), "w.iso");   /* two sessions by now */
 	CHECK(disc_open(&d, img, 0, &em) == 0);
 	if (!d)
 		return;
@@ -807,11 +770,11 @@ static void e2e_first(struct e2e *e)
 	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(pending(e->st) == 0);
 	CHECK(sessions_of(e->img) == 1);
-	tpath(local, sizeof(local), "big5");
+	tmp_path(local, sizeof(local), "big5");
 	CHECK(iso_file_equals(e->img, "/dir/big", local));
 	CHECK(lines_of_find(e->img, "-rw-r--r-- 1 1000 100 6") == 1);
 
-	tpath(copy, sizeof(copy), "e-copy.iso");
+	tmp_path(copy, sizeof(copy), "e-copy.iso");
 	copy_file(e->img, copy);
 	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(same_file(e->img, copy));
@@ -837,7 +800,7 @@ static void e2e_second(struct e2e *e)
 	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(sessions_of(e->img) == 2);
 	CHECK(file_size(e->img) - before < 1024 * 1024);
-	tpath(local, sizeof(local), "big5");
+	tmp_path(local, sizeof(local), "big5");
 	CHECK(iso_file_equals(e->img, "/moved/big", local));
 	CHECK(lines_of_find(e->img, "'/dir") == 0);
 	CHECK(lines_of_find(e->img, "-rw------- 1 1000 100") == 1);
@@ -855,7 +818,7 @@ static void e2e_nospace(struct e2e *e)
 	CHECK(e2e_open(e, (uint64_t)file_size(e->img) + 512 * 1024) == 0);
 	if (!e->d || !e->st)
 		return;
-	tpath(copy, sizeof(copy), "e-copy.iso");
+	tmp_path(copy, sizeof(copy), "e-copy.iso");
 	copy_file(e->img, copy);
 	CHECK(put_file(e->st, "/toolarge", e->big, e->big_len) == 0);
 	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == -ENOSPC);
@@ -906,8 +869,8 @@ static void test_end_to_end(void)
 	struct e2e e = { 0 };
 
 	burn_settings_default(&e.s);
-	tpath(e.img, sizeof(e.img), "e.iso");
-	tpath(e.cache, sizeof(e.cache), "cache");
+	tmp_path(e.img, sizeof(e.img), "e.iso");
+	tmp_path(e.cache, sizeof(e.cache), "cache");
 	e.big_len = 5 * 1024 * 1024 + 7;
 	e.big = malloc(e.big_len);
 	for (size_t i = 0; i < e.big_len; i++)
@@ -941,8 +904,7 @@ int main(void)
 	struct errmsg em = { "" };
 
 	blog_init(0, getenv("BURNFS_DEBUG") != NULL);
-	snprintf(tmp, sizeof(tmp), "/tmp/test_burn.XXXXXX");
-	if (!mkdtemp(tmp) || disc_lib_init(&em) < 0) {
+	if (tmp_make("test_burn") || disc_lib_init(&em) < 0) {
 		fprintf(stderr, "setup failed: %s\n", em.text);
 		return 1;
 	}
@@ -954,8 +916,7 @@ int main(void)
 	run("cancel", test_cancel);
 	run("e2e", test_end_to_end);
 	disc_lib_finish();
-	if (!getenv("KEEP")) sh("rm -rf '%s'", tmp);
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	if (!getenv("KEEP"))
+		tmp_remove();
+	return CHECK_DONE();
 }

@@ -2,7 +2,6 @@
  * xorriso: blank, two sessions, older sessions, refusals, capacity, the
  * closed marker, reload after an append, and walk ids == index ids. */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,44 +14,8 @@
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "disc/disc_priv.h"
-
-static int failures;
-static char tmp[256];
-
-#define CHECK(c) do { if (!(c)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-	} } while (0)
-
-static void path(char *buf, size_t size, const char *name)
-{
-	snprintf(buf, size, "%s/%s", tmp, name);
-}
-
-static void write_file(const char *name, const void *data, size_t len)
-{
-	char p[512];
-	FILE *f;
-
-	path(p, sizeof(p), name);
-	f = fopen(p, "wb");
-	if (!f || fwrite(data, 1, len, f) != len) {
-		perror(p);
-		exit(1);
-	}
-	fclose(f);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
+#include "check.h"
+#include "testutil.h"
 
 /* 3 MB of deterministic bytes, so reads can be compared at any offset. */
 #define BIG_SIZE (3 * 1024 * 1024 + 123)
@@ -86,7 +49,7 @@ static void make_sources(void)
 	write_file("s1/hard1", "linked\n", 7);
 	sh("ln %s/s1/hard1 %s/s1/hard2 && ln -s a.txt %s/s1/link", tmp, tmp,
 	   tmp);
-	path(p, sizeof(p), "s1/a.txt");
+	tmp_path(p, sizeof(p), "s1/a.txt");
 	have_xattr = setxattr(p, "user.color", "blue", 4, 0) == 0;
 	write_file("s2/new.txt", "new in 2\n", 9);
 	write_file("s3/closed.txt", "last\n", 5);
@@ -110,7 +73,7 @@ static int open_img(struct disc **d, const char *name, uint64_t cap)
 	char p[512];
 	int r;
 
-	path(p, sizeof(p), name);
+	tmp_path(p, sizeof(p), name);
 	r = disc_open(d, p, cap, &em);
 	if (r < 0)
 		fprintf(stderr, "  disc_open(%s) = %d: %s\n", name, r, em.text);
@@ -140,7 +103,7 @@ static void test_blank(void)
 	CHECK(index_info(idx)->start_lba == 0);
 	index_unref(idx);
 	CHECK(disc_session_index(d, 1, &idx) == -ENOENT);
-	path(p, sizeof(p), "blank.iso");
+	tmp_path(p, sizeof(p), "blank.iso");
 	CHECK(stat(p, &st) == 0 && st.st_size == 0);
 	disc_close(d);
 }
@@ -165,7 +128,7 @@ static void test_refusals(void)
 		struct stat st;
 		char p[512];
 
-		path(p, sizeof(p), "note.txt");
+		tmp_path(p, sizeof(p), "note.txt");
 		CHECK(stat(p, &st) == 0 && st.st_size == 12);  /* untouched */
 	}
 	CHECK(open_img(&d, "two.iso", 0) == 0);
@@ -179,7 +142,7 @@ static void test_refusals(void)
 
 		CHECK(disc_open(&d, "rel.iso", 0, &em) == 0);
 		disc_get_facts(d, &f);
-		path(want, sizeof(want), "rel.iso");
+		tmp_path(want, sizeof(want), "rel.iso");
 		CHECK(strcmp(f.target, want) == 0);
 		disc_close(d);
 	}
@@ -243,7 +206,7 @@ static void check_newest_tree(struct index *idx)
 	size_t i;
 
 	n = node_at(idx, "/a.txt");
-	path(p, sizeof(p), "s1/a.txt");
+	tmp_path(p, sizeof(p), "s1/a.txt");
 	CHECK(n && stat(p, &st) == 0);
 	if (n) {
 		CHECK(S_ISREG(n->mode) && (n->mode & 07777) == (st.st_mode & 07777));
@@ -442,7 +405,7 @@ static void test_readonly(void)
 	CHECK(f.media == DISC_MEDIA_CLOSED && !f.writable && f.sessions == 2);
 	CHECK(strstr(f.closed_reason, "not writable") != NULL);
 	disc_close(d);
-	path(p, sizeof(p), "ro.iso");
+	tmp_path(p, sizeof(p), "ro.iso");
 	chmod(p, 0644);
 }
 
@@ -501,7 +464,7 @@ static void test_foreign(void)
 	index_unref(idx);
 	disc_close(d);
 	/* inner.iso inside two.iso reads back as the same bytes. */
-	path(p, sizeof(p), "lba0.iso");
+	tmp_path(p, sizeof(p), "lba0.iso");
 	CHECK(stat(p, &st) == 0);
 	inner = malloc(st.st_size);
 	fp = fopen(p, "rb");
@@ -532,7 +495,7 @@ static void test_truncated(void)
 		return;
 	CHECK(disc_session_index(d, 1, &idx) == 0);
 	index_unref(idx);
-	path(p, sizeof(p), "trunc.iso");
+	tmp_path(p, sizeof(p), "trunc.iso");
 	CHECK(truncate(p, 0) == 0);
 	pthread_mutex_lock(&d->lib_lock);
 	CHECK(disc_reload_locked(d, &em) == 1);
@@ -638,8 +601,7 @@ int main(void)
 		return 77;
 	}
 	blog_init(0, getenv("BURNFS_DEBUG") != NULL);
-	snprintf(tmp, sizeof(tmp), "/tmp/test_disc.XXXXXX");
-	if (!mkdtemp(tmp))
+	if (tmp_make("test_disc"))
 		return 1;
 	make_big();
 	make_sources();
@@ -663,9 +625,7 @@ int main(void)
 	test_list_drives();
 	disc_lib_finish();
 	if (!getenv("KEEP_TMP"))
-		sh("rm -rf %s", tmp);
+		tmp_remove();
 	free(big);
-	fprintf(stderr, "%s: %d failure(s)\n", failures ? "FAIL" : "ok",
-		failures);
-	return failures ? 1 : 0;
+	return CHECK_DONE();
 }

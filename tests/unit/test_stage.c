@@ -19,20 +19,8 @@
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
-
-static int failures;
-
-#define CHECK(c) do { if (!(c)) { failures++; \
-	fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-	} } while (0)
-#define CHECK_EQ(a, b) do { long long _a = (long long)(a), _b = (long long)(b); \
-	if (_a != _b) { failures++; fprintf(stderr, \
-	"%s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, _a, _b); \
-	} } while (0)
-#define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); \
-	if (!_a || strcmp(_a, _b)) { failures++; fprintf(stderr, \
-	"%s:%d: %s is\n[%s]\nexpected\n[%s]\n", __FILE__, __LINE__, #a, \
-	_a ? _a : "(null)", _b); } } while (0)
+#include "check.h"
+#include "testutil.h"
 
 /* --- the "disc": one memory buffer, blocks of 2048 bytes --- */
 
@@ -116,14 +104,13 @@ static struct index *std_lower(void)
 
 /* --- helpers --- */
 
-static char tmproot[] = "/tmp/test_stage.XXXXXX";
 static int cache_seq;
 
 static char *new_cache(void)
 {
 	char *p;
 
-	if (asprintf(&p, "%s/cache%d", tmproot, cache_seq++) < 0)
+	if (asprintf(&p, "%s/cache%d", tmp, cache_seq++) < 0)
 		exit(2);
 	return p;
 }
@@ -156,20 +143,17 @@ static char *pending(struct stage *st)
 	return txt;
 }
 
-static void check_pending(struct stage *st, const char *expect, int line)
+static void check_pending(struct stage *st, const char *expect,
+			  const char *file, int line)
 {
 	char *txt = pending(st);
 
-	if (!txt || strcmp(txt, expect)) {
-		failures++;
-		fprintf(stderr, "line %d: pending is\n[%s]\nexpected\n[%s]\n",
-			line, txt ? txt : "(null)", expect);
-	}
+	check_str_at(file, line, "pending", txt, expect);
 	free(txt);
 }
-#define CHECK_PENDING(st, s) check_pending(st, s, __LINE__)
+#define CHECK_PENDING(st, s) check_pending(st, s, __FILE__, __LINE__)
 
-static int write_file(struct stage *st, const char *path, const char *s)
+static int put_text(struct stage *st, const char *path, const char *s)
 {
 	struct stage_file *f;
 	int ret = stage_create(st, path, 0644, 1000, 1000, O_WRONLY | O_TRUNC, &f);
@@ -305,7 +289,7 @@ static void t_ops(void)
 	CHECK_EQ(stage_mkdir(st, "/n", 0700, 1, 2), -EEXIST);
 	CHECK_EQ(stage_mkdir(st, "/x/y", 0700, 1, 2), -ENOENT);
 	CHECK_EQ(stage_mkdir(st, "/g/y", 0700, 1, 2), -ENOTDIR);
-	CHECK_EQ(write_file(st, "/n/a", "new content"), 0);
+	CHECK_EQ(put_text(st, "/n/a", "new content"), 0);
 	CHECK_STR(read_all(st, "/n/a"), "new content");
 	CHECK_EQ(stage_getattr(st, "/n/a", &sb), 0);
 	CHECK_EQ(sb.st_size, 11);
@@ -459,7 +443,7 @@ static void t_pending(void)
 	CHECK_PENDING(st, "M /g\n");
 	/* folder rename: only the folder itself is R */
 	CHECK_EQ(stage_rename(st, "/d", "/q", 0), 0);
-	CHECK_EQ(write_file(st, "/q/new", "12345"), 0);
+	CHECK_EQ(put_text(st, "/q/new", "12345"), 0);
 	CHECK_EQ(stage_unlink(st, "/h1"), 0);
 	CHECK_PENDING(st, "R /d -> /q\nM /g\nD /h1\nA /q/new\n");
 	stage_get_stats(st, &ss);
@@ -480,7 +464,7 @@ static void t_pending(void)
 	CHECK_EQ(stage_unlink(st, "/q/new2"), 0);
 	/* a temp file renamed over a disc file (rsync, editors) is M, and
 	 * a folder made where a disc folder was deleted is M too */
-	CHECK_EQ(write_file(st, "/.g.tmp", "new world"), 0);
+	CHECK_EQ(put_text(st, "/.g.tmp", "new world"), 0);
 	CHECK_EQ(stage_rename(st, "/.g.tmp", "/g", 0), 0);
 	CHECK_EQ(stage_mkdir(st, "/q/sub", 0755, 0, 0), 0);
 	CHECK_PENDING(st, "R /d -> /q\nR /d/f -> /f2\nD /d/sub/deep\nM /f2\n"
@@ -502,7 +486,7 @@ static void t_persist(void)
 	int fd;
 
 	CHECK_EQ(stage_mkdir(st, "/n", 0700, 1, 2), 0);
-	CHECK_EQ(write_file(st, "/n/a", "aaa"), 0);
+	CHECK_EQ(put_text(st, "/n/a", "aaa"), 0);
 	CHECK_EQ(stage_rename(st, "/d", "/n/d", 0), 0);
 	CHECK_EQ(stage_unlink(st, "/g"), 0);
 	CHECK_EQ(stage_link(st, "/n/a", "/n/b"), 0);
@@ -570,12 +554,12 @@ static void t_crash(void)
 	pid = fork();
 	if (pid == 0) {
 		st = open_stage(cache, lo);
-		write_file(st, "/a", "from the child");
+		put_text(st, "/a", "from the child");
 		stage_create(st, "/open", 0644, 0, 0, O_WRONLY, &f);
 		stage_write(st, f, "unreleased", 10, 0);
 		stage_rename(st, "/d/f", "/moved", 0);
 		/* a leftover data file nothing refers to */
-		_exit(failures ? 1 : 0);
+		_exit(check_failures ? 1 : 0);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -589,7 +573,7 @@ static void t_crash(void)
 	CHECK_PENDING(st, "A /a\nR /d/f -> /moved\nA /open\n");
 	CHECK_EQ(count_data_files(cache), 2);
 	/* ids are never reused: the next one is above the removed 999 */
-	CHECK_EQ(write_file(st, "/b", "b"), 0);
+	CHECK_EQ(put_text(st, "/b", "b"), 0);
 	snprintf(jpath, sizeof(jpath), "%s/data/1000", cache);
 	CHECK_EQ(access(jpath, F_OK), 0);
 	stage_close(st);
@@ -606,13 +590,13 @@ static void t_commit(void)
 	struct stage_file *f, *f2;
 	struct stat sb;
 
-	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(put_text(st, "/a", "AAA"), 0);
 	CHECK_EQ(stage_rename(st, "/d", "/e", 0), 0);
 	CHECK_EQ(stage_chmod(st, "/g", 0600), 0);
 	CHECK_EQ(stage_unlink(st, "/h1"), 0);
 	CHECK_EQ(stage_create(st, "/w", 0644, 0, 0, O_RDWR, &f), 0);
 	CHECK_EQ(stage_write(st, f, "before", 6, 0), 6);
-	CHECK_EQ(write_file(st, "/del", "gone soon"), 0);
+	CHECK_EQ(put_text(st, "/del", "gone soon"), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
 	CHECK_EQ(snap->pending_entries, 6);
 	CHECK_EQ(snap->pending_bytes, 3 + 6 + 9);
@@ -623,7 +607,7 @@ static void t_commit(void)
 	CHECK_EQ(stage_write(st, f, "AFTER!", 6, 0), 6);
 	CHECK_EQ(stage_open_file(st, "/a", O_RDONLY, &f2), 0);
 	CHECK_EQ(stage_unlink(st, "/del"), 0);
-	CHECK_EQ(write_file(st, "/b", "BB"), 0);
+	CHECK_EQ(put_text(st, "/b", "BB"), 0);
 	CHECK_EQ(stage_rename(st, "/e/f", "/f", 0), 0);
 	nl = burn(snap, lo, 200);
 	CHECK_EQ(stage_commit_done(st, snap, nl), 0);
@@ -658,8 +642,8 @@ static void t_commit_failed(void)
 	struct stage_snapshot *snap;
 	struct stage_file *f;
 
-	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
-	CHECK_EQ(write_file(st, "/del", "DDD"), 0);
+	CHECK_EQ(put_text(st, "/a", "AAA"), 0);
+	CHECK_EQ(put_text(st, "/del", "DDD"), 0);
 	before = pending(st);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
 	CHECK_EQ(stage_open_file(st, "/a", O_WRONLY, &f), 0);
@@ -697,13 +681,13 @@ static void t_commit_crash(void)
 	pid_t pid;
 	int status;
 
-	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(put_text(st, "/a", "AAA"), 0);
 	CHECK_EQ(stage_rename(st, "/d", "/e", 0), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
 	nl = burn(snap, lo, 300);
 	pid = fork();
 	if (pid == 0) {
-		write_file(st, "/after", "post");
+		put_text(st, "/after", "post");
 		stage_unlink(st, "/g");
 		_exit(0);
 	}
@@ -738,7 +722,7 @@ static void t_discard_rebase_ro(void)
 	struct stage *st = open_stage(cache, lo);
 	struct stat sb;
 
-	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(put_text(st, "/a", "AAA"), 0);
 	CHECK_EQ(stage_unlink(st, "/g"), 0);
 	CHECK_EQ(stage_discard(st, NULL), 0);
 	CHECK_PENDING(st, "");
@@ -749,8 +733,8 @@ static void t_discard_rebase_ro(void)
 	CHECK_PENDING(st, "");
 
 	/* rebase onto a blank disc: new entries stay with their folders */
-	CHECK_EQ(write_file(st, "/d/sub/new", "NNN"), 0);
-	CHECK_EQ(write_file(st, "/top", "T"), 0);
+	CHECK_EQ(put_text(st, "/d/sub/new", "NNN"), 0);
+	CHECK_EQ(put_text(st, "/top", "T"), 0);
 	CHECK_EQ(stage_link(st, "/top", "/d/top2"), 0);
 	CHECK_EQ(stage_setxattr(st, "/d", "user.x", "1", 1, 0), 0);
 	empty = new_lower(0, 0);
@@ -773,7 +757,7 @@ static void t_discard_rebase_ro(void)
 	CHECK_EQ(stage_mkdir(st, "/z", 0755, 0, 0), -EROFS);
 	CHECK_EQ(stage_unlink(st, "/top"), -EROFS);
 	CHECK_EQ(stage_chmod(st, "/top", 0), -EROFS);
-	CHECK_EQ(write_file(st, "/top", "x"), -EROFS);
+	CHECK_EQ(put_text(st, "/top", "x"), -EROFS);
 	CHECK_EQ(stage_setxattr(st, "/top", "user.a", "", 0, 0), -EROFS);
 	CHECK_EQ(stage_discard(st, NULL), -EROFS);
 	CHECK_STR(read_all(st, "/top"), "T");
@@ -792,7 +776,7 @@ static void t_unlinked_open(void)
 	struct stage *st = open_stage(cache, lo);
 	struct stage_file *f, *g;
 
-	CHECK_EQ(write_file(st, "/a", "AAA"), 0);
+	CHECK_EQ(put_text(st, "/a", "AAA"), 0);
 	CHECK_EQ(stage_open_file(st, "/a", O_RDWR, &f), 0);
 	CHECK_EQ(stage_open_file(st, "/g", O_RDONLY, &g), 0);
 	CHECK_EQ(stage_rename(st, "/a", "/b", 0), 0);
@@ -830,7 +814,7 @@ static void t_many_files(void)
 	CHECK_EQ(stage_mkdir(st, "/many", 0755, 0, 0), 0);
 	for (i = 0; i < 20000; i++) {
 		snprintf(path, sizeof(path), "/many/f%05d", i);
-		bad += write_file(st, path, "data") != 0;
+		bad += put_text(st, path, "data") != 0;
 	}
 	CHECK_EQ(bad, 0);
 	stage_get_stats(st, &ss);
@@ -896,11 +880,9 @@ static void t_big_lower(void)
 
 int main(void)
 {
-	char cmd[256];
-
 	blog_init(0, 0);
 	disc = calloc(DISC_BLOCKS, 2048);
-	if (!disc || !mkdtemp(tmproot))
+	if (!disc || tmp_make("test_stage"))
 		return 2;
 	t_ops();
 	t_copyup();
@@ -914,11 +896,7 @@ int main(void)
 	t_unlinked_open();
 	t_many_files();
 	t_big_lower();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmproot);
-	if (system(cmd))
-		failures++;
+	CHECK(tmp_remove() == 0);
 	free(disc);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return CHECK_DONE();
 }
