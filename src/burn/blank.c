@@ -55,26 +55,15 @@ int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
 	struct index *lower;
 	int rc;
 
-	rc = job_begin(d, JOB_BLANKING, em);
+	/* Any medium, not only a writable one: a closed disc is exactly
+	 * what one blanks. */
+	rc = job_begin_medium(d, JOB_BLANKING, &f, em);
 	if (rc)
 		return rc;
-	disc_get_facts(d, &f);
-	/* Not f.writable: a closed disc is exactly what one blanks. */
-	if (f.media == DISC_MEDIA_NONE) {
-		rc = errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
-		goto out;
-	}
 	pthread_mutex_lock(&d->lib_lock);
 	rc = d->is_image ? blank_image(d, em) : blank_drive(d, full, em);
 	/* Reload even after a failed erase: the medium may be half erased. */
-	{
-		struct errmsg rem;
-		int r2 = disc_reload_locked(d, &rem);
-
-		if (!rc && r2 < 0)
-			rc = errmsg_set(em, r2, "blanked, but reloading the medium failed: %s",
-					rem.text);
-	}
+	rc = job_reload_medium_locked(d, rc, "blanked", em);
 	pthread_mutex_unlock(&d->lib_lock);
 	if (rc)
 		goto out;

@@ -1,5 +1,5 @@
 /* burn_priv.h — what the files of src/burn share: job bookkeeping
- * (progress.c), message watching (msgwatch.c), applying a stage snapshot to
+ * (progress.c, job.c), message watching (msgwatch.c), applying a stage snapshot to
  * an IsoImage (apply.c) and writing a prepared session (write.c).
  * Nothing outside src/burn includes this. */
 #ifndef BURNFS_BURN_PRIV_H
@@ -25,6 +25,20 @@ void job_progress(struct disc *d, uint64_t done, uint64_t total,
 /* Release the disc: prog back to JOB_IDLE, busy cleared. */
 void job_end(struct disc *d);
 bool job_cancelled(struct disc *d);
+
+/* --- job.c: the frame of an operation on the medium --- */
+
+/* job_begin(), then *f = the disc's facts. -EBUSY as job_begin;
+ * -ENOMEDIUM when the drive is empty (the job is then already ended).
+ * On 0 the caller owns the job and must job_end() it. */
+int job_begin_medium(struct disc *d, enum job_state state,
+		     struct disc_facts *f, struct errmsg *em);
+/* After an operation that changed the medium, whose result is rc: read
+ * the medium afresh (disc_reload_locked). Returns rc when it is an error;
+ * otherwise 0, or the reload's -errno with em saying "<done>, but
+ * reloading the medium failed: ...". lib_lock held. */
+int job_reload_medium_locked(struct disc *d, int rc, const char *done,
+			     struct errmsg *em);
 
 /* --- msgwatch.c: drain the libraries' queues, remember the worst --- */
 

@@ -12,10 +12,9 @@
 /* What commit_locked() left for the stage. */
 enum outcome { WRITTEN, NOTHING_WRITTEN };
 
+/* f: a medium is in the drive (job_begin_medium checked). */
 static int check_writable(const struct disc_facts *f, struct errmsg *em)
 {
-	if (f->media == DISC_MEDIA_NONE)
-		return errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
 	if (f->media == DISC_MEDIA_CLOSED)
 		return errmsg_set(em, -EROFS, "the medium is closed%s%s",
 				  f->closed_reason[0] ? ": " : "", f->closed_reason);
@@ -75,10 +74,9 @@ int burn_commit(struct disc *d, struct stage *st,
 	struct disc_facts f;
 	int rc;
 
-	rc = job_begin(d, JOB_COMMITTING, em);
+	rc = job_begin_medium(d, JOB_COMMITTING, &f, em);
 	if (rc)
 		return rc;
-	disc_get_facts(d, &f);
 	rc = check_writable(&f, em);
 	if (rc)
 		goto out;

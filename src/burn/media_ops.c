@@ -45,26 +45,14 @@ int burn_format(struct disc *d, struct errmsg *em)
 	struct disc_facts f;
 	int rc;
 
-	rc = job_begin(d, JOB_FORMATTING, em);
+	rc = job_begin_medium(d, JOB_FORMATTING, &f, em);
 	if (rc)
 		return rc;
-	disc_get_facts(d, &f);
-	if (f.media == DISC_MEDIA_NONE) {
-		rc = errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
-		goto out;
-	}
 	pthread_mutex_lock(&d->lib_lock);
 	rc = format_locked(d, em);
-	if (!rc) {
-		struct errmsg rem;
-		int r2 = disc_reload_locked(d, &rem);
-
-		if (r2 < 0)
-			rc = errmsg_set(em, r2, "formatted, but reloading the medium failed: %s",
-					rem.text);
-	}
+	if (!rc)
+		rc = job_reload_medium_locked(d, 0, "formatted", em);
 	pthread_mutex_unlock(&d->lib_lock);
-out:
 	job_end(d);
 	return rc;
 }

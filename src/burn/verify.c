@@ -171,14 +171,11 @@ int burn_verify(struct disc *d, struct errmsg *em)
 	struct disc_facts f;
 	int rc;
 
-	rc = job_begin(d, JOB_VERIFYING, em);
+	rc = job_begin_medium(d, JOB_VERIFYING, &f, em);
 	if (rc)
 		return rc;
-	disc_get_facts(d, &f);
-	if (f.media == DISC_MEDIA_NONE || f.sessions == 0) {
-		rc = errmsg_set(em, f.media == DISC_MEDIA_NONE ? -ENOMEDIUM : -EINVAL,
-				f.media == DISC_MEDIA_NONE ? "no medium in the drive"
-				: "the medium is blank: nothing to verify");
+	if (f.sessions == 0) {
+		rc = errmsg_set(em, -EINVAL, "the medium is blank: nothing to verify");
 		goto out;
 	}
 	pthread_mutex_lock(&d->lib_lock);
