@@ -9,39 +9,25 @@
 #include "burn/burn_priv.h"
 #include "burnfs/log.h"
 
-static int sev_number(const char *text)
-{
-	int n = 0;
-
-	if (burn_text_to_sev((char *)text, &n, 0) <= 0)
-		return 0;
-	return n;
-}
-
 void msgwatch_init(struct msgwatch *w)
 {
 	memset(w, 0, sizeof(*w));
 }
 
-static void note(struct msgwatch *w, const char *lib, int code,
-		 const char *text, const char *sev)
+/* A disc_msg_fn; ctx is the msgwatch. */
+static void note(void *ctx, const char *lib, int code, const char *text,
+		 int os_errno, const char *sev)
 {
-	int n = sev_number(sev);
-	enum blog_level lvl = BLOG_DEBUG;
+	struct msgwatch *w = ctx;
+	int n = disc_sev_number(sev);
+	enum blog_level lvl = disc_sev_level(n, disc_sev_number("MISHAP"));
 
 	if (strcmp(sev, "ERRFILE") == 0) {
 		snprintf(w->errfile, sizeof(w->errfile), "%s", text);
 		return;
 	}
-	if (n >= sev_number("MISHAP")) {
-		lvl = BLOG_ERROR;
-		if (!w->first_bad[0])
-			snprintf(w->first_bad, sizeof(w->first_bad), "%s", text);
-	} else if (n >= sev_number("WARNING")) {
-		lvl = BLOG_WARN;
-	} else if (n >= sev_number("NOTE")) {
-		lvl = BLOG_INFO;
-	}
+	if (lvl == BLOG_ERROR && !w->first_bad[0])
+		snprintf(w->first_bad, sizeof(w->first_bad), "%s", text);
 	/* libburn's writer thread says so right before it leaves the worker
 	 * list; until then a new burn_disc_write is refused. */
 	if (code == 0x00020178)
@@ -58,17 +44,10 @@ static void note(struct msgwatch *w, const char *lib, int code,
 
 void msgwatch_drain(struct msgwatch *w)
 {
-	char text[BURN_MSGS_MESSAGE_LEN + ISO_MSGS_MESSAGE_LEN];
-	char sev[80];
-	int code, os_errno, imgid;
-
-	while (burn_msgs_obtain("ALL", &code, text, &os_errno, sev) == 1)
-		note(w, "libburn", code, text, sev);
-	while (iso_obtain_msgs("ALL", &code, &imgid, text, sev) == 1)
-		note(w, "libisofs", code, text, sev);
+	disc_take_msgs(note, w);
 }
 
 bool msgwatch_failed(const struct msgwatch *w)
 {
-	return w->worst >= sev_number("MISHAP");
+	return w->worst >= disc_sev_number("MISHAP");
 }

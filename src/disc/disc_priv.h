@@ -19,6 +19,7 @@
 #include "burnfs/disc.h"
 #include "burnfs/errmsg.h"
 #include "burnfs/index.h"
+#include "burnfs/log.h"
 
 struct disc {
 	/* Held around every call into libburn, libisofs, libisoburn. Taken
@@ -54,6 +55,21 @@ struct disc {
 
 /* Drain libburn's and libisofs's message queues into the log. Any lock. */
 void disc_drain_msgs(void);
+/* One message taken from a library queue: lib is "libburn" or
+ * "libisofs", os_errno 0 when none (libisofs never has one). */
+typedef void (*disc_msg_fn)(void *ctx, const char *lib, int code,
+			    const char *text, int os_errno, const char *sev);
+/* Take every queued message, libburn's queue before libisofs's, and hand
+ * each to visit. What disc_drain_msgs and the burn's msgwatch both do with
+ * their own visit. */
+void disc_take_msgs(disc_msg_fn visit, void *ctx);
+/* A severity name ("MISHAP") as libburn's number; 0 when unknown. */
+int disc_sev_number(const char *sev);
+/* The log level of a message of severity number n: BLOG_ERROR from
+ * error_from up, BLOG_WARN from WARNING (SORRY too), BLOG_INFO from NOTE
+ * (HINT too), BLOG_DEBUG below. error_from is FAILURE for plain routing,
+ * MISHAP while writing (a MISHAP makes a write untrustworthy). */
+enum blog_level disc_sev_level(int n, int error_from);
 /* Turn a libisofs error code into -errno (ISO_RR_NAME_TOO_LONG ->
  * -ENAMETOOLONG, ISO_NODE_NAME_NOT_UNIQUE -> -EEXIST, ISO_OUT_OF_MEM ->
  * -ENOMEM, ...; everything else -EIO). */

@@ -8,28 +8,34 @@
 
 static int lib_ready;
 
-/* libburn/libisofs severity names, mapped onto the log's four levels. */
-static enum blog_level sev_level(const char *sev)
+int disc_sev_number(const char *sev)
 {
-	static const char *const errs[] = { "FAILURE", "FATAL", "ABORT" };
-	static const char *const warns[] = { "SORRY", "MISHAP", "WARNING" };
-	size_t i;
+	int n = 0;
 
-	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (strcmp(sev, errs[i]) == 0)
-			return BLOG_ERROR;
-	for (i = 0; i < sizeof(warns) / sizeof(warns[0]); i++)
-		if (strcmp(sev, warns[i]) == 0)
-			return BLOG_WARN;
-	if (strcmp(sev, "NOTE") == 0 || strcmp(sev, "HINT") == 0)
+	if (burn_text_to_sev((char *)sev, &n, 0) <= 0)
+		return 0;
+	return n;
+}
+
+/* libburn's order: ABORT > FATAL > FAILURE > MISHAP > SORRY > WARNING >
+ * HINT > NOTE > UPDATE > DEBUG > ERRFILE > ALL. */
+enum blog_level disc_sev_level(int n, int error_from)
+{
+	if (n >= error_from)
+		return BLOG_ERROR;
+	if (n >= disc_sev_number("WARNING"))
+		return BLOG_WARN;
+	if (n >= disc_sev_number("NOTE"))
 		return BLOG_INFO;
 	return BLOG_DEBUG;
 }
 
-static void log_msg(const char *src, int code, const char *text,
+/* A disc_msg_fn: outside a write a MISHAP is only a warning. */
+static void log_msg(void *ctx, const char *src, int code, const char *text,
 		    int os_errno, const char *sev)
 {
-	enum blog_level lv = sev_level(sev);
+	enum blog_level lv = disc_sev_level(disc_sev_number(sev),
+					    disc_sev_number("FAILURE"));
 
 	if (lv == BLOG_DEBUG && !blog_debug_enabled())
 		return;
@@ -45,23 +51,27 @@ static void log_msg(const char *src, int code, const char *text,
 static int isoburn_msg_cb(void *handle, int code, char text[], int os_errno,
 			  char sev[], int flag)
 {
-	log_msg("libisoburn", code, text, os_errno, sev);
+	log_msg(NULL, "libisoburn", code, text, os_errno, sev);
 	return 1;
 }
 
-void disc_drain_msgs(void)
+void disc_take_msgs(disc_msg_fn visit, void *ctx)
 {
 	char text[BURN_MSGS_MESSAGE_LEN > ISO_MSGS_MESSAGE_LEN ?
 		  BURN_MSGS_MESSAGE_LEN : ISO_MSGS_MESSAGE_LEN];
 	char sev[80];
 	int code, os_errno, imgid;
 
-	if (!lib_ready)
-		return;
 	while (burn_msgs_obtain("ALL", &code, text, &os_errno, sev) == 1)
-		log_msg("libburn", code, text, os_errno, sev);
+		visit(ctx, "libburn", code, text, os_errno, sev);
 	while (iso_obtain_msgs("ALL", &code, &imgid, text, sev) == 1)
-		log_msg("libisofs", code, text, 0, sev);
+		visit(ctx, "libisofs", code, text, 0, sev);
+}
+
+void disc_drain_msgs(void)
+{
+	if (lib_ready)
+		disc_take_msgs(log_msg, NULL);
 }
 
 int disc_lib_init(struct errmsg *em)
