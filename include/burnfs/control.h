@@ -64,9 +64,6 @@ uint64_t control_pending_estimate(struct control *c);
 /* Free bytes on the medium after the pending changes (0 when full). Cheap:
  * stage statistics are cached for a moment. */
 uint64_t control_free_after_pending(struct control *c);
-/* Forget the cached statistics: something was removed or shrunk, so the
- * next check must see the room it freed. */
-void control_stats_changed(struct control *c);
 /* Would growing the pending changes by `more` bytes still fit? 0 or
  * -ENOSPC. */
 int control_check_space(struct control *c, uint64_t more);

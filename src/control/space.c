@@ -34,13 +34,6 @@ void control_refresh_stats_locked(struct control *c, bool fresh)
 	c->grown_since_stats = 0;
 }
 
-void control_stats_changed(struct control *c)
-{
-	pthread_mutex_lock(&c->lock);
-	c->stats_time.tv_sec = 0;
-	pthread_mutex_unlock(&c->lock);
-}
-
 uint64_t control_estimate_locked(struct control *c)
 {
 	uint64_t content = c->stats.pending_bytes + c->grown_since_stats;
@@ -72,21 +65,25 @@ uint64_t control_free_after_pending(struct control *c)
 	return f.free_bytes > est ? f.free_bytes - est : 0;
 }
 
+/* Statistics a moment old may miss room freed since (unlink, truncate):
+ * that only makes the estimate too large, so a fresh count is needed only
+ * when the cached one says "does not fit" — a walk of the whole tree per
+ * removed file would make rsync quadratic. */
 int control_check_space(struct control *c, uint64_t more)
 {
 	struct disc_facts f;
-	uint64_t est;
 	int ret = 0;
 
 	disc_get_facts(c->disc, &f);
 	pthread_mutex_lock(&c->lock);
 	control_refresh_stats_locked(c, false);
-	c->grown_since_stats += more;
-	est = control_estimate_locked(c);
-	if (est > f.free_bytes) {
-		c->grown_since_stats -= more;
-		ret = -ENOSPC;
+	if (control_estimate_locked(c) + more > f.free_bytes) {
+		control_refresh_stats_locked(c, true);
+		if (control_estimate_locked(c) + more > f.free_bytes)
+			ret = -ENOSPC;
 	}
+	if (ret == 0)
+		c->grown_since_stats += more;
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }

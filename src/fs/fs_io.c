@@ -149,10 +149,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		if (ret < 0)
 			return ret;
 		h->written = true;
-		ret = stage_ftruncate(fs_ctx()->stage, h->sf, size);
-		if (ret == 0)
-			control_stats_changed(fs_ctx()->control);
-		return ret;
+		return stage_ftruncate(fs_ctx()->stage, h->sf, size);
 	}
 	ret = fs_route(path, &r);
 	if (ret < 0)
@@ -164,10 +161,8 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 			ret = check_space(NULL, &st, (uint64_t)size);
 		if (ret == 0)
 			ret = stage_truncate(fs_ctx()->stage, r.rest, size);
-		if (ret == 0) {
-			control_stats_changed(fs_ctx()->control);
+		if (ret == 0)
 			fs_invalidate_aliases(r.rest);
-		}
 		return ret;
 	case AREA_CONTROL:
 		return 0;  /* `echo cmd > control` truncates first */

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "burnfs/control.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
@@ -110,10 +109,7 @@ static int op_unlink(const char *path)
 	/* The other names' link count drops: tell the kernel before the
 	 * name that finds them is gone. */
 	fs_invalidate_aliases(p);
-	ret = stage_unlink(fs_ctx()->stage, p);
-	if (ret == 0)
-		control_stats_changed(fs_ctx()->control);
-	return ret;
+	return stage_unlink(fs_ctx()->stage, p);
 }
 
 static int op_rmdir(const char *path)
@@ -121,12 +117,7 @@ static int op_rmdir(const char *path)
 	const char *p;
 	int ret = staged(path, &p);
 
-	if (ret)
-		return ret;
-	ret = stage_rmdir(fs_ctx()->stage, p);
-	if (ret == 0)
-		control_stats_changed(fs_ctx()->control);
-	return ret;
+	return ret ? ret : stage_rmdir(fs_ctx()->stage, p);
 }
 
 static int op_symlink(const char *target, const char *path)
@@ -144,12 +135,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	const char *a, *b;
 	int ret = staged_pair(from, to, &a, &b);
 
-	if (ret)
-		return ret;
-	ret = stage_rename(fs_ctx()->stage, a, b, flags);
-	if (ret == 0)
-		control_stats_changed(fs_ctx()->control);  /* over a file */
-	return ret;
+	return ret ? ret : stage_rename(fs_ctx()->stage, a, b, flags);
 }
 
 static int op_link(const char *from, const char *to)
