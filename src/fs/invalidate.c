@@ -124,7 +124,8 @@ static void invalidate_pending(char *text)
 
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		if (strlen(line) < 3)
+		/* Quoted paths (control characters) are left to time out. */
+		if (strlen(line) < 3 || line[2] == '"')
 			continue;
 		arrow = strstr(line + 2, " -> ");
 		if (arrow) {

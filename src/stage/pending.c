@@ -50,9 +50,45 @@ bool node_changed(const struct stage *st, const struct snode *n)
 	return n->data_id || n->mtime.tv_sec != ln->mtime.tv_sec;
 }
 
+/* A path as `git status` shows one: as it is, or, when it holds a quote,
+ * a backslash or a control character (a newline would split the line),
+ * in double quotes with C escapes. Returns a malloc'ed string or NULL. */
+static char *quote_path(const char *p)
+{
+	static const char esc[] = "\"\\\a\b\t\n\v\f\r";
+	static const char letter[] = "\"\\abtnvfr";
+	size_t i, o = 1;
+	char *q;
+
+	for (i = 0; p[i]; i++)
+		if (p[i] == '"' || p[i] == '\\' || (unsigned char)p[i] < 0x20 ||
+		    p[i] == 0x7f)
+			break;
+	if (!p[i])
+		return strdup(p);
+	q = malloc(strlen(p) * 4 + 3);
+	if (!q)
+		return NULL;
+	q[0] = '"';
+	for (i = 0; p[i]; i++) {
+		unsigned char c = (unsigned char)p[i];
+		const char *e = c ? strchr(esc, c) : NULL;
+
+		if (e)
+			o += (size_t)sprintf(q + o, "\\%c", letter[e - esc]);
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)sprintf(q + o, "\\%03o", c);
+		else
+			q[o++] = (char)c;
+	}
+	q[o++] = '"';
+	q[o] = '\0';
+	return q;
+}
+
 static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
 {
-	char *line;
+	char *line, *qa, *qb = NULL;
 	int r;
 
 	w->s.pending_entries++;
@@ -66,8 +102,16 @@ static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
 			return -ENOMEM;
 		w->lines = t;
 	}
-	r = b ? asprintf(&line, "%c %s -> %s", kind, a, b)
-	      : asprintf(&line, "%c %s", kind, a);
+	qa = quote_path(a);
+	if (b)
+		qb = quote_path(b);
+	if (!qa || (b && !qb))
+		r = -1;
+	else
+		r = b ? asprintf(&line, "%c %s -> %s", kind, qa, qb)
+		      : asprintf(&line, "%c %s", kind, qa);
+	free(qa);
+	free(qb);
 	if (r < 0)
 		return -ENOMEM;
 	w->lines[w->n++] = line;
@@ -249,9 +293,15 @@ void stage_get_stats(struct stage *st, struct stage_stats *out)
 	STAGE_UNLOCK(st);
 }
 
+/* By path: after "X ", and inside the quotes of a quoted one. */
+static const char *sort_key(const char *line)
+{
+	return line[2] == '"' ? line + 3 : line + 2;
+}
+
 static int cmp_line(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a + 2, *(char *const *)b + 2);
+	return strcmp(sort_key(*(char *const *)a), sort_key(*(char *const *)b));
 }
 
 static int join_lines(struct pwalk *w, char **out, size_t *len)

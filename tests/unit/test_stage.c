@@ -471,6 +471,12 @@ static void t_pending(void)
 		      "M /g\nD /h1\nA /q/new\nM /q/sub\n");
 	stage_get_stats(st, &ss);
 	CHECK_EQ(ss.pending_entries, 8);
+	/* a newline in a name must not split its line: quoted like git */
+	CHECK_EQ(stage_unlink(st, "/q/new"), 0);
+	CHECK_EQ(stage_rmdir(st, "/q/sub"), 0);
+	CHECK_EQ(put_text(st, "/q/a\nb\"c\\\001", "x"), 0);
+	CHECK_PENDING(st, "R /d -> /q\nR /d/f -> /f2\nD /d/sub\nM /f2\n"
+		      "M /g\nD /h1\nA \"/q/a\\nb\\\"c\\\\\\001\"\n");
 	stage_close(st);
 	index_unref(lo);
 	free(cache);
