@@ -10,6 +10,8 @@ void blog_init(int use_syslog, int debug);
 /* Switch to syslog after daemonizing (stderr is gone by then). */
 void blog_use_syslog(void);
 int blog_debug_enabled(void);
+/* quiet: on stderr, only warnings and errors (syslog gets everything). */
+void blog_set_quiet(int quiet);
 
 void blog(enum blog_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <fuse_lowlevel.h>
 
 #include "burnfs/control.h"
@@ -88,38 +89,33 @@ static void close_parts(struct burnfs *b)
 	disc_lib_finish();
 }
 
-static int serve(struct fuse_args *args, struct burnfs *b)
+static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
+		 struct burnfs *b)
 {
-	struct fuse_cmdline_opts co;
 	struct fuse_loop_config lc = { .clone_fd = 0, .max_idle_threads = 10 };
 	struct fuse_operations ops;
-	struct fuse *fuse = NULL;
+	struct fuse *fuse;
 	int ret = 1;
 
-	if (fuse_parse_cmdline(args, &co) != 0)
-		return 1;
-	if (!co.mountpoint) {
-		fprintf(stderr, "burnfs: no mountpoint (burnfs TARGET MOUNTPOINT)\n");
-		goto out;
-	}
-	blog_init(0, co.debug);
 	/* Kernel-side permission checks make staging/ behave like a local
 	 * folder for every user the mount admits. */
 	fuse_opt_add_arg(args, "-odefault_permissions");
 	fs_fill_ops(&ops);
 	fuse = fuse_new(args, &ops, sizeof(ops), b);
-	if (!fuse || fuse_mount(fuse, co.mountpoint) != 0)
+	if (!fuse)
+		return 1;
+	if (fuse_mount(fuse, co->mountpoint) != 0)
 		goto out;
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
 		goto out_unmount;
-	if (!co.foreground)
+	if (!co->foreground)
 		blog_use_syslog();
-	if (fuse_daemonize(co.foreground) != 0)
+	if (fuse_daemonize(co->foreground) != 0)
 		goto out_signals;
 	clock_gettime(CLOCK_REALTIME, &b->mount_time);
 	/* After daemonizing: threads do not survive the fork. */
 	fs_invalidate_start(fuse);
-	ret = co.singlethread ? fuse_loop(fuse) : fuse_loop_mt(fuse, &lc);
+	ret = co->singlethread ? fuse_loop(fuse) : fuse_loop_mt(fuse, &lc);
 	ret = ret != 0;
 	fs_invalidate_stop();
 out_signals:
@@ -127,15 +123,39 @@ out_signals:
 out_unmount:
 	fuse_unmount(fuse);
 out:
-	if (fuse)
-		fuse_destroy(fuse);
-	free(co.mountpoint);
+	fuse_destroy(fuse);
 	return ret;
+}
+
+/* The FUSE half of the command line: -f, -d, -s and the mountpoint. */
+static int parse_fuse_cmdline(struct fuse_args *args, struct fuse_cmdline_opts *co)
+{
+	struct stat st;
+
+	if (fuse_parse_cmdline(args, co) != 0)
+		return -1;
+	if (!co->mountpoint) {
+		fprintf(stderr, "usage: burnfs [-o OPTIONS] TARGET MOUNTPOINT "
+			"(burnfs --help)\n");
+		return -1;
+	}
+	if (stat(co->mountpoint, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "burnfs: %s: the mountpoint must be a folder\n",
+			co->mountpoint);
+		return -1;
+	}
+	/* In the background, say only what goes wrong until syslog takes
+	 * over; -f shows everything. */
+	blog_init(0, co->debug);
+	if (!co->foreground)
+		blog_set_quiet(1);
+	return 0;
 }
 
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts co = { 0 };
 	struct burnfs b = { 0 };
 	struct options o;
 	int ret = 1;
@@ -162,11 +182,13 @@ int main(int argc, char *argv[])
 			"(burnfs --help)\n");
 		goto out;
 	}
-	blog_init(0, 0);
+	if (parse_fuse_cmdline(&args, &co) < 0)
+		goto out;
 	if (open_parts(&b, &o) == 0)
-		ret = serve(&args, &b);
+		ret = serve(&args, &co, &b);
 	close_parts(&b);
 out:
+	free(co.mountpoint);
 	options_free(&o);
 	fuse_opt_free_args(&args);
 	return ret;

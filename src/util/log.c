@@ -8,6 +8,7 @@
 
 static int log_to_syslog;
 static int log_debug;
+static int log_quiet;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
@@ -25,6 +26,11 @@ void blog_use_syslog(void)
 	if (!log_to_syslog)
 		openlog("burnfs", LOG_PID, LOG_DAEMON);
 	log_to_syslog = 1;
+}
+
+void blog_set_quiet(int quiet)
+{
+	log_quiet = quiet;
 }
 
 int blog_debug_enabled(void)
@@ -48,6 +54,8 @@ void blog(enum blog_level level, const char *fmt, ...)
 		syslog(syslog_prio[level], "%s", line);
 		return;
 	}
+	if (log_quiet && level > BLOG_WARN)
+		return;
 	/* One locked fputs per line so threads never interleave mid-line. */
 	pthread_mutex_lock(&log_lock);
 	fprintf(stderr, "burnfs: %s: %s\n", level_names[level], line);
