@@ -13,8 +13,35 @@
 #include "burn/burn_priv.h"
 #include "burnfs/log.h"
 
+/* Polls start at POLL_MIN_US and double up to POLL_US: a small session
+ * is done in tens of milliseconds, and a fixed 75 ms tick added up to a
+ * third of an incremental commit in waiting alone; a long burn still
+ * wakes only every 75 ms. */
+#define POLL_MIN_US 1000
 #define POLL_US 75000
-#define GENERATOR_GRACE_POLLS 70   /* ~5 s after the drive went idle */
+#define GENERATOR_GRACE_US 5000000  /* after the drive went idle */
+#define GENERATOR_GRACE_REFUSED_US 225000  /* when no writer thread ran */
+#define THREAD_END_WAIT_US 30000000
+
+struct backoff {
+	useconds_t us;   /* the next sleep */
+};
+
+static void backoff_sleep(struct backoff *b)
+{
+	if (b->us < POLL_MIN_US)
+		b->us = POLL_MIN_US;
+	usleep(b->us);
+	b->us = b->us * 2 > POLL_US ? POLL_US : b->us * 2;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
 
 void burn_settings_default(struct burn_settings *s)
 {
@@ -117,7 +144,8 @@ static void maybe_cancel(struct disc *d, struct poll_state *ps)
 static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 		       struct poll_state *ps)
 {
-	int idle_polls = 0;
+	struct backoff b = { 0 };
+	uint64_t idle_since = 0;
 
 	/* libburn marks the drive SPAWNING before it starts the thread; a
 	 * refused burn leaves it IDLE. */
@@ -126,7 +154,7 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING) {
 		msgwatch_drain(&ps->mw);
 		maybe_cancel(d, ps);
-		usleep(POLL_US / 4);
+		backoff_sleep(&b);
 	}
 	for (;;) {
 		struct burn_progress p = { 0 };
@@ -137,20 +165,24 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 				break;
 			/* xorriso's pacifier does the same: a generator
 			 * outliving the drive is stuck on a full fifo. */
-			if (++idle_polls > (ps->saw_active ? GENERATOR_GRACE_POLLS : 3)) {
+			if (!idle_since)
+				idle_since = now_us();
+			if (now_us() - idle_since > (ps->saw_active ? GENERATOR_GRACE_US
+						     : GENERATOR_GRACE_REFUSED_US)) {
 				blog_warn("image generator still running after the burn; cancelling it");
 				isoburn_cancel_prepared_write(d->drive, NULL, 0);
 				break;
 			}
 		} else {
 			ps->saw_active = true;
+			idle_since = 0;
 		}
 		if (st == BURN_DRIVE_WRITING && p.sectors > 0) {
 			job_progress(d, (uint64_t)p.sector * 2048, total, &ps->t0);
 		}
 		msgwatch_drain(&ps->mw);
 		maybe_cancel(d, ps);
-		usleep(POLL_US);
+		backoff_sleep(&b);
 	}
 	msgwatch_drain(&ps->mw);
 }
@@ -177,14 +209,16 @@ static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 static void wait_write_thread(struct poll_state *ps)
 {
 	/* A burn refused up front has no thread to wait for. */
-	int seconds = ps->saw_active ? 30 : 1;
+	uint64_t limit = ps->saw_active ? THREAD_END_WAIT_US : 1000000;
+	uint64_t t0 = now_us();
+	struct backoff b = { 0 };
 
-	for (int i = 0; i < seconds * 1000000 / (POLL_US / 4); i++) {
+	do {
 		msgwatch_drain(&ps->mw);
 		if (ps->mw.write_thread_ended)
 			return;
-		usleep(POLL_US / 4);
-	}
+		backoff_sleep(&b);
+	} while (now_us() - t0 < limit);
 	blog_warn("libburn's writer thread did not report its end");
 }
 
@@ -277,13 +311,14 @@ out:
 
 void burn_poll_drive_idle(struct disc *d)
 {
+	struct backoff b = { 0 };
 	struct msgwatch mw;
 	struct timespec t0;
 
 	msgwatch_init(&mw);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING)
-		usleep(POLL_US / 4);
+		backoff_sleep(&b);
 	for (;;) {
 		struct burn_progress p = { 0 };
 
@@ -293,7 +328,7 @@ void burn_poll_drive_idle(struct disc *d)
 			job_progress(d, (uint64_t)p.sector * 2048,
 				     (uint64_t)p.sectors * 2048, &t0);
 		msgwatch_drain(&mw);
-		usleep(POLL_US);
+		backoff_sleep(&b);
 	}
 	msgwatch_drain(&mw);
 }
