@@ -67,6 +67,7 @@ int burn_eject(struct disc *d, struct errmsg *em)
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&d->lib_lock);
+	disc_warm_drop_locked(d);
 	if (d->drive) {
 		isoburn_drive_release(d->drive, 1);
 		burn_drive_info_free(d->dinfo);

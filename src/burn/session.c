@@ -68,7 +68,7 @@ static bool needs_closed_mark(struct disc *d)
 static int load_tree(struct disc *d, IsoImage **img, struct id_map *m,
 		     struct errmsg *em)
 {
-	int rc = disc_load_image_locked(d, 0, img, em);
+	int rc = disc_take_newest_locked(d, img, em);
 
 	if (rc)
 		return rc;

@@ -49,6 +49,16 @@ struct disc {
 	bool closed_marker;          /* state_lock: the newest session's root
 					carries DISC_CLOSED_XATTR = "1" */
 	volatile int cancel;         /* set by disc_cancel() */
+
+	/* lib_lock: the tree the lower index was built from, exactly as it
+	 * was loaded right after a re-assess and never modified since (or
+	 * NULL). The next commit writes on it instead of loading the same
+	 * session again (disc_take_newest_locked). warm_* say what it is:
+	 * the TOC's newest session then, and the attached start address. */
+	IsoImage *warm;
+	int warm_sessions;
+	uint32_t warm_start, warm_blocks;
+	int warm_attached_lba;
 };
 
 /* --- src/disc internals that src/burn uses (lib_lock held by the caller) --- */
@@ -81,6 +91,15 @@ int disc_reassess_locked(struct disc *d, struct errmsg *em);
  * reload leak. */
 int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
 			   struct errmsg *em);
+/* The newest session's tree as the drive's attached image, for a commit
+ * to modify and write; the caller owns one reference. Re-assesses first;
+ * then reuses d->warm if the TOC still shows the session it was loaded
+ * from, else loads the session like disc_load_image_locked(d, 0). d->warm
+ * is used up either way: the image handed out will be modified. */
+int disc_take_newest_locked(struct disc *d, IsoImage **out,
+			    struct errmsg *em);
+/* Forget d->warm (the medium is going away, or is not what it showed). */
+void disc_warm_drop_locked(struct disc *d);
 /* Depth-first walk in iso_dir_get_children() order, root first, calling
  * visit(ctx, id, node, parent_id) with ids 0, 1, 2, ... — the same ids
  * index_add() hands out when a builder adds every visited node in order. */

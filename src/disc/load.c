@@ -92,6 +92,63 @@ int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
 	return read_older(d, n, out, em);
 }
 
+void disc_warm_drop_locked(struct disc *d)
+{
+	if (d->warm)
+		iso_image_unref(d->warm);
+	d->warm = NULL;
+}
+
+/* Whether the freshly assessed TOC still shows the session d->warm was
+ * loaded from. Any doubt (no TOC, not appendable) says no. */
+static bool warm_is_current(struct disc *d)
+{
+	uint32_t start = 0, blocks = 0;
+	int count;
+
+	if (isoburn_disc_get_status(d->drive) != BURN_DISC_APPENDABLE)
+		return false;
+	count = disc_toc_session_locked(d, 0, &start, &blocks, NULL);
+	return count > 0 && count == d->warm_sessions &&
+	       start == d->warm_start && blocks == d->warm_blocks;
+}
+
+/* Hand d->warm to the drive (which takes over one reference) as if
+ * isoburn_read_image had just loaded it, and one more to the caller. */
+static int attach_warm(struct disc *d, IsoImage **out, struct errmsg *em)
+{
+	IsoImage *img = d->warm;
+
+	d->warm = NULL;
+	if (isoburn_attach_image(d->drive, img) <= 0) {
+		iso_image_unref(img);
+		return disc_lib_fail(em, -EIO, "reusing the disc's tree",
+				     d->target);
+	}
+	isoburn_attach_start_lba(d->drive, d->warm_attached_lba, 0);
+	iso_image_ref(img);
+	*out = img;
+	return 0;
+}
+
+int disc_take_newest_locked(struct disc *d, IsoImage **out,
+			    struct errmsg *em)
+{
+	int r;
+
+	*out = NULL;
+	if (!d->warm)
+		return disc_load_image_locked(d, 0, out, em);
+	r = disc_reassess_locked(d, em);
+	if (r == 0 && warm_is_current(d))
+		return attach_warm(d, out, em);
+	disc_warm_drop_locked(d);
+	if (r < 0)
+		return r;
+	/* Re-assessed just now, nothing read since: no reload leak. */
+	return read_one(d, out, em);
+}
+
 bool disc_image_closed(IsoImage *img)
 {
 	IsoNode *root = (IsoNode *)iso_image_get_root(img);

@@ -89,14 +89,17 @@ int disc_session_index(struct disc *d, int n, struct index **out)
 	return r;
 }
 
-/* The newest session's index and closed marker (empty on a blank medium). */
+/* The newest session's index and closed marker (empty on a blank medium),
+ * and the tree it was built from (NULL on a blank medium; the caller owns
+ * it). */
 static int load_lower(struct disc *d, int sessions, struct index **out,
-		      bool *closed, struct errmsg *em)
+		      bool *closed, IsoImage **tree, struct errmsg *em)
 {
 	IsoImage *img = NULL;
 	int r;
 
 	*closed = false;
+	*tree = NULL;
 	if (sessions == 0)
 		return disc_empty_index(d, out);
 	/* The caller re-assessed just now: no reload leak without another. */
@@ -105,12 +108,30 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 		return r;
 	*closed = disc_image_closed(img);
 	r = disc_build_index_locked(d, img, sessions, out);
-	iso_image_unref(img);
 	disc_drain_msgs();
-	if (r < 0)
+	if (r < 0) {
+		iso_image_unref(img);
 		return errmsg_set(em, r, "cannot index the newest session of %s",
 				  d->target);
+	}
+	*tree = img;
 	return 0;
+}
+
+/* Keep the tree the new lower index was built from for the next commit
+ * (the drive holds it attached anyway until the next re-assess). */
+static void keep_warm(struct disc *d, IsoImage *tree, const struct index *idx)
+{
+	const struct idx_info *info = index_info(idx);
+
+	disc_warm_drop_locked(d);
+	if (!tree)
+		return;
+	d->warm = tree;
+	d->warm_sessions = info->session;
+	d->warm_start = info->start_lba;
+	d->warm_blocks = info->blocks;
+	d->warm_attached_lba = isoburn_get_attached_start_lba(d->drive);
 }
 
 /* Whether the lower index still shows the newest session of the TOC. */
@@ -172,15 +193,19 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 {
 	struct disc_facts f;
 	struct index *idx = NULL;
+	IsoImage *tree = NULL;
 	bool closed = false;
 	int r;
 
 	disc_reopen_img_fd(d);
 	disc_read_facts_locked(d, &f);
 	if (!lower_is_current(d, f.sessions)) {
-		r = load_lower(d, f.sessions, &idx, &closed, em);
+		/* The warm tree showed the old lower: gone with it. */
+		disc_warm_drop_locked(d);
+		r = load_lower(d, f.sessions, &idx, &closed, &tree, em);
 		if (r < 0)
 			return r;
+		keep_warm(d, tree, idx);
 	}
 	publish(d, &f, idx, closed);
 	return idx ? 1 : 0;

@@ -687,6 +687,48 @@ static void test_stale_snapshot(void)
 	disc_close(d);
 }
 
+/* The tree kept from the last load is only reused while the medium still
+ * holds that session: after another program appended one, the commit loads
+ * the new newest session, finds the snapshot stale and writes nothing. A
+ * reused old tree would have written a session without /ext. */
+static void test_warm_tree_stale(void)
+{
+	struct burn_settings s;
+	struct disc *d = NULL;
+	struct index *lower;
+	struct snap_node *root;
+	struct errmsg em = { "" };
+	char img[512], copy[512];
+
+	burn_settings_default(&s);
+	tmp_path(img, sizeof(img), "warm.iso");
+	tmp_path(copy, sizeof(copy), "warm-copy.iso");
+	write_file("hello", "hello\n", 6);
+	CHECK(disc_open(&d, img, 0, &em) == 0);
+	if (!d)
+		return;
+	root = lower_snap(d, &lower);
+	sn_add(root, file_node("one", IDX_NONE, 1, "hello", 6));
+	CHECK(write_snap(d, root, &s, false, &em) == 0);
+	sn_free(root);
+	index_unref(lower);
+	CHECK(d->warm != NULL);   /* kept from the reload after the write */
+
+	tmp_path(em.text, sizeof(em.text), "hello");
+	CHECK(sh("xorriso -dev stdio:'%s' -map '%s' /ext -commit >/dev/null 2>&1",
+		 img, em.text) == 0);
+	copy_file(img, copy);
+	root = lower_snap(d, &lower);   /* still session 1: no refresh */
+	sn_add(root, file_node("two", IDX_NONE, 2, "hello", 6));
+	CHECK(write_snap(d, root, &s, false, &em) == -EIO);
+	CHECK(strstr(em.text, "changed") != NULL);
+	sn_free(root);
+	index_unref(lower);
+	CHECK(same_file(img, copy));
+	CHECK(sessions_of(img) == 2 && lines_of_find(img, "'/ext'") == 1);
+	disc_close(d);
+}
+
 /* ---------------------------------------------------------------------
  * end to end: stage + disc + burn_commit/verify/blank
  * ------------------------------------------------------------------- */
@@ -912,6 +954,7 @@ int main(void)
 	run("apply_swap", test_apply_swap_and_errors);
 	run("write_path", test_write_path);
 	run("stale", test_stale_snapshot);
+	run("warm_stale", test_warm_tree_stale);
 	run("close", test_close);
 	run("cancel", test_cancel);
 	run("e2e", test_end_to_end);
