@@ -131,12 +131,21 @@ out:
 static int set_attributes(struct apply *a, IsoNode *node,
 			  const struct snap_node *sn, bool closed)
 {
-	iso_node_set_permissions(node, sn->mode & 07777);
-	iso_node_set_uid(node, sn->uid);
-	iso_node_set_gid(node, sn->gid);
-	iso_node_set_atime(node, sn->atime.tv_sec);
-	iso_node_set_mtime(node, sn->mtime.tv_sec);
-	iso_node_set_ctime(node, sn->ctime.tv_sec);
+	/* Only what differs: setting the permissions also makes libisofs
+	 * decode the node's attribute list to update an ACL mask, a good
+	 * part of applying a tree that mostly did not change. */
+	if ((iso_node_get_permissions(node) & 07777) != (sn->mode & 07777))
+		iso_node_set_permissions(node, sn->mode & 07777);
+	if (iso_node_get_uid(node) != sn->uid)
+		iso_node_set_uid(node, sn->uid);
+	if (iso_node_get_gid(node) != sn->gid)
+		iso_node_set_gid(node, sn->gid);
+	if (iso_node_get_atime(node) != sn->atime.tv_sec)
+		iso_node_set_atime(node, sn->atime.tv_sec);
+	if (iso_node_get_mtime(node) != sn->mtime.tv_sec)
+		iso_node_set_mtime(node, sn->mtime.tv_sec);
+	if (iso_node_get_ctime(node) != sn->ctime.tv_sec)
+		iso_node_set_ctime(node, sn->ctime.tv_sec);
 	return replace_user_xattrs(a, node, sn, closed);
 }
 
