@@ -10,8 +10,9 @@
 #   local           a plain folder on the cache's filesystem (the physical limit)
 #   fuse-overlayfs  empty lower, upper and work folders on the same filesystem
 #   passthrough_ll  libfuse's example, built now from libfuse3-dev's copy
-#   xorriso         -for_backup (same MD5 work) for the commit, -update_r for
-#                   the incremental
+#   xorriso         -for_backup (same MD5 work) -joliet on (the same image:
+#                   burnfs writes Joliet by default) for the commit, -update_r
+#                   for the incremental
 #
 # Measures (see issue 5 for the goals printed beside each ratio):
 #   A  cp -r of NBIG big random files into staging/, until sync returns;
@@ -452,7 +453,7 @@ phase_b() {
 				cp -a "$RUN/src" "$d/tree"
 				sync
 				tic
-				xorriso -for_backup -dev "stdio:$d/img.iso" -map "$d/tree" / -commit \
+				xorriso -for_backup -joliet on -dev "stdio:$d/img.iso" -map "$d/tree" / -commit \
 					>"$LOGDIR/xorriso.B.$r.log" 2>&1 || die "xorriso -commit failed (log: $LOGDIR/xorriso.B.$r.log)"
 				record commit xorriso "$(toc)"
 				record commit_bytes xorriso "$(stat -c %s "$d/img.iso")" ;;
@@ -506,7 +507,7 @@ phase_d() {
 				apply_change "$d/tree"
 				sync
 				tic
-				xorriso -for_backup -dev "stdio:$d/img.iso" -update_r "$d/tree" / -commit \
+				xorriso -for_backup -joliet on -dev "stdio:$d/img.iso" -update_r "$d/tree" / -commit \
 					>"$LOGDIR/xorriso.D.$r.log" 2>&1 || die "xorriso -update_r failed (log: $LOGDIR/xorriso.D.$r.log)"
 				record commit1pct xorriso "$(toc)" ;;
 			esac
@@ -522,7 +523,7 @@ phase_e() {
 	note "E: making $NMANY tiny files and their image with xorriso"
 	"$HERE/bench/make-files.sh" "$RUN/E/tree" "$MANY_DIRS" "$MANY_PERDIR" 8
 	tic
-	xorriso -for_backup -dev "stdio:$RUN/E/many.iso" -map "$RUN/E/tree" / -commit \
+	xorriso -for_backup -joliet on -dev "stdio:$RUN/E/many.iso" -map "$RUN/E/tree" / -commit \
 		>"$LOGDIR/xorriso.E.log" 2>&1 || die "xorriso could not make the many-file image"
 	MANY_IMAGE_S=$(toc)
 	sync
