@@ -311,6 +311,22 @@ int stage_change(struct stage *st, struct jrec *r, struct sdentry **out)
 	return journal_append(st, r);
 }
 
+/* Journal a record about n under the path of its first name; r->p1 must
+ * point at path. A node without names (unlinked, still open) has nothing
+ * to replay: only the statistics change. */
+static int record_node(struct stage *st, struct snode *n, struct jrec *r,
+		       char path[STAGE_PATH_MAX])
+{
+	if (!n->aliases) {
+		st->gen++;
+		return 0;
+	}
+	if (node_path(n->aliases, path, STAGE_PATH_MAX) < 0)
+		return -ENAMETOOLONG;
+	now_ts(&r->ts);
+	return journal_append(st, r);
+}
+
 int record_attr(struct stage *st, struct snode *n)
 {
 	char path[STAGE_PATH_MAX];
@@ -320,14 +336,7 @@ int record_attr(struct stage *st, struct snode *n)
 		.ctime = n->ctime, .p1 = path,
 	};
 
-	if (!n->aliases) {
-		st->gen++;
-		return 0;
-	}
-	if (node_path(n->aliases, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	now_ts(&r.ts);
-	return journal_append(st, &r);
+	return record_node(st, n, &r, path);
 }
 
 int record_setdata(struct stage *st, struct snode *n)
@@ -335,12 +344,5 @@ int record_setdata(struct stage *st, struct snode *n)
 	char path[STAGE_PATH_MAX];
 	struct jrec r = { .op = J_SETDATA, .id = n->data_id, .p1 = path };
 
-	if (!n->aliases) {
-		st->gen++;
-		return 0;
-	}
-	if (node_path(n->aliases, path, sizeof(path)) < 0)
-		return -ENAMETOOLONG;
-	now_ts(&r.ts);
-	return journal_append(st, &r);
+	return record_node(st, n, &r, path);
 }
