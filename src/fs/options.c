@@ -153,7 +153,7 @@ void options_usage(const char *prog)
 {
 	printf("usage: %s [options] TARGET MOUNTPOINT\n"
 	       "       %s --list-drives\n\n"
-	       "TARGET is a disc image file (created by the first commit) or an\n"
+	       "TARGET is a disc image file (created as a blank disc if missing) or an\n"
 	       "optical drive such as /dev/sr0. Copy files into MOUNTPOINT/staging,\n"
 	       "then `echo commit > MOUNTPOINT/control` burns them as a new session.\n\n"
 	       "burnfs options:\n"
