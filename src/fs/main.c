@@ -89,6 +89,23 @@ static void close_parts(struct burnfs *b)
 	disc_lib_finish();
 }
 
+/* df and mount show the target, as they show the device of a disc. */
+static void add_fsname(struct fuse_args *args, struct burnfs *b)
+{
+	struct disc_facts f;
+	char opt[2 * PATH_MAX + 32], *o;
+
+	disc_get_facts(b->disc, &f);
+	o = opt + sprintf(opt, "-osubtype=burnfs,fsname=");
+	for (const char *p = f.target; *p; p++) {
+		if (*p == ',' || *p == '\\')
+			*o++ = '\\';  /* fuse_opt's escape for its separators */
+		*o++ = *p;
+	}
+	*o = '\0';
+	fuse_opt_add_arg(args, opt);
+}
+
 static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 		 struct burnfs *b)
 {
@@ -100,6 +117,7 @@ static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 	/* Kernel-side permission checks make staging/ behave like a local
 	 * folder for every user the mount admits. */
 	fuse_opt_add_arg(args, "-odefault_permissions");
+	add_fsname(args, b);
 	fs_fill_ops(&ops);
 	fuse = fuse_new(args, &ops, sizeof(ops), b);
 	if (!fuse)
