@@ -152,9 +152,42 @@ static bool lower_is_current(struct disc *d, int sessions)
 	return same;
 }
 
-/* Publish new facts, and a new lower index with an emptied cache. */
+/* Whether the medium only grew: the session the old lower index showed is
+ * still where it was, so every session up to it is unchanged and its
+ * cached index stays good (a blank or another disc fails this). lib_lock
+ * held; reads the TOC already assessed. */
+static bool only_appended(struct disc *d, int sessions)
+{
+	uint32_t start = 0, blocks = 0, now_start = 0, now_blocks = 0;
+	int n;
+
+	pthread_mutex_lock(&d->state_lock);
+	n = d->lower ? index_info(d->lower)->session : 0;
+	if (n > 0) {
+		start = index_info(d->lower)->start_lba;
+		blocks = index_info(d->lower)->blocks;
+	}
+	pthread_mutex_unlock(&d->state_lock);
+	if (n < 1 || sessions < n ||
+	    disc_toc_session_locked(d, n, &now_start, &now_blocks, NULL) < 0)
+		return false;
+	return now_start == start && now_blocks == blocks;
+}
+
+/* Move the cached indexes of sessions that did not change into cache
+ * (so sessions/N stays readable during the next burn). state_lock held. */
+static void carry_cache(struct disc *d, struct index **cache, int sessions)
+{
+	for (int i = 0; i < d->n_sessions && i < sessions; i++) {
+		cache[i] = d->sessions[i];
+		d->sessions[i] = NULL;
+	}
+}
+
+/* Publish new facts, and a new lower index; the session cache keeps what
+ * is still valid when the medium only grew. */
 static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
-		    bool closed)
+		    bool closed, bool appended)
 {
 	struct index *old = NULL;
 	struct index **cache = NULL;
@@ -167,10 +200,12 @@ static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 		old = d->lower;
 		d->lower = idx;
 		d->closed_marker = closed;
+		if (cache && appended)
+			carry_cache(d, cache, f->sessions);
 		disc_sessions_drop(d);
 		d->sessions = cache;
 		d->n_sessions = cache ? f->sessions : 0;
-		if (cache && f->sessions > 0)
+		if (cache && f->sessions > 0 && !cache[f->sessions - 1])
 			cache[f->sessions - 1] = index_ref(idx);
 	}
 	disc_facts_apply_closed(f, d->closed_marker);
@@ -194,12 +229,13 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 	struct disc_facts f;
 	struct index *idx = NULL;
 	IsoImage *tree = NULL;
-	bool closed = false;
+	bool closed = false, appended = false;
 	int r;
 
 	disc_reopen_img_fd(d);
 	disc_read_facts_locked(d, &f);
 	if (!lower_is_current(d, f.sessions)) {
+		appended = only_appended(d, f.sessions);
 		/* The warm tree showed the old lower: gone with it. */
 		disc_warm_drop_locked(d);
 		r = load_lower(d, f.sessions, &idx, &closed, &tree, em);
@@ -207,7 +243,7 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 			return r;
 		keep_warm(d, tree, idx);
 	}
-	publish(d, &f, idx, closed);
+	publish(d, &f, idx, closed, appended);
 	return idx ? 1 : 0;
 }
 

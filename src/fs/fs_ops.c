@@ -135,7 +135,13 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 	const char *a, *b;
 	int ret = staged_pair(from, to, &a, &b);
 
-	return ret ? ret : stage_rename(fs_ctx()->stage, a, b, flags);
+	if (ret)
+		return ret;
+	/* A file renamed over takes one name from its hard-link family:
+	 * the other names' link count drops, as with unlink. */
+	if (!(flags & RENAME_EXCHANGE))
+		fs_invalidate_aliases(b);
+	return stage_rename(fs_ctx()->stage, a, b, flags);
 }
 
 static int op_link(const char *from, const char *to)
