@@ -410,7 +410,8 @@ static void test_readonly(void)
 }
 
 /* Another writer appends a session (as a commit would): refresh picks it
- * up and drops the session cache. */
+ * up; the older sessions did not change, so their cached indexes stay and
+ * sessions/N keeps working during the next burn. */
 static void test_refresh(void)
 {
 	struct disc_facts f;
@@ -433,8 +434,21 @@ static void test_refresh(void)
 	CHECK(read_equals(idx, "/three/closed.txt", 0, "last\n", 5));
 	CHECK(read_equals(idx, "/new.txt", 0, "new in 2\n", 9));
 	index_unref(idx);
-	/* The old session-1 index stays usable for whoever holds it. */
+	/* The old session-1 index stays usable for whoever holds it, and it
+	 * is still the cached one: no library call needed, even while busy. */
 	CHECK(read_equals(s1, "/gone.txt", 0, "soon gone\n", 10));
+	pthread_mutex_lock(&d->state_lock);
+	d->busy = true;
+	pthread_mutex_unlock(&d->state_lock);
+	CHECK(disc_session_index(d, 1, &idx) == 0 && idx == s1);
+	if (idx == s1)
+		index_unref(idx);
+	CHECK(disc_session_index(d, 2, &idx) == 0);  /* the old lower */
+	CHECK(idx && index_info(idx)->session == 2);
+	index_unref(idx);
+	pthread_mutex_lock(&d->state_lock);
+	d->busy = false;
+	pthread_mutex_unlock(&d->state_lock);
 	index_unref(s1);
 	CHECK(disc_session_index(d, 3, &idx) == 0);
 	CHECK(idx && index_info(idx)->session == 3);
