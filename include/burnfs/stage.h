@@ -186,5 +186,9 @@ int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
 /* The burn failed or was cancelled: unfreeze; every change stays pending. */
 void stage_commit_failed(struct stage *st, struct stage_snapshot *snap);
 void stage_snapshot_free(struct stage_snapshot *snap);
+/* The data files a commit freed are deleted in the background (a burst of
+ * deletes is slow on ext4 and slows the creates after it); this waits until
+ * they are gone. stage_close waits too. */
+void stage_settle(struct stage *st);
 
 #endif

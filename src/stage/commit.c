@@ -93,14 +93,14 @@ static void save_orphans(struct rebase *rb)
 	}
 }
 
-/* Frozen data files nobody uses any more go now. */
+/* Frozen data files nobody uses any more go, in the background. */
 static void unfreeze(struct stage *st)
 {
 	st->frozen = false;
 	free(st->frozen_ids);
 	st->frozen_ids = NULL;
 	st->n_frozen = 0;
-	data_gc(st);
+	data_gc_later(st);
 }
 
 static int journal_tail(struct stage *st, char **buf, size_t *len)

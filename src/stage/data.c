@@ -237,8 +237,9 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Remove data files no node refers to (left over by a crash). */
-void data_gc(struct stage *st)
+/* Remove data files no node refers to (left over by a crash); `later`
+ * hands them to the reaper instead. */
+static void gc(struct stage *st, bool later)
 {
 	uint64_t *ids = NULL, id;
 	size_t n = 0, cap = 0;
@@ -274,9 +275,22 @@ void data_gc(struct stage *st)
 		     data_is_frozen(st, id)))
 			continue;
 		blog_debug("stage: removing unreferenced data file %s", e->d_name);
-		unlinkat(st->data_dir_fd, e->d_name, 0);
+		if (later && parse_id(e->d_name, &id))
+			reaper_add(st, id);
+		else
+			unlinkat(st->data_dir_fd, e->d_name, 0);
 	}
 	closedir(d);
 out:
 	free(ids);
+}
+
+void data_gc(struct stage *st)
+{
+	gc(st, false);
+}
+
+void data_gc_later(struct stage *st)
+{
+	gc(st, true);
 }

@@ -98,6 +98,7 @@ void stage_close(struct stage *st)
 {
 	if (!st)
 		return;
+	reaper_stop(st);
 	st->closing = true;
 	/* a burn still running at close is a crash as far as the journal
 	 * goes: the FREEZE stays, replay decides at the next open */

@@ -89,8 +89,11 @@ struct stage_file {
 	bool written;
 };
 
+struct reaper;
+
 struct stage {
 	pthread_mutex_t lock;
+	struct reaper *reaper; /* deletes freed data files in the background */
 	struct index *lower;
 	char *cache;           /* absolute path of the cache folder */
 	int cache_fd, data_dir_fd, lock_fd, jfd;
@@ -156,6 +159,12 @@ void node_drop_data(struct stage *st, struct snode *n);
 int node_data_fd(struct stage *st, struct snode *n);
 int node_copy_up(struct stage *st, struct snode *n, bool keep_content);
 void data_gc(struct stage *st);
+/* data_gc, but the deleting is left to the reaper (commits). */
+void data_gc_later(struct stage *st);
+
+/* reaper.c */
+void reaper_stop(struct stage *st);
+void reaper_add(struct stage *st, uint64_t id);
 
 /* journal.c */
 enum jop {

@@ -627,7 +627,9 @@ static void t_commit(void)
 	CHECK_STR(read_all(st, "/w"), "AFTER!x");
 	CHECK_EQ(stage_getattr(st, "/g", &sb), 0);
 	CHECK_EQ(sb.st_mode & 07777, 0600);
-	/* /w and /b have data files; /a's and the frozen /w and /del went */
+	/* /w and /b have data files; /a's and the frozen /w and /del went
+	 * (in the background: wait for it) */
+	stage_settle(st);
 	CHECK_EQ(count_data_files(cache), 2);
 	stage_close(st);
 	/* the journal now applies to the new session */
@@ -658,6 +660,7 @@ static void t_commit_failed(void)
 	CHECK_EQ(stage_unlink(st, "/del"), 0);
 	CHECK_EQ(count_data_files(cache), 3); /* frozen /a and /del kept */
 	stage_commit_failed(st, snap);
+	stage_settle(st);
 	CHECK_EQ(count_data_files(cache), 1);
 	CHECK_PENDING(st, "A /a\n");
 	CHECK_STR(read_all(st, "/a"), "BAA");
