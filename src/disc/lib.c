@@ -91,7 +91,8 @@ int disc_lib_init(struct errmsg *em)
 				  "than the one burnfs was built with");
 	}
 	/* Queue everything, print nothing: the daemon's log is the only
-	 * output. Never burn_set_signal_handling(): FUSE owns the signals. */
+	 * output. libburn must not install its signal handlers either
+	 * (burn_set_signal_handling is never called): FUSE owns the signals. */
 	burn_msgs_set_severities("ALL", "NEVER", "burnfs: ");
 	iso_set_msgs_severities("ALL", "NEVER", "burnfs: ");
 	isoburn_set_msgs_submit(isoburn_msg_cb, NULL, 0, 0);
