@@ -14,7 +14,7 @@
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
-static bool parse_id(const char *s, uint64_t *id)
+bool data_parse_id(const char *s, uint64_t *id)
 {
 	char *end;
 
@@ -28,6 +28,7 @@ static bool parse_id(const char *s, uint64_t *id)
 int data_init(struct stage *st)
 {
 	struct dirent *e;
+	uint64_t spare_max;
 	DIR *d;
 	int fd;
 
@@ -48,11 +49,14 @@ int data_init(struct stage *st)
 	while ((e = readdir(d))) {
 		uint64_t id;
 
-		if (parse_id(e->d_name, &id) && id >= st->next_id)
+		if (data_parse_id(e->d_name, &id) && id >= st->next_id)
 			st->next_id = id + 1;
 	}
 	closedir(d);
-	return 0;
+	fd = spare_init(st, &spare_max);
+	if (!fd && spare_max >= st->next_id)
+		st->next_id = spare_max + 1;
+	return fd;
 }
 
 int data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
@@ -66,13 +70,17 @@ int data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
 int data_create(struct stage *st, uint64_t *id)
 {
 	char name[24];
-	int fd;
+	int fd = spare_take(st, st->next_id);
 
-	snprintf(name, sizeof(name), "%" PRIu64, st->next_id);
-	fd = openat(st->data_dir_fd, name,
-		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -ENOENT) {
+		snprintf(name, sizeof(name), "%" PRIu64, st->next_id);
+		fd = openat(st->data_dir_fd, name, O_RDWR | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			fd = -errno;
+	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 	*id = st->next_id++;
 	return fd;
 }
@@ -107,14 +115,9 @@ bool data_is_frozen(const struct stage *st, uint64_t id)
 /* Frozen files belong to the running burn: they go when it is over. */
 void data_delete(struct stage *st, uint64_t id)
 {
-	char name[24];
-
 	if (st->closing || data_is_frozen(st, id))
 		return;
-	snprintf(name, sizeof(name), "%" PRIu64, id);
-	if (unlinkat(st->data_dir_fd, name, 0) && errno != ENOENT)
-		blog_warn("stage: cannot remove data file %s: %s", name,
-			  strerror(errno));
+	spare_retire(st, st->data_dir_fd, id);
 }
 
 void node_drop_data(struct stage *st, struct snode *n)
@@ -270,15 +273,17 @@ static void gc(struct stage *st, bool later)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (parse_id(e->d_name, &id) &&
+		if (data_parse_id(e->d_name, &id) &&
 		    ((n && bsearch(&id, ids, n, sizeof(*ids), cmp_u64)) ||
 		     data_is_frozen(st, id)))
 			continue;
 		blog_debug("stage: removing unreferenced data file %s", e->d_name);
-		if (later && parse_id(e->d_name, &id))
+		if (!data_parse_id(e->d_name, &id))
+			unlinkat(st->data_dir_fd, e->d_name, 0);
+		else if (later)
 			reaper_add(st, id);
 		else
-			unlinkat(st->data_dir_fd, e->d_name, 0);
+			spare_retire(st, st->data_dir_fd, id);
 	}
 	closedir(d);
 out:

@@ -1,16 +1,13 @@
-/* reaper.c — deletes the data files a commit freed, on a thread of its own
- * and a batch at a time. A commit frees one data file per staged file, and
- * unlinking 10,000 files takes most of a second on ext4 here (longer than
- * the rest of the commit's bookkeeping), while a burst of deletes also
- * slows the file creations that follow. So the commit hands the ids over
- * and returns. Nothing refers to these files any more and ids are never
- * reused, so deleting them late races with nothing; if the daemon dies
- * first, data_gc() at the next open removes them. */
+/* reaper.c — retires the data files a commit freed (empties them into
+ * spare/ or deletes them, see spare.c), on a thread of its own and a batch
+ * at a time. A commit frees one data file per staged file, and that takes
+ * most of a second for 10,000 files on ext4 here (longer than the rest of
+ * the commit's bookkeeping). So the commit hands the ids over and returns.
+ * Nothing refers to these files any more and ids are never reused, so
+ * retiring them late races with nothing; if the daemon dies first,
+ * data_gc() at the next open does it. */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,21 +22,17 @@ struct reaper {
 	pthread_cond_t wake, idle;
 	pthread_t thread;
 	bool stop, busy;
+	struct stage *st;
 	int dirfd;
 	uint64_t *ids;
 	size_t n, cap;
 };
 
-static void unlink_ids(int dirfd, const uint64_t *ids, size_t n)
+static void retire_ids(struct stage *st, int dirfd, const uint64_t *ids,
+		       size_t n)
 {
-	char name[32];
-
-	for (size_t i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "%" PRIu64, ids[i]);
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
-			blog_warn("stage: cannot remove data file %s: %s", name,
-				  strerror(errno));
-	}
+	for (size_t i = 0; i < n; i++)
+		spare_retire(st, dirfd, ids[i]);
 }
 
 /* Take up to a batch off the end of the queue; r->lock held. */
@@ -73,7 +66,7 @@ static void *reaper_main(void *arg)
 		}
 		r->busy = true;
 		pthread_mutex_unlock(&r->lock);
-		unlink_ids(r->dirfd, batch, k);
+		retire_ids(r->st, r->dirfd, batch, k);
 		if (!r->stop)
 			nanosleep(&pause, NULL);
 		pthread_mutex_lock(&r->lock);
@@ -91,6 +84,7 @@ static int reaper_start(struct stage *st)
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	pthread_cond_init(&r->idle, NULL);
+	r->st = st;
 	r->dirfd = dup(st->data_dir_fd);
 	if (r->dirfd < 0 || pthread_create(&r->thread, NULL, reaper_main, r)) {
 		if (r->dirfd >= 0)
@@ -138,7 +132,7 @@ void reaper_add(struct stage *st, uint64_t id)
 		blog_warn("stage: no cleanup thread; deleting at once");
 	r = st->reaper;
 	if (!r) {
-		unlink_ids(st->data_dir_fd, &id, 1);
+		retire_ids(st, st->data_dir_fd, &id, 1);
 		return;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -146,7 +140,7 @@ void reaper_add(struct stage *st, uint64_t id)
 		grown = realloc(r->ids, (r->cap * 2 + 256) * sizeof(*grown));
 		if (!grown) {
 			pthread_mutex_unlock(&r->lock);
-			unlink_ids(st->data_dir_fd, &id, 1);
+			retire_ids(st, st->data_dir_fd, &id, 1);
 			return;
 		}
 		r->ids = grown;

@@ -74,6 +74,8 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 		return -ENOMEM;
 	pthread_mutex_init(&st->lock, NULL);
 	st->cache_fd = st->data_dir_fd = st->lock_fd = st->jfd = -1;
+	pthread_mutex_init(&st->spares.lock, NULL);
+	st->spares.dirfd = -1;
 	st->next_ino = STAGE_INO_BASE;
 	st->lower = index_ref(lower);
 	ret = open_cache(st, cache_dir);
@@ -109,6 +111,8 @@ void stage_close(struct stage *st)
 	free(st->frozen_ids);
 	close_fd(&st->jfd);
 	close_fd(&st->data_dir_fd);
+	spare_free(st);
+	pthread_mutex_destroy(&st->spares.lock);
 	close_fd(&st->lock_fd);
 	close_fd(&st->cache_fd);
 	index_unref(st->lower);

@@ -91,9 +91,18 @@ struct stage_file {
 
 struct reaper;
 
+/* spare.c: emptied data files kept for reuse (names only) */
+struct spares {
+	pthread_mutex_t lock;
+	int dirfd;
+	uint64_t *ids;
+	size_t n, cap;
+};
+
 struct stage {
 	pthread_mutex_t lock;
 	struct reaper *reaper; /* deletes freed data files in the background */
+	struct spares spares;
 	struct index *lower;
 	char *cache;           /* absolute path of the cache folder */
 	int cache_fd, data_dir_fd, lock_fd, jfd;
@@ -161,6 +170,14 @@ int node_copy_up(struct stage *st, struct snode *n, bool keep_content);
 void data_gc(struct stage *st);
 /* data_gc, but the deleting is left to the reaper (commits). */
 void data_gc_later(struct stage *st);
+
+bool data_parse_id(const char *s, uint64_t *id);
+
+/* spare.c */
+int spare_init(struct stage *st, uint64_t *max);
+void spare_free(struct stage *st);
+void spare_retire(struct stage *st, int data_dirfd, uint64_t id);
+int spare_take(struct stage *st, uint64_t id);
 
 /* reaper.c */
 void reaper_stop(struct stage *st);

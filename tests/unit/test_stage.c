@@ -133,6 +133,53 @@ static int count_data_files(const char *cache)
 	return n;
 }
 
+/* How many files cache/sub holds; their inodes go to inos[0..max). */
+static int list_inos(const char *cache, const char *sub, ino_t *inos, int max)
+{
+	char path[4096];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", cache, sub);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && n < max)
+			inos[n++] = e->d_ino;
+	closedir(d);
+	return n;
+}
+
+/* Inode of the only file in cache/sub (0 when there is not exactly one);
+ * its size goes to *size. */
+static ino_t only_file(const char *cache, const char *sub, off_t *size)
+{
+	char path[4096];
+	struct dirent *e;
+	struct stat sb;
+	ino_t ino = 0;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", cache, sub);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0) {
+			ino = sb.st_ino;
+			*size = sb.st_size;
+		}
+	}
+	closedir(d);
+	return n == 1 ? ino : 0;
+}
+
 static char *pending(struct stage *st)
 {
 	char *txt = NULL;
@@ -840,15 +887,8 @@ static void t_many_files(void)
 	free(cache);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A 100,000-file disc mounts fast; lookups in a 100,000-entry folder. */
+/* A 100,000-file disc: every entry of a 100,000-entry folder is found
+ * (how fast is scripts/bench.sh's business, not a test's). */
 static void t_big_lower(void)
 {
 	struct index *lo = new_lower(100, 1);
@@ -856,7 +896,6 @@ static void t_big_lower(void)
 	struct stage_stats ss;
 	struct stat sb;
 	struct stage *st;
-	double t0, t1;
 	uint32_t big = add(lo, 0, "big", S_IFDIR | 0755, NULL, 0);
 	int i;
 
@@ -865,23 +904,72 @@ static void t_big_lower(void)
 		add(lo, big, name, S_IFREG | 0644, NULL, 0);
 	}
 	CHECK_EQ(index_finish(lo), 0);
-	t0 = now_s();
 	st = open_stage(cache, lo);
-	t1 = now_s();
-	CHECK(t1 - t0 < 0.5);
 	CHECK_EQ(stage_getattr(st, "/big/file054321", &sb), 0);
 	CHECK_EQ(stage_rename(st, "/big/file000001", "/moved", 0), 0);
-	t0 = now_s();
 	for (i = 0; i < 100000; i += 7) {
 		snprintf(name, sizeof(name), "/big/file%06d", i);
 		if (i != 1)
 			CHECK_EQ(stage_getattr(st, name, &sb), 0);
 	}
 	stage_get_stats(st, &ss);
-	t1 = now_s();
-	CHECK(t1 - t0 < 1.0);
 	CHECK_EQ(ss.pending_entries, 1);
 	CHECK_EQ(ss.tree_entries, 100001);
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+/* A data file no longer needed is emptied into spare/ and the next new
+ * file takes it over (same inode: no allocation on ext4), across a
+ * reopen too; staged content is never mixed up with the old bytes. */
+static void t_spares(void)
+{
+	struct index *lo = new_lower(0, 0);
+	char *cache = new_cache();
+	struct stage *st;
+	ino_t old, ino, spares[16];
+	off_t size = -1;
+	int i, n;
+
+	CHECK_EQ(index_finish(lo), 0);
+	st = open_stage(cache, lo);
+
+	CHECK_EQ(put_text(st, "/a", "old content"), 0);
+	old = only_file(cache, "data", &size);
+	CHECK(old != 0);
+	CHECK_EQ(stage_unlink(st, "/a"), 0);
+	CHECK_EQ(count_data_files(cache), 0);
+	CHECK_EQ(only_file(cache, "spare", &size), old);
+	CHECK_EQ(size, 0);
+	CHECK_EQ(put_text(st, "/b", "new"), 0);
+	CHECK_EQ(only_file(cache, "data", &size), old);
+	CHECK_EQ(size, 3);
+	CHECK_EQ(only_file(cache, "spare", &size), 0);
+	CHECK_STR(read_all(st, "/b"), "new");
+	CHECK_EQ(stage_unlink(st, "/b"), 0);
+	stage_close(st);
+
+	/* replay may retire files of its own; one of the spares is taken */
+	st = open_stage(cache, lo);
+	n = list_inos(cache, "spare", spares, 8);
+	CHECK(n >= 1);
+	CHECK_EQ(put_text(st, "/c", "after reopen"), 0);
+	ino = only_file(cache, "data", &size);
+	CHECK_EQ(list_inos(cache, "spare", spares + 8, 8), n - 1);
+	for (i = 0; i < n && spares[i] != ino; i++)
+		;
+	CHECK(i < n);
+	CHECK_STR(read_all(st, "/c"), "after reopen");
+	/* with no spare left a new file is made as before */
+	CHECK_EQ(put_text(st, "/d", "fresh"), 0);
+	CHECK_EQ(count_data_files(cache), 2);
+	CHECK_STR(read_all(st, "/d"), "fresh");
+	stage_close(st);
+	/* and the journal still names the right files */
+	st = open_stage(cache, lo);
+	CHECK_STR(read_all(st, "/c"), "after reopen");
+	CHECK_STR(read_all(st, "/d"), "fresh");
 	stage_close(st);
 	index_unref(lo);
 	free(cache);
@@ -905,6 +993,7 @@ int main(void)
 	t_unlinked_open();
 	t_many_files();
 	t_big_lower();
+	t_spares();
 	CHECK(tmp_remove() == 0);
 	free(disc);
 	return CHECK_DONE();
