@@ -66,6 +66,8 @@ struct index *disc_lower(struct disc *d);
  * use and cached. -ENOENT: no such session; -EBUSY: the drive is writing and
  * the session is not loaded yet (try again after the burn). */
 int disc_session_index(struct disc *d, int n, struct index **out);
+/* The same without loading: -EAGAIN when session n is not in memory. */
+int disc_session_index_cached(struct disc *d, int n, struct index **out);
 
 /* Reread the medium's state (a real drive may have a new disc): facts,
  * sessions, and, if the newest session changed, the lower index.

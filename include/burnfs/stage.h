@@ -87,6 +87,9 @@ ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
 int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size);
 int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf);
 int stage_fsync(struct stage *st, struct stage_file *f, int datasync);
+/* True while the file's bytes are still read from the disc: reading it,
+ * or the first write (which copies it into the cache), touches the disc. */
+bool stage_file_on_disc(struct stage *st, const struct stage_file *f);
 /* Records the file's final size and times in the journal if it was
  * written, then frees the handle. */
 int stage_release(struct stage *st, struct stage_file *f);

@@ -55,6 +55,14 @@ static int load_session(struct disc *d, int n, struct index **out)
 	return r;
 }
 
+int disc_session_index_cached(struct disc *d, int n, struct index **out)
+{
+	pthread_mutex_lock(&d->state_lock);
+	*out = cached(d, n);
+	pthread_mutex_unlock(&d->state_lock);
+	return *out ? 0 : -EAGAIN;
+}
+
 int disc_session_index(struct disc *d, int n, struct index **out)
 {
 	int r, count;

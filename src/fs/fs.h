@@ -68,6 +68,11 @@ static inline struct fs_handle *fs_handle(const struct fuse_file_info *fi)
 	return fi ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
 }
 
+/* loop.c: serve requests until unmount; 0 or -1. A handler about to
+ * block hands the reading of /dev/fuse to another thread first. */
+int fs_loop_run(struct fuse *fuse);
+void fs_loop_yield(void);
+
 /* The operations table, filled by the fs_*.c files. */
 void fs_fill_ops(struct fuse_operations *ops);
 void fs_fill_names_ops(struct fuse_operations *ops);  /* fs_ops.c */

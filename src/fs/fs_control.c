@@ -61,6 +61,8 @@ int fs_control_write(struct burnfs *b, const char *buf, size_t len)
 	bool cancelled = false;
 	pthread_t tid;
 
+	/* A command can take minutes; the mount must keep answering. */
+	fs_loop_yield();
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.cond, NULL);
 	if (pthread_create(&tid, NULL, job_main, &j) != 0) {

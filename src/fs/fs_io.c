@@ -81,8 +81,11 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 
 	switch (h->kind) {
 	case H_STAGE:
+		if (stage_file_on_disc(b->stage, h->sf))
+			fs_loop_yield();
 		return (int)stage_read(b->stage, h->sf, buf, size, off);
 	case H_DISC:
+		fs_loop_yield();
 		return (int)index_read(h->idx, h->id, buf, size, (uint64_t)off);
 	case H_CONTROL:
 		/* Reading from the start again shows fresh status. */
@@ -131,6 +134,8 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		ret = check_space(h, NULL, (uint64_t)off + size);
 		if (ret < 0)
 			return ret;
+		if (stage_file_on_disc(b->stage, h->sf))
+			fs_loop_yield();  /* the first write copies it up */
 		h->written = true;
 		return (int)stage_write(b->stage, h->sf, buf, size, off);
 	case H_CONTROL:
@@ -150,6 +155,8 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	struct stat st;
 	int ret;
 
+	if (size > 0)
+		fs_loop_yield();  /* may copy a disc file's head into the cache */
 	if (h && h->kind == H_STAGE) {
 		ret = stage_fgetattr(fs_ctx()->stage, h->sf, &st);
 		if (ret == 0)
@@ -206,6 +213,7 @@ static int op_fsync(const char *path, int datasync, struct fuse_file_info *fi)
 
 	if (h->kind != H_STAGE)
 		return 0;
+	fs_loop_yield();
 	return stage_fsync(fs_ctx()->stage, h->sf, datasync);
 }
 

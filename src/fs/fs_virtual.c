@@ -33,7 +33,12 @@ static void file_stat(struct stat *st, mode_t perm)
 
 int fs_session_index(int session, struct index **out)
 {
-	return disc_session_index(fs_ctx()->disc, session, out);
+	struct disc *d = fs_ctx()->disc;
+
+	if (disc_session_index_cached(d, session, out) == 0)
+		return 0;
+	fs_loop_yield();  /* loading reads the disc */
+	return disc_session_index(d, session, out);
 }
 
 int fs_session_lookup(const struct route *r, struct index **idx, uint32_t *id)

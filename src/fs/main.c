@@ -109,7 +109,6 @@ static void add_fsname(struct fuse_args *args, struct burnfs *b)
 static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 		 struct burnfs *b)
 {
-	struct fuse_loop_config lc = { .clone_fd = 0, .max_idle_threads = 10 };
 	struct fuse_operations ops;
 	struct fuse *fuse;
 	int ret = 1;
@@ -133,7 +132,7 @@ static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 	clock_gettime(CLOCK_REALTIME, &b->mount_time);
 	/* After daemonizing: threads do not survive the fork. */
 	fs_invalidate_start(fuse);
-	ret = co->singlethread ? fuse_loop(fuse) : fuse_loop_mt(fuse, &lc);
+	ret = co->singlethread ? fuse_loop(fuse) : fs_loop_run(fuse);
 	ret = ret != 0;
 	fs_invalidate_stop();
 out_signals:

@@ -279,6 +279,17 @@ int stage_fsync(struct stage *st, struct stage_file *f, int datasync)
 	return ret;
 }
 
+bool stage_file_on_disc(struct stage *st, const struct stage_file *f)
+{
+	bool on;
+
+	STAGE_LOCK(st);
+	on = !f->node->data_id && f->node->origin != IDX_NONE &&
+	     f->node->size > 0;
+	STAGE_UNLOCK(st);
+	return on;
+}
+
 int stage_release(struct stage *st, struct stage_file *f)
 {
 	struct snode *n = f->node;
