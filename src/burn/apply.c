@@ -371,12 +371,16 @@ static int place_child(struct apply *a, IsoDir *dir, const struct snap_node *c)
 	return rc;
 }
 
-/* Last name first: libisofs keeps a directory's children in a list sorted
- * by name and looks for the place of a new one from the head, so each
- * child then goes in at once instead of after all the others. */
+/* In name order, depth first: the order in which libisofs meets the
+ * nodes when it writes. Of the names of a disc file, the first one placed
+ * takes the old node and the others become its clones; libisofs keeps the
+ * old extents only if it meets the old node before any clone (a clone
+ * met first makes it copy the data, reading the drive it writes to). So
+ * no last-name-first, though that would insert each child at the head of
+ * its sorted list instead of after all its elder siblings. */
 static int build_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn)
 {
-	for (uint32_t i = sn->n_children; i-- > 0;) {
+	for (uint32_t i = 0; i < sn->n_children; i++) {
 		int rc = place_child(a, dir, sn->children[i]);
 
 		if (rc)
