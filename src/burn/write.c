@@ -252,17 +252,24 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 	if (rc)
 		return rc;
 	job_progress(d, total, total, &ps->t0);
-	if (s->simulate) {
+	if (s->simulate)
 		blog_info("simulated burn of %llu bytes went well; nothing written",
 			  (unsigned long long)total);
-		return 0;
-	}
-	if (isoburn_activate_session(d->drive) <= 0) {
-		msgwatch_drain(&ps->mw);
-		return errmsg_set(em, -EIO, "the session was written but could not be activated%s%s",
-				  ps->mw.first_bad[0] ? ": " : "", ps->mw.first_bad);
-	}
 	return 0;
+}
+
+/* Only once every thread of the write is gone: libburn's drive object has
+ * no lock, and a libisofs or libburn thread still finishing touched its
+ * buffer while the activation wrote with it (seen: a crash in
+ * burn_random_access_write when the end of a write was noticed within a
+ * millisecond). */
+static int activate(struct disc *d, struct msgwatch *mw, struct errmsg *em)
+{
+	if (isoburn_activate_session(d->drive) > 0)
+		return 0;
+	msgwatch_drain(mw);
+	return errmsg_set(em, -EIO, "the session was written but could not be activated%s%s",
+			  mw->first_bad[0] ? ": " : "", mw->first_bad);
 }
 
 int burn_write_session(struct disc *d, IsoImage *img,
@@ -311,6 +318,8 @@ out:
 		burn_disc_free(disc);
 	if (!rc)
 		isoburn_sync_after_write(d->drive, NULL, 0);
+	if (!rc && !s->simulate)
+		rc = activate(d, mw, em);
 	isoburn_igopt_destroy(&o, 0);
 	msgwatch_drain(mw);
 	return rc;
