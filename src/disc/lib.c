@@ -75,6 +75,12 @@ void disc_take_msgs(disc_msg_fn visit, void *ctx)
 		visit(ctx, "libisofs", code, text, 0, sev);
 }
 
+void disc_iso_debug_msgs(bool queue)
+{
+	iso_set_msgs_severities(queue || blog_debug_enabled() ? "ALL" : "UPDATE",
+				"NEVER", "burnfs: ");
+}
+
 void disc_drain_msgs(void)
 {
 	if (lib_ready)
