@@ -1,7 +1,7 @@
 /* apply.c — make a loaded IsoImage's tree equal a stage snapshot, writing
- * only what changed. Every node of the old tree is detached first (children
- * before parents, so each detached directory is empty and we own one
- * reference per node); then the tree is rebuilt top-down from the snapshot.
+ * only what changed. Every node of the old tree is detached first (we then
+ * own one reference per node, and each detached directory ends up empty);
+ * then the tree is rebuilt top-down from the snapshot.
  * An entry whose snapshot `origin` names an old node of the same type takes
  * that node back (renamed, moved, attributes set): an unchanged file keeps
  * its old extents, so no data is rewritten. New or changed files are added
@@ -22,12 +22,21 @@
 
 enum { N_ATTACHED = 0, N_DETACHED, N_REUSED };
 
+/* Where a placed node came from, which says what xattrs it has now. */
+enum placed {
+	P_OLD,      /* the entry's origin: the lower index's xattrs */
+	P_NEW,      /* made just now: no user.* xattrs */
+	P_CLONE,    /* a clone of a node placed before: not known */
+};
+
 struct apply {
 	IsoImage *img;
+	const struct index *lower;  /* whose ids by_id maps, or NULL */
 	IsoNode **by_id;
 	unsigned char *state;   /* per id, N_*; the root stays N_ATTACHED */
 	uint32_t n;
 	struct keymap first_link; /* snapshot key -> node holding its data */
+	enum placed placed;     /* of the node place_child() just placed */
 	struct errmsg *em;
 	char path[PATH_MAX];    /* the entry being placed, for messages */
 };
@@ -41,9 +50,12 @@ static int iso_fail(struct apply *a, int iso_ret, const char *what)
 
 static int detach_all(struct apply *a)
 {
-	/* Ids are depth-first preorder: a child's id is above its parent's,
-	 * so walking down from the top detaches children first. */
-	for (uint32_t id = a->n; id-- > 1;) {
+	/* Ids are depth-first preorder in each directory's list order, so
+	 * going up every node is the head of its parent's list when it is
+	 * taken and libisofs finds it at once; going down from the top walked
+	 * a list to its end for each node, quadratic in a directory's size.
+	 * A directory taken before its children holds them until their turn. */
+	for (uint32_t id = 1; id < a->n; id++) {
 		int ret;
 
 		if (!a->by_id[id])
@@ -126,8 +138,40 @@ out:
 	return rc;
 }
 
+static bool has_xattr(const struct idx_node *old, const struct snap_xattr *x)
+{
+	for (uint32_t i = 0; i < old->n_xattrs; i++) {
+		const struct idx_xattr *o = &old->xattrs[i];
+
+		if (strcmp(o->name, x->name) == 0)
+			return o->len == x->len && memcmp(o->value, x->value, x->len) == 0;
+	}
+	return false;
+}
+
+/* Whether the node just placed may carry other user.* xattrs than sn
+ * wants. Reading them back costs libisofs an attribute list decoded per
+ * node, the larger part of applying a tree that mostly did not change. */
+static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
+{
+	const struct idx_node *old;
+
+	if (a->placed == P_NEW)
+		return sn->n_xattrs != 0;
+	if (a->placed != P_OLD || !a->lower)
+		return true;
+	old = index_node(a->lower, sn->origin);
+	if (!old || old->n_xattrs != sn->n_xattrs)
+		return true;
+	for (uint32_t i = 0; i < sn->n_xattrs; i++)
+		if (!has_xattr(old, &sn->xattrs[i]))
+			return true;
+	return false;
+}
+
 /* The snapshot's attributes, never the cache file's: a new file added from
- * CACHE/data carries the daemon's owner and the cache file's times. */
+ * CACHE/data carries the daemon's owner and the cache file's times. The
+ * root (closed) always gets its xattrs rewritten. */
 static int set_attributes(struct apply *a, IsoNode *node,
 			  const struct snap_node *sn, bool closed)
 {
@@ -146,6 +190,9 @@ static int set_attributes(struct apply *a, IsoNode *node,
 		iso_node_set_mtime(node, sn->mtime.tv_sec);
 	if (iso_node_get_ctime(node) != sn->ctime.tv_sec)
 		iso_node_set_ctime(node, sn->ctime.tv_sec);
+	if (!closed && node != (IsoNode *)iso_image_get_root(a->img) &&
+	    !xattrs_may_differ(a, sn))
+		return 0;
 	return replace_user_xattrs(a, node, sn, closed);
 }
 
@@ -180,6 +227,7 @@ static int attach_old(struct apply *a, IsoDir *dir, IsoNode *old,
 		return iso_fail(a, ret, "move to");
 	/* The directory now owns the reference we got from iso_node_take. */
 	a->state[sn->origin] = N_REUSED;
+	a->placed = P_OLD;
 	return 0;
 }
 
@@ -241,8 +289,10 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		if (ret < 0)
 			return iso_fail(a, ret, "link");
 		ret = 0;
+		a->placed = P_CLONE;
 	} else {
 		ret = add_new_file(a, dir, sn, out);
+		a->placed = P_NEW;
 	}
 	if (ret < 0)
 		return ret;
@@ -266,6 +316,7 @@ static int place_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 	if (ret < 0)
 		return iso_fail(a, ret, "create the folder");
 	*out = (IsoNode *)nd;
+	a->placed = P_NEW;
 	return 0;
 }
 
@@ -275,6 +326,7 @@ static int place_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 {
 	int ret;
 
+	a->placed = P_NEW;
 	if (S_ISLNK(sn->mode)) {
 		IsoSymlink *l = NULL;
 
@@ -319,6 +371,13 @@ static int place_child(struct apply *a, IsoDir *dir, const struct snap_node *c)
 	return rc;
 }
 
+/* In name order, depth first: the order in which libisofs meets the
+ * nodes when it writes. Of the names of a disc file, the first one placed
+ * takes the old node and the others become its clones; libisofs keeps the
+ * old extents only if it meets the old node before any clone (a clone
+ * met first makes it copy the data, reading the drive it writes to). So
+ * no last-name-first, though that would insert each child at the head of
+ * its sorted list instead of after all its elder siblings. */
 static int build_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn)
 {
 	for (uint32_t i = 0; i < sn->n_children; i++) {
@@ -330,11 +389,13 @@ static int build_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn)
 	return 0;
 }
 
-int burn_apply_snapshot(IsoImage *img, IsoNode **by_id, uint32_t n,
+int burn_apply_snapshot(IsoImage *img, const struct index *lower,
+			IsoNode **by_id, uint32_t n,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em)
 {
-	struct apply a = { .img = img, .by_id = by_id, .n = n, .em = em };
+	struct apply a = { .img = img, .lower = lower, .by_id = by_id, .n = n,
+			   .em = em };
 	IsoDir *root = iso_image_get_root(img);
 	int rc;
 

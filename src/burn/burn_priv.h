@@ -60,12 +60,15 @@ bool msgwatch_failed(const struct msgwatch *w);
 /* --- apply.c: make img's tree equal the snapshot --- */
 
 /* by_id[i] is the IsoNode with lower index id i (disc_walk_image order),
- * n entries, by_id[0] the root. Every other node is detached and then put
- * back where the snapshot wants it; nodes that are not wanted any more are
- * unreffed. Files without changed data keep their old extents. closed: put
- * DISC_CLOSED_XATTR on the root. 0 or -errno; on error img is unusable and
- * must be dropped. lib_lock held (or img private to the caller). */
-int burn_apply_snapshot(IsoImage *img, IsoNode **by_id, uint32_t n,
+ * n entries, by_id[0] the root. lower: the index built from that very tree
+ * (its xattrs spare reading the nodes' own back), or NULL. Every other node
+ * is detached and then put back where the snapshot wants it; nodes that are
+ * not wanted any more are unreffed. Files without changed data keep their
+ * old extents. closed: put DISC_CLOSED_XATTR on the root. 0 or -errno; on
+ * error img is unusable and must be dropped. lib_lock held (or img private
+ * to the caller). */
+int burn_apply_snapshot(IsoImage *img, const struct index *lower,
+			IsoNode **by_id, uint32_t n,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em);
 

@@ -41,21 +41,19 @@ static int collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
 
 /* The snapshot's origin ids are ids of the stage's lower index; they name
  * nodes of the tree just loaded only if that is the same session. */
-static int check_same_session(struct disc *d, const struct id_map *m,
+static int check_same_session(const struct index *lower,
+			      const struct id_map *m,
 			      const struct stage_snapshot *snap,
 			      struct errmsg *em)
 {
-	struct index *lower = disc_lower(d);
 	uint32_t count = index_count(lower);
 	uint32_t start = index_info(lower)->start_lba;
-	int rc = 0;
 
 	if (count != m->n || start != snap->base_lba)
-		rc = errmsg_set(em, -EIO, "the medium changed under the staged changes "
-				"(session at %u with %u entries, staged against %u)",
-				start, m->n, snap->base_lba);
-	index_unref(lower);
-	return rc;
+		return errmsg_set(em, -EIO, "the medium changed under the staged changes "
+				  "(session at %u with %u entries, staged against %u)",
+				  start, m->n, snap->base_lba);
+	return 0;
 }
 
 /* Emulated media (image files, DVD+RW, BD-RE, ...) cannot be closed by
@@ -83,6 +81,7 @@ int burn_write_snapshot_locked(struct disc *d,
 				const struct burn_settings *s, bool close,
 				const struct disc_facts *f, struct errmsg *em)
 {
+	struct index *lower = disc_lower(d);
 	struct id_map m = { 0 };
 	IsoImage *img = NULL;
 	struct errmsg rem;
@@ -90,16 +89,17 @@ int burn_write_snapshot_locked(struct disc *d,
 
 	rc = load_tree(d, &img, &m, em);
 	if (!rc)
-		rc = check_same_session(d, &m, snap, em);
+		rc = check_same_session(lower, &m, snap, em);
 	if (!rc && s->volid[0])
 		iso_image_set_volume_id(img, s->volid);
 	if (!rc)
-		rc = burn_apply_snapshot(img, m.by_id, m.n, snap,
+		rc = burn_apply_snapshot(img, lower, m.by_id, m.n, snap,
 					 close && needs_closed_mark(d), em);
 	if (!rc)
 		rc = burn_write_session(d, img, s, close, f->free_bytes, em);
 	if (img)
 		iso_image_unref(img);
+	index_unref(lower);
 	free(m.by_id);
 	/* The drive's attached image holds the modified tree, and after a
 	 * write the medium has a new session: read the medium afresh. */

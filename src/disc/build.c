@@ -35,9 +35,12 @@ static int xattr_cmp(const void *a, const void *b)
 		      ((const struct idx_xattr *)b)->name);
 }
 
-/* user.* only: isofs.* are libisofs's own, and the closed marker is
- * burnfs's, not the user's. */
-static int copy_xattrs(IsoNode *n, struct idx_node *tmpl, struct node_tmp *t)
+/* user.* only: isofs.* are libisofs's own, and the closed marker on the
+ * root is burnfs's, not the user's. Anywhere else the index holds a node's
+ * every user.* xattr, so a commit can tell from it whether a node's xattrs
+ * change. */
+static int copy_xattrs(IsoNode *n, bool root, struct idx_node *tmpl,
+		       struct node_tmp *t)
 {
 	size_t i, k = 0;
 	int r;
@@ -53,7 +56,7 @@ static int copy_xattrs(IsoNode *n, struct idx_node *tmpl, struct node_tmp *t)
 		return -ENOMEM;
 	for (i = 0; i < t->n_attrs; i++) {
 		if (strncmp(t->names[i], "user.", 5) != 0 ||
-		    strcmp(t->names[i], DISC_CLOSED_XATTR) == 0)
+		    (root && strcmp(t->names[i], DISC_CLOSED_XATTR) == 0))
 			continue;
 		t->xa[k].name = t->names[i];
 		t->xa[k].value = t->vals[i];
@@ -94,7 +97,8 @@ static int copy_file(IsoFile *f, struct idx_node *tmpl, struct node_tmp *t)
 	return 0;
 }
 
-static int node_to_tmpl(IsoNode *n, struct idx_node *tmpl, struct node_tmp *t)
+static int node_to_tmpl(IsoNode *n, bool root, struct idx_node *tmpl,
+			struct node_tmp *t)
 {
 	int r;
 
@@ -124,7 +128,7 @@ static int node_to_tmpl(IsoNode *n, struct idx_node *tmpl, struct node_tmp *t)
 	default:
 		break;
 	}
-	return copy_xattrs(n, tmpl, t);
+	return copy_xattrs(n, root, tmpl, t);
 }
 
 static int build_visit(void *ctx, uint32_t id, IsoNode *n, uint32_t parent)
@@ -135,7 +139,7 @@ static int build_visit(void *ctx, uint32_t id, IsoNode *n, uint32_t parent)
 	int64_t got = 0;
 	int r;
 
-	r = node_to_tmpl(n, &tmpl, &t);
+	r = node_to_tmpl(n, id == IDX_ROOT, &tmpl, &t);
 	if (r < 0)
 		goto out;
 	if (id == IDX_ROOT)

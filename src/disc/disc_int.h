@@ -21,6 +21,9 @@ static inline int disc_acq_flags(const struct disc *d)
 	return d->is_image ? DISC_ACQ_IMAGE : DISC_ACQ_DRIVE;
 }
 
+/* lib.c: whether libisofs queues its DEBUG (and ERRFILE) messages; with
+ * debug logging on it always does. */
+void disc_iso_debug_msgs(bool queue);
 /* lib.c: libburn's 1/0/<0 results have no errno; this gives the sentence. */
 int disc_lib_fail(struct errmsg *em, int err, const char *what,
 		  const char *target);

@@ -7,6 +7,8 @@
 #include "disc/disc_int.h"
 
 static int lib_ready;
+/* Looked up once by disc_lib_init: a load drains a message per node. */
+static int sev_warning, sev_note, sev_failure;
 
 int disc_sev_number(const char *sev)
 {
@@ -23,20 +25,25 @@ enum blog_level disc_sev_level(int n, int error_from)
 {
 	if (n >= error_from)
 		return BLOG_ERROR;
-	if (n >= disc_sev_number("WARNING"))
+	if (n >= (sev_warning ? sev_warning : disc_sev_number("WARNING")))
 		return BLOG_WARN;
-	if (n >= disc_sev_number("NOTE"))
+	if (n >= (sev_note ? sev_note : disc_sev_number("NOTE")))
 		return BLOG_INFO;
 	return BLOG_DEBUG;
 }
 
-/* A disc_msg_fn: outside a write a MISHAP is only a warning. */
+/* A disc_msg_fn: outside a write a MISHAP is only a warning. Loading a
+ * tree queues a DEBUG message per node: those go without a lookup. */
 static void log_msg(void *ctx, const char *src, int code, const char *text,
 		    int os_errno, const char *sev)
 {
-	enum blog_level lv = disc_sev_level(disc_sev_number(sev),
-					    disc_sev_number("FAILURE"));
+	enum blog_level lv;
 
+	if (!blog_debug_enabled() &&
+	    (strcmp(sev, "DEBUG") == 0 || strcmp(sev, "ERRFILE") == 0))
+		return;
+	lv = disc_sev_level(disc_sev_number(sev), sev_failure ? sev_failure
+			    : disc_sev_number("FAILURE"));
 	if (lv == BLOG_DEBUG && !blog_debug_enabled())
 		return;
 	if (os_errno)
@@ -66,6 +73,12 @@ void disc_take_msgs(disc_msg_fn visit, void *ctx)
 		visit(ctx, "libburn", code, text, os_errno, sev);
 	while (iso_obtain_msgs("ALL", &code, &imgid, text, sev) == 1)
 		visit(ctx, "libisofs", code, text, 0, sev);
+}
+
+void disc_iso_debug_msgs(bool queue)
+{
+	iso_set_msgs_severities(queue || blog_debug_enabled() ? "ALL" : "UPDATE",
+				"NEVER", "burnfs: ");
 }
 
 void disc_drain_msgs(void)
@@ -101,6 +114,9 @@ int disc_lib_init(struct errmsg *em)
 	burn_allow_drive_role_4(1 | 2);
 	/* Under LC_ALL=C non-ASCII names would become '_' in Joliet. */
 	iso_set_local_charset("UTF-8", 0);
+	sev_warning = disc_sev_number("WARNING");
+	sev_note = disc_sev_number("NOTE");
+	sev_failure = disc_sev_number("FAILURE");
 	lib_ready = 1;
 	blog_debug("libisoburn %d.%d.%d started",
 		   isoburn_header_version_major, isoburn_header_version_minor,
