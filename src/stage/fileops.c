@@ -221,19 +221,24 @@ ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
 
 	if (off < 0)
 		return -EINVAL;
-	STAGE_LOCK(st);
+	STAGE_LOCK_NODRAIN(st);
 	r = st->readonly ? -EROFS : S_ISREG(n->mode) ? 0 : -EINVAL;
+	if (!r)
+		r = behind_take_error(n);
 	if (!r)
 		r = node_writable(st, n, true);
 	if (r)
 		goto out;
 	if (f->flags & O_APPEND)
 		off = (off_t)n->size;
-	r = pwrite(n->fd, buf, size, off);
-	if (r < 0) {
+	r = behind_write(st, n, buf, size, off);
+	if (r == 1)
+		r = (ssize_t)size;
+	else if (r == 0 && !(r = behind_take_error(n)) &&
+		 (r = pwrite(n->fd, buf, size, off)) < 0)
 		r = -errno;
+	if (r < 0)
 		goto out;
-	}
 	if ((uint64_t)off + (uint64_t)r > n->size)
 		n->size = (uint64_t)off + (uint64_t)r;
 	now_ts(&n->mtime);
@@ -259,7 +264,7 @@ int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size)
 
 int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf)
 {
-	STAGE_LOCK(st);
+	STAGE_LOCK_NODRAIN(st);  /* the node knows size and times already */
 	node_stat(st, f->node, stbuf);
 	STAGE_UNLOCK(st);
 	return 0;
@@ -270,7 +275,8 @@ int stage_fsync(struct stage *st, struct stage_file *f, int datasync)
 	int ret = 0;
 
 	STAGE_LOCK(st);
-	if (f->node->fd >= 0 &&
+	ret = behind_take_error(f->node);
+	if (!ret && f->node->fd >= 0 &&
 	    (datasync ? fdatasync(f->node->fd) : fsync(f->node->fd)))
 		ret = -errno;
 	if (!ret)
@@ -283,7 +289,7 @@ bool stage_file_on_disc(struct stage *st, const struct stage_file *f)
 {
 	bool on;
 
-	STAGE_LOCK(st);
+	STAGE_LOCK_NODRAIN(st);
 	on = !f->node->data_id && f->node->origin != IDX_NONE &&
 	     f->node->size > 0;
 	STAGE_UNLOCK(st);

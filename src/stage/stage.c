@@ -100,6 +100,7 @@ void stage_close(struct stage *st)
 {
 	if (!st)
 		return;
+	behind_stop(st);
 	reaper_stop(st);
 	st->closing = true;
 	/* a burn still running at close is a crash as far as the journal

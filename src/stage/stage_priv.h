@@ -54,6 +54,7 @@ struct snode {
 	struct xattrs *xa;     /* NULL: the origin's xattrs (none if new) */
 	struct sdentry *aliases;
 	int fd;                /* data file, open while handles need it */
+	int wb_error;          /* a write behind failed (atomic) */
 	uint32_t mark;         /* walk generation */
 	bool materialized;     /* dirs: lower children have sdentries */
 	bool in_snap;          /* referenced by the current snapshot */
@@ -90,6 +91,7 @@ struct stage_file {
 };
 
 struct reaper;
+struct behind;
 
 /* spare.c: emptied data files kept for reuse (names only) */
 struct spares {
@@ -103,6 +105,7 @@ struct stage {
 	pthread_mutex_t lock;
 	struct reaper *reaper; /* deletes freed data files in the background */
 	struct spares spares;
+	struct behind *behind; /* big writes finished on a thread */
 	struct index *lower;
 	char *cache;           /* absolute path of the cache folder */
 	int cache_fd, data_dir_fd, lock_fd, jfd;
@@ -178,6 +181,15 @@ int spare_init(struct stage *st, uint64_t *max);
 void spare_free(struct stage *st);
 void spare_retire(struct stage *st, int data_dirfd, uint64_t id);
 int spare_take(struct stage *st, uint64_t id);
+
+/* behind.c */
+void stage_lock(struct stage *st);
+int behind_write(struct stage *st, struct snode *n, const void *buf,
+		 size_t len, off_t off);
+void behind_drain(struct stage *st);
+void behind_stop(struct stage *st);
+/* A write of n that failed behind, once (0: none). */
+int behind_take_error(struct snode *n);
 
 /* reaper.c */
 void reaper_stop(struct stage *st);
@@ -256,7 +268,10 @@ int tree_dump_journal(struct stage *st);
 void open_list_add(struct stage *st, struct snode *n);
 void open_list_del(struct stage *st, struct snode *n);
 
-#define STAGE_LOCK(st) pthread_mutex_lock(&(st)->lock)
+/* Waits for the writes behind first (behind.c): all but stage_write and
+ * the getattr family want the data files complete. */
+#define STAGE_LOCK(st) stage_lock(st)
+#define STAGE_LOCK_NODRAIN(st) pthread_mutex_lock(&(st)->lock)
 #define STAGE_UNLOCK(st) pthread_mutex_unlock(&(st)->lock)
 
 #endif

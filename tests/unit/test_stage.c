@@ -3,6 +3,7 @@
  * freeze/commit/rebase, discard, readonly, descriptor use. Lower indexes are
  * built in memory; "disc" content lives in a memory buffer. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <linux/fs.h>
@@ -975,6 +976,65 @@ static void t_spares(void)
 	free(cache);
 }
 
+/* Big writes finish on a thread: whatever comes next (read, getattr,
+ * reopen) sees every byte; a write that fails late is returned once by
+ * fsync or by the next write. RLIMIT_FSIZE makes the late write fail. */
+static void t_write_behind(void)
+{
+	struct index *lo = new_lower(0, 0);
+	char *cache = new_cache(), *want = malloc(3 << 20), *got = malloc(3 << 20);
+	struct rlimit old, small = { 0 };
+	struct stage_file *f;
+	struct stage *st;
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < 3 << 20; i++)
+		want[i] = (char)(i * 7 + i / 4096);
+	CHECK_EQ(index_finish(lo), 0);
+	st = open_stage(cache, lo);
+	CHECK_EQ(stage_create(st, "/big", 0644, 0, 0, O_RDWR, &f), 0);
+	for (i = 0; i < 3; i++)
+		CHECK_EQ(stage_write(st, f, want + (i << 20), 1 << 20,
+				     (off_t)i << 20), 1 << 20);
+	CHECK_EQ(stage_fgetattr(st, f, &sb), 0);
+	CHECK_EQ(sb.st_size, 3 << 20);
+	CHECK_EQ(stage_read(st, f, got, 3 << 20, 0), 3 << 20);
+	CHECK(memcmp(want, got, 3 << 20) == 0);
+	CHECK_EQ(stage_fsync(st, f, 0), 0);
+	CHECK_EQ(stage_release(st, f), 0);
+
+	/* a limit of 1.5 MiB: the second megabyte fails behind the write */
+	getrlimit(RLIMIT_FSIZE, &old);
+	small.rlim_cur = (3 << 20) / 2;
+	small.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK_EQ(stage_create(st, "/late", 0644, 0, 0, O_WRONLY, &f), 0);
+	setrlimit(RLIMIT_FSIZE, &small);
+	CHECK_EQ(stage_write(st, f, want, 1 << 20, 0), 1 << 20);
+	CHECK_EQ(stage_write(st, f, want, 1 << 20, 1 << 20), 1 << 20);
+	CHECK_EQ(stage_fsync(st, f, 0), -EFBIG);
+	CHECK_EQ(stage_fsync(st, f, 0), 0);  /* said once */
+	CHECK_EQ(stage_write(st, f, want, 1 << 20, 2 << 20), 1 << 20);
+	CHECK_EQ(stage_write(st, f, want, 100, 0), -EFBIG);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_EQ(stage_release(st, f), 0);
+	stage_close(st);
+
+	st = open_stage(cache, lo);
+	CHECK_EQ(stage_open_file(st, "/big", O_RDONLY, &f), 0);
+	memset(got, 0, 3 << 20);
+	CHECK_EQ(stage_read(st, f, got, 3 << 20, 0), 3 << 20);
+	CHECK(memcmp(want, got, 3 << 20) == 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	stage_close(st);
+	index_unref(lo);
+	free(want);
+	free(got);
+	free(cache);
+}
+
 int main(void)
 {
 	blog_init(0, 0);
@@ -994,6 +1054,7 @@ int main(void)
 	t_many_files();
 	t_big_lower();
 	t_spares();
+	t_write_behind();
 	CHECK(tmp_remove() == 0);
 	free(disc);
 	return CHECK_DONE();
