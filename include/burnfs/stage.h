@@ -84,6 +84,11 @@ ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
 		   size_t size, off_t off);
 ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
 		    size_t size, off_t off);
+/* stage_write of bytes inside a buffer the stage takes over: release(base)
+ * once they are written, perhaps later, perhaps on another thread. */
+ssize_t stage_write_owned(struct stage *st, struct stage_file *f,
+			  const void *buf, size_t size, off_t off,
+			  void (*release)(void *base), void *base);
 int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size);
 int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf);
 int stage_fsync(struct stage *st, struct stage_file *f, int datasync);

@@ -72,6 +72,12 @@ static inline struct fs_handle *fs_handle(const struct fuse_file_info *fi)
  * block hands the reading of /dev/fuse to another thread first. */
 int fs_loop_run(struct fuse *fuse);
 void fs_loop_yield(void);
+/* The request buffer `inside` points into, given away by the reading
+ * thread (which takes another): base to hand to fs_loop_give_back once
+ * done with, NULL if `inside` is not in this thread's buffer. Saves
+ * copying big writes that are finished later. */
+void *fs_loop_take_buffer(const void *inside);
+void fs_loop_give_back(void *base);
 
 /* The operations table, filled by the fs_*.c files. */
 void fs_fill_ops(struct fuse_operations *ops);

@@ -127,6 +127,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 {
 	struct fs_handle *h = fs_handle(fi);
 	struct burnfs *b = fs_ctx();
+	void *base;
 	int ret;
 
 	switch (h->kind) {
@@ -137,6 +138,13 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 		if (stage_file_on_disc(b->stage, h->sf))
 			fs_loop_yield();  /* the first write copies it up */
 		h->written = true;
+		/* A big write may finish after the answer: it keeps the
+		 * request's buffer rather than a copy of it. */
+		base = size >= 65536 ? fs_loop_take_buffer(buf) : NULL;
+		if (base)
+			return (int)stage_write_owned(b->stage, h->sf, buf, size,
+						      off, fs_loop_give_back,
+						      base);
 		return (int)stage_write(b->stage, h->sf, buf, size, off);
 	case H_CONTROL:
 		ret = fs_control_write(b, buf, size);

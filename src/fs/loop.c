@@ -14,6 +14,7 @@
  * a waiting thread (started when none waits, up to 16), so the mount keeps
  * answering meanwhile, Ctrl-C of a waiting commit included. */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -49,6 +50,70 @@ struct loop {
 
 static struct loop *the_loop;
 static __thread bool is_reader;
+static __thread struct worker *cur_worker;
+
+/* Request buffers given away with their bytes (fs_loop_take_buffer) come
+ * back here when written, for the next reader that gives one away. */
+#define POOL_MAX 8
+static struct {
+	pthread_mutex_t lock;
+	void *bufs[POOL_MAX];
+	int n;
+	bool closed;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *pool_get(size_t size)
+{
+	void *b = NULL;
+
+	pthread_mutex_lock(&pool.lock);
+	while (pool.n && !b) {
+		b = pool.bufs[--pool.n];
+		if (malloc_usable_size(b) < size) {
+			free(b);
+			b = NULL;
+		}
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return b ? b : malloc(size);
+}
+
+void fs_loop_give_back(void *base)
+{
+	pthread_mutex_lock(&pool.lock);
+	if (!pool.closed && pool.n < POOL_MAX) {
+		pool.bufs[pool.n++] = base;
+		base = NULL;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	free(base);
+}
+
+static void pool_close(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	pool.closed = true;
+	while (pool.n)
+		free(pool.bufs[--pool.n]);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+void *fs_loop_take_buffer(const void *inside)
+{
+	struct worker *w = cur_worker;
+	char *base = w ? w->buf.mem : NULL;
+	size_t size = base ? malloc_usable_size(base) : 0;
+	void *fresh;
+
+	if (!base || (const char *)inside < base ||
+	    (const char *)inside >= base + size)
+		return NULL;
+	fresh = pool_get(size);
+	if (!fresh)
+		return NULL;
+	w->buf.mem = fresh;
+	return base;
+}
 
 static void *worker_main(void *arg);
 
@@ -122,6 +187,7 @@ static void *worker_main(void *arg)
 	struct loop *l = the_loop;
 	int res;
 
+	cur_worker = w;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	while (become_reader(l)) {
 		while (is_reader && !fuse_session_exited(l->se)) {
@@ -200,6 +266,7 @@ int fs_loop_run(struct fuse *fuse)
 			sem_wait(&l->finish);  /* EINTR: a signal, look again */
 		stop_workers(l);
 		fuse_stop_cleanup_thread(fuse);
+		pool_close();
 	}
 	the_loop = NULL;
 	sem_destroy(&l->finish);

@@ -31,6 +31,9 @@ struct bjob {
 	void *buf;          /* kept from job to job: fresh memory faults */
 	size_t cap, len;
 	off_t off;
+	const void *data;   /* buf, or inside a buffer taken over: */
+	void (*release)(void *base);
+	void *base;
 };
 
 struct behind {
@@ -48,7 +51,7 @@ static void run_job(struct bjob *j)
 	ssize_t r;
 
 	while (done < j->len) {
-		r = pwrite(j->fd, (char *)j->buf + done, j->len - done,
+		r = pwrite(j->fd, (const char *)j->data + done, j->len - done,
 			   j->off + (off_t)done);
 		if (r <= 0) {
 			int err = r < 0 ? errno : EIO;
@@ -62,6 +65,9 @@ static void run_job(struct bjob *j)
 		}
 		done += (size_t)r;
 	}
+	if (j->base)
+		j->release(j->base);
+	j->base = NULL;
 }
 
 static void *behind_main(void *arg)
@@ -153,7 +159,7 @@ static bool cache_has_room(struct stage *st, size_t len)
 
 /* Queue a write of n's open data file; stage lock held. 1: queued, 0: the
  * caller writes it now (behind_drain done), <0: error. */
-int behind_write(struct stage *st, struct snode *n, const void *buf,
+int behind_write(struct stage *st, struct snode *n, struct wsrc *src,
 		 size_t len, off_t off)
 {
 	struct behind *b = NULL;
@@ -172,16 +178,23 @@ int behind_write(struct stage *st, struct snode *n, const void *buf,
 	/* the free slot is ours alone until n counts it */
 	j = &b->q[(b->head + b->n) % BEHIND_SLOTS];
 	pthread_mutex_unlock(&b->lock);
-	if (j->cap < len) {
-		grown = realloc(j->buf, len);
-		if (!grown) {
-			behind_drain(st);
-			return 0;
+	if (src->base) {
+		/* the bytes' buffer is ours: no copy */
+		j->data = src->mem;
+		j->release = src->release;
+		j->base = src->base;
+		src->base = NULL;
+	} else if (j->cap < len && !(grown = realloc(j->buf, len))) {
+		behind_drain(st);
+		return 0;
+	} else {
+		if (j->cap < len) {
+			j->buf = grown;
+			j->cap = len;
 		}
-		j->buf = grown;
-		j->cap = len;
+		memcpy(j->buf, src->mem, len);
+		j->data = j->buf;
 	}
-	memcpy(j->buf, buf, len);
 	j->node = n;
 	j->fd = n->fd;
 	j->len = len;

@@ -213,8 +213,8 @@ ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
 	return r;
 }
 
-ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
-		    size_t size, off_t off)
+static ssize_t write_src(struct stage *st, struct stage_file *f,
+			 struct wsrc *src, size_t size, off_t off)
 {
 	struct snode *n = f->node;
 	ssize_t r;
@@ -231,11 +231,11 @@ ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
 		goto out;
 	if (f->flags & O_APPEND)
 		off = (off_t)n->size;
-	r = behind_write(st, n, buf, size, off);
+	r = behind_write(st, n, src, size, off);
 	if (r == 1)
 		r = (ssize_t)size;
 	else if (r == 0 && !(r = behind_take_error(n)) &&
-		 (r = pwrite(n->fd, buf, size, off)) < 0)
+		 (r = pwrite(n->fd, src->mem, size, off)) < 0)
 		r = -errno;
 	if (r < 0)
 		goto out;
@@ -247,6 +247,26 @@ ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
 	st->gen++;
 out:
 	STAGE_UNLOCK(st);
+	return r;
+}
+
+ssize_t stage_write(struct stage *st, struct stage_file *f, const void *buf,
+		    size_t size, off_t off)
+{
+	struct wsrc src = { .mem = buf };
+
+	return write_src(st, f, &src, size, off);
+}
+
+ssize_t stage_write_owned(struct stage *st, struct stage_file *f,
+			  const void *buf, size_t size, off_t off,
+			  void (*release)(void *base), void *base)
+{
+	struct wsrc src = { .mem = buf, .release = release, .base = base };
+	ssize_t r = write_src(st, f, &src, size, off);
+
+	if (src.base)  /* not taken by a write behind */
+		release(src.base);
 	return r;
 }
 

@@ -183,8 +183,15 @@ void spare_retire(struct stage *st, int data_dirfd, uint64_t id);
 int spare_take(struct stage *st, uint64_t id);
 
 /* behind.c */
+/* A write's bytes; base (if set) is a buffer the write may keep, freed
+ * with release; behind_write sets base to NULL when it takes it. */
+struct wsrc {
+	const void *mem;
+	void (*release)(void *base);
+	void *base;
+};
 void stage_lock(struct stage *st);
-int behind_write(struct stage *st, struct snode *n, const void *buf,
+int behind_write(struct stage *st, struct snode *n, struct wsrc *src,
 		 size_t len, off_t off);
 void behind_drain(struct stage *st);
 void behind_stop(struct stage *st);
