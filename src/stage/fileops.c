@@ -290,18 +290,28 @@ int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf)
 	return 0;
 }
 
+/* The flushes run without the stage lock: they can take long on a busy
+ * disk, and every other staging call needs the lock. If the journal is
+ * rewritten meanwhile, the rewrite syncs the new one itself. */
 int stage_fsync(struct stage *st, struct stage_file *f, int datasync)
 {
-	int ret = 0;
+	int ret, fd = -1, jfd = -1;
 
 	STAGE_LOCK(st);
 	ret = behind_take_error(f->node);
-	if (!ret && f->node->fd >= 0 &&
-	    (datasync ? fdatasync(f->node->fd) : fsync(f->node->fd)))
+	if (!ret && f->node->fd >= 0 && (fd = dup(f->node->fd)) < 0)
 		ret = -errno;
-	if (!ret)
-		ret = journal_sync(st);
+	if (!ret && (jfd = dup(st->jfd)) < 0)
+		ret = -errno;
 	STAGE_UNLOCK(st);
+	if (!ret && fd >= 0 && (datasync ? fdatasync(fd) : fsync(fd)))
+		ret = -errno;
+	if (!ret && fdatasync(jfd))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (jfd >= 0)
+		close(jfd);
 	return ret;
 }
 
