@@ -184,11 +184,13 @@ int behind_write(struct stage *st, struct snode *n, struct wsrc *src,
 		j->release = src->release;
 		j->base = src->base;
 		src->base = NULL;
-	} else if (j->cap < len && !(grown = realloc(j->buf, len))) {
-		behind_drain(st);
-		return 0;
 	} else {
 		if (j->cap < len) {
+			grown = realloc(j->buf, len);
+			if (!grown) {
+				behind_drain(st);
+				return 0;
+			}
 			j->buf = grown;
 			j->cap = len;
 		}
