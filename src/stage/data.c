@@ -164,7 +164,9 @@ int node_data_fd(struct stage *st, struct snode *n)
 	return fd;
 }
 
-static int copy_lower(struct stage *st, struct snode *n, int fd)
+/* The first `size` bytes of lower entry `origin` into fd. */
+static int copy_from_index(struct index *idx, uint32_t origin, uint64_t size,
+			   int fd)
 {
 	char *buf = malloc(1 << 20);
 	uint64_t off = 0;
@@ -172,10 +174,10 @@ static int copy_lower(struct stage *st, struct snode *n, int fd)
 
 	if (!buf)
 		return -ENOMEM;
-	while (off < n->size) {
-		size_t want = n->size - off < (1 << 20) ? n->size - off : 1 << 20;
+	while (off < size) {
+		size_t want = size - off < (1 << 20) ? size - off : 1 << 20;
 
-		r = index_read(st->lower, n->origin, buf, want, off);
+		r = index_read(idx, origin, buf, want, off);
 		if (r <= 0)
 			break;
 		if (pwrite(fd, buf, (size_t)r, (off_t)off) != r) {
@@ -187,7 +189,54 @@ static int copy_lower(struct stage *st, struct snode *n, int fd)
 	free(buf);
 	if (r < 0)
 		return (int)r;
-	return off == n->size ? 0 : -EIO;
+	return off == size ? 0 : -EIO;
+}
+
+static int copy_lower(struct stage *st, struct snode *n, int fd)
+{
+	return copy_from_index(st->lower, n->origin, n->size, fd);
+}
+
+/* A disc file's first write copies it into the cache: here without the
+ * stage lock, which every staging call needs, while a drive reads it
+ * (minutes for a big file). The copy is installed only if the node still
+ * shows the same disc content; otherwise it is dropped and the write
+ * copies up under the lock as before. Stage lock not held. */
+void node_copy_up_unlocked(struct stage *st, struct snode *n)
+{
+	struct index *idx = NULL;
+	uint32_t origin;
+	uint64_t size, id;
+	int fd = -1, ret;
+
+	STAGE_LOCK(st);
+	if (!st->readonly && S_ISREG(n->mode) && !n->data_id &&
+	    n->origin != IDX_NONE && n->size > 0 &&
+	    (fd = data_create(st, &id)) >= 0) {
+		idx = index_ref(st->lower);
+		origin = n->origin;
+		size = n->size;
+	}
+	STAGE_UNLOCK(st);
+	if (fd < 0)
+		return;
+	ret = copy_from_index(idx, origin, size, fd);
+	STAGE_LOCK(st);
+	if (!ret && !st->readonly && !n->data_id && n->origin == origin &&
+	    n->size == size && st->lower == idx) {
+		node_set_data(st, n, id);
+		n->fd = fd;
+		fd = -1;  /* the node's now */
+		/* unjournaled it must not stay: the write copies up again */
+		if (record_setdata(st, n))
+			node_drop_data(st, n);
+	}
+	if (fd >= 0) {
+		close(fd);
+		data_delete(st, id);
+	}
+	STAGE_UNLOCK(st);
+	index_unref(idx);
 }
 
 static int copy_file(int from, int to, uint64_t size)

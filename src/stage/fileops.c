@@ -221,6 +221,8 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 
 	if (off < 0)
 		return -EINVAL;
+	if (stage_file_on_disc(st, f))
+		node_copy_up_unlocked(st, n);
 	STAGE_LOCK_NODRAIN(st);
 	r = st->readonly ? -EROFS : S_ISREG(n->mode) ? 0 : -EINVAL;
 	if (!r)

@@ -170,6 +170,7 @@ void node_set_data(struct stage *st, struct snode *n, uint64_t id);
 void node_drop_data(struct stage *st, struct snode *n);
 int node_data_fd(struct stage *st, struct snode *n);
 int node_copy_up(struct stage *st, struct snode *n, bool keep_content);
+void node_copy_up_unlocked(struct stage *st, struct snode *n);
 void data_gc(struct stage *st);
 /* data_gc, but the deleting is left to the reaper (commits). */
 void data_gc_later(struct stage *st);
