@@ -25,6 +25,35 @@ bool data_parse_id(const char *s, uint64_t *id)
 	return !errno && !*end;
 }
 
+int cache_subdir(struct stage *st, const char *name)
+{
+	int fd;
+
+	if (mkdirat(st->cache_fd, name, 0700) && errno != EEXIST)
+		return -errno;
+	fd = openat(st->cache_fd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+DIR *dir_scan(int dirfd)
+{
+	int fd = dup(dirfd), err;
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	rewinddir(d);  /* the dup shares the offset of earlier scans */
+	return d;
+}
+
 int data_init(struct stage *st)
 {
 	struct dirent *e;
@@ -32,19 +61,12 @@ int data_init(struct stage *st)
 	DIR *d;
 	int fd;
 
-	if (mkdirat(st->cache_fd, "data", 0700) && errno != EEXIST)
-		return -errno;
-	st->data_dir_fd = openat(st->cache_fd, "data",
-				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	st->data_dir_fd = cache_subdir(st, "data");
 	if (st->data_dir_fd < 0)
+		return st->data_dir_fd;
+	d = dir_scan(st->data_dir_fd);
+	if (!d)
 		return -errno;
-	fd = dup(st->data_dir_fd);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	rewinddir(d);
 	st->next_id = 1;
 	while ((e = readdir(d))) {
 		uint64_t id;
@@ -197,31 +219,28 @@ static int copy_lower(struct stage *st, struct snode *n, int fd)
 	return copy_from_index(st->lower, n->origin, n->size, fd);
 }
 
-/* A disc file's first write copies it into the cache: here without the
- * stage lock, which every staging call needs, while a drive reads it
- * (minutes for a big file). The copy is installed only if the node still
- * shows the same disc content; otherwise it is dropped and the write
- * copies up under the lock as before. Stage lock not held. */
+/* A disc file's first write copies it into the cache: here with the
+ * stage lock, which every staging call needs, dropped while a drive reads
+ * the file (minutes for a big one). The copy is installed only if the node
+ * still shows the same disc content; otherwise it is dropped and the write
+ * copies up under the lock as before. Stage lock held (the write's, which
+ * need not wait for writes behind: none can be for a node on the disc). */
 void node_copy_up_unlocked(struct stage *st, struct snode *n)
 {
-	struct index *idx = NULL;
+	struct index *idx;
 	uint32_t origin;
 	uint64_t size, id;
-	int fd = -1, ret;
+	int fd, ret;
 
-	STAGE_LOCK(st);
-	if (!st->readonly && S_ISREG(n->mode) && !n->data_id &&
-	    n->origin != IDX_NONE && n->size > 0 &&
-	    (fd = data_create(st, &id)) >= 0) {
-		idx = index_ref(st->lower);
-		origin = n->origin;
-		size = n->size;
-	}
-	STAGE_UNLOCK(st);
-	if (fd < 0)
+	if (st->readonly || !S_ISREG(n->mode) || !node_on_disc(n) ||
+	    (fd = data_create(st, &id)) < 0)
 		return;
+	idx = index_ref(st->lower);
+	origin = n->origin;
+	size = n->size;
+	STAGE_UNLOCK(st);
 	ret = copy_from_index(idx, origin, size, fd);
-	STAGE_LOCK(st);
+	STAGE_LOCK_NODRAIN(st);
 	if (!ret && !st->readonly && !n->data_id && n->origin == origin &&
 	    n->size == size && st->lower == idx) {
 		node_set_data(st, n, id);
@@ -235,7 +254,6 @@ void node_copy_up_unlocked(struct stage *st, struct snode *n)
 		close(fd);
 		data_delete(st, id);
 	}
-	STAGE_UNLOCK(st);
 	index_unref(idx);
 }
 
@@ -298,7 +316,6 @@ static void gc(struct stage *st, bool later)
 	struct snode *nd;
 	struct dirent *e;
 	DIR *d;
-	int fd;
 
 	for (nd = st->data_nodes; nd; nd = nd->dnext) {
 		if (n == cap) {
@@ -312,13 +329,9 @@ static void gc(struct stage *st, bool later)
 	}
 	if (n)
 		qsort(ids, n, sizeof(*ids), cmp_u64);
-	fd = dup(st->data_dir_fd);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	d = dir_scan(st->data_dir_fd);
+	if (!d)
 		goto out;
-	}
-	rewinddir(d); /* the dup shares the offset of earlier scans */
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;

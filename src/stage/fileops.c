@@ -221,9 +221,8 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 
 	if (off < 0)
 		return -EINVAL;
-	if (stage_file_on_disc(st, f))
-		node_copy_up_unlocked(st, n);
 	STAGE_LOCK_NODRAIN(st);
+	node_copy_up_unlocked(st, n);
 	r = st->readonly ? -EROFS : S_ISREG(n->mode) ? 0 : -EINVAL;
 	if (!r)
 		r = behind_take_error(n);
@@ -322,8 +321,7 @@ bool stage_file_on_disc(struct stage *st, const struct stage_file *f)
 	bool on;
 
 	STAGE_LOCK_NODRAIN(st);
-	on = !f->node->data_id && f->node->origin != IDX_NONE &&
-	     f->node->size > 0;
+	on = node_on_disc(f->node);
 	STAGE_UNLOCK(st);
 	return on;
 }

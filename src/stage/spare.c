@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "burnfs/log.h"
@@ -83,21 +82,14 @@ int spare_init(struct stage *st, uint64_t *max)
 	struct dirent *e;
 	uint64_t id;
 	DIR *d;
-	int fd;
 
 	*max = 0;
-	if (mkdirat(st->cache_fd, "spare", 0700) && errno != EEXIST)
-		return -errno;
-	sp->dirfd = openat(st->cache_fd, "spare",
-			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sp->dirfd = cache_subdir(st, "spare");
 	if (sp->dirfd < 0)
+		return sp->dirfd;
+	d = dir_scan(sp->dirfd);
+	if (!d)
 		return -errno;
-	fd = dup(sp->dirfd);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
 	while ((e = readdir(d))) {
 		if (!data_parse_id(e->d_name, &id))
 			continue;

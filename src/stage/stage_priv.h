@@ -10,6 +10,7 @@
 #ifndef BURNFS_STAGE_PRIV_H
 #define BURNFS_STAGE_PRIV_H
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -170,12 +171,24 @@ void node_set_data(struct stage *st, struct snode *n, uint64_t id);
 void node_drop_data(struct stage *st, struct snode *n);
 int node_data_fd(struct stage *st, struct snode *n);
 int node_copy_up(struct stage *st, struct snode *n, bool keep_content);
+/* n's bytes are still the disc's: reading it or its first write reads
+ * the disc. */
+static inline bool node_on_disc(const struct snode *n)
+{
+	return !n->data_id && n->origin != IDX_NONE && n->size > 0;
+}
+/* node_copy_up of a disc file with the lock dropped while copying. */
 void node_copy_up_unlocked(struct stage *st, struct snode *n);
 void data_gc(struct stage *st);
 /* data_gc, but the deleting is left to the reaper (commits). */
 void data_gc_later(struct stage *st);
 
 bool data_parse_id(const char *s, uint64_t *id);
+/* CACHE/name, made if missing and opened: fd, or -errno. */
+int cache_subdir(struct stage *st, const char *name);
+/* A DIR from the start of the folder open as dirfd (on a dup of it);
+ * NULL with errno set. */
+DIR *dir_scan(int dirfd);
 
 /* spare.c */
 int spare_init(struct stage *st, uint64_t *max);
