@@ -27,7 +27,8 @@ static int wrap_stage_file(struct stage_file *sf, struct fuse_file_info *fi)
 	/* A write-only handle can neither read nor be mapped, so the
 	 * kernel's page cache gains it nothing: with direct I/O the data
 	 * goes from the writer's buffer to the cache file in one copy
-	 * instead of two (cp, rsync and file managers all write this way).
+	 * instead of two (cp and most file managers write this way; rsync's
+	 * temporary files are read-write and stay buffered).
 	 * Writes stay synchronous, so ENOSPC still comes from write(). */
 	if ((fi->flags & O_ACCMODE) == O_WRONLY)
 		fi->direct_io = 1;

@@ -62,10 +62,12 @@ static int new_entry(struct stage *st, const struct jrec *r, mode_t mode,
 	}
 	/* A live create comes with the empty file stage_create just made;
 	 * only replay has to look at what the data file holds. */
-	if (!ret && S_ISREG(mode) && r->id && !st->replaying)
-		node_set_data(st, n, r->id);
-	else if (!ret && S_ISREG(mode) && r->id)
-		ret = adopt_data(st, n, r->id);
+	if (!ret && S_ISREG(mode) && r->id) {
+		if (st->replaying)
+			ret = adopt_data(st, n, r->id);
+		else
+			node_set_data(st, n, r->id);
+	}
 	if (!ret)
 		ret = dentry_add(st, dir, name, n, IDX_NONE, out);
 	if (ret) {
