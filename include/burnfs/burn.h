@@ -61,8 +61,11 @@ int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em);
 int burn_format(struct disc *d, struct errmsg *em);
 int burn_eject(struct disc *d, struct errmsg *em);
 
-/* Any thread: ask the running operation to stop (-ECANCELED). */
+/* Any thread: ask the running operation to stop (-ECANCELED). A request
+ * made before the operation claims the disc stops it too; the flag clears
+ * when an operation ends, or by disc_cancel_reset (a new job starts). */
 void disc_cancel(struct disc *d);
+void disc_cancel_reset(struct disc *d);
 void disc_get_progress(struct disc *d, struct progress *out);
 
 #endif

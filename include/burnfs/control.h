@@ -1,6 +1,8 @@
 /* control.h — the control file: a command in per write, status out per
- * read, and the session settings both use. No FUSE here: the glue hands
- * written bytes to control_run() and shows control_status() text. */
+ * read, and the session settings both use; and the jobs the long commands
+ * become. No FUSE here: the glue hands written bytes to control_run(),
+ * shows control_status() text, and calls control_abort() and
+ * control_wait_idle() for the mount's abort and wait files. */
 #ifndef BURNFS_CONTROL_H
 #define BURNFS_CONTROL_H
 
@@ -28,6 +30,7 @@ enum cmd_kind {
 struct command {
 	enum cmd_kind kind;
 	bool flag;          /* commit close, blank full */
+	bool detach;        /* "detach COMMAND": do not wait for the job */
 	char key[32];       /* set KEY=VALUE */
 	char value[256];
 };
@@ -48,12 +51,40 @@ struct control;
 
 int control_new(struct control **out, struct disc *d, struct stage *st,
 		const struct burn_settings *settings);
+/* Waits for a running job to end (it is not cancelled: the job belongs to
+ * the daemon, and an unmount does not abort a burn), then frees. */
 void control_free(struct control *c);
-/* Run the command in buf (a write to the control file). Blocks until the
- * command is done; another long command running: -EBUSY (abort and set
- * excepted). Returns 0 or -errno; the status's last_result says why. */
+
+/* What runs a job's command on the job's thread: by default
+ * control_execute; the FUSE glue wraps it to drop the kernel's caches of
+ * what discard and blank change. Set before the first command. */
+typedef int (*control_runner)(void *arg, const char *buf, size_t len);
+void control_set_runner(struct control *c, control_runner run, void *arg);
+
+/* Run the command in buf (a write to the control file). set and abort act
+ * at once. A long command (commit, verify, blank, format, eject, discard)
+ * becomes a job on a thread of the daemon: control_run returns when the job
+ * has ended, with its result — or, for "detach COMMAND", as soon as the job
+ * is accepted. Nothing that happens to the caller (a signal, its death)
+ * stops a job once accepted; only control_abort() does. Another job
+ * running: -EBUSY. Returns 0 or -errno; the status's last_result says why. */
 int control_run(struct control *c, const char *buf, size_t len);
-/* 0 when no long command runs; else -EBUSY, and the status says so. */
+/* The job's own work, on the job's thread (a runner calls it): run the long
+ * command in buf to its end. 0 or -errno. */
+int control_execute(struct control *c, const char *buf, size_t len);
+/* Any thread, returns at once: ask the running job to stop; it then ends
+ * with -ECANCELED unless it was already past the point of no return.
+ * Nothing running: nothing happens. */
+void control_abort(struct control *c);
+/* Wait up to timeout_ms (-1: for ever) until no job runs. Then the newest
+ * job's result (0 or -errno; 0 when there was none) and, in line, a line
+ * "COMMAND: ok" or "COMMAND: error: REASON" ("none" without a job).
+ * Still running after timeout_ms: -ETIMEDOUT. */
+int control_wait_idle(struct control *c, int timeout_ms, char *line,
+		      size_t size);
+/* Opening control for writing: -EBUSY while a job's writer waits for it
+ * (the kernel would queue the new writer behind it); 0 otherwise, also
+ * while a detached job runs. */
 int control_check_idle(struct control *c);
 /* The status text, "key: value\n" lines; malloc'ed, caller frees. */
 int control_status(struct control *c, char **out, size_t *len);

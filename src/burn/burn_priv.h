@@ -15,8 +15,8 @@ struct stage_snapshot;
 
 /* --- progress.c: the busy flag and d->prog (state_lock inside) --- */
 
-/* Claim the disc for one job: -EBUSY when another runs. Clears d->cancel
- * and sets d->prog to `state` with nothing done yet. */
+/* Claim the disc for one job: -EBUSY when another runs. Keeps d->cancel
+ * (an abort may precede the claim; job_end clears it) and sets d->prog to `state` with nothing done yet. */
 int job_begin(struct disc *d, enum job_state state, struct errmsg *em);
 /* Publish progress; the ETA is extrapolated from the rate since `t0`
  * (CLOCK_MONOTONIC). total 0 = unknown. */

@@ -18,7 +18,9 @@ int job_begin(struct disc *d, enum job_state state, struct errmsg *em)
 		goto out;
 	}
 	d->busy = true;
-	d->cancel = 0;
+	/* The cancel flag is not cleared here: an abort that came while the
+	 * caller prepared this job (control accepted it, then checked the
+	 * medium) must stop it. Cleared by job_end and disc_cancel_reset. */
 	memset(&d->prog, 0, sizeof(d->prog));
 	d->prog.state = state;
 	d->prog.eta_seconds = -1;
@@ -63,6 +65,7 @@ void job_end(struct disc *d)
 	d->prog.state = JOB_IDLE;
 	d->prog.eta_seconds = -1;
 	d->busy = false;
+	d->cancel = 0;
 	pthread_mutex_unlock(&d->state_lock);
 }
 
@@ -79,6 +82,11 @@ void disc_cancel(struct disc *d)
 {
 	__atomic_store_n(&d->cancel, 1, __ATOMIC_SEQ_CST);
 	blog_info("cancel requested");
+}
+
+void disc_cancel_reset(struct disc *d)
+{
+	__atomic_store_n(&d->cancel, 0, __ATOMIC_SEQ_CST);
 }
 
 void disc_get_progress(struct disc *d, struct progress *out)

@@ -1,4 +1,6 @@
-/* command.c — the words a user may write to the control file. */
+/* command.c — the words a user may write to the control file. A long
+ * command may start with `detach`: its write then returns once the job is
+ * accepted instead of when it ends. */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
@@ -22,6 +24,11 @@ static const struct word words[] = {
 	{ "abort", CMD_ABORT, NULL },
 	{ "set", CMD_SET, NULL },
 };
+
+static bool is_job(enum cmd_kind kind)
+{
+	return kind != CMD_ABORT && kind != CMD_SET;
+}
 
 #define CMD_MAX 300
 
@@ -65,6 +72,10 @@ int command_parse(const char *buf, size_t len, struct command *out,
 	if (trim(buf, len, line) < 0)
 		return errmsg_set(em, -EINVAL, "command too long or not text");
 	verb = strtok_r(line, " \t", &save);
+	if (verb && strcmp(verb, "detach") == 0) {
+		out->detach = true;
+		verb = strtok_r(NULL, " \t", &save);
+	}
 	if (!verb)
 		return errmsg_set(em, -EINVAL, "empty command");
 	arg = strtok_r(NULL, " \t", &save);
@@ -74,6 +85,9 @@ int command_parse(const char *buf, size_t len, struct command *out,
 		if (strcmp(verb, w->text) != 0)
 			continue;
 		out->kind = w->kind;
+		if (out->detach && !is_job(w->kind))
+			return errmsg_set(em, -EINVAL, "detach: %s is not a long "
+					  "command", verb);
 		if (w->kind == CMD_SET) {
 			if (strtok_r(NULL, " \t", &save))
 				return errmsg_set(em, -EINVAL, "set takes one KEY=VALUE");
@@ -88,6 +102,6 @@ int command_parse(const char *buf, size_t len, struct command *out,
 		return 0;
 	}
 	return errmsg_set(em, -EINVAL, "unknown command '%.64s' (commands: "
-			  "commit [close], discard, verify, blank [full], format, "
-			  "eject, abort, set KEY=VALUE)", verb);
+			  "[detach] commit [close], discard, verify, blank [full], "
+			  "format, eject; abort, set KEY=VALUE)", verb);
 }

@@ -1,8 +1,7 @@
-/* control.c — run the commands written to the control file. A long command
- * (commit, verify, blank, format, eject, discard) runs on the writing
- * thread — libfuse's multithreaded loop keeps serving everything else —
- * and one at a time: a second one gets EBUSY while abort and set still
- * work. */
+/* control.c — run the commands written to the control file: set and abort
+ * at once; the long ones (commit, verify, blank, format, eject, discard) as
+ * jobs (jobs.c), one at a time, whose work control_execute() does on the
+ * job's thread. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +16,20 @@ int control_new(struct control **out, struct disc *d, struct stage *st,
 		const struct burn_settings *settings)
 {
 	struct control *c = calloc(1, sizeof(*c));
+	pthread_condattr_t ca;
 
 	if (!c)
 		return -ENOMEM;
 	c->disc = d;
 	c->stage = st;
 	c->settings = *settings;
+	c->runner = (control_runner)control_execute;
+	c->runner_arg = c;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->job_ended, &ca);
+	pthread_condattr_destroy(&ca);
 	strcpy(c->last_result, "ok");
 	*out = c;
 	return 0;
@@ -33,8 +39,16 @@ void control_free(struct control *c)
 {
 	if (!c)
 		return;
+	control_jobs_finish(c);
+	pthread_cond_destroy(&c->job_ended);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+void control_set_runner(struct control *c, control_runner run, void *arg)
+{
+	c->runner = run;
+	c->runner_arg = arg;
 }
 
 static const char *const cmd_names[] = {
@@ -44,21 +58,43 @@ static const char *const cmd_names[] = {
 	[CMD_ABORT] = "abort", [CMD_SET] = "set",
 };
 
-static void set_result(struct control *c, const struct command *cmd, int ret,
-		       const struct errmsg *em)
+void control_command_name(const struct command *cmd, char *out, size_t size)
 {
-	pthread_mutex_lock(&c->lock);
-	snprintf(c->last_command, sizeof(c->last_command), "%s%s",
-		 cmd ? cmd_names[cmd->kind] : "(invalid)",
+	snprintf(out, size, "%s%s", cmd ? cmd_names[cmd->kind] : "(invalid)",
 		 cmd && cmd->flag ? (cmd->kind == CMD_COMMIT ? " close" : " full")
 				  : "");
+}
+
+static void set_result_locked(struct control *c, const struct command *cmd,
+			      int ret, const struct errmsg *em)
+{
+	control_command_name(cmd, c->last_command, sizeof(c->last_command));
+	c->last_ret = ret;
 	if (ret == 0)
 		strcpy(c->last_result, "ok");
 	else
 		snprintf(c->last_result, sizeof(c->last_result), "error: %s",
-			 em->text[0] ? em->text : strerror(-ret));
+			 em && em->text[0] ? em->text : strerror(-ret));
 	/* Stage statistics change with every command. */
 	c->stats_time.tv_sec = 0;
+}
+
+void control_set_result(struct control *c, const struct command *cmd,
+			int ret, const struct errmsg *em)
+{
+	pthread_mutex_lock(&c->lock);
+	set_result_locked(c, cmd, ret, em);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The job's own result, kept apart from last_result, which a later set or
+ * refused command overwrites. */
+void control_set_job_result(struct control *c, const struct command *cmd,
+			   int ret, const struct errmsg *em)
+{
+	pthread_mutex_lock(&c->lock);
+	set_result_locked(c, cmd, ret, em);
+	snprintf(c->job.result, sizeof(c->job.result), "%s", c->last_result);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -152,81 +188,84 @@ static int run_job(struct control *c, const struct command *cmd,
 	}
 }
 
-static int begin_job(struct control *c, const struct command *cmd,
-		     struct burn_settings *s, struct errmsg *em)
-{
-	int ret = 0;
-
-	pthread_mutex_lock(&c->lock);
-	if (c->running)
-		ret = errmsg_set(em, -EBUSY, "busy: %s is running",
-				 c->running_name);
-	else {
-		c->running = true;
-		snprintf(c->running_name, sizeof(c->running_name), "%s",
-			 cmd_names[cmd->kind]);
-		*s = c->settings;
-	}
-	pthread_mutex_unlock(&c->lock);
-	return ret;
-}
-
 int control_check_idle(struct control *c)
 {
 	int ret = 0;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->running) {
+	if (c->job.running && !c->job.detached) {
 		ret = -EBUSY;
 		snprintf(c->last_result, sizeof(c->last_result),
-			 "error: busy: %s is running (interrupt it to abort)",
-			 c->running_name);
+			 "error: busy: %s is running (write to the mount's "
+			 "abort file to abort it)", c->job.name);
+		c->last_ret = ret;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
 
-static void end_job(struct control *c)
+int control_execute(struct control *c, const char *buf, size_t len)
 {
+	struct errmsg em = { "" };
+	struct burn_settings s;
+	struct command cmd;
+	int ret = command_parse(buf, len, &cmd, &em);
+	bool parsed = ret == 0;
+
+	if (!parsed)
+		goto out;
 	pthread_mutex_lock(&c->lock);
-	c->running = false;
+	s = c->settings;
 	pthread_mutex_unlock(&c->lock);
+	blog_info("%s%s started%s", cmd_names[cmd.kind], cmd.flag ? " +flag" : "",
+		  cmd.detach ? " (detached)" : "");
+	ret = run_job(c, &cmd, &s, &em);
+	if (ret < 0)
+		blog_warn("%s failed: %s", cmd_names[cmd.kind],
+			  em.text[0] ? em.text : strerror(-ret));
+	else
+		blog_info("%s done", cmd_names[cmd.kind]);
+out:
+	control_set_job_result(c, parsed ? &cmd : NULL, ret, &em);
+	return ret;
+}
+
+/* set and abort: at once, on the writer's thread. */
+static int run_quick(struct control *c, const struct command *cmd,
+		     struct errmsg *em)
+{
+	if (cmd->kind == CMD_ABORT) {
+		control_abort(c);
+		return 0;
+	}
+	return run_set(c, cmd, em);
 }
 
 int control_run(struct control *c, const char *buf, size_t len)
 {
 	struct errmsg em = { "" };
-	struct burn_settings s;
 	struct command cmd;
+	uint64_t id;
 	int ret;
 
 	ret = command_parse(buf, len, &cmd, &em);
 	if (ret < 0) {
-		set_result(c, NULL, ret, &em);
+		control_set_result(c, NULL, ret, &em);
 		blog_warn("control: %s", em.text);
 		return ret;
 	}
-	if (cmd.kind == CMD_ABORT) {
-		/* Abort answers at once; the aborted command reports ECANCELED. */
-		disc_cancel(c->disc);
-		goto out;
+	if (cmd.kind == CMD_ABORT || cmd.kind == CMD_SET) {
+		ret = run_quick(c, &cmd, &em);
+		if (ret < 0)
+			blog_warn("%s failed: %s", cmd_names[cmd.kind], em.text);
+		control_set_result(c, &cmd, ret, &em);
+		return ret;
 	}
-	if (cmd.kind == CMD_SET) {
-		ret = run_set(c, &cmd, &em);
-		goto out;
+	ret = control_job_start(c, &cmd, buf, len, &id, &em);
+	if (ret < 0) {
+		blog_warn("%s refused: %s", cmd_names[cmd.kind], em.text);
+		control_set_result(c, &cmd, ret, &em);
+		return ret;
 	}
-	ret = begin_job(c, &cmd, &s, &em);
-	if (ret < 0)
-		goto out;
-	blog_info("%s%s started", cmd_names[cmd.kind], cmd.flag ? " +flag" : "");
-	ret = run_job(c, &cmd, &s, &em);
-	end_job(c);
-out:
-	if (ret < 0)
-		blog_warn("%s failed: %s", cmd_names[cmd.kind],
-			  em.text[0] ? em.text : strerror(-ret));
-	else if (cmd.kind != CMD_SET)
-		blog_info("%s done", cmd_names[cmd.kind]);
-	set_result(c, &cmd, ret, &em);
-	return ret;
+	return cmd.detach ? 0 : control_job_wait(c, id);
 }

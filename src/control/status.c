@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "burnfs/disc.h"
 #include "control/control_priv.h"
@@ -53,6 +54,27 @@ static void put_settings(FILE *out, const struct burn_settings *s)
 	fprintf(out, "set_simulate: %s\n", s->simulate ? "on" : "off");
 }
 
+/* "0" or the errno's name ("ENOSPC"): stable words for scripts. */
+static const char *errno_word(int ret)
+{
+	const char *name = ret ? strerrorname_np(-ret) : NULL;
+
+	return ret == 0 ? "0" : name ? name : "EIO";
+}
+
+/* The newest job, for a waiter: its number rises with every job, so one
+ * that saw job N running knows N has ended when job_state says so. */
+static void put_job(FILE *out, const struct job *j)
+{
+	fprintf(out, "job_id: %llu\n", (unsigned long long)j->id);
+	fprintf(out, "job_command: %s\n", j->id ? j->name : "none");
+	fprintf(out, "job_state: %s\n", !j->id ? "none" :
+		j->running ? "running" : "ended");
+	fprintf(out, "job_detached: %s\n", j->detached ? "yes" : "no");
+	fprintf(out, "job_errno: %s\n", j->running ? "0" : errno_word(j->ret));
+	fprintf(out, "job_result: %s\n", !j->id ? "none" : j->result);
+}
+
 int control_status(struct control *c, char **outp, size_t *lenp)
 {
 	struct disc_facts *f = malloc(sizeof(*f));
@@ -81,6 +103,8 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	put_settings(out, &c->settings);
 	fprintf(out, "last_command: %s\n", c->last_command[0] ? c->last_command : "none");
 	fprintf(out, "last_result: %s\n", c->last_result);
+	fprintf(out, "last_errno: %s\n", errno_word(c->last_ret));
+	put_job(out, &c->job);
 	pthread_mutex_unlock(&c->lock);
 	free(f);
 	return fclose(out) == 0 ? 0 : -ENOMEM;

@@ -18,6 +18,7 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->entry_timeout = 1.0;
 	cfg->attr_timeout = 1.0;
 	cfg->negative_timeout = 0.0;
+	fs_control_init(fuse_get_context()->private_data);
 	return fuse_get_context()->private_data;
 }
 

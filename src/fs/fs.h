@@ -28,6 +28,8 @@ enum area {
 	AREA_STAGING,   /* "/staging" and below; rest is the staged path */
 	AREA_CONTROL,   /* "/control" */
 	AREA_PENDING,   /* "/pending" */
+	AREA_ABORT,     /* "/abort": write-only, aborts the running job */
+	AREA_WAIT,      /* "/wait": read-only, blocks until no job runs */
 	AREA_SESSIONS,  /* "/sessions" */
 	AREA_SESSION,   /* "/sessions/N" and below; rest is the path in it */
 };
@@ -45,7 +47,7 @@ int fs_route(const char *path, struct route *r);
  * entries), -EBUSY (staging/ itself, unless allow_top). */
 int fs_staged(const char *path, bool allow_top, const char **rest);
 
-enum handle_kind { H_STAGE, H_TEXT, H_CONTROL, H_DISC };
+enum handle_kind { H_STAGE, H_TEXT, H_CONTROL, H_DISC, H_ABORT, H_WAIT };
 
 /* What fi->fh points to. */
 struct fs_handle {
@@ -99,14 +101,22 @@ int fs_session_lookup(const struct route *r, struct index **idx, uint32_t *id);
 void fs_invalidate_start(struct fuse *fuse);
 void fs_invalidate_stop(void);
 void fs_invalidate_aliases(const char *stage_path);
-/* control_run, and when the command changes the whole view (discard,
- * blank), the invalidations that go with it. */
+/* control_execute (on a job's thread), and when the command changes the
+ * whole view (discard, blank), the invalidations that go with it. */
 int fs_invalidate_run(struct burnfs *b, const char *buf, size_t len);
 
-/* fs_control.c: run a command written to control; cancel it when the
- * writer is interrupted. */
+/* fs_control.c: the jobs' runner goes through fs_invalidate_run (call
+ * once control exists). */
+void fs_control_init(struct burnfs *b);
+/* Run a command written to control; a long one's write waits for its job
+ * unless detached. Signals to the writer are ignored. */
 int fs_control_write(struct burnfs *b, const char *buf, size_t len);
-/* Opening control for writing while a command runs: -EBUSY. */
+/* Opening control for writing while a job's writer waits: -EBUSY. */
 int fs_control_open_check(struct burnfs *b, int flags);
+/* A write to abort: cancel the running job; returns at once. */
+int fs_abort_write(struct burnfs *b);
+/* A read of wait: block until no job runs, then h->text is the newest
+ * job's result line; its errno when it failed; -EINTR when interrupted. */
+int fs_wait_read(struct burnfs *b, struct fs_handle *h);
 
 #endif

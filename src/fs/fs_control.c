@@ -1,88 +1,41 @@
-/* fs_control.c — writes to the control file.
- *
- * Linux lets one write at a time into a file: while `echo commit > control`
- * waits for its burn, the kernel holds the control file's inode, and every
- * other open with O_TRUNC or write would wait behind it. So:
- * - opening control for writing while a command runs fails at once with
- *   EBUSY (the open reaches burnfs before the kernel waits);
- * - the running command is cancelled by interrupting its writer (Ctrl-C,
- *   kill -INT): the kernel sends FUSE an INTERRUPT, the waiting thread sees
- *   it and cancels the burn, and the write fails with ECANCELED.
- * The command itself runs on a thread of its own so that the FUSE thread
- * can keep watching for the interrupt. */
+/* fs_control.c — the FUSE side of the control, abort and wait files. The
+ * jobs themselves are control's (src/control/jobs.c); this only hands over:
+ * - a write to control runs the command (control_run), which waits for a
+ *   long command's job to end unless it was written as "detach COMMAND".
+ *   A FUSE INTERRUPT (any signal to the writer: a shell's SIGCHLD or WINCH
+ *   trap, Ctrl-C, a hang-up) is ignored on purpose: the job belongs to the
+ *   daemon, and the writer gets the job's real result;
+ * - opening control for writing while a job's writer waits fails at once
+ *   with EBUSY: the kernel lets one write at a time into a file, so the new
+ *   writer would otherwise hang behind the running one;
+ * - a write to abort cancels the running job and returns at once: a file
+ *   of its own, so no writer of control stands in its way;
+ * - a read of wait blocks until no job runs, then gives the newest job's
+ *   "COMMAND: RESULT" line, or fails with that job's errno. An interrupted
+ *   reader gets EINTR: a waiter may give up, the job goes on. */
 #include <errno.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+#include <string.h>
 
-#include "burnfs/burn.h"
 #include "burnfs/control.h"
 #include "fs/fs.h"
 
-struct job {
-	struct burnfs *b;
-	const char *buf;
-	size_t len;
-	int ret;
-	bool done;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-};
-
-static void *job_main(void *arg)
+static int run_job(void *arg, const char *buf, size_t len)
 {
-	struct job *j = arg;
-	int ret = fs_invalidate_run(j->b, j->buf, j->len);
-
-	pthread_mutex_lock(&j->lock);
-	j->ret = ret;
-	j->done = true;
-	pthread_cond_signal(&j->cond);
-	pthread_mutex_unlock(&j->lock);
-	return NULL;
+	return fs_invalidate_run(arg, buf, len);
 }
 
-static void wait_a_moment(struct job *j)
+void fs_control_init(struct burnfs *b)
 {
-	struct timespec until;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += 100000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&j->cond, &j->lock, &until);
+	control_set_runner(b->control, run_job, b);
 }
 
 int fs_control_write(struct burnfs *b, const char *buf, size_t len)
 {
-	struct job j = { .b = b, .buf = buf, .len = len };
-	bool cancelled = false;
-	pthread_t tid;
-
 	/* A command can take minutes; the mount must keep answering. */
 	fs_loop_yield();
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_cond_init(&j.cond, NULL);
-	if (pthread_create(&tid, NULL, job_main, &j) != 0) {
-		j.ret = fs_invalidate_run(b, buf, len);
-		goto out;
-	}
-	pthread_mutex_lock(&j.lock);
-	while (!j.done) {
-		wait_a_moment(&j);
-		if (!j.done && !cancelled && fuse_interrupted()) {
-			cancelled = true;
-			disc_cancel(b->disc);
-		}
-	}
-	pthread_mutex_unlock(&j.lock);
-	pthread_join(tid, NULL);
-out:
-	pthread_cond_destroy(&j.cond);
-	pthread_mutex_destroy(&j.lock);
-	return j.ret;
+	return control_run(b->control, buf, len);
 }
 
 int fs_control_open_check(struct burnfs *b, int flags)
@@ -90,4 +43,32 @@ int fs_control_open_check(struct burnfs *b, int flags)
 	if ((flags & O_ACCMODE) == O_RDONLY)
 		return 0;
 	return control_check_idle(b->control);
+}
+
+int fs_abort_write(struct burnfs *b)
+{
+	control_abort(b->control);
+	return 0;
+}
+
+int fs_wait_read(struct burnfs *b, struct fs_handle *h)
+{
+	char line[600];
+	int ret;
+
+	fs_loop_yield();
+	while ((ret = control_wait_idle(b->control, 100, line,
+					sizeof(line))) == -ETIMEDOUT)
+		if (fuse_interrupted())
+			return -EINTR;
+	if (ret < 0)
+		return ret;
+	free(h->text);
+	h->len = (size_t)asprintf(&h->text, "%s\n", line);
+	if ((ssize_t)h->len < 0) {
+		h->text = NULL;
+		h->len = 0;
+		return -ENOMEM;
+	}
+	return 0;
 }

@@ -88,6 +88,10 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	case H_DISC:
 		fs_loop_yield();
 		return (int)index_read(h->idx, h->id, buf, size, (uint64_t)off);
+	case H_WAIT:
+		if (!h->text && (ret = fs_wait_read(b, h)) < 0)
+			return ret;
+		return read_text(h, buf, size, off);
 	case H_CONTROL:
 		/* Reading from the start again shows fresh status. */
 		if (off == 0) {
@@ -150,6 +154,9 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off,
 	case H_CONTROL:
 		ret = fs_control_write(b, buf, size);
 		return ret < 0 ? ret : (int)size;
+	case H_ABORT:
+		ret = fs_abort_write(b);
+		return ret < 0 ? ret : (int)size;
 	case H_DISC:
 		return -EROFS;
 	default:
@@ -189,6 +196,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 			fs_invalidate_aliases(r.rest);
 		return ret;
 	case AREA_CONTROL:
+	case AREA_ABORT:
 		return 0;  /* `echo cmd > control` truncates first */
 	case AREA_SESSION:
 		return -EROFS;

@@ -83,7 +83,11 @@ int fs_virtual_getattr(const struct route *r, struct stat *st)
 		file_stat(st, 0644);
 		return 0;
 	case AREA_PENDING:
+	case AREA_WAIT:
 		file_stat(st, 0444);
+		return 0;
+	case AREA_ABORT:
+		file_stat(st, 0200);
 		return 0;
 	case AREA_SESSIONS:
 		disc_get_facts(fs_ctx()->disc, &f);
@@ -99,9 +103,9 @@ int fs_virtual_getattr(const struct route *r, struct stat *st)
 static int readdir_root(void *buf, fuse_fill_dir_t fill)
 {
 	static const char *const names[] = { "staging", "control", "pending",
-					     "sessions" };
+					     "sessions", "abort", "wait" };
 
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 6; i++)
 		fill(buf, names[i], NULL, 0, 0);
 	return 0;
 }
@@ -195,6 +199,14 @@ int fs_virtual_open(const struct route *r, struct fuse_file_info *fi)
 	case AREA_PENDING:
 		h->kind = H_TEXT;
 		ret = acc != O_RDONLY ? -EACCES : open_text(h, r->area);
+		break;
+	case AREA_ABORT:
+		h->kind = H_ABORT;
+		ret = acc == O_RDONLY ? -EACCES : 0;
+		break;
+	case AREA_WAIT:
+		h->kind = H_WAIT;  /* the read waits, not the open */
+		ret = acc != O_RDONLY ? -EACCES : 0;
 		break;
 	case AREA_SESSION:
 		h->kind = H_DISC;

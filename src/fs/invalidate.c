@@ -158,13 +158,13 @@ int fs_invalidate_run(struct burnfs *b, const char *buf, size_t len)
 
 	if (command_parse(buf, len, &cmd, NULL) < 0 ||
 	    (cmd.kind != CMD_DISCARD && cmd.kind != CMD_BLANK))
-		return control_run(c, buf, len);
+		return control_execute(c, buf, len);
 	/* What the view shows changes wholesale: note it before. */
 	if (stage_pending_text(b->stage, &text, &tlen) < 0)
 		text = NULL;
 	if (cmd.kind == CMD_BLANK)
 		lower = disc_lower(b->disc);
-	ret = control_run(c, buf, len);
+	ret = control_execute(c, buf, len);
 	if (ret == 0 && text)
 		invalidate_pending(text);
 	if (ret == 0 && lower)

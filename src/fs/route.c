@@ -57,6 +57,10 @@ int fs_route(const char *path, struct route *r)
 		r->area = AREA_PENDING;
 		return 0;
 	}
+	if (strcmp(path, "/abort") == 0 || strcmp(path, "/wait") == 0) {
+		r->area = path[1] == 'a' ? AREA_ABORT : AREA_WAIT;
+		return 0;
+	}
 	if (prefix(path, "/sessions", &rest))
 		return route_session(rest, r);
 	return -ENOENT;
