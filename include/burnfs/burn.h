@@ -39,6 +39,7 @@ struct progress {
 	uint64_t bytes_total;
 	int percent;
 	int eta_seconds;     /* -1 unknown */
+	uint64_t bytes_per_second; /* average since the start; 0 unknown */
 };
 
 void burn_settings_default(struct burn_settings *s);

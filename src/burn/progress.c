@@ -42,19 +42,23 @@ void job_progress(struct disc *d, uint64_t done, uint64_t total,
 		  const struct timespec *t0)
 {
 	double elapsed = seconds_since(t0);
+	uint64_t rate = 0;
 	int eta = -1;
 
 	if (total && done > total)
 		done = total;
 	/* Extrapolate only after a little data, or the first block's rate
 	 * (mostly setup time) gives absurd figures. */
-	if (total && done >= 65536 && elapsed > 0.2)
+	if (total && done >= 65536 && elapsed > 0.2) {
 		eta = (int)(elapsed * (double)(total - done) / (double)done + 0.5);
+		rate = (uint64_t)((double)done / elapsed);
+	}
 	pthread_mutex_lock(&d->state_lock);
 	d->prog.bytes_done = done;
 	d->prog.bytes_total = total;
 	d->prog.percent = total ? (int)(done * 100 / total) : 0;
 	d->prog.eta_seconds = eta;
+	d->prog.bytes_per_second = rate;
 	pthread_mutex_unlock(&d->state_lock);
 }
 

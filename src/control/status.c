@@ -41,6 +41,7 @@ static void put_progress(FILE *out, const struct progress *p)
 	fprintf(out, "bytes_done: %" PRIu64 "\n", p->bytes_done);
 	fprintf(out, "bytes_total: %" PRIu64 "\n", p->bytes_total);
 	fprintf(out, "eta_seconds: %d\n", p->eta_seconds);
+	fprintf(out, "bytes_per_second: %" PRIu64 "\n", p->bytes_per_second);
 }
 
 static void put_settings(FILE *out, const struct burn_settings *s)

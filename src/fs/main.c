@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <fuse_lowlevel.h>
 
+#include "burnfs/cli.h"
 #include "burnfs/control.h"
 #include "burnfs/disc.h"
 #include "burnfs/errmsg.h"
@@ -18,6 +19,7 @@
 #include "burnfs/stage.h"
 #include "fs/fs.h"
 #include "fs/options.h"
+#include "fs/startup.h"
 
 static int list_drives(void)
 {
@@ -37,6 +39,15 @@ static int list_drives(void)
 	free(text);
 	disc_lib_finish();
 	return ret ? 1 : 0;
+}
+
+/* Without syslog the daemon logs into the cache folder. */
+static void log_beside(const char *cache)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/burnfs.log", cache);
+	blog_set_fallback_file(path);
 }
 
 /* Open disc, stage and control; on failure say why in one line. */
@@ -62,6 +73,7 @@ static int open_parts(struct burnfs *b, const struct options *o)
 		fprintf(stderr, "burnfs: cache folder: %s\n", strerror(-ret));
 		return ret;
 	}
+	log_beside(cache);
 	lower = disc_lower(b->disc);
 	ret = stage_open(&b->stage, cache, lower);
 	index_unref(lower);
@@ -126,7 +138,7 @@ static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
 		goto out_unmount;
 	if (!co->foreground)
-		blog_use_syslog();
+		blog_daemonized();
 	if (fuse_daemonize(co->foreground) != 0)
 		goto out_signals;
 	clock_gettime(CLOCK_REALTIME, &b->mount_time);
@@ -152,8 +164,7 @@ static int parse_fuse_cmdline(struct fuse_args *args, struct fuse_cmdline_opts *
 	if (fuse_parse_cmdline(args, co) != 0)
 		return -1;
 	if (!co->mountpoint) {
-		fprintf(stderr, "usage: burnfs [-o OPTIONS] TARGET MOUNTPOINT "
-			"(burnfs --help)\n");
+		fs_usage();
 		return -1;
 	}
 	if (stat(co->mountpoint, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -161,27 +172,61 @@ static int parse_fuse_cmdline(struct fuse_args *args, struct fuse_cmdline_opts *
 			co->mountpoint);
 		return -1;
 	}
-	/* In the background, say only what goes wrong until syslog takes
-	 * over; -f shows everything. */
+	return 0;
+}
+
+/* -f: everything on stderr. In the background nothing but a refusal's one
+ * line: the log is held until the daemon is up. -o log=FILE: that file. */
+static int start_log(const struct options *o, const struct fuse_cmdline_opts *co)
+{
+	int ret;
+
 	blog_init(0, co->debug);
 	if (!co->foreground)
-		blog_set_quiet(1);
-	return 0;
+		blog_hold();
+	if (!o->log_file)
+		return 0;
+	ret = blog_to_file(o->log_file);
+	if (ret < 0)
+		fprintf(stderr, "burnfs: -o log=%s: %s\n", o->log_file,
+			strerror(-ret));
+	return ret;
+}
+
+/* Mount, serve until unmounted. A refused mount leaves no image it
+ * created, and its held log lines go where the log would. */
+static int mount_and_serve(struct fuse_args *args,
+			   const struct fuse_cmdline_opts *co,
+			   const struct options *o)
+{
+	struct burnfs b = { 0 };
+	bool created = fs_target_missing(o->target);
+	int ret = 1;
+
+	if (open_parts(&b, o) == 0)
+		ret = serve(args, co, &b);
+	close_parts(&b);
+	if (ret != 0 && b.mount_time.tv_sec == 0) {
+		if (created)
+			fs_undo_created_target(o->target);
+		blog_refused();
+	}
+	return ret;
 }
 
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts co = { 0 };
-	struct burnfs b = { 0 };
 	struct options o;
 	int ret = 1;
 
+	if (argc > 1 && cli_is_command(argv[1]))
+		return cli_main(argc, argv);
 	if (options_parse(&args, &o) < 0)
 		goto out;
 	if (o.show_help) {
-		options_usage(argv[0]);
-		fuse_lib_help(&args);
+		fs_help();
 		ret = 0;
 		goto out;
 	}
@@ -195,15 +240,13 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 	if (!o.target) {
-		fprintf(stderr, "usage: burnfs [-o OPTIONS] TARGET MOUNTPOINT "
-			"(burnfs --help)\n");
+		fs_usage();
 		goto out;
 	}
-	if (parse_fuse_cmdline(&args, &co) < 0)
+	if (parse_fuse_cmdline(&args, &co) < 0 ||
+	    fs_refuse_early(&args, &co) < 0 || start_log(&o, &co) < 0)
 		goto out;
-	if (open_parts(&b, &o) == 0)
-		ret = serve(&args, &co, &b);
-	close_parts(&b);
+	ret = mount_and_serve(&args, &co, &o);
 out:
 	free(co.mountpoint);
 	options_free(&o);

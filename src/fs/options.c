@@ -23,6 +23,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("joliet=%s", joliet),
 	OPT("speed=%s", speed),
 	OPT("simulate=%s", simulate),
+	OPT("log=%s", log_file),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -99,6 +100,7 @@ void options_free(struct options *o)
 	free(o->joliet);
 	free(o->speed);
 	free(o->simulate);
+	free(o->log_file);
 }
 
 static int mkdirs(char *path)
@@ -147,24 +149,4 @@ int options_cache_dir(const struct options *o, const char *abs_target,
 			return -ENOENT;
 	}
 	return mkdirs(out);
-}
-
-void options_usage(const char *prog)
-{
-	printf("usage: %s [options] TARGET MOUNTPOINT\n"
-	       "       %s --list-drives\n\n"
-	       "TARGET is a disc image file (created as a blank disc if missing) or an\n"
-	       "optical drive such as /dev/sr0. Copy files into MOUNTPOINT/staging,\n"
-	       "then `echo commit > MOUNTPOINT/control` burns them as a new session.\n\n"
-	       "burnfs options:\n"
-	       "    -o cache=DIR           where staged data lives\n"
-	       "    -o capacity=SIZE       medium size for an image: cd, dvd, dvd-dl,\n"
-	       "                           bd, bd-dl, bd-xl, or e.g. 20M, 25G\n"
-	       "    -o volid=LABEL         volume id of the next sessions\n"
-	       "    -o joliet=on|off       Joliet tree for Windows readers (on)\n"
-	       "    -o speed=N|max         write speed in kB/s (max)\n"
-	       "    -o simulate=on|off     dummy burns: nothing is written (off)\n"
-	       "    --list-drives          list optical drives and exit\n"
-	       "    -V, --version          print the version and exit\n\n",
-	       prog, prog);
 }

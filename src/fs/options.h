@@ -13,6 +13,7 @@ struct options {
 	char *capacity_text;   /* -o capacity= */
 	uint64_t capacity;
 	char *volid, *joliet, *speed, *simulate;
+	char *log_file;        /* -o log= */
 	int list_drives;
 	int show_help;
 	int show_version;
@@ -27,6 +28,5 @@ void options_free(struct options *o);
  * $XDG_CACHE_HOME/burnfs/NAME-HASH (~/.cache when unset), created. */
 int options_cache_dir(const struct options *o, const char *abs_target,
 		      char *out, size_t size);
-void options_usage(const char *prog);
 
 #endif
