@@ -4,18 +4,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "burnfs/log.h"
 #include "disc/disc_int.h"
 
 /* Like xorriso: no ISO 9660:1999 tree; AAIP on, so xattrs, PX inodes and
- * MD5 sums load; 0555 for images without Rock Ridge. */
+ * MD5 sums load. Entries without Rock Ridge (Joliet-only or plain ISO 9660
+ * discs) belong to the user who mounted them, 0644 (folders 0755: libisoburn
+ * adds x where r is set), as fuseiso and udisks show such discs: the user
+ * can then change them in staging/ without -o uid=. */
 static int read_opts(struct isoburn_read_opts **ro)
 {
 	if (isoburn_ropt_new(ro, 0) <= 0)
 		return -ENOMEM;
 	isoburn_ropt_set_extensions(*ro, isoburn_ropt_noiso1999);
-	isoburn_ropt_set_default_perms(*ro, 0, 0, 0555);
+	isoburn_ropt_set_default_perms(*ro, geteuid(), getegid(), 0644);
 	isoburn_ropt_set_input_charset(*ro, NULL);
 	return 0;
 }

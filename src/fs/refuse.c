@@ -108,9 +108,13 @@ int fs_refuse_early(struct fuse_args *args, const struct fuse_cmdline_opts *co)
 	}
 	if (refused_options(args) < 0 || libfuse_accepts(args) < 0)
 		return -1;
-	if (access("/dev/fuse", F_OK) != 0) {
-		fprintf(stderr, "burnfs: /dev/fuse is missing: load the fuse "
-			"module (modprobe fuse)\n");
+	if (access("/dev/fuse", R_OK | W_OK) != 0) {
+		if (errno == ENOENT)
+			fprintf(stderr, "burnfs: /dev/fuse is missing: load the "
+				"fuse module (modprobe fuse)\n");
+		else
+			fprintf(stderr, "burnfs: /dev/fuse: %s: this user may not "
+				"mount FUSE file systems\n", strerror(errno));
 		return -1;
 	}
 	return mountpoint_ok(co->mountpoint);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include "burnfs/index.h"
 #include "index/arena.h"
 #include "index/index_priv.h"
@@ -47,7 +49,10 @@ struct index *index_new(const struct idx_reader *reader)
 	idx->nodes[0] = (struct idx_node){ .parent = IDX_ROOT,
 		.first_child = IDX_NONE, .next_sibling = IDX_NONE,
 		.name = "", .mode = S_IFDIR | 0755 };
-	/* A blank medium's root was made now, not in 1970. */
+	/* A blank medium's root was made now, not in 1970, and belongs to
+	 * the user who mounted it, who can then fill staging/. */
+	idx->nodes[0].uid = geteuid();
+	idx->nodes[0].gid = getegid();
 	clock_gettime(CLOCK_REALTIME, &idx->nodes[0].mtime);
 	idx->nodes[0].atime = idx->nodes[0].ctime = idx->nodes[0].mtime;
 	idx->last_child[0] = IDX_NONE;

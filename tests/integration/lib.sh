@@ -287,7 +287,7 @@ ctl_bg() {
 	(
 		rc=0
 		# A handled SIGINT interrupts the waiting write (FUSE INTERRUPT),
-		# which is how a running command is aborted; see ctl_bg_interrupt.
+		# which must not abort the command; see ctl_bg_interrupt.
 		timeout -k 5 240 bash -c 'trap ": interrupted" INT; printf "%s\n" "$1" >"$2"' \
 			"ctl-bg-$TEST_NAME" "$1" "$MNT/control" >"$CTL_BG_OUT" 2>&1 || rc=$?
 		echo "$rc" >"$CTL_BG_OUT.rc"
@@ -296,7 +296,8 @@ ctl_bg() {
 	BG_PIDS+=("$CTL_BG_PID")
 }
 
-# Interrupt the background command's waiting write, as Ctrl-C would.
+# Interrupt the background command's waiting write, as Ctrl-C would (the
+# job goes on: only a write to $MNT/abort aborts it).
 ctl_bg_interrupt() { pkill -INT -f "^bash -c .* ctl-bg-$TEST_NAME " || fail "no background command to interrupt"; }
 ctl_bg_running() { kill -0 "$CTL_BG_PID" 2>/dev/null; }
 
