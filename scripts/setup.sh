@@ -1,6 +1,7 @@
 #!/bin/sh
-# scripts/setup.sh — install what burnfs needs on Debian 12 (build, run, test)
-# and build it into ./build (the daemon is then build/src/fs/burnfs).
+# scripts/setup.sh — install what burnfs needs on Debian 12 (build, run, test),
+# build it into ./build and install it (meson install: burnfs on PATH in
+# /usr/local/bin, its manual page and bash completion).
 # Idempotent and non-interactive; run as root (or with sudo available).
 #
 # usage: scripts/setup.sh [--deps-only]
@@ -13,6 +14,7 @@ libfuse3-dev libburn-dev libisofs-dev libisoburn-dev libjemalloc-dev
 fuse3
 xorriso genisoimage libarchive-tools fuseiso rsync attr acl
 coreutils util-linux findutils diffutils python3
+man-db groff-base bash-completion
 fuse-overlayfs
 "
 
@@ -47,4 +49,5 @@ if [ ! -f build/build.ninja ]; then
 	meson setup build
 fi
 meson compile -C build
-echo "setup.sh: built $(pwd)/build/src/fs/burnfs"
+$SUDO meson install -C build --quiet --no-rebuild
+echo "setup.sh: built $(pwd)/build/src/fs/burnfs and installed it: $(command -v burnfs || echo "not on PATH")"
