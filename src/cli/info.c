@@ -36,9 +36,13 @@ int cli_status(const struct mnt *m, bool watch)
 		return ret;
 	cli_catch_interrupt();
 	while (ret == EXIT_OK) {
-		for (int i = 0; i < 10 && !cli_interrupted(); i++)
+		bool stop = false;
+
+		for (int i = 0; i < 10 && !stop; i++) {
 			usleep(100000);
-		if (cli_interrupted())
+			stop = cli_interrupted();
+		}
+		if (stop)
 			break;
 		if (!tty)
 			putchar('\n');

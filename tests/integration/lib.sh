@@ -523,3 +523,53 @@ in_image() {
 # (pending_bytes, pending_entries, free_bytes) at most every 200 ms
 # (src/control/space.c), so a check right after a write waits that long.
 status_settle() { sleep 0.3; }
+
+# --- jobs and the burnfs command (t80-t89) ------------------------------------
+
+# ptyrun ARGS...: run a command on a pseudo-terminal (see ptyrun.py).
+PTYRUN=$LIB_DIR/ptyrun.py
+ptyrun() { timeout -k 5 300 python3 "$PTYRUN" "$@"; }
+
+# cli ARGS...: the burnfs command (the same binary as the daemon); sets
+# CLI_RC, CLI_OUT, CLI_ERR and never fails by itself.
+cli() {
+	CLI_RC=0
+	timeout -k 5 250 "$BURNFS" "$@" >"$T/cli.out" 2>"$T/cli.err" </dev/null || CLI_RC=$?
+	CLI_OUT=$(cat "$T/cli.out")
+	CLI_ERR=$(cat "$T/cli.err")
+	[ "$CLI_RC" != 124 ] || fail "burnfs $* did not return"
+}
+
+# expect_cli RC ARGS...: burnfs ARGS must exit with RC.
+expect_cli() {
+	local want=$1
+	shift
+	cli "$@"
+	[ "$CLI_RC" = "$want" ] || fail "burnfs $*: exit $CLI_RC, expected $want (out: $CLI_OUT; err: $CLI_ERR)"
+}
+
+# wait_job_ended [SECONDS]: poll until no job runs.
+wait_job_ended() {
+	local i n=$((${1:-120} * 20))
+	for ((i = 0; i < n; i++)); do
+		[ "$(st job_state)" != running ] && return 0
+		sleep 0.05
+	done
+	fail "the job still runs after ${1:-120}s"
+}
+
+# stage_big DIR N MB: N files of MB MiB each into staging/DIR, from
+# $T/big (made once); enough for a commit that runs for seconds.
+stage_big() {
+	[ -d "$T/big" ] || make_big "$T/big" "$2" "$3"
+	mkdir -p "$MNT/staging/$1"
+	timeout 200 cp "$T/big/"*.bin "$MNT/staging/$1/"
+}
+
+# same_as_big DIR ROOT: ROOT/DIR holds the files of $T/big, byte for byte.
+same_as_big() {
+	local f
+	for f in "$T/big/"*.bin; do
+		cmp "$f" "$2/$1/$(basename "$f")" || fail "$1/$(basename "$f") differs in $2"
+	done
+}
