@@ -19,6 +19,10 @@ static void job_end(struct control *c, int ret)
 	pthread_mutex_lock(&c->lock);
 	c->job.running = false;
 	c->job.ret = ret;
+	/* A runner that did not go through control_execute said nothing. */
+	if (strcmp(c->job.result, "running") == 0)
+		snprintf(c->job.result, sizeof(c->job.result), "%s%s",
+			 ret ? "error: " : "ok", ret ? strerror(-ret) : "");
 	r = &c->recent[c->job.id % JOB_RECENT];
 	r->id = c->job.id;
 	r->ret = ret;
@@ -98,8 +102,10 @@ int control_job_start(struct control *c, const struct command *cmd,
 	if (ret < 0)
 		goto out;
 	*id = c->job.id;
-	/* A cancel left from an earlier job must not stop this one. */
-	disc_cancel_reset(c->disc);
+	/* A cancel left from an earlier job must not stop this one. (No
+	 * disc: the job model's unit test.) */
+	if (c->disc)
+		disc_cancel_reset(c->disc);
 	if (pthread_create(&c->job.thread, NULL, job_main, c) != 0) {
 		c->job.running = false;
 		ret = errmsg_set(em, -EAGAIN, "cannot start a thread for %s",
@@ -138,7 +144,7 @@ void control_abort(struct control *c)
 	if (running)
 		c->job.abort_requested = true;
 	pthread_mutex_unlock(&c->lock);
-	if (!running)
+	if (!running || !c->disc)
 		return;
 	blog_info("abort requested");
 	disc_cancel(c->disc);

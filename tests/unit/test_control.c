@@ -1,5 +1,7 @@
-/* test_control.c — command words, settings and capacity names, alone. */
+/* test_control.c — command words, settings, capacity names and the job
+ * model, alone. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "burnfs/control.h"
@@ -46,6 +48,78 @@ static void test_commands(void)
 	CHECK_EQ(parse("set =x", &cmd), -EINVAL);
 	CHECK_EQ(parse("set a=b c=d", &cmd), -EINVAL);
 	CHECK_EQ(command_parse("commit\0x", 8, &cmd, NULL), -EINVAL);
+	CHECK_EQ(parse("detach commit close\n", &cmd), 0);
+	CHECK(cmd.kind == CMD_COMMIT && cmd.flag && cmd.detach);
+	CHECK_EQ(parse("detach verify", &cmd), 0);
+	CHECK(cmd.kind == CMD_VERIFY && cmd.detach);
+	CHECK_EQ(parse("commit", &cmd), 0);
+	CHECK(!cmd.detach);
+	CHECK_EQ(parse("detach abort", &cmd), -EINVAL);
+	CHECK_EQ(parse("detach set volid=X", &cmd), -EINVAL);
+	CHECK_EQ(parse("detach", &cmd), -EINVAL);
+}
+
+/* A runner that holds its job until released: the job model alone, with
+ * no disc behind it. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool release;
+	int runs;
+	int result;
+} fake = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static int fake_run(void *arg, const char *buf, size_t len)
+{
+	pthread_mutex_lock(&fake.lock);
+	fake.runs++;
+	while (!fake.release)
+		pthread_cond_wait(&fake.cond, &fake.lock);
+	fake.release = false;
+	pthread_mutex_unlock(&fake.lock);
+	return fake.result;
+}
+
+static void fake_release(int result)
+{
+	pthread_mutex_lock(&fake.lock);
+	fake.result = result;
+	fake.release = true;
+	pthread_cond_broadcast(&fake.cond);
+	pthread_mutex_unlock(&fake.lock);
+}
+
+static void test_jobs(void)
+{
+	struct burn_settings s;
+	struct control *c = NULL;
+	char line[600];
+
+	burn_settings_default(&s);
+	CHECK_EQ(control_new(&c, NULL, NULL, &s), 0);
+	control_set_runner(c, fake_run, NULL);
+	CHECK_EQ(control_wait_idle(c, 0, line, sizeof(line)), 0);
+	CHECK_STR(line, "none");
+	CHECK_EQ(control_check_idle(c), 0);
+	/* detached: accepted at once; a second job is refused; writers of
+	 * control are not refused at open while nobody waits in it */
+	CHECK_EQ(control_run(c, "detach commit\n", 14), 0);
+	CHECK_EQ(control_run(c, "verify", 6), -EBUSY);
+	CHECK_EQ(control_check_idle(c), 0);
+	CHECK_EQ(control_wait_idle(c, 50, line, sizeof(line)), -ETIMEDOUT);
+	CHECK_EQ(control_run(c, "set volid=X", 11), 0);
+	fake_release(-ENOSPC);
+	CHECK_EQ(control_wait_idle(c, -1, line, sizeof(line)), -ENOSPC);
+	CHECK_STR(line, "commit: error: No space left on device");
+	/* a bad command while idle changes last_result, not the job's */
+	CHECK_EQ(control_run(c, "frob", 4), -EINVAL);
+	CHECK_EQ(control_wait_idle(c, 0, line, sizeof(line)), -ENOSPC);
+	fake_release(0);  /* the next job ends at once */
+	CHECK_EQ(control_run(c, "commit close", 12), 0);
+	CHECK_EQ(control_wait_idle(c, 0, line, sizeof(line)), 0);
+	CHECK_STR(line, "commit close: ok");
+	CHECK_EQ(fake.runs, 2);
+	control_free(c);
 }
 
 static void test_settings(void)
@@ -109,5 +183,6 @@ int main(void)
 	test_commands();
 	test_settings();
 	test_capacity();
+	test_jobs();
 	return CHECK_DONE();
 }
