@@ -95,9 +95,12 @@ static bool on_interrupt(const struct mnt *m, bool aborts, bool *asked)
 	return false;
 }
 
-/* Run c on a thread; show progress until it returns. SIGINT is blocked in
- * that thread so that Ctrl-C reaches this loop. -1: stopped by Ctrl-C. */
-static int follow(const struct mnt *m, struct call *c, bool aborts)
+/* Run c on a thread; show progress until it returns, once the job with
+ * number first_job or a later one runs (not another's job that makes
+ * ours fail with EBUSY). SIGINT is blocked in that thread so that Ctrl-C
+ * reaches this loop. -1: stopped by Ctrl-C. */
+static int follow(const struct mnt *m, struct call *c, bool aborts,
+		  uint64_t first_job)
 {
 	struct status s = { 0 };
 	struct show sh;
@@ -117,7 +120,8 @@ static int follow(const struct mnt *m, struct call *c, bool aborts)
 		usleep(sh.tty ? 200000 : 500000);
 		if (cli_interrupted())
 			stopped = on_interrupt(m, aborts, &asked);
-		if (!stopped && status_read(m, &s) == 0)
+		if (!stopped && !call_done(c) && status_read(m, &s) == 0 &&
+		    status_num(&s, "job_id") >= first_job)
 			show_progress(&sh, &s);
 		status_free(&s);
 	}
@@ -204,7 +208,7 @@ int cli_run_job(const struct mnt *m, const struct job_opts *o)
 	}
 	snprintf(text, sizeof(text), "%s\n", o->command);
 	cli_catch_interrupt();
-	follow(m, &c, true);
+	follow(m, &c, true, id_before + 1);
 	close(c.fd);
 	return finish(m, o->command, c.err, id_before, t0);
 }
@@ -219,7 +223,7 @@ static int wait_idle(const struct mnt *m, struct call *c)
 	if (c->fd < 0)
 		return -1;
 	cli_catch_interrupt();
-	if (follow(m, c, false) < 0) {
+	if (follow(m, c, false, 0) < 0) {
 		fprintf(stderr, "burnfs: stopped waiting; the job goes on\n");
 		return -1;
 	}

@@ -1,7 +1,8 @@
 /* show.c — progress of a running job, from the status keys the daemon
  * computes (progress_percent, bytes_done, bytes_total, bytes_per_second,
  * eta_seconds): a bar redrawn in place on a terminal, a plain line at every
- * tenth done otherwise. Progress goes to stderr, results to stdout. */
+ * tenth done otherwise (once the size is known: a job refused at its start
+ * prints nothing but its reason). Progress goes to stderr, results to stdout. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,8 @@ void show_progress(struct show *sh, const struct status *s)
 	figures(s, fig, sizeof(fig));
 	if (sh->tty) {
 		draw_bar(sh, state, pct, fig);
-	} else if (pct / 10 > sh->last_tenth) {
+	} else if (pct / 10 > sh->last_tenth &&
+		   status_num(s, "bytes_total") > 0) {
 		sh->last_tenth = pct / 10;
 		fprintf(out_f, "%s: %d%% (%s)\n", state, pct, fig);
 		fflush(out_f);
