@@ -3,7 +3,8 @@
 # many signals the script takes while it waits: background jobs ending
 # (SIGCHLD, `sleep 0.3 & echo commit > control`), a CHLD trap, a WINCH trap
 # fired during the burn. A signal to the waiting writer never cancels the
-# burn; the session is on the disc and right.
+# burn, not even kill -9 of the writer; the sessions are on the disc and
+# right.
 . "$(dirname "$0")/lib.sh"
 
 BIG_MB=${BIG_MB:-75}
@@ -47,6 +48,16 @@ else
 fi
 assert_eq "$(st sessions)" 2 "sessions after the trap script"
 assert_eq "$(st job_errno)" 0 "job_errno"
+
+# 3. a writer killed outright (kill -9) leaves its job running to its end
+stage_big third 4 "$BIG_MB"
+ctl_bg commit
+wait_state committing 60
+pkill -KILL -f "^bash -c .* ctl-bg-$TEST_NAME " || note "the writer was gone before kill -9"
+wait_job_ended 200
+assert_eq "$(st job_errno)" 0 "job_errno after the writer was killed ($(st job_result))"
+assert_eq "$(st sessions)" 3 "sessions after the killed writer's commit"
+wait "$CTL_BG_PID" 2>/dev/null || true
 assert_eq "$(pending)" "" "pending after the commits"
 
 stop_burnfs
@@ -54,3 +65,4 @@ check_md5 "$IMG"
 xorriso_extract "$IMG" "$T/x"
 same_as_big first "$T/x"
 same_as_big second "$T/x"
+same_as_big third "$T/x"
