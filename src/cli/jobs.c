@@ -82,14 +82,17 @@ static int write_file(const struct mnt *m, const char *name, const char *text)
  * loop goes on until the job has ended); otherwise stop following. */
 static bool on_interrupt(const struct mnt *m, bool aborts, bool *asked)
 {
+	int err;
+
 	if (!aborts)
 		return true;
 	if (!*asked) {
 		fprintf(stderr, "\nburnfs: aborting; waiting for the daemon to "
 			"stop the job\n");
-		if (write_file(m, "abort", "abort\n") != 0)
+		err = write_file(m, "abort", "abort\n");
+		if (err)
 			fprintf(stderr, "burnfs: cannot write %s/abort: %s\n",
-				m->root, strerror(errno));
+				m->root, strerror(err));
 		*asked = true;
 	}
 	return false;
