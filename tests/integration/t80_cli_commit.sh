@@ -67,7 +67,10 @@ grep -q 'burnfs: commit done' "$T/notices" || fail "no desktop notice: $(cat "$T
 printf 'quiet\n' >"$MNT/staging/quiet.txt"
 PATH=/usr/bin:/bin DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent BURNFS_NOTIFY_SECONDS=0 \
 	expect_cli 0 commit "$MNT"
-[ -z "$CLI_ERR" ] || fail "without notify-send: stderr '$CLI_ERR'"
+# Progress lines may come (a slow machine makes even this commit last);
+# what must not come is a word about the missing notifier.
+! printf '%s' "$CLI_ERR" | grep -qiE 'notif|not found|No such' ||
+	fail "without notify-send: stderr '$CLI_ERR'"
 
 stop_burnfs
 check_md5 "$IMG"

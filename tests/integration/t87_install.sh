@@ -57,10 +57,18 @@ if [ -r "$bc" ]; then
 			COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _burnfs; printf "%s\n" "${COMPREPLY[@]}"' \
 			complete "$bc" "$comp" "$@"
 	}
-	complete_words burnfs com | grep -qx commit || fail "completion of 'burnfs com'"
-	complete_words burnfs commit "$MNT" --d | grep -qx -- --detach || fail "completion of commit's --d"
-	complete_words burnfs wait "${MNT%/*}/m" | grep -qx "$MNT" || fail "completion of a burnfs mount"
-	complete_words burnfs -o cache=x,ca | grep -qx 'cache=x,capacity=' || fail "completion of -o options"
+	# completes WORD ARGS...: WORD is among the completions of ARGS. Not a
+	# pipe into grep -q: with pipefail, grep leaving early fails the pipe.
+	completes() {
+		local want=$1 out
+		shift
+		out=$(complete_words "$@") || return 1
+		grep -qx -- "$want" <<<"$out"
+	}
+	completes commit burnfs com || fail "completion of 'burnfs com'"
+	completes --detach burnfs commit "$MNT" --d || fail "completion of commit's --d"
+	completes "$MNT" burnfs wait "${MNT%/*}/m" || fail "completion of a burnfs mount"
+	completes 'cache=x,capacity=' burnfs -o cache=x,ca || fail "completion of -o options"
 	stop_burnfs
 else
 	note "bash-completion is not installed; completion not tried"
