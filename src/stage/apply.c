@@ -317,38 +317,42 @@ int stage_change(struct stage *st, struct jrec *r, struct sdentry **out)
 	return journal_append(st, r);
 }
 
-/* Journal a record about n under the path of its first name; r->p1 must
- * point at path. A node without names (unlinked, still open) has nothing
- * to replay: only the statistics change. */
-static int record_node(struct stage *st, struct snode *n, struct jrec *r,
-		       char path[STAGE_PATH_MAX])
+/* Journal a record about n under the path of its first name. A node
+ * without names (unlinked, still open) has nothing to replay: only the
+ * statistics change. */
+static int record_node(struct stage *st, struct snode *n, struct jrec *r)
 {
+	char *path;
+	int ret;
+
 	if (!n->aliases) {
 		st->gen++;
 		return 0;
 	}
-	if (node_path(n->aliases, path, STAGE_PATH_MAX) < 0)
-		return -ENAMETOOLONG;
+	ret = node_path_dup(n->aliases, &path);
+	if (ret < 0)
+		return ret;
+	r->p1 = path;
 	now_ts(&r->ts);
-	return journal_append(st, r);
+	ret = journal_append(st, r);
+	free(path);
+	return ret;
 }
 
 int record_attr(struct stage *st, struct snode *n)
 {
-	char path[STAGE_PATH_MAX];
 	struct jrec r = {
 		.op = J_ATTR, .mode = n->mode & 07777, .uid = n->uid,
 		.gid = n->gid, .atime = n->atime, .mtime = n->mtime,
-		.ctime = n->ctime, .p1 = path,
+		.ctime = n->ctime,
 	};
 
-	return record_node(st, n, &r, path);
+	return record_node(st, n, &r);
 }
 
 int record_setdata(struct stage *st, struct snode *n)
 {
-	char path[STAGE_PATH_MAX];
-	struct jrec r = { .op = J_SETDATA, .id = n->data_id, .p1 = path };
+	struct jrec r = { .op = J_SETDATA, .id = n->data_id };
 
-	return record_node(st, n, &r, path);
+	return record_node(st, n, &r);
 }

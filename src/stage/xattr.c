@@ -219,32 +219,35 @@ static ssize_t get_value(const char *v, uint32_t len, void *value, size_t size)
 	return len;
 }
 
+static ssize_t node_getxattr(struct stage *st, struct snode *n,
+			     const char *name, void *value, size_t size)
+{
+	const struct idx_xattr *lx;
+	uint32_t cnt, i;
+	bool found;
+
+	if (n->xa) {
+		i = find_pos(n->xa, name, &found);
+		return found ? get_value(n->xa->v[i].value, n->xa->v[i].len,
+					 value, size) : -ENODATA;
+	}
+	lx = lower_xattrs(st, n, &cnt);
+	for (i = 0; i < cnt; i++)
+		if (!strcmp(lx[i].name, name))
+			return get_value(lx[i].value, lx[i].len, value, size);
+	return -ENODATA;
+}
+
 ssize_t stage_getxattr(struct stage *st, const char *path, const char *name,
 		       void *value, size_t size)
 {
-	const struct idx_xattr *lx;
 	struct sdentry *de;
-	uint32_t cnt, i;
 	ssize_t ret;
-	bool found;
 
 	STAGE_LOCK(st);
 	ret = path_resolve(st, path, &de);
-	if (ret)
-		goto out;
-	ret = -ENODATA;
-	if (de->node->xa) {
-		i = find_pos(de->node->xa, name, &found);
-		if (found)
-			ret = get_value(de->node->xa->v[i].value,
-					de->node->xa->v[i].len, value, size);
-		goto out;
-	}
-	lx = lower_xattrs(st, de->node, &cnt);
-	for (i = 0; i < cnt; i++)
-		if (!strcmp(lx[i].name, name))
-			ret = get_value(lx[i].value, lx[i].len, value, size);
-out:
+	if (!ret)
+		ret = node_getxattr(st, de->node, name, value, size);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -261,30 +264,115 @@ static ssize_t list_add(char *list, size_t size, size_t *pos, const char *name)
 	return 0;
 }
 
+static ssize_t node_listxattr(struct stage *st, struct snode *n, char *list,
+			      size_t size)
+{
+	const struct idx_xattr *lx;
+	uint32_t cnt, i;
+	size_t pos = 0;
+	ssize_t ret = 0;
+
+	if (n->xa) {
+		for (i = 0; i < n->xa->n && !ret; i++)
+			ret = list_add(list, size, &pos, n->xa->v[i].name);
+	} else {
+		lx = lower_xattrs(st, n, &cnt);
+		for (i = 0; i < cnt && !ret; i++)
+			ret = list_add(list, size, &pos, lx[i].name);
+	}
+	return ret ? ret : (ssize_t)pos;
+}
+
 ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
 			size_t size)
 {
-	const struct idx_xattr *lx;
 	struct sdentry *de;
-	uint32_t cnt, i;
-	size_t pos = 0;
 	ssize_t ret;
 
 	STAGE_LOCK(st);
 	ret = path_resolve(st, path, &de);
-	if (ret)
-		goto out;
-	if (de->node->xa) {
-		for (i = 0; i < de->node->xa->n && !ret; i++)
-			ret = list_add(list, size, &pos, de->node->xa->v[i].name);
-	} else {
-		lx = lower_xattrs(st, de->node, &cnt);
-		for (i = 0; i < cnt && !ret; i++)
-			ret = list_add(list, size, &pos, lx[i].name);
-	}
 	if (!ret)
-		ret = (ssize_t)pos;
-out:
+		ret = node_listxattr(st, de->node, list, size);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+/* --- by inode --- */
+
+/* r about n: journaled under n's first name; a node without names
+ * changes alone. */
+static int node_xattr_change(struct stage *st, struct snode *n,
+			     struct jrec *r)
+{
+	char *path;
+	int ret;
+
+	if (st->readonly)
+		return -EROFS;
+	if (!n->aliases) {
+		ret = r->op == J_RMXATTR ? xattr_remove(st, n, r->name) :
+		      xattr_set(st, n, r->name, r->val, r->vlen, (int)r->flags);
+		if (!ret) {
+			now_ts(&n->ctime);
+			st->gen++;
+		}
+		return ret;
+	}
+	ret = node_path_dup(n->aliases, &path);
+	if (ret < 0)
+		return ret;
+	r->p1 = path;
+	ret = change_api(st, r, NULL);
+	free(path);
+	return ret;
+}
+
+int stage_node_setxattr(struct stage *st, struct stage_node *n,
+			const char *name, const void *value, size_t size,
+			int flags)
+{
+	struct jrec r = { .op = J_SETXATTR, .name = name, .val = value,
+			  .vlen = (uint32_t)size, .flags = (uint32_t)flags };
+	int ret;
+
+	if (size > XATTR_VALUE_MAX)
+		return -E2BIG;
+	STAGE_LOCK(st);
+	ret = node_xattr_change(st, (struct snode *)n, &r);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+int stage_node_removexattr(struct stage *st, struct stage_node *n,
+			   const char *name)
+{
+	struct jrec r = { .op = J_RMXATTR, .name = name };
+	int ret;
+
+	STAGE_LOCK(st);
+	ret = node_xattr_change(st, (struct snode *)n, &r);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+ssize_t stage_node_getxattr(struct stage *st, struct stage_node *n,
+			    const char *name, void *value, size_t size)
+{
+	ssize_t ret;
+
+	STAGE_LOCK_NODRAIN(st);
+	ret = node_getxattr(st, (struct snode *)n, name, value, size);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+ssize_t stage_node_listxattr(struct stage *st, struct stage_node *n,
+			     char *list, size_t size)
+{
+	ssize_t ret;
+
+	STAGE_LOCK_NODRAIN(st);
+	ret = node_listxattr(st, (struct snode *)n, list, size);
 	STAGE_UNLOCK(st);
 	return ret;
 }
