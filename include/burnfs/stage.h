@@ -237,6 +237,8 @@ struct stage_list;
 int stage_node_list(struct stage *st, struct stage_node *dir,
 		    struct stage_list **out);
 size_t stage_list_count(const struct stage_list *l);
+/* st_ino of the folder's parent; 0 for the staging root. */
+uint64_t stage_list_parent_ino(const struct stage_list *l);
 const char *stage_list_name(const struct stage_list *l, size_t i);
 /* Entry i's node and attributes; counts a lookup only when `lookup`
  * (out->node is valid while the list is). */

@@ -9,6 +9,7 @@
 #include "stage/stage_priv.h"
 
 struct stage_list {
+	uint64_t parent_ino;   /* 0: the staging root, whose parent is not ours */
 	size_t n;
 	struct snode **nodes;  /* each holds a reference */
 	char **names;
@@ -107,6 +108,9 @@ int stage_node_list(struct stage *st, struct stage_node *dir,
 	ret = sorted_children(st, (struct snode *)dir, &v, &n);
 	if (!ret)
 		ret = list_fill(l, v, n);
+	if (!ret && ((struct snode *)dir)->aliases &&
+	    ((struct snode *)dir)->aliases->parent)
+		l->parent_ino = ((struct snode *)dir)->aliases->parent->ino;
 	if (ret)
 		list_free_locked(st, l);
 	else
@@ -119,6 +123,11 @@ int stage_node_list(struct stage *st, struct stage_node *dir,
 size_t stage_list_count(const struct stage_list *l)
 {
 	return l->n;
+}
+
+uint64_t stage_list_parent_ino(const struct stage_list *l)
+{
+	return l->parent_ino;
 }
 
 const char *stage_list_name(const struct stage_list *l, size_t i)
