@@ -132,11 +132,6 @@ ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
 			size_t size);
 int stage_removexattr(struct stage *st, const char *path, const char *name);
 
-/* The other names of the file at path (hard links), as a malloc'ed list
- * of NUL-terminated paths in *out; returns their count (0, *out NULL, for
- * a file with one name) or -errno. */
-int stage_alias_paths(struct stage *st, const char *path, char **out);
-
 /* --- the inode API (the FUSE glue's) ---
  *
  * A stage_node is one file object of the merged tree, an inode: hard links
