@@ -142,12 +142,13 @@ int fs_stage_entry(struct burnfs *b, const struct stage_entry *se,
 		   struct fuse_entry_param *e);
 int fs_stage_lookup(struct burnfs *b, fuse_ino_t dir, const char *name,
 		    struct fuse_entry_param *e);
-int fs_stage_setattr(struct burnfs *b, fuse_ino_t ino, const struct stat *in,
+int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
 		     int to_set, struct stat *out);
 int fs_stage_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi);
-/* The write flags say the kernel wants set-user-ID bits killed. */
-void fs_stage_write_kills(fuse_req_t req, struct burnfs *b,
-			  struct stage_file *sf);
+/* Kill n's set-user-ID bits for the caller, who has no CAP_FSETID (the
+ * kernel asked: a write's flags or an empty SETATTR). */
+void fs_stage_kill_privs(fuse_req_t req, struct burnfs *b,
+			 struct stage_node *n);
 int fs_stage_rename(struct burnfs *b, fuse_ino_t dir, const char *name,
 		    fuse_ino_t newdir, const char *newname, unsigned flags);
 

@@ -133,7 +133,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 
 	switch (fs_kind(ino)) {
 	case K_STAGE:
-		ret = fs_stage_setattr(b, ino, attr, to_set, &st);
+		ret = fs_stage_setattr(req, ino, attr, to_set, &st);
 		break;
 	case K_SESSION:
 		ret = -EROFS;

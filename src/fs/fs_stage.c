@@ -4,6 +4,7 @@
  * how open files use the kernel's page cache. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,12 +26,22 @@ int fs_stage_entry(struct burnfs *b, const struct stage_entry *se,
 	return 0;
 }
 
+/* A missing name is cached too (rsync and cp look a new name up two or
+ * three times): burnfs makes names appear only through the kernel's own
+ * requests, or by rebuilding the tree (discard, another disc), which
+ * invalidates every folder the kernel holds, and with it what it cached
+ * below. */
 int fs_stage_lookup(struct burnfs *b, fuse_ino_t dir, const char *name,
 		    struct fuse_entry_param *e)
 {
 	struct stage_entry se;
 	int ret = stage_lookup(b->stage, fs_stage_node(dir), name, &se);
 
+	if (ret == -ENOENT) {
+		memset(e, 0, sizeof(*e));
+		e->entry_timeout = FS_TIMEOUT;
+		return 0;
+	}
 	return ret ? ret : fs_stage_entry(b, &se, e);
 }
 
@@ -86,16 +97,78 @@ static int check_size(struct burnfs *b, struct stage_node *n, off_t size)
 	return ret;
 }
 
-int fs_stage_setattr(struct burnfs *b, fuse_ino_t ino, const struct stat *in,
+/* Is the caller in group gid (its own or a supplementary one)? */
+static bool caller_in_group(fuse_req_t req, gid_t gid)
+{
+	gid_t list[64];
+	int n;
+
+	if (fuse_req_ctx(req)->gid == gid)
+		return true;
+	n = fuse_req_getgroups(req, 64, list);
+	for (int i = 0; i < n && i < 64; i++)
+		if (list[i] == gid)
+			return true;
+	return false;
+}
+
+/* Has the caller CAP_FSETID? Asked only in the one case the kernel leaves
+ * open (below); a caller gone by now counts by its user. */
+static bool caller_has_fsetid(fuse_req_t req)
+{
+	const struct fuse_ctx *cx = fuse_req_ctx(req);
+	unsigned long long caps = cx->uid == 0 ? 1ULL << 4 : 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)cx->pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return caps & (1ULL << 4);  /* CAP_FSETID */
+}
+
+/* A truncate by a writer without CAP_FSETID kills set-group-ID on ext4
+ * also when the file is not group-executable and the writer not in its
+ * group; the kernel's FUSE code adds the new mode only for the bits it
+ * kills on writes, so this one is burnfs's to add. */
+static void truncate_kills(fuse_req_t req, struct burnfs *b,
+			   struct stage_node *n, struct stage_attr *a)
+{
+	struct stat st;
+
+	if (stage_node_getattr(b->stage, n, &st) || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_ISGID | S_IXGRP)) != S_ISGID ||
+	    caller_in_group(req, st.st_gid) || caller_has_fsetid(req))
+		return;
+	a->valid |= STAGE_SET_MODE;
+	a->mode = st.st_mode & ~(mode_t)S_ISGID;
+}
+
+/* A SETATTR that sets nothing is the kernel's kill of set-user-ID bits
+ * before a buffered write by a writer without CAP_FSETID: it computes the
+ * new mode itself only for bits it knows to kill (set-user-ID, and
+ * set-group-ID of a group-executable file), and sends nothing else when
+ * the file is set-group-ID only. */
+int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
 		     int to_set, struct stat *out)
 {
 	struct stage_node *n = fs_stage_node(ino);
+	struct burnfs *b = fs_of(req);
 	struct stage_attr a;
 	int ret = 0;
 
+	if (!to_set)
+		fs_stage_kill_privs(req, b, n);
 	attr_from_fuse(in, to_set, &a);
 	if (a.valid & STAGE_SET_SIZE)
 		ret = check_size(b, n, a.size);
+	if (!ret && (a.valid & (STAGE_SET_SIZE | STAGE_SET_MODE)) ==
+		    STAGE_SET_SIZE)
+		truncate_kills(req, b, n, &a);
 	if (!ret)
 		ret = stage_node_setattr(b->stage, n, &a, out);
 	if (!ret)
@@ -131,28 +204,12 @@ int fs_stage_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi)
 	return 0;
 }
 
-/* Is the caller in group gid (its own or a supplementary one)? */
-static bool caller_in_group(fuse_req_t req, gid_t gid)
-{
-	gid_t list[64];
-	int n;
-
-	if (fuse_req_ctx(req)->gid == gid)
-		return true;
-	n = fuse_req_getgroups(req, 64, list);
-	for (int i = 0; i < n && i < 64; i++)
-		if (list[i] == gid)
-			return true;
-	return false;
-}
-
 /* What ext4 does for a writer without CAP_FSETID: set-user-ID goes;
  * set-group-ID goes too when the file is group-executable or the writer
  * is not in its group. */
-void fs_stage_write_kills(fuse_req_t req, struct burnfs *b,
-			  struct stage_file *sf)
+void fs_stage_kill_privs(fuse_req_t req, struct burnfs *b,
+			 struct stage_node *n)
 {
-	struct stage_node *n = stage_file_node(sf);
 	struct stage_attr a = { .valid = STAGE_SET_MODE };
 	struct stat st;
 

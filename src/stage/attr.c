@@ -21,7 +21,9 @@ void node_stat(const struct stage *st, const struct snode *n,
 	memset(sb, 0, sizeof(*sb));
 	sb->st_ino = n->ino;
 	sb->st_mode = n->mode;
-	sb->st_nlink = S_ISDIR(n->mode) ? dir_nlink(st, n) : n->nlink;
+	/* a removed folder still open has no links, as on ext4 */
+	sb->st_nlink = !S_ISDIR(n->mode) ? n->nlink :
+		       n->aliases ? dir_nlink(st, n) : 0;
 	sb->st_uid = n->uid;
 	sb->st_gid = n->gid;
 	sb->st_rdev = n->rdev;
