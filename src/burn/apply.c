@@ -38,7 +38,8 @@ struct apply {
 	struct keymap first_link; /* snapshot key -> node holding its data */
 	enum placed placed;     /* of the node place_child() just placed */
 	struct errmsg *em;
-	char path[PATH_MAX];    /* the entry being placed, for messages */
+	char *path;             /* the entry being placed, for messages; */
+	size_t path_cap;        /* grown as deep as staging/ goes */
 };
 
 static int iso_fail(struct apply *a, int iso_ret, const char *what)
@@ -347,15 +348,32 @@ static int place_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 
 static int build_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn);
 
+/* Room in a->path for a path of len bytes (its NUL included). */
+static int path_room(struct apply *a, size_t len)
+{
+	char *p;
+
+	if (len <= a->path_cap)
+		return 0;
+	p = realloc(a->path, len * 2);
+	if (!p)
+		return errmsg_set(a->em, -ENOMEM, "out of memory applying the staged changes");
+	if (!a->path)
+		p[0] = '\0';
+	a->path = p;
+	a->path_cap = len * 2;
+	return 0;
+}
+
 static int place_child(struct apply *a, IsoDir *dir, const struct snap_node *c)
 {
 	size_t plen = strlen(a->path);
 	IsoNode *node = NULL;
-	int rc;
+	int rc = path_room(a, plen + 2 + strlen(c->name));
 
-	if (plen + 1 + strlen(c->name) >= sizeof(a->path))
-		return errmsg_set(a->em, -ENAMETOOLONG, "path too long below %s", a->path);
-	snprintf(a->path + plen, sizeof(a->path) - plen, "/%s", c->name);
+	if (rc)
+		return rc;
+	snprintf(a->path + plen, a->path_cap - plen, "/%s", c->name);
 	if (S_ISDIR(c->mode))
 		rc = place_dir(a, dir, c, &node);
 	else if (S_ISREG(c->mode))
@@ -400,8 +418,10 @@ int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 	int rc;
 
 	a.state = calloc(n ? n : 1, 1);
-	if (!a.state)
+	if (!a.state || path_room(&a, PATH_MAX)) {
+		free(a.state);
 		return errmsg_set(em, -ENOMEM, "out of memory applying the staged changes");
+	}
 	/* Attributes come from the snapshot; local xattrs/ACLs of cache files
 	 * must not leak in. Oversized names fail instead of being cut. */
 	iso_image_set_ignore_aclea(img, 1 | 2);
@@ -414,6 +434,7 @@ int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 	unref_unused(&a);
 	keymap_free(&a.first_link);
 	free(a.state);
+	free(a.path);
 	if (rc)
 		blog_warn("applying the staged changes failed: %s", em ? em->text : "");
 	return rc;

@@ -113,7 +113,8 @@ static bool caller_in_group(fuse_req_t req, gid_t gid)
 }
 
 /* Has the caller CAP_FSETID? Asked only in the one case the kernel leaves
- * open (below); a caller gone by now counts by its user. */
+ * to the file system (sgid_kills); a caller gone by now counts by its
+ * user. */
 static bool caller_has_fsetid(fuse_req_t req)
 {
 	const struct fuse_ctx *cx = fuse_req_ctx(req);
@@ -131,28 +132,34 @@ static bool caller_has_fsetid(fuse_req_t req)
 	return caps & (1ULL << 4);  /* CAP_FSETID */
 }
 
-/* A truncate by a writer without CAP_FSETID kills set-group-ID on ext4
- * also when the file is not group-executable and the writer not in its
- * group; the kernel's FUSE code adds the new mode only for the bits it
- * kills on writes, so this one is burnfs's to add. */
-static void truncate_kills(fuse_req_t req, struct burnfs *b,
-			   struct stage_node *n, struct stage_attr *a)
+/* ext4 drops set-group-ID of a file that is not group-executable when a
+ * writer outside the file's group without CAP_FSETID writes, truncates or
+ * chowns it. The kernel's FUSE code computes a kill's new mode only from
+ * the bits it kills on its own (set-user-ID, set-group-ID with group
+ * execute), so this one bit is burnfs's to drop: on a SETATTR that sets
+ * nothing (the kernel's kill before a buffered write, when it found
+ * nothing to compute), a size, an owner, or a mode still carrying the bit
+ * for such a caller — a chmod by a caller outside the group arrives with
+ * the bit cleared already, so a mode with it is a kill. */
+static void sgid_kills(fuse_req_t req, struct burnfs *b, struct stage_node *n,
+		       int to_set, struct stage_attr *a)
 {
+	const int kills = FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_MODE |
+			  FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
 	struct stat st;
+	mode_t mode;
 
-	if (stage_node_getattr(b->stage, n, &st) || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & (S_ISGID | S_IXGRP)) != S_ISGID ||
+	if ((to_set && !(to_set & kills)) ||
+	    stage_node_getattr(b->stage, n, &st) || !S_ISREG(st.st_mode))
+		return;
+	mode = a->valid & STAGE_SET_MODE ? a->mode : st.st_mode;
+	if ((mode & (S_ISGID | S_IXGRP)) != S_ISGID ||
 	    caller_in_group(req, st.st_gid) || caller_has_fsetid(req))
 		return;
 	a->valid |= STAGE_SET_MODE;
-	a->mode = st.st_mode & ~(mode_t)S_ISGID;
+	a->mode = mode & ~(mode_t)S_ISGID;
 }
 
-/* A SETATTR that sets nothing is the kernel's kill of set-user-ID bits
- * before a buffered write by a writer without CAP_FSETID: it computes the
- * new mode itself only for bits it knows to kill (set-user-ID, and
- * set-group-ID of a group-executable file), and sends nothing else when
- * the file is set-group-ID only. */
 int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
 		     int to_set, struct stat *out)
 {
@@ -161,14 +168,11 @@ int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
 	struct stage_attr a;
 	int ret = 0;
 
-	if (!to_set)
-		fs_stage_kill_privs(req, b, n);
 	attr_from_fuse(in, to_set, &a);
 	if (a.valid & STAGE_SET_SIZE)
 		ret = check_size(b, n, a.size);
-	if (!ret && (a.valid & (STAGE_SET_SIZE | STAGE_SET_MODE)) ==
-		    STAGE_SET_SIZE)
-		truncate_kills(req, b, n, &a);
+	if (!ret)
+		sgid_kills(req, b, n, to_set, &a);
 	if (!ret)
 		ret = stage_node_setattr(b->stage, n, &a, out);
 	if (!ret)

@@ -21,13 +21,13 @@ void node_stat(const struct stage *st, const struct snode *n,
 	memset(sb, 0, sizeof(*sb));
 	sb->st_ino = n->ino;
 	sb->st_mode = n->mode;
-	/* a removed folder still open has no links, as on ext4 */
+	/* a removed folder still open has no links, no size, as on ext4 */
 	sb->st_nlink = !S_ISDIR(n->mode) ? n->nlink :
 		       n->aliases ? dir_nlink(st, n) : 0;
 	sb->st_uid = n->uid;
 	sb->st_gid = n->gid;
 	sb->st_rdev = n->rdev;
-	sb->st_size = (off_t)n->size;
+	sb->st_size = S_ISDIR(n->mode) && !n->aliases ? 0 : (off_t)n->size;
 	/* cp and friends size their writes by st_blksize: 1 MiB requests
 	 * (FUSE's max_write) cost an eighth of the round trips of 128 KiB. */
 	sb->st_blksize = 1 << 20;
