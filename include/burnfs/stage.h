@@ -251,15 +251,18 @@ ssize_t stage_node_listxattr(struct stage *st, struct stage_node *n,
 int stage_node_removexattr(struct stage *st, struct stage_node *n,
 			   const char *name);
 
-/* Names the kernel may cache that changed without its asking (discard,
+/* What the kernel may cache that changed without its asking (discard,
  * blank, a commit that found another disc): the stage queues each name
- * that lost the node it had, if that node has lookups, and calls wake
- * (under the stage lock: it must only signal). dir NULL means the staging
- * root itself was replaced. Changes made through this API are not queued:
- * the kernel made them and knows. */
+ * that no longer stands for the node it had (or for no node) in a folder
+ * the kernel knows, and each node the kernel knows whose attributes or
+ * content changed, and calls wake (under the stage lock: it must only
+ * signal). Changes made through this API are not queued: the kernel made
+ * them and knows. */
 void stage_set_inval_wake(struct stage *st, void (*wake)(void *ctx),
 			  void *ctx);
-typedef void (*stage_inval_fn)(void *ctx, struct stage_node *dir,
+/* name in folder node; node NULL: the staging root itself was replaced;
+ * name NULL: node's own attributes and content changed. */
+typedef void (*stage_inval_fn)(void *ctx, struct stage_node *node,
 			       const char *name);
 /* Hand every queued name to fn, without the stage lock held. */
 void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx);

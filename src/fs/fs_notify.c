@@ -66,17 +66,21 @@ void fs_notify_poke(struct burnfs *b)
 		signal_work(b->notify, &b->notify->poke);
 }
 
-static void inval_name(void *ctx, struct stage_node *dir, const char *name)
+static void inval_stage(void *ctx, struct stage_node *node, const char *name)
 {
 	struct burnfs *b = ctx;
-	fuse_ino_t parent = dir ? (fuse_ino_t)(uintptr_t)dir : FUSE_ROOT_ID;
-	const char *n = dir ? name : "staging";
-	int ret = fuse_lowlevel_notify_inval_entry(b->se, parent, n,
-						   strlen(n));
+	fuse_ino_t ino = node ? (fuse_ino_t)(uintptr_t)node : FUSE_ROOT_ID;
+	const char *n = node ? name : "staging";
+	int ret;
 
+	if (!n)  /* the node's attributes and pages */
+		ret = fuse_lowlevel_notify_inval_inode(b->se, ino, 0, 0);
+	else
+		ret = fuse_lowlevel_notify_inval_entry(b->se, ino, n, strlen(n));
 	/* ENOENT: the kernel had forgotten it already */
 	if (ret && ret != -ENOENT)
-		blog_debug("fs: invalidating %s: %s", n, strerror(-ret));
+		blog_debug("fs: invalidating %s: %s", n ? n : "an inode",
+			   strerror(-ret));
 }
 
 /* The newest session's start and whether the sessions the kernel saw are
@@ -148,7 +152,7 @@ static void *notify_main(void *arg)
 		n->wake = n->poke = false;
 		pthread_mutex_unlock(&n->lock);
 		if (wake)
-			stage_take_invals(b->stage, inval_name, b);
+			stage_take_invals(b->stage, inval_stage, b);
 		if (poke)
 			check_sessions(b, n);
 		pthread_mutex_lock(&n->lock);

@@ -16,14 +16,16 @@ int stage_discard(struct stage *st, struct index *lower)
 	ret = st->readonly ? -EROFS : st->frozen ? -EBUSY : 0;
 	if (ret)
 		goto out;
-	tree_free(st);
-	if (lower && lower != st->lower) {
+	if (!lower || lower == st->lower) {
+		ret = tree_revert(st);  /* nodes from the disc stay */
+	} else {
+		tree_free(st);
 		index_unref(st->lower);
 		st->lower = index_ref(lower);
+		ret = tree_init(st);
+		if (!ret)
+			ret = link_lower_hardlinks(st);
 	}
-	ret = tree_init(st);
-	if (!ret)
-		ret = link_lower_hardlinks(st);
 	if (!ret)
 		ret = journal_rewrite(st, NULL, 0);
 	data_gc(st);

@@ -3,9 +3,10 @@
  *
  * A node's lookups hold one reference on it, however many there are, and
  * put it on st->known; the last forget drops both. Whatever removes a name
- * outside a change the kernel asked for (discard rebuilding the tree, blank
- * pruning it, hard links joined after a commit) queues the name when its
- * node has lookups: only then can the kernel cache it. */
+ * outside a change the kernel asked for (discard, blank pruning the tree,
+ * another disc, hard links joined after a commit) queues the name when its
+ * node has lookups: only then can the kernel cache it. Discard also queues
+ * the names it brings back and the nodes it reverts (revert.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,8 @@ void known_drop_all(struct stage *st)
 		forget_one(st, st->known, st->known->nlookup);
 	while ((q = st->inval_head)) {
 		st->inval_head = q->next;
-		if (q->parent)
-			node_unref(st, q->parent);
+		if (q->node)
+			node_unref(st, q->node);
 		free(q);
 	}
 	st->inval_tail = &st->inval_head;
@@ -112,21 +113,19 @@ void stage_forget_many(struct stage *st, const struct stage_forget *v,
 	STAGE_UNLOCK(st);
 }
 
-void inval_name(struct stage *st, struct snode *dir, const char *name,
-		struct snode *was)
+static void queue(struct stage *st, struct snode *n, const char *name,
+		  bool whole)
 {
 	size_t len = strlen(name);
-	struct sinval *q;
+	struct sinval *q = malloc(sizeof(*q) + len + 1);
 
-	if (st->api || st->closing || !was->nlookup)
-		return;
-	q = malloc(sizeof(*q) + len + 1);
 	if (!q)
-		return;  /* the kernel keeps an orphan's name until it forgets */
+		return;  /* the kernel keeps it until it forgets the node */
 	q->next = NULL;
-	q->parent = dir;
-	if (dir)
-		dir->ref++;
+	q->node = n;
+	q->whole = whole;
+	if (n)
+		n->ref++;
 	memcpy(q->name, name, len + 1);
 	if (!st->inval_tail)
 		st->inval_tail = &st->inval_head;
@@ -134,6 +133,25 @@ void inval_name(struct stage *st, struct snode *dir, const char *name,
 	st->inval_tail = &q->next;
 	if (st->inval_wake)
 		st->inval_wake(st->inval_ctx);
+}
+
+void inval_name(struct stage *st, struct snode *dir, const char *name,
+		struct snode *was)
+{
+	if (!st->quiet && !st->closing && was->nlookup)
+		queue(st, dir, name, false);
+}
+
+void inval_missing(struct stage *st, struct snode *dir, const char *name)
+{
+	if (!st->closing && dir->nlookup)
+		queue(st, dir, name, false);
+}
+
+void inval_node(struct stage *st, struct snode *n)
+{
+	if (!st->closing && n->nlookup)
+		queue(st, n, "", true);
 }
 
 void stage_set_inval_wake(struct stage *st, void (*wake)(void *ctx),
@@ -157,12 +175,12 @@ void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx)
 	st->inval_tail = &st->inval_head;
 	STAGE_UNLOCK(st);
 	for (q = list; q; q = q->next)
-		fn(ctx, (struct stage_node *)q->parent, q->name);
+		fn(ctx, (struct stage_node *)q->node, q->whole ? NULL : q->name);
 	STAGE_LOCK_NODRAIN(st);
 	while ((q = list)) {
 		list = q->next;
-		if (q->parent)
-			node_unref(st, q->parent);
+		if (q->node)
+			node_unref(st, q->node);
 		free(q);
 	}
 	STAGE_UNLOCK(st);

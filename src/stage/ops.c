@@ -16,9 +16,9 @@ int change_api(struct stage *st, struct jrec *r, struct sdentry **out)
 {
 	int ret;
 
-	st->api = true;
+	st->quiet = true;
 	ret = stage_change(st, r, out);
-	st->api = false;
+	st->quiet = false;
 	return ret;
 }
 

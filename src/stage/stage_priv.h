@@ -102,11 +102,13 @@ struct stage_file {
 struct reaper;
 struct behind;
 
-/* A name the kernel may cache that no longer stands for the same node;
- * parent NULL: the staging root itself was replaced. */
+/* What the kernel may cache that changed without its asking: name in
+ * folder `node` (NULL: the staging root itself was replaced), or, with
+ * `whole`, node's own attributes and content. */
 struct sinval {
 	struct sinval *next;
-	struct snode *parent;  /* holds a reference */
+	struct snode *node;    /* holds a reference */
+	bool whole;
 	char name[];
 };
 
@@ -147,7 +149,11 @@ struct stage {
 	struct sinval *inval_head, **inval_tail;
 	void (*inval_wake)(void *ctx);
 	void *inval_ctx;
-	bool api;              /* a change the kernel asked for is applied */
+	bool quiet;            /* names removed now need no invalidation: the
+				  kernel asked for the change, or they come
+				  back as they were */
+	struct snode **reuse;  /* tree_revert: lower id -> node to take back */
+	uint32_t nreuse;
 	struct snode *data_nodes;
 	struct snode *open_nodes;
 	struct stage_snapshot *snap; /* the frozen snapshot, while a burn runs */
@@ -195,6 +201,13 @@ void known_drop_all(struct stage *st);
  * queue an invalidation (unless the kernel asked for the change). */
 void inval_name(struct stage *st, struct snode *dir, const char *name,
 		struct snode *was);
+/* The kernel may cache name in dir as missing: queue it. */
+void inval_missing(struct stage *st, struct snode *dir, const char *name);
+/* n's attributes or content changed without the kernel's asking. */
+void inval_node(struct stage *st, struct snode *n);
+
+/* revert.c: discard in place (same lower): nodes from the disc stay */
+int tree_revert(struct stage *st);
 
 /* path.c */
 int path_resolve(struct stage *st, const char *path, struct sdentry **out);

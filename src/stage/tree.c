@@ -52,6 +52,12 @@ struct snode *node_from_lower(struct stage *st, uint32_t id)
 
 	if (!ln)
 		return NULL;
+	if (st->reuse && id < st->nreuse && st->reuse[id]) {
+		n = st->reuse[id];   /* discard takes its old node back: */
+		st->reuse[id] = NULL;
+		n->ref--;            /* the caller's name holds it now */
+		return n;
+	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
