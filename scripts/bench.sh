@@ -25,6 +25,9 @@
 #      the full commit and xorriso -update_r
 #   E  mount of a disc holding MANY tiny files (image made by xorriso): time
 #      until MNT/control exists; burnfs's VmRSS after find over staging/
+#   F  find staging -type f -exec stat {} + over a disc of WALK files
+#      (folders of 1,000, image made by xorriso), fresh mount per run,
+#      against the same walk over the folder the image was made from
 #
 # Environment:
 #   BURNFS     the daemon (default ./build/src/fs/burnfs, then the one beside
@@ -33,8 +36,8 @@
 #              /var/tmp/burnfs-bench; must not be tmpfs)
 #   RUNS       runs per measure (default 5, --quick 1); the machine is shared
 #              and sync-bound times vary 2-3x between runs, hence the medians
-#   PHASES     which of the measure groups to run (default "a b c d e"; c and
-#              d need b), e.g. PHASES=e to look at the many-file mount alone
+#   PHASES     which of the measure groups to run (default "a b c d e f"; c
+#              and d need b), e.g. PHASES=e to look at the many-file mount alone
 #   KEEP=1     keep the run's folder for inspection
 #
 # Results: stdout, and $BENCH_DIR/bench-results.txt (bench-results-quick.txt
@@ -69,16 +72,18 @@ if [ "$QUICK" = 1 ]; then
 	NBIG=4 BIGMIB=8           # 4 x 8 MiB
 	NDIRS=10 PERDIR=100       # 1,000 x 4 KiB
 	MANY_DIRS=10 MANY_PERDIR=1000   # 10,000 tiny files
+	WALK_DIRS=30                    # 30,000 files for the stat walk
 	RUNS=${RUNS:-1}
 else
 	NBIG=8 BIGMIB=64          # 8 x 64 MiB
 	NDIRS=100 PERDIR=100      # 10,000 x 4 KiB
 	MANY_DIRS=100 MANY_PERDIR=1000  # 100,000 tiny files
+	WALK_DIRS=300                   # 300,000 files for the stat walk
 	RUNS=${RUNS:-5}
 fi
-PHASES=${PHASES:-a b c d e}
+PHASES=${PHASES:-a b c d e f}
 for p in $PHASES; do
-	case $p in a | b | c | d | e) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e)" >&2; exit 2 ;; esac
+	case $p in a | b | c | d | e | f) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f)" >&2; exit 2 ;; esac
 done
 case " $PHASES " in
 *" c "* | *" d "*) case " $PHASES " in *" b "*) ;; *) echo "bench: PHASES: c and d need b" >&2; exit 2 ;; esac ;;
@@ -87,6 +92,7 @@ has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 SMALL=4096
 NSMALL=$((NDIRS * PERDIR))
 NMANY=$((MANY_DIRS * MANY_PERDIR))
+NWALK=$((WALK_DIRS * 1000))
 CHANGE_NAME=$(printf 'f%04d' $((PERDIR / 2)))   # the 1%: this file in every folder
 
 BENCH_DIR=${BENCH_DIR:-/var/tmp/burnfs-bench}
@@ -367,7 +373,7 @@ header() {
 	out "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) CPUs, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
 	out "bench dir: $BENCH_DIR on $(findmnt -no FSTYPE,SOURCE -T "$BENCH_DIR" 2>/dev/null | tr -s ' ' || stat -f -c %T "$BENCH_DIR")"
 	out "versions: libfuse $(pkg-config --modversion fuse3), $(fuse-overlayfs --version 2>/dev/null | awk '/fuse-overlayfs: version/ { print "fuse-overlayfs " $3 }'), $(xorriso -version 2>/dev/null | awk 'NR == 1 { print $1, $2 }'), $(rsync --version | awk 'NR == 1 { print "rsync", $3 }')"
-	out "sizes: big ${NBIG} x ${BIGMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
+	out "sizes: big ${NBIG} x ${BIGMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; stat-walk disc ${NWALK} files; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
 	out ""
 }
 
@@ -554,6 +560,44 @@ phase_e() {
 	done
 }
 
+# --- F: a stat walk over a big disc -----------------------------------------------------------------------------
+
+# The kernel keeps burnfs's entries and attributes (readdirplus brings
+# them along with the names); with timeouts of a second they expired during
+# a walk this long and every entry was looked up again.
+phase_f() {
+	local r c d m n
+	note "F: making $NWALK tiny files and their image with xorriso"
+	"$HERE/bench/make-files.sh" "$RUN/F/tree" "$WALK_DIRS" 1000 8
+	xorriso -for_backup -joliet on -dev "stdio:$RUN/F/walk.iso" -map "$RUN/F/tree" / -commit \
+		>"$LOGDIR/xorriso.F.log" 2>&1 || die "xorriso could not make the stat-walk image"
+	sync
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs local); do
+			note "F run $r/$RUNS: $c"
+			if [ "$c" = burnfs ]; then
+				d=$RUN/F/burnfs.$r
+				m=$d/mnt
+				mount_burnfs "$RUN/F/walk.iso" "$d/cache" "$m"
+				DEST=$m/staging
+			else
+				DEST=$RUN/F/tree
+			fi
+			tic
+			n=$(find "$DEST" -type f -exec stat {} + | grep -c '^  File: ')
+			record statwalk "$c" "$(toc)"
+			[ "$n" = "$NWALK" ] || die "the stat walk saw $n files in $DEST, not $NWALK"
+			[ "$c" != burnfs ] || umount_one "$m"
+		done
+	done
+}
+
+report_f() {
+	out "== a stat walk over a disc of $NWALK files (find -type f -exec stat {} +, fresh mount) =="
+	line statwalk s local 1.5
+	out ""
+}
+
 # --- report ------------------------------------------------------------------------------------------------------
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1048576 }'; }
@@ -638,6 +682,7 @@ report() {
 	has_phase d && report_d
 	has_phase b && out ""
 	has_phase e && report_e
+	has_phase f && report_f
 	out "== raw values per run (seconds, bytes, KiB) =="
 	for m in cp_big cp_small rsync_small rsync_noop find_stat; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs passthrough_ll
@@ -648,6 +693,7 @@ report() {
 	for m in mount_many find_many rss_mount rss_find hwm_find statwalk_many rss_statwalk; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
 	done
+	[ -n "${RES["statwalk|burnfs"]:-}" ] && runs_line statwalk burnfs local
 	out ""
 	out "== summary: ${GOALS_MET} goal(s) met, ${#GOALS_MISSED[@]} missed =="
 	for g in "${GOALS_MISSED[@]}"; do out "missed: $g"; done
