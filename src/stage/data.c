@@ -92,7 +92,11 @@ int data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
 int data_create(struct stage *st, uint64_t *id)
 {
 	char name[24];
-	int fd = spare_take(st, st->next_id);
+	int fd = cache_alive(st);
+
+	if (fd)
+		return fd;
+	fd = spare_take(st, st->next_id);
 
 	if (fd == -ENOENT) {
 		snprintf(name, sizeof(name), "%" PRIu64, st->next_id);
@@ -241,14 +245,12 @@ void node_copy_up_unlocked(struct stage *st, struct snode *n)
 	STAGE_UNLOCK(st);
 	ret = copy_from_index(idx, origin, size, fd);
 	STAGE_LOCK_NODRAIN(st);
+	/* journaled first; if that fails, the write copies up again */
 	if (!ret && !st->readonly && !n->data_id && n->origin == origin &&
-	    n->size == size && st->lower == idx) {
+	    n->size == size && st->lower == idx && !record_setdata(st, n, id)) {
 		node_set_data(st, n, id);
 		n->fd = fd;
 		fd = -1;  /* the node's now */
-		/* unjournaled it must not stay: the write copies up again */
-		if (record_setdata(st, n))
-			node_drop_data(st, n);
 	}
 	if (fd >= 0) {
 		close(fd);
@@ -274,7 +276,8 @@ static int copy_file(int from, int to, uint64_t size)
 }
 
 /* Give n a fresh data file of its own, holding its current content
- * (keep_content) or nothing; n->fd is the new file afterwards. */
+ * (keep_content) or nothing; n->fd is the new file afterwards. The new
+ * file is complete and journaled (J_SETDATA) before the node uses it. */
 int node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 {
 	uint64_t id;
@@ -288,6 +291,8 @@ int node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 	} else if (keep_content && n->origin != IDX_NONE) {
 		ret = copy_lower(st, n, fd);
 	}
+	if (!ret)
+		ret = record_setdata(st, n, id);
 	if (ret) {
 		close(fd);
 		data_delete(st, id);

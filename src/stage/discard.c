@@ -8,24 +8,31 @@
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
+/* The journal is emptied first, in place (a full cache disk has no room
+ * for a new one, and discarding is how room is made): if that fails,
+ * nothing changed. */
 int stage_discard(struct stage *st, struct index *lower)
 {
 	int ret;
 
 	STAGE_LOCK(st);
 	ret = st->readonly ? -EROFS : st->frozen ? -EBUSY : 0;
+	if (!ret && !lower)
+		lower = st->lower;
+	if (!ret)
+		ret = cache_alive(st);
+	if (!ret)
+		ret = journal_reset(st, lower);
 	if (ret)
 		goto out;
 	tree_free(st);
-	if (lower && lower != st->lower) {
+	if (lower != st->lower) {
 		index_unref(st->lower);
 		st->lower = index_ref(lower);
 	}
 	ret = tree_init(st);
 	if (!ret)
 		ret = link_lower_hardlinks(st);
-	if (!ret)
-		ret = journal_rewrite(st, NULL, 0);
 	data_gc(st);
 	st->gen++;
 out:

@@ -127,7 +127,7 @@ int replay_journal(struct stage *st)
 	}
 	start = pick_start(st, buf, &js, &rewrite);
 	apply_range(st, buf, js.good_len, start);
-	st->jsize = js.good_len;
+	st->jsize = st->jreserved = js.good_len;
 	if (rewrite)
 		ret = journal_rewrite(st, buf + start, js.good_len - start);
 out:

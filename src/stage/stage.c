@@ -51,8 +51,9 @@ static int open_cache(struct stage *st, const char *dir)
 		return -errno;
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB))
 		return errno == EWOULDBLOCK ? -EBUSY : -errno;
-	st->jfd = openat(st->cache_fd, "journal", O_RDWR | O_APPEND |
-			 O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* no O_APPEND: records go at the journal's known end (journal.c) */
+	st->jfd = openat(st->cache_fd, "journal", O_RDWR | O_CREAT |
+			 O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->jfd < 0)
 		return -errno;
 	return data_init(st);
