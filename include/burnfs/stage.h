@@ -50,6 +50,23 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower);
 void stage_close(struct stage *st);
 void stage_set_readonly(struct stage *st, bool readonly, const char *why);
 
+/* --- the cache folder --- */
+
+/* Does the cache folder's journal hold staged changes (records other than
+ * its base and commit marks)? 1, 0 (none, or no journal), or -errno. Reads
+ * without opening a stage, so without its lock. */
+int stage_cache_has_changes(const char *cache_dir);
+/* The cache folder, absolute; valid until stage_close. */
+const char *stage_cache_path(const struct stage *st);
+/* The cache folder was removed under the mount: every change fails with
+ * -EIO until the next mount. */
+bool stage_cache_lost(struct stage *st);
+/* fn(ctx) is called after a commit landed (stage_commit_done) or the disc
+ * was blanked (stage_rebase), without the stage lock, on their thread:
+ * the owner of the cache folder records the disc's new identity there. */
+typedef void (*stage_rebased_fn)(void *ctx);
+void stage_on_rebase(struct stage *st, stage_rebased_fn fn, void *ctx);
+
 /* --- the filesystem operations (FUSE glue calls these) --- */
 int stage_getattr(struct stage *st, const char *path, struct stat *stbuf);
 int stage_readlink(struct stage *st, const char *path, char *buf, size_t size);
@@ -137,9 +154,18 @@ int stage_pending_text(struct stage *st, char **out, size_t *len);
 int stage_discard(struct stage *st, struct index *lower);
 /* A new reference to the lower index the stage's changes apply to. */
 struct index *stage_lower(struct stage *st);
-/* The disc was blanked: the lower layer becomes `lower` (empty); entries
- * created in staging stay pending (with their parent folders), disc entries
- * vanish. */
+/* Before a blank: 0 when stage_rebase would keep every staged change, else
+ * -EBUSY and a sentence in why naming the disc files whose staged changes
+ * (rename, chmod, chown, touch, xattrs, another hard link) a blank would
+ * drop, because their content is only on the disc. */
+int stage_blank_check(struct stage *st, char *why, size_t size);
+/* The disc was blanked: the lower layer becomes `lower` (empty). What has
+ * its whole content in the stage stays pending as new entries, with the
+ * folders that hold it: entries created in staging/, disc files whose
+ * content was copied into the cache (written, truncated), edited disc
+ * folders, symlinks, devices and empty files. Unchanged disc entries
+ * vanish, and so do (with a log line) the staged changes that
+ * stage_blank_check names. */
 int stage_rebase(struct stage *st, struct index *lower);
 
 /* --- commit support (called by the burn worker) --- */

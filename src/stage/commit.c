@@ -145,15 +145,15 @@ int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
 
 	STAGE_LOCK(st);
 	if (!st->frozen || st->snap != snap) {
-		ret = -EINVAL;
-		goto out;
+		STAGE_UNLOCK(st);
+		return -EINVAL;
 	}
 	st->snap = NULL;
 	ret = do_commit_done(st, snap, new_lower);
 	if (ret)
 		blog_error("stage: after the commit: %s", strerror(-ret));
-out:
 	STAGE_UNLOCK(st);
+	stage_tell_rebased(st);
 	return ret;
 }
 

@@ -134,7 +134,7 @@ static void mark_lower_subtree(struct pwalk *w, uint32_t dir)
 	}
 }
 
-static bool moved(const struct stage *st, const struct sdentry *de)
+bool dentry_moved(const struct stage *st, const struct sdentry *de)
 {
 	const struct idx_node *ln = index_node(st->lower, de->lower);
 
@@ -195,7 +195,7 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 		return ret ? ret : add_line(w, 'A', w->path, NULL);
 	}
 	w->ref[de->lower] = 1;
-	if (moved(w->st, de)) {
+	if (dentry_moved(w->st, de)) {
 		if (index_path(w->st->lower, de->lower, w->lpath,
 			       sizeof(w->lpath)) < 0)
 			return -ENAMETOOLONG;

@@ -133,3 +133,40 @@ void stage_set_readonly(struct stage *st, bool readonly, const char *why)
 	st->readonly = readonly;
 	STAGE_UNLOCK(st);
 }
+
+void stage_on_rebase(struct stage *st, stage_rebased_fn fn, void *ctx)
+{
+	STAGE_LOCK(st);
+	st->rebased = fn;
+	st->rebased_ctx = ctx;
+	STAGE_UNLOCK(st);
+}
+
+/* Called by commit_done and rebase, after they let go of the stage lock. */
+void stage_tell_rebased(struct stage *st)
+{
+	stage_rebased_fn fn;
+	void *ctx;
+
+	STAGE_LOCK_NODRAIN(st);
+	fn = st->rebased;
+	ctx = st->rebased_ctx;
+	STAGE_UNLOCK(st);
+	if (fn)
+		fn(ctx);
+}
+
+const char *stage_cache_path(const struct stage *st)
+{
+	return st->cache;
+}
+
+bool stage_cache_lost(struct stage *st)
+{
+	bool lost;
+
+	STAGE_LOCK_NODRAIN(st);
+	lost = cache_alive(st) != 0;
+	STAGE_UNLOCK(st);
+	return lost;
+}

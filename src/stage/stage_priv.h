@@ -132,11 +132,16 @@ struct stage {
 	struct snode *data_nodes;
 	struct snode *open_nodes;
 	struct stage_snapshot *snap; /* the frozen snapshot, while a burn runs */
+	stage_rebased_fn rebased;    /* told after a commit or a blank */
+	void *rebased_ctx;
 	uint32_t markgen;
 	uint64_t gen;          /* bumped on every change */
 	uint64_t stats_gen;
 	struct stage_stats stats;
 };
+
+/* stage.c: call the stage_on_rebase function (stage lock not held). */
+void stage_tell_rebased(struct stage *st);
 
 /* tree.c */
 uint32_t name_hash(const char *name);
@@ -305,6 +310,8 @@ void now_ts(struct timespec *ts);
 /* pending.c */
 void stage_compute_stats(struct stage *st);
 bool node_changed(const struct stage *st, const struct snode *n);
+/* A name from the lower layer (de->lower set) that is now elsewhere. */
+bool dentry_moved(const struct stage *st, const struct sdentry *de);
 
 /* snapshot.c */
 void snapshot_release(struct stage *st, struct stage_snapshot *snap);

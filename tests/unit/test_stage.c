@@ -1035,6 +1035,43 @@ static void t_write_behind(void)
 	free(cache);
 }
 
+/* A blank keeps what is whole in the stage: new entries, disc files with
+ * their content in the cache, edited folders and symlinks; it is refused
+ * while a disc file's staged change has its content only on the disc. */
+static void t_blank(void)
+{
+	struct index *lo = std_lower(), *empty = new_lower(0, 0);
+	char *cache = new_cache(), why[512];
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f;
+
+	CHECK_EQ(index_finish(empty), 0);
+	CHECK_EQ(stage_open_file(st, "/g", O_WRONLY | O_APPEND, &f), 0);
+	CHECK_EQ(stage_write(st, f, "!", 1, 0), 1);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_chmod(st, "/d/f", 0600), 0);
+	CHECK_EQ(stage_rename(st, "/h1", "/h3", 0), 0);
+	CHECK_EQ(stage_rename(st, "/l", "/l2", 0), 0);
+	CHECK_EQ(stage_chmod(st, "/d/sub", 0700), 0);
+	CHECK_EQ(stage_blank_check(st, why, sizeof(why)), -EBUSY);
+	CHECK(strstr(why, "2 disc files") && strstr(why, "/d/f") &&
+	      strstr(why, "/h3"));
+	CHECK_EQ(stage_unlink(st, "/d/f"), 0);
+	CHECK_EQ(stage_unlink(st, "/h3"), 0);
+	CHECK_EQ(stage_blank_check(st, why, sizeof(why)), 0);
+	CHECK_EQ(stage_rebase(st, empty), 0);
+	CHECK_PENDING(st, "A /d\nA /d/sub\nA /g\nA /l2\n");
+	CHECK_STR(read_all(st, "/g"), "world!");
+	stage_close(st);
+	st = open_stage(cache, empty);
+	CHECK_PENDING(st, "A /d\nA /d/sub\nA /g\nA /l2\n");
+	CHECK_STR(read_all(st, "/g"), "world!");
+	stage_close(st);
+	index_unref(empty);
+	index_unref(lo);
+	free(cache);
+}
+
 /* --- write-ahead and the journal's tail --- */
 
 static off_t journal_size(const char *cache)
@@ -1231,6 +1268,7 @@ int main(void)
 	t_big_lower();
 	t_spares();
 	t_write_behind();
+	t_blank();
 	t_torn_append();
 	t_torn_tail();
 	t_rewrite_owed();
