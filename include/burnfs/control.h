@@ -47,6 +47,17 @@ int settings_set(struct burn_settings *s, const char *key, const char *value,
  * optional K/M/G/T suffix (powers of 1024). 0 or -EINVAL. */
 int parse_capacity(const char *text, uint64_t *bytes);
 
+/* Settings remembered per disc, in the disc's cache folder (remember.c):
+ * capacity, volid, joliet, speed (not simulate). settings_remember stores
+ * KEY=VALUE (other keys: nothing to do) atomically; settings_recall calls
+ * fn for each stored one; settings_forget drops them all. 0 or -errno. */
+bool settings_remembered_key(const char *key);
+int settings_remember(const char *dir, const char *key, const char *value);
+typedef void (*settings_recall_fn)(void *ctx, const char *key,
+				   const char *value);
+int settings_recall(const char *dir, settings_recall_fn fn, void *ctx);
+int settings_forget(const char *dir);
+
 struct control;
 
 int control_new(struct control **out, struct disc *d, struct stage *st,

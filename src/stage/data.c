@@ -25,15 +25,51 @@ bool data_parse_id(const char *s, uint64_t *id)
 	return !errno && !*end;
 }
 
+/* A commit burns what the cache holds, as this user: nobody else may
+ * have written any of it (the cache module says so to the user first). */
+static int owned(const struct stat *sb, const char *what, const char *name)
+{
+	if (sb->st_uid == geteuid() && !(sb->st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	blog_error("stage: %s%s%s belongs to user %u or is writable by others",
+		   what, name ? "/" : "", name ? name : "", (unsigned)sb->st_uid);
+	return -EPERM;
+}
+
+int fd_owned(int fd, const char *what)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) ? -errno : owned(&sb, what, NULL);
+}
+
+int entry_owned(int dirfd, const char *what, const char *name)
+{
+	struct stat sb;
+
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISREG(sb.st_mode)) {
+		blog_error("stage: %s/%s is not a regular file", what, name);
+		return -EPERM;
+	}
+	return owned(&sb, what, name);
+}
+
 int cache_subdir(struct stage *st, const char *name)
 {
-	int fd;
+	int fd, ret;
 
 	if (mkdirat(st->cache_fd, name, 0700) && errno != EEXIST)
 		return -errno;
 	fd = openat(st->cache_fd, name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	ret = fd_owned(fd, name);
+	if (ret)
+		close(fd);
+	return ret ? ret : fd;
 }
 
 DIR *dir_scan(int dirfd)
@@ -68,14 +104,18 @@ int data_init(struct stage *st)
 	if (!d)
 		return -errno;
 	st->next_id = 1;
-	while ((e = readdir(d))) {
+	fd = 0;
+	while (!fd && (e = readdir(d))) {
 		uint64_t id;
 
+		if (e->d_name[0] != '.')
+			fd = entry_owned(st->data_dir_fd, "data", e->d_name);
 		if (data_parse_id(e->d_name, &id) && id >= st->next_id)
 			st->next_id = id + 1;
 	}
 	closedir(d);
-	fd = spare_init(st, &spare_max);
+	if (!fd)
+		fd = spare_init(st, &spare_max);
 	if (!fd && spare_max >= st->next_id)
 		st->next_id = spare_max + 1;
 	return fd;

@@ -45,6 +45,9 @@ static int open_cache(struct stage *st, const char *dir)
 	st->cache_fd = open(st->cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->cache_fd < 0)
 		return -errno;
+	ret = fd_owned(st->cache_fd, st->cache);
+	if (ret)
+		return ret;
 	st->lock_fd = openat(st->cache_fd, "lock", O_RDWR | O_CREAT |
 			     O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->lock_fd < 0)
@@ -56,7 +59,8 @@ static int open_cache(struct stage *st, const char *dir)
 			 O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->jfd < 0)
 		return -errno;
-	return data_init(st);
+	ret = fd_owned(st->jfd, "journal");
+	return ret ? ret : data_init(st);
 }
 
 static void close_fd(int *fd)

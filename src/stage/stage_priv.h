@@ -195,6 +195,10 @@ void data_gc(struct stage *st);
 void data_gc_later(struct stage *st);
 
 bool data_parse_id(const char *s, uint64_t *id);
+/* This user's alone (owner, not writable by group or others); a regular
+ * file for entry_owned (missing: fine). 0, or -EPERM with a log line. */
+int fd_owned(int fd, const char *what);
+int entry_owned(int dirfd, const char *what, const char *name);
 /* CACHE/name, made if missing and opened: fd, or -errno. */
 int cache_subdir(struct stage *st, const char *name);
 /* A DIR from the start of the folder open as dirfd (on a dup of it);

@@ -4,7 +4,7 @@
 # the pending changes: blank -> staged -> committed.
 . "$(dirname "$0")/lib.sh"
 
-keys="state target media media_status sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total eta_seconds last_result"
+keys="state target media media_status sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total eta_seconds last_result cache_dir cache_state"
 numeric="sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total"
 
 check_shape() {
