@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "burnfs/burn.h"
 
@@ -109,5 +110,12 @@ uint64_t control_free_after_pending(struct control *c);
 /* Would growing the pending changes by `more` bytes still fit? 0 or
  * -ENOSPC. */
 int control_check_space(struct control *c, uint64_t more);
+/* The same for a new name at path (its directory records: every kind of
+ * entry costs some, a folder more): mode S_IFREG for a new file (its last
+ * block counts too), 0 for another name of an existing file (link),
+ * S_IFDIR, S_IFLNK with the target's length, devices; and for an xattr. */
+int control_check_entry(struct control *c, mode_t mode, const char *path,
+			size_t linklen);
+int control_check_xattr(struct control *c, const char *name, size_t size);
 
 #endif

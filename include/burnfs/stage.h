@@ -143,7 +143,19 @@ struct stage_stats {
 	uint64_t pending_bytes;   /* content bytes the next session must write */
 	uint64_t pending_entries; /* lines of stage_pending_text() */
 	uint64_t tree_entries;    /* entries in the merged tree */
+	uint64_t pending_blocks;  /* pending_bytes, each file rounded up to
+				     2048-byte blocks, in bytes */
+	uint64_t meta_bytes;      /* the tree's directory records and the
+				     like: stage_entry_cost of every entry */
 };
+/* What one entry costs every session in directory records, Rock Ridge and
+ * AAIP fields, Joliet records, path tables and the MD5 array (a session
+ * rewrites the records of the whole tree): a conservative estimate from
+ * sessions libisofs wrote for trees of many entries. namelen: the name's
+ * bytes; linklen: a symlink's target; xattr_bytes: names and values of
+ * its n_xattrs xattrs. */
+uint64_t stage_entry_cost(mode_t mode, size_t namelen, size_t linklen,
+			  size_t xattr_bytes, uint32_t n_xattrs);
 void stage_get_stats(struct stage *st, struct stage_stats *out);
 /* Sorted by path, one per line: "A path", "M path", "D path",
  * "R old -> new". *out is malloc'ed, NUL-terminated; caller frees. */

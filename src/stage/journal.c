@@ -281,15 +281,17 @@ static int write_record(struct stage *st, const struct jrec *r, bool keep)
 	if (ret)
 		return ret;
 	ret = reserve(st, len, keep);
-	if (!ret)
-		ret = pwrite_all(st->jfd, buf, len, st->jsize);
-	free(buf);
+	if (ret)
+		goto out;  /* nothing written: the room kept stays */
+	ret = pwrite_all(st->jfd, buf, len, st->jsize);
 	if (!ret) {
 		st->jsize += len;
-		return 0;
+	} else {
+		st->jcut = true;
+		cut_tail(st);  /* if this fails too, the next append tries */
 	}
-	st->jcut = true;
-	cut_tail(st);  /* if this fails too, the next append tries again */
+out:
+	free(buf);
 	return ret;
 }
 

@@ -128,6 +128,7 @@ static void mark_lower_subtree(struct pwalk *w, uint32_t dir)
 		ln = index_node(w->st->lower, id);
 		w->ref[id] = 1;
 		w->s.tree_entries++;
+		w->s.meta_bytes += lower_entry_cost(ln);
 		if (S_ISDIR(ln->mode))
 			mark_lower_subtree(w, id);
 		ln = index_node(w->st->lower, id);
@@ -186,9 +187,11 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 	int ret = 0;
 
 	w->s.tree_entries++;
+	w->s.meta_bytes += dentry_cost(w->st, de);
 	if (n->data_id && n->mark != w->mark) {
 		n->mark = w->mark;
 		w->s.pending_bytes += n->size;
+		w->s.pending_blocks += (n->size + 2047) / 2048 * 2048;
 	}
 	if (de->lower == IDX_NONE) {
 		ret = note_replacement(w, de);
@@ -258,6 +261,7 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 		return -ENOMEM;
 	w->ref[IDX_ROOT] = 1;
 	w->path[0] = '\0';
+	w->s.meta_bytes = stage_entry_cost(S_IFDIR, 1, 0, 0, 0);
 	ret = walk_dir(w, st->root->node, 0);
 	if (!ret) {
 		fold_replacements(w);

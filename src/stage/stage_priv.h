@@ -311,6 +311,10 @@ void node_stat(const struct stage *st, const struct snode *n,
 	       struct stat *sb);
 void now_ts(struct timespec *ts);
 
+/* cost.c: stage_entry_cost of a lower entry, of a name in the tree */
+uint64_t lower_entry_cost(const struct idx_node *ln);
+uint64_t dentry_cost(const struct stage *st, const struct sdentry *de);
+
 /* pending.c */
 void stage_compute_stats(struct stage *st);
 bool node_changed(const struct stage *st, const struct snode *n);

@@ -63,6 +63,8 @@ mkdir -p "$MNT"
 DAEMON_PID=
 EXTRA_MOUNTS=()   # fuseiso and second burnfs mounts to take down at exit
 BG_PIDS=()        # background helpers (commits in flight) to reap at exit
+KERNEL_MOUNTS=()  # tmpfs and loop file systems a test made, taken down at
+                  # exit after the daemon (see mount_small_fs)
 
 # The watchdog keeps no pipe of the caller's open (meson waits for those);
 # cleanup prints what it wrote. Never use a bare `wait`: it waits for it.
@@ -107,6 +109,9 @@ cleanup() {
 		wait_pid_exit "$DAEMON_PID" 20 || kill -KILL "$DAEMON_PID" 2>/dev/null
 		wait "$DAEMON_PID" 2>/dev/null
 	fi
+	for m in "${KERNEL_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
 	if sanitizer_report >/dev/null; then
 		echo "FAIL: $TEST_NAME: sanitizer report in the daemon log:" >&2
 		sanitizer_report >&2
@@ -140,6 +145,26 @@ wait_pid_exit() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# mount_small_fs TYPE SIZE DIR: a small file system of TYPE (tmpfs, or ext4
+# made with mkfs.ext4 on a file in $T and mounted through a loop device) at
+# DIR, taken down at exit. Skips the test when it cannot be made.
+mount_small_fs() {
+	local type=$1 size=$2 dir=$3
+	mkdir -p "$dir"
+	case $type in
+	tmpfs)
+		mount -t tmpfs -o "size=$size,mode=0755" tmpfs "$dir" ||
+			skip "cannot mount a tmpfs" ;;
+	ext4)
+		command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 is not installed"
+		truncate -s "$size" "$T/ext4.img"
+		mkfs.ext4 -q -F "$T/ext4.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
+		mount -o loop "$T/ext4.img" "$dir" || skip "cannot mount a loop device" ;;
+	*) fail "mount_small_fs: unknown type $type" ;;
+	esac
+	KERNEL_MOUNTS+=("$dir")
 }
 
 # --- errno names --------------------------------------------------------------
