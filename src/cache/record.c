@@ -105,8 +105,8 @@ bool record_same_medium(const struct cache_record *r,
 static int refuse(struct errmsg *em, const char *dir, const char *what,
 		  const struct cache_record *r)
 {
-	return errmsg_set(em, -EBUSY, "%s holds staged changes of %s (last "
-			  "mounted from %s): mount that, or use another cache "
+	return errmsg_set(em, -EBUSY, "%s holds staged changes of %s, last "
+			  "mounted from %s: mount that, or use another cache "
 			  "folder (-o cache=DIR)", dir, what, r->target);
 }
 
@@ -131,8 +131,10 @@ int record_claim(const char *dir, const struct cache_record *r,
 	if (ids && differ)
 		return refuse(em, dir, "another disc", r);
 	if (ids && strcmp(r->target, me->target) && original_there(r))
-		return refuse(em, dir, "the same disc in another image file "
-			      "(this one is a copy)", r);
+		return errmsg_set(em, -EBUSY, "%s holds staged changes of %s, "
+				  "of which %s is a copy: mount the original, "
+				  "or give the copy a cache folder of its own "
+				  "(-o cache=DIR)", dir, r->target, me->target);
 	if (ids || record_same_medium(r, me)) {
 		if (r->id[0] && !me->id[0])
 			blog_warn("cache: %s was blanked by another program; "

@@ -5,7 +5,9 @@
  * nobody else, and every folder above it must belong to this user or root
  * and be writable by nobody else unless sticky (as /tmp and /var/tmp are:
  * there others cannot rename what is not theirs). */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +36,39 @@ static int check(const char *path, const struct stat *sb, bool above,
 				  above ? " (above the cache folder)" : "",
 				  (unsigned)sb->st_uid, (unsigned)me);
 	if (writable && !(above && (sb->st_mode & S_ISVTX)))
-		return errmsg_set(em, -EPERM, "%s%s is writable by others "
+		return errmsg_set(em, -EPERM, "%s%s is writable by group or others "
 				  "(mode %04o): chmod go-w it, or use another "
 				  "cache folder", path,
 				  above ? " (above the cache folder)" : "",
 				  (unsigned)(sb->st_mode & 07777));
 	return 0;
+}
+
+/* The data files and the spare ones: regular files of this user's. */
+static int check_files(const char *dir, const char *sub, struct errmsg *em)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	struct stat sb;
+	int ret = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	d = opendir(path);
+	while (d && !ret && (e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, e->d_name);
+		if (!S_ISREG(sb.st_mode))
+			ret = errmsg_set(em, -EPERM, "%s is not a regular file: "
+					 "the cache folder is not burnfs's", path);
+		else
+			ret = check(path, &sb, false, em);
+	}
+	if (d)
+		closedir(d);
+	return ret;
 }
 
 static int check_parts(const char *dir, struct errmsg *em)
@@ -57,7 +86,9 @@ static int check_parts(const char *dir, struct errmsg *em)
 					  "the cache folder is not burnfs's", path);
 		ret = check(path, &sb, false, em);
 	}
-	return ret;
+	if (!ret)
+		ret = check_files(dir, "data", em);
+	return ret ? ret : check_files(dir, "spare", em);
 }
 
 int folder_safe(const char *dir, struct errmsg *em)

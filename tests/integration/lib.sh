@@ -229,13 +229,16 @@ wait_mounted() {
 	fail "$m not mounted 30 s after starting burnfs"
 }
 
-# start_burnfs [BURNFS ARGS...]: mount $IMG on $MNT with cache $CACHE, in the
-# foreground, in the background; extra args (e.g. -o capacity=20M) go before
-# TARGET. Returns when the mount is ready.
+# start_burnfs [BURNFS ARGS...]: mount $IMG on $MNT with cache $CACHE (an
+# empty CACHE: burnfs's default folder), in the foreground, in the
+# background; extra args (e.g. -o capacity=20M) go before TARGET. Returns
+# when the mount is ready.
 start_burnfs() {
+	local cache_opt=()
 	[ -z "$DAEMON_PID" ] || fail "start_burnfs: a daemon is already running"
-	echo "=== start: burnfs -f -o cache=$CACHE $* $IMG $MNT" >>"$LOG"
-	"$BURNFS" -f -o "cache=$CACHE" "$@" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null &
+	[ -n "$CACHE" ] && cache_opt=(-o "cache=$CACHE")
+	echo "=== start: burnfs -f ${cache_opt[*]} $* $IMG $MNT" >>"$LOG"
+	"$BURNFS" -f "${cache_opt[@]}" "$@" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null &
 	DAEMON_PID=$!
 	wait_mounted "$MNT" "$DAEMON_PID"
 }
@@ -251,6 +254,25 @@ stop_burnfs() {
 	DAEMON_PID=
 	[ "$rc" = 0 ] || fail "burnfs exited with status $rc after unmount"
 	check_log
+}
+
+# expect_refused PATTERN BURNFS-ARGS...: burnfs (without -f) must exit
+# non-zero at once with one line on stderr matching PATTERN (grep -E), and
+# mount nothing.
+expect_refused() {
+	local pat=$1 rc=0 lines
+	shift
+	timeout -k 5 60 "$BURNFS" "$@" >"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
+	[ "$rc" != 124 ] || fail "burnfs $*: did not return within 60 s"
+	if is_mounted "$MNT"; then
+		unmount_any "$MNT"
+		fail "burnfs $*: it mounted"
+	fi
+	[ "$rc" != 0 ] || fail "burnfs $*: exit status 0"
+	lines=$(grep -c . "$T/refused.err" || true)
+	[ "$lines" = 1 ] || { cat "$T/refused.err" >&2; fail "burnfs $*: $lines lines on stderr, not one"; }
+	grep -qE "$pat" "$T/refused.err" || fail "burnfs $*: '$(cat "$T/refused.err")' does not say '$pat'"
+	note "refused: $(cat "$T/refused.err")"
 }
 
 # kill9_burnfs: kill -9 the daemon and take down its dead mount.
