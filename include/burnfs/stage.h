@@ -5,14 +5,21 @@
  * pending changes, kept in the cache folder as
  *   CACHE/journal      append-only log of path-based operations (see below)
  *   CACHE/data/ID      one local file per staged file content
+ *   CACHE/spare/ID     emptied data files kept for reuse
  *   CACHE/lock         flock'ed while mounted (a second stage_open fails EBUSY)
- * In memory the stage keeps one merged tree (lower nodes with the upper
- * changes applied). Every change made through this API is applied to the
- * tree and appended to the journal before the call returns, so a kill -9 of
- * the daemon loses nothing that was written and closed: stage_open() replays
- * the journal on top of the lower index. Journal records name paths in the
- * merged view, never lower ids, so the same records replay on top of a newer
- * session too (that is how a commit rebases the changes made during it).
+ * (CACHE/disc and CACHE/settings belong to the cache folder's owner,
+ * cache.h.) In memory the stage keeps one merged tree (lower nodes with the
+ * upper changes applied). Every change made through this API is written
+ * ahead: checked, appended to the journal, and only then applied to the
+ * tree, before the call returns; a call that fails (the cache disk full or
+ * failing, the cache folder removed: -ENOSPC, -EIO) leaves no trace in the
+ * tree or the journal. So a kill -9 of the daemon loses nothing that was
+ * written and closed: stage_open() replays the journal on top of the lower
+ * index. Journal records name paths in the merged view, never lower ids, so
+ * the same records replay on top of a newer session too (that is how a
+ * commit rebases the changes made during it). The cache folder and what is
+ * in it must belong to the daemon's user and be writable by nobody else
+ * (-EPERM otherwise).
  *
  * Renames of disc entries and metadata-only changes record where an entry
  * came from (its lower id) and copy no data; a disc file's content is copied
