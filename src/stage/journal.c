@@ -30,8 +30,8 @@
 #define JREC_MAX (1u << 24)
 /* Allocated room kept free for the records that follow a data change. */
 #define JOURNAL_KEEP (64u << 10)
-/* How far ahead the journal allocates at a time. */
-#define JOURNAL_CHUNK (1u << 20)
+/* How far ahead the journal allocates at a time: some 1,500 records. */
+#define JOURNAL_CHUNK (256u << 10)
 
 struct jfixed {
 	uint32_t op, mode, uid, gid, flags, vlen;
