@@ -239,7 +239,7 @@ static int reserve(struct stage *st, size_t need, bool keep)
 		st->jreserved = ample;
 		return 0;
 	}
-	if (errno == EOPNOTSUPP) {
+	if (errno == EOPNOTSUPP || errno == ENOSYS) {
 		st->jno_reserve = true;
 		return 0;
 	}
