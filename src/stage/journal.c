@@ -233,9 +233,11 @@ static int reserve(struct stage *st, size_t need, bool keep)
 	uint64_t want = st->jsize + need + (keep ? JOURNAL_KEEP : 0);
 	uint64_t ample = st->jsize + need + JOURNAL_CHUNK;
 
+	off_t from = (off_t)st->jreserved;  /* never below jsize */
+
 	if (st->jno_reserve || want <= st->jreserved)
 		return 0;
-	if (!fallocate(st->jfd, FALLOC_FL_KEEP_SIZE, 0, (off_t)ample)) {
+	if (!fallocate(st->jfd, FALLOC_FL_KEEP_SIZE, from, (off_t)ample - from)) {
 		st->jreserved = ample;
 		return 0;
 	}
@@ -243,7 +245,7 @@ static int reserve(struct stage *st, size_t need, bool keep)
 		st->jno_reserve = true;
 		return 0;
 	}
-	if (!fallocate(st->jfd, FALLOC_FL_KEEP_SIZE, 0, (off_t)want)) {
+	if (!fallocate(st->jfd, FALLOC_FL_KEEP_SIZE, from, (off_t)want - from)) {
 		st->jreserved = want;
 		return 0;
 	}
