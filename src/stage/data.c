@@ -143,7 +143,7 @@ int data_create(struct stage *st, uint64_t *id)
 		fd = openat(st->data_dir_fd, name, O_RDWR | O_CREAT | O_EXCL |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
-			fd = -errno;
+			fd = cache_errno(-errno);
 	}
 	if (fd < 0)
 		return fd;

@@ -327,7 +327,15 @@ static int append(struct stage *st, const struct jrec *r, bool keep)
 		ret = write_record(st, r, keep);
 	if (ret)
 		blog_error("stage: journal append failed: %s", strerror(-ret));
-	return ret;
+	return cache_errno(ret);
+}
+
+int cache_errno(int err)
+{
+	/* the cache's file system turned read-only under the mount (ext4
+	 * does so after I/O errors): the cache disk failed, the disc did
+	 * not close */
+	return err == -EROFS ? -EIO : err;
 }
 
 int journal_append(struct stage *st, const struct jrec *r)

@@ -276,6 +276,9 @@ int journal_sync(struct stage *st);
 /* 0 while the cache folder is there; -EIO (and a log line, once) when it
  * was removed under the mount: then every change fails. */
 int cache_alive(struct stage *st);
+/* An error of the cache's file system as the staging call reports it:
+ * -EROFS (it went read-only after I/O errors) is -EIO. */
+int cache_errno(int err);
 
 /* apply.c: the operations on the tree, shared by the API and replay */
 int apply_record(struct stage *st, const struct jrec *r,
