@@ -175,22 +175,24 @@ static void write_record(struct cache *c)
 }
 
 /* After a commit or a blank: the disc may have (another) identity now,
- * and a first commit creates the image file. */
+ * and a first commit creates the image file. Most commits change neither:
+ * then the record stays as it is (no fsync before the job ends). */
 static void rebased(void *ctx)
 {
 	struct cache *c = ctx;
-	char before[sizeof(c->me.id)];
+	struct cache_record before = c->me;
 	struct errmsg em = { "" };
 
-	memcpy(before, c->me.id, sizeof(before));
 	if (who_am_i(c, &em)) {
 		blog_warn("cache: %s", em.text);
 		return;
 	}
-	if (strcmp(before, c->me.id))
+	if (strcmp(before.id, c->me.id))
 		blog_info("cache: %s is now disc %s", c->me.target,
 			  c->me.id[0] ? c->me.id : "(blank)");
-	write_record(c);
+	if (strcmp(before.id, c->me.id) || before.dev != c->me.dev ||
+	    before.ino != c->me.ino)
+		write_record(c);
 }
 
 void cache_bind(struct cache *c, struct stage *st)
