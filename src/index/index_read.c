@@ -9,7 +9,11 @@
 #define ISO_BLOCK 2048u
 
 /* Map [off, off+len) onto the extents; an extent's data is contiguous
- * from block*2048 for size bytes. */
+ * from block*2048 for size bytes. Every byte asked for below the file's
+ * size is read or the whole call fails with -EIO: a short count would be
+ * taken for the end of the file, and cat or cp would exit 0 with fewer
+ * bytes than stat shows (an extent past the end of a cut image, extents
+ * shorter than the recorded size). */
 ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
 		   uint64_t off)
 {
@@ -40,14 +44,14 @@ ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
 			got = index_pread(idx, (char *)buf + done, chunk,
 					  (uint64_t)e->block * ISO_BLOCK + in);
 			if (got < 0)
-				return done ? (ssize_t)done : got;
-			done += (size_t)got;
+				return got;
 			if ((size_t)got < chunk)
-				break;
+				return -EIO;
+			done += (size_t)got;
 		}
 		ext_start += e->size;
 	}
-	return (ssize_t)done;
+	return done < len ? -EIO : (ssize_t)done;
 }
 
 void index_stat(const struct index *idx, uint32_t id, struct stat *st)
