@@ -47,6 +47,7 @@ struct msgwatch {
 	char first_bad[256];  /* text of the first MISHAP-or-worse message */
 	char errfile[256];    /* path of the last ERRFILE pseudo-message */
 	bool write_thread_ended; /* libburn 0x20178 "Write thread ... ended" */
+	int os_errno;         /* first errno a SORRY-or-worse message carried */
 };
 
 void msgwatch_init(struct msgwatch *w);

@@ -33,6 +33,8 @@ static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
 	fprintf(out, "used_bytes: %" PRIu64 "\n", f->used_bytes);
 	fprintf(out, "free_bytes: %" PRIu64 "\n",
 		f->free_bytes > est ? f->free_bytes - est : 0);
+	fprintf(out, "media_origin: %s\n", f->origin);
+	fprintf(out, "media_damage: %s\n", f->damage[0] ? f->damage : "none");
 }
 
 static void put_progress(FILE *out, const struct progress *p)
@@ -53,6 +55,7 @@ static void put_settings(FILE *out, const struct burn_settings *s)
 	else
 		fprintf(out, "set_speed: max\n");
 	fprintf(out, "set_simulate: %s\n", s->simulate ? "on" : "off");
+	fprintf(out, "set_foreign: %s\n", s->foreign_overwrite ? "overwrite" : "refuse");
 }
 
 /* "0" or the errno's name ("ENOSPC"): stable words for scripts. */

@@ -32,6 +32,7 @@ struct disc {
 	char target[PATH_MAX];       /* absolute */
 	char adr[PATH_MAX + 8];      /* libburn address: "stdio:/abs" or "/dev/sr0" */
 	bool is_image;
+	bool is_blockdev;            /* an image on a block device */
 	int img_fd;                  /* image file: O_RDONLY fd for pread and the
 					flock (-1 until the file exists) */
 	int lock_fd;                 /* fd holding the flock on the target */
@@ -49,6 +50,30 @@ struct disc {
 	bool closed_marker;          /* state_lock: the newest session's root
 					carries DISC_CLOSED_XATTR = "1" */
 	volatile int cancel;         /* set by disc_cancel() */
+
+	/* lib_lock: acquire flags added to disc_acq_flags(): 16 (no table of
+	 * sessions) when libisoburn's session scan would never end. */
+	int acq_extra;
+	/* lib_lock: set by a burn that activated its session; the next load
+	 * of the newest session (the reload after the write) is of what
+	 * burnfs just wrote and needs no probe. */
+	bool just_wrote;
+	/* lib_lock: loading an older session leaves it attached instead of
+	 * loading the newest again (the newest cannot be read, or this is a
+	 * probe: nothing is written either way). */
+	bool no_reattach;
+	/* lib_lock, set once by disc_open: why libisoburn's session scan is
+	 * not used (acq_extra), or "". Goes into facts.damage. */
+	char scan_note[DISC_TEXT_LEN];
+	/* state_lock: why a session other than the newest is the lower
+	 * index, or ""; fallback_from: the table's session count then (0 =
+	 * the newest is shown). Goes into facts.damage. */
+	char load_note[DISC_TEXT_LEN];
+	int fallback_from;
+	/* lib_lock: the sessions asked about by disc_check_loadable_locked,
+	 * by where they lie, with the answer (loadable.c). */
+	struct disc_loadable *loadable;
+	size_t n_loadable;
 
 	/* lib_lock: the tree the lower index was built from, exactly as it
 	 * was loaded right after a re-assess and never modified since (or
@@ -109,6 +134,18 @@ int disc_walk_image(IsoImage *img, disc_walk_fn visit, void *ctx);
 /* Build an index from a loaded image (session info from the TOC). */
 int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
 			    struct index **out);
+/* Right before a write at block lba (the drive assessed since the medium
+ * last changed): 0 when the write starts behind every recorded block and
+ * overwrites or cuts nothing that burnfs or libisoburn did not write.
+ * -EIO: the layout is damaged, or lba lies inside recorded data; -EPERM:
+ * another tool's session, a UDF bridge or foreign data would be lost, and
+ * foreign_ok is false. Media with a real table of sessions (CD-R, DVD-R,
+ * BD-R) pass. em says what in one sentence. */
+int disc_layout_check_write_locked(struct disc *d, uint32_t lba,
+				   bool foreign_ok, struct errmsg *em);
+/* -EPERM and the sentence for a commit refused because the medium holds
+ * `what` (facts.origin after "foreign: "). */
+int disc_foreign_refusal(const char *what, struct errmsg *em);
 /* Refresh facts, sessions and the lower index after the medium changed. */
 int disc_reload_locked(struct disc *d, struct errmsg *em);
 

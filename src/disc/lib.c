@@ -7,6 +7,11 @@
 #include "disc/disc_int.h"
 
 static int lib_ready;
+/* Set while disc_open reads a target: what the libraries say about a
+ * damaged one is summed up in the one-line refusal or in facts.damage, so
+ * their messages go to the log as information, not onto the terminal of
+ * a mount that is refused or starts in the background. */
+static int opening;
 /* Looked up once by disc_lib_init: a load drains a message per node. */
 static int sev_warning, sev_note, sev_failure;
 
@@ -44,6 +49,8 @@ static void log_msg(void *ctx, const char *src, int code, const char *text,
 		return;
 	lv = disc_sev_level(disc_sev_number(sev), sev_failure ? sev_failure
 			    : disc_sev_number("FAILURE"));
+	if (opening && lv < BLOG_INFO)
+		lv = BLOG_INFO;
 	if (lv == BLOG_DEBUG && !blog_debug_enabled())
 		return;
 	if (os_errno)
@@ -79,6 +86,11 @@ void disc_iso_debug_msgs(bool queue)
 {
 	iso_set_msgs_severities(queue || blog_debug_enabled() ? "ALL" : "UPDATE",
 				"NEVER", "burnfs: ");
+}
+
+void disc_msgs_opening(bool on)
+{
+	opening = on;
 }
 
 void disc_drain_msgs(void)

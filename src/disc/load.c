@@ -60,9 +60,9 @@ static int read_older(struct disc *d, int n, IsoImage **out,
 	if (isoburn_set_msc1(d->drive, 1, num, 0) <= 0)
 		return disc_lib_fail(em, -EIO, "selecting a session", d->target);
 	r = read_one(d, out, em);
-	if (r == 0)
+	if (r == 0 && !d->no_reattach)
 		r = disc_reassess_locked(d, em);
-	if (r == 0)
+	if (r == 0 && !d->no_reattach)
 		r = read_one(d, NULL, em);
 	if (r < 0 && *out) {
 		iso_image_unref(*out);
@@ -96,6 +96,9 @@ int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
 	if (n < 0 || (n > 0 && n > count))
 		return errmsg_set(em, -ENOENT, "there is no session %d on %s",
 				  n, d->target);
+	r = disc_check_loadable_locked(d, n ? n : count, count, em);
+	if (r < 0)
+		return r;
 	if (n == 0 || n == count)
 		return read_one(d, out, em);
 	return read_older(d, n, out, em);
@@ -143,7 +146,7 @@ static int attach_warm(struct disc *d, IsoImage **out, struct errmsg *em)
 int disc_take_newest_locked(struct disc *d, IsoImage **out,
 			    struct errmsg *em)
 {
-	int r;
+	int r, count;
 
 	*out = NULL;
 	if (!d->warm)
@@ -152,6 +155,10 @@ int disc_take_newest_locked(struct disc *d, IsoImage **out,
 	if (r == 0 && warm_is_current(d))
 		return attach_warm(d, out, em);
 	disc_warm_drop_locked(d);
+	if (r < 0)
+		return r;
+	count = disc_toc_session_locked(d, 0, &(uint32_t){0}, &(uint32_t){0}, NULL);
+	r = disc_check_loadable_locked(d, count, count, em);
 	if (r < 0)
 		return r;
 	/* Re-assessed just now, nothing read since: no reload leak. */

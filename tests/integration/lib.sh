@@ -62,6 +62,7 @@ mkdir -p "$MNT"
 : >"$LOG"
 DAEMON_PID=
 EXTRA_MOUNTS=()   # fuseiso and second burnfs mounts to take down at exit
+EXTRA_TMPFS=()    # file systems a test mounted itself (tmpfs), lazily unmounted
 BG_PIDS=()        # background helpers (commits in flight) to reap at exit
 
 # The watchdog keeps no pipe of the caller's open (meson waits for those);
@@ -103,6 +104,7 @@ cleanup() {
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for m in "${EXTRA_MOUNTS[@]}"; do unmount_any "$m"; done
 	unmount_any "$MNT"
+	for m in "${EXTRA_TMPFS[@]}"; do umount -l "$m" 2>/dev/null; done
 	if [ -n "$DAEMON_PID" ]; then
 		wait_pid_exit "$DAEMON_PID" 20 || kill -KILL "$DAEMON_PID" 2>/dev/null
 		wait "$DAEMON_PID" 2>/dev/null
@@ -571,5 +573,82 @@ same_as_big() {
 	local f
 	for f in "$T/big/"*.bin; do
 		cmp "$f" "$2/$1/$(basename "$f")" || fail "$1/$(basename "$f") differs in $2"
+	done
+}
+
+# --- damaged and foreign images (t50-t59) ------------------------------------------
+
+# put32 FILE OFFSET VALUE: write VALUE as an ISO 9660 both-endian 32-bit
+# field (little-endian, then big-endian) at byte OFFSET of FILE.
+put32() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(int(sys.argv[2], 0))
+    v = int(sys.argv[3], 0)
+    f.write(struct.pack('<I', v) + struct.pack('>I', v))
+PY
+}
+
+# expect_refused TARGET WHAT: burnfs (daemon mode, BURNFS_LOAD_TIMEOUT of
+# 5 s for its probes) must exit non-zero within 60 s with a one-line
+# message and mount nothing. Sets REFUSAL to the message.
+expect_refused() {
+	local target=$1 what=$2 rc=0 lines
+	BURNFS_LOAD_TIMEOUT=5 timeout -k 5 60 "$BURNFS" -o "cache=$T/cache-refused" \
+		"$target" "$MNT" >"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
+	cat "$T/refused.err" >>"$LOG"
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "$what: burnfs did not answer within 60 s"
+	if is_mounted "$MNT"; then
+		unmount_any "$MNT"
+		fail "$what: burnfs mounted it"
+	fi
+	[ "$rc" != 0 ] || fail "$what: exit status 0"
+	lines=$(grep -c . "$T/refused.err" || true)
+	[ "$lines" = 1 ] || { cat "$T/refused.err" >&2; fail "$what: expected a one-line message, got $lines lines"; }
+	REFUSAL=$(cat "$T/refused.err")
+	note "$what: refused: $REFUSAL"
+}
+
+# make_two_sessions IMG: a two-session image written by burnfs itself
+# (folders, a 300 KB file, a symlink), with a private cache.
+make_two_sessions() {
+	local img=$1 m=$T/mk.mnt pid
+	mkdir -p "$m"
+	"$BURNFS" -f -o "cache=$T/mk.cache" "$img" "$m" >>"$LOG" 2>&1 </dev/null &
+	pid=$!
+	wait_mounted "$m" "$pid"
+	mkdir -p "$m/staging/d1/d2"
+	printf 'one\n' >"$m/staging/d1/one.txt"
+	head -c 300000 /dev/urandom >"$m/staging/d1/d2/data.bin"
+	printf '%s\n' commit >"$m/control" || fail "make_two_sessions: commit 1 failed"
+	printf 'two\n' >"$m/staging/two.txt"
+	ln -s d1/one.txt "$m/staging/link"
+	printf '%s\n' commit >"$m/control" || fail "make_two_sessions: commit 2 failed"
+	timeout -k 2 30 fusermount3 -u "$m" || fail "make_two_sessions: unmount failed"
+	wait_pid_exit "$pid" 30 || fail "make_two_sessions: burnfs did not exit"
+	wait "$pid" || fail "make_two_sessions: burnfs exited non-zero"
+	rm -rf "$T/mk.cache"
+}
+
+# make_xorriso_sessions IMG: two sessions written by xorriso (no MD5s; its
+# sessions end in 300 KiB of zero padding).
+make_xorriso_sessions() {
+	local src=$T/xsrc
+	mkdir -p "$src/d1/d2" "$src/e"
+	printf 'one\n' >"$src/d1/one.txt"
+	head -c 300000 /dev/urandom >"$src/d1/d2/data.bin"
+	timeout 60 xorriso -outdev "stdio:$1" -map "$src/d1" /d1 -commit >/dev/null 2>&1 ||
+		fail "xorriso session 1 failed"
+	printf 'two\n' >"$src/e/two.txt"
+	timeout 60 xorriso -dev "stdio:$1" -map "$src/e" /e -commit >/dev/null 2>&1 ||
+		fail "xorriso session 2 failed"
+}
+
+# session_md5s_ok IMG N: xorriso finds session 1..N's MD5s intact.
+session_md5s_ok() {
+	local i
+	for ((i = 1; i <= $2; i++)); do
+		check_md5 "$1" "$i"
 	done
 }

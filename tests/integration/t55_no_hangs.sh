@@ -1,0 +1,92 @@
+#!/bin/bash
+# t55_no_hangs — mounting a damaged image answers within seconds (issue 9,
+# item 10). These images hung `burnfs IMG MNT` (and xorriso) for ever
+# before it forked: a directory loop, a session whose size reads 0, an
+# image cut inside session 1's header. Now a disc whose newest session
+# cannot be read mounts with an older one (read-only, the status says so),
+# a disc with no readable session is refused with one line, and a load the
+# libraries do not finish is cut off at BURNFS_LOAD_TIMEOUT (here 5 s).
+. "$(dirname "$0")/lib.sh"
+export BURNFS_LOAD_TIMEOUT=5
+
+# mount_damaged IMG WHAT: daemon-mode burnfs must return (mounted) within
+# 60 s; its status must name the damage.
+mount_damaged() {
+	IMG=$1
+	CACHE=$T/cache.$(basename "$IMG")
+	timeout -k 5 60 "$BURNFS" -o "cache=$CACHE" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null ||
+		fail "$2: burnfs did not mount within 60 s (status $?)"
+	is_mounted "$MNT" || fail "$2: not mounted"
+	note "$2: $(st media_damage)"
+	[ "$(st media_damage)" != none ] || fail "$2: no damage in the status"
+	assert_eq "$(st media_status)" closed "$2: media_status"
+}
+unmount_daemon() {
+	timeout -k 2 30 fusermount3 -u "$MNT" || fail "unmount failed"
+	for ((i = 0; i < 100; i++)); do is_mounted "$MNT" || break; sleep 0.1; done
+	check_log
+}
+
+make_xorriso_sessions "$T/x.iso"
+# the root folder's extent, and the records of session 2's folders
+ROOT=$(python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); print(struct.unpack_from('<I',d,16*2048+158)[0])" "$T/x.iso")
+
+# 1. a folder of the newest session holds the root again: a loop
+cp "$T/x.iso" "$T/loop.iso"
+python3 - "$T/loop.iso" "$ROOT" <<'PY'
+import struct, sys
+path, root = sys.argv[1], int(sys.argv[2])
+with open(path, 'r+b') as f:
+    d = f.read()
+    o = root * 2048
+    while d[o]:                       # the root's records: find folder E
+        n, flags, nl = d[o], d[o + 25], d[o + 32]
+        if flags & 2 and d[o + 33:o + 33 + nl] == b'E':
+            break
+        o += n
+    assert d[o], 'no folder E'
+    f.seek(o + 2)
+    f.write(struct.pack('<I', root) + struct.pack('>I', root))
+PY
+mount_damaged "$T/loop.iso" "a directory loop in session 2"
+case $(st media_damage) in *"session 2 cannot be read"*"session 1"*) ;; *) fail "the status does not say session 1 is shown" ;; esac
+assert_eq "$(cat "$MNT/staging/d1/one.txt")" one "session 1's file"
+[ ! -e "$MNT/staging/e" ] || fail "session 2's folder is shown"
+expect_errno EIO ls "$MNT/sessions/2/"
+assert_eq "$(cat "$MNT/sessions/1/d1/one.txt")" one "sessions/1"
+unmount_daemon
+
+# 2. and 3. a session whose header gives it 0 blocks: libisoburn's
+# session scan would never end; the newest session (from block 16) shows
+S1=32
+S2=$(timeout 60 xorriso -indev "stdio:$T/x.iso" -toc 2>/dev/null | awk -F, '/^ISO session  :   2/ { gsub(/ /, "", $2); print $2 }')
+[[ $S2 =~ ^[0-9]+$ ]] || fail "no start for session 2"
+for s in "$S1" "$S2"; do
+	cp "$T/x.iso" "$T/zero$s.iso"
+	put32 "$T/zero$s.iso" $(((s + 16) * 2048 + 80)) 0
+	mount_damaged "$T/zero$s.iso" "size 0 in the header of the session at block $s"
+	assert_eq "$(cat "$MNT/staging/e/two.txt")" two "newest session's file"
+	unmount_daemon
+done
+
+# 4. cut inside session 1's header: nothing readable, refused at once
+head -c $(((S1 + 16) * 2048 + 100)) "$T/x.iso" >"$T/cut.iso"
+expect_refused "$T/cut.iso" "cut inside session 1's header"
+
+# 5. a Rock Ridge relocation link (CL) back to the root: libisofs follows
+# it for ever; the probe is cut off after BURNFS_LOAD_TIMEOUT
+mkdir -p "$T/deep/a/b/c/d/e/f/g/h/i/j"
+printf 'deep\n' >"$T/deep/a/b/c/d/e/f/g/h/i/j/deep.txt"
+timeout 60 genisoimage -quiet -R -o "$T/cl.iso" "$T/deep" || fail "genisoimage failed"
+python3 - "$T/cl.iso" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    d = f.read()
+    root = struct.unpack_from('<I', d, 16 * 2048 + 158)[0]
+    at = d.find(b'CL\x0c\x01')
+    assert at > 0
+    f.seek(at + 4)
+    f.write(struct.pack('<I', root) + struct.pack('>I', root))
+PY
+expect_refused "$T/cl.iso" "a relocation link back to the root"
+case $REFUSAL in *"within 5 s"*) ;; *) fail "the refusal does not name the deadline: $REFUSAL" ;; esac
