@@ -95,12 +95,15 @@ int disc_refresh(struct disc *d, struct errmsg *em);
  * shows the xattr. */
 #define DISC_CLOSED_XATTR "user.burnfs.closed"
 
-/* The daemon's binary, run again in a hidden probe mode to load each
- * session of an image once in a child process with a deadline before the
- * daemon loads it itself (libisofs can hang or crash on a damaged image).
- * NULL or "" (the default, and in the unit tests): no probes. Call once,
- * before disc_open. The deadline is BURNFS_LOAD_TIMEOUT seconds (20). */
-void disc_probe_enable(const char *exe);
+/* The daemon's binary and its arguments (main's argv, kept), for the
+ * deadline on loading an image's sessions (libisofs can hang or crash on a
+ * damaged image): during disc_open a load that does not end in time makes
+ * the daemon start over with exe and argv, that session taken for
+ * unreadable; after it, a session is first loaded by exe in a hidden probe
+ * mode, in a child process. exe NULL or "" (the default, and in the unit
+ * tests): no deadline. Call once, before disc_open. The deadline is
+ * BURNFS_LOAD_TIMEOUT seconds (20). */
+void disc_probe_enable(const char *exe, char *const argv[]);
 /* The first argument that makes main() hand over to disc_probe_main. */
 #define DISC_PROBE_ARG "--burnfs-probe-session"
 int disc_probe_main(int argc, char **argv);

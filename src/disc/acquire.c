@@ -250,11 +250,15 @@ int disc_open(struct disc **out, const char *target, uint64_t capacity,
 		goto out;
 	pthread_mutex_lock(&d->lib_lock);
 	disc_msgs_opening(true);
+	d->guarded = d->is_image && disc_guard_start(d);
 	r = check_image(d, em);
 	if (r == 0)
 		r = acquire(d, em);
 	if (r == 0)
 		r = disc_reload_fresh_locked(d, em);
+	if (d->guarded)
+		disc_guard_stop();
+	d->guarded = false;
 	disc_msgs_opening(false);
 	pthread_mutex_unlock(&d->lib_lock);
 out:

@@ -94,6 +94,23 @@ int disc_tree_check(int fd, uint64_t size, uint32_t vd_lba, char *why,
  * -EIO. */
 int disc_probe_session(struct disc *d, int n, int count, struct errmsg *em);
 
+/* probe.c: the deadline of a load in ms (BURNFS_LOAD_TIMEOUT). */
+int disc_load_timeout_ms(void);
+/* probe.c: whether disc_probe_enable gave a binary and arguments, and
+ * exec them (returns only when exec fails). */
+bool disc_probe_can_reexec(void);
+void disc_probe_reexec(void);
+
+/* guard.c: the watchdog of the loads during disc_open. start: false when
+ * there is none (no binary to start over with); sessions named in
+ * BURNFS_UNREADABLE are noted unreadable first. loading/loaded bracket
+ * one load of session n; a load that ended is noted loadable (it does not
+ * hang). lib_lock held. */
+bool disc_guard_start(struct disc *d);
+void disc_guard_stop(void);
+void disc_guard_loading(struct disc *d, int n, uint32_t start, uint32_t blocks);
+void disc_guard_loaded(struct disc *d);
+
 /* layout.c: the sessions of an emulated medium against its real size. */
 struct disc_layout {
 	bool emulated;           /* image file, DVD+RW, BD-RE, ...; else
@@ -124,6 +141,9 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em);
  * (-EIO, -ETIMEDOUT). lib_lock held. */
 int disc_check_loadable_locked(struct disc *d, int n, int count,
 			       struct errmsg *em);
+/* Remember the answer for the session at start/blocks (err 0: loadable). */
+void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
+			int err, const char *why);
 void disc_loadable_free(struct disc *d);
 /* sessions.c: drop the per-session cache (state_lock held). */
 void disc_sessions_drop(struct disc *d);

@@ -70,6 +70,12 @@ struct disc {
 	 * the newest is shown). Goes into facts.damage. */
 	char load_note[DISC_TEXT_LEN];
 	int fallback_from;
+	/* The load under way while disc_open runs (loading_n 0: none), for
+	 * the watchdog of guard.c, which reads it without a lock. */
+	int loading_n;
+	uint32_t loading_start, loading_blocks;
+	uint64_t loading_since;      /* CLOCK_MONOTONIC ms */
+	bool guarded;                /* lib_lock: that watchdog runs */
 	/* lib_lock: the sessions asked about by disc_check_loadable_locked,
 	 * by where they lie, with the answer (loadable.c). */
 	struct disc_loadable *loadable;

@@ -38,6 +38,7 @@ static int read_one(struct disc *d, IsoImage **img, struct errmsg *em)
 	 * on 10,000 files 3 of its 19 ms. */
 	disc_iso_debug_msgs(false);
 	r = isoburn_read_image(d->drive, ro, img);
+	disc_guard_loaded(d);
 	disc_iso_debug_msgs(true);
 	isoburn_ropt_destroy(&ro, 0);
 	if (r <= 0)

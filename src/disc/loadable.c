@@ -1,10 +1,12 @@
 /* loadable.c — may the libraries load this session? Asked before the
  * daemon loads a session of an image in-process, because libisofs and
  * libisoburn hang or crash on some damaged ones: the directory trees are
- * walked for loops first (treecheck.c, at once), then a child process loads
- * the session with a deadline (probe.c). The answer is remembered by where
- * the session lies, so each session costs one probe per mount; a session
- * burnfs has just written is taken as it is. */
+ * walked for loops first (treecheck.c, at once); then, while the mount is
+ * being set up, the load runs under the watchdog of guard.c, and after
+ * that a child process loads the session first with a deadline (probe.c).
+ * The answer is remembered by where the session lies, so each session
+ * costs at most one probe per mount; a session burnfs has just written is
+ * taken as it is. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,8 @@ static struct disc_loadable *find(struct disc *d, uint32_t start,
 	return NULL;
 }
 
-static void remember(struct disc *d, uint32_t start, uint32_t blocks, int err,
-		     const char *why)
+void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
+			int err, const char *why)
 {
 	struct disc_loadable *n;
 
@@ -59,7 +61,8 @@ static int ask(struct disc *d, int n, int count, uint32_t start,
 			return errmsg_set(em, r == -ELOOP ? -EIO : r,
 					  "session %d cannot be read: %s", n, why);
 	}
-	return disc_probe_session(d, n, count, em);
+	/* During disc_open the watchdog bounds the load itself. */
+	return d->guarded ? 0 : disc_probe_session(d, n, count, em);
 }
 
 int disc_check_loadable_locked(struct disc *d, int n, int count,
@@ -79,7 +82,12 @@ int disc_check_loadable_locked(struct disc *d, int n, int count,
 		r = 0;   /* burnfs's own new session */
 	else
 		r = ask(d, n, count, start, em);
-	remember(d, start, blocks, r, r ? em->text : "");
+	if (r == 0 && d->guarded)
+		/* the load comes next, watched: not remembered as good before
+		 * it ended (a restart forgets everything anyway) */
+		disc_guard_loading(d, n, start, blocks);
+	else
+		disc_loadable_note(d, start, blocks, r, r ? em->text : "");
 	return r;
 }
 

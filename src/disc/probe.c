@@ -31,14 +31,28 @@
 
 extern char **environ;
 
-static char probe_exe[PATH_MAX];   /* set once at start-up, then read-only */
+/* Set once at start-up, then read-only. */
+static char probe_exe[PATH_MAX];
+static char *const *daemon_argv;
 
-void disc_probe_enable(const char *exe)
+void disc_probe_enable(const char *exe, char *const argv[])
 {
 	snprintf(probe_exe, sizeof(probe_exe), "%s", exe ? exe : "");
+	daemon_argv = argv;
 }
 
-static int timeout_ms(void)
+bool disc_probe_can_reexec(void)
+{
+	return probe_exe[0] && daemon_argv;
+}
+
+void disc_probe_reexec(void)
+{
+	if (disc_probe_can_reexec())
+		execv(probe_exe, (char **)daemon_argv);
+}
+
+int disc_load_timeout_ms(void)
 {
 	const char *v = getenv("BURNFS_LOAD_TIMEOUT");
 	long s = v ? strtol(v, NULL, 10) : 0;
@@ -187,7 +201,7 @@ static int judge(int status, const struct reply *rp, int n, int limit_ms,
 int disc_probe_session(struct disc *d, int n, int count, struct errmsg *em)
 {
 	struct reply rp = { .len = 0 };
-	int fds[2], status, limit = timeout_ms();
+	int fds[2], status, limit = disc_load_timeout_ms();
 	pid_t pid;
 	int r;
 

@@ -226,7 +226,7 @@ int main(int argc, char *argv[])
 		return disc_probe_main(argc, argv);
 	if (argc > 1 && cli_is_command(argv[1]))
 		return cli_main(argc, argv);
-	disc_probe_enable("/proc/self/exe");
+	disc_probe_enable("/proc/self/exe", argv);
 	if (options_parse(&args, &o) < 0)
 		goto out;
 	if (o.show_help) {

@@ -69,12 +69,48 @@ for s in "$S1" "$S2"; do
 	unmount_daemon
 done
 
-# 4. cut inside session 1's header: nothing readable, refused at once
+# 4. a Rock Ridge relocation link (CL) from a file of the newest session
+# (/e/two.txt) back to the root: the folder walk cannot tell it from a relocated folder,
+# libisofs follows it for ever; after BURNFS_LOAD_TIMEOUT the mount starts
+# over without session 2 and shows session 1
+cp "$T/x.iso" "$T/cl2.iso"
+python3 - "$T/cl2.iso" "$ROOT" <<'PY'
+import struct, sys
+path, root = sys.argv[1], int(sys.argv[2])
+with open(path, 'r+b') as f:
+    d = bytearray(f.read())
+    def records(ext):
+        o, k = ext * 2048, 0
+        while d[o]:
+            if k >= 2:
+                yield o
+            o, k = o + d[o], k + 1
+    e_dir = [o for o in records(root) if d[o + 25] & 2 and
+             d[o + 33:o + 33 + d[o + 32]] == b'E'][0]
+    ext = struct.unpack_from('<I', d, e_dir + 2)[0]
+    o = [o for o in records(ext) if not d[o + 25] & 2][0]   # /e/two.txt
+    nl = d[o + 32]
+    e = o + 33 + nl + (0 if nl % 2 else 1)
+    while d[e:e + 2] != b'PX':                 # its PX entry becomes CL + PD
+        e += d[e + 2]
+    n = d[e + 2]
+    d[e:e + 12] = b'CL\x0c\x01' + struct.pack('<I', root) + struct.pack('>I', root)
+    d[e + 12:e + 16] = bytes([ord('P'), ord('D'), n - 12, 1])
+    f.seek(0)
+    f.write(d)
+PY
+mount_damaged "$T/cl2.iso" "a relocation link to the root in session 2"
+case $(st media_damage) in *"session 2 cannot be read"*"session 1"*) ;; *) fail "the status does not say session 1 is shown" ;; esac
+assert_eq "$(cat "$MNT/staging/d1/one.txt")" one "session 1's file"
+expect_errno EIO ls "$MNT/sessions/2/"
+unmount_daemon
+
+# 5. cut inside session 1's header: nothing readable, refused at once
 head -c $(((S1 + 16) * 2048 + 100)) "$T/x.iso" >"$T/cut.iso"
 expect_refused "$T/cut.iso" "cut inside session 1's header"
 
-# 5. a Rock Ridge relocation link (CL) back to the root: libisofs follows
-# it for ever; the probe is cut off after BURNFS_LOAD_TIMEOUT
+# 6. the same in a single-session genisoimage image (made with a folder
+# deep enough to be relocated): no session left, refused after the deadline
 mkdir -p "$T/deep/a/b/c/d/e/f/g/h/i/j"
 printf 'deep\n' >"$T/deep/a/b/c/d/e/f/g/h/i/j/deep.txt"
 timeout 60 genisoimage -quiet -R -o "$T/cl.iso" "$T/deep" || fail "genisoimage failed"

@@ -104,6 +104,7 @@ worker() {
 
 pids=()
 for ((w = 0; w < WORKERS; w++)); do
+	EXTRA_MOUNTS+=("$T/mnt$w")   # taken down by the cleanup, whatever happens
 	worker "$w" &
 	pids+=($!)
 	BG_PIDS+=($!)
@@ -114,6 +115,5 @@ for p in "${pids[@]}"; do
 done
 for ((w = 0; w < WORKERS; w++)); do
 	cat "$T/log$w" >>"$LOG" 2>/dev/null || true
-	EXTRA_MOUNTS+=("$T/mnt$w")
 done
 [ "$failed" = 0 ] || fail "a damaged image failed (see above)"
