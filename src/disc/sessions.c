@@ -176,6 +176,16 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 	return 0;
 }
 
+static bool had_lower(struct disc *d)
+{
+	bool had;
+
+	pthread_mutex_lock(&d->state_lock);
+	had = d->lower != NULL;
+	pthread_mutex_unlock(&d->state_lock);
+	return had;
+}
+
 /* Keep the tree the new lower index was built from for the next commit
  * (the drive holds it attached anyway until the next re-assess). */
 static void keep_warm(struct disc *d, IsoImage *tree, const struct index *idx)
@@ -326,6 +336,11 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 		appended = only_appended(d, f.sessions);
 		/* The warm tree showed the old lower: gone with it. */
 		disc_warm_drop_locked(d);
+		/* Another disc, or a blanked one: what was found about the
+		 * sessions at these places is no longer true. (Not at the first
+		 * load: that keeps what a restart of the mount found.) */
+		if (!appended && had_lower(d))
+			disc_loadable_free(d);
 		r = load_lower(d, f.sessions, &idx, &closed, &tree, &shown, em);
 		if (r < 0)
 			return r;
