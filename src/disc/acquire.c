@@ -173,35 +173,46 @@ static int check_image(struct disc *d, struct errmsg *em)
 /* Before every acquire and re-assess of an image: libisoburn's scan for
  * sessions must end. If it would not, the image is acquired without the
  * scan: one session, the newest (from block 16), read-only (scan_note goes
- * into facts.damage). Checked again each time: the image may change. */
-static void scan_guard(struct disc *d)
+ * into facts.damage); in a free scan (the header at 16 is damaged) there
+ * is nothing left to show: -EIO. Checked again each time: the image may
+ * change. */
+static int scan_guard(struct disc *d, struct errmsg *em)
 {
+	bool free_scan = (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
 	enum disc_content what;
 	uint64_t size = 0;
 	int found;
 
 	if (!d->is_image || d->img_fd < 0)
-		return;   /* nothing to read it with (a probe: its parent knows) */
+		return 0;   /* nothing to read it with (a probe: its parent knows) */
 	d->acq_extra &= ~DISC_ACQ_NO_TOC;
-	d->scan_note[0] = '\0';
+	snprintf(d->scan_note, sizeof(d->scan_note), "%s", free_scan ?
+		 "the volume descriptor at block 16 is damaged; the sessions "
+		 "were found by their own headers" : "");
 	if (disc_read_content(d->img_fd, &what) < 0 || what != DISC_HOLDS_ISO ||
 	    disc_medium_size(d->img_fd, &size) < 0 ||
-	    disc_toc_scan_check(d->img_fd, size, &found, d->scan_note,
+	    disc_toc_scan_check(d->img_fd, size, free_scan, &found, d->scan_note,
 				sizeof(d->scan_note)) != -ELOOP)
-		return;
+		return 0;
+	if (free_scan)
+		return errmsg_set(em, -EIO, "no session of %s can be read (%s)",
+				  d->target, d->scan_note);
 	blog_info("%s: %s: the session table would never end; only the newest "
 		  "session is read", d->target, d->scan_note);
 	d->acq_extra |= DISC_ACQ_NO_TOC;
 	strncat(d->scan_note, " (the chain of session headers loops); only "
 		"the newest session is shown",
 		sizeof(d->scan_note) - strlen(d->scan_note) - 1);
+	return 0;
 }
 
 static int acquire(struct disc *d, struct errmsg *em)
 {
 	int r;
 
-	scan_guard(d);
+	r = scan_guard(d, em);
+	if (r < 0)
+		return r;
 	r = isoburn_drive_aquire(&d->dinfo, d->adr, disc_acq_flags(d));
 	disc_drain_msgs();
 	if (r <= 0) {
@@ -256,6 +267,12 @@ int disc_open(struct disc **out, const char *target, uint64_t capacity,
 		r = acquire(d, em);
 	if (r == 0)
 		r = disc_reload_fresh_locked(d, em);
+	/* The header at block 16 is damaged, but the sessions may each have
+	 * their own: look for them (read-only). */
+	if (r == -ENODATA) {
+		d->acq_extra |= DISC_ACQ_SCAN;
+		r = disc_reload_locked(d, em);
+	}
 	if (d->guarded)
 		disc_guard_stop();
 	d->guarded = false;
@@ -275,7 +292,9 @@ int disc_reassess_locked(struct disc *d, struct errmsg *em)
 {
 	int r;
 
-	scan_guard(d);
+	r = scan_guard(d, em);
+	if (r < 0)
+		return r;
 	r = isoburn_drive_aquire(&d->dinfo, d->adr,
 				 disc_acq_flags(d) | DISC_ACQ_REASSESS);
 	disc_drain_msgs();

@@ -23,6 +23,10 @@ static inline int disc_acq_flags(const struct disc *d)
 /* bit4: no table of sessions on emulated media: the image is one session,
  * the one its header at block 16 describes. */
 #define DISC_ACQ_NO_TOC 16
+/* bit7|bit9: read-only, and the sessions found by scanning for their
+ * headers from block 32 on, the header at block 16 not needed (it is
+ * damaged). */
+#define DISC_ACQ_SCAN (128 | 512)
 
 /* lib.c: whether libisofs queues its DEBUG (and ERRFILE) messages; with
  * debug logging on it always does. */
@@ -40,9 +44,11 @@ int disc_read_facts_locked(struct disc *d, struct disc_facts *f);
 /* Session n (1-based) start and size from the TOC; volid may be NULL. */
 int disc_toc_session_locked(struct disc *d, int n, uint32_t *start_lba,
 			    uint32_t *blocks, char volid[33]);
-/* Apply a damaged layout (facts.damage) or the note of why an older
- * session is shown to freshly read facts: CLOSED with the reason. */
-void disc_facts_apply_damage(struct disc_facts *f, const char *note);
+/* Apply a damaged layout (facts.damage), a damaged session table or the
+ * note of why an older session is shown to freshly read facts: CLOSED
+ * with the reason. */
+void disc_facts_apply_damage(struct disc_facts *f, const char *scan_note,
+			     const char *load_note);
 /* facts.c: where a session of the TOC starts and how long it is (the
  * emulated track of an image, else the session's tracks). */
 void disc_toc_session_extent(struct isoburn_toc_session *s, uint32_t *start,
@@ -79,10 +85,11 @@ int disc_read_content(int fd, enum disc_content *out);
 /* The size of an image file or block device. 0 or -errno. */
 int disc_medium_size(int fd, uint64_t *bytes);
 
-/* tocscan.c: whether libisoburn's scan for sessions (acquiring the image)
- * would end. 0, or -ELOOP with why (sessions: those found before). */
-int disc_toc_scan_check(int fd, uint64_t size, int *sessions, char *why,
-			size_t why_len);
+/* tocscan.c: whether libisoburn's scan for sessions (acquiring the image;
+ * free_scan: with DISC_ACQ_SCAN) would end. 0, or -ELOOP with why
+ * (sessions: those found before). */
+int disc_toc_scan_check(int fd, uint64_t size, bool free_scan, int *sessions,
+			char *why, size_t why_len);
 /* treecheck.c: whether the directory trees of the volume descriptors from
  * block vd_lba on reach a directory twice (a loop libisofs would follow
  * forever). 0, -ELOOP with why, or -ENOMEM. */
@@ -125,14 +132,16 @@ struct disc_layout {
 };
 int disc_layout_read_locked(struct disc *d, struct disc_layout *L);
 /* Whether an image holds data from block `from` on that is neither zeros
- * nor a session written but never activated. */
+ * nor a session written but never activated (its descriptor 16 blocks
+ * after the next 32-block boundary, where libisoburn puts a session). */
 bool disc_layout_tail_foreign(struct disc *d, uint32_t from);
 /* "another tool's session at block 0 with a UDF bridge", ... */
 void disc_layout_foreign_text(const struct disc_layout *L, char *out,
 			      size_t size);
 
 /* sessions.c: disc_reload_locked() for a drive acquired or re-assessed
- * just now. */
+ * just now. -ENODATA: the image holds a volume descriptor at block 16 but
+ * no session can be found from it (disc_open then scans for sessions). */
 int disc_reload_fresh_locked(struct disc *d, struct errmsg *em);
 /* loadable.c: whether session n of count (count = the newest) can be
  * loaded without the libraries hanging or crashing: no directory loop in

@@ -172,12 +172,16 @@ int disc_read_facts_locked(struct disc *d, struct disc_facts *f)
 	return 0;
 }
 
-/* A damaged layout or an unreadable newest session (note): nothing is
- * written, staging/ is read-only, and media_note says why. */
-void disc_facts_apply_damage(struct disc_facts *f, const char *note)
+/* A damaged layout, a damaged session table (scan_note) or an unreadable
+ * newest session (load_note): nothing is written, staging/ is read-only,
+ * and media_note says why. */
+void disc_facts_apply_damage(struct disc_facts *f, const char *scan_note,
+			     const char *load_note)
 {
-	if (note[0] && !f->damage[0])
-		snprintf(f->damage, sizeof(f->damage), "%s", note);
+	if (!f->damage[0])
+		snprintf(f->damage, sizeof(f->damage), "%.160s%s%.90s",
+			 scan_note, scan_note[0] && load_note[0] ? "; " : "",
+			 load_note);
 	if (!f->damage[0] || f->media == DISC_MEDIA_NONE)
 		return;
 	f->media = DISC_MEDIA_CLOSED;

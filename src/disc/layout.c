@@ -22,6 +22,7 @@
 
 #define BLK 2048
 #define HEADER_BLOCKS 32
+#define SESSION_ALIGN 32            /* libisoburn starts sessions there */
 #define TAIL_READ_MAX (16u << 20)   /* bytes of a tail read to see zeros */
 
 static uint32_t le32(const unsigned char *p)
@@ -197,13 +198,18 @@ static int zeros_only(int fd, uint64_t off, uint64_t end, uint64_t budget)
 
 bool disc_layout_tail_foreign(struct disc *d, uint32_t from)
 {
-	uint64_t size = 0, off = (uint64_t)from * BLK;
+	uint64_t size = 0, off = (uint64_t)from * BLK, end;
+	/* where libisoburn writes the next session */
+	uint32_t next = (from + SESSION_ALIGN - 1) / SESSION_ALIGN * SESSION_ALIGN;
 	int z;
 
 	if (d->img_fd < 0 || disc_medium_size(d->img_fd, &size) < 0 ||
-	    size <= off || is_pvd(d->img_fd, from + 16))
+	    size <= off)
 		return false;
-	z = zeros_only(d->img_fd, off, size, TAIL_READ_MAX);
+	end = is_pvd(d->img_fd, next + 16) ? (uint64_t)next * BLK : size;
+	if (end > size)
+		end = size;
+	z = zeros_only(d->img_fd, off, end, TAIL_READ_MAX);
 	/* An image file is cut at the write address: all of its tail must
 	 * be known. A device is written only where the session goes. */
 	return z == 0 || (z < 0 && !d->is_blockdev);

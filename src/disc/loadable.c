@@ -46,11 +46,13 @@ void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
 }
 
 /* The newest session is read from the descriptors at block 16 (libisoburn's
- * copy of them); an older one from its own, 16 blocks into it. */
+ * copy of them), unless they are damaged (a free scan); an older one from
+ * its own, 16 blocks into it. */
 static int ask(struct disc *d, int n, int count, uint32_t start,
 	       struct errmsg *em)
 {
-	uint32_t vd = n < count ? start + 16 : 16;
+	bool own = n < count || (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
+	uint32_t vd = own ? start + 16 : 16;
 	char why[DISC_TEXT_LEN];
 	uint64_t size = 0;
 	int r;

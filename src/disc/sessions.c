@@ -151,7 +151,7 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 	*tree = NULL;
 	*shown = sessions;
 	if (sessions == 0 && holds_iso(d))
-		return errmsg_set(em, -EIO, "%s holds an ISO 9660 volume "
+		return errmsg_set(em, -ENODATA, "%s holds an ISO 9660 volume "
 				  "descriptor, but no session of it can be found",
 				  d->target);
 	if (sessions == 0)
@@ -306,7 +306,7 @@ static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 		install_cache(d, cache, f, idx, shown);
 	}
 	disc_facts_apply_closed(f, d->closed_marker);
-	disc_facts_apply_damage(f, d->load_note[0] ? d->load_note : d->scan_note);
+	disc_facts_apply_damage(f, d->scan_note, d->load_note);
 	snprintf(f->volid, sizeof(f->volid), "%s",
 		 index_info(d->lower)->volid);
 	d->facts = *f;
@@ -319,7 +319,9 @@ int disc_reload_locked(struct disc *d, struct errmsg *em)
 {
 	int r = disc_reassess_locked(d, em);
 
-	return r < 0 ? r : disc_reload_fresh_locked(d, em);
+	if (r == 0)
+		r = disc_reload_fresh_locked(d, em);
+	return r == -ENODATA ? -EIO : r;
 }
 
 int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)

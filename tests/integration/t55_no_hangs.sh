@@ -2,7 +2,8 @@
 # t55_no_hangs — mounting a damaged image answers within seconds (issue 9,
 # item 10). These images hung `burnfs IMG MNT` (and xorriso) for ever
 # before it forked: a directory loop, a session whose size reads 0, an
-# image cut inside session 1's header. Now a disc whose newest session
+# image cut inside session 1's header. (A size of 0 at block 16 made it
+# mount an empty disc that the first commit would have written over.) Now a disc whose newest session
 # cannot be read mounts with an older one (read-only, the status says so),
 # a disc with no readable session is refused with one line, and a load the
 # libraries do not finish is cut off at BURNFS_LOAD_TIMEOUT (here 5 s).
@@ -68,6 +69,16 @@ for s in "$S1" "$S2"; do
 	assert_eq "$(cat "$MNT/staging/e/two.txt")" two "newest session's file"
 	unmount_daemon
 done
+
+# 3b. a size of 0 in the descriptor at block 16 (libisoburn's copy of the
+# newest session's): libisoburn finds no session from it; burnfs looks for
+# the sessions' own headers and shows what libisofs can load from them
+cp "$T/x.iso" "$T/zero16.iso"
+put32 "$T/zero16.iso" $((16 * 2048 + 80)) 0
+mount_damaged "$T/zero16.iso" "size 0 at block 16"
+case $(st media_damage) in *"block 16"*) ;; *) fail "the status does not name block 16" ;; esac
+assert_eq "$(cat "$MNT/staging/d1/one.txt")" one "a file of the session shown"
+unmount_daemon
 
 # 4. a Rock Ridge relocation link (CL) from a file of the newest session
 # (/e/two.txt) back to the root: the folder walk cannot tell it from a relocated folder,

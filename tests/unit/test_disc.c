@@ -677,7 +677,7 @@ static int scan(const char *name, int *found, char *why, size_t len)
 	int fd = open_tmp(name, O_RDONLY), r = -EIO;
 
 	if (fd >= 0 && fstat(fd, &st) == 0)
-		r = disc_toc_scan_check(fd, st.st_size, found, why, len);
+		r = disc_toc_scan_check(fd, st.st_size, false, found, why, len);
 	if (fd >= 0)
 		close(fd);
 	return r;
@@ -778,6 +778,17 @@ static void test_write_guard(void)
 	CHECK(guard(d, 40, false, &em) == -EIO);      /* inside session 1 */
 	CHECK(strstr(em.text, "Nothing was written") != NULL);
 	CHECK(guard(d, 0, true, &em) == -EIO);
+	/* what a write killed before its activation leaves: a session with
+	 * its descriptor, never published: burnfs's to write over */
+	poke("guard.iso", ((off_t)nwa + 16) * 2048, "\x01" "CD001", 6);
+	poke("guard.iso", ((off_t)nwa + 40) * 2048, "stale data", 10);
+	CHECK(guard(d, nwa, false, &em) == 0);
+	pthread_mutex_lock(&d->lib_lock);
+	CHECK(disc_reload_locked(d, &em) >= 0);
+	pthread_mutex_unlock(&d->lib_lock);
+	disc_get_facts(d, &f);
+	CHECK(strcmp(f.origin, "multisession") == 0 && !f.damage[0]);
+	poke("guard.iso", ((off_t)nwa + 16) * 2048, "\0\0\0\0\0\0", 6);
 	/* someone else's data behind the last session */
 	poke("guard.iso", (off_t)nwa * 2048 + 5000, "not yours", 9);
 	CHECK(guard(d, nwa, false, &em) == -EPERM);
