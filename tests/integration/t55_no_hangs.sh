@@ -116,6 +116,45 @@ assert_eq "$(cat "$MNT/staging/d1/one.txt")" one "session 1's file"
 expect_errno EIO ls "$MNT/sessions/2/"
 unmount_daemon
 
+# 4b. the same link in session 1 only (/d1/one.txt): the mount shows
+# session 2; sessions/1/ is first read by a probe process, which is cut
+# off after BURNFS_LOAD_TIMEOUT: EIO, and the daemon goes on serving
+cp "$T/x.iso" "$T/cl1.iso"
+python3 - "$T/cl1.iso" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    d = bytearray(f.read())
+    root = struct.unpack_from('<I', d, (32 + 16) * 2048 + 158)[0]  # session 1's
+    def records(ext):
+        o, k = ext * 2048, 0
+        while d[o]:
+            if k >= 2:
+                yield o
+            o, k = o + d[o], k + 1
+    d1 = [o for o in records(root) if d[o + 25] & 2 and
+          d[o + 33:o + 33 + d[o + 32]] == b'D1'][0]
+    ext = struct.unpack_from('<I', d, d1 + 2)[0]
+    o = [o for o in records(ext) if not d[o + 25] & 2][0]      # one.txt
+    nl = d[o + 32]
+    e = o + 33 + nl + (0 if nl % 2 else 1)
+    while d[e:e + 2] != b'PX':
+        e += d[e + 2]
+    n = d[e + 2]
+    d[e:e + 12] = b'CL\x0c\x01' + struct.pack('<I', root) + struct.pack('>I', root)
+    d[e + 12:e + 16] = bytes([ord('P'), ord('D'), n - 12, 1])
+    f.seek(0)
+    f.write(d)
+PY
+IMG=$T/cl1.iso
+CACHE=$T/cache.cl1
+start_burnfs
+assert_eq "$(st media_damage)" none "a damaged older session is not seen at the mount"
+assert_eq "$(cat "$MNT/staging/e/two.txt")" two "the newest session's file"
+expect_errno EIO ls "$MNT/sessions/1/"
+expect_errno EIO ls "$MNT/sessions/1/"       # remembered: no second wait
+assert_eq "$(cat "$MNT/sessions/2/e/two.txt")" two "sessions/2"
+stop_burnfs
+
 # 5. cut inside session 1's header: nothing readable, refused at once
 head -c $(((S1 + 16) * 2048 + 100)) "$T/x.iso" >"$T/cut.iso"
 expect_refused "$T/cut.iso" "cut inside session 1's header"
