@@ -7,6 +7,9 @@
 #include "disc/disc_int.h"
 
 static int lib_ready;
+/* Entries libisofs dropped while loading a tree ("Error when adding
+ * file"), until build.c takes the count for the index it builds. */
+static unsigned int dropped_entries;
 /* Looked up once by disc_lib_init: a load drains a message per node. */
 static int sev_warning, sev_note, sev_failure;
 
@@ -42,6 +45,9 @@ static void log_msg(void *ctx, const char *src, int code, const char *text,
 	if (!blog_debug_enabled() &&
 	    (strcmp(sev, "DEBUG") == 0 || strcmp(sev, "ERRFILE") == 0))
 		return;
+	if (code == iso_error_get_code(ISO_FILE_CANT_ADD) &&
+	    strcmp(src, "libisofs") == 0)
+		__atomic_add_fetch(&dropped_entries, 1, __ATOMIC_RELAXED);
 	lv = disc_sev_level(disc_sev_number(sev), sev_failure ? sev_failure
 			    : disc_sev_number("FAILURE"));
 	if (lv == BLOG_DEBUG && !blog_debug_enabled())
@@ -79,6 +85,11 @@ void disc_iso_debug_msgs(bool queue)
 {
 	iso_set_msgs_severities(queue || blog_debug_enabled() ? "ALL" : "UPDATE",
 				"NEVER", "burnfs: ");
+}
+
+unsigned int disc_take_dropped(void)
+{
+	return __atomic_exchange_n(&dropped_entries, 0, __ATOMIC_RELAXED);
 }
 
 void disc_drain_msgs(void)

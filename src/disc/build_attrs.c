@@ -1,0 +1,124 @@
+/* build_attrs.c — a loaded node's xattrs and ACLs as the index keeps them:
+ * every namespace the disc recorded except libisofs's own isofs.*, and the
+ * ACLs (an AAIP pair with an empty name, which libisofs hands out as text)
+ * as the xattrs system.posix_acl_access/_default in Linux's binary form,
+ * the form the stage and FUSE use. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "burnfs/acl.h"
+#include "burnfs/log.h"
+#include "disc/build_int.h"
+
+static int xattr_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct idx_xattr *)a)->name,
+		      ((const struct idx_xattr *)b)->name);
+}
+
+void build_free_attrs(struct node_tmp *t)
+{
+	free(t->xa);
+	free(t->acl[0]);
+	free(t->acl[1]);
+	if (t->names)
+		iso_node_get_attrs(NULL, &t->n_attrs, &t->names, &t->lens,
+				   &t->vals, 1 << 15);
+	t->xa = NULL;
+	t->acl[0] = t->acl[1] = NULL;
+	t->names = NULL;
+}
+
+/* Names the index never shows: libisofs's bookkeeping, the closed marker
+ * on the root, the ACL pair (shown as ACL xattrs instead) and literal ACL
+ * names (the ACL pair is the one libisofs and xorriso honour). */
+static bool hidden(const char *name, bool root)
+{
+	return !name[0] || strncmp(name, "isofs.", 6) == 0 ||
+	       pacl_is_xattr(name) ||
+	       (root && strcmp(name, DISC_CLOSED_XATTR) == 0);
+}
+
+/* One ACL text from libisofs into t->acl[which]; a minimal access ACL is
+ * the mode alone, as on a local file system. false: unreadable. */
+static bool take_acl(const char *text, int which, struct node_tmp *t)
+{
+	if (!text || !text[0])
+		return true;
+	if (pacl_from_text(text, &t->acl[which], &t->acl_len[which]))
+		return false;
+	if (which == 0 && pacl_is_minimal(t->acl[0], t->acl_len[0])) {
+		free(t->acl[0]);
+		t->acl[0] = NULL;
+	}
+	return true;
+}
+
+static bool load_acls(IsoNode *n, struct node_tmp *t)
+{
+	char *acc = NULL, *def = NULL;
+	bool ok;
+
+	if (iso_node_get_acl_text(n, &acc, &def, 16) < 0)
+		return false;
+	ok = take_acl(acc, 0, t) && take_acl(def, 1, t);
+	iso_node_get_acl_text(n, &acc, &def, 1 << 15);
+	return ok;
+}
+
+static void add_acl_xattrs(struct node_tmp *t, size_t *k)
+{
+	static const char *const names[2] = { PACL_XATTR_ACCESS,
+					      PACL_XATTR_DEFAULT };
+
+	for (int i = 0; i < 2; i++) {
+		if (!t->acl[i])
+			continue;
+		t->xa[*k].name = names[i];
+		t->xa[*k].value = t->acl[i];
+		t->xa[*k].len = (uint32_t)t->acl_len[i];
+		(*k)++;
+	}
+}
+
+int build_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
+		     struct node_tmp *t, bool *damaged)
+{
+	bool has_acl = false;
+	size_t i, k = 0;
+	int r;
+
+	/* bit0: the ACL pair too (empty name), so a node without ACLs
+	 * costs no second decoding. */
+	r = iso_node_get_attrs(n, &t->n_attrs, &t->names, &t->lens, &t->vals, 1);
+	if (r < 0) {
+		t->names = NULL;
+		blog_warn("the attributes of \"%s\" cannot be read (%s); shown without them",
+			  iso_node_get_name(n), iso_error_to_msg(r));
+		*damaged = true;
+		tmpl->attrs_lost = 1;
+		return 0;
+	}
+	t->xa = calloc(t->n_attrs + 2, sizeof(*t->xa));
+	if (!t->xa)
+		return -ENOMEM;
+	for (i = 0; i < t->n_attrs; i++) {
+		has_acl |= !t->names[i][0];
+		if (hidden(t->names[i], root))
+			continue;
+		t->xa[k].name = t->names[i];
+		t->xa[k].value = t->vals[i];
+		t->xa[k++].len = (uint32_t)t->lens[i];
+	}
+	if (has_acl && !load_acls(n, t)) {
+		blog_warn("the ACL of \"%s\" cannot be read; shown without it",
+			  iso_node_get_name(n));
+		*damaged = true;
+	}
+	add_acl_xattrs(t, &k);
+	qsort(t->xa, k, sizeof(*t->xa), xattr_cmp);
+	tmpl->n_xattrs = (uint32_t)k;
+	tmpl->xattrs = t->xa;
+	return 0;
+}
