@@ -13,7 +13,7 @@
 /* Rock Ridge times (7 bytes, GMT): 1900-01-01 to 2155-12-31 23:59:59;
  * libisofs clamps outside that. */
 #define RR_TIME_MIN (-2208988800LL)
-#define RR_TIME_MAX 5962463999LL
+#define RR_TIME_MAX 5869583999LL
 
 int limit_symlink_target(const char *target)
 {
