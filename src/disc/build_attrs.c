@@ -58,11 +58,10 @@ static bool take_acl(const char *text, int which, struct node_tmp *t)
 static bool load_acls(IsoNode *n, struct node_tmp *t)
 {
 	char *acc = NULL, *def = NULL;
-	bool ok;
+	bool ok = iso_node_get_acl_text(n, &acc, &def, 16) >= 0 &&
+		  take_acl(acc, 0, t) && take_acl(def, 1, t);
 
-	if (iso_node_get_acl_text(n, &acc, &def, 16) < 0)
-		return false;
-	ok = take_acl(acc, 0, t) && take_acl(def, 1, t);
+	/* Also after a failure: libisofs may have made one text of two. */
 	iso_node_get_acl_text(n, &acc, &def, 1 << 15);
 	return ok;
 }
@@ -82,16 +81,54 @@ static void add_acl_xattrs(struct node_tmp *t, size_t *k)
 	}
 }
 
+/* libisofs 1.5.4 cannot decode an attribute list whose last value is
+ * empty: it drops the list or fails, and a failure keeps the memory of
+ * the attempt. Such lists (made by other tools, or by burnfs before it
+ * ordered them) are told by their last component record, flags 0 and
+ * length 0, and not handed to the decoder. This walks the framing of the
+ * AL fields only (SUSP field headers of 5 bytes, records of 2 bytes plus
+ * data); it decodes no name or value. */
+bool disc_attrs_undecodable(IsoNode *n)
+{
+	const unsigned char *f;
+	unsigned char hdr[2] = { 1, 1 };
+	size_t got = 0, skip = 0;
+	void *x = NULL;
+
+	if (iso_node_get_xinfo(n, aaip_xinfo_func, &x) != 1 || !x)
+		return false;
+	for (f = x;; f += f[2]) {
+		if (f[0] != 'A' || f[1] != 'L' || f[2] < 5)
+			return false;   /* not framed as expected: libisofs judges */
+		for (size_t i = 5; i < f[2]; i++) {
+			if (skip) {
+				skip--;
+				continue;
+			}
+			hdr[got++] = f[i];
+			if (got == 2) {
+				skip = hdr[1];
+				got = 0;
+			}
+		}
+		if (!(f[4] & 1))
+			break;
+	}
+	return got == 0 && skip == 0 && hdr[0] == 0 && hdr[1] == 0;
+}
+
 int build_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
 		     struct node_tmp *t, bool *damaged)
 {
 	bool has_acl = false;
 	size_t i, k = 0;
-	int r;
+	int r = ISO_AAIP_BAD_AASTRING;
 
 	/* bit0: the ACL pair too (empty name), so a node without ACLs
 	 * costs no second decoding. */
-	r = iso_node_get_attrs(n, &t->n_attrs, &t->names, &t->lens, &t->vals, 1);
+	if (!disc_attrs_undecodable(n))
+		r = iso_node_get_attrs(n, &t->n_attrs, &t->names, &t->lens,
+				       &t->vals, 1);
 	if (r < 0) {
 		t->names = NULL;
 		blog_warn("the attributes of \"%s\" cannot be read (%s); shown without them",

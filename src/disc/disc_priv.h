@@ -80,10 +80,14 @@ int disc_sev_number(const char *sev);
  * (HINT too), BLOG_DEBUG below. error_from is FAILURE for plain routing,
  * MISHAP while writing (a MISHAP makes a write untrustworthy). */
 enum blog_level disc_sev_level(int n, int error_from);
-/* Entries libisofs dropped while loading a tree ("Error when adding
- * file") and reported through disc_drain_msgs since the last call; the
- * count restarts at 0. */
+/* Entries libisofs dropped ("Error when adding file") or renamed (name
+ * collisions) while loading a tree, as reported through disc_drain_msgs
+ * since the last call; the count restarts at 0. */
 unsigned int disc_take_dropped(void);
+/* True for an attribute list (AAIP) libisofs 1.5.4 cannot decode: its
+ * last value is empty. Decoding one loses it and keeps the memory of the
+ * attempt, so callers leave it alone or replace it whole. build_attrs.c */
+bool disc_attrs_undecodable(IsoNode *n);
 /* Turn a libisofs error code into -errno (ISO_RR_NAME_TOO_LONG ->
  * -ENAMETOOLONG, ISO_NODE_NAME_NOT_UNIQUE -> -EEXIST, ISO_OUT_OF_MEM ->
  * -ENOMEM, ...; everything else -EIO). */

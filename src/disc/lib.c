@@ -1,14 +1,15 @@
 /* lib.c — library init and shutdown, message routing into the log, and the
  * one translation of libisofs error codes into errno. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "burnfs/log.h"
 #include "disc/disc_int.h"
 
 static int lib_ready;
-/* Entries libisofs dropped while loading a tree ("Error when adding
- * file"), until build.c takes the count for the index it builds. */
+/* Entries libisofs dropped or renamed while loading a tree, until
+ * build.c takes the count for the index it builds. */
 static unsigned int dropped_entries;
 /* Looked up once by disc_lib_init: a load drains a message per node. */
 static int sev_warning, sev_note, sev_failure;
@@ -35,6 +36,23 @@ enum blog_level disc_sev_level(int n, int error_from)
 	return BLOG_DEBUG;
 }
 
+/* Entries a load could not show as the disc names them: dropped ("Error
+ * when adding file"), or renamed because two names clashed (libisofs
+ * sums those up in one message at the end of a load). */
+static void count_dropped(int code, const char *text)
+{
+	static const char sum[] = "Sum of resolved file name collisions: ";
+	unsigned int n = 0;
+
+	if (code == iso_error_get_code(ISO_FILE_CANT_ADD))
+		n = 1;
+	else if (code == iso_error_get_code(ISO_IMPORT_COLLISION) &&
+		 strncmp(text, sum, sizeof(sum) - 1) == 0)
+		n = (unsigned int)strtoul(text + sizeof(sum) - 1, NULL, 10);
+	if (n)
+		__atomic_add_fetch(&dropped_entries, n, __ATOMIC_RELAXED);
+}
+
 /* A disc_msg_fn: outside a write a MISHAP is only a warning. Loading a
  * tree queues a DEBUG message per node: those go without a lookup. */
 static void log_msg(void *ctx, const char *src, int code, const char *text,
@@ -45,9 +63,8 @@ static void log_msg(void *ctx, const char *src, int code, const char *text,
 	if (!blog_debug_enabled() &&
 	    (strcmp(sev, "DEBUG") == 0 || strcmp(sev, "ERRFILE") == 0))
 		return;
-	if (code == iso_error_get_code(ISO_FILE_CANT_ADD) &&
-	    strcmp(src, "libisofs") == 0)
-		__atomic_add_fetch(&dropped_entries, 1, __ATOMIC_RELAXED);
+	if (strcmp(src, "libisofs") == 0)
+		count_dropped(code, text);
 	lv = disc_sev_level(disc_sev_number(sev), sev_failure ? sev_failure
 			    : disc_sev_number("FAILURE"));
 	if (lv == BLOG_DEBUG && !blog_debug_enabled())

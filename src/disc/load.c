@@ -166,7 +166,8 @@ bool disc_image_closed(IsoImage *img)
 	char *val = NULL;
 	bool closed;
 
-	if (iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
+	if (disc_attrs_undecodable(root) ||
+	    iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
 		return false;
 	closed = len == 1 && val[0] == '1';
 	free(val);
