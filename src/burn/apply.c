@@ -26,7 +26,9 @@ enum { N_ATTACHED = 0, N_DETACHED, N_REUSED };
 enum placed {
 	P_OLD,      /* the entry's origin: the lower index's xattrs */
 	P_NEW,      /* made just now: no user.* xattrs */
-	P_CLONE,    /* a clone of a node placed before: not known */
+	P_CLONE,    /* a clone of a node placed before: its xattrs, byte for
+		       byte (libisofs writes names as one file only when
+		       their lists are equal) */
 };
 
 struct apply {
@@ -37,6 +39,10 @@ struct apply {
 	uint32_t n;
 	struct keymap first_link; /* snapshot key -> node holding its data */
 	struct keymap names;    /* symlink/special key -> its names, counted */
+	struct keymap link_head; /* lower inode number -> first id + 1 */
+	uint32_t *link_next;    /* per id: next id of the same inode, or
+				   IDX_NONE (files with nlink > 1 only) */
+	uint32_t taken;         /* id take_origin/take_link returned */
 	enum placed placed;     /* of the node place_child() just placed */
 };
 
@@ -103,7 +109,9 @@ static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 
 	if (a->placed == P_NEW)
 		return sn->n_xattrs != 0;
-	if (a->placed != P_OLD || !a->lower)
+	if (a->placed == P_CLONE)
+		return false;   /* hard links share their xattrs */
+	if (!a->lower)
 		return true;
 	old = index_node(a->lower, sn->origin);
 	/* A list the loader could not decode is rewritten: libisofs fails
@@ -118,19 +126,19 @@ static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 
 /* The snapshot's attributes, never the cache file's: a new file added from
  * CACHE/data carries the daemon's owner and the cache file's times. The
- * root (closed) always gets its xattrs rewritten. The xattrs go first:
- * setting the permissions of a node with an ACL makes libisofs decode its
- * list to update the mask, and an old list may be one it cannot decode. */
+ * root (closed) always gets its xattrs rewritten. The xattrs go last, so
+ * that two names of one file end with the very same attribute list (setting
+ * the permissions re-encodes a list that holds an ACL, and libisofs writes
+ * names as one file only when their lists are byte for byte equal); libisofs
+ * sets the mode even where it cannot decode an old list to update its ACL. */
 static int set_attributes(struct apply *a, IsoNode *node,
 			  const struct snap_node *sn, bool closed)
 {
-	int ret = 0;
-
-	if (closed || node == (IsoNode *)iso_image_get_root(a->c.img) ||
-	    xattrs_may_differ(a, sn))
-		ret = apply_attrs(&a->c, node, sn, closed);
-	if (ret)
-		return ret;
+	/* A list libisofs cannot decode was lost on loading already (the
+	 * index shows it so, and apply_attrs writes sn's): drop it without
+	 * decoding, before setting the permissions decodes it. */
+	if (disc_attrs_undecodable(node))
+		iso_node_set_attrs(node, 0, NULL, NULL, NULL, 1 | 8);
 	/* Only what differs: setting the permissions also makes libisofs
 	 * decode the node's attribute list to update an ACL mask, a good
 	 * part of applying a tree that mostly did not change. */
@@ -146,7 +154,10 @@ static int set_attributes(struct apply *a, IsoNode *node,
 		iso_node_set_mtime(node, sn->mtime.tv_sec);
 	if (iso_node_get_ctime(node) != sn->ctime.tv_sec)
 		iso_node_set_ctime(node, sn->ctime.tv_sec);
-	return 0;
+	if (!closed && node != (IsoNode *)iso_image_get_root(a->c.img) &&
+	    !xattrs_may_differ(a, sn))
+		return 0;
+	return apply_attrs(&a->c, node, sn, closed);
 }
 
 /* --- placing one entry --- */
@@ -162,7 +173,55 @@ static IsoNode *take_origin(struct apply *a, const struct snap_node *sn,
 		return NULL;
 	if (iso_node_get_type(a->by_id[id]) != type)
 		return NULL;
+	a->taken = id;
 	return a->by_id[id];
+}
+
+/* The disc's own node of a further name of a hard-linked disc file (the
+ * origin, which all names share, went to the first name): any node of the
+ * same inode still free. Taking it back keeps what a clone would lose
+ * (a zisofs file's filter and ZF entry: a clone of one is written wrong). */
+static IsoNode *take_link(struct apply *a, const struct snap_node *sn)
+{
+	const struct idx_node *ln;
+	uintptr_t head;
+
+	if (!a->link_next || sn->origin >= a->n ||
+	    !(ln = index_node(a->lower, sn->origin)) || !ln->ino)
+		return NULL;
+	head = (uintptr_t)keymap_get(&a->link_head, ln->ino);
+	for (uint32_t id = head ? (uint32_t)(head - 1) : IDX_NONE; id != IDX_NONE;
+	     id = a->link_next[id]) {
+		if (a->state[id] == N_DETACHED &&
+		    iso_node_get_type(a->by_id[id]) == LIBISO_FILE) {
+			a->taken = id;
+			return a->by_id[id];
+		}
+	}
+	return NULL;
+}
+
+/* Chain the lower ids of each hard-linked disc file (take_link). */
+static int chain_links(struct apply *a)
+{
+	if (!a->lower)
+		return 0;
+	a->link_next = malloc((a->n ? a->n : 1) * sizeof(*a->link_next));
+	if (!a->link_next)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < a->n; id++) {
+		const struct idx_node *ln = index_node(a->lower, id);
+		uintptr_t head;
+
+		a->link_next[id] = IDX_NONE;
+		if (!ln || !S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
+			continue;
+		head = (uintptr_t)keymap_get(&a->link_head, ln->ino);
+		a->link_next[id] = head ? (uint32_t)(head - 1) : IDX_NONE;
+		if (keymap_put(&a->link_head, ln->ino, (void *)(uintptr_t)(id + 1)))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int attach_old(struct apply *a, IsoDir *dir, IsoNode *old,
@@ -179,7 +238,7 @@ static int attach_old(struct apply *a, IsoDir *dir, IsoNode *old,
 	if (ret < 0)
 		return iso_fail(a, ret, "move to");
 	/* The directory now owns the reference we got from iso_node_take. */
-	a->state[sn->origin] = N_REUSED;
+	a->state[a->taken] = N_REUSED;
 	a->placed = P_OLD;
 	return 0;
 }
@@ -234,6 +293,8 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 	 * only if it is the very same disc file, else clone the first. */
 	if (old && first && iso_node_cmp_ino(first, old, 0) != 0)
 		old = NULL;
+	if (!old && first && !sn->data_changed)
+		old = take_link(a, sn);
 	if (old) {
 		ret = attach_old(a, dir, old, sn);
 		*out = old;
@@ -427,6 +488,8 @@ static void apply_free(struct apply *a)
 	apply_local_cleanup(&a->c);
 	keymap_free(&a->first_link);
 	keymap_free(&a->names);
+	keymap_free(&a->link_head);
+	free(a->link_next);
 	free(a->state);
 }
 
@@ -452,6 +515,8 @@ int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 		rc = make_scratch(&a);
 	if (!rc)
 		rc = count_names(&a, snap->root);
+	if (!rc)
+		rc = chain_links(&a);
 	if (!rc)
 		rc = set_attributes(&a, (IsoNode *)root, snap->root, closed);
 	if (!rc)

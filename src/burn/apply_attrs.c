@@ -6,13 +6,14 @@
  * in user.e="" reads back empty, or fails to decode with more pairs before
  * it, and the write then fails where libisofs merges its own isofs.cx into
  * the list). Empty values anywhere else read back fine. So the list is
- * written whole, in one call that decodes nothing: libisofs's isofs.*
- * pairs first, then the empty values, then the others, then the ACL pair;
- * and when nothing but empty values would be left at the end, the ACL pair
- * of the minimal ACL of the node's mode goes last (it says no more than
- * the mode, so every reader, burnfs included, shows the mode alone). The
- * ACL pair's bytes come from libisofs's own encoder, run on a scratch
- * node. */
+ * written whole, in one call that decodes nothing: the empty values,
+ * then the others, then the ACL pair, then libisofs's own isofs.* pairs
+ * (where libisofs appends them itself, so a list written here equals the
+ * one it loads back); and when nothing but empty values would be left
+ * before the isofs.* pairs, which libisofs may drop, the ACL pair of the
+ * minimal ACL of the node's mode goes there (it says no more than the mode,
+ * so every reader, burnfs included, shows the mode alone). The ACL pair's
+ * bytes come from libisofs's own encoder, run on a scratch node. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,8 @@ static int encode_acl(struct apply_ctx *c, const struct snap_node *sn,
 		pacl_text_of_mode(sn->mode, minimal, sizeof(minimal));
 		acc = strdup(minimal);
 	}
+	/* From an empty list, so the bytes depend on the texts alone. */
+	iso_node_set_attrs(c->scratch, 0, NULL, NULL, NULL, 1 | 8);
 	ret = iso_node_set_acl_text(c->scratch, acc, def, 1);
 	if (ret < 0)
 		ret = apply_iso_fail(c, ret, "encode the ACL of");
@@ -154,9 +157,6 @@ static int write_list(struct apply_ctx *c, IsoNode *node,
 	struct attr_list l;
 	int ret = list_init(&l, old->n + sn->n_xattrs + acl->n + 1);
 
-	for (size_t i = 0; !ret && i < old->n; i++)
-		if (strncmp(old->names[i], "isofs.", 6) == 0)
-			list_add(&l, old->names[i], old->vals[i], old->lens[i]);
 	if (!ret) {
 		add_snap_pairs(&l, sn, 0);
 		add_snap_pairs(&l, sn, 1);
@@ -164,6 +164,9 @@ static int write_list(struct apply_ctx *c, IsoNode *node,
 			list_add(&l, DISC_CLOSED_XATTR, "1", 1);
 		for (size_t i = 0; i < acl->n; i++)
 			list_add(&l, acl->names[i], acl->vals[i], acl->lens[i]);
+		for (size_t i = 0; i < old->n; i++)
+			if (strncmp(old->names[i], "isofs.", 6) == 0)
+				list_add(&l, old->names[i], old->vals[i], old->lens[i]);
 		/* bit0: the ACL comes from the pair with the empty name;
 		 * bit3: every namespace; no merge: nothing is decoded. */
 		ret = iso_node_set_attrs(node, l.n, l.names, l.lens, l.vals, 1 | 8);
