@@ -82,7 +82,8 @@ unmount_any() {
 	local m=$1 i
 	is_mounted "$m" || return 0
 	timeout -k 2 20 fusermount3 -u "$m" 2>/dev/null ||
-		timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null || true
+		timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null ||
+		umount -l "$m" 2>/dev/null || true   # a tmpfs (mount_tmpfs)
 	for ((i = 0; i < 100; i++)); do
 		is_mounted "$m" || return 0
 		sleep 0.1
@@ -572,4 +573,75 @@ same_as_big() {
 	for f in "$T/big/"*.bin; do
 		cmp "$f" "$2/$1/$(basename "$f")" || fail "$1/$(basename "$f") differs in $2"
 	done
+}
+
+# --- round trip of every kind of entry (t60-t69) ----------------------------------
+
+# full_manifest DIR: like tree_manifest, but everything a round trip must
+# keep, one line per entry below DIR, sorted by path: type, permission bits
+# (with setuid/setgid/sticky), owner, mtime (MANIFEST_NO_LINK_MTIME=1 leaves
+# symlinks' out: extractors do not restore them), size and SHA-256 of files,
+# symlink targets, device numbers, link counts of non-folders, which entries
+# are hard links of one another (the first path of their inode), and every
+# xattr in every namespace with its value in hex (ACLs show as
+# system.posix_acl_access/_default).
+full_manifest() {
+	(
+		cd "$1" || exit 1
+		declare -A first
+		find . -mindepth 1 -printf '%i %p\0' | sort -z -k2 | while IFS= read -r -d '' line; do
+			ino=${line%% *}
+			p=${line#* }
+			info=$(stat -c '%F|%a|%u:%g|%s|%Y|%h|%t:%T' -- "$p") || { printf '! %s\n' "$p"; continue; }
+			IFS='|' read -r type mode owner size mtime nlink rdev <<<"$info"
+			xa=$(getfattr -h --absolute-names -d -m - -e hex -- "$p" 2>/dev/null | grep -v '^#' | grep . | sort | tr '\n' ';' || true)
+			case $type in
+			directory) rest="d $mode $owner $mtime" ;;
+			"regular file" | "regular empty file")
+				rest="f $mode $owner $mtime $size $(sha256sum <"$p" | cut -c1-64)" ;;
+			"symbolic link")
+				[ "${MANIFEST_NO_LINK_MTIME:-0}" != 1 ] || mtime=-
+				rest="l $mode $owner $mtime -> $(readlink -- "$p")" ;;
+			"character special file" | "block special file")
+				rest="${type:0:1} $mode $owner $mtime $rdev" ;;
+			*) rest="${type// /_} $mode $owner $mtime" ;;
+			esac
+			if [ "$type" != directory ]; then
+				rest="$rest nlink=$nlink"
+				if [ "$nlink" -gt 1 ]; then
+					[ -n "${first[$ino]:-}" ] || first[$ino]=$p
+					rest="$rest same-as=${first[$ino]}"
+				fi
+			fi
+			printf '%s %s xattrs=%s\n' "$p" "$rest" "$xa"
+		done
+	)
+}
+
+# assert_same_full DIR_A DIR_B WHAT: full_manifest of both must be equal.
+assert_same_full() {
+	full_manifest "$1" >"$T/full.a"
+	full_manifest "$2" >"$T/full.b"
+	[ -s "$T/full.a" ] || fail "${3:-trees}: empty manifest of $1"
+	if ! diff -u "$T/full.a" "$T/full.b" >"$T/full.diff"; then
+		head -40 "$T/full.diff" >&2
+		fail "${3:-trees} differ ($1 vs $2)"
+	fi
+}
+
+# mount_tmpfs DIR SIZE: a tmpfs at DIR (made), taken down at exit. Unlike
+# ext4 here, it holds xattr values of 64 KiB and hundreds of xattrs.
+mount_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2" tmpfs "$1" || skip "cannot mount a tmpfs"
+	EXTRA_MOUNTS+=("$1")
+}
+
+# xorriso_extract_all IMG DIR: the newest session extracted by xorriso with
+# ACLs, xattrs of every namespace and hard links.
+xorriso_extract_all() {
+	mkdir -p "$2"
+	timeout -k 5 120 xorriso -osirrox on -acl on -xattr any -hardlinks on \
+		-indev "stdio:$1" -extract / "$2" >"$T/xorriso.extract.log" 2>&1 ||
+		{ tail -20 "$T/xorriso.extract.log" >&2; fail "xorriso -extract (ACLs, xattrs) failed"; }
 }
