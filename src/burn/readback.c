@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "burn/burn_priv.h"
@@ -82,7 +83,8 @@ fail:
 }
 
 /* The tree as a mount reads it: Rock Ridge and AAIP, no ISO 9660:1999
- * tree; the MD5 array is not needed to compare. */
+ * tree, and the MD5 array, which the next commit needs to keep the MD5s
+ * of files it does not rewrite (the tree serves it, see prepared.c). */
 static int import_session(struct disc *d, uint32_t lba, IsoImage **img)
 {
 	IsoDataSource *src = NULL;
@@ -99,7 +101,7 @@ static int import_session(struct disc *d, uint32_t lba, IsoImage **img)
 		iso_read_opts_set_start_block(ro, lba);
 		iso_read_opts_set_no_iso1999(ro, 1);
 		iso_read_opts_set_no_aaip(ro, 0);
-		iso_read_opts_set_no_md5(ro, 1);
+		iso_read_opts_set_no_md5(ro, 0);
 		r = iso_image_import(*img, src, ro, &feat);
 	}
 	iso_read_image_features_destroy(feat);
@@ -111,6 +113,14 @@ static int import_session(struct disc *d, uint32_t lba, IsoImage **img)
 		*img = NULL;
 	}
 	return r < 0 ? disc_iso_errno(r) : 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Emulated multisession (image files, DVD+RW, BD-RE, formatted DVD-RW)
@@ -128,21 +138,29 @@ int burn_readback_check(struct disc *d, uint32_t start_lba,
 	IsoImage *img = NULL;
 	char report[400];
 	unsigned int bad;
+	uint64_t t0;
 	int r;
 
 	if (!rb || !can_check(d))
 		return 0;
+	t0 = now_ns();
 	disc_take_dropped();
 	r = import_session(d, start_lba, &img);
 	if (r < 0)
 		return errmsg_set(em, -EIO, "the session was written, but it cannot be read back (%s); it was not published",
 				  strerror(-r));
 	r = disc_build_index_locked(d, img, 0, &idx);
-	iso_image_unref(img);
-	if (r < 0)
+	if (r < 0) {
+		iso_image_unref(img);
 		return errmsg_set(em, -EIO, "the session was written, but it cannot be indexed (%s); it was not published",
 				  strerror(-r));
+	}
 	bad = readback_compare(idx, rb->snap, report, sizeof(report));
+	blog_info("read the new session back: %u entries in %.0f ms", index_count(idx),
+		  (double)(now_ns() - t0) / 1e6);
+	if (!bad)
+		disc_offer_prepared_locked(d, img, idx, start_lba);
+	iso_image_unref(img);
 	index_unref(idx);
 	if (!bad)
 		return 0;

@@ -106,6 +106,7 @@ int burn_write_snapshot_locked(struct disc *d,
 	/* The drive's attached image holds the modified tree, and after a
 	 * write the medium has a new session: read the medium afresh. */
 	r2 = disc_reload_locked(d, &rem);
+	disc_drop_prepared_locked(d);   /* used by the reload, or stale */
 	if (r2 < 0) {
 		blog_error("reloading the medium after the commit failed: %s", rem.text);
 		if (!rc)

@@ -55,6 +55,13 @@ int disc_empty_index(struct disc *d, struct index **out);
 /* 1 when the root of img carries DISC_CLOSED_XATTR = "1". */
 bool disc_image_closed(IsoImage *img);
 
+/* prepared.c: when the offered tree is the newest session (of `session`
+ * sessions) of the TOC just assessed, attach it to the drive as
+ * isoburn_read_image would and hand out it and its index (info set from
+ * the TOC): 1. Else 0. The offer is gone either way. */
+int disc_take_prepared_locked(struct disc *d, int session, IsoImage **img,
+			      struct index **idx);
+
 /* sessions.c: disc_reload_locked() for a drive acquired or re-assessed
  * just now. */
 int disc_reload_fresh_locked(struct disc *d, struct errmsg *em);

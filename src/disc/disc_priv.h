@@ -59,6 +59,13 @@ struct disc {
 	int warm_sessions;
 	uint32_t warm_start, warm_blocks;
 	int warm_attached_lba;
+
+	/* lib_lock: the tree and index of a session written and read back
+	 * but perhaps not published yet, for the reload after the commit
+	 * (prepared.c), and its start block. */
+	IsoImage *prepared;
+	struct index *prepared_idx;
+	uint32_t prepared_lba;
 };
 
 /* --- src/disc internals that src/burn uses (lib_lock held by the caller) --- */
@@ -117,6 +124,12 @@ int disc_walk_image(IsoImage *img, disc_walk_fn visit, void *ctx);
 /* Build an index from a loaded image (session info from the TOC). */
 int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
 			    struct index **out);
+/* prepared.c: offer the tree and index of a session just written and read
+ * back (new references are taken; image files only) for the reload after
+ * the commit; drop an offer. */
+void disc_offer_prepared_locked(struct disc *d, IsoImage *img,
+				struct index *idx, uint32_t start_lba);
+void disc_drop_prepared_locked(struct disc *d);
 /* Refresh facts, sessions and the lower index after the medium changed. */
 int disc_reload_locked(struct disc *d, struct errmsg *em);
 

@@ -110,6 +110,11 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 	*tree = NULL;
 	if (sessions == 0)
 		return disc_empty_index(d, out);
+	/* A commit read this very session back already. */
+	if (disc_take_prepared_locked(d, sessions, tree, out) == 1) {
+		*closed = disc_image_closed(*tree);
+		return 0;
+	}
 	/* The caller re-assessed just now: no reload leak without another. */
 	r = disc_read_newest_locked(d, &img, em);
 	if (r < 0)
