@@ -83,38 +83,42 @@ static void add_acl_xattrs(struct node_tmp *t, size_t *k)
 
 /* libisofs 1.5.4 cannot decode an attribute list whose last value is
  * empty: it drops the list or fails, and a failure keeps the memory of
- * the attempt. Such lists (made by other tools, or by burnfs before it
- * ordered them) are told by their last component record, flags 0 and
- * length 0, and not handed to the decoder. This walks the framing of the
- * AL fields only (SUSP field headers of 5 bytes, records of 2 bytes plus
- * data); it decodes no name or value. */
+ * the attempt (as it does for a list damaged otherwise). Such lists (made
+ * by other tools, or by burnfs before it ordered them) and lists whose
+ * framing is broken are told by the framing alone and not handed to the
+ * decoder: SUSP AL fields of 5 header bytes, carrying component records
+ * (a flags byte whose bit 0 says the component goes on, a length, data);
+ * names and values alternate, so the components must pair up, and the
+ * last record must be whole and carry bytes. No name or value is decoded
+ * here. */
 bool disc_attrs_undecodable(IsoNode *n)
 {
 	const unsigned char *f;
-	unsigned char hdr[2] = { 1, 1 };
-	size_t got = 0, skip = 0;
+	unsigned char hdr[2] = { 0, 0 };
+	size_t got = 0, skip = 0, comps = 0;
 	void *x = NULL;
 
 	if (iso_node_get_xinfo(n, aaip_xinfo_func, &x) != 1 || !x)
 		return false;
 	for (f = x;; f += f[2]) {
 		if (f[0] != 'A' || f[1] != 'L' || f[2] < 5)
-			return false;   /* not framed as expected: libisofs judges */
+			return true;
 		for (size_t i = 5; i < f[2]; i++) {
 			if (skip) {
 				skip--;
 				continue;
 			}
 			hdr[got++] = f[i];
-			if (got == 2) {
-				skip = hdr[1];
-				got = 0;
-			}
+			if (got < 2)
+				continue;
+			got = 0;
+			skip = hdr[1];
+			comps += !(hdr[0] & 1);
 		}
 		if (!(f[4] & 1))
 			break;
 	}
-	return got == 0 && skip == 0 && hdr[0] == 0 && hdr[1] == 0;
+	return got || skip || comps % 2 || hdr[1] == 0;
 }
 
 int build_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
