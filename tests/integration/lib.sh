@@ -578,44 +578,10 @@ same_as_big() {
 # --- round trip of every kind of entry (t60-t69) ----------------------------------
 
 # full_manifest DIR: like tree_manifest, but everything a round trip must
-# keep, one line per entry below DIR, sorted by path: type, permission bits
-# (with setuid/setgid/sticky), owner, mtime (MANIFEST_NO_LINK_MTIME=1 leaves
-# symlinks' out: extractors do not restore them), size and SHA-256 of files,
-# symlink targets, device numbers, link counts of non-folders, which entries
-# are hard links of one another (the first path of their inode), and every
-# xattr in every namespace with its value in hex (ACLs show as
-# system.posix_acl_access/_default).
+# keep, in every namespace and for every kind of entry (see manifest.py);
+# MANIFEST_NO_LINK_MTIME=1 leaves symlinks' mtimes out.
 full_manifest() {
-	(
-		cd "$1" || exit 1
-		declare -A first
-		find . -mindepth 1 -printf '%i %p\0' | sort -z -k2 | while IFS= read -r -d '' line; do
-			ino=${line%% *}
-			p=${line#* }
-			info=$(stat -c '%F|%a|%u:%g|%s|%Y|%h|%t:%T' -- "$p") || { printf '! %s\n' "$p"; continue; }
-			IFS='|' read -r type mode owner size mtime nlink rdev <<<"$info"
-			xa=$(getfattr -h --absolute-names -d -m - -e hex -- "$p" 2>/dev/null | grep -v '^#' | grep . | sort | tr '\n' ';' || true)
-			case $type in
-			directory) rest="d $mode $owner $mtime" ;;
-			"regular file" | "regular empty file")
-				rest="f $mode $owner $mtime $size $(sha256sum <"$p" | cut -c1-64)" ;;
-			"symbolic link")
-				[ "${MANIFEST_NO_LINK_MTIME:-0}" != 1 ] || mtime=-
-				rest="l $mode $owner $mtime -> $(readlink -- "$p")" ;;
-			"character special file" | "block special file")
-				rest="${type:0:1} $mode $owner $mtime $rdev" ;;
-			*) rest="${type// /_} $mode $owner $mtime" ;;
-			esac
-			if [ "$type" != directory ]; then
-				rest="$rest nlink=$nlink"
-				if [ "$nlink" -gt 1 ]; then
-					[ -n "${first[$ino]:-}" ] || first[$ino]=$p
-					rest="$rest same-as=${first[$ino]}"
-				fi
-			fi
-			printf '%s %s xattrs=%s\n' "$p" "$rest" "$xa"
-		done
-	)
+	python3 "$LIB_DIR/manifest.py" "$1" "${MANIFEST_NO_LINK_MTIME:-0}"
 }
 
 # assert_same_full DIR_A DIR_B WHAT: full_manifest of both must be equal.

@@ -71,7 +71,9 @@ make_corpus() {
 for i in (1, 2, 3):
     os.setxattr(sys.argv[1], "user.big%d" % i, open(sys.argv[2], "rb").read())' "$d/xattrs/big" "$T/v64k"
 	printf 'many\n' >"$d/xattrs/many"
-	for i in $(seq 1 300); do echo "setfattr -n user.m$i -v v$i \"$d/xattrs/many\""; done | bash
+	python3 -c 'import os, sys
+for i in range(1, 301):
+    os.setxattr(sys.argv[1], "user.m%d" % i, b"v%d" % i)' "$d/xattrs/many"
 	mkdir "$d/xattrs/dir"
 	setfattr -n user.dir -v d "$d/xattrs/dir"
 	setfattr -h -n trusted.on-link -v l "$d/links/up"
