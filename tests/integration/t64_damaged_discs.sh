@@ -5,7 +5,8 @@
 # names that never leave the mount, and can be read, renamed and deleted;
 # an xattr list libisofs cannot decode leaves its entry without xattrs; a
 # symlink target the loader refuses drops that entry. Each is logged and
-# counted in damaged_entries, and commits keep working.
+# counted in damaged_entries, and commits keep working. A directory record
+# damaged in a folder loses that folder's entries, not the mount.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is not installed"
 
@@ -70,8 +71,35 @@ assert_eq "$(grep -rlx inside "$S" | wc -l)" 1 "the file in the folder named .."
 assert_eq "$(cat "$S/new")" new "the new file"
 stop_burnfs
 
-# 2. an xattr list libisofs cannot decode (it ends in an empty value), and
-# 3. a symlink target of 1024 bytes (written by libisofs, refused by its reader)
+# 2. a damaged directory record in a folder: that folder's entries are
+# lost, the rest of the disc mounts and commits work
+IMG=$T/img3.iso
+CACHE=$T/cache3
+rm -rf "$T/src3" && mkdir -p "$T/src3/sub"
+for n in aaa bbb ccc; do printf '%s\n' "$n" >"$T/src3/$n"; printf '%s\n' "$n" >"$T/src3/sub/$n"; done
+timeout -k 5 60 xorriso -outdev "stdio:$IMG" -map "$T/src3" / >/dev/null 2>&1 || fail "xorriso failed"
+python3 - "$IMG" <<'EOF'
+import sys
+p = sys.argv[1]
+data = bytearray(open(p, 'rb').read())
+# the ISO 9660 records of BBB.;1: the root's first, the folder's second;
+# a record length that runs past its block breaks the folder's listing
+at = [i - 33 for i in range(len(data)) if data.startswith(b'BBB.;1', i)]
+assert len(at) >= 2, at
+data[at[1]] = 250
+open(p, 'wb').write(data)
+EOF
+start_burnfs
+[ "$(st damaged_entries)" -ge 1 ] || fail "damaged_entries is $(st damaged_entries) with a damaged folder"
+grep -q "Can't open dir\|Error" "$LOG" || fail "no log line about the damaged folder"
+for n in aaa bbb ccc; do assert_eq "$(cat "$S/$n")" "$n" "$n beside the damaged folder"; done
+printf 'new\n' >"$S/new"
+ctl_ok commit
+assert_eq "$(cat "$S/new")" new "a file committed on the damaged disc"
+stop_burnfs
+
+# 3. an xattr list libisofs cannot decode (it ends in an empty value), and
+# 4. a symlink target of 1024 bytes (written by libisofs, refused by its reader)
 IMG=$T/img2.iso
 CACHE=$T/cache2
 rm -rf "$T/src2" && mkdir -p "$T/src2/d" && printf 'f\n' >"$T/src2/f" && printf 'ok\n' >"$T/src2/ok"
