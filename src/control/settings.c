@@ -55,6 +55,17 @@ static int set_speed(struct burn_settings *s, const char *v, struct errmsg *em)
 	return 0;
 }
 
+/* Whether a commit may hide another tool's session or break a UDF
+ * bridge: an explicit word each way, no boolean that is easy to flip. */
+static int set_foreign(struct burn_settings *s, const char *v, struct errmsg *em)
+{
+	if (strcmp(v, "refuse") == 0 || strcmp(v, "overwrite") == 0) {
+		s->foreign_overwrite = v[0] == 'o';
+		return 0;
+	}
+	return errmsg_set(em, -EINVAL, "foreign: refuse or overwrite, not '%.32s'", v);
+}
+
 int settings_set(struct burn_settings *s, const char *key, const char *value,
 		 struct errmsg *em)
 {
@@ -74,8 +85,10 @@ int settings_set(struct burn_settings *s, const char *key, const char *value,
 			s->simulate = b;
 		return 0;
 	}
+	if (strcmp(key, "foreign") == 0)
+		return set_foreign(s, value, em);
 	return errmsg_set(em, -EINVAL, "unknown setting '%.32s' (settings: "
-			  "volid, joliet, speed, simulate)", key);
+			  "volid, joliet, speed, simulate, foreign)", key);
 }
 
 struct medium_size {

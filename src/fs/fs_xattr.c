@@ -1,4 +1,5 @@
-/* fs_xattr.c — extended attributes: staged entries keep user.* ones;
+/* fs_xattr.c — extended attributes: staged entries keep user.*, trusted.*,
+ * security.* and POSIX ACLs (the stage checks the names);
  * sessions/ shows what the disc recorded; the mount's own entries have
  * none. */
 #include <errno.h>
@@ -6,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "burnfs/control.h"
+#include "burnfs/acl.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
@@ -25,6 +27,8 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 					     value, size, flags);
 		if (ret == 0)
 			fs_invalidate_aliases(r.rest);
+		if (ret == 0 && pacl_is_xattr(name))
+			fs_invalidate_entry(r.rest);
 		return ret;
 	}
 	return r.area == AREA_SESSION ? -EROFS : -ENOTSUP;

@@ -240,8 +240,12 @@ int main(int argc, char *argv[])
 	struct options o;
 	int ret = 1;
 
+	/* burnfs run again by itself to load a session with a deadline */
+	if (argc > 1 && strcmp(argv[1], DISC_PROBE_ARG) == 0)
+		return disc_probe_main(argc, argv);
 	if (argc > 1 && cli_is_command(argv[1]))
 		return cli_main(argc, argv);
+	disc_probe_enable("/proc/self/exe", argv);
 	if (options_parse(&args, &o) < 0)
 		goto out;
 	if (o.show_help) {

@@ -293,7 +293,7 @@ static int apply_attr(struct stage *st, const struct jrec *r)
 	n->atime = r->atime;
 	n->mtime = r->mtime;
 	n->ctime = r->ctime;
-	return 0;
+	return xattr_follow_mode(st, n);
 }
 
 static int check_setdata(struct stage *st, const struct jrec *r,

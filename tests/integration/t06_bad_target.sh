@@ -6,12 +6,9 @@
 # and -h / --version work.
 . "$(dirname "$0")/lib.sh"
 
-# refuse TARGET WHAT: burnfs (daemon mode) must exit non-zero at once, print
-# one line on stderr, and leave $MNT unmounted.
-refuse() {
-	note "$2:"
-	expect_refused . -o "cache=$T/cache-refuse" "$1" "$MNT"
-}
+# refuse TARGET WHAT: burnfs (daemon mode) must exit non-zero at once,
+# print one line on stderr, and leave $MNT unmounted (lib.sh).
+refuse() { expect_refused "$@"; }
 
 mkdir "$T/adir"
 refuse "$T/adir" "a directory"

@@ -25,7 +25,7 @@ ctl_ok commit
 printf 'staged on a\n' >"$S/pending-a.txt"
 stop_burnfs
 
-expect_refused "holds staged changes of another disc" -o "cache=$C" "$B" "$MNT"
+expect_refused_says "holds staged changes of another disc" -o "cache=$C" "$B" "$MNT"
 b_sha=$(sha "$B")
 # A keeps its staged change and its remembered volid
 start_burnfs
@@ -49,7 +49,7 @@ start_burnfs
 printf 'staged again\n' >"$S/again.txt"
 stop_burnfs
 cp "$A" "$T/a-copy.iso"
-expect_refused "of which .*a-copy.iso is a copy" "$T/a-copy.iso" "$MNT"
+expect_refused_says "of which .*a-copy.iso is a copy" "$T/a-copy.iso" "$MNT"
 IMG=$A
 start_burnfs
 assert_eq "$(pending_norm)" "A again.txt" "the original's pending"
@@ -60,7 +60,7 @@ IMG=$T/blank1.iso CACHE=$T/blank-cache
 start_burnfs
 printf 'new\n' >"$S/new.txt"
 stop_burnfs
-expect_refused "holds staged changes of another medium" -o "cache=$CACHE" "$T/blank2.iso" "$MNT"
+expect_refused_says "holds staged changes of another medium" -o "cache=$CACHE" "$T/blank2.iso" "$MNT"
 start_burnfs
 assert_eq "$(pending_norm)" "A new.txt" "the first blank image's pending"
 stop_burnfs

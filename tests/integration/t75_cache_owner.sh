@@ -14,23 +14,23 @@ data=$(ls "$CACHE/data")
 [ -n "$data" ] || fail "no data file in the cache"
 
 chown 65534 "$CACHE"
-expect_refused "belongs to user 65534" -o "cache=$CACHE" "$IMG" "$MNT"
+expect_refused_says "belongs to user 65534" -o "cache=$CACHE" "$IMG" "$MNT"
 chown 0 "$CACHE"
 chmod 0777 "$CACHE"
-expect_refused "writable by group or others" -o "cache=$CACHE" "$IMG" "$MNT"
+expect_refused_says "writable by group or others" -o "cache=$CACHE" "$IMG" "$MNT"
 chmod 0750 "$CACHE"
 chmod 0770 "$CACHE/data"
-expect_refused "data is writable by group or others" -o "cache=$CACHE" "$IMG" "$MNT"
+expect_refused_says "data is writable by group or others" -o "cache=$CACHE" "$IMG" "$MNT"
 chmod 0700 "$CACHE/data"
 first=$(printf '%s\n' $data | head -1)
 chown 65534 "$CACHE/data/$first"
-expect_refused "data/$first belongs to user 65534" -o "cache=$CACHE" "$IMG" "$MNT"
+expect_refused_says "data/$first belongs to user 65534" -o "cache=$CACHE" "$IMG" "$MNT"
 chown 0 "$CACHE/data/$first"
 
 # folders above it
 mkdir -m 0777 "$T/open"
 chmod 0777 "$T/open"   # no sticky bit, whatever the umask
-expect_refused "open \(above the cache folder\) is writable by group or others" \
+expect_refused_says "open \(above the cache folder\) is writable by group or others" \
 	-o "cache=$T/open/cache" "$IMG" "$MNT"
 [ ! -e "$T/open/cache" ] || [ -z "$(ls -A "$T/open/cache")" ] || fail "burnfs wrote into the refused folder"
 mkdir "$T/sticky"
