@@ -6,7 +6,9 @@
  * All return 0 or -errno with a sentence in `em`:
  * EINVAL bad argument or unsuitable medium, EBUSY another operation runs,
  * ENOSPC the session does not fit, EROFS closed/unwritable medium,
- * ENOMEDIUM no medium, ECANCELED cancelled, EIO write/read failure.
+ * ENOMEDIUM no medium, ECANCELED cancelled, EIO write/read failure or a
+ * damaged layout, EPERM a commit would lose another tool's data (see
+ * burn_settings.foreign_overwrite).
  */
 #ifndef BURNFS_BURN_H
 #define BURNFS_BURN_H
@@ -23,6 +25,10 @@ struct burn_settings {
 	bool joliet;      /* default true */
 	int speed_kbps;   /* 0 = maximum */
 	bool simulate;    /* dummy burn: everything runs, nothing is written */
+	/* foreign=overwrite: a commit may make another tool's session or a
+	 * UDF bridge unreachable, or write over data after the last session
+	 * (default: refused with EPERM). */
+	bool foreign_overwrite;
 };
 
 enum job_state {

@@ -5,14 +5,21 @@
  * pending changes, kept in the cache folder as
  *   CACHE/journal      append-only log of path-based operations (see below)
  *   CACHE/data/ID      one local file per staged file content
+ *   CACHE/spare/ID     emptied data files kept for reuse
  *   CACHE/lock         flock'ed while mounted (a second stage_open fails EBUSY)
- * In memory the stage keeps one merged tree (lower nodes with the upper
- * changes applied). Every change made through this API is applied to the
- * tree and appended to the journal before the call returns, so a kill -9 of
- * the daemon loses nothing that was written and closed: stage_open() replays
- * the journal on top of the lower index. Journal records name paths in the
- * merged view, never lower ids, so the same records replay on top of a newer
- * session too (that is how a commit rebases the changes made during it).
+ * (CACHE/disc and CACHE/settings belong to the cache folder's owner,
+ * cache.h.) In memory the stage keeps one merged tree (lower nodes with the
+ * upper changes applied). Every change made through this API is written
+ * ahead: checked, appended to the journal, and only then applied to the
+ * tree, before the call returns; a call that fails (the cache disk full or
+ * failing, the cache folder removed: -ENOSPC, -EIO) leaves no trace in the
+ * tree or the journal. So a kill -9 of the daemon loses nothing that was
+ * written and closed: stage_open() replays the journal on top of the lower
+ * index. Journal records name paths in the merged view, never lower ids, so
+ * the same records replay on top of a newer session too (that is how a
+ * commit rebases the changes made during it). The cache folder and what is
+ * in it must belong to the daemon's user and be writable by nobody else
+ * (-EPERM otherwise).
  *
  * Renames of disc entries and metadata-only changes record where an entry
  * came from (its lower id) and copy no data; a disc file's content is copied
@@ -27,9 +34,12 @@
  *
  * Every call returns 0 (or a count) or -errno. One mutex (the stage lock)
  * guards everything; every call takes it internally, so callers hold no lock.
- * Names longer than 255 bytes fail with -ENAMETOOLONG. Only user.* xattrs are
- * stored; other namespaces fail with -ENOTSUP. A size beyond
- * STAGE_FILE_SIZE_MAX fails with -EFBIG.
+ * Names longer than 255 bytes fail with -ENAMETOOLONG. What a disc cannot
+ * hold is refused by the call that would make it: symlink targets (see
+ * stage_symlink), xattrs outside user.*, trusted.*, security.* and the two
+ * POSIX ACL names (-ENOTSUP), xattr lists a disc could not load back
+ * (-ENOSPC), a size beyond STAGE_FILE_SIZE_MAX (-EFBIG). Times are kept
+ * within what Rock Ridge records (1900-2155).
  */
 #ifndef BURNFS_STAGE_H
 #define BURNFS_STAGE_H
@@ -67,6 +77,23 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower);
 void stage_close(struct stage *st);
 void stage_set_readonly(struct stage *st, bool readonly, const char *why);
 
+/* --- the cache folder --- */
+
+/* Does the cache folder's journal hold staged changes (records other than
+ * its base and commit marks)? 1, 0 (none, or no journal), or -errno. Reads
+ * without opening a stage, so without its lock. */
+int stage_cache_has_changes(const char *cache_dir);
+/* The cache folder, absolute; valid until stage_close. */
+const char *stage_cache_path(const struct stage *st);
+/* The cache folder was removed under the mount: every change fails with
+ * -EIO until the next mount. */
+bool stage_cache_lost(struct stage *st);
+/* fn(ctx) is called after a commit landed (stage_commit_done) or the disc
+ * was blanked (stage_rebase), without the stage lock, on their thread:
+ * the owner of the cache folder records the disc's new identity there. */
+typedef void (*stage_rebased_fn)(void *ctx);
+void stage_on_rebase(struct stage *st, stage_rebased_fn fn, void *ctx);
+
 /* --- the filesystem operations (FUSE glue calls these) --- */
 int stage_getattr(struct stage *st, const char *path, struct stat *stbuf);
 int stage_readlink(struct stage *st, const char *path, char *buf, size_t size);
@@ -76,6 +103,9 @@ int stage_mkdir(struct stage *st, const char *path, mode_t mode, uid_t uid,
 		gid_t gid);
 int stage_unlink(struct stage *st, const char *path);
 int stage_rmdir(struct stage *st, const char *path);
+/* -ENAMETOOLONG: a target of 1024 bytes or more, or with a component of
+ * more than 255 (libisofs reads no longer ones back); -EINVAL: a target
+ * ending in one '/' after a name (Rock Ridge drops that slash). */
 int stage_symlink(struct stage *st, const char *target, const char *path,
 		  uid_t uid, gid_t gid);
 /* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (linux/fs.h values). */
@@ -123,7 +153,14 @@ int stage_readdir(struct stage *st, const char *path, stage_fill_fn fill,
 		  void *ctx);
 
 /* xattrs: flags XATTR_CREATE / XATTR_REPLACE; get/list follow getxattr(2)
- * (size 0 asks for the needed size; -ERANGE when too small). */
+ * (size 0 asks for the needed size; -ERANGE when too small). ACLs come and
+ * go as the values of system.posix_acl_access/_default (Linux's xattr
+ * form); setting an access ACL sets the group bits from its mask, chmod
+ * sets the ACL's bits, and an ACL that says no more than the mode is kept
+ * as the mode alone, as on a local file system. set: -ENOTSUP (namespace,
+ * or an ACL on a symlink), -EINVAL (a malformed ACL), -EACCES (a default
+ * ACL on a non-folder), -E2BIG (value over 64 KiB), -ENOSPC (the entry's
+ * xattrs would no longer load from a disc, or list in 64 KiB). */
 int stage_setxattr(struct stage *st, const char *path, const char *name,
 		   const void *value, size_t size, int flags);
 ssize_t stage_getxattr(struct stage *st, const char *path, const char *name,
@@ -142,7 +179,9 @@ int stage_removexattr(struct stage *st, const char *path, const char *name);
  * blank took its last name: calls on it then work as on an unlinked open
  * file (nlink 0, changes not journaled: nothing would replay them), and
  * creating in a removed folder fails with -ENOENT. Every call costs the
- * same whatever the size of the folder or of the hard-link family. */
+ * same whatever the size of the folder or of the hard-link family. The
+ * calls check and journal exactly as their path counterparts above do
+ * (same limits, same errors; a change is journalled before it shows). */
 struct stage_node;
 
 struct stage_entry {
@@ -272,7 +311,19 @@ struct stage_stats {
 	uint64_t pending_bytes;   /* content bytes the next session must write */
 	uint64_t pending_entries; /* lines of stage_pending_text() */
 	uint64_t tree_entries;    /* entries in the merged tree */
+	uint64_t pending_blocks;  /* pending_bytes, each file rounded up to
+				     2048-byte blocks, in bytes */
+	uint64_t meta_bytes;      /* the tree's directory records and the
+				     like: stage_entry_cost of every entry */
 };
+/* What one entry costs every session in directory records, Rock Ridge and
+ * AAIP fields, Joliet records, path tables and the MD5 array (a session
+ * rewrites the records of the whole tree): a conservative estimate from
+ * sessions libisofs wrote for trees of many entries. namelen: the name's
+ * bytes; linklen: a symlink's target; xattr_bytes: names and values of
+ * its n_xattrs xattrs. */
+uint64_t stage_entry_cost(mode_t mode, size_t namelen, size_t linklen,
+			  size_t xattr_bytes, uint32_t n_xattrs);
 void stage_get_stats(struct stage *st, struct stage_stats *out);
 /* Sorted by path, one per line: "A path", "M path", "D path",
  * "R old -> new". *out is malloc'ed, NUL-terminated; caller frees. */
@@ -283,9 +334,18 @@ int stage_pending_text(struct stage *st, char **out, size_t *len);
 int stage_discard(struct stage *st, struct index *lower);
 /* A new reference to the lower index the stage's changes apply to. */
 struct index *stage_lower(struct stage *st);
-/* The disc was blanked: the lower layer becomes `lower` (empty); entries
- * created in staging stay pending (with their parent folders), disc entries
- * vanish. */
+/* Before a blank: 0 when stage_rebase would keep every staged change, else
+ * -EBUSY and a sentence in why naming the disc files whose staged changes
+ * (rename, chmod, chown, touch, xattrs, another hard link) a blank would
+ * drop, because their content is only on the disc. */
+int stage_blank_check(struct stage *st, char *why, size_t size);
+/* The disc was blanked: the lower layer becomes `lower` (empty). What has
+ * its whole content in the stage stays pending as new entries, with the
+ * folders that hold it: entries created in staging/, disc files whose
+ * content was copied into the cache (written, truncated), edited disc
+ * folders, symlinks, devices and empty files. Unchanged disc entries
+ * vanish, and so do (with a log line) the staged changes that
+ * stage_blank_check names. */
 int stage_rebase(struct stage *st, struct index *lower);
 
 /* --- commit support (called by the burn worker) --- */

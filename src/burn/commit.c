@@ -13,8 +13,11 @@
 enum outcome { WRITTEN, NOTHING_WRITTEN };
 
 /* f: a medium is in the drive (job_begin_medium checked). */
-static int check_writable(const struct disc_facts *f, struct errmsg *em)
+static int check_writable(const struct disc_facts *f,
+			  const struct burn_settings *s, struct errmsg *em)
 {
+	if (f->foreign && !s->foreign_overwrite && f->writable)
+		return disc_foreign_refusal(f->origin + strlen("foreign: "), em);
 	if (f->media == DISC_MEDIA_CLOSED)
 		return errmsg_set(em, -EROFS, "the medium is closed%s%s",
 				  f->closed_reason[0] ? ": " : "", f->closed_reason);
@@ -77,7 +80,7 @@ int burn_commit(struct disc *d, struct stage *st,
 	rc = job_begin_medium(d, JOB_COMMITTING, &f, em);
 	if (rc)
 		return rc;
-	rc = check_writable(&f, em);
+	rc = check_writable(&f, s, em);
 	if (rc)
 		goto out;
 	pthread_mutex_lock(&d->lib_lock);

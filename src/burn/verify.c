@@ -86,14 +86,30 @@ static void note_damage(struct vctx *v, const char *what)
 		snprintf(v->damaged + used, sizeof(v->damaged) - used, ", ...");
 }
 
-/* Compare one MD5 computed over the given pieces. rc < 0 only for cancel;
- * a read error counts as damage. */
+/* End the MD5 in ctx and compare it with want. rc: how reading went;
+ * left: bytes that should have been hashed but were not. Returns < 0 only
+ * for a cancel: a read error counts as damage. */
+static int judge_md5(struct vctx *v, const char *what, const char want[16],
+		     void *ctx, int rc, uint64_t left)
+{
+	char got[16];
+
+	iso_md5_end(&ctx, got);
+	if (rc == -ECANCELED)
+		return rc;
+	if (rc)
+		blog_error("verify: cannot read %s: %s", what, strerror(-rc));
+	if (rc || left > 0 || !iso_md5_match((char *)want, got))
+		note_damage(v, what);
+	return 0;
+}
+
+/* A file's MD5 over its extents. */
 static int check_md5(struct vctx *v, const char *what, const char want[16],
 		     const struct iso_file_section *sec, int n_sec,
 		     uint64_t size)
 {
 	void *ctx = NULL;
-	char got[16];
 	int rc = 0;
 
 	if (iso_md5_start(&ctx) < 0)
@@ -104,27 +120,27 @@ static int check_md5(struct vctx *v, const char *what, const char want[16],
 		rc = hash_range(v, ctx, (uint64_t)sec[i].block * 2048, len);
 		size -= len;
 	}
-	iso_md5_end(&ctx, got);
-	if (rc == -ECANCELED)
-		return rc;
-	if (rc)
-		blog_error("verify: cannot read %s: %s", what, strerror(-rc));
-	if (rc || size > 0 || !iso_md5_match((char *)want, got))
-		note_damage(v, what);
-	return 0;
+	return judge_md5(v, what, want, ctx, rc, size);
 }
 
+/* The session's range in one piece: a full DVD's session is over 4 GiB,
+ * more than an extent's 32-bit size holds. */
 static int check_session(struct vctx *v, const struct vplan *p)
 {
-	struct iso_file_section sec = {
-		.block = p->start,
-		.size = (p->end - p->start) * 2048,
-	};
+	void *ctx = NULL;
+	int rc;
 
 	if (!p->has_session)
 		return 0;
-	return check_md5(v, "the session checksum", p->session_md5, &sec, 1,
-			 (uint64_t)sec.size);
+	if (p->end <= p->start) {
+		note_damage(v, "the session checksum");
+		return 0;
+	}
+	if (iso_md5_start(&ctx) < 0)
+		return -ENOMEM;
+	rc = hash_range(v, ctx, (uint64_t)p->start * 2048,
+			(uint64_t)(p->end - p->start) * 2048);
+	return judge_md5(v, "the session checksum", p->session_md5, ctx, rc, 0);
 }
 
 static int check_all(struct vctx *v, const struct vplan *p)
@@ -164,10 +180,31 @@ static int verify_result(const struct vctx *v, const struct vplan *p,
 	return 0;
 }
 
+int verify_check_plan(struct disc *d, const struct vplan *plan,
+		      struct errmsg *em)
+{
+	struct vctx v = { .fd = -1 };
+	int rc = open_reader(&v, d, em);
+
+	if (rc)
+		goto out;
+	v.total = plan->total_bytes;
+	clock_gettime(CLOCK_MONOTONIC, &v.t0);
+	rc = check_all(&v, plan);
+	if (rc == -ECANCELED)
+		errmsg_set(em, rc, "verify was cancelled");
+	else if (!rc)
+		rc = verify_result(&v, plan, em);
+out:
+	if (v.fd >= 0)
+		close(v.fd);
+	free(v.buf);
+	return rc;
+}
+
 int burn_verify(struct disc *d, struct errmsg *em)
 {
 	struct vplan plan = { 0 };
-	struct vctx v = { .fd = -1 };
 	struct disc_facts f;
 	int rc;
 
@@ -184,20 +221,8 @@ int burn_verify(struct disc *d, struct errmsg *em)
 	if (!rc && !plan.has_session && plan.n == 0)
 		rc = errmsg_set(em, -EINVAL, "the newest session has no recorded MD5 sums");
 	if (!rc)
-		rc = open_reader(&v, d, em);
-	if (rc)
-		goto out;
-	v.total = plan.total_bytes;
-	clock_gettime(CLOCK_MONOTONIC, &v.t0);
-	rc = check_all(&v, &plan);
-	if (rc == -ECANCELED)
-		errmsg_set(em, rc, "verify was cancelled");
-	else if (!rc)
-		rc = verify_result(&v, &plan, em);
+		rc = verify_check_plan(d, &plan, em);
 out:
-	if (v.fd >= 0)
-		close(v.fd);
-	free(v.buf);
 	verify_plan_free(&plan);
 	job_end(d);
 	return rc;

@@ -29,5 +29,10 @@ struct vplan {
 /* lib_lock held: load the newest session and fill *plan. 0 or -errno. */
 int verify_plan_locked(struct disc *d, struct vplan *plan, struct errmsg *em);
 void verify_plan_free(struct vplan *plan);
+/* Read what the plan names (no library lock for image files) and compare
+ * the MD5 sums. Damage: -EIO, em names the damaged files; -ECANCELED when
+ * disc_cancel() stopped it. The caller owns the job (busy flag). */
+int verify_check_plan(struct disc *d, const struct vplan *plan,
+		      struct errmsg *em);
 
 #endif

@@ -7,10 +7,13 @@
  * old sessions are what a reader sees, so a failure, a cancel or a kill -9
  * before it leaves them intact. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "burn/burn_priv.h"
+#include "burn/readback.h"
 #include "burnfs/log.h"
 
 /* A poll sleeps an eighth of the time waited so far, between POLL_MIN_US
@@ -125,6 +128,47 @@ static int check_space(struct disc *d, struct burn_disc *disc,
 	return 0;
 }
 
+/* Where the session goes and what lies there: nothing that neither
+ * burnfs nor libisoburn wrote may be written over or cut off (see
+ * disc_layout_check_write_locked). *size_before: the image file's size,
+ * for restore_size. */
+static int check_layout(struct disc *d, struct isoburn_imgen_opts *o,
+			const struct burn_settings *s, off_t *size_before,
+			struct errmsg *em)
+{
+	struct stat st;
+	int lba = -1;
+
+	*size_before = -1;
+	if (d->img_fd >= 0 && fstat(d->img_fd, &st) == 0 && S_ISREG(st.st_mode))
+		*size_before = st.st_size;
+	if (isoburn_igopt_get_effective_lba(o, &lba) != 1 || lba < 0)
+		return errmsg_set(em, -EIO, "the medium gives no address to write "
+				  "the session at. Nothing was written");
+	return disc_layout_check_write_locked(d, (uint32_t)lba,
+					      s->foreign_overwrite, em);
+}
+
+/* A write that failed or was cancelled left its blocks behind the end of
+ * the image file (never part of a session): give the space back, which
+ * after ENOSPC is what the user needs first. */
+static void restore_size(struct disc *d, off_t size_before)
+{
+	struct stat st;
+	int fd;
+
+	if (size_before < 0)
+		return;
+	fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size != size_before && ftruncate(fd, size_before) == 0)
+		blog_info("the failed write's blocks were cut off again "
+			  "(%lld bytes)", (long long)size_before);
+	close(fd);
+}
+
 struct poll_state {
 	struct msgwatch mw;
 	struct timespec t0;
@@ -200,6 +244,11 @@ static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 {
 	if (ps->user_cancel || job_cancelled(d))
 		return errmsg_set(em, -ECANCELED, "the burn was cancelled; the medium keeps its earlier sessions");
+	if (ps->mw.os_errno == ENOSPC || ps->mw.os_errno == EDQUOT)
+		return errmsg_set(em, -ENOSPC, "the burn failed: %s ran out of space "
+				  "(%s); the medium keeps its earlier sessions",
+				  d->is_image ? "the image's file system" : "the medium",
+				  strerror(ps->mw.os_errno));
 	if (msgwatch_failed(&ps->mw))
 		return errmsg_set(em, -EIO, "the burn failed: %s%s%s", ps->mw.first_bad,
 				  ps->mw.errfile[0] ? " " : "", ps->mw.errfile);
@@ -265,16 +314,34 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
  * millisecond). */
 static int activate(struct disc *d, struct msgwatch *mw, struct errmsg *em)
 {
-	if (isoburn_activate_session(d->drive) > 0)
+	if (isoburn_activate_session(d->drive) > 0) {
+		d->just_wrote = true;   /* the reload needs no probe */
 		return 0;
+	}
 	msgwatch_drain(mw);
 	return errmsg_set(em, -EIO, "the session was written but could not be activated%s%s",
 			  mw->first_bad[0] ? ": " : "", mw->first_bad);
 }
 
+/* The new session is read back before it is published (readback.c). */
+static int check_before_activate(struct disc *d,
+				 struct isoburn_imgen_opts *o,
+				 const struct burn_readback *rb,
+				 struct errmsg *em)
+{
+	int lba = 0;
+
+	if (!rb)
+		return 0;
+	if (isoburn_igopt_get_effective_lba(o, &lba) <= 0 || lba < 0)
+		return errmsg_set(em, -EIO, "the session was written, but its start is unknown; it was not published");
+	return burn_readback_check(d, (uint32_t)lba, rb, em);
+}
+
 int burn_write_session(struct disc *d, IsoImage *img,
 		       const struct burn_settings *s, bool close,
-		       uint64_t free_limit, struct errmsg *em)
+		       uint64_t free_limit, const struct burn_readback *rb,
+		       struct errmsg *em)
 {
 	struct isoburn_imgen_opts *o = NULL;
 	struct burn_disc *disc = NULL;
@@ -282,6 +349,7 @@ int burn_write_session(struct disc *d, IsoImage *img,
 	struct poll_state ps = { 0 };
 	struct msgwatch *mw = &ps.mw;
 	bool started = false;
+	off_t size_before = -1;
 	int rc;
 
 	msgwatch_init(mw);
@@ -302,7 +370,9 @@ int burn_write_session(struct disc *d, IsoImage *img,
 		rc = errmsg_set(em, -ENOMEM, "cannot create the write options");
 		goto out;
 	}
-	rc = check_space(d, disc, wo, free_limit, em);
+	rc = check_layout(d, o, s, &size_before, em);
+	if (!rc)
+		rc = check_space(d, disc, wo, free_limit, em);
 	if (!rc) {
 		started = true;
 		rc = run_write(d, img, disc, wo, s, &ps, em);
@@ -312,12 +382,16 @@ out:
 		isoburn_cancel_prepared_write(d->drive, NULL, 0);
 	if (started)
 		wait_write_thread(&ps);
+	if (rc && started && !s->simulate)
+		restore_size(d, size_before);
 	if (wo)
 		burn_write_opts_free(wo);
 	if (disc)
 		burn_disc_free(disc);
 	if (!rc)
 		isoburn_sync_after_write(d->drive, NULL, 0);
+	if (!rc && !s->simulate)
+		rc = check_before_activate(d, o, rb, em);
 	if (!rc && !s->simulate)
 		rc = activate(d, mw, em);
 	isoburn_igopt_destroy(&o, 0);

@@ -23,11 +23,16 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
-/* ISO 9660 volume ids are at most 32 characters. */
+/* ISO 9660 volume ids are at most 32 characters, none a control
+ * character (a newline would also break the status into a false line). */
 static int set_volid(struct burn_settings *s, const char *v, struct errmsg *em)
 {
 	if (strlen(v) > 32)
 		return errmsg_set(em, -EINVAL, "volid: at most 32 characters");
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return errmsg_set(em, -EINVAL, "volid: no control "
+					  "characters (newline, tab, ...)");
 	strcpy(s->volid, v);
 	return 0;
 }
@@ -50,6 +55,17 @@ static int set_speed(struct burn_settings *s, const char *v, struct errmsg *em)
 	return 0;
 }
 
+/* Whether a commit may hide another tool's session or break a UDF
+ * bridge: an explicit word each way, no boolean that is easy to flip. */
+static int set_foreign(struct burn_settings *s, const char *v, struct errmsg *em)
+{
+	if (strcmp(v, "refuse") == 0 || strcmp(v, "overwrite") == 0) {
+		s->foreign_overwrite = v[0] == 'o';
+		return 0;
+	}
+	return errmsg_set(em, -EINVAL, "foreign: refuse or overwrite, not '%.32s'", v);
+}
+
 int settings_set(struct burn_settings *s, const char *key, const char *value,
 		 struct errmsg *em)
 {
@@ -69,8 +85,10 @@ int settings_set(struct burn_settings *s, const char *key, const char *value,
 			s->simulate = b;
 		return 0;
 	}
+	if (strcmp(key, "foreign") == 0)
+		return set_foreign(s, value, em);
 	return errmsg_set(em, -EINVAL, "unknown setting '%.32s' (settings: "
-			  "volid, joliet, speed, simulate)", key);
+			  "volid, joliet, speed, simulate, foreign)", key);
 }
 
 struct medium_size {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "burnfs/disc.h"
+#include "burnfs/index.h"
 #include "control/control_priv.h"
 
 static const char *const state_names[] = {
@@ -19,6 +20,16 @@ static const char *const media_names[] = {
 	[DISC_MEDIA_NONE] = "none", [DISC_MEDIA_BLANK] = "blank",
 	[DISC_MEDIA_APPENDABLE] = "appendable", [DISC_MEDIA_CLOSED] = "closed",
 };
+
+/* Entries of the newest session the loader could not read whole. */
+static uint32_t damaged_entries(struct disc *disc)
+{
+	struct index *lower = disc_lower(disc);
+	uint32_t n = lower ? index_info(lower)->damaged : 0;
+
+	index_unref(lower);
+	return n;
+}
 
 static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
 {
@@ -33,6 +44,8 @@ static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
 	fprintf(out, "used_bytes: %" PRIu64 "\n", f->used_bytes);
 	fprintf(out, "free_bytes: %" PRIu64 "\n",
 		f->free_bytes > est ? f->free_bytes - est : 0);
+	fprintf(out, "media_origin: %s\n", f->origin);
+	fprintf(out, "media_damage: %s\n", f->damage[0] ? f->damage : "none");
 }
 
 static void put_progress(FILE *out, const struct progress *p)
@@ -53,6 +66,7 @@ static void put_settings(FILE *out, const struct burn_settings *s)
 	else
 		fprintf(out, "set_speed: max\n");
 	fprintf(out, "set_simulate: %s\n", s->simulate ? "on" : "off");
+	fprintf(out, "set_foreign: %s\n", s->foreign_overwrite ? "overwrite" : "refuse");
 }
 
 /* "0" or the errno's name ("ENOSPC"): stable words for scripts. */
@@ -76,12 +90,23 @@ static void put_job(FILE *out, const struct job *j)
 	fprintf(out, "job_result: %s\n", !j->id ? "none" : j->result);
 }
 
+/* Where the staged changes are, and whether they can still be kept. */
+static void put_cache(FILE *out, struct stage *st, bool lost)
+{
+	fprintf(out, "cache_dir: %s\n", stage_cache_path(st));
+	fprintf(out, "cache_state: %s\n", lost ?
+		"error: the cache folder was removed while mounted; every "
+		"change fails with EIO until burnfs is remounted" : "ok");
+}
+
 int control_status(struct control *c, char **outp, size_t *lenp)
 {
 	struct disc_facts *f = malloc(sizeof(*f));
 	struct progress p;
 	FILE *out;
 	uint64_t est;
+	bool lost;
+	uint32_t damaged;
 
 	if (!f)
 		return -ENOMEM;
@@ -92,14 +117,18 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	}
 	disc_get_facts(c->disc, f);
 	disc_get_progress(c->disc, &p);
+	lost = stage_cache_lost(c->stage);
+	damaged = damaged_entries(c->disc);
 	pthread_mutex_lock(&c->lock);
 	control_refresh_stats_locked(c, true);
 	est = control_estimate_locked(c);
 	fprintf(out, "state: %s\n", state_names[p.state]);
 	put_media(out, f, est);
+	fprintf(out, "damaged_entries: %" PRIu32 "\n", damaged);
 	fprintf(out, "pending_bytes: %" PRIu64 "\n",
 		c->stats.pending_bytes + c->grown_since_stats);
 	fprintf(out, "pending_entries: %" PRIu64 "\n", c->stats.pending_entries);
+	put_cache(out, c->stage, lost);
 	put_progress(out, &p);
 	put_settings(out, &c->settings);
 	fprintf(out, "last_command: %s\n", c->last_command[0] ? c->last_command : "none");

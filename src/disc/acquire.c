@@ -106,6 +106,7 @@ static int classify_target(struct disc *d, struct errmsg *em)
 				  "an optical drive", d->target);
 	/* Files and block devices need the prefix, else libburn tries SG_IO. */
 	d->is_image = true;
+	d->is_blockdev = S_ISBLK(st.st_mode);
 	snprintf(d->adr, sizeof(d->adr), "stdio:%s", d->target);
 	return 0;
 }
@@ -148,22 +149,70 @@ static int lock_target(struct disc *d, struct errmsg *em)
 	return 0;
 }
 
-/* True when the image holds an ISO 9660 volume descriptor at block 16
- * ("CDXX1" is what isoburn_disc_erase leaves on an erased image). */
-static bool image_has_iso(int fd)
+/* Before libburn sees an image: it must hold nothing, an ISO 9660 volume
+ * or libisoburn's erased marker; libburn would take other data whose first
+ * 64 KiB are zeros for a blank disc. */
+static int check_image(struct disc *d, struct errmsg *em)
 {
-	char vd[6];
+	enum disc_content what;
+	int r;
 
-	if (fd < 0 || pread(fd, vd, sizeof(vd), 32768) != (ssize_t)sizeof(vd))
-		return false;
-	return memcmp(vd + 1, "CD001", 5) == 0 ||
-	       memcmp(vd + 1, "CDXX1", 5) == 0;
+	if (!d->is_image || d->img_fd < 0)
+		return 0;
+	r = disc_read_content(d->img_fd, &what);
+	if (r < 0)
+		return errmsg_set(em, r, "cannot read %s: %s", d->target,
+				  strerror(-r));
+	if (what == DISC_HOLDS_OTHER)
+		return errmsg_set(em, -EINVAL, "%s holds data that is not an "
+				  "ISO 9660 image; burnfs will not overwrite it "
+				  "(an empty file is a blank disc)", d->target);
+	return 0;
+}
+
+/* Before every acquire and re-assess of an image: libisoburn's scan for
+ * sessions must end. If it would not, the image is acquired without the
+ * scan: one session, the newest (from block 16), read-only (scan_note goes
+ * into facts.damage); in a free scan (the header at 16 is damaged) there
+ * is nothing left to show: -EIO. Checked again each time: the image may
+ * change. */
+static int scan_guard(struct disc *d, struct errmsg *em)
+{
+	bool free_scan = (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
+	enum disc_content what;
+	uint64_t size = 0;
+	int found;
+
+	if (!d->is_image || d->img_fd < 0)
+		return 0;   /* nothing to read it with (a probe: its parent knows) */
+	d->acq_extra &= ~DISC_ACQ_NO_TOC;
+	snprintf(d->scan_note, sizeof(d->scan_note), "%s", free_scan ?
+		 "the volume descriptor at block 16 is damaged; the sessions "
+		 "were found by their own headers" : "");
+	if (disc_read_content(d->img_fd, &what) < 0 || what != DISC_HOLDS_ISO ||
+	    disc_medium_size(d->img_fd, &size) < 0 ||
+	    disc_toc_scan_check(d->img_fd, size, free_scan, &found, d->scan_note,
+				sizeof(d->scan_note)) != -ELOOP)
+		return 0;
+	if (free_scan)
+		return errmsg_set(em, -EIO, "no session of %s can be read (%s)",
+				  d->target, d->scan_note);
+	blog_info("%s: %s: the session table would never end; only the newest "
+		  "session is read", d->target, d->scan_note);
+	d->acq_extra |= DISC_ACQ_NO_TOC;
+	strncat(d->scan_note, " (the chain of session headers loops); only "
+		"the newest session is shown",
+		sizeof(d->scan_note) - strlen(d->scan_note) - 1);
+	return 0;
 }
 
 static int acquire(struct disc *d, struct errmsg *em)
 {
 	int r;
 
+	r = scan_guard(d, em);
+	if (r < 0)
+		return r;
 	r = isoburn_drive_aquire(&d->dinfo, d->adr, disc_acq_flags(d));
 	disc_drain_msgs();
 	if (r <= 0) {
@@ -175,13 +224,6 @@ static int acquire(struct disc *d, struct errmsg *em)
 				  "cannot acquire %s (see the log)", d->target);
 	}
 	d->drive = d->dinfo[0].drive;
-	/* libburn calls data it does not know "full"; tell that apart from a
-	 * closed ISO image, which does carry a volume descriptor. */
-	if (d->is_image && isoburn_disc_get_status(d->drive) == BURN_DISC_FULL &&
-	    !image_has_iso(d->img_fd))
-		return errmsg_set(em, -EINVAL, "%s holds data that is not an "
-				  "ISO 9660 image; burnfs will not overwrite it",
-				  d->target);
 	return 0;
 }
 
@@ -218,9 +260,23 @@ int disc_open(struct disc **out, const char *target, uint64_t capacity,
 	if (r < 0)
 		goto out;
 	pthread_mutex_lock(&d->lib_lock);
-	r = acquire(d, em);
+	disc_msgs_opening(true);
+	d->guarded = d->is_image && disc_guard_start(d);
+	r = check_image(d, em);
+	if (r == 0)
+		r = acquire(d, em);
 	if (r == 0)
 		r = disc_reload_fresh_locked(d, em);
+	/* The header at block 16 is damaged, but the sessions may each have
+	 * their own: look for them (read-only). */
+	if (r == -ENODATA) {
+		d->acq_extra |= DISC_ACQ_SCAN;
+		r = disc_reload_locked(d, em);
+	}
+	if (d->guarded)
+		disc_guard_stop();
+	d->guarded = false;
+	disc_msgs_opening(false);
 	pthread_mutex_unlock(&d->lib_lock);
 out:
 	if (r < 0) {
@@ -236,6 +292,9 @@ int disc_reassess_locked(struct disc *d, struct errmsg *em)
 {
 	int r;
 
+	r = scan_guard(d, em);
+	if (r < 0)
+		return r;
 	r = isoburn_drive_aquire(&d->dinfo, d->adr,
 				 disc_acq_flags(d) | DISC_ACQ_REASSESS);
 	disc_drain_msgs();
@@ -282,6 +341,7 @@ void disc_close(struct disc *d)
 	pthread_mutex_lock(&d->lib_lock);
 	/* Its data source reads through the drive: before the release. */
 	disc_warm_drop_locked(d);
+	disc_drop_prepared_locked(d);
 	if (d->dinfo) {
 		isoburn_drive_release(d->drive, 0);
 		burn_drive_info_free(d->dinfo);
@@ -292,6 +352,7 @@ void disc_close(struct disc *d)
 	pthread_mutex_unlock(&d->lib_lock);
 	pthread_mutex_lock(&d->state_lock);
 	disc_sessions_drop(d);
+	disc_loadable_free(d);
 	if (d->lower)
 		index_unref(d->lower);
 	d->lower = NULL;

@@ -32,6 +32,7 @@ struct disc {
 	char target[PATH_MAX];       /* absolute */
 	char adr[PATH_MAX + 8];      /* libburn address: "stdio:/abs" or "/dev/sr0" */
 	bool is_image;
+	bool is_blockdev;            /* an image on a block device */
 	int img_fd;                  /* image file: O_RDONLY fd for pread and the
 					flock (-1 until the file exists) */
 	int lock_fd;                 /* fd holding the flock on the target */
@@ -50,6 +51,36 @@ struct disc {
 					carries DISC_CLOSED_XATTR = "1" */
 	volatile int cancel;         /* set by disc_cancel() */
 
+	/* lib_lock: acquire flags added to disc_acq_flags(): 16 (no table of
+	 * sessions) when libisoburn's session scan would never end. */
+	int acq_extra;
+	/* lib_lock: set by a burn that activated its session; the next load
+	 * of the newest session (the reload after the write) is of what
+	 * burnfs just wrote and needs no probe. */
+	bool just_wrote;
+	/* lib_lock: loading an older session leaves it attached instead of
+	 * loading the newest again (the newest cannot be read, or this is a
+	 * probe: nothing is written either way). */
+	bool no_reattach;
+	/* lib_lock, set once by disc_open: why libisoburn's session scan is
+	 * not used (acq_extra), or "". Goes into facts.damage. */
+	char scan_note[DISC_TEXT_LEN];
+	/* state_lock: why a session other than the newest is the lower
+	 * index, or ""; fallback_from: the table's session count then (0 =
+	 * the newest is shown). Goes into facts.damage. */
+	char load_note[DISC_TEXT_LEN];
+	int fallback_from;
+	/* The load under way while disc_open runs (loading_n 0: none), for
+	 * the watchdog of guard.c, which reads it without a lock. */
+	int loading_n;
+	uint32_t loading_start, loading_blocks;
+	uint64_t loading_since;      /* CLOCK_MONOTONIC ms */
+	bool guarded;                /* lib_lock: that watchdog runs */
+	/* lib_lock: the sessions asked about by disc_check_loadable_locked,
+	 * by where they lie, with the answer (loadable.c). */
+	struct disc_loadable *loadable;
+	size_t n_loadable;
+
 	/* lib_lock: the tree the lower index was built from, exactly as it
 	 * was loaded right after a re-assess and never modified since (or
 	 * NULL). The next commit writes on it instead of loading the same
@@ -59,6 +90,13 @@ struct disc {
 	int warm_sessions;
 	uint32_t warm_start, warm_blocks;
 	int warm_attached_lba;
+
+	/* lib_lock: the tree and index of a session written and read back
+	 * but perhaps not published yet, for the reload after the commit
+	 * (prepared.c), and its start block. */
+	IsoImage *prepared;
+	struct index *prepared_idx;
+	uint32_t prepared_lba;
 };
 
 /* --- src/disc internals that src/burn uses (lib_lock held by the caller) --- */
@@ -80,6 +118,14 @@ int disc_sev_number(const char *sev);
  * (HINT too), BLOG_DEBUG below. error_from is FAILURE for plain routing,
  * MISHAP while writing (a MISHAP makes a write untrustworthy). */
 enum blog_level disc_sev_level(int n, int error_from);
+/* Entries libisofs dropped ("Error when adding file") or renamed (name
+ * collisions) while loading a tree, as reported through disc_drain_msgs
+ * since the last call; the count restarts at 0. */
+unsigned int disc_take_dropped(void);
+/* True for an attribute list (AAIP) libisofs 1.5.4 cannot decode: its
+ * last value is empty. Decoding one loses it and keeps the memory of the
+ * attempt, so callers leave it alone or replace it whole. build_attrs.c */
+bool disc_attrs_undecodable(IsoNode *n);
 /* Turn a libisofs error code into -errno (ISO_RR_NAME_TOO_LONG ->
  * -ENAMETOOLONG, ISO_NODE_NAME_NOT_UNIQUE -> -EEXIST, ISO_OUT_OF_MEM ->
  * -ENOMEM, ...; everything else -EIO). */
@@ -109,6 +155,24 @@ int disc_walk_image(IsoImage *img, disc_walk_fn visit, void *ctx);
 /* Build an index from a loaded image (session info from the TOC). */
 int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
 			    struct index **out);
+/* Right before a write at block lba (the drive assessed since the medium
+ * last changed): 0 when the write starts behind every recorded block and
+ * overwrites or cuts nothing that burnfs or libisoburn did not write.
+ * -EIO: the layout is damaged, or lba lies inside recorded data; -EPERM:
+ * another tool's session, a UDF bridge or foreign data would be lost, and
+ * foreign_ok is false. Media with a real table of sessions (CD-R, DVD-R,
+ * BD-R) pass. em says what in one sentence. */
+int disc_layout_check_write_locked(struct disc *d, uint32_t lba,
+				   bool foreign_ok, struct errmsg *em);
+/* -EPERM and the sentence for a commit refused because the medium holds
+ * `what` (facts.origin after "foreign: "). */
+int disc_foreign_refusal(const char *what, struct errmsg *em);
+/* prepared.c: offer the tree and index of a session just written and read
+ * back (new references are taken; image files only) for the reload after
+ * the commit; drop an offer. */
+void disc_offer_prepared_locked(struct disc *d, IsoImage *img,
+				struct index *idx, uint32_t start_lba);
+void disc_drop_prepared_locked(struct disc *d);
 /* Refresh facts, sessions and the lower index after the medium changed. */
 int disc_reload_locked(struct disc *d, struct errmsg *em);
 

@@ -8,6 +8,29 @@
 
 #include "disc/disc_int.h"
 
+void disc_toc_session_extent(struct isoburn_toc_session *s, uint32_t *start,
+			     uint32_t *blocks, char volid[33])
+{
+	struct isoburn_toc_track **tr;
+	struct burn_toc_entry e;
+	int nt = 0, lba, nb;
+
+	volid[0] = '\0';
+	tr = isoburn_toc_session_get_tracks(s, &nt);
+	if (nt > 0 && isoburn_toc_track_get_emul(tr[0], &lba, &nb, volid, 0) == 1) {
+		*start = lba;
+		*blocks = nb;
+	} else if (nt > 0) {
+		/* Real multi-session media: the session spans its tracks. */
+		isoburn_toc_track_get_entry(tr[0], &e);
+		*start = e.start_lba;
+		*blocks = isoburn_toc_session_get_sectors(s);
+	} else {
+		*start = 0;
+		*blocks = isoburn_toc_session_get_sectors(s);
+	}
+}
+
 /* Session n (1 = oldest, 0 = newest) of the TOC. Returns the number of
  * sessions (0 on a blank medium: nothing is filled then) or -errno. */
 int disc_toc_session_locked(struct disc *d, int n, uint32_t *start_lba,
@@ -15,9 +38,7 @@ int disc_toc_session_locked(struct disc *d, int n, uint32_t *start_lba,
 {
 	struct isoburn_toc_disc *t = isoburn_toc_drive_get_disc(d->drive);
 	struct isoburn_toc_session **ss;
-	struct isoburn_toc_track **tr;
-	struct burn_toc_entry e;
-	int count = 0, nt = 0, lba, nb;
+	int count = 0;
 	char vid[33] = "";
 
 	if (!t)
@@ -31,19 +52,7 @@ int disc_toc_session_locked(struct disc *d, int n, uint32_t *start_lba,
 		count = -ENOENT;
 		goto out;
 	}
-	tr = isoburn_toc_session_get_tracks(ss[n - 1], &nt);
-	if (nt > 0 && isoburn_toc_track_get_emul(tr[0], &lba, &nb, vid, 0) == 1) {
-		*start_lba = lba;
-		*blocks = nb;
-	} else if (nt > 0) {
-		/* Real multi-session media: the session spans its tracks. */
-		isoburn_toc_track_get_entry(tr[0], &e);
-		*start_lba = e.start_lba;
-		*blocks = isoburn_toc_session_get_sectors(ss[n - 1]);
-	} else {
-		*start_lba = 0;
-		*blocks = isoburn_toc_session_get_sectors(ss[n - 1]);
-	}
+	disc_toc_session_extent(ss[n - 1], start_lba, blocks, vid);
 	if (volid)
 		memcpy(volid, vid, 33);
 out:
@@ -114,6 +123,24 @@ static void space_facts(struct disc *d, struct disc_facts *f)
 		f->free_bytes = 0;
 }
 
+/* Who laid the medium out, and whether burnfs may write to it. */
+static void layout_facts(struct disc *d, struct disc_facts *f)
+{
+	struct disc_layout L;
+	char what[DISC_TEXT_LEN];
+
+	disc_layout_read_locked(d, &L);
+	if (f->media == DISC_MEDIA_BLANK || f->media == DISC_MEDIA_NONE) {
+		snprintf(f->origin, sizeof(f->origin), "blank");
+		return;
+	}
+	snprintf(f->damage, sizeof(f->damage), "%s", L.damage);
+	f->foreign = L.at_zero || L.udf || L.tail_foreign;
+	disc_layout_foreign_text(&L, what, sizeof(what));
+	snprintf(f->origin, sizeof(f->origin), "%s%.200s",
+		 f->foreign ? "foreign: " : "multisession", f->foreign ? what : "");
+}
+
 int disc_read_facts_locked(struct disc *d, struct disc_facts *f)
 {
 	const char *why;
@@ -139,9 +166,29 @@ int disc_read_facts_locked(struct disc *d, struct disc_facts *f)
 	f->sessions = n > 0 ? n : 0;
 	if (f->media == DISC_MEDIA_BLANK)
 		f->sessions = 0;
+	layout_facts(d, f);
 	space_facts(d, f);
 	disc_drain_msgs();
 	return 0;
+}
+
+/* A damaged layout, a damaged session table (scan_note) or an unreadable
+ * newest session (load_note): nothing is written, staging/ is read-only,
+ * and media_note says why. */
+void disc_facts_apply_damage(struct disc_facts *f, const char *scan_note,
+			     const char *load_note)
+{
+	if (!f->damage[0])
+		snprintf(f->damage, sizeof(f->damage), "%.160s%s%.90s",
+			 scan_note, scan_note[0] && load_note[0] ? "; " : "",
+			 load_note);
+	if (!f->damage[0] || f->media == DISC_MEDIA_NONE)
+		return;
+	f->media = DISC_MEDIA_CLOSED;
+	f->writable = false;
+	f->free_bytes = 0;
+	snprintf(f->closed_reason, sizeof(f->closed_reason),
+		 "damaged: %.200s; burnfs will not write to it", f->damage);
 }
 
 void disc_facts_apply_closed(struct disc_facts *f, bool closed_marker)
@@ -159,5 +206,15 @@ void disc_get_facts(struct disc *d, struct disc_facts *out)
 {
 	pthread_mutex_lock(&d->state_lock);
 	*out = d->facts;
+	pthread_mutex_unlock(&d->state_lock);
+}
+
+void disc_set_capacity(struct disc *d, uint64_t capacity)
+{
+	pthread_mutex_lock(&d->state_lock);
+	d->capacity_opt = capacity;
+	d->facts.capacity_bytes = capacity;
+	d->facts.free_bytes = capacity > d->facts.used_bytes && d->facts.writable
+			      ? capacity - d->facts.used_bytes : 0;
 	pthread_mutex_unlock(&d->state_lock);
 }

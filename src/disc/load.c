@@ -37,7 +37,9 @@ static int read_one(struct disc *d, IsoImage **img, struct errmsg *em)
 	 * drained and dropped unlogged, they cost the reload after a commit
 	 * on 10,000 files 3 of its 19 ms. */
 	disc_iso_debug_msgs(false);
+	disc_take_dropped();  /* count what this load drops, nothing older */
 	r = isoburn_read_image(d->drive, ro, img);
+	disc_guard_loaded(d);
 	disc_iso_debug_msgs(true);
 	isoburn_ropt_destroy(&ro, 0);
 	if (r <= 0)
@@ -60,9 +62,9 @@ static int read_older(struct disc *d, int n, IsoImage **out,
 	if (isoburn_set_msc1(d->drive, 1, num, 0) <= 0)
 		return disc_lib_fail(em, -EIO, "selecting a session", d->target);
 	r = read_one(d, out, em);
-	if (r == 0)
+	if (r == 0 && !d->no_reattach)
 		r = disc_reassess_locked(d, em);
-	if (r == 0)
+	if (r == 0 && !d->no_reattach)
 		r = read_one(d, NULL, em);
 	if (r < 0 && *out) {
 		iso_image_unref(*out);
@@ -96,6 +98,9 @@ int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
 	if (n < 0 || (n > 0 && n > count))
 		return errmsg_set(em, -ENOENT, "there is no session %d on %s",
 				  n, d->target);
+	r = disc_check_loadable_locked(d, n ? n : count, count, em);
+	if (r < 0)
+		return r;
 	if (n == 0 || n == count)
 		return read_one(d, out, em);
 	return read_older(d, n, out, em);
@@ -143,7 +148,7 @@ static int attach_warm(struct disc *d, IsoImage **out, struct errmsg *em)
 int disc_take_newest_locked(struct disc *d, IsoImage **out,
 			    struct errmsg *em)
 {
-	int r;
+	int r, count;
 
 	*out = NULL;
 	if (!d->warm)
@@ -152,6 +157,10 @@ int disc_take_newest_locked(struct disc *d, IsoImage **out,
 	if (r == 0 && warm_is_current(d))
 		return attach_warm(d, out, em);
 	disc_warm_drop_locked(d);
+	if (r < 0)
+		return r;
+	count = disc_toc_session_locked(d, 0, &(uint32_t){0}, &(uint32_t){0}, NULL);
+	r = disc_check_loadable_locked(d, count, count, em);
 	if (r < 0)
 		return r;
 	/* Re-assessed just now, nothing read since: no reload leak. */
@@ -165,7 +174,8 @@ bool disc_image_closed(IsoImage *img)
 	char *val = NULL;
 	bool closed;
 
-	if (iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
+	if (disc_attrs_undecodable(root) ||
+	    iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
 		return false;
 	closed = len == 1 && val[0] == '1';
 	free(val);

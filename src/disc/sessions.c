@@ -47,7 +47,7 @@ static int load_session(struct disc *d, int n, struct index **out)
 	r = disc_load_image_locked(d, n, &img, &em);
 	if (r < 0) {
 		blog_warn("session %d of %s: %s", n, d->target, em.text);
-		return r;
+		return r == -ETIMEDOUT ? -EIO : r;
 	}
 	r = disc_build_index_locked(d, img, n, out);
 	iso_image_unref(img);
@@ -97,33 +97,98 @@ int disc_session_index(struct disc *d, int n, struct index **out)
 	return r;
 }
 
-/* The newest session's index and closed marker (empty on a blank medium),
- * and the tree it was built from (NULL on a blank medium; the caller owns
- * it). */
-static int load_lower(struct disc *d, int sessions, struct index **out,
-		      bool *closed, IsoImage **tree, struct errmsg *em)
+/* Session n's tree as the lower index, its closed marker, and the tree
+ * (the caller owns it). The newest is read as the drive was just
+ * assessed; an older one through the msc1 override, left attached. */
+static int load_one_lower(struct disc *d, int n, int count, struct index **out,
+			  bool *closed, IsoImage **tree, struct errmsg *em)
 {
 	IsoImage *img = NULL;
 	int r;
 
-	*closed = false;
-	*tree = NULL;
-	if (sessions == 0)
-		return disc_empty_index(d, out);
-	/* The caller re-assessed just now: no reload leak without another. */
-	r = disc_read_newest_locked(d, &img, em);
+	/* A commit read this very session back already. */
+	if (n == count && disc_take_prepared_locked(d, n, tree, out) == 1) {
+		*closed = disc_image_closed(*tree);
+		return 0;
+	}
+	if (n == count) {
+		r = disc_check_loadable_locked(d, n, count, em);
+		if (r == 0)
+			r = disc_read_newest_locked(d, &img, em);
+	} else {
+		r = disc_load_image_locked(d, n, &img, em);
+	}
 	if (r < 0)
 		return r;
 	*closed = disc_image_closed(img);
-	r = disc_build_index_locked(d, img, sessions, out);
+	r = disc_build_index_locked(d, img, n, out);
 	disc_drain_msgs();
 	if (r < 0) {
 		iso_image_unref(img);
-		return errmsg_set(em, r, "cannot index the newest session of %s",
+		return errmsg_set(em, r, "cannot index session %d of %s", n,
 				  d->target);
 	}
 	*tree = img;
 	return 0;
+}
+
+/* A volume descriptor at block 16 of an image with no session to show:
+ * a damaged disc, never a blank one. */
+static bool holds_iso(struct disc *d)
+{
+	enum disc_content what;
+
+	return d->img_fd >= 0 && disc_read_content(d->img_fd, &what) == 0 &&
+	       what == DISC_HOLDS_ISO;
+}
+
+/* The newest readable session as the lower index (empty on a blank
+ * medium), trying older ones when the newest cannot be read; *shown is
+ * the one loaded. No readable session: -EIO with the newest's reason. */
+static int load_lower(struct disc *d, int sessions, struct index **out,
+		      bool *closed, IsoImage **tree, int *shown,
+		      struct errmsg *em)
+{
+	struct errmsg first = { "" }, why;
+	int n, r = 0;
+
+	*closed = false;
+	*tree = NULL;
+	*shown = sessions;
+	if (sessions == 0 && holds_iso(d))
+		return errmsg_set(em, -ENODATA, "%s holds an ISO 9660 volume "
+				  "descriptor, but no session of it can be found",
+				  d->target);
+	if (sessions == 0)
+		return disc_empty_index(d, out);
+	d->no_reattach = (d->acq_extra & DISC_ACQ_NO_TOC) != 0;
+	for (n = sessions; n >= 1; n--) {
+		r = load_one_lower(d, n, sessions, out, closed, tree, &why);
+		if (r == 0)
+			break;
+		blog_info("%s: %s", d->target, why.text);
+		if (!first.text[0])
+			first = why;
+		/* The newest is not readable: nothing will be written, and
+		 * an older session stays attached once loaded. */
+		d->no_reattach = true;
+	}
+	*shown = n;
+	d->just_wrote = false;
+	if (r < 0)
+		return errmsg_set(em, -EIO, "no session of %s can be read (%s)",
+				  d->target, first.text);
+	return 0;
+}
+
+static bool had_lower(struct disc *d)
+{
+	bool had;
+
+	pthread_mutex_lock(&d->state_lock);
+	had = d->lower != NULL;
+	pthread_mutex_unlock(&d->state_lock);
+	return had;
 }
 
 /* Keep the tree the new lower index was built from for the next commit
@@ -142,19 +207,26 @@ static void keep_warm(struct disc *d, IsoImage *tree, const struct index *idx)
 	d->warm_attached_lba = isoburn_get_attached_start_lba(d->drive);
 }
 
-/* Whether the lower index still shows the newest session of the TOC. */
+/* Whether the lower index still shows the session it should: the
+ * newest of the TOC, or the older one shown because the newest of this
+ * very TOC cannot be read. */
 static bool lower_is_current(struct disc *d, int sessions)
 {
 	uint32_t start = 0, blocks = 0;
 	const struct idx_info *info;
+	int want = sessions;
 	bool same;
 
-	if (sessions > 0 &&
-	    disc_toc_session_locked(d, sessions, &start, &blocks, NULL) < 0)
+	pthread_mutex_lock(&d->state_lock);
+	if (d->lower && d->fallback_from && d->fallback_from == sessions)
+		want = index_info(d->lower)->session;
+	pthread_mutex_unlock(&d->state_lock);
+	if (want > 0 &&
+	    disc_toc_session_locked(d, want, &start, &blocks, NULL) < 0)
 		return false;
 	pthread_mutex_lock(&d->state_lock);
 	info = d->lower ? index_info(d->lower) : NULL;
-	same = info && info->session == sessions && info->start_lba == start &&
+	same = info && info->session == want && info->start_lba == start &&
 	       info->blocks == blocks;
 	pthread_mutex_unlock(&d->state_lock);
 	return same;
@@ -192,17 +264,42 @@ static void carry_cache(struct disc *d, struct index **cache, int sessions)
 	}
 }
 
+/* Why staging/ shows session `shown` and not the newest (state_lock). */
+static void note_fallback(struct disc *d, int sessions, int shown)
+{
+	d->fallback_from = shown < sessions ? sessions : 0;
+	d->load_note[0] = '\0';
+	if (shown + 1 == sessions)
+		snprintf(d->load_note, sizeof(d->load_note), "session %d cannot "
+			 "be read; staging/ shows session %d", sessions, shown);
+	else if (shown < sessions)
+		snprintf(d->load_note, sizeof(d->load_note), "sessions %d to %d "
+			 "cannot be read; staging/ shows session %d", shown + 1,
+			 sessions, shown);
+}
+
+/* The new session cache, holding the lower index as its own session.
+ * state_lock held. */
+static void install_cache(struct disc *d, struct index **cache,
+			  const struct disc_facts *f, struct index *idx,
+			  int shown)
+{
+	disc_sessions_drop(d);
+	d->sessions = cache;
+	d->n_sessions = cache ? f->sessions : 0;
+	if (cache && shown > 0 && !cache[shown - 1])
+		cache[shown - 1] = index_ref(idx);
+}
+
 /* Publish new facts, and a new lower index; the session cache keeps what
  * is still valid when the medium only grew. */
 static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
-		    bool closed, bool appended)
+		    bool closed, bool appended, int shown)
 {
+	size_t n = f->sessions > 0 ? (size_t)f->sessions : 1;
+	struct index **cache = idx ? calloc(n, sizeof(*cache)) : NULL;
 	struct index *old = NULL;
-	struct index **cache = NULL;
 
-	if (idx)
-		cache = calloc(f->sessions > 0 ? f->sessions : 1,
-			       sizeof(*cache));
 	pthread_mutex_lock(&d->state_lock);
 	if (idx) {
 		old = d->lower;
@@ -210,13 +307,11 @@ static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 		d->closed_marker = closed;
 		if (cache && appended)
 			carry_cache(d, cache, f->sessions);
-		disc_sessions_drop(d);
-		d->sessions = cache;
-		d->n_sessions = cache ? f->sessions : 0;
-		if (cache && f->sessions > 0 && !cache[f->sessions - 1])
-			cache[f->sessions - 1] = index_ref(idx);
+		note_fallback(d, f->sessions, shown);
+		install_cache(d, cache, f, idx, shown);
 	}
 	disc_facts_apply_closed(f, d->closed_marker);
+	disc_facts_apply_damage(f, d->scan_note, d->load_note);
 	snprintf(f->volid, sizeof(f->volid), "%s",
 		 index_info(d->lower)->volid);
 	d->facts = *f;
@@ -229,7 +324,9 @@ int disc_reload_locked(struct disc *d, struct errmsg *em)
 {
 	int r = disc_reassess_locked(d, em);
 
-	return r < 0 ? r : disc_reload_fresh_locked(d, em);
+	if (r == 0)
+		r = disc_reload_fresh_locked(d, em);
+	return r == -ENODATA ? -EIO : r;
 }
 
 int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
@@ -238,7 +335,7 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 	struct index *idx = NULL;
 	IsoImage *tree = NULL;
 	bool closed = false, appended = false;
-	int r;
+	int r, shown = 0;
 
 	disc_reopen_img_fd(d);
 	disc_read_facts_locked(d, &f);
@@ -246,12 +343,17 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 		appended = only_appended(d, f.sessions);
 		/* The warm tree showed the old lower: gone with it. */
 		disc_warm_drop_locked(d);
-		r = load_lower(d, f.sessions, &idx, &closed, &tree, em);
+		/* Another disc, or a blanked one: what was found about the
+		 * sessions at these places is no longer true. (Not at the first
+		 * load: that keeps what a restart of the mount found.) */
+		if (!appended && had_lower(d))
+			disc_loadable_free(d);
+		r = load_lower(d, f.sessions, &idx, &closed, &tree, &shown, em);
 		if (r < 0)
 			return r;
 		keep_warm(d, tree, idx);
 	}
-	publish(d, &f, idx, closed, appended);
+	publish(d, &f, idx, closed, appended, shown);
 	return idx ? 1 : 0;
 }
 

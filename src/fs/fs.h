@@ -29,9 +29,11 @@ struct stage_list;
 struct control;
 struct index;
 struct fs_notify;
+struct cache;
 
 struct burnfs {
 	struct disc *disc;
+	struct cache *cache;
 	struct stage *stage;
 	struct control *control;
 	struct fuse_session *se;

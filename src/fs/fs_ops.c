@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/control.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
@@ -173,13 +174,24 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_readlink(req, buf);
 }
 
+/* A new name in dir: refused outside staging/ (fs_write_denied), and with
+ * ENOSPC now, not at the commit, when its directory records would not fit
+ * on the medium any more. */
+static int new_name_denied(struct burnfs *b, fuse_ino_t dir, mode_t mode,
+			   const char *name, size_t linklen)
+{
+	int ret = fs_write_denied(dir);
+
+	return ret ? ret : control_check_entry(b->control, mode, name, linklen);
+}
+
 static void op_mknod(fuse_req_t req, fuse_ino_t dir, const char *name,
 		     mode_t mode, dev_t rdev)
 {
 	const struct fuse_ctx *cx = fuse_req_ctx(req);
 	struct fuse_entry_param e;
 	struct stage_entry se;
-	int ret = fs_write_denied(dir);
+	int ret = new_name_denied(fs_of(req), dir, mode, name, 0);
 
 	if (!ret)
 		ret = stage_node_mknod(fs_of(req)->stage, fs_stage_node(dir),
@@ -195,7 +207,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t dir, const char *name,
 	const struct fuse_ctx *cx = fuse_req_ctx(req);
 	struct fuse_entry_param e;
 	struct stage_entry se;
-	int ret = fs_write_denied(dir);
+	int ret = new_name_denied(fs_of(req), dir, S_IFDIR, name, 0);
 
 	if (!ret)
 		ret = stage_node_mkdir(fs_of(req)->stage, fs_stage_node(dir),
@@ -211,7 +223,8 @@ static void op_symlink(fuse_req_t req, const char *target, fuse_ino_t dir,
 	const struct fuse_ctx *cx = fuse_req_ctx(req);
 	struct fuse_entry_param e;
 	struct stage_entry se;
-	int ret = fs_write_denied(dir);
+	int ret = new_name_denied(fs_of(req), dir, S_IFLNK, name,
+				  strlen(target));
 
 	if (!ret)
 		ret = stage_node_symlink(fs_of(req)->stage, fs_stage_node(dir),
@@ -271,6 +284,8 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newdir,
 
 	if (!ret && fs_kind(ino) != K_STAGE)
 		ret = -EXDEV;
+	if (!ret)  /* a hard link's own directory records */
+		ret = control_check_entry(fs_of(req)->control, 0, newname, 0);
 	if (!ret)
 		ret = stage_node_link(fs_of(req)->stage, fs_stage_node(ino),
 				      fs_stage_node(newdir), newname, &se);
@@ -307,7 +322,7 @@ static void op_create(fuse_req_t req, fuse_ino_t dir, const char *name,
 	struct fs_handle *h = NULL;
 	struct fuse_entry_param e;
 	struct stage_entry se;
-	int ret = fs_write_denied(dir);
+	int ret = new_name_denied(b, dir, S_IFREG, name, 0);
 
 	if (!ret && !(h = fs_handle_new(H_STAGE)))
 		ret = -ENOMEM;

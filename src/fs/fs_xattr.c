@@ -1,9 +1,11 @@
-/* fs_xattr.c — extended attributes: staged entries keep theirs in the
- * stage; sessions/ shows what the disc recorded; the mount's own entries
- * have none. */
+/* fs_xattr.c — extended attributes: staged entries keep user.*, trusted.*,
+ * security.* and POSIX ACLs in the stage (which checks the names, and
+ * queues the inode's invalidation when an ACL changes its mode); sessions/
+ * shows what the disc recorded; the mount's own entries have none. */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "burnfs/control.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
 
@@ -56,10 +58,14 @@ void fs_xattr_list(fuse_req_t req, fuse_ino_t ino, size_t size)
 int fs_xattr_set(struct burnfs *b, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags)
 {
-	if (fs_kind(ino) == K_STAGE)
-		return stage_node_setxattr(b->stage, fs_stage_node(ino), name,
-					   value, size, flags);
-	return fs_kind(ino) == K_SESSION ? -EROFS : -ENOTSUP;
+	int ret;
+
+	if (fs_kind(ino) != K_STAGE)
+		return fs_kind(ino) == K_SESSION ? -EROFS : -ENOTSUP;
+	/* its AAIP fields: ENOSPC now, not at the commit */
+	ret = control_check_xattr(b->control, name, size);
+	return ret ? ret : stage_node_setxattr(b->stage, fs_stage_node(ino),
+					       name, value, size, flags);
 }
 
 int fs_xattr_remove(struct burnfs *b, fuse_ino_t ino, const char *name)

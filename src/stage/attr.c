@@ -96,7 +96,8 @@ int stage_readlink(struct stage *st, const char *path, char *buf, size_t size)
 	return ret;
 }
 
-/* The J_ATTR record of n with a's changes; ctime is now. */
+/* The J_ATTR record of n with a's changes; ctime is now. Times are cut
+ * to what Rock Ridge records, as a local file system cuts them. */
 static void attr_record(const struct snode *n, const struct stage_attr *a,
 			struct jrec *r)
 {
@@ -112,6 +113,8 @@ static void attr_record(const struct snode *n, const struct stage_attr *a,
 		r->atime = a->atime.tv_nsec == UTIME_NOW ? r->ts : a->atime;
 	if (a->valid & STAGE_SET_MTIME && a->mtime.tv_nsec != UTIME_OMIT)
 		r->mtime = a->mtime.tv_nsec == UTIME_NOW ? r->ts : a->mtime;
+	limit_time(&r->atime);
+	limit_time(&r->mtime);
 }
 
 /* Journal r under n's first name and apply it there; a node without
@@ -129,7 +132,7 @@ static int node_set_attrs(struct stage *st, struct snode *n, struct jrec *r)
 		n->mtime = r->mtime;
 		n->ctime = r->ctime;
 		st->gen++;
-		return 0;
+		return xattr_follow_mode(st, n);
 	}
 	ret = node_path_dup(n->aliases, &path);
 	if (ret < 0)

@@ -65,11 +65,12 @@ static int mknod_locked(struct stage *st, struct snode *dir, const char *name,
 	return ret;
 }
 
+/* What a disc can record as a symlink's target (limit_symlink_target). */
 static int check_target(const char *target)
 {
 	if (!target || !*target)
 		return -ENOENT;
-	return strlen(target) >= STAGE_PATH_MAX ? -ENAMETOOLONG : 0;
+	return limit_symlink_target(target);
 }
 
 /* The folder a path's last component goes into, then make_entry. */

@@ -62,7 +62,10 @@ mkdir -p "$MNT"
 : >"$LOG"
 DAEMON_PID=
 EXTRA_MOUNTS=()   # fuseiso and second burnfs mounts to take down at exit
+EXTRA_TMPFS=()    # file systems a test mounted itself (tmpfs), lazily unmounted
 BG_PIDS=()        # background helpers (commits in flight) to reap at exit
+KERNEL_MOUNTS=()  # tmpfs and loop file systems a test made, taken down at
+                  # exit after the daemon (see mount_small_fs)
 
 # The watchdog keeps no pipe of the caller's open (meson waits for those);
 # cleanup prints what it wrote. Never use a bare `wait`: it waits for it.
@@ -82,7 +85,8 @@ unmount_any() {
 	local m=$1 i
 	is_mounted "$m" || return 0
 	timeout -k 2 20 fusermount3 -u "$m" 2>/dev/null ||
-		timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null || true
+		timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null ||
+		umount -l "$m" 2>/dev/null || true   # a tmpfs (mount_tmpfs)
 	for ((i = 0; i < 100; i++)); do
 		is_mounted "$m" || return 0
 		sleep 0.1
@@ -103,10 +107,14 @@ cleanup() {
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for m in "${EXTRA_MOUNTS[@]}"; do unmount_any "$m"; done
 	unmount_any "$MNT"
+	for m in "${EXTRA_TMPFS[@]}"; do umount -l "$m" 2>/dev/null; done
 	if [ -n "$DAEMON_PID" ]; then
 		wait_pid_exit "$DAEMON_PID" 20 || kill -KILL "$DAEMON_PID" 2>/dev/null
 		wait "$DAEMON_PID" 2>/dev/null
 	fi
+	for m in "${KERNEL_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
 	if sanitizer_report >/dev/null; then
 		echo "FAIL: $TEST_NAME: sanitizer report in the daemon log:" >&2
 		sanitizer_report >&2
@@ -140,6 +148,26 @@ wait_pid_exit() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# mount_small_fs TYPE SIZE DIR: a small file system of TYPE (tmpfs, or ext4
+# made with mkfs.ext4 on a file in $T and mounted through a loop device) at
+# DIR, taken down at exit. Skips the test when it cannot be made.
+mount_small_fs() {
+	local type=$1 size=$2 dir=$3
+	mkdir -p "$dir"
+	case $type in
+	tmpfs)
+		mount -t tmpfs -o "size=$size,mode=0755" tmpfs "$dir" ||
+			skip "cannot mount a tmpfs" ;;
+	ext4)
+		command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 is not installed"
+		truncate -s "$size" "$T/ext4.img"
+		mkfs.ext4 -q -F "$T/ext4.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
+		mount -o loop "$T/ext4.img" "$dir" || skip "cannot mount a loop device" ;;
+	*) fail "mount_small_fs: unknown type $type" ;;
+	esac
+	KERNEL_MOUNTS+=("$dir")
 }
 
 # --- errno names --------------------------------------------------------------
@@ -207,13 +235,16 @@ wait_mounted() {
 	fail "$m not mounted 30 s after starting burnfs"
 }
 
-# start_burnfs [BURNFS ARGS...]: mount $IMG on $MNT with cache $CACHE, in the
-# foreground, in the background; extra args (e.g. -o capacity=20M) go before
-# TARGET. Returns when the mount is ready.
+# start_burnfs [BURNFS ARGS...]: mount $IMG on $MNT with cache $CACHE (an
+# empty CACHE: burnfs's default folder), in the foreground, in the
+# background; extra args (e.g. -o capacity=20M) go before TARGET. Returns
+# when the mount is ready.
 start_burnfs() {
+	local cache_opt=()
 	[ -z "$DAEMON_PID" ] || fail "start_burnfs: a daemon is already running"
-	echo "=== start: burnfs -f -o cache=$CACHE $* $IMG $MNT" >>"$LOG"
-	"$BURNFS" -f -o "cache=$CACHE" "$@" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null &
+	[ -n "$CACHE" ] && cache_opt=(-o "cache=$CACHE")
+	echo "=== start: burnfs -f ${cache_opt[*]} $* $IMG $MNT" >>"$LOG"
+	"$BURNFS" -f "${cache_opt[@]}" "$@" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null &
 	DAEMON_PID=$!
 	wait_mounted "$MNT" "$DAEMON_PID"
 }
@@ -229,6 +260,25 @@ stop_burnfs() {
 	DAEMON_PID=
 	[ "$rc" = 0 ] || fail "burnfs exited with status $rc after unmount"
 	check_log
+}
+
+# expect_refused_says PATTERN BURNFS-ARGS...: burnfs (without -f) must exit
+# non-zero at once with one line on stderr matching PATTERN (grep -E), and
+# mount nothing.
+expect_refused_says() {
+	local pat=$1 rc=0 lines
+	shift
+	timeout -k 5 60 "$BURNFS" "$@" >"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
+	[ "$rc" != 124 ] || fail "burnfs $*: did not return within 60 s"
+	if is_mounted "$MNT"; then
+		unmount_any "$MNT"
+		fail "burnfs $*: it mounted"
+	fi
+	[ "$rc" != 0 ] || fail "burnfs $*: exit status 0"
+	lines=$(grep -c . "$T/refused.err" || true)
+	[ "$lines" = 1 ] || { cat "$T/refused.err" >&2; fail "burnfs $*: $lines lines on stderr, not one"; }
+	grep -qE "$pat" "$T/refused.err" || fail "burnfs $*: '$(cat "$T/refused.err")' does not say '$pat'"
+	note "refused: $(cat "$T/refused.err")"
 }
 
 # kill9_burnfs: kill -9 the daemon and take down its dead mount.
@@ -575,4 +625,118 @@ same_as_big() {
 	for f in "$T/big/"*.bin; do
 		cmp "$f" "$2/$1/$(basename "$f")" || fail "$1/$(basename "$f") differs in $2"
 	done
+}
+
+# --- damaged and foreign images (t50-t59) ------------------------------------------
+
+# put32 FILE OFFSET VALUE: write VALUE as an ISO 9660 both-endian 32-bit
+# field (little-endian, then big-endian) at byte OFFSET of FILE.
+put32() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(int(sys.argv[2], 0))
+    v = int(sys.argv[3], 0)
+    f.write(struct.pack('<I', v) + struct.pack('>I', v))
+PY
+}
+
+# expect_refused TARGET WHAT: burnfs (daemon mode, BURNFS_LOAD_TIMEOUT of
+# 5 s for its probes) must exit non-zero within 60 s with a one-line
+# message and mount nothing. Sets REFUSAL to the message.
+expect_refused() {
+	local target=$1 what=$2 rc=0 lines
+	BURNFS_LOAD_TIMEOUT=5 timeout -k 5 60 "$BURNFS" -o "cache=$T/cache-refused" \
+		"$target" "$MNT" >"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
+	cat "$T/refused.err" >>"$LOG"
+	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "$what: burnfs did not answer within 60 s"
+	if is_mounted "$MNT"; then
+		unmount_any "$MNT"
+		fail "$what: burnfs mounted it"
+	fi
+	[ "$rc" != 0 ] || fail "$what: exit status 0"
+	lines=$(grep -c . "$T/refused.err" || true)
+	[ "$lines" = 1 ] || { cat "$T/refused.err" >&2; fail "$what: expected a one-line message, got $lines lines"; }
+	REFUSAL=$(cat "$T/refused.err")
+	note "$what: refused: $REFUSAL"
+}
+
+# make_two_sessions IMG: a two-session image written by burnfs itself
+# (folders, a 300 KB file, a symlink), with a private cache.
+make_two_sessions() {
+	local img=$1 m=$T/mk.mnt pid
+	mkdir -p "$m"
+	"$BURNFS" -f -o "cache=$T/mk.cache" "$img" "$m" >>"$LOG" 2>&1 </dev/null &
+	pid=$!
+	wait_mounted "$m" "$pid"
+	mkdir -p "$m/staging/d1/d2"
+	printf 'one\n' >"$m/staging/d1/one.txt"
+	head -c 300000 /dev/urandom >"$m/staging/d1/d2/data.bin"
+	printf '%s\n' commit >"$m/control" || fail "make_two_sessions: commit 1 failed"
+	printf 'two\n' >"$m/staging/two.txt"
+	ln -s d1/one.txt "$m/staging/link"
+	printf '%s\n' commit >"$m/control" || fail "make_two_sessions: commit 2 failed"
+	timeout -k 2 30 fusermount3 -u "$m" || fail "make_two_sessions: unmount failed"
+	wait_pid_exit "$pid" 30 || fail "make_two_sessions: burnfs did not exit"
+	wait "$pid" || fail "make_two_sessions: burnfs exited non-zero"
+	rm -rf "$T/mk.cache"
+}
+
+# make_xorriso_sessions IMG: two sessions written by xorriso (no MD5s; its
+# sessions end in 300 KiB of zero padding).
+make_xorriso_sessions() {
+	local src=$T/xsrc
+	mkdir -p "$src/d1/d2" "$src/e"
+	printf 'one\n' >"$src/d1/one.txt"
+	head -c 300000 /dev/urandom >"$src/d1/d2/data.bin"
+	timeout 60 xorriso -outdev "stdio:$1" -map "$src/d1" /d1 -commit >/dev/null 2>&1 ||
+		fail "xorriso session 1 failed"
+	printf 'two\n' >"$src/e/two.txt"
+	timeout 60 xorriso -dev "stdio:$1" -map "$src/e" /e -commit >/dev/null 2>&1 ||
+		fail "xorriso session 2 failed"
+}
+
+# session_md5s_ok IMG N: xorriso finds session 1..N's MD5s intact.
+session_md5s_ok() {
+	local i
+	for ((i = 1; i <= $2; i++)); do
+		check_md5 "$1" "$i"
+	done
+}
+
+# --- round trip of every kind of entry (t60-t69) ----------------------------------
+
+# full_manifest DIR: like tree_manifest, but everything a round trip must
+# keep, in every namespace and for every kind of entry (see manifest.py);
+# MANIFEST_NO_LINK_MTIME=1 leaves symlinks' mtimes out.
+full_manifest() {
+	python3 "$LIB_DIR/manifest.py" "$1" "${MANIFEST_NO_LINK_MTIME:-0}"
+}
+
+# assert_same_full DIR_A DIR_B WHAT: full_manifest of both must be equal.
+assert_same_full() {
+	full_manifest "$1" >"$T/full.a"
+	full_manifest "$2" >"$T/full.b"
+	[ -s "$T/full.a" ] || fail "${3:-trees}: empty manifest of $1"
+	if ! diff -u "$T/full.a" "$T/full.b" >"$T/full.diff"; then
+		head -40 "$T/full.diff" >&2
+		fail "${3:-trees} differ ($1 vs $2)"
+	fi
+}
+
+# mount_tmpfs DIR SIZE: a tmpfs at DIR (made), taken down at exit. Unlike
+# ext4 here, it holds xattr values of 64 KiB and hundreds of xattrs.
+mount_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2" tmpfs "$1" || skip "cannot mount a tmpfs"
+	EXTRA_MOUNTS+=("$1")
+}
+
+# xorriso_extract_all IMG DIR: the newest session extracted by xorriso with
+# ACLs, xattrs of every namespace and hard links.
+xorriso_extract_all() {
+	mkdir -p "$2"
+	timeout -k 5 120 xorriso -osirrox on -acl on -xattr any -hardlinks on \
+		-indev "stdio:$1" -extract / "$2" >"$T/xorriso.extract.log" 2>&1 ||
+		{ tail -20 "$T/xorriso.extract.log" >&2; fail "xorriso -extract (ACLs, xattrs) failed"; }
 }

@@ -6,22 +6,9 @@
 # and -h / --version work.
 . "$(dirname "$0")/lib.sh"
 
-# refuse TARGET: burnfs (daemon mode) must exit non-zero at once, print one
-# line on stderr, and leave $MNT unmounted.
-refuse() {
-	local target=$1 what=$2 rc=0 lines
-	timeout -k 5 30 "$BURNFS" -o "cache=$T/cache-refuse" "$target" "$MNT" \
-		>"$T/out" 2>"$T/err" </dev/null || rc=$?
-	[ "$rc" != 124 ] || fail "$what: burnfs did not return within 30 s"
-	if is_mounted "$MNT"; then
-		unmount_any "$MNT"
-		fail "$what: burnfs mounted it"
-	fi
-	[ "$rc" != 0 ] || fail "$what: exit status 0"
-	lines=$(grep -c . "$T/err" || true)
-	[ "$lines" = 1 ] || { cat "$T/err" >&2; fail "$what: expected a one-line message, got $lines lines"; }
-	note "$what: exit $rc: $(cat "$T/err")"
-}
+# refuse TARGET WHAT: burnfs (daemon mode) must exit non-zero at once,
+# print one line on stderr, and leave $MNT unmounted (lib.sh).
+refuse() { expect_refused "$@"; }
 
 mkdir "$T/adir"
 refuse "$T/adir" "a directory"

@@ -101,21 +101,30 @@ else
 	note "the commit ended before its progress after the interrupt could be seen; that check skipped"
 fi
 [ "$(st state)" = committing ] || fail "commit ended before abort could be sent (the interrupt must not abort)"
-# The abort file reaches the daemon while the writer holds control.
+# The abort file reaches the daemon while the writer holds control. On a
+# slow machine the commit may still be past its end before the abort is
+# served: then (and only when it was well advanced) the abort checks are
+# skipped with a note; an abort that arrives early must win.
+pct_at_abort=$(st progress_percent)
 timeout 10 bash -c 'echo > "$1"' abort "$MNT/abort" || fail "writing abort failed or blocked"
 ctl_wait
-assert_eq "$CTL_ERRNO" ECANCELED "errno of the aborted commit"
+if [ -z "$CTL_ERRNO" ] && [ "${pct_at_abort:-0}" -ge 50 ]; then
+	note "the commit ended before the abort was served (it was at $pct_at_abort%); abort checks skipped"
+else
+	assert_eq "$CTL_ERRNO" ECANCELED "errno of the aborted commit (written at $pct_at_abort%)"
+	wait_state idle 30
+	case $(st last_result) in "error: "*) ;; *) fail "last_result after abort: '$(st last_result)'" ;; esac
+	assert_eq "$(st sessions)" 2 "sessions after abort"
+	assert_eq "$(toc_sessions "$IMG")" 2 "sessions in xorriso -toc after abort"
+	check_md5 "$IMG"
+	assert_eq "$(pending)" "$pending_before" "pending after abort"
+	for i in 1 2 3 4; do
+		cmp "$T/big/big$i.bin" "$MNT/staging/again/big$i.bin" || fail "again/big$i.bin not staged intact after abort"
+	done
+	note "image after abort: $( [ "$(sha "$IMG")" = "$img_sha" ] && echo unchanged || echo "changed (beyond the sessions)")"
+fi
 wait_state idle 30
-case $(st last_result) in "error: "*) ;; *) fail "last_result after abort: '$(st last_result)'" ;; esac
-assert_eq "$(st sessions)" 2 "sessions after abort"
-assert_eq "$(toc_sessions "$IMG")" 2 "sessions in xorriso -toc after abort"
-check_md5 "$IMG"
-assert_eq "$(pending)" "$pending_before" "pending after abort"
-for i in 1 2 3 4; do
-	cmp "$T/big/big$i.bin" "$MNT/staging/again/big$i.bin" || fail "again/big$i.bin not staged intact after abort"
-done
-note "image after abort: $( [ "$(sha "$IMG")" = "$img_sha" ] && echo unchanged || echo "changed (beyond the sessions)")"
-ctl_ok commit
+ctl_ok commit   # after an abort: the staged files again; else nothing
 assert_eq "$(st sessions)" 3 "sessions after the commit following abort"
 stop_burnfs
 check_md5 "$IMG"

@@ -13,7 +13,7 @@
 #include "burnfs/errmsg.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
-#include "disc/disc_priv.h"
+#include "disc/disc_int.h"
 #include "check.h"
 #include "testutil.h"
 
@@ -597,6 +597,225 @@ static void test_reload_leak(void)
 	disc_close(d);
 }
 
+/* ---------------------------------------------------------------------
+ * what an image holds, the session scan, directory loops, the layout
+ * check before a write
+ * ------------------------------------------------------------------- */
+
+static int open_tmp(const char *name, int flags)
+{
+	char p[512];
+
+	tmp_path(p, sizeof(p), name);
+	return open(p, flags | O_CLOEXEC, 0644);
+}
+
+/* Write len bytes at off of tmp/name. */
+static void poke(const char *name, off_t off, const void *data, size_t len)
+{
+	int fd = open_tmp(name, O_WRONLY);
+
+	CHECK(fd >= 0 && pwrite(fd, data, len, off) == (ssize_t)len);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void poke32(const char *name, off_t off, uint32_t v)
+{
+	unsigned char b[8];
+
+	for (int i = 0; i < 4; i++) {
+		b[i] = (unsigned char)(v >> (8 * i));
+		b[7 - i] = (unsigned char)(v >> (8 * i));
+	}
+	poke(name, off, b, sizeof(b));
+}
+
+static uint32_t peek32(const char *name, off_t off)
+{
+	unsigned char b[4] = { 0 };
+	int fd = open_tmp(name, O_RDONLY);
+
+	CHECK(fd >= 0 && pread(fd, b, 4, off) == 4);
+	if (fd >= 0)
+		close(fd);
+	return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static enum disc_content content_of(const char *name)
+{
+	enum disc_content c = DISC_HOLDS_OTHER;
+	int fd = open_tmp(name, O_RDONLY);
+
+	CHECK(fd >= 0 && disc_read_content(fd, &c) == 0);
+	if (fd >= 0)
+		close(fd);
+	return c;
+}
+
+static void test_content(void)
+{
+	static char zeros[65536];
+
+	write_file("c-empty", "", 0);
+	CHECK(content_of("c-empty") == DISC_HOLDS_NOTHING);
+	CHECK(sh("truncate -s 10M %s/c-sparse", tmp) == 0);
+	CHECK(content_of("c-sparse") == DISC_HOLDS_NOTHING);
+	write_file("c-zeros", zeros, sizeof(zeros));
+	CHECK(content_of("c-zeros") == DISC_HOLDS_OTHER);   /* written zeros */
+	poke("c-zeros", sizeof(zeros), "data", 4);
+	CHECK(content_of("c-zeros") == DISC_HOLDS_OTHER);
+	CHECK(content_of("two.iso") == DISC_HOLDS_ISO);
+	CHECK(sh("cp %s/two.iso %s/c-erased.iso", tmp, tmp) == 0);
+	poke("c-erased.iso", 16 * 2048 + 1, "CDXX1", 5);
+	CHECK(content_of("c-erased.iso") == DISC_HOLDS_ERASED);
+}
+
+static int scan(const char *name, int *found, char *why, size_t len)
+{
+	struct stat st;
+	int fd = open_tmp(name, O_RDONLY), r = -EIO;
+
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		r = disc_toc_scan_check(fd, st.st_size, false, found, why, len);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* A session whose header says 0 blocks would make libisoburn's scan go
+ * round for ever (xorriso hangs on it); the replay says so. */
+static void test_toc_scan(void)
+{
+	char why[256] = "";
+	int found = -1;
+
+	CHECK(scan("two.iso", &found, why, sizeof(why)) == 0 && found == 2);
+	CHECK(sh("cp %s/two.iso %s/scan0.iso", tmp, tmp) == 0);
+	poke32("scan0.iso", (32 + 16) * 2048 + 80, 0);
+	CHECK(scan("scan0.iso", &found, why, sizeof(why)) == -ELOOP);
+	CHECK(found == 0 && strstr(why, "session 1") != NULL);
+	poke32("scan0.iso", (32 + 16) * 2048 + 80, 0x80000010);  /* < 0 as int */
+	CHECK(scan("scan0.iso", &found, why, sizeof(why)) == -ELOOP);
+	CHECK(scan("lba0.iso", &found, why, sizeof(why)) == 0);
+}
+
+static int tree_check(const char *name, char *why, size_t len)
+{
+	struct stat st;
+	int fd = open_tmp(name, O_RDONLY), r = -EIO;
+
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		r = disc_tree_check(fd, st.st_size, 16, why, len);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* The first folder record in the root folder of the descriptor at 16. */
+static off_t first_folder(const char *name, uint32_t root)
+{
+	unsigned char b[2048];
+	int fd = open_tmp(name, O_RDONLY);
+	unsigned pos = 0;
+	off_t at = -1;
+
+	if (fd >= 0 && pread(fd, b, sizeof(b), (off_t)root * 2048) == sizeof(b))
+		for (unsigned k = 0; pos < sizeof(b) && b[pos]; k++, pos += b[pos])
+			if (k >= 2 && (b[pos + 25] & 2)) {
+				at = (off_t)root * 2048 + pos;
+				break;
+			}
+	if (fd >= 0)
+		close(fd);
+	return at;
+}
+
+static void test_tree_check(void)
+{
+	char why[256] = "";
+	uint32_t root;
+	off_t dir;
+
+	CHECK(tree_check("two.iso", why, sizeof(why)) == 0);
+	CHECK(tree_check("lba0.iso", why, sizeof(why)) == 0);
+	CHECK(sh("cp %s/two.iso %s/loop.iso", tmp, tmp) == 0);
+	root = peek32("loop.iso", 16 * 2048 + 156 + 2);
+	dir = first_folder("loop.iso", root);
+	CHECK(dir > 0);
+	poke32("loop.iso", dir + 2, root);   /* /dir holds the root again */
+	CHECK(tree_check("loop.iso", why, sizeof(why)) == -ELOOP);
+	CHECK(strstr(why, "loop") != NULL);
+}
+
+static int guard(struct disc *d, uint32_t lba, bool foreign_ok,
+		 struct errmsg *em)
+{
+	int r;
+
+	pthread_mutex_lock(&d->lib_lock);
+	r = disc_layout_check_write_locked(d, lba, foreign_ok, em);
+	pthread_mutex_unlock(&d->lib_lock);
+	return r;
+}
+
+/* The last check before a write: the address, the layout, other data. */
+static void test_write_guard(void)
+{
+	struct disc_facts f;
+	struct errmsg em;
+	struct disc *d = NULL;
+	uint32_t nwa;
+
+	CHECK(sh("cp %s/two.iso %s/guard.iso", tmp, tmp) == 0);
+	CHECK(open_img(&d, "guard.iso", 0) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	nwa = (uint32_t)(f.used_bytes / 2048);
+	CHECK(strcmp(f.origin, "multisession") == 0 && !f.foreign);
+	CHECK(guard(d, nwa, false, &em) == 0);
+	CHECK(guard(d, 40, false, &em) == -EIO);      /* inside session 1 */
+	CHECK(strstr(em.text, "Nothing was written") != NULL);
+	CHECK(guard(d, 0, true, &em) == -EIO);
+	/* what a write killed before its activation leaves: a session with
+	 * its descriptor, never published: burnfs's to write over */
+	poke("guard.iso", ((off_t)nwa + 16) * 2048, "\x01" "CD001", 6);
+	poke("guard.iso", ((off_t)nwa + 40) * 2048, "stale data", 10);
+	CHECK(guard(d, nwa, false, &em) == 0);
+	pthread_mutex_lock(&d->lib_lock);
+	CHECK(disc_reload_locked(d, &em) >= 0);
+	pthread_mutex_unlock(&d->lib_lock);
+	disc_get_facts(d, &f);
+	CHECK(strcmp(f.origin, "multisession") == 0 && !f.damage[0]);
+	poke("guard.iso", ((off_t)nwa + 16) * 2048, "\0\0\0\0\0\0", 6);
+	/* someone else's data behind the last session */
+	poke("guard.iso", (off_t)nwa * 2048 + 5000, "not yours", 9);
+	CHECK(guard(d, nwa, false, &em) == -EPERM);
+	CHECK(strstr(em.text, "foreign=overwrite") != NULL);
+	CHECK(guard(d, nwa, true, &em) == 0);
+	/* the header now claims far more than the file holds */
+	poke32("guard.iso", 16 * 2048 + 80, 0x7fffffff);
+	pthread_mutex_lock(&d->lib_lock);
+	CHECK(disc_reload_locked(d, &em) >= 0);
+	pthread_mutex_unlock(&d->lib_lock);
+	CHECK(guard(d, nwa, true, &em) == -EIO);
+	CHECK(strstr(em.text, "damaged") != NULL);
+	disc_get_facts(d, &f);
+	CHECK(f.damage[0] && f.media == DISC_MEDIA_CLOSED && !f.writable);
+	disc_close(d);
+	/* a session at block 0: another tool's */
+	CHECK(open_img(&d, "lba0.iso", 0) == 0);
+	if (!d)
+		return;
+	disc_get_facts(d, &f);
+	CHECK(f.foreign && strstr(f.origin, "block 0") != NULL);
+	nwa = (uint32_t)(f.used_bytes / 2048);
+	CHECK(guard(d, nwa, false, &em) == -EPERM);
+	CHECK(guard(d, nwa, true, &em) == 0);
+	disc_close(d);
+}
+
 static void test_list_drives(void)
 {
 	char *text = NULL;
@@ -634,6 +853,10 @@ int main(void)
 	test_refresh();
 	test_foreign();
 	test_truncated();
+	test_content();
+	test_toc_scan();
+	test_tree_check();
+	test_write_guard();
 	test_busy();
 	test_reload_leak();
 	test_list_drives();

@@ -99,6 +99,38 @@ static void test_read(struct index *idx)
 	CHECK_EQ(index_read(idx, 1, buf, 10, 0), -EISDIR);
 }
 
+/* Bytes the medium does not have are an error, never a short count that a
+ * reader would take for the end of the file. */
+static void test_short_reads(void)
+{
+	struct idx_reader rd = { mem_pread, NULL };
+	struct index *idx = index_new(&rd);
+	/* past: its extent runs 100 bytes past the end of the medium;
+	 * over: 3 bytes recorded beyond its only extent; none: no extent */
+	static const struct idx_extent past_ext[] = { { 2, 2148 } };
+	static const struct idx_extent over_ext[] = { { 1, 10 } };
+	struct idx_node past = { .name = "past", .mode = S_IFREG | 0644,
+		.size = 2148, .n_extents = 1, .extents = past_ext };
+	struct idx_node over = { .name = "over", .mode = S_IFREG | 0644,
+		.size = 13, .n_extents = 1, .extents = over_ext };
+	struct idx_node none = { .name = "none", .mode = S_IFREG | 0644,
+		.size = 5 };
+	char buf[4096];
+
+	CHECK_EQ(index_add(idx, IDX_ROOT, &past), 1);
+	CHECK_EQ(index_add(idx, IDX_ROOT, &over), 2);
+	CHECK_EQ(index_add(idx, IDX_ROOT, &none), 3);
+	CHECK_EQ(index_finish(idx), 0);
+	CHECK_EQ(index_read(idx, 1, buf, 2048, 0), 2048);
+	CHECK_EQ(index_read(idx, 1, buf, sizeof(buf), 0), -EIO);
+	CHECK_EQ(index_read(idx, 1, buf, 10, 2048), -EIO);
+	CHECK_EQ(index_read(idx, 2, buf, 10, 0), 10);
+	CHECK_EQ(index_read(idx, 2, buf, sizeof(buf), 0), -EIO);
+	CHECK_EQ(index_read(idx, 3, buf, sizeof(buf), 0), -EIO);
+	CHECK_EQ(index_read(idx, 3, buf, sizeof(buf), 5), 0);
+	index_unref(idx);
+}
+
 static void test_many(void)
 {
 	struct index *idx = index_new(NULL);
@@ -126,6 +158,7 @@ int main(void)
 	test_attrs(idx);
 	test_read(idx);
 	index_unref(idx);
+	test_short_reads();
 	test_many();
 	return CHECK_DONE();
 }

@@ -1,0 +1,67 @@
+/* content.c — what an image file or block device holds, read before
+ * libburn sees it. libburn takes a file whose first 64 KiB are zeros for
+ * a blank disc (a btrfs image looks like that) and the first commit cuts
+ * it to the new session's end: only a file with nothing in it, an ISO 9660
+ * volume, or one that libisoburn erased may ever be written. */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "disc/disc_int.h"
+
+#define VD_OFFSET (16 * 2048)
+
+int disc_medium_size(int fd, uint64_t *bytes)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		*bytes = (uint64_t)st.st_size;
+		return 0;
+	}
+	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, bytes) == 0)
+		return 0;
+	return -ENOTSUP;
+}
+
+/* A regular file without a single data block (size 0, or made by
+ * truncate -s) holds nothing: writing over it destroys nothing. */
+static bool holds_no_data(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	if (st.st_size == 0)
+		return true;
+	return lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
+}
+
+int disc_read_content(int fd, enum disc_content *out)
+{
+	char vd[6];
+	ssize_t r;
+
+	if (holds_no_data(fd)) {
+		*out = DISC_HOLDS_NOTHING;
+		return 0;
+	}
+	r = pread(fd, vd, sizeof(vd), VD_OFFSET);
+	if (r < 0)
+		return -errno;
+	if (r == (ssize_t)sizeof(vd) && vd[0] == 1 &&
+	    memcmp(vd + 1, "CD001", 5) == 0)
+		*out = DISC_HOLDS_ISO;
+	/* What isoburn_disc_erase leaves of the descriptor ("blank" by
+	 * xorriso): libisoburn's own marker for a blank medium. */
+	else if (r == (ssize_t)sizeof(vd) && memcmp(vd + 1, "CDXX1", 5) == 0)
+		*out = DISC_HOLDS_ERASED;
+	else
+		*out = DISC_HOLDS_OTHER;
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* loadable.c — may the libraries load this session? Asked before the
+ * daemon loads a session of an image in-process, because libisofs and
+ * libisoburn hang or crash on some damaged ones: the directory trees are
+ * walked for loops first (treecheck.c, at once); then, while the mount is
+ * being set up, the load runs under the watchdog of guard.c, and after
+ * that a child process loads the session first with a deadline (probe.c).
+ * The answer is remembered by where the session lies, so each session
+ * costs at most one probe per mount; a session burnfs has just written is
+ * taken as it is. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "disc/disc_int.h"
+
+struct disc_loadable {
+	uint32_t start, blocks;
+	int err;                   /* 0: loadable */
+	char why[DISC_TEXT_LEN];
+};
+
+static struct disc_loadable *find(struct disc *d, uint32_t start,
+				  uint32_t blocks)
+{
+	for (size_t i = 0; i < d->n_loadable; i++)
+		if (d->loadable[i].start == start && d->loadable[i].blocks == blocks)
+			return &d->loadable[i];
+	return NULL;
+}
+
+void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
+			int err, const char *why)
+{
+	struct disc_loadable *n;
+
+	n = realloc(d->loadable, (d->n_loadable + 1) * sizeof(*n));
+	if (!n)
+		return;   /* asked again next time */
+	d->loadable = n;
+	n += d->n_loadable++;
+	n->start = start;
+	n->blocks = blocks;
+	n->err = err;
+	snprintf(n->why, sizeof(n->why), "%.250s", why);
+}
+
+/* The newest session is read from the descriptors at block 16 (libisoburn's
+ * copy of them), unless they are damaged (a free scan); an older one from
+ * its own, 16 blocks into it. */
+static int ask(struct disc *d, int n, int count, uint32_t start,
+	       struct errmsg *em)
+{
+	bool own = n < count || (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
+	uint32_t vd = own ? start + 16 : 16;
+	char why[DISC_TEXT_LEN];
+	uint64_t size = 0;
+	int r;
+
+	if (d->img_fd >= 0 && disc_medium_size(d->img_fd, &size) == 0) {
+		r = disc_tree_check(d->img_fd, size, vd, why, sizeof(why));
+		if (r < 0)
+			return errmsg_set(em, r == -ELOOP ? -EIO : r,
+					  "session %d cannot be read: %s", n, why);
+	}
+	/* During disc_open the watchdog bounds the load itself. */
+	return d->guarded ? 0 : disc_probe_session(d, n, count, em);
+}
+
+int disc_check_loadable_locked(struct disc *d, int n, int count,
+			       struct errmsg *em)
+{
+	uint32_t start = 0, blocks = 0;
+	struct disc_loadable *known;
+	int r;
+
+	if (!d->is_image || n < 1 ||
+	    disc_toc_session_locked(d, n, &start, &blocks, NULL) <= 0)
+		return 0;
+	known = find(d, start, blocks);
+	if (known)
+		return known->err ? errmsg_set(em, known->err, "%s", known->why) : 0;
+	if (d->just_wrote && n == count)
+		r = 0;   /* burnfs's own new session */
+	else
+		r = ask(d, n, count, start, em);
+	if (r == 0 && d->guarded)
+		/* the load comes next, watched: not remembered as good before
+		 * it ended (a restart forgets everything anyway) */
+		disc_guard_loading(d, n, start, blocks);
+	else
+		disc_loadable_note(d, start, blocks, r, r ? em->text : "");
+	return r;
+}
+
+void disc_loadable_free(struct disc *d)
+{
+	free(d->loadable);
+	d->loadable = NULL;
+	d->n_loadable = 0;
+}

@@ -1,0 +1,222 @@
+/* probe.c — load a session in a child process first, with a deadline.
+ *
+ * libisofs and libisoburn can spin on a damaged image (they recurse into a
+ * directory loop, rebuild a session table that never ends) or crash, and a
+ * library call cannot be interrupted. So before the daemon loads a session
+ * of an image it has not read yet, it runs its own binary again in a
+ * hidden probe mode (posix_spawn: safe in a threaded daemon, unlike fork
+ * alone), which acquires the image and loads that session exactly as the
+ * daemon would, then reports. A probe that has not answered by the
+ * deadline is killed and the session counts as unreadable; the daemon
+ * never makes the call that hung. Costs one more load of the session,
+ * once per mount (sessions/N: once per session). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "burnfs/log.h"
+#include "disc/disc_int.h"
+
+#define DEFAULT_TIMEOUT_S 20
+#define REPLY_MAX 512
+
+extern char **environ;
+
+/* Set once at start-up, then read-only. */
+static char probe_exe[PATH_MAX];
+static char *const *daemon_argv;
+
+void disc_probe_enable(const char *exe, char *const argv[])
+{
+	snprintf(probe_exe, sizeof(probe_exe), "%s", exe ? exe : "");
+	daemon_argv = argv;
+}
+
+bool disc_probe_can_reexec(void)
+{
+	return probe_exe[0] && daemon_argv;
+}
+
+void disc_probe_reexec(void)
+{
+	if (disc_probe_can_reexec())
+		execv(probe_exe, (char **)daemon_argv);
+}
+
+int disc_load_timeout_ms(void)
+{
+	const char *v = getenv("BURNFS_LOAD_TIMEOUT");
+	long s = v ? strtol(v, NULL, 10) : 0;
+
+	return (int)(s > 0 && s < 3600 ? s : DEFAULT_TIMEOUT_S) * 1000;
+}
+
+/* The child: argv = exe, DISC_PROBE_ARG, address, acquire flags, session.
+ * Its log (warnings and worse) and then one verdict line, "ok" or "fail
+ * WHY", go to stdout, which is the parent's pipe. */
+int disc_probe_main(int argc, char **argv)
+{
+	struct disc d = { .img_fd = -1, .lock_fd = -1, .no_reattach = true };
+	struct errmsg em = { "" };
+	IsoImage *img = NULL;
+	int r;
+
+	if (argc != 5)
+		return 2;
+	pthread_mutex_init(&d.lib_lock, NULL);
+	pthread_mutex_init(&d.state_lock, NULL);
+	snprintf(d.adr, sizeof(d.adr), "%s", argv[2]);
+	d.is_image = strncmp(d.adr, "stdio:", 6) == 0;
+	snprintf(d.target, sizeof(d.target), "%s", d.adr + (d.is_image ? 6 : 0));
+	d.acq_extra = atoi(argv[3]);
+	dup2(STDOUT_FILENO, STDERR_FILENO);
+	blog_init(0, 0);
+	blog_set_quiet(1);
+	r = disc_lib_init(&em);
+	if (r == 0 && isoburn_drive_aquire(&d.dinfo, d.adr, disc_acq_flags(&d)) <= 0)
+		r = errmsg_set(&em, -EIO, "cannot acquire the medium");
+	disc_drain_msgs();
+	if (r == 0) {
+		d.drive = d.dinfo[0].drive;
+		r = disc_load_image_locked(&d, atoi(argv[4]), &img, &em);
+	}
+	fflush(stderr);
+	printf("\n%s %s\n", r == 0 ? "ok" : "fail", em.text);
+	fflush(stdout);
+	_exit(r == 0 ? 0 : 1);   /* no clean-up: the library may be in a mess */
+}
+
+static int spawn(struct disc *d, int n, int out_fd, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	char flags[16], sess[16];
+	char *argv[] = { probe_exe, DISC_PROBE_ARG, d->adr, flags, sess, NULL };
+	int r;
+
+	snprintf(flags, sizeof(flags), "%d", d->acq_extra);
+	snprintf(sess, sizeof(sess), "%d", n);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	r = posix_spawn(pid, probe_exe, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return -r;
+}
+
+/* What the parent keeps of the child's output: the first library error
+ * (the reason a load failed) and the last line (the verdict). */
+struct reply {
+	char first_bad[REPLY_MAX];
+	char last[REPLY_MAX];
+	char line[REPLY_MAX];
+	size_t len;
+};
+
+static void reply_line(struct reply *rp)
+{
+	const char *sev, *text;
+
+	rp->line[rp->len] = '\0';
+	rp->len = 0;
+	if (!rp->line[0])
+		return;
+	sev = strstr(rp->line, " FAILURE ");
+	if (!sev)
+		sev = strstr(rp->line, " FATAL ");
+	text = sev ? strstr(sev, ": ") : NULL;
+	if (!rp->first_bad[0] && text)
+		snprintf(rp->first_bad, sizeof(rp->first_bad), "%s", text + 2);
+	memcpy(rp->last, rp->line, sizeof(rp->last));
+}
+
+static void reply_add(struct reply *rp, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			reply_line(rp);
+		else if (rp->len < sizeof(rp->line) - 1)
+			rp->line[rp->len++] = buf[i];
+	}
+}
+
+static int now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int)(t.tv_sec * 1000 + t.tv_nsec / 1000000);
+}
+
+/* Read the child's output until it closes it (it exited) or the deadline
+ * passes; then reap it, killed if need be. Its status, or -ETIMEDOUT. */
+static int wait_child(pid_t pid, int fd, int limit_ms, struct reply *rp)
+{
+	int end = now_ms() + limit_ms, status = 0, left;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[4096];
+	ssize_t n = 1;
+
+	while (n > 0 && (left = end - now_ms()) > 0) {
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n > 0)
+			reply_add(rp, buf, (size_t)n);
+		else if (n < 0 && errno == EINTR)
+			n = 1;
+	}
+	if (n > 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return n > 0 ? -ETIMEDOUT : status;
+}
+
+static int judge(int status, const struct reply *rp, int n, int limit_ms,
+		 struct errmsg *em)
+{
+	if (status == -ETIMEDOUT)
+		return errmsg_set(em, -ETIMEDOUT, "the libraries did not finish "
+				  "reading session %d within %d s", n, limit_ms / 1000);
+	if (WIFSIGNALED(status))
+		return errmsg_set(em, -EIO, "the libraries crashed reading "
+				  "session %d (signal %d)", n, WTERMSIG(status));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    strncmp(rp->last, "ok", 2) == 0)
+		return 0;
+	return errmsg_set(em, -EIO, "session %d cannot be read: %s", n,
+			  rp->first_bad[0] ? rp->first_bad :
+			  strncmp(rp->last, "fail ", 5) == 0 ? rp->last + 5 :
+			  "the libraries refused it");
+}
+
+int disc_probe_session(struct disc *d, int n, int count, struct errmsg *em)
+{
+	struct reply rp = { .len = 0 };
+	int fds[2], status, limit = disc_load_timeout_ms();
+	pid_t pid;
+	int r;
+
+	if (!probe_exe[0] || !d->is_image)
+		return 0;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return errmsg_set(em, -errno, "cannot start the probe: %s",
+				  strerror(errno));
+	r = spawn(d, n < count ? n : 0, fds[1], &pid);
+	close(fds[1]);
+	if (r < 0) {
+		close(fds[0]);
+		return errmsg_set(em, r, "cannot start the probe: %s", strerror(-r));
+	}
+	status = wait_child(pid, fds[0], limit, &rp);
+	close(fds[0]);
+	return judge(status, &rp, n, limit, em);
+}
