@@ -337,7 +337,8 @@ struct index *stage_lower(struct stage *st);
 /* Before a blank: 0 when stage_rebase would keep every staged change, else
  * -EBUSY and a sentence in why naming the disc files whose staged changes
  * (rename, chmod, chown, touch, xattrs, another hard link) a blank would
- * drop, because their content is only on the disc. */
+ * drop, because their content is only on the disc. Deep paths are looked
+ * at too (-ENOMEM, with a sentence, when there is no memory for one). */
 int stage_blank_check(struct stage *st, char *why, size_t size);
 /* The disc was blanked: the lower layer becomes `lower` (empty). What has
  * its whole content in the stage stays pending as new entries, with the

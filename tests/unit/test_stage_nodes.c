@@ -2,16 +2,20 @@
  * glue uses, no FUSE): lookup counts and forget, nodes that lost their
  * names, hard-link families, unique inode numbers, the invalidations queued
  * for the kernel, discard in place, paths of any length, EFBIG, set-group-ID
- * folders. The lower layer is an index built in memory, its files' bytes in
- * a memory buffer. */
+ * folders, and that the inode calls journal first and meet the same disc
+ * limits as the path calls. The lower layer is an index built in memory,
+ * its files' bytes in a memory buffer. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "burnfs/acl.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
@@ -338,6 +342,113 @@ static void t_limits(void)
 	index_unref(low);
 }
 
+static off_t journal_size(const char *name)
+{
+	char path[600];
+	struct stat sb;
+
+	tmp_path(path, sizeof(path), name);
+	strncat(path, "/journal", sizeof(path) - strlen(path) - 1);
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+/* A short append (RLIMIT_FSIZE, as a full cache disk): every change by
+ * inode fails at the journal before it shows, and leaves no trace. */
+static void t_journal_first(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("jfirst", low);
+	struct stage_attr a = { .valid = STAGE_SET_MODE, .mode = 0600 };
+	struct stage_entry root, e;
+	struct stage_node *d, *x;
+	struct rlimit rl, old;
+	char *before = NULL, *after = NULL;
+	struct stat sb;
+
+	stage_root(st, &root);
+	d = look(st, root.node, "d", NULL);
+	x = look(st, d, "x", NULL);
+	CHECK_EQ(stage_pending_text(st, &before, NULL), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = (rlim_t)journal_size("jfirst") + 20;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	CHECK_EQ(stage_node_mkdir(st, root.node, "b", 0755, 0, 0, &e), -EFBIG);
+	CHECK_EQ(stage_node_mknod(st, root.node, "n", S_IFIFO | 0644, 0, 0, 0,
+				  &e), -EFBIG);
+	CHECK_EQ(stage_node_symlink(st, root.node, "s", "t", 0, 0, &e), -EFBIG);
+	CHECK_EQ(stage_node_link(st, x, root.node, "x2", &e), -EFBIG);
+	CHECK_EQ(stage_node_rename(st, d, "y", root.node, "y2", 0), -EFBIG);
+	CHECK_EQ(stage_node_unlink(st, d, "y"), -EFBIG);
+	CHECK_EQ(stage_node_setattr(st, x, &a, NULL), -EFBIG);
+	CHECK_EQ(stage_node_setxattr(st, x, "user.a", "1", 1, 0), -EFBIG);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_EQ(stage_pending_text(st, &after, NULL), 0);
+	CHECK_STR(after, before);
+	CHECK(look(st, root.node, "b", NULL) == NULL);
+	CHECK(look(st, d, "y", NULL) != NULL);
+	CHECK_EQ(stage_node_getattr(st, x, &sb), 0);
+	CHECK_EQ(sb.st_mode & 07777, 0644);
+	CHECK_EQ(stage_node_getxattr(st, x, "user.a", NULL, 0), -ENODATA);
+	free(before);
+	free(after);
+	stage_close(st);
+	index_unref(low);
+}
+
+/* What a disc cannot hold is refused by inode as by path; times are cut
+ * to Rock Ridge's; an access ACL sets the mode (and the kernel is told),
+ * chmod sets the ACL's mask. */
+static void t_disc_limits(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("dlimits", low);
+	struct stage_attr a = { .valid = STAGE_SET_MTIME,
+				.mtime = { .tv_sec = -5000000000LL } };
+	struct stage_entry root, e;
+	struct seen s = { 0 };
+	char target[1100], *acl_text = "user::rw-\nuser:5:rwx\ngroup::r--\n"
+				       "mask::r-x\nother::---\n";
+	void *acl;
+	size_t alen;
+	struct stat sb;
+
+	stage_root(st, &root);
+	memset(target, 't', sizeof(target) - 1);
+	target[sizeof(target) - 1] = '\0';
+	CHECK_EQ(stage_node_symlink(st, root.node, "l", target, 0, 0, &e),
+		 -ENAMETOOLONG);
+	CHECK_EQ(stage_node_symlink(st, root.node, "l", "dir/", 0, 0, &e),
+		 -EINVAL);
+	CHECK_EQ(stage_node_mknod(st, root.node, "f", S_IFREG | 0644, 0, 0, 0,
+				  &e), 0);
+	CHECK_EQ(stage_node_setattr(st, e.node, &a, &sb), 0);
+	CHECK_EQ(sb.st_mtim.tv_sec, -2208988800LL);
+	CHECK_EQ(stage_node_setxattr(st, e.node, "other.x", "1", 1, 0),
+		 -ENOTSUP);
+	CHECK_EQ(pacl_from_text(acl_text, &acl, &alen), 0);
+	CHECK_EQ(stage_node_setxattr(st, e.node, PACL_XATTR_DEFAULT, acl, alen,
+				     0), -EACCES);
+	stage_take_invals(st, record, &s);
+	s = (struct seen){ 0 };
+	CHECK_EQ(stage_node_setxattr(st, e.node, PACL_XATTR_ACCESS, acl, alen,
+				     0), 0);
+	CHECK_EQ(stage_node_getattr(st, e.node, &sb), 0);
+	CHECK_EQ(sb.st_mode & 0777, 0650);
+	stage_take_invals(st, record, &s);
+	CHECK_EQ(s.nodes, 1);
+	a = (struct stage_attr){ .valid = STAGE_SET_MODE, .mode = 0640 };
+	CHECK_EQ(stage_node_setattr(st, e.node, &a, NULL), 0);
+	CHECK_EQ(stage_node_getxattr(st, e.node, PACL_XATTR_ACCESS, acl, alen),
+		 (ssize_t)alen);
+	CHECK_EQ(pacl_apply_to_mode(acl, alen, S_IFREG) & 0777, 0640);
+	free(acl);
+	stage_close(st);
+	index_unref(low);
+}
+
 int main(void)
 {
 	blog_init(0, 0);
@@ -349,6 +460,8 @@ int main(void)
 	t_discard();
 	t_deep();
 	t_limits();
+	t_journal_first();
+	t_disc_limits();
 	CHECK(tmp_remove() == 0);
 	return CHECK_DONE();
 }
