@@ -278,15 +278,8 @@ static int apply_rename(struct stage *st, const struct jrec *r)
 	return 0;
 }
 
-static int apply_attr(struct stage *st, const struct jrec *r)
+int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r)
 {
-	struct sdentry *de;
-	struct snode *n;
-	int ret = path_resolve(st, r->p1, &de);
-
-	if (ret)
-		return ret;
-	n = de->node;
 	n->mode = (n->mode & S_IFMT) | (r->mode & 07777);
 	n->uid = r->uid;
 	n->gid = r->gid;
@@ -294,6 +287,14 @@ static int apply_attr(struct stage *st, const struct jrec *r)
 	n->mtime = r->mtime;
 	n->ctime = r->ctime;
 	return xattr_follow_mode(st, n);
+}
+
+static int apply_attr(struct stage *st, const struct jrec *r)
+{
+	struct sdentry *de;
+	int ret = path_resolve(st, r->p1, &de);
+
+	return ret ? ret : node_take_attrs(st, de->node, r);
 }
 
 static int check_setdata(struct stage *st, const struct jrec *r,

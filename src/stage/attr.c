@@ -121,26 +121,11 @@ static void attr_record(const struct snode *n, const struct stage_attr *a,
  * names changes alone. */
 static int node_set_attrs(struct stage *st, struct snode *n, struct jrec *r)
 {
-	char *path;
-	int ret;
-
 	if (!n->aliases) {
-		n->mode = (n->mode & S_IFMT) | (r->mode & 07777);
-		n->uid = r->uid;
-		n->gid = r->gid;
-		n->atime = r->atime;
-		n->mtime = r->mtime;
-		n->ctime = r->ctime;
 		st->gen++;
-		return xattr_follow_mode(st, n);
+		return node_take_attrs(st, n, r);
 	}
-	ret = node_path_dup(n->aliases, &path);
-	if (ret < 0)
-		return ret;
-	r->p1 = path;
-	ret = change_api(st, r, NULL);
-	free(path);
-	return ret;
+	return change_node(st, n, r);
 }
 
 /* Truncate first (it journals the size and times), then the attributes. */

@@ -22,6 +22,19 @@ int change_api(struct stage *st, struct jrec *r, struct sdentry **out)
 	return ret;
 }
 
+int change_node(struct stage *st, struct snode *n, struct jrec *r)
+{
+	char *path;
+	int ret = node_path_dup(n->aliases, &path);
+
+	if (ret < 0)
+		return ret;
+	r->p1 = path;
+	ret = change_api(st, r, NULL);
+	free(path);
+	return ret;
+}
+
 /* Create r's entry (op, mode, ids set) as name in dir. In a set-group-ID
  * folder it takes the folder's group, a folder its bit too (ext4 does). */
 int make_entry(struct stage *st, struct snode *dir, const char *name,

@@ -337,11 +337,16 @@ int cache_errno(int err);
 /* apply.c: the operations on the tree, shared by the API and replay */
 int apply_record(struct stage *st, const struct jrec *r,
 		 struct sdentry **out);
+/* r's attributes (J_ATTR) onto n, its access ACL following the mode; for
+ * a node without names, which has nothing to journal. */
+int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r);
 /* API side: check readonly, stamp, check, journal, apply (write-ahead). */
 int stage_change(struct stage *st, struct jrec *r, struct sdentry **out);
 /* ops.c: stage_change of a change the kernel asked for (its names need
  * no invalidation); make_entry creates r's entry as name in dir. */
 int change_api(struct stage *st, struct jrec *r, struct sdentry **out);
+/* change_api of r about n (which has a name), under n's first name. */
+int change_node(struct stage *st, struct snode *n, struct jrec *r);
 int make_entry(struct stage *st, struct snode *dir, const char *name,
 	       struct jrec *r, struct sdentry **out);
 /* Journal n's full attribute state (J_ATTR) under its first name. */

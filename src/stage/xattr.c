@@ -467,7 +467,6 @@ ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
 static int node_xattr_change(struct stage *st, struct snode *n,
 			     struct jrec *r)
 {
-	char *path;
 	int ret;
 
 	if (st->readonly)
@@ -481,13 +480,7 @@ static int node_xattr_change(struct stage *st, struct snode *n,
 		}
 		return ret;
 	}
-	ret = node_path_dup(n->aliases, &path);
-	if (ret < 0)
-		return ret;
-	r->p1 = path;
-	ret = change_api(st, r, NULL);
-	free(path);
-	return ret;
+	return change_node(st, n, r);
 }
 
 int stage_node_setxattr(struct stage *st, struct stage_node *n,
