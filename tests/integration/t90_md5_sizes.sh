@@ -5,7 +5,7 @@
 # in a second one over kept files: xorriso -check_md5 passes, verify passes,
 # each recorded MD5 is md5sum's of the source, the content reads back
 # identical. The commits ran with the hashing threads (the log says so).
-# BURNFS_TEST_HUGE=1 adds a sparse file over 4 GiB (several extents).
+# BURNFS_TEST_BIG=1 adds a sparse file over 4 GiB (several extents).
 . "$(dirname "$0")/lib.sh"
 
 KIB=1024 MIB=1048576
@@ -28,13 +28,13 @@ start_burnfs
 timeout 120 cp -a "$src/." "$MNT/staging/"
 ln "$MNT/staging/d/linked" "$MNT/staging/d/e/linked2"
 cp "$src/d/linked" "$src/d/e/linked2"   # what the second name must hold
-if [ "${BURNFS_TEST_HUGE:-0}" = 1 ]; then
+if [ "${BURNFS_TEST_BIG:-0}" = 1 ]; then
 	truncate -s $((4 * 1024 * MIB + 3)) "$MNT/staging/huge"
 	printf 'end' | dd of="$MNT/staging/huge" bs=1 seek=$((4 * 1024 * MIB)) conv=notrunc status=none
 	truncate -s $((4 * 1024 * MIB + 3)) "$src/huge"
 	printf 'end' | dd of="$src/huge" bs=1 seek=$((4 * 1024 * MIB)) conv=notrunc status=none
 else
-	note "no file over 4 GiB (BURNFS_TEST_HUGE=1 adds one: 4 GiB written twice)"
+	note "no file over 4 GiB (BURNFS_TEST_BIG=1 adds one: 4 GiB written twice)"
 fi
 ctl_ok commit 600
 grep -q "md5: file and session MD5s hashed by threads" "$LOG" ||
