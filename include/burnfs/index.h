@@ -49,7 +49,12 @@ struct idx_node {
 	uint32_t n_extents;
 	const struct idx_extent *extents;
 	uint32_t n_xattrs;
-	const struct idx_xattr *xattrs; /* user.* only, sorted by name */
+	const struct idx_xattr *xattrs; /* sorted by name; ACLs as
+					   system.posix_acl_* (Linux's form) */
+	uint8_t zisofs;        /* files: the extents hold the content
+				  zisofs-compressed (size is the real size) */
+	uint8_t attrs_lost;    /* the disc's attribute list could not be
+				  decoded: xattrs shows none */
 };
 
 /* How bytes on the medium are read: pread on the image file, or a locked
@@ -64,6 +69,9 @@ struct idx_info {
 	uint32_t start_lba; /* where the session starts */
 	uint32_t blocks;    /* session size in blocks */
 	char volid[33];
+	uint32_t damaged;   /* entries the loader could not read whole:
+			       dropped, shown without an attribute, or
+			       under a safe name */
 };
 
 struct index;
@@ -80,6 +88,8 @@ void index_set_root(struct index *idx, const struct idx_node *tmpl);
  * are copied; tree fields of *tmpl are ignored. Returns the new id or -errno. */
 int64_t index_add(struct index *idx, uint32_t parent, const struct idx_node *tmpl);
 void index_set_info(struct index *idx, const struct idx_info *info);
+/* Give node id an inode number (hard links share one). */
+void index_set_ino(struct index *idx, uint32_t id, uint64_t ino);
 /* Build the lookup tables, count links. After this the index is immutable.
  * Returns 0 or -ENOMEM. */
 int index_finish(struct index *idx);

@@ -23,8 +23,11 @@
  * Paths are relative to staging/: "/" is the staging root, "/a/b" an entry.
  * Every call returns 0 (or a count) or -errno. One mutex (the stage lock)
  * guards everything; every call takes it internally, so callers hold no lock.
- * Names longer than 255 bytes fail with -ENAMETOOLONG. Only user.* xattrs are
- * stored; other namespaces fail with -ENOTSUP.
+ * Names longer than 255 bytes fail with -ENAMETOOLONG. What a disc cannot
+ * hold is refused by the call that would make it: symlink targets (see
+ * stage_symlink), xattrs outside user.*, trusted.*, security.* and the two
+ * POSIX ACL names (-ENOTSUP), xattr lists a disc could not load back
+ * (-ENOSPC). Times are kept within what Rock Ridge records (1900-2155).
  */
 #ifndef BURNFS_STAGE_H
 #define BURNFS_STAGE_H
@@ -59,6 +62,9 @@ int stage_mkdir(struct stage *st, const char *path, mode_t mode, uid_t uid,
 		gid_t gid);
 int stage_unlink(struct stage *st, const char *path);
 int stage_rmdir(struct stage *st, const char *path);
+/* -ENAMETOOLONG: a target of 1024 bytes or more, or with a component of
+ * more than 255 (libisofs reads no longer ones back); -EINVAL: a target
+ * ending in one '/' after a name (Rock Ridge drops that slash). */
 int stage_symlink(struct stage *st, const char *target, const char *path,
 		  uid_t uid, gid_t gid);
 /* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (linux/fs.h values). */
@@ -106,7 +112,14 @@ int stage_readdir(struct stage *st, const char *path, stage_fill_fn fill,
 		  void *ctx);
 
 /* xattrs: flags XATTR_CREATE / XATTR_REPLACE; get/list follow getxattr(2)
- * (size 0 asks for the needed size; -ERANGE when too small). */
+ * (size 0 asks for the needed size; -ERANGE when too small). ACLs come and
+ * go as the values of system.posix_acl_access/_default (Linux's xattr
+ * form); setting an access ACL sets the group bits from its mask, chmod
+ * sets the ACL's bits, and an ACL that says no more than the mode is kept
+ * as the mode alone, as on a local file system. set: -ENOTSUP (namespace,
+ * or an ACL on a symlink), -EINVAL (a malformed ACL), -EACCES (a default
+ * ACL on a non-folder), -E2BIG (value over 64 KiB), -ENOSPC (the entry's
+ * xattrs would no longer load from a disc, or list in 64 KiB). */
 int stage_setxattr(struct stage *st, const char *path, const char *name,
 		   const void *value, size_t size, int flags);
 ssize_t stage_getxattr(struct stage *st, const char *path, const char *name,

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "burn/burn_priv.h"
+#include "burn/apply_int.h"
 #include "burn/keymap.h"
 #include "burn/stagestream.h"
 #include "burnfs/index.h"
@@ -27,26 +27,36 @@ enum { N_ATTACHED = 0, N_DETACHED, N_REUSED };
 enum placed {
 	P_OLD,      /* the entry's origin: the lower index's xattrs */
 	P_NEW,      /* made just now: no user.* xattrs */
-	P_CLONE,    /* a clone of a node placed before: not known */
+	P_CLONE,    /* a clone of a node placed before: its xattrs, byte for
+		       byte (libisofs writes names as one file only when
+		       their lists are equal) */
 };
 
 struct apply {
-	IsoImage *img;
+	struct apply_ctx c;     /* image, messages, scratch nodes */
 	const struct index *lower;  /* whose ids by_id maps, or NULL */
 	IsoNode **by_id;
 	unsigned char *state;   /* per id, N_*; the root stays N_ATTACHED */
 	uint32_t n;
 	struct keymap first_link; /* snapshot key -> node holding its data */
+	struct keymap names;    /* symlink/special key -> its names, counted */
+	struct keymap link_head; /* lower inode number -> first id + 1 */
+	uint32_t *link_next;    /* per id: next id of the same inode, or
+				   IDX_NONE (files with nlink > 1 only) */
+	uint32_t taken;         /* id take_origin/take_link returned */
 	enum placed placed;     /* of the node place_child() just placed */
-	struct errmsg *em;
-	char path[PATH_MAX];    /* the entry being placed, for messages */
 };
+
+int apply_iso_fail(struct apply_ctx *c, int iso_ret, const char *what)
+{
+	return errmsg_set(c->em, disc_iso_errno(iso_ret), "cannot %s %s: %s",
+			  what, c->path[0] ? c->path : "/",
+			  iso_error_to_msg(iso_ret));
+}
 
 static int iso_fail(struct apply *a, int iso_ret, const char *what)
 {
-	return errmsg_set(a->em, disc_iso_errno(iso_ret), "cannot %s %s: %s",
-			  what, a->path[0] ? a->path : "/",
-			  iso_error_to_msg(iso_ret));
+	return apply_iso_fail(&a->c, iso_ret, what);
 }
 
 static int detach_all(struct apply *a)
@@ -80,65 +90,6 @@ static void unref_unused(struct apply *a)
 
 /* --- attributes --- */
 
-static int replace_user_xattrs(struct apply *a, IsoNode *node,
-			       const struct snap_node *sn, bool closed)
-{
-	size_t num = 0, k = 0, *lens = NULL, *del_lens = NULL;
-	char **names = NULL, **vals = NULL, **del = NULL, **del_vals = NULL;
-	int ret, rc = 0;
-
-	ret = iso_node_get_attrs(node, &num, &names, &lens, &vals, 0);
-	if (ret < 0)
-		return iso_fail(a, ret, "read the xattrs of");
-	/* Drop the old user.* set (isofs.* stays: libisofs's own data). */
-	del = calloc(num + 1, sizeof(*del));
-	del_vals = calloc(num + 1, sizeof(*del_vals));
-	del_lens = calloc(num + 1, sizeof(*del_lens));
-	if (!del || !del_vals || !del_lens) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t i = 0; i < num; i++) {
-		if (strncmp(names[i], "user.", 5) != 0)
-			continue;
-		del[k] = names[i];
-		del_vals[k] = vals[i];
-		del_lens[k++] = lens[i];
-	}
-	if (k) {
-		ret = iso_node_set_attrs(node, k, del, del_lens, del_vals, 2 | 4);
-		if (ret < 0) {
-			rc = iso_fail(a, ret, "remove the xattrs of");
-			goto out;
-		}
-	}
-	for (uint32_t i = 0; i < sn->n_xattrs; i++) {
-		char *nm = (char *)sn->xattrs[i].name;
-		char *val = (char *)sn->xattrs[i].value;
-		size_t len = sn->xattrs[i].len;
-
-		ret = iso_node_set_attrs(node, 1, &nm, &len, &val, 2);
-		if (ret < 0) {
-			rc = iso_fail(a, ret, "set an xattr on");
-			goto out;
-		}
-	}
-	if (closed) {
-		char *nm = DISC_CLOSED_XATTR, *val = "1";
-		size_t len = 1;
-
-		ret = iso_node_set_attrs(node, 1, &nm, &len, &val, 2);
-		if (ret < 0)
-			rc = iso_fail(a, ret, "mark as closed:");
-	}
-out:
-	free(del);
-	free(del_vals);
-	free(del_lens);
-	iso_node_get_attrs(node, &num, &names, &lens, &vals, 1 << 15);
-	return rc;
-}
-
 static bool has_xattr(const struct idx_node *old, const struct snap_xattr *x)
 {
 	for (uint32_t i = 0; i < old->n_xattrs; i++) {
@@ -159,10 +110,14 @@ static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 
 	if (a->placed == P_NEW)
 		return sn->n_xattrs != 0;
-	if (a->placed != P_OLD || !a->lower)
+	if (a->placed == P_CLONE)
+		return false;   /* hard links share their xattrs */
+	if (!a->lower)
 		return true;
 	old = index_node(a->lower, sn->origin);
-	if (!old || old->n_xattrs != sn->n_xattrs)
+	/* A list the loader could not decode is rewritten: libisofs fails
+	 * the write where it has to read it again (isofs.cx). */
+	if (!old || old->attrs_lost || old->n_xattrs != sn->n_xattrs)
 		return true;
 	for (uint32_t i = 0; i < sn->n_xattrs; i++)
 		if (!has_xattr(old, &sn->xattrs[i]))
@@ -172,10 +127,19 @@ static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 
 /* The snapshot's attributes, never the cache file's: a new file added from
  * CACHE/data carries the daemon's owner and the cache file's times. The
- * root (closed) always gets its xattrs rewritten. */
+ * root (closed) always gets its xattrs rewritten. The xattrs go last, so
+ * that two names of one file end with the very same attribute list (setting
+ * the permissions re-encodes a list that holds an ACL, and libisofs writes
+ * names as one file only when their lists are byte for byte equal); libisofs
+ * sets the mode even where it cannot decode an old list to update its ACL. */
 static int set_attributes(struct apply *a, IsoNode *node,
 			  const struct snap_node *sn, bool closed)
 {
+	/* A list libisofs cannot decode was lost on loading already (the
+	 * index shows it so, and apply_attrs writes sn's): drop it without
+	 * decoding, before setting the permissions decodes it. */
+	if (disc_attrs_undecodable(node))
+		iso_node_set_attrs(node, 0, NULL, NULL, NULL, 1 | 8);
 	/* Only what differs: setting the permissions also makes libisofs
 	 * decode the node's attribute list to update an ACL mask, a good
 	 * part of applying a tree that mostly did not change. */
@@ -191,10 +155,10 @@ static int set_attributes(struct apply *a, IsoNode *node,
 		iso_node_set_mtime(node, sn->mtime.tv_sec);
 	if (iso_node_get_ctime(node) != sn->ctime.tv_sec)
 		iso_node_set_ctime(node, sn->ctime.tv_sec);
-	if (!closed && node != (IsoNode *)iso_image_get_root(a->img) &&
+	if (!closed && node != (IsoNode *)iso_image_get_root(a->c.img) &&
 	    !xattrs_may_differ(a, sn))
 		return 0;
-	return replace_user_xattrs(a, node, sn, closed);
+	return apply_attrs(&a->c, node, sn, closed);
 }
 
 /* --- placing one entry --- */
@@ -210,7 +174,55 @@ static IsoNode *take_origin(struct apply *a, const struct snap_node *sn,
 		return NULL;
 	if (iso_node_get_type(a->by_id[id]) != type)
 		return NULL;
+	a->taken = id;
 	return a->by_id[id];
+}
+
+/* The disc's own node of a further name of a hard-linked disc file (the
+ * origin, which all names share, went to the first name): any node of the
+ * same inode still free. Taking it back keeps what a clone would lose
+ * (a zisofs file's filter and ZF entry: a clone of one is written wrong). */
+static IsoNode *take_link(struct apply *a, const struct snap_node *sn)
+{
+	const struct idx_node *ln;
+	uintptr_t head;
+
+	if (!a->link_next || sn->origin >= a->n ||
+	    !(ln = index_node(a->lower, sn->origin)) || !ln->ino)
+		return NULL;
+	head = (uintptr_t)keymap_get(&a->link_head, ln->ino);
+	for (uint32_t id = head ? (uint32_t)(head - 1) : IDX_NONE; id != IDX_NONE;
+	     id = a->link_next[id]) {
+		if (a->state[id] == N_DETACHED &&
+		    iso_node_get_type(a->by_id[id]) == LIBISO_FILE) {
+			a->taken = id;
+			return a->by_id[id];
+		}
+	}
+	return NULL;
+}
+
+/* Chain the lower ids of each hard-linked disc file (take_link). */
+static int chain_links(struct apply *a)
+{
+	if (!a->lower)
+		return 0;
+	a->link_next = malloc((a->n ? a->n : 1) * sizeof(*a->link_next));
+	if (!a->link_next)
+		return -ENOMEM;
+	for (uint32_t id = 0; id < a->n; id++) {
+		const struct idx_node *ln = index_node(a->lower, id);
+		uintptr_t head;
+
+		a->link_next[id] = IDX_NONE;
+		if (!ln || !S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
+			continue;
+		head = (uintptr_t)keymap_get(&a->link_head, ln->ino);
+		a->link_next[id] = head ? (uint32_t)(head - 1) : IDX_NONE;
+		if (keymap_put(&a->link_head, ln->ino, (void *)(uintptr_t)(id + 1)))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int attach_old(struct apply *a, IsoDir *dir, IsoNode *old,
@@ -219,7 +231,7 @@ static int attach_old(struct apply *a, IsoDir *dir, IsoNode *old,
 	int ret;
 
 	if (strcmp(iso_node_get_name(old), sn->name) != 0) {
-		ret = iso_image_set_node_name(a->img, old, sn->name, 0);
+		ret = iso_image_set_node_name(a->c.img, old, sn->name, 0);
 		if (ret < 0)
 			return iso_fail(a, ret, "rename to");
 	}
@@ -227,7 +239,7 @@ static int attach_old(struct apply *a, IsoDir *dir, IsoNode *old,
 	if (ret < 0)
 		return iso_fail(a, ret, "move to");
 	/* The directory now owns the reference we got from iso_node_take. */
-	a->state[sn->origin] = N_REUSED;
+	a->state[a->taken] = N_REUSED;
 	a->placed = P_OLD;
 	return 0;
 }
@@ -243,12 +255,12 @@ static int add_staged_file(struct apply *a, IsoDir *dir,
 
 	ret = stagestream_new(sn->data_path, &stream);
 	if (ret == (int)ISO_FILE_IS_DIR || ret == (int)ISO_FILE_ERROR)
-		return errmsg_set(a->em, -EIO, "staged data of %s is not a regular file",
-				  a->path);
+		return errmsg_set(a->c.em, -EIO, "staged data of %s is not a regular file",
+				  a->c.path);
 	if (ret < 0)
 		return iso_fail(a, ret, "add");
 	/* On success the file takes over our stream reference. */
-	ret = iso_image_add_new_file(a->img, dir, sn->name, stream, &file);
+	ret = iso_image_add_new_file(a->c.img, dir, sn->name, stream, &file);
 	if (ret < 0) {
 		iso_stream_unref(stream);
 		return iso_fail(a, ret, "add");
@@ -271,20 +283,20 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 		/* libisofs freezes the size now and pads or cuts at write
 		 * time; a frozen cache file must match the snapshot. */
 		if ((uint64_t)iso_file_get_size((IsoFile *)*out) != sn->size)
-			return errmsg_set(a->em, -EIO, "staged data of %s changed size (%llu, expected %llu)",
-					  a->path,
+			return errmsg_set(a->c.em, -EIO, "staged data of %s changed size (%llu, expected %llu)",
+					  a->c.path,
 					  (unsigned long long)iso_file_get_size((IsoFile *)*out),
 					  (unsigned long long)sn->size);
 		return 0;
 	}
 	if (sn->size != 0)
-		return errmsg_set(a->em, -EIO, "staged file %s has no data", a->path);
+		return errmsg_set(a->c.em, -EIO, "staged file %s has no data", a->c.path);
 	/* An empty new file may have no cache file at all. */
 	ret = iso_memory_stream_new(calloc(1, 1), 0, &stream);
 	if (ret < 0)
 		return iso_fail(a, ret, "create");
 	/* On success the file takes over our stream reference. */
-	ret = iso_image_add_new_file(a->img, dir, sn->name, stream, &file);
+	ret = iso_image_add_new_file(a->c.img, dir, sn->name, stream, &file);
 	if (ret < 0) {
 		iso_stream_unref(stream);
 		return iso_fail(a, ret, "add");
@@ -304,11 +316,13 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 	 * only if it is the very same disc file, else clone the first. */
 	if (old && first && iso_node_cmp_ino(first, old, 0) != 0)
 		old = NULL;
+	if (!old && first && !sn->data_changed)
+		old = take_link(a, sn);
 	if (old) {
 		ret = attach_old(a, dir, old, sn);
 		*out = old;
 	} else if (first) {
-		ret = iso_image_tree_clone(a->img, first, dir, (char *)sn->name, out, 0);
+		ret = iso_image_tree_clone(a->c.img, first, dir, (char *)sn->name, out, 0);
 		if (ret < 0)
 			return iso_fail(a, ret, "link");
 		ret = 0;
@@ -335,7 +349,7 @@ static int place_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		*out = old;
 		return attach_old(a, dir, old, sn);
 	}
-	ret = iso_image_add_new_dir(a->img, dir, sn->name, &nd);
+	ret = iso_image_add_new_dir(a->c.img, dir, sn->name, &nd);
 	if (ret < 0)
 		return iso_fail(a, ret, "create the folder");
 	*out = (IsoNode *)nd;
@@ -343,42 +357,102 @@ static int place_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 	return 0;
 }
 
-/* Symlinks and specials carry no data: a new node costs nothing. */
-static int place_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
-		       IsoNode **out)
+static int add_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
+		     IsoNode **out)
 {
 	int ret;
 
-	a->placed = P_NEW;
 	if (S_ISLNK(sn->mode)) {
 		IsoSymlink *l = NULL;
 
-		ret = iso_image_add_new_symlink(a->img, dir, sn->name,
+		ret = iso_image_add_new_symlink(a->c.img, dir, sn->name,
 						sn->link ? sn->link : "", &l);
 		*out = (IsoNode *)l;
 	} else {
 		IsoSpecial *sp = NULL;
 
-		ret = iso_image_add_new_special(a->img, dir, sn->name, sn->mode,
+		ret = iso_image_add_new_special(a->c.img, dir, sn->name, sn->mode,
 						sn->rdev, &sp);
 		*out = (IsoNode *)sp;
 	}
-	if (ret < 0)
-		return iso_fail(a, ret, "add");
-	return 0;
+	return ret < 0 ? iso_fail(a, ret, "add") : 0;
+}
+
+/* Whether the disc node still is what sn shows (same target, same
+ * device number). */
+static bool same_other(IsoNode *old, const struct snap_node *sn)
+{
+	if (S_ISLNK(sn->mode))
+		return strcmp(iso_symlink_get_dest((IsoSymlink *)old),
+			      sn->link ? sn->link : "") == 0;
+	return iso_special_get_dev((IsoSpecial *)old) == sn->rdev &&
+	       (iso_node_get_mode(old) & S_IFMT) == (sn->mode & S_IFMT);
+}
+
+/* Symlinks and specials carry no data: a new node costs nothing, unless
+ * it has further names (hard links), which need an identity to share. Its
+ * disc node is taken back when there is one: it has the identity already. */
+static int place_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
+		       IsoNode **out)
+{
+	enum IsoNodeType type = S_ISLNK(sn->mode) ? LIBISO_SYMLINK : LIBISO_SPECIAL;
+	IsoNode *first = keymap_get(&a->first_link, sn->key);
+	IsoNode *old;
+	int ret;
+
+	if (first && iso_node_get_type(first) != type)
+		first = NULL;   /* not one file: a key reused by a bug */
+	old = first ? NULL : take_origin(a, sn, type);
+	if (old && !same_other(old, sn))
+		old = NULL;
+	a->placed = P_NEW;
+	if (old) {
+		*out = old;
+		ret = attach_old(a, dir, old, sn);
+	} else if (first) {
+		ret = iso_image_tree_clone(a->c.img, first, dir, (char *)sn->name, out, 0);
+		ret = ret < 0 ? iso_fail(a, ret, "link") : 0;
+		a->placed = P_CLONE;
+	} else if ((uintptr_t)keymap_get(&a->names, sn->key) > 1) {
+		ret = apply_local_node(&a->c, dir, sn, out);
+	} else {
+		ret = add_other(a, dir, sn, out);
+	}
+	if (!ret && !first)
+		ret = keymap_put(&a->first_link, sn->key, *out);
+	return ret;
+}
+
+/* How many names each symlink and special has in the snapshot. */
+static int count_names(struct apply *a, const struct snap_node *sn)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < sn->n_children && !ret; i++) {
+		const struct snap_node *c = sn->children[i];
+		uintptr_t k;
+
+		if (S_ISDIR(c->mode)) {
+			ret = count_names(a, c);
+		} else if (!S_ISREG(c->mode)) {
+			k = (uintptr_t)keymap_get(&a->names, c->key);
+			ret = keymap_put(&a->names, c->key, (void *)(k + 1));
+		}
+	}
+	return ret;
 }
 
 static int build_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn);
 
 static int place_child(struct apply *a, IsoDir *dir, const struct snap_node *c)
 {
-	size_t plen = strlen(a->path);
+	size_t plen = strlen(a->c.path);
 	IsoNode *node = NULL;
 	int rc;
 
-	if (plen + 1 + strlen(c->name) >= sizeof(a->path))
-		return errmsg_set(a->em, -ENAMETOOLONG, "path too long below %s", a->path);
-	snprintf(a->path + plen, sizeof(a->path) - plen, "/%s", c->name);
+	if (plen + 1 + strlen(c->name) >= sizeof(a->c.path))
+		return errmsg_set(a->c.em, -ENAMETOOLONG, "path too long below %s", a->c.path);
+	snprintf(a->c.path + plen, sizeof(a->c.path) - plen, "/%s", c->name);
 	if (S_ISDIR(c->mode))
 		rc = place_dir(a, dir, c, &node);
 	else if (S_ISREG(c->mode))
@@ -390,7 +464,7 @@ static int place_child(struct apply *a, IsoDir *dir, const struct snap_node *c)
 	if (!rc && S_ISDIR(c->mode))
 		rc = build_dir(a, (IsoDir *)node, c);
 	if (!rc)
-		a->path[plen] = '\0';
+		a->c.path[plen] = '\0';
 	return rc;
 }
 
@@ -412,13 +486,43 @@ static int build_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn)
 	return 0;
 }
 
+/* A folder of the image's that is in no tree: apply_attrs encodes ACLs
+ * on it. Made while the root is empty, so no name can clash. */
+static int make_scratch(struct apply *a)
+{
+	IsoDir *d = NULL;
+	int ret = iso_image_add_new_dir(a->c.img, iso_image_get_root(a->c.img),
+					"burnfs-scratch", &d);
+
+	if (ret < 0)
+		return iso_fail(a, ret, "make a scratch folder in");
+	ret = iso_node_take((IsoNode *)d);
+	if (ret < 0)
+		return iso_fail(a, ret, "detach the scratch folder from");
+	a->c.scratch = (IsoNode *)d;
+	return 0;
+}
+
+static void apply_free(struct apply *a)
+{
+	unref_unused(a);
+	if (a->c.scratch)
+		iso_node_unref(a->c.scratch);
+	apply_local_cleanup(&a->c);
+	keymap_free(&a->first_link);
+	keymap_free(&a->names);
+	keymap_free(&a->link_head);
+	free(a->link_next);
+	free(a->state);
+}
+
 int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 			IsoNode **by_id, uint32_t n,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em)
 {
-	struct apply a = { .img = img, .lower = lower, .by_id = by_id, .n = n,
-			   .em = em };
+	struct apply a = { .c = { .img = img, .em = em }, .lower = lower,
+			   .by_id = by_id, .n = n };
 	IsoDir *root = iso_image_get_root(img);
 	int rc;
 
@@ -431,12 +535,16 @@ int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 	iso_image_set_truncate_mode(img, 0, 255);
 	rc = detach_all(&a);
 	if (!rc)
+		rc = make_scratch(&a);
+	if (!rc)
+		rc = count_names(&a, snap->root);
+	if (!rc)
+		rc = chain_links(&a);
+	if (!rc)
 		rc = set_attributes(&a, (IsoNode *)root, snap->root, closed);
 	if (!rc)
 		rc = build_dir(&a, root, snap->root);
-	unref_unused(&a);
-	keymap_free(&a.first_link);
-	free(a.state);
+	apply_free(&a);
 	if (rc)
 		blog_warn("applying the staged changes failed: %s", em ? em->text : "");
 	return rc;

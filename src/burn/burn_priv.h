@@ -12,6 +12,7 @@
 #include "disc/disc_priv.h"
 
 struct stage_snapshot;
+struct burn_readback;
 
 /* --- progress.c: the busy flag and d->prog (state_lock inside) --- */
 
@@ -89,10 +90,13 @@ int burn_write_snapshot_locked(struct disc *d,
 /* Write img (the drive's attached image, already modified) as a new
  * session. free_limit: the most bytes the session may take (the disc
  * facts' free_bytes, which honour -o capacity=). Activates the session
- * unless s->simulate. lib_lock held. 0 or -errno (ENOSPC, ECANCELED, EIO). */
+ * unless s->simulate, after reading it back and comparing it with rb's
+ * snapshot (rb NULL: no check; see readback.h). lib_lock held. 0 or -errno
+ * (ENOSPC, ECANCELED, EIO). */
 int burn_write_session(struct disc *d, IsoImage *img,
 		       const struct burn_settings *s, bool close,
-		       uint64_t free_limit, struct errmsg *em);
+		       uint64_t free_limit, const struct burn_readback *rb,
+		       struct errmsg *em);
 
 /* Poll a running libburn operation (erase, format) until the drive is
  * idle, publishing progress as a fraction of its sectors. lib_lock held. */

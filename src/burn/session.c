@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "burn/burn_priv.h"
+#include "burn/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 
@@ -82,6 +83,7 @@ int burn_write_snapshot_locked(struct disc *d,
 				const struct disc_facts *f, struct errmsg *em)
 {
 	struct index *lower = disc_lower(d);
+	struct burn_readback rb = { .snap = snap };
 	struct id_map m = { 0 };
 	IsoImage *img = NULL;
 	struct errmsg rem;
@@ -96,7 +98,7 @@ int burn_write_snapshot_locked(struct disc *d,
 		rc = burn_apply_snapshot(img, lower, m.by_id, m.n, snap,
 					 close && needs_closed_mark(d), em);
 	if (!rc)
-		rc = burn_write_session(d, img, s, close, f->free_bytes, em);
+		rc = burn_write_session(d, img, s, close, f->free_bytes, &rb, em);
 	if (img)
 		iso_image_unref(img);
 	index_unref(lower);
@@ -104,6 +106,7 @@ int burn_write_snapshot_locked(struct disc *d,
 	/* The drive's attached image holds the modified tree, and after a
 	 * write the medium has a new session: read the medium afresh. */
 	r2 = disc_reload_locked(d, &rem);
+	disc_drop_prepared_locked(d);   /* used by the reload, or stale */
 	if (r2 < 0) {
 		blog_error("reloading the medium after the commit failed: %s", rem.text);
 		if (!rc)

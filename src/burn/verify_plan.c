@@ -17,6 +17,17 @@ struct walk {
 	char path[PATH_MAX];
 };
 
+/* The bytes the medium holds for file, which its MD5 was recorded over:
+ * a zisofs-compressed file's stream is the inflating filter the loader
+ * put on top of what is stored. */
+static uint64_t stored_size(IsoFile *file)
+{
+	IsoStream *base = iso_stream_get_input_stream(iso_file_get_stream(file), 1);
+
+	return base ? (uint64_t)iso_stream_get_size(base)
+		    : (uint64_t)iso_file_get_size(file);
+}
+
 static int add_file(struct walk *w, IsoFile *file)
 {
 	struct vplan *p = w->plan;
@@ -38,7 +49,7 @@ static int add_file(struct walk *w, IsoFile *file)
 	vf = &p->files[p->n];
 	memset(vf, 0, sizeof(*vf));
 	memcpy(vf->md5, md5, 16);
-	vf->size = (uint64_t)iso_file_get_size(file);
+	vf->size = stored_size(file);
 	ret = iso_file_get_old_image_sections(file, &vf->n_sec, &vf->sec, 0);
 	if (ret < 0 || (vf->n_sec == 0 && vf->size > 0)) {
 		blog_warn("verify: %s has no extents on the medium; skipped", w->path);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "burn/burn_priv.h"
+#include "burn/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/md5.h"
 
@@ -323,9 +324,25 @@ static int activate(struct disc *d, struct msgwatch *mw, struct errmsg *em)
 			  mw->first_bad[0] ? ": " : "", mw->first_bad);
 }
 
+/* The new session is read back before it is published (readback.c). */
+static int check_before_activate(struct disc *d,
+				 struct isoburn_imgen_opts *o,
+				 const struct burn_readback *rb,
+				 struct errmsg *em)
+{
+	int lba = 0;
+
+	if (!rb)
+		return 0;
+	if (isoburn_igopt_get_effective_lba(o, &lba) <= 0 || lba < 0)
+		return errmsg_set(em, -EIO, "the session was written, but its start is unknown; it was not published");
+	return burn_readback_check(d, (uint32_t)lba, rb, em);
+}
+
 int burn_write_session(struct disc *d, IsoImage *img,
 		       const struct burn_settings *s, bool close,
-		       uint64_t free_limit, struct errmsg *em)
+		       uint64_t free_limit, const struct burn_readback *rb,
+		       struct errmsg *em)
 {
 	struct isoburn_imgen_opts *o = NULL;
 	struct burn_disc *disc = NULL;
@@ -377,6 +394,8 @@ out:
 		burn_disc_free(disc);
 	if (!rc)
 		isoburn_sync_after_write(d->drive, NULL, 0);
+	if (!rc && !s->simulate)
+		rc = check_before_activate(d, o, rb, em);
 	if (!rc && !s->simulate)
 		rc = activate(d, mw, em);
 	isoburn_igopt_destroy(&o, 0);

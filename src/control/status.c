@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "burnfs/disc.h"
+#include "burnfs/index.h"
 #include "control/control_priv.h"
 
 static const char *const state_names[] = {
@@ -19,6 +20,16 @@ static const char *const media_names[] = {
 	[DISC_MEDIA_NONE] = "none", [DISC_MEDIA_BLANK] = "blank",
 	[DISC_MEDIA_APPENDABLE] = "appendable", [DISC_MEDIA_CLOSED] = "closed",
 };
+
+/* Entries of the newest session the loader could not read whole. */
+static uint32_t damaged_entries(struct disc *disc)
+{
+	struct index *lower = disc_lower(disc);
+	uint32_t n = lower ? index_info(lower)->damaged : 0;
+
+	index_unref(lower);
+	return n;
+}
 
 static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
 {
@@ -85,6 +96,7 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	struct progress p;
 	FILE *out;
 	uint64_t est;
+	uint32_t damaged;
 
 	if (!f)
 		return -ENOMEM;
@@ -95,11 +107,13 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	}
 	disc_get_facts(c->disc, f);
 	disc_get_progress(c->disc, &p);
+	damaged = damaged_entries(c->disc);
 	pthread_mutex_lock(&c->lock);
 	control_refresh_stats_locked(c, true);
 	est = control_estimate_locked(c);
 	fprintf(out, "state: %s\n", state_names[p.state]);
 	put_media(out, f, est);
+	fprintf(out, "damaged_entries: %" PRIu32 "\n", damaged);
 	fprintf(out, "pending_bytes: %" PRIu64 "\n",
 		c->stats.pending_bytes + c->grown_since_stats);
 	fprintf(out, "pending_entries: %" PRIu64 "\n", c->stats.pending_entries);

@@ -1,72 +1,67 @@
 /* build.c — copy a loaded libisofs tree into burnfs's own index, so that
- * lookups and reads never touch libisofs again. */
+ * lookups and reads never touch libisofs again. What the loader could not
+ * decode does not stop the copy: an entry is shown without the attribute
+ * it lost, or under a safe name, and counted (idx_info.damaged). */
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "burnfs/log.h"
-#include "disc/disc_int.h"
+#include "disc/build_int.h"
 
-/* What one node lends to its index template until index_add copied it. */
-struct node_tmp {
-	struct iso_file_section *secs;
-	struct idx_extent *ext;
-	struct idx_xattr *xa;
-	size_t n_attrs;
-	char **names, **vals;
-	size_t *lens;
+struct build {
+	struct index *idx;
+	uint32_t damaged;      /* see idx_info.damaged */
+	struct linkable {      /* symlinks and specials: hard links? */
+		IsoNode *node;
+		uint32_t id;
+	} *links;
+	size_t n_links, cap_links;
 };
 
 static void node_tmp_free(struct node_tmp *t)
 {
 	free(t->secs);
 	free(t->ext);
-	free(t->xa);
-	if (t->names)
-		iso_node_get_attrs(NULL, &t->n_attrs, &t->names, &t->lens,
-				   &t->vals, 1 << 15);
+	build_free_attrs(t);
 	memset(t, 0, sizeof(*t));
 }
 
-static int xattr_cmp(const void *a, const void *b)
+/* A name a disc may hold but a folder cannot ("", ".", "..", one with a
+ * '/') gets a safe one: its bytes with '/', '%' and the dots of "." and
+ * ".." as %XX. Returns name itself when it is safe. */
+static const char *safe_name(const char *name, struct node_tmp *t)
 {
-	return strcmp(((const struct idx_xattr *)a)->name,
-		      ((const struct idx_xattr *)b)->name);
+	bool dots = !strcmp(name, ".") || !strcmp(name, "..");
+	char *o = t->safe_name;
+
+	if (name[0] && !dots && !strchr(name, '/'))
+		return name;
+	if (!name[0])
+		return "%00";
+	for (; *name; name++) {
+		if (*name == '/' || *name == '%' || (dots && *name == '.'))
+			o += sprintf(o, "%%%02X", (unsigned char)*name);
+		else
+			*o++ = *name;
+	}
+	*o = '\0';
+	return t->safe_name;
 }
 
-/* user.* only: isofs.* are libisofs's own, and the closed marker on the
- * root is burnfs's, not the user's. Anywhere else the index holds a node's
- * every user.* xattr, so a commit can tell from it whether a node's xattrs
- * change. */
-static int copy_xattrs(IsoNode *n, bool root, struct idx_node *tmpl,
-		       struct node_tmp *t)
+/* The stream libisofs wrote: below an eventual zisofs filter that the
+ * loader put on top of a compressed file. */
+static IsoStream *stored_stream(IsoFile *f, bool *zisofs)
 {
-	size_t i, k = 0;
-	int r;
+	IsoStream *s = iso_file_get_stream(f), *base;
+	uint8_t algo[2], num;
+	int type = 0, bsl2;
 
-	r = iso_node_get_attrs(n, &t->n_attrs, &t->names, &t->lens, &t->vals,
-			       0);
-	if (r < 0)
-		return disc_iso_errno(r);
-	if (t->n_attrs == 0)
-		return 0;
-	t->xa = calloc(t->n_attrs, sizeof(*t->xa));
-	if (!t->xa)
-		return -ENOMEM;
-	for (i = 0; i < t->n_attrs; i++) {
-		if (strncmp(t->names[i], "user.", 5) != 0 ||
-		    (root && strcmp(t->names[i], DISC_CLOSED_XATTR) == 0))
-			continue;
-		t->xa[k].name = t->names[i];
-		t->xa[k].value = t->vals[i];
-		t->xa[k].len = t->lens[i];
-		k++;
-	}
-	qsort(t->xa, k, sizeof(*t->xa), xattr_cmp);
-	tmpl->n_xattrs = k;
-	tmpl->xattrs = t->xa;
-	return 0;
+	*zisofs = iso_stream_get_zisofs_par(s, &type, algo, &num, &bsl2, 0) == 1
+		  && type == -1;
+	base = iso_stream_get_input_stream(s, 1);
+	return base ? base : s;
 }
 
 /* Data extents (absolute blocks) and the Rock Ridge PX inode of a file. */
@@ -75,11 +70,13 @@ static int copy_file(IsoFile *f, struct idx_node *tmpl, struct node_tmp *t)
 	unsigned int fs_id;
 	dev_t dev_id;
 	ino_t ino;
+	bool zisofs;
 	int i, n = 0, r;
 
 	tmpl->size = iso_file_get_size(f);
-	iso_stream_get_id(iso_file_get_stream(f), &fs_id, &dev_id, &ino);
+	iso_stream_get_id(stored_stream(f, &zisofs), &fs_id, &dev_id, &ino);
 	tmpl->ino = ino;
+	tmpl->zisofs = zisofs;
 	r = iso_file_get_old_image_sections(f, &n, &t->secs, 0);
 	if (r < 0)
 		return disc_iso_errno(r);
@@ -97,15 +94,36 @@ static int copy_file(IsoFile *f, struct idx_node *tmpl, struct node_tmp *t)
 	return 0;
 }
 
-static int node_to_tmpl(IsoNode *n, bool root, struct idx_node *tmpl,
-			struct node_tmp *t)
+/* Symlinks and specials have no public inode getter: they are grouped
+ * into hard links after the walk (group_links). */
+static int note_linkable(struct build *b, IsoNode *n, uint32_t id)
 {
+	if (b->n_links == b->cap_links) {
+		size_t cap = b->cap_links ? b->cap_links * 2 : 256;
+		struct linkable *nl = realloc(b->links, cap * sizeof(*nl));
+
+		if (!nl)
+			return -ENOMEM;
+		b->links = nl;
+		b->cap_links = cap;
+	}
+	b->links[b->n_links++] = (struct linkable){ n, id };
+	return 0;
+}
+
+static int node_to_tmpl(IsoNode *n, bool root, struct idx_node *tmpl,
+			struct node_tmp *t, bool *damaged)
+{
+	const char *name = iso_node_get_name(n);
 	int r;
 
 	memset(tmpl, 0, sizeof(*tmpl));
-	tmpl->name = iso_node_get_name(n);
-	if (!tmpl->name)
-		tmpl->name = "";
+	tmpl->name = root ? "" : safe_name(name ? name : "", t);
+	if (tmpl->name != name && !root) {
+		blog_warn("an entry named \"%s\" is shown as \"%s\"",
+			  name ? name : "", tmpl->name);
+		*damaged = true;
+	}
 	tmpl->mode = iso_node_get_mode(n);
 	tmpl->uid = iso_node_get_uid(n);
 	tmpl->gid = iso_node_get_gid(n);
@@ -128,31 +146,62 @@ static int node_to_tmpl(IsoNode *n, bool root, struct idx_node *tmpl,
 	default:
 		break;
 	}
-	return copy_xattrs(n, root, tmpl, t);
+	return build_copy_attrs(n, root, tmpl, t, damaged);
 }
 
 static int build_visit(void *ctx, uint32_t id, IsoNode *n, uint32_t parent)
 {
-	struct index *idx = ctx;
+	struct build *b = ctx;
 	struct idx_node tmpl;
 	struct node_tmp t = { 0 };
+	bool damaged = false;
 	int64_t got = 0;
 	int r;
 
-	r = node_to_tmpl(n, id == IDX_ROOT, &tmpl, &t);
+	r = node_to_tmpl(n, id == IDX_ROOT, &tmpl, &t, &damaged);
 	if (r < 0)
 		goto out;
+	b->damaged += damaged;
 	if (id == IDX_ROOT)
-		index_set_root(idx, &tmpl);
+		index_set_root(b->idx, &tmpl);
 	else
-		got = index_add(idx, parent, &tmpl);
+		got = index_add(b->idx, parent, &tmpl);
 	if (got < 0)
 		r = (int)got;
 	else if ((uint32_t)got != id && id != IDX_ROOT)
 		r = -EIO;  /* the walk and the index disagree on ids: a bug */
+	else if (id != IDX_ROOT && (iso_node_get_type(n) == LIBISO_SYMLINK ||
+				    iso_node_get_type(n) == LIBISO_SPECIAL))
+		r = note_linkable(b, n, id);
 out:
 	node_tmp_free(&t);
 	return r;
+}
+
+static int cmp_linkable(const void *a, const void *b)
+{
+	return iso_node_cmp_ino(((const struct linkable *)a)->node,
+				((const struct linkable *)b)->node, 0);
+}
+
+/* Symlinks and specials that libisofs sees as one inode (the same PX
+ * inode, the same attributes) get one inode number in the index, above
+ * the 32-bit Rock Ridge numbers of files, so index_finish counts them as
+ * hard links. */
+static void group_links(struct build *b)
+{
+	size_t i, j;
+
+	if (b->n_links > 1)
+		qsort(b->links, b->n_links, sizeof(*b->links), cmp_linkable);
+	for (i = 0; i < b->n_links; i = j) {
+		for (j = i + 1; j < b->n_links &&
+		     iso_node_cmp_ino(b->links[i].node, b->links[j].node, 0) == 0; j++)
+			;
+		for (size_t k = i; j - i > 1 && k < j; k++)
+			index_set_ino(b->idx, b->links[k].id,
+				      (uint64_t)b->links[i].id + 1 + (1ull << 32));
+	}
 }
 
 static int new_index(struct disc *d, struct index **out)
@@ -185,20 +234,26 @@ int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
 			    struct index **out)
 {
 	struct idx_info info = { .session = session };
+	struct build b = { 0 };
 	const char *vid;
 	int r;
 
 	r = new_index(d, out);
 	if (r < 0)
 		return r;
+	b.idx = *out;
 	if (session > 0)
 		disc_toc_session_locked(d, session, &info.start_lba,
 					&info.blocks, info.volid);
 	vid = iso_image_get_volume_id(img);
 	if (!info.volid[0] && vid)
 		snprintf(info.volid, sizeof(info.volid), "%s", vid);
+	r = disc_walk_image(img, build_visit, &b);
+	group_links(&b);
+	free(b.links);
+	/* Entries the loader dropped (logged as it dropped them). */
+	info.damaged = b.damaged + disc_take_dropped();
 	index_set_info(*out, &info);
-	r = disc_walk_image(img, build_visit, *out);
 	if (r == 0)
 		r = index_finish(*out);
 	if (r < 0) {

@@ -139,6 +139,13 @@ bool disc_layout_tail_foreign(struct disc *d, uint32_t from);
 void disc_layout_foreign_text(const struct disc_layout *L, char *out,
 			      size_t size);
 
+/* prepared.c: when the offered tree is the newest session (of `session`
+ * sessions) of the TOC just assessed, attach it to the drive as
+ * isoburn_read_image would and hand out it and its index (info set from
+ * the TOC): 1. Else 0. The offer is gone either way. */
+int disc_take_prepared_locked(struct disc *d, int session, IsoImage **img,
+			      struct index **idx);
+
 /* sessions.c: disc_reload_locked() for a drive acquired or re-assessed
  * just now. -ENODATA: the image holds a volume descriptor at block 16 but
  * no session can be found from it (disc_open then scans for sessions). */

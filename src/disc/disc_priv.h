@@ -90,6 +90,13 @@ struct disc {
 	int warm_sessions;
 	uint32_t warm_start, warm_blocks;
 	int warm_attached_lba;
+
+	/* lib_lock: the tree and index of a session written and read back
+	 * but perhaps not published yet, for the reload after the commit
+	 * (prepared.c), and its start block. */
+	IsoImage *prepared;
+	struct index *prepared_idx;
+	uint32_t prepared_lba;
 };
 
 /* --- src/disc internals that src/burn uses (lib_lock held by the caller) --- */
@@ -111,6 +118,14 @@ int disc_sev_number(const char *sev);
  * (HINT too), BLOG_DEBUG below. error_from is FAILURE for plain routing,
  * MISHAP while writing (a MISHAP makes a write untrustworthy). */
 enum blog_level disc_sev_level(int n, int error_from);
+/* Entries libisofs dropped ("Error when adding file") or renamed (name
+ * collisions) while loading a tree, as reported through disc_drain_msgs
+ * since the last call; the count restarts at 0. */
+unsigned int disc_take_dropped(void);
+/* True for an attribute list (AAIP) libisofs 1.5.4 cannot decode: its
+ * last value is empty. Decoding one loses it and keeps the memory of the
+ * attempt, so callers leave it alone or replace it whole. build_attrs.c */
+bool disc_attrs_undecodable(IsoNode *n);
 /* Turn a libisofs error code into -errno (ISO_RR_NAME_TOO_LONG ->
  * -ENAMETOOLONG, ISO_NODE_NAME_NOT_UNIQUE -> -EEXIST, ISO_OUT_OF_MEM ->
  * -ENOMEM, ...; everything else -EIO). */
@@ -152,6 +167,12 @@ int disc_layout_check_write_locked(struct disc *d, uint32_t lba,
 /* -EPERM and the sentence for a commit refused because the medium holds
  * `what` (facts.origin after "foreign: "). */
 int disc_foreign_refusal(const char *what, struct errmsg *em);
+/* prepared.c: offer the tree and index of a session just written and read
+ * back (new references are taken; image files only) for the reload after
+ * the commit; drop an offer. */
+void disc_offer_prepared_locked(struct disc *d, IsoImage *img,
+				struct index *idx, uint32_t start_lba);
+void disc_drop_prepared_locked(struct disc *d);
 /* Refresh facts, sessions and the lower index after the medium changed. */
 int disc_reload_locked(struct disc *d, struct errmsg *em);
 

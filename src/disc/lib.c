@@ -1,6 +1,7 @@
 /* lib.c — library init and shutdown, message routing into the log, and the
  * one translation of libisofs error codes into errno. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "burnfs/log.h"
@@ -12,6 +13,9 @@ static int lib_ready;
  * their messages go to the log as information, not onto the terminal of
  * a mount that is refused or starts in the background. */
 static int opening;
+/* Entries libisofs dropped or renamed while loading a tree, until
+ * build.c takes the count for the index it builds. */
+static unsigned int dropped_entries;
 /* Looked up once by disc_lib_init: a load drains a message per node. */
 static int sev_warning, sev_note, sev_failure;
 
@@ -37,6 +41,23 @@ enum blog_level disc_sev_level(int n, int error_from)
 	return BLOG_DEBUG;
 }
 
+/* Entries a load could not show as the disc names them: dropped ("Error
+ * when adding file"), or renamed because two names clashed (libisofs
+ * sums those up in one message at the end of a load). */
+static void count_dropped(int code, const char *text)
+{
+	static const char sum[] = "Sum of resolved file name collisions: ";
+	unsigned int n = 0;
+
+	if (code == iso_error_get_code(ISO_FILE_CANT_ADD))
+		n = 1;
+	else if (code == iso_error_get_code(ISO_IMPORT_COLLISION) &&
+		 strncmp(text, sum, sizeof(sum) - 1) == 0)
+		n = (unsigned int)strtoul(text + sizeof(sum) - 1, NULL, 10);
+	if (n)
+		__atomic_add_fetch(&dropped_entries, n, __ATOMIC_RELAXED);
+}
+
 /* A disc_msg_fn: outside a write a MISHAP is only a warning. Loading a
  * tree queues a DEBUG message per node: those go without a lookup. */
 static void log_msg(void *ctx, const char *src, int code, const char *text,
@@ -47,6 +68,8 @@ static void log_msg(void *ctx, const char *src, int code, const char *text,
 	if (!blog_debug_enabled() &&
 	    (strcmp(sev, "DEBUG") == 0 || strcmp(sev, "ERRFILE") == 0))
 		return;
+	if (strcmp(src, "libisofs") == 0)
+		count_dropped(code, text);
 	lv = disc_sev_level(disc_sev_number(sev), sev_failure ? sev_failure
 			    : disc_sev_number("FAILURE"));
 	if (opening && lv < BLOG_INFO)
@@ -91,6 +114,11 @@ void disc_iso_debug_msgs(bool queue)
 void disc_msgs_opening(bool on)
 {
 	opening = on;
+}
+
+unsigned int disc_take_dropped(void)
+{
+	return __atomic_exchange_n(&dropped_entries, 0, __ATOMIC_RELAXED);
 }
 
 void disc_drain_msgs(void)

@@ -37,6 +37,7 @@ static int read_one(struct disc *d, IsoImage **img, struct errmsg *em)
 	 * drained and dropped unlogged, they cost the reload after a commit
 	 * on 10,000 files 3 of its 19 ms. */
 	disc_iso_debug_msgs(false);
+	disc_take_dropped();  /* count what this load drops, nothing older */
 	r = isoburn_read_image(d->drive, ro, img);
 	disc_guard_loaded(d);
 	disc_iso_debug_msgs(true);
@@ -173,7 +174,8 @@ bool disc_image_closed(IsoImage *img)
 	char *val = NULL;
 	bool closed;
 
-	if (iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
+	if (disc_attrs_undecodable(root) ||
+	    iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
 		return false;
 	closed = len == 1 && val[0] == '1';
 	free(val);

@@ -106,6 +106,11 @@ static int load_one_lower(struct disc *d, int n, int count, struct index **out,
 	IsoImage *img = NULL;
 	int r;
 
+	/* A commit read this very session back already. */
+	if (n == count && disc_take_prepared_locked(d, n, tree, out) == 1) {
+		*closed = disc_image_closed(*tree);
+		return 0;
+	}
 	if (n == count) {
 		r = disc_check_loadable_locked(d, n, count, em);
 		if (r == 0)

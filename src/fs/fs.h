@@ -100,6 +100,9 @@ int fs_session_lookup(const struct route *r, struct index **idx, uint32_t *id);
  * a hard-linked staged file (path relative to staging/). */
 void fs_invalidate_start(struct fuse *fuse);
 void fs_invalidate_stop(void);
+/* Forget what the kernel cached of this one staging path: setting an ACL
+ * changes the mode, which the kernel does not expect of a setxattr. */
+void fs_invalidate_entry(const char *stage_path);
 void fs_invalidate_aliases(const char *stage_path);
 /* control_execute (on a job's thread), and when the command changes the
  * whole view (discard, blank), the invalidations that go with it. */

@@ -1,10 +1,12 @@
-/* fs_xattr.c — extended attributes: staged entries keep user.* ones;
+/* fs_xattr.c — extended attributes: staged entries keep user.*, trusted.*,
+ * security.* and POSIX ACLs (the stage checks the names);
  * sessions/ shows what the disc recorded; the mount's own entries have
  * none. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/acl.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
@@ -22,6 +24,8 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 				     flags);
 		if (ret == 0)
 			fs_invalidate_aliases(r.rest);
+		if (ret == 0 && pacl_is_xattr(name))
+			fs_invalidate_entry(r.rest);
 		return ret;
 	}
 	return r.area == AREA_SESSION ? -EROFS : -ENOTSUP;

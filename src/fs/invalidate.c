@@ -103,6 +103,11 @@ void fs_invalidate_aliases(const char *stage_path)
 	free(list);
 }
 
+void fs_invalidate_entry(const char *stage_path)
+{
+	enqueue(stage_path);
+}
+
 /* The paths of `pending` lines ("X path" or "R old -> new") and their
  * folders: what a discard changes. */
 static void enqueue_with_parent(char *path)

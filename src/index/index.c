@@ -19,6 +19,7 @@
 
 struct index {
 	atomic_int refs;
+	uint64_t serial;        /* see index_serial() */
 	struct idx_info info;
 	struct idx_reader reader;
 	struct idx_node *nodes;
@@ -31,11 +32,13 @@ struct index {
 
 struct index *index_new(const struct idx_reader *reader)
 {
+	static atomic_uint_fast64_t next_serial = 1;
 	struct index *idx = calloc(1, sizeof(*idx));
 
 	if (!idx)
 		return NULL;
 	atomic_init(&idx->refs, 1);
+	idx->serial = atomic_fetch_add(&next_serial, 1);
 	if (reader)
 		idx->reader = *reader;
 	idx->cap = 64;
@@ -157,6 +160,12 @@ void index_set_info(struct index *idx, const struct idx_info *info)
 	idx->info = *info;
 }
 
+void index_set_ino(struct index *idx, uint32_t id, uint64_t ino)
+{
+	if (id < idx->n)
+		idx->nodes[id].ino = ino;
+}
+
 static uint32_t hash_key(uint32_t parent, const char *name)
 {
 	/* FNV-1a over the parent id and the name. */
@@ -196,7 +205,7 @@ static int count_links(struct index *idx)
 	if (!sorted)
 		return -ENOMEM;
 	for (i = j = 0; i < idx->n; i++)
-		if (S_ISREG(idx->nodes[i].mode) && idx->nodes[i].ino)
+		if (!S_ISDIR(idx->nodes[i].mode) && idx->nodes[i].ino)
 			sorted[j++] = i;
 	index_sort_by_ino(idx->nodes, sorted, j);
 	for (i = 0; i < j;) {
@@ -247,6 +256,11 @@ void index_unref(struct index *idx)
 	free(idx->last_child);
 	free(idx->hash);
 	free(idx);
+}
+
+uint64_t index_serial(const struct index *idx)
+{
+	return idx->serial;
 }
 
 const struct idx_info *index_info(const struct index *idx)

@@ -9,27 +9,18 @@
 #define ISO_BLOCK 2048u
 
 /* Map [off, off+len) onto the extents; an extent's data is contiguous
- * from block*2048 for size bytes. Every byte asked for below the file's
- * size is read or the whole call fails with -EIO: a short count would be
- * taken for the end of the file, and cat or cp would exit 0 with fewer
- * bytes than stat shows (an extent past the end of a cut image, extents
- * shorter than the recorded size). */
-ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
-		   uint64_t off)
+ * from block*2048 for size bytes. The caller has cut len to the file's
+ * size. Every byte asked for is read or the whole call fails with -EIO: a
+ * short count would be taken for the end of the file, and cat or cp would
+ * exit 0 with fewer bytes than stat shows (an extent past the end of a cut
+ * image, extents shorter than the recorded size). */
+ssize_t index_read_stored(const struct index *idx, const struct idx_node *n,
+			  void *buf, size_t len, uint64_t off)
 {
-	const struct idx_node *n = index_node(idx, id);
 	uint64_t ext_start = 0;
 	size_t done = 0;
 	uint32_t i;
 
-	if (!n)
-		return -ENOENT;
-	if (!S_ISREG(n->mode))
-		return -EISDIR;
-	if (off >= n->size)
-		return 0;
-	if (len > n->size - off)
-		len = (size_t)(n->size - off);
 	for (i = 0; i < n->n_extents && done < len; i++) {
 		const struct idx_extent *e = &n->extents[i];
 		uint64_t pos = off + done;
@@ -52,6 +43,24 @@ ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
 		ext_start += e->size;
 	}
 	return done < len ? -EIO : (ssize_t)done;
+}
+
+ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
+		   uint64_t off)
+{
+	const struct idx_node *n = index_node(idx, id);
+
+	if (!n)
+		return -ENOENT;
+	if (!S_ISREG(n->mode))
+		return -EISDIR;
+	if (off >= n->size)
+		return 0;
+	if (len > n->size - off)
+		len = (size_t)(n->size - off);
+	if (n->zisofs)
+		return index_zisofs_read(idx, id, buf, len, off);
+	return index_read_stored(idx, n, buf, len, off);
 }
 
 void index_stat(const struct index *idx, uint32_t id, struct stat *st)

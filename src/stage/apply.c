@@ -239,7 +239,7 @@ static int apply_attr(struct stage *st, const struct jrec *r)
 	n->atime = r->atime;
 	n->mtime = r->mtime;
 	n->ctime = r->ctime;
-	return 0;
+	return xattr_follow_mode(st, n);
 }
 
 static int apply_setdata(struct stage *st, const struct jrec *r)

@@ -133,6 +133,8 @@ static int set_attrs(struct stage *st, const char *path, mode_t mode,
 		r.atime = tv[0].tv_nsec == UTIME_NOW ? r.ts : tv[0];
 	if (tv && tv[1].tv_nsec != UTIME_OMIT)
 		r.mtime = tv[1].tv_nsec == UTIME_NOW ? r.ts : tv[1];
+	limit_time(&r.atime);
+	limit_time(&r.mtime);
 	ret = stage_change(st, &r, NULL);
 out:
 	STAGE_UNLOCK(st);

@@ -92,7 +92,7 @@ int link_lower_hardlinks(struct stage *st)
 	for (id = 1; id < cnt; id++) {
 		const struct idx_node *ln = index_node(st->lower, id);
 
-		if (!S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
+		if (S_ISDIR(ln->mode) || ln->nlink < 2 || !ln->ino)
 			continue;
 		if (n == cap) {
 			struct hl *t = realloc(v, (cap = cap * 2 + 64) * sizeof(*v));

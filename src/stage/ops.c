@@ -78,12 +78,12 @@ int stage_symlink(struct stage *st, const char *target, const char *path,
 {
 	struct jrec r = { .op = J_SYMLINK, .p1 = path, .p2 = target,
 			  .uid = uid, .gid = gid };
+	int ret;
 
 	if (!target || !*target)
 		return -ENOENT;
-	if (strlen(target) >= STAGE_PATH_MAX)
-		return -ENAMETOOLONG;
-	return change(st, &r);
+	ret = limit_symlink_target(target);
+	return ret ? ret : change(st, &r);
 }
 
 int stage_rename(struct stage *st, const char *from, const char *to,

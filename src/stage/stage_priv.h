@@ -263,6 +263,15 @@ void xattrs_free(struct xattrs *xa);
 int xattr_set(struct stage *st, struct snode *n, const char *name,
 	      const void *value, size_t size, int flags);
 int xattr_remove(struct stage *st, struct snode *n, const char *name);
+/* After n->mode changed: its access ACL takes the new owner, group (mask)
+ * and other bits, as chmod does on Linux. 0 or -ENOMEM. */
+int xattr_follow_mode(struct stage *st, struct snode *n);
+
+/* limits.c: what a disc holds, checked where changes enter */
+/* 0, -ENAMETOOLONG or -EINVAL (see stage_symlink). */
+int limit_symlink_target(const char *target);
+/* Clamp a time into what Rock Ridge records. */
+void limit_time(struct timespec *ts);
 
 /* fileops.c */
 int node_truncate(struct stage *st, struct snode *n, uint64_t size);

@@ -1,14 +1,30 @@
-/* xattr.c — user.* extended attributes. A node shares its origin's xattrs
- * until one changes; then it gets its own sorted copy. */
+/* xattr.c — extended attributes: user.*, trusted.*, security.* and the
+ * POSIX ACLs (system.posix_acl_access/_default, kept as Linux passes them).
+ * A node shares its origin's xattrs until one changes; then it gets its own
+ * sorted copy. What a disc cannot hold is refused here, at the call that
+ * makes it (check_name, check_room, check_acl below). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include "burnfs/acl.h"
 #include "stage/stage_priv.h"
 
-#define XATTR_VALUE_MAX 65536
+#define XATTR_VALUE_MAX 65536   /* Linux's XATTR_SIZE_MAX */
+#define XATTR_LIST_MAX 65536    /* Linux's limit on a listxattr() answer */
+/* libisofs decodes a node's attribute list within 1,000,000 bytes of
+ * bookkeeping (each name and value plus 2 bytes, list slots of up to 36
+ * bytes per pair, two work buffers up to 1.5 times the longest value) and
+ * reads at most 1 MiB of continuation area per entry; a list longer than
+ * that is written, but the node then loses its attributes on reading
+ * (found by writing and re-reading images: 14 values of 64 KiB load, 15
+ * do not). A pair is charged its name and value and XATTR_PAIR_COST, and a
+ * node XATTR_NODE_BUDGET in all, which leaves room for the ACL pair,
+ * libisofs's own isofs.* pairs and the work buffers. */
+#define XATTR_PAIR_COST 64
+#define XATTR_NODE_BUDGET (768 * 1024)
 
 const struct idx_xattr *lower_xattrs(const struct stage *st,
 				     const struct snode *n, uint32_t *count)
@@ -119,36 +135,69 @@ static uint32_t find_pos(const struct xattrs *xa, const char *name,
 	return i;
 }
 
+/* The namespaces a disc records (AAIP): Linux's file systems refuse
+ * other system.* names and unknown prefixes with EOPNOTSUPP too. */
 static int check_name(const char *name)
 {
-	if (strncmp(name, "user.", 5))
-		return -ENOTSUP;
-	return strlen(name) > 255 || !name[5] ? -ERANGE : 0;
+	static const char *const ns[] = { "user.", "trusted.", "security." };
+	size_t len = strlen(name);
+
+	if (len > 255)
+		return -ERANGE;
+	if (pacl_is_xattr(name))
+		return 0;
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		size_t pl = strlen(ns[i]);
+
+		if (!strncmp(name, ns[i], pl))
+			return len > pl ? 0 : -EINVAL;
+	}
+	return -ENOTSUP;
 }
 
-int xattr_set(struct stage *st, struct snode *n, const char *name,
-	      const void *value, size_t size, int flags)
+/* Would n's list, with `name` set to a value of `size` bytes, still load
+ * from a disc and fit a listxattr() answer? */
+static int check_room(const struct xattrs *xa, const char *name,
+		      size_t size)
 {
-	struct sxattr *x;
-	uint32_t at;
-	bool found;
-	int ret = check_name(name);
+	size_t cost = strlen(name) + size + XATTR_PAIR_COST;
+	size_t names = strlen(name) + 1;
 
-	if (ret)
-		return ret;
-	if (size > XATTR_VALUE_MAX)
-		return -E2BIG;
-	if ((ret = own_xattrs(st, n)))
-		return ret;
-	at = find_pos(n->xa, name, &found);
-	if (found && (flags & XATTR_CREATE))
-		return -EEXIST;
-	if (!found && (flags & XATTR_REPLACE))
-		return -ENODATA;
-	if (!found)
-		return add_entry(n->xa, at, name, value, (uint32_t)size);
-	x = &n->xa->v[at];
+	for (uint32_t i = 0; i < xa->n; i++) {
+		if (!strcmp(xa->v[i].name, name))
+			continue;
+		cost += strlen(xa->v[i].name) + xa->v[i].len + XATTR_PAIR_COST;
+		names += strlen(xa->v[i].name) + 1;
+	}
+	return cost > XATTR_NODE_BUDGET || names > XATTR_LIST_MAX ? -ENOSPC : 0;
+}
+
+/* An ACL as Linux's own file systems take it: a default ACL only on a
+ * folder, none on a symlink. */
+static int check_acl(const struct snode *n, const char *name,
+		     const void *value, size_t size)
+{
+	if (S_ISLNK(n->mode))
+		return -ENOTSUP;
+	if (pacl_check(value, size))
+		return -EINVAL;
+	if (strcmp(name, PACL_XATTR_DEFAULT) == 0 && !S_ISDIR(n->mode))
+		return -EACCES;
+	return 0;
+}
+
+static void drop_entry(struct xattrs *xa, uint32_t at)
+{
+	free(xa->v[at].name);
+	free(xa->v[at].value);
+	memmove(&xa->v[at], &xa->v[at + 1], (xa->n - at - 1) * sizeof(*xa->v));
+	xa->n--;
+}
+
+static int replace_value(struct sxattr *x, const void *value, size_t size)
+{
 	char *val = malloc(size ? size : 1);
+
 	if (!val)
 		return -ENOMEM;
 	memcpy(val, value, size);
@@ -158,9 +207,59 @@ int xattr_set(struct stage *st, struct snode *n, const char *name,
 	return 0;
 }
 
+/* Setting an access ACL sets the group bits from its mask, as chmod does
+ * the other way round; one that says no more than the mode is kept as
+ * the mode alone (a local file system stores no xattr for it). */
+static bool take_access_acl(struct snode *n, const char *name,
+			    const void *value, size_t size)
+{
+	if (strcmp(name, PACL_XATTR_ACCESS) != 0)
+		return false;
+	n->mode = pacl_apply_to_mode(value, size, n->mode);
+	return pacl_is_minimal(value, size);
+}
+
+static int check_set(const struct snode *n, const char *name,
+		     const void *value, size_t size)
+{
+	int ret = check_name(name);
+
+	if (!ret && size > XATTR_VALUE_MAX)
+		ret = -E2BIG;
+	if (!ret && pacl_is_xattr(name))
+		ret = check_acl(n, name, value, size);
+	return ret;
+}
+
+int xattr_set(struct stage *st, struct snode *n, const char *name,
+	      const void *value, size_t size, int flags)
+{
+	uint32_t at;
+	bool found;
+	int ret = check_set(n, name, value, size);
+
+	if (ret || (ret = own_xattrs(st, n)))
+		return ret;
+	at = find_pos(n->xa, name, &found);
+	if (found && (flags & XATTR_CREATE))
+		return -EEXIST;
+	if (!found && (flags & XATTR_REPLACE))
+		return -ENODATA;
+	ret = check_room(n->xa, name, size);
+	if (ret)
+		return ret;
+	if (take_access_acl(n, name, value, size)) {
+		if (found)
+			drop_entry(n->xa, at);
+		return 0;
+	}
+	if (!found)
+		return add_entry(n->xa, at, name, value, (uint32_t)size);
+	return replace_value(&n->xa->v[at], value, size);
+}
+
 int xattr_remove(struct stage *st, struct snode *n, const char *name)
 {
-	struct xattrs *xa;
 	uint32_t at;
 	bool found;
 	int ret = check_name(name);
@@ -169,14 +268,52 @@ int xattr_remove(struct stage *st, struct snode *n, const char *name)
 		return ret;
 	if ((ret = own_xattrs(st, n)))
 		return ret;
-	xa = n->xa;
-	at = find_pos(xa, name, &found);
+	at = find_pos(n->xa, name, &found);
 	if (!found)
 		return -ENODATA;
-	free(xa->v[at].name);
-	free(xa->v[at].value);
-	memmove(&xa->v[at], &xa->v[at + 1], (xa->n - at - 1) * sizeof(*xa->v));
-	xa->n--;
+	drop_entry(n->xa, at);
+	return 0;
+}
+
+/* The value of name among n's xattrs (own or the origin's), or NULL. */
+static const void *find_value(const struct stage *st, const struct snode *n,
+			      const char *name, uint32_t *len)
+{
+	const struct idx_xattr *lx;
+	uint32_t cnt, i;
+	bool found;
+
+	if (n->xa) {
+		i = find_pos(n->xa, name, &found);
+		*len = found ? n->xa->v[i].len : 0;
+		return found ? n->xa->v[i].value : NULL;
+	}
+	lx = lower_xattrs(st, n, &cnt);
+	for (i = 0; i < cnt; i++) {
+		if (!strcmp(lx[i].name, name)) {
+			*len = lx[i].len;
+			return lx[i].value;
+		}
+	}
+	return NULL;
+}
+
+int xattr_follow_mode(struct stage *st, struct snode *n)
+{
+	const void *acl;
+	uint32_t len, at;
+	bool found;
+	int ret;
+
+	acl = find_value(st, n, PACL_XATTR_ACCESS, &len);
+	if (!acl || pacl_apply_to_mode(acl, len, n->mode) == n->mode)
+		return 0;
+	ret = own_xattrs(st, n);
+	if (ret)
+		return ret;
+	at = find_pos(n->xa, PACL_XATTR_ACCESS, &found);
+	if (found)
+		pacl_follow_mode(n->xa->v[at].value, n->xa->v[at].len, n->mode);
 	return 0;
 }
 
@@ -209,7 +346,7 @@ int stage_removexattr(struct stage *st, const char *path, const char *name)
 	return ret;
 }
 
-static ssize_t get_value(const char *v, uint32_t len, void *value, size_t size)
+static ssize_t get_value(const void *v, uint32_t len, void *value, size_t size)
 {
 	if (!size)
 		return len;
@@ -222,28 +359,17 @@ static ssize_t get_value(const char *v, uint32_t len, void *value, size_t size)
 ssize_t stage_getxattr(struct stage *st, const char *path, const char *name,
 		       void *value, size_t size)
 {
-	const struct idx_xattr *lx;
 	struct sdentry *de;
-	uint32_t cnt, i;
+	const void *v;
+	uint32_t len;
 	ssize_t ret;
-	bool found;
 
 	STAGE_LOCK(st);
 	ret = path_resolve(st, path, &de);
 	if (ret)
 		goto out;
-	ret = -ENODATA;
-	if (de->node->xa) {
-		i = find_pos(de->node->xa, name, &found);
-		if (found)
-			ret = get_value(de->node->xa->v[i].value,
-					de->node->xa->v[i].len, value, size);
-		goto out;
-	}
-	lx = lower_xattrs(st, de->node, &cnt);
-	for (i = 0; i < cnt; i++)
-		if (!strcmp(lx[i].name, name))
-			ret = get_value(lx[i].value, lx[i].len, value, size);
+	v = find_value(st, de->node, name, &len);
+	ret = v ? get_value(v, len, value, size) : -ENODATA;
 out:
 	STAGE_UNLOCK(st);
 	return ret;

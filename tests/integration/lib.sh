@@ -83,7 +83,8 @@ unmount_any() {
 	local m=$1 i
 	is_mounted "$m" || return 0
 	timeout -k 2 20 fusermount3 -u "$m" 2>/dev/null ||
-		timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null || true
+		timeout -k 2 20 fusermount3 -uz "$m" 2>/dev/null ||
+		umount -l "$m" 2>/dev/null || true   # a tmpfs (mount_tmpfs)
 	for ((i = 0; i < 100; i++)); do
 		is_mounted "$m" || return 0
 		sleep 0.1
@@ -676,4 +677,41 @@ expect_md5s() {
 			fail "recorded MD5 differs from the content's: want $line"
 		}
 	done <"$T/want.md5"
+}
+
+# --- round trip of every kind of entry (t60-t69) ----------------------------------
+
+# full_manifest DIR: like tree_manifest, but everything a round trip must
+# keep, in every namespace and for every kind of entry (see manifest.py);
+# MANIFEST_NO_LINK_MTIME=1 leaves symlinks' mtimes out.
+full_manifest() {
+	python3 "$LIB_DIR/manifest.py" "$1" "${MANIFEST_NO_LINK_MTIME:-0}"
+}
+
+# assert_same_full DIR_A DIR_B WHAT: full_manifest of both must be equal.
+assert_same_full() {
+	full_manifest "$1" >"$T/full.a"
+	full_manifest "$2" >"$T/full.b"
+	[ -s "$T/full.a" ] || fail "${3:-trees}: empty manifest of $1"
+	if ! diff -u "$T/full.a" "$T/full.b" >"$T/full.diff"; then
+		head -40 "$T/full.diff" >&2
+		fail "${3:-trees} differ ($1 vs $2)"
+	fi
+}
+
+# mount_tmpfs DIR SIZE: a tmpfs at DIR (made), taken down at exit. Unlike
+# ext4 here, it holds xattr values of 64 KiB and hundreds of xattrs.
+mount_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2" tmpfs "$1" || skip "cannot mount a tmpfs"
+	EXTRA_MOUNTS+=("$1")
+}
+
+# xorriso_extract_all IMG DIR: the newest session extracted by xorriso with
+# ACLs, xattrs of every namespace and hard links.
+xorriso_extract_all() {
+	mkdir -p "$2"
+	timeout -k 5 120 xorriso -osirrox on -acl on -xattr any -hardlinks on \
+		-indev "stdio:$1" -extract / "$2" >"$T/xorriso.extract.log" 2>&1 ||
+		{ tail -20 "$T/xorriso.extract.log" >&2; fail "xorriso -extract (ACLs, xattrs) failed"; }
 }

@@ -27,8 +27,10 @@
 
 static struct snap_node *sn_new(const char *name, mode_t mode, uint32_t origin)
 {
+	static uint64_t next_key = 1ULL << 50;
 	struct snap_node *n = calloc(1, sizeof(*n));
 
+	n->key = next_key++;    /* one file each, as in a stage snapshot */
 	n->name = name;
 	n->mode = mode;
 	n->uid = 1000;
@@ -806,12 +808,15 @@ static void xattrs_first(struct disc *d)
 	struct errmsg em = { "" };
 	static const char *const k[] = { "user.k=v" }, *const mark[] = { DISC_CLOSED_XATTR "=1" };
 
-	write_file("hello", "hello\n", 6);
-	set_xattrs(sn_add_ret(root, file_node("keep", IDX_NONE, 1, "hello", 6)), xa_k, 1);
-	set_xattrs(sn_add_ret(root, file_node("change", IDX_NONE, 2, "hello", 6)), xa_k, 1);
-	sn_add(root, file_node("add", IDX_NONE, 3, "hello", 6));
-	set_xattrs(sn_add_ret(root, file_node("drop", IDX_NONE, 4, "hello", 6)), xa_kj, 2);
-	set_xattrs(sn_add_ret(root, file_node("mark", IDX_NONE, 5, "hello", 6)), xa_mark, 1);
+	/* One data file each: libisofs takes nodes added from one local
+	 * file with the same attributes for hard links. */
+	for (int i = 1; i <= 5; i++)
+		write_file((const char *[]){ "h1", "h2", "h3", "h4", "h5" }[i - 1], "hello\n", 6);
+	set_xattrs(sn_add_ret(root, file_node("keep", IDX_NONE, 1, "h1", 6)), xa_k, 1);
+	set_xattrs(sn_add_ret(root, file_node("change", IDX_NONE, 2, "h2", 6)), xa_k, 1);
+	sn_add(root, file_node("add", IDX_NONE, 3, "h3", 6));
+	set_xattrs(sn_add_ret(root, file_node("drop", IDX_NONE, 4, "h4", 6)), xa_kj, 2);
+	set_xattrs(sn_add_ret(root, file_node("mark", IDX_NONE, 5, "h5", 6)), xa_mark, 1);
 	dir = sn_add_ret(root, sn_new("dir", S_IFDIR | 0755, IDX_NONE));
 	set_xattrs(dir, xa_k, 1);
 	CHECK(write_snap(d, root, &(struct burn_settings){ .joliet = true }, false, &em) == 0);

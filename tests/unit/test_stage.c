@@ -393,7 +393,8 @@ static void t_ops(void)
 	CHECK_EQ(stage_setxattr(st, "/g", "user.a", "1", 1, 0), 0);
 	CHECK_EQ(stage_setxattr(st, "/g", "user.a", "2", 1, XATTR_CREATE), -EEXIST);
 	CHECK_EQ(stage_setxattr(st, "/g", "user.b", "2", 1, XATTR_REPLACE), -ENODATA);
-	CHECK_EQ(stage_setxattr(st, "/g", "trusted.a", "2", 1, 0), -ENOTSUP);
+	CHECK_EQ(stage_setxattr(st, "/g", "system.foo", "2", 1, 0), -ENOTSUP);
+	CHECK_EQ(stage_setxattr(st, "/g", "other.a", "2", 1, 0), -ENOTSUP);
 	CHECK_EQ(stage_getxattr(st, "/g", "user.a", NULL, 0), 1);
 	CHECK_EQ(stage_getxattr(st, "/g", "user.a", buf, 1), 1);
 	CHECK_EQ(buf[0], '1');
