@@ -25,7 +25,11 @@
 #      the full commit and xorriso -update_r
 #   E  mount of a disc holding MANY tiny files (image made by xorriso): time
 #      until MNT/control exists; burnfs's VmRSS after find over staging/
-#   F  find staging -type f -exec stat {} + over a disc of WALK files
+#   F  commit of big files only (8 x 128 MiB staged) against what reading
+#      the same bytes costs: md5sum (one MD5 pass), cat into a file + sync
+#      (one read, one write), and xorriso -for_backup -joliet on (the same
+#      session: file and session MD5s)
+#   G  find staging -type f -exec stat {} + over a disc of WALK files
 #      (folders of 1,000, image made by xorriso), fresh mount per run,
 #      against the same walk over the folder the image was made from
 #
@@ -36,7 +40,7 @@
 #              /var/tmp/burnfs-bench; must not be tmpfs)
 #   RUNS       runs per measure (default 5, --quick 1); the machine is shared
 #              and sync-bound times vary 2-3x between runs, hence the medians
-#   PHASES     which of the measure groups to run (default "a b c d e f"; c
+#   PHASES     which of the measure groups to run (default "a b c d e f g"; c
 #              and d need b), e.g. PHASES=e to look at the many-file mount alone
 #   KEEP=1     keep the run's folder for inspection
 #
@@ -73,17 +77,19 @@ if [ "$QUICK" = 1 ]; then
 	NDIRS=10 PERDIR=100       # 1,000 x 4 KiB
 	MANY_DIRS=10 MANY_PERDIR=1000   # 10,000 tiny files
 	WALK_DIRS=30                    # 30,000 files for the stat walk
+	NHASH=4 HASHMIB=16        # 4 x 16 MiB
 	RUNS=${RUNS:-1}
 else
 	NBIG=8 BIGMIB=64          # 8 x 64 MiB
 	NDIRS=100 PERDIR=100      # 10,000 x 4 KiB
 	MANY_DIRS=100 MANY_PERDIR=1000  # 100,000 tiny files
 	WALK_DIRS=300                   # 300,000 files for the stat walk
+	NHASH=8 HASHMIB=128       # 8 x 128 MiB = 1 GiB
 	RUNS=${RUNS:-5}
 fi
-PHASES=${PHASES:-a b c d e f}
+PHASES=${PHASES:-a b c d e f g}
 for p in $PHASES; do
-	case $p in a | b | c | d | e | f) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f)" >&2; exit 2 ;; esac
+	case $p in a | b | c | d | e | f | g) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f g)" >&2; exit 2 ;; esac
 done
 case " $PHASES " in
 *" c "* | *" d "*) case " $PHASES " in *" b "*) ;; *) echo "bench: PHASES: c and d need b" >&2; exit 2 ;; esac ;;
@@ -124,7 +130,7 @@ mkdir -p "$BENCH_DIR"
 case $(stat -f -c %T "$BENCH_DIR") in
 tmpfs | ramfs) die "BENCH_DIR=$BENCH_DIR is on $(stat -f -c %T "$BENCH_DIR"); use a disk filesystem" ;;
 esac
-need_mib=$(((NBIG * BIGMIB + NSMALL * SMALL / 1048576 + 16) * (RUNS * 5 + 2)))
+need_mib=$(((NBIG * BIGMIB + NSMALL * SMALL / 1048576 + 16) * (RUNS * 5 + 2) + NHASH * HASHMIB * 4))
 avail_mib=$(($(stat -f -c '%a * %S' "$BENCH_DIR") / 1048576))
 [ "$avail_mib" -ge "$need_mib" ] ||
 	die "BENCH_DIR=$BENCH_DIR has $avail_mib MiB free; this run needs about $need_mib MiB"
@@ -373,7 +379,7 @@ header() {
 	out "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) CPUs, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
 	out "bench dir: $BENCH_DIR on $(findmnt -no FSTYPE,SOURCE -T "$BENCH_DIR" 2>/dev/null | tr -s ' ' || stat -f -c %T "$BENCH_DIR")"
 	out "versions: libfuse $(pkg-config --modversion fuse3), $(fuse-overlayfs --version 2>/dev/null | awk '/fuse-overlayfs: version/ { print "fuse-overlayfs " $3 }'), $(xorriso -version 2>/dev/null | awk 'NR == 1 { print $1, $2 }'), $(rsync --version | awk 'NR == 1 { print "rsync", $3 }')"
-	out "sizes: big ${NBIG} x ${BIGMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; stat-walk disc ${NWALK} files; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
+	out "sizes: big ${NBIG} x ${BIGMIB} MiB; big-only commit ${NHASH} x ${HASHMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; stat-walk disc ${NWALK} files; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
 	out ""
 }
 
@@ -387,6 +393,12 @@ make_sources() {
 		head -c $((BIGMIB * 1048576)) /dev/urandom >"$(printf '%s/src/big/b%02d.bin' "$RUN" "$i")"
 	done
 	"$HERE/bench/make-files.sh" "$RUN/src/small" "$NDIRS" "$PERDIR" "$SMALL"
+	if has_phase f; then
+		mkdir -p "$RUN/srcf"
+		for ((i = 0; i < NHASH; i++)); do
+			head -c $((HASHMIB * 1048576)) /dev/urandom >"$(printf '%s/srcf/h%02d.bin' "$RUN" "$i")"
+		done
+	fi
 	# the 1% change: new contents for $CHANGE_NAME in every small folder
 	"$HERE/bench/make-files.sh" "$RUN/change" "$NDIRS" 1 "$SMALL"
 	sync
@@ -560,28 +572,71 @@ phase_e() {
 	done
 }
 
-# --- F: a stat walk over a big disc -----------------------------------------------------------------------------
+# --- F: a commit of big files against one MD5 pass ------------------------------------------------
+
+# Each run's folder goes at once (a few big files: no mass delete).
+phase_f() {
+	local r c d m
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs md5sum cat+sync xorriso); do
+			note "F run $r/$RUNS: $c"
+			d=$RUN/F/$c.$r
+			mkdir -p "$d"
+			case $c in
+			burnfs)
+				m=$d/mnt
+				mount_burnfs "$d/img.iso" "$d/cache" "$m"
+				cp -a "$RUN/srcf/." "$m/staging/"
+				sync
+				tic
+				control "$m" commit || die "burnfs commit (big files) failed: $(status_key "$m" last_result)"
+				record bigcommit burnfs "$(toc)"
+				umount_one "$m" ;;
+			md5sum)
+				sync
+				tic
+				md5sum "$RUN/srcf/"*.bin >/dev/null
+				record bigcommit md5sum "$(toc)" ;;
+			cat+sync)
+				sync
+				tic
+				cat "$RUN/srcf/"*.bin >"$d/cat.out"
+				sync
+				record bigcommit cat+sync "$(toc)" ;;
+			xorriso)
+				sync
+				tic
+				xorriso -for_backup -joliet on -dev "stdio:$d/img.iso" -map "$RUN/srcf" / -commit \
+					>"$LOGDIR/xorriso.F.$r.log" 2>&1 || die "xorriso -commit of the big files failed (log: $LOGDIR/xorriso.F.$r.log)"
+				record bigcommit xorriso "$(toc)" ;;
+			esac
+			rm -rf "$d"
+		done
+	done
+}
+
+# --- G: a stat walk over a big disc -----------------------------------------------------------------------------
 
 # The kernel keeps burnfs's entries and attributes (readdirplus brings
 # them along with the names); with timeouts of a second they expired during
 # a walk this long and every entry was looked up again.
-phase_f() {
+phase_g() {
 	local r c d m n
-	note "F: making $NWALK tiny files and their image with xorriso"
-	"$HERE/bench/make-files.sh" "$RUN/F/tree" "$WALK_DIRS" 1000 8
-	xorriso -for_backup -joliet on -dev "stdio:$RUN/F/walk.iso" -map "$RUN/F/tree" / -commit \
-		>"$LOGDIR/xorriso.F.log" 2>&1 || die "xorriso could not make the stat-walk image"
+	note "G: making $NWALK tiny files and their image with xorriso"
+	"$HERE/bench/make-files.sh" "$RUN/G/tree" "$WALK_DIRS" 1000 8
+	xorriso -for_backup -joliet on -dev "stdio:$RUN/G/walk.iso" -map "$RUN/G/tree" / -commit \
+		>"$LOGDIR/xorriso.G.log" 2>&1 || die "xorriso could not make the stat-walk image"
 	sync
 	for ((r = 1; r <= RUNS; r++)); do
 		for c in $(rotate $((r - 1)) burnfs local); do
-			note "F run $r/$RUNS: $c"
+			note "G run $r/$RUNS: $c"
 			if [ "$c" = burnfs ]; then
-				d=$RUN/F/burnfs.$r
+				d=$RUN/G/burnfs.$r
 				m=$d/mnt
-				mount_burnfs "$RUN/F/walk.iso" "$d/cache" "$m"
+				mount_burnfs "$RUN/G/walk.iso" "$d/cache" "$m"
 				DEST=$m/staging
 			else
-				DEST=$RUN/F/tree
+				DEST=$RUN/G/tree
 			fi
 			tic
 			n=$(find "$DEST" -type f -exec stat {} + | grep -c '^  File: ')
@@ -592,7 +647,7 @@ phase_f() {
 	done
 }
 
-report_f() {
+report_g() {
 	out "== a stat walk over a disc of $NWALK files (find -type f -exec stat {} +, fresh mount) =="
 	line statwalk s local 1.5
 	out ""
@@ -674,6 +729,14 @@ report_e() {
 	out ""
 }
 
+report_f() {
+	out "== commit of big files only (${NHASH} x ${HASHMIB} MiB; the baselines read the same bytes) =="
+	line bigcommit s md5sum 1.5
+	line bigcommit s xorriso 0.5
+	line bigcommit s cat+sync
+	out ""
+}
+
 report() {
 	local m g
 	has_phase a && report_a
@@ -683,6 +746,7 @@ report() {
 	has_phase b && out ""
 	has_phase e && report_e
 	has_phase f && report_f
+	has_phase g && report_g
 	out "== raw values per run (seconds, bytes, KiB) =="
 	for m in cp_big cp_small rsync_small rsync_noop find_stat; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs passthrough_ll
@@ -690,6 +754,7 @@ report() {
 	for m in commit commit_bytes commit1pct commit1pct_bytes; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs xorriso
 	done
+	[ -n "${RES["bigcommit|burnfs"]:-}" ] && runs_line bigcommit burnfs md5sum cat+sync xorriso
 	for m in mount_many find_many rss_mount rss_find hwm_find statwalk_many rss_statwalk; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
 	done

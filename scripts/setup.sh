@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="
 meson ninja-build pkg-config gcc libc6-dev
-libfuse3-dev libburn-dev libisofs-dev libisoburn-dev libjemalloc-dev zlib1g-dev
+libfuse3-dev libburn-dev libisofs-dev libisoburn-dev libjemalloc-dev libssl-dev zlib1g-dev
 fuse3
 xorriso genisoimage libarchive-tools fuseiso rsync attr acl
 coreutils util-linux findutils diffutils python3

@@ -16,6 +16,7 @@
 
 #include "burn/apply_int.h"
 #include "burn/keymap.h"
+#include "burn/stagestream.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
@@ -243,6 +244,31 @@ static int attach_old(struct apply *a, IsoDir *dir, IsoNode *old,
 	return 0;
 }
 
+/* New content: a stream that reads the cache file in big pieces
+ * (stagestream.c). */
+static int add_staged_file(struct apply *a, IsoDir *dir,
+			   const struct snap_node *sn, IsoNode **out)
+{
+	IsoStream *stream = NULL;
+	IsoFile *file = NULL;
+	int ret;
+
+	ret = stagestream_new(sn->data_path, &stream);
+	if (ret == (int)ISO_FILE_IS_DIR || ret == (int)ISO_FILE_ERROR)
+		return errmsg_set(a->c.em, -EIO, "staged data of %s is not a regular file",
+				  a->c.path);
+	if (ret < 0)
+		return iso_fail(a, ret, "add");
+	/* On success the file takes over our stream reference. */
+	ret = iso_image_add_new_file(a->c.img, dir, sn->name, stream, &file);
+	if (ret < 0) {
+		iso_stream_unref(stream);
+		return iso_fail(a, ret, "add");
+	}
+	*out = (IsoNode *)file;
+	return 0;
+}
+
 static int add_new_file(struct apply *a, IsoDir *dir,
 			const struct snap_node *sn, IsoNode **out)
 {
@@ -251,12 +277,9 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 	int ret;
 
 	if (sn->data_path) {
-		ret = iso_tree_add_new_node(a->c.img, dir, sn->name, sn->data_path, out);
+		ret = add_staged_file(a, dir, sn, out);
 		if (ret < 0)
-			return iso_fail(a, ret, "add");
-		if (iso_node_get_type(*out) != LIBISO_FILE)
-			return errmsg_set(a->c.em, -EIO, "staged data of %s is not a regular file",
-					  a->c.path);
+			return ret;
 		/* libisofs freezes the size now and pads or cuts at write
 		 * time; a frozen cache file must match the snapshot. */
 		if ((uint64_t)iso_file_get_size((IsoFile *)*out) != sn->size)

@@ -15,6 +15,7 @@
 #include "burn/burn_priv.h"
 #include "burn/readback.h"
 #include "burnfs/log.h"
+#include "burnfs/md5.h"
 
 /* A poll sleeps an eighth of the time waited so far, between POLL_MIN_US
  * and POLL_US: the end of an operation is noticed at most ~12% late. A
@@ -353,6 +354,9 @@ int burn_write_session(struct disc *d, IsoImage *img,
 	int rc;
 
 	msgwatch_init(mw);
+	/* Before the writer thread starts: its MD5 contexts hash beside it
+	 * once the self-test has passed (the first commit runs it). */
+	md5_offload_ready();
 	rc = make_igopts(&o, s, em);
 	if (rc)
 		return rc;

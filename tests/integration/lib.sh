@@ -704,6 +704,31 @@ session_md5s_ok() {
 	done
 }
 
+# --- the MD5s a commit records (t90-t94) -------------------------------------------
+
+# recorded_md5s IMG: "MD5  /path" for every file of the newest session, as
+# xorriso reads them from the image's checksum array, sorted by path.
+recorded_md5s() {
+	timeout -k 5 120 xorriso -md5 on -indev "stdio:$1" -find / -type f -exec get_md5 -- 2>/dev/null |
+		sort -k2
+}
+
+# expect_md5s IMG DIR [PREFIX]: every regular file under DIR is in the
+# newest session (at PREFIX/its path) with the MD5 of DIR's copy recorded.
+expect_md5s() {
+	local img=$1 dir=$2 prefix=${3:-} f
+	recorded_md5s "$img" >"$T/recorded.md5"
+	(cd "$dir" && find . -type f | sort | while read -r f; do
+		printf '%s  %s\n' "$(md5sum <"$f" | cut -c1-32)" "$prefix/${f#./}"
+	done) >"$T/want.md5"
+	while read -r line; do
+		grep -qxF "$line" "$T/recorded.md5" || {
+			grep -F "  ${line#*  }" "$T/recorded.md5" >&2 || echo "(no MD5 recorded for ${line#*  })" >&2
+			fail "recorded MD5 differs from the content's: want $line"
+		}
+	done <"$T/want.md5"
+}
+
 # --- round trip of every kind of entry (t60-t69) ----------------------------------
 
 # full_manifest DIR: like tree_manifest, but everything a round trip must

@@ -1,0 +1,61 @@
+/* md5_priv.h — inside the md5 part: the context that libisofs holds as
+ * its opaque MD5 handle, and the pool of hashing threads that feeds it.
+ *
+ * Lock: pool.lock (pool.c) guards a context's queue fields (head, tail,
+ * busy, queued, next) and the pool's lists. The thread that owns a context
+ * (the one calling iso_md5_*) alone touches fill and inline_bytes; the
+ * libcrypto state evp is touched by a worker while busy is set, by the
+ * owner only while the context is drained (nothing queued, not busy). */
+#ifndef BURNFS_MD5_PRIV_H
+#define BURNFS_MD5_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#define MD5POOL_CHUNK (1u << 20)   /* bytes a worker hashes per hand-off */
+
+struct md5chunk {
+	struct md5chunk *next;
+	size_t len;
+	unsigned char data[MD5POOL_CHUNK];
+};
+
+struct md5ctx {
+	EVP_MD_CTX *evp;
+	bool offload;          /* may hand bytes to the pool (mode at start) */
+	bool failed;           /* a libcrypto call failed: no digest */
+	uint64_t inline_bytes; /* hashed on the owner's thread so far */
+	struct md5chunk *fill; /* owner only: being filled */
+	/* under pool.lock */
+	struct md5chunk *head, **tail;   /* full chunks waiting, in order */
+	bool busy;             /* a worker hashes this context's chunks */
+	bool queued;           /* on the pool's ready list */
+	struct md5ctx *next;   /* ready list link */
+};
+
+/* A chunk to fill, or NULL (out of memory: the caller hashes inline).
+ * Waits while the pool's buffers are all in flight. */
+struct md5chunk *md5pool_get_chunk(void);
+/* Queue c (c->len bytes) behind ctx's other chunks; a worker will hash it
+ * and take the chunk back. -ESRCH: no workers run (c stays the caller's). */
+int md5pool_submit(struct md5ctx *ctx, struct md5chunk *c);
+/* Give back a chunk that was not submitted. */
+void md5pool_put_chunk(struct md5chunk *c);
+/* Wait until nothing of ctx is queued or being hashed. */
+void md5pool_drain(struct md5ctx *ctx);
+/* Start the workers; 0 or -errno. */
+int md5pool_start(void);
+void md5pool_stop(void);
+
+/* Feed bytes to ctx's libcrypto state on this thread (drained ctx). */
+void md5ctx_update(struct md5ctx *ctx, const void *data, size_t len);
+
+/* selftest.c: how new contexts hash. */
+bool md5_mode_offload(void);
+/* Contexts started, so the self-test can see that libisofs used ours. */
+void md5_count_start(void);
+unsigned long md5_started_count(void);
+
+#endif
