@@ -48,7 +48,9 @@ static void follow_closed(struct disc *d, struct stage *st)
 /* lib_lock held. On return *snap is the frozen snapshot (or NULL if the
  * freeze failed). Returns WRITTEN, NOTHING_WRITTEN or -errno. A reload
  * failure after a good write returns -errno too: the changes then stay
- * staged and are burned again next time (duplicated, never lost). */
+ * staged; the next commit meets ESTALE until the user discards or
+ * remounts, and after a remount replay puts them on top of the new
+ * session, whose commit writes them again (duplicated, never lost). */
 static int commit_locked(struct disc *d, struct stage *st,
 			 const struct burn_settings *s, bool close,
 			 const struct disc_facts *f,
