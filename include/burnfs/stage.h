@@ -134,6 +134,26 @@ int stage_removexattr(struct stage *st, const char *path, const char *name);
  * its cached attributes of those names after a change through this one. */
 int stage_alias_paths(struct stage *st, const char *path, char **out);
 
+/* --- restoring from older sessions (restore.c) --- */
+
+/* The index of session n (1 = oldest) for replaying restores recorded in
+ * the journal: 0 and a new reference in *out, or -errno. */
+typedef int (*stage_session_fn)(void *ctx, int n, struct index **out);
+/* Process-wide; set before stage_open so that its replay finds the
+ * sessions. Without one, recorded restores are skipped with a log line. */
+void stage_set_session_provider(stage_session_fn fn, void *ctx);
+/* Bring `from` of session `src` (its index; the stage takes references)
+ * back as `to`, with everything below it: attributes and xattrs as the
+ * session recorded them, content read from the session's extents and
+ * never copied into the cache (the commit reuses the extents). Without
+ * as_new, what stands at `to` is replaced (as rm -r would); with as_new
+ * `to` must be free. Journaled as one record: pending shows
+ * "S N:/from -> /to". -ENOENT: `from` not in the session, or the folder of
+ * `to` missing; -EEXIST: as_new and `to` exists; -ENOTDIR; -EINVAL: `to`
+ * is "/"; -EROFS. */
+int stage_restore(struct stage *st, struct index *src, const char *from,
+		  const char *to, bool as_new);
+
 /* --- pending changes --- */
 struct stage_stats {
 	uint64_t pending_bytes;   /* content bytes the next session must write */
@@ -142,7 +162,7 @@ struct stage_stats {
 };
 void stage_get_stats(struct stage *st, struct stage_stats *out);
 /* Sorted by path, one per line: "A path", "M path", "D path",
- * "R old -> new". *out is malloc'ed, NUL-terminated; caller frees. */
+ * "R old -> new", "S N:/path -> new" (restored from session N). *out is malloc'ed, NUL-terminated; caller frees. */
 int stage_pending_text(struct stage *st, char **out, size_t *len);
 /* Drop every pending change (journal emptied, data files removed). With
  * `lower` non-NULL the stage then shows that session (the disc changed
@@ -179,6 +199,11 @@ struct snap_node {
 	bool data_changed;      /* regular files: content is in data_path, not
 				   in the origin's extents */
 	const char *data_path;  /* absolute path of the frozen cache file */
+	/* regular files restored from an older session and not written
+	 * since: their content is entry rid of that session's index (held
+	 * by the stage while the snapshot lives); else NULL */
+	const struct index *rsrc;
+	uint32_t rid;
 	const char *link;       /* symlink target */
 	uint32_t n_xattrs;
 	const struct snap_xattr *xattrs;

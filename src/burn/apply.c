@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "burn/apply_int.h"
+#include "burn/foreign.h"
 #include "burn/keymap.h"
 #include "burn/stagestream.h"
 #include "burnfs/index.h"
@@ -30,6 +31,7 @@ enum placed {
 	P_CLONE,    /* a clone of a node placed before: its xattrs, byte for
 		       byte (libisofs writes names as one file only when
 		       their lists are equal) */
+	P_FOREIGN,  /* a restored file's node: its session's xattrs */
 };
 
 struct apply {
@@ -43,6 +45,7 @@ struct apply {
 	struct keymap link_head; /* lower inode number -> first id + 1 */
 	uint32_t *link_next;    /* per id: next id of the same inode, or
 				   IDX_NONE (files with nlink > 1 only) */
+	struct burn_foreigns *foreign; /* sessions files are restored from */
 	uint32_t taken;         /* id take_origin/take_link returned */
 	enum placed placed;     /* of the node place_child() just placed */
 };
@@ -112,6 +115,8 @@ static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 		return sn->n_xattrs != 0;
 	if (a->placed == P_CLONE)
 		return false;   /* hard links share their xattrs */
+	if (a->placed == P_FOREIGN)
+		return true;
 	if (!a->lower)
 		return true;
 	old = index_node(a->lower, sn->origin);
@@ -305,6 +310,28 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 	return 0;
 }
 
+/* A file restored from an older session: its node there, moved here, so
+ * that its extents are reused. */
+static int add_foreign(struct apply *a, IsoDir *dir, const struct snap_node *sn,
+		       IsoNode **out)
+{
+	int ret = a->foreign ? burn_foreign_take(a->foreign, sn, out, a->c.em)
+			     : errmsg_set(a->c.em, -EIO, "restored file %s: its session "
+					  "is not loaded", a->c.path);
+
+	if (ret)
+		return ret;
+	ret = iso_image_set_node_name(a->c.img, *out, sn->name, 0);
+	if (ret >= 0)
+		ret = iso_dir_add_node(dir, *out, ISO_REPLACE_NEVER);
+	if (ret < 0) {
+		iso_node_unref(*out);
+		return iso_fail(a, ret, "restore");
+	}
+	a->placed = P_FOREIGN;
+	return 0;
+}
+
 static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		      IsoNode **out)
 {
@@ -327,6 +354,8 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 			return iso_fail(a, ret, "link");
 		ret = 0;
 		a->placed = P_CLONE;
+	} else if (sn->rsrc) {
+		ret = add_foreign(a, dir, sn, out);
 	} else {
 		ret = add_new_file(a, dir, sn, out);
 		a->placed = P_NEW;
@@ -521,8 +550,16 @@ int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em)
 {
+	return burn_apply_snapshot_from(img, lower, by_id, n, snap, closed, NULL, em);
+}
+
+int burn_apply_snapshot_from(IsoImage *img, const struct index *lower,
+			     IsoNode **by_id, uint32_t n,
+			     const struct stage_snapshot *snap, bool closed,
+			     struct burn_foreigns *foreign, struct errmsg *em)
+{
 	struct apply a = { .c = { .img = img, .em = em }, .lower = lower,
-			   .by_id = by_id, .n = n };
+			   .by_id = by_id, .n = n, .foreign = foreign };
 	IsoDir *root = iso_image_get_root(img);
 	int rc;
 

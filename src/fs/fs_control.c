@@ -31,11 +31,27 @@ void fs_control_init(struct burnfs *b)
 	control_set_runner(b->control, run_job, b);
 }
 
+/* A restore may replace what the kernel has cached at its destination. */
+static void restored(const char *buf, size_t len)
+{
+	struct command *cmd = malloc(sizeof(*cmd));
+
+	if (cmd && command_parse(buf, len, cmd, NULL) == 0 &&
+	    cmd->kind == CMD_RESTORE)
+		fs_invalidate_entry(cmd->newpath);
+	free(cmd);
+}
+
 int fs_control_write(struct burnfs *b, const char *buf, size_t len)
 {
+	int ret;
+
 	/* A command can take minutes; the mount must keep answering. */
 	fs_loop_yield();
-	return control_run(b->control, buf, len);
+	ret = control_run(b->control, buf, len);
+	if (ret == 0)
+		restored(buf, len);
+	return ret;
 }
 
 int fs_control_open_check(struct burnfs *b, int flags)

@@ -51,6 +51,12 @@ static void log_beside(const char *cache)
 }
 
 /* Open disc, stage and control; on failure say why in one line. */
+/* Restores recorded in the journal name sessions of the disc. */
+static int session_index(void *disc, int n, struct index **out)
+{
+	return disc_session_index(disc, n, out);
+}
+
 static int open_parts(struct burnfs *b, const struct options *o)
 {
 	struct errmsg em = { "" };
@@ -75,6 +81,7 @@ static int open_parts(struct burnfs *b, const struct options *o)
 	}
 	log_beside(cache);
 	lower = disc_lower(b->disc);
+	stage_set_session_provider(session_index, b->disc);
 	ret = stage_open(&b->stage, cache, lower);
 	index_unref(lower);
 	if (ret < 0) {

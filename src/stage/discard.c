@@ -33,7 +33,8 @@ out:
 	return ret;
 }
 
-/* Keep what has no origin, with its folders; everything from the disc goes.
+/* Keep what has no origin, with its folders; everything from the disc goes,
+ * restored entries too (unless written since: then their data is staged).
  * Returns whether dir still holds something. */
 static bool prune_dir(struct stage *st, struct snode *dir)
 {
@@ -49,15 +50,18 @@ static bool prune_dir(struct stage *st, struct snode *dir)
 
 		next = de->sib_next;
 		if (S_ISDIR(n->mode))
-			keep = prune_dir(st, n) || n->origin == IDX_NONE;
+			keep = prune_dir(st, n) || (n->origin == IDX_NONE && !n->rsrc);
 		else
-			keep = n->origin == IDX_NONE;
+			keep = n->origin == IDX_NONE && (!n->rsrc || n->data_id);
 		if (!keep) {
 			dentry_remove(st, de);
 			continue;
 		}
 		de->lower = IDX_NONE;
 		n->origin = IDX_NONE;
+		restored_forget(n);
+		free(de->rfrom);
+		de->rfrom = NULL;
 	}
 	return dir->nchild > 0;
 }

@@ -79,6 +79,7 @@ void node_unref(struct stage *st, struct snode *n)
 	if (--n->ref)
 		return;
 	node_drop_data(st, n);
+	restored_forget(n);
 	free(n->link);
 	xattrs_free(n->xa);
 	free(n);
@@ -193,6 +194,7 @@ void dentry_unref(struct sdentry *de)
 {
 	if (--de->ref)
 		return;
+	free(de->rfrom);
 	free(de->name);
 	free(de);
 }
