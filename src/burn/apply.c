@@ -46,6 +46,7 @@ struct apply {
 	uint32_t *link_next;    /* per id: next id of the same inode, or
 				   IDX_NONE (files with nlink > 1 only) */
 	struct burn_foreigns *foreign; /* sessions files are restored from */
+	bool zisofs;            /* compress new files where they shrink */
 	uint32_t taken;         /* id take_origin/take_link returned */
 	enum placed placed;     /* of the node place_child() just placed */
 };
@@ -274,6 +275,23 @@ static int add_staged_file(struct apply *a, IsoDir *dir,
 	return 0;
 }
 
+/* compress=zisofs: libisofs compresses the file once now to learn its
+ * size (so the space check before the write is exact) and again while
+ * writing. It leaves files that would not shrink, and those of 2 KiB or
+ * less, as they are; files of 4 GiB or more need zisofs2, which Linux
+ * cannot read: they stay plain too. */
+static int compress_file(struct apply *a, IsoFile *f, const struct snap_node *sn)
+{
+	int ret;
+
+	if (sn->size <= 2048 || sn->size >= (4ULL << 30))
+		return 0;
+	ret = iso_file_add_zisofs_filter(f, 1);
+	if (ret >= 0 || ret == (int)ISO_ZISOFS_TOO_LARGE)
+		return 0;
+	return iso_fail(a, ret, "compress");
+}
+
 static int add_new_file(struct apply *a, IsoDir *dir,
 			const struct snap_node *sn, IsoNode **out)
 {
@@ -292,7 +310,7 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 					  a->c.path,
 					  (unsigned long long)iso_file_get_size((IsoFile *)*out),
 					  (unsigned long long)sn->size);
-		return 0;
+		return a->zisofs ? compress_file(a, (IsoFile *)*out, sn) : 0;
 	}
 	if (sn->size != 0)
 		return errmsg_set(a->c.em, -EIO, "staged file %s has no data", a->c.path);
@@ -550,16 +568,19 @@ int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em)
 {
-	return burn_apply_snapshot_from(img, lower, by_id, n, snap, closed, NULL, em);
+	return burn_apply_snapshot_from(img, lower, by_id, n, snap, closed, NULL,
+					false, em);
 }
 
 int burn_apply_snapshot_from(IsoImage *img, const struct index *lower,
 			     IsoNode **by_id, uint32_t n,
 			     const struct stage_snapshot *snap, bool closed,
-			     struct burn_foreigns *foreign, struct errmsg *em)
+			     struct burn_foreigns *foreign, bool zisofs,
+			     struct errmsg *em)
 {
 	struct apply a = { .c = { .img = img, .em = em }, .lower = lower,
-			   .by_id = by_id, .n = n, .foreign = foreign };
+			   .by_id = by_id, .n = n, .foreign = foreign,
+			   .zisofs = zisofs };
 	IsoDir *root = iso_image_get_root(img);
 	int rc;
 

@@ -79,11 +79,13 @@ int burn_collect_node(void *map, uint32_t id, IsoNode *node, uint32_t parent);
 
 struct burn_foreigns;
 /* burn_apply_snapshot, with the sessions restored files come from (see
- * foreign.h; NULL: none). */
+ * foreign.h; NULL: none), and zisofs: new and changed files compressed
+ * where they shrink. */
 int burn_apply_snapshot_from(IsoImage *img, const struct index *lower,
 			     IsoNode **by_id, uint32_t n,
 			     const struct stage_snapshot *snap, bool closed,
-			     struct burn_foreigns *foreign, struct errmsg *em);
+			     struct burn_foreigns *foreign, bool zisofs,
+			     struct errmsg *em);
 int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 			IsoNode **by_id, uint32_t n,
 			const struct stage_snapshot *snap, bool closed,

@@ -98,7 +98,8 @@ int burn_write_snapshot_locked(struct disc *d,
 		iso_image_set_volume_id(img, s->volid);
 	if (!rc)
 		rc = burn_apply_snapshot_from(img, lower, m.by_id, m.n, snap,
-					      close && needs_closed_mark(d), &fs, em);
+					      close && needs_closed_mark(d), &fs,
+					      s->compress, em);
 	if (!rc)
 		rc = burn_write_session(d, img, s, close, f->free_bytes, &rb, em);
 	if (img)
