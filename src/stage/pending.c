@@ -168,8 +168,8 @@ static int note_replacement(struct pwalk *w, const struct sdentry *de)
 	return 0;
 }
 
-/* Replaced disc entries nothing else refers to: the A line becomes M and
- * the entry counts as referenced, so no D line follows. */
+/* Replaced disc entries nothing else refers to: the A line becomes M (an
+ * S line stays) and the entry counts as referenced, so no D line follows. */
 static void fold_replacements(struct pwalk *w)
 {
 	for (size_t i = 0; i < w->ncand; i++) {
@@ -178,7 +178,7 @@ static void fold_replacements(struct pwalk *w)
 		if (w->ref[c->lower])
 			continue;
 		w->ref[c->lower] = 1;
-		if (w->text)
+		if (w->text && w->lines[c->line][0] == 'A')
 			w->lines[c->line][0] = 'M';
 	}
 }
@@ -193,8 +193,10 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 		n->mark = w->mark;
 		w->s.pending_bytes += n->size;
 	}
-	if (de->rfrom)
-		return add_line(w, 'S', de->rfrom, w->path);
+	if (de->rfrom) {   /* replacing a disc entry: no D line for it */
+		ret = note_replacement(w, de);
+		return ret ? ret : add_line(w, 'S', de->rfrom, w->path);
+	}
 	if (de->lower == IDX_NONE && n->rsrc && w->in_restore)
 		return restored_changed(n) ? add_line(w, 'M', w->path, NULL) : 0;
 	if (de->lower == IDX_NONE) {

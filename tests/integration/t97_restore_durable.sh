@@ -43,8 +43,8 @@ M /docs/a.txt
 A /docs/added.txt" "pending after edits inside the restored tree"
 ctl_ok commit                                   # session 3
 assert_eq "$(pending)" "" "pending after the commit"
-cp "$S/docs/a.txt" "$T/src/docs/a.txt"
-cp "$S/docs/added.txt" "$T/src/docs/added.txt"
+cp -p "$S/docs/a.txt" "$T/src/docs/a.txt"
+cp -p "$S/docs/added.txt" "$T/src/docs/added.txt"
 check_md5 "$IMG"
 assert_newest_session_is "$IMG" "$T/src"
 stop_burnfs
