@@ -76,13 +76,9 @@ static int make_node(struct rctx *c, uint32_t id, const struct idx_node *ln,
 
 	if (!n)
 		return -ENOMEM;
-	n->uid = ln->uid;
-	n->gid = ln->gid;
-	n->rdev = ln->rdev;
-	n->atime = ln->atime;
-	n->mtime = ln->mtime;
-	n->ctime = ln->ctime;
-	n->size = S_ISDIR(ln->mode) ? 4096 : ln->size;
+	node_take_attrs(n, ln);
+	if (S_ISDIR(ln->mode))
+		n->size = 4096;
 	n->rsrc = index_ref(c->src);
 	n->rid = id;
 	if (ln->link && !(n->link = strdup(ln->link)))

@@ -141,6 +141,8 @@ struct stage {
 uint32_t name_hash(const char *name);
 struct snode *node_new(struct stage *st, mode_t mode);
 struct snode *node_from_lower(struct stage *st, uint32_t id);
+/* Mode, owner, device, times and size of index entry ln onto n. */
+void node_take_attrs(struct snode *n, const struct idx_node *ln);
 void node_unref(struct stage *st, struct snode *n);
 int tree_init(struct stage *st);
 void tree_free(struct stage *st);

@@ -42,6 +42,18 @@ struct snode *node_new(struct stage *st, mode_t mode)
 	return n;
 }
 
+void node_take_attrs(struct snode *n, const struct idx_node *ln)
+{
+	n->mode = ln->mode;
+	n->uid = ln->uid;
+	n->gid = ln->gid;
+	n->rdev = ln->rdev;
+	n->atime = ln->atime;
+	n->mtime = ln->mtime;
+	n->ctime = ln->ctime;
+	n->size = ln->size;
+}
+
 struct snode *node_from_lower(struct stage *st, uint32_t id)
 {
 	const struct idx_node *ln = index_node(st->lower, id);
@@ -53,14 +65,7 @@ struct snode *node_from_lower(struct stage *st, uint32_t id)
 	if (!n)
 		return NULL;
 	n->origin = id;
-	n->mode = ln->mode;
-	n->uid = ln->uid;
-	n->gid = ln->gid;
-	n->rdev = ln->rdev;
-	n->atime = ln->atime;
-	n->mtime = ln->mtime;
-	n->ctime = ln->ctime;
-	n->size = ln->size;
+	node_take_attrs(n, ln);
 	n->ino = ln->ino ? ln->ino : (uint64_t)id + 1 + (1ULL << 32);
 	n->fd = -1;
 	n->materialized = !S_ISDIR(ln->mode);
