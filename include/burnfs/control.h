@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "burnfs/burn.h"
 
@@ -54,6 +55,17 @@ int settings_set(struct burn_settings *s, const char *key, const char *value,
 /* "cd", "dvd", "dvd-dl", "bd", "bd-dl", "bd-xl", or a number with an
  * optional K/M/G/T suffix (powers of 1024). 0 or -EINVAL. */
 int parse_capacity(const char *text, uint64_t *bytes);
+
+/* Settings remembered per disc, in the disc's cache folder (remember.c):
+ * capacity, volid, joliet, speed (not simulate). settings_remember stores
+ * KEY=VALUE (other keys: nothing to do) atomically; settings_recall calls
+ * fn for each stored one; settings_forget drops them all. 0 or -errno. */
+bool settings_remembered_key(const char *key);
+int settings_remember(const char *dir, const char *key, const char *value);
+typedef void (*settings_recall_fn)(void *ctx, const char *key,
+				   const char *value);
+int settings_recall(const char *dir, settings_recall_fn fn, void *ctx);
+int settings_forget(const char *dir);
 
 struct control;
 
@@ -106,5 +118,12 @@ uint64_t control_free_after_pending(struct control *c);
 /* Would growing the pending changes by `more` bytes still fit? 0 or
  * -ENOSPC. */
 int control_check_space(struct control *c, uint64_t more);
+/* The same for a new name at path (its directory records: every kind of
+ * entry costs some, a folder more): mode S_IFREG for a new file (its last
+ * block counts too), 0 for another name of an existing file (link),
+ * S_IFDIR, S_IFLNK with the target's length, devices; and for an xattr. */
+int control_check_entry(struct control *c, mode_t mode, const char *path,
+			size_t linklen);
+int control_check_xattr(struct control *c, const char *name, size_t size);
 
 #endif

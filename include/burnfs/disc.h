@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct disc;
@@ -88,6 +89,15 @@ int disc_session_index_cached(struct disc *d, int n, struct index **out);
  * sessions, and, if the newest session changed, the lower index.
  * Returns 1 when the lower index changed, 0 when not, or -errno. */
 int disc_refresh(struct disc *d, struct errmsg *em);
+
+/* The disc's identity as 16 hex digits in out (size >= 17): a hash of its
+ * first session's volume descriptor and start, the same whatever path the
+ * image has and however many sessions follow; "" for a blank medium. Takes
+ * the library lock (not to be held). 0 or -errno. */
+int disc_identity(struct disc *d, char *out, size_t size);
+/* Give the medium a capacity (bytes) as -o capacity= does, after
+ * disc_open: a capacity remembered for this disc. Call before serving. */
+void disc_set_capacity(struct disc *d, uint64_t capacity);
 
 /* Closed image files: libburn cannot close an image, so `commit close`
  * records this xattr (value "1") on the root of the image's newest session;

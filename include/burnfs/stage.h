@@ -5,14 +5,21 @@
  * pending changes, kept in the cache folder as
  *   CACHE/journal      append-only log of path-based operations (see below)
  *   CACHE/data/ID      one local file per staged file content
+ *   CACHE/spare/ID     emptied data files kept for reuse
  *   CACHE/lock         flock'ed while mounted (a second stage_open fails EBUSY)
- * In memory the stage keeps one merged tree (lower nodes with the upper
- * changes applied). Every change made through this API is applied to the
- * tree and appended to the journal before the call returns, so a kill -9 of
- * the daemon loses nothing that was written and closed: stage_open() replays
- * the journal on top of the lower index. Journal records name paths in the
- * merged view, never lower ids, so the same records replay on top of a newer
- * session too (that is how a commit rebases the changes made during it).
+ * (CACHE/disc and CACHE/settings belong to the cache folder's owner,
+ * cache.h.) In memory the stage keeps one merged tree (lower nodes with the
+ * upper changes applied). Every change made through this API is written
+ * ahead: checked, appended to the journal, and only then applied to the
+ * tree, before the call returns; a call that fails (the cache disk full or
+ * failing, the cache folder removed: -ENOSPC, -EIO) leaves no trace in the
+ * tree or the journal. So a kill -9 of the daemon loses nothing that was
+ * written and closed: stage_open() replays the journal on top of the lower
+ * index. Journal records name paths in the merged view, never lower ids, so
+ * the same records replay on top of a newer session too (that is how a
+ * commit rebases the changes made during it). The cache folder and what is
+ * in it must belong to the daemon's user and be writable by nobody else
+ * (-EPERM otherwise).
  *
  * Renames of disc entries and metadata-only changes record where an entry
  * came from (its lower id) and copy no data; a disc file's content is copied
@@ -52,6 +59,23 @@ struct stage_file;
 int stage_open(struct stage **out, const char *cache_dir, struct index *lower);
 void stage_close(struct stage *st);
 void stage_set_readonly(struct stage *st, bool readonly, const char *why);
+
+/* --- the cache folder --- */
+
+/* Does the cache folder's journal hold staged changes (records other than
+ * its base and commit marks)? 1, 0 (none, or no journal), or -errno. Reads
+ * without opening a stage, so without its lock. */
+int stage_cache_has_changes(const char *cache_dir);
+/* The cache folder, absolute; valid until stage_close. */
+const char *stage_cache_path(const struct stage *st);
+/* The cache folder was removed under the mount: every change fails with
+ * -EIO until the next mount. */
+bool stage_cache_lost(struct stage *st);
+/* fn(ctx) is called after a commit landed (stage_commit_done) or the disc
+ * was blanked (stage_rebase), without the stage lock, on their thread:
+ * the owner of the cache folder records the disc's new identity there. */
+typedef void (*stage_rebased_fn)(void *ctx);
+void stage_on_rebase(struct stage *st, stage_rebased_fn fn, void *ctx);
 
 /* --- the filesystem operations (FUSE glue calls these) --- */
 int stage_getattr(struct stage *st, const char *path, struct stat *stbuf);
@@ -159,7 +183,19 @@ struct stage_stats {
 	uint64_t pending_bytes;   /* content bytes the next session must write */
 	uint64_t pending_entries; /* lines of stage_pending_text() */
 	uint64_t tree_entries;    /* entries in the merged tree */
+	uint64_t pending_blocks;  /* pending_bytes, each file rounded up to
+				     2048-byte blocks, in bytes */
+	uint64_t meta_bytes;      /* the tree's directory records and the
+				     like: stage_entry_cost of every entry */
 };
+/* What one entry costs every session in directory records, Rock Ridge and
+ * AAIP fields, Joliet records, path tables and the MD5 array (a session
+ * rewrites the records of the whole tree): a conservative estimate from
+ * sessions libisofs wrote for trees of many entries. namelen: the name's
+ * bytes; linklen: a symlink's target; xattr_bytes: names and values of
+ * its n_xattrs xattrs. */
+uint64_t stage_entry_cost(mode_t mode, size_t namelen, size_t linklen,
+			  size_t xattr_bytes, uint32_t n_xattrs);
 void stage_get_stats(struct stage *st, struct stage_stats *out);
 /* Sorted by path, one per line: "A path", "M path", "D path",
  * "R old -> new", "S N:/path -> new" (restored from session N). *out is malloc'ed, NUL-terminated; caller frees. */
@@ -170,9 +206,18 @@ int stage_pending_text(struct stage *st, char **out, size_t *len);
 int stage_discard(struct stage *st, struct index *lower);
 /* A new reference to the lower index the stage's changes apply to. */
 struct index *stage_lower(struct stage *st);
-/* The disc was blanked: the lower layer becomes `lower` (empty); entries
- * created in staging stay pending (with their parent folders), disc entries
- * vanish. */
+/* Before a blank: 0 when stage_rebase would keep every staged change, else
+ * -EBUSY and a sentence in why naming the disc files whose staged changes
+ * (rename, chmod, chown, touch, xattrs, another hard link) a blank would
+ * drop, because their content is only on the disc. */
+int stage_blank_check(struct stage *st, char *why, size_t size);
+/* The disc was blanked: the lower layer becomes `lower` (empty). What has
+ * its whole content in the stage stays pending as new entries, with the
+ * folders that hold it: entries created in staging/, disc files whose
+ * content was copied into the cache (written, truncated), edited disc
+ * folders, symlinks, devices and empty files. Unchanged disc entries
+ * vanish, and so do (with a log line) the staged changes that
+ * stage_blank_check names. */
 int stage_rebase(struct stage *st, struct index *lower);
 
 /* --- commit support (called by the burn worker) --- */

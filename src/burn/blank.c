@@ -1,6 +1,7 @@
 /* blank.c — burn_blank: erase a rewritable medium, or empty an image file,
  * then rebase the stage onto the now empty disc (what was created in
- * staging stays pending; disc entries vanish). */
+ * staging stays pending; disc entries vanish). Refused first while staged
+ * changes of disc files would be lost with them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -60,6 +61,10 @@ int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
 	rc = job_begin_medium(d, JOB_BLANKING, &f, em);
 	if (rc)
 		return rc;
+	/* Staged changes a blank cannot keep are named, not dropped. */
+	rc = stage_blank_check(st, em->text, sizeof(em->text));
+	if (rc)
+		goto out;
 	pthread_mutex_lock(&d->lib_lock);
 	rc = d->is_image ? blank_image(d, em) : blank_drive(d, full, em);
 	/* Reload even after a failed erase: the medium may be half erased. */

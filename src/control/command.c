@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "burnfs/control.h"
@@ -80,6 +81,17 @@ static int parse_restore(const char *rest, struct command *out,
 
 #define CMD_MAX (2 * CMD_PATH_MAX + 32)
 
+/* A newline or another control character inside a command (a tab
+ * separates words): one command per write, and no value may carry a line
+ * break into the status or the disc. */
+static bool has_control_char(const char *s)
+{
+	for (; *s; s++)
+		if ((*s != '\t' && (unsigned char)*s < 0x20) || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* Copy buf without leading/trailing white space; NUL bytes are refused. */
 static int trim(const char *buf, size_t len, char *out)
 {
@@ -119,6 +131,10 @@ int command_parse(const char *buf, size_t len, struct command *out,
 	memset(out, 0, sizeof(*out));
 	if (trim(buf, len, line) < 0)
 		return errmsg_set(em, -EINVAL, "command too long or not text");
+	if (has_control_char(line))
+		return errmsg_set(em, -EINVAL, "a newline or another control "
+				  "character inside a command: write one command "
+				  "per write");
 	verb = strtok_r(line, " \t", &save);
 	if (verb && strcmp(verb, "detach") == 0) {
 		out->detach = true;

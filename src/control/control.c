@@ -110,6 +110,8 @@ static int run_set(struct control *c, const struct command *cmd,
 	if (ret == 0)
 		c->settings = s;
 	pthread_mutex_unlock(&c->lock);
+	if (ret == 0)
+		control_remember(c, cmd->key, cmd->value);
 	return ret;
 }
 

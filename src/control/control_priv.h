@@ -67,6 +67,9 @@ struct control {
  * person reads must be exact; the write path may lag); c->lock held. */
 void control_refresh_stats_locked(struct control *c, bool fresh);
 uint64_t control_estimate_locked(struct control *c);
+/* A `set` the disc remembers in its cache folder (remember.c); a failure
+ * is logged, the setting holds for this mount anyway. */
+void control_remember(struct control *c, const char *key, const char *value);
 
 /* control.c: record a command's result as last_command / last_result. */
 void control_set_result(struct control *c, const struct command *cmd,

@@ -23,11 +23,16 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
-/* ISO 9660 volume ids are at most 32 characters. */
+/* ISO 9660 volume ids are at most 32 characters, none a control
+ * character (a newline would also break the status into a false line). */
 static int set_volid(struct burn_settings *s, const char *v, struct errmsg *em)
 {
 	if (strlen(v) > 32)
 		return errmsg_set(em, -EINVAL, "volid: at most 32 characters");
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return errmsg_set(em, -EINVAL, "volid: no control "
+					  "characters (newline, tab, ...)");
 	strcpy(s->volid, v);
 	return 0;
 }

@@ -1,18 +1,19 @@
 /* space.c — will the pending changes fit? An estimate for df and for
- * ENOSPC at write time; the commit itself checks the exact session size
- * that libisofs computes. */
+ * ENOSPC at the call that makes a change (a write, a new entry, an xattr);
+ * the commit itself checks the exact session size that libisofs computes.
+ * The estimate is content rounded up to blocks, plus what the whole tree's
+ * entries cost every session (stage_entry_cost), plus a fixed part. */
 #include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "burnfs/disc.h"
 #include "control/control_priv.h"
 
 #define BLOCK 2048u
-/* Volume descriptors, path tables, the file MD5 array, padding: a session
- * of a few files still takes some 300 KiB on stdio (32-block alignment). */
+/* Volume descriptors, the root, the MD5 tag and array, padding to the next
+ * 32-block boundary: some 60 KiB measured, with room to spare. */
 #define SESSION_FIXED (300u * 1024u)
-/* Every session rewrites every directory record (ISO, Rock Ridge, Joliet),
- * about this much per entry of the whole tree. */
-#define PER_ENTRY 400u
 #define STATS_MAX_AGE_NS 200000000L
 
 static long age_ns(const struct timespec *then)
@@ -34,15 +35,18 @@ void control_refresh_stats_locked(struct control *c, bool fresh)
 	c->grown_since_stats = 0;
 }
 
+/* The next session if it were burned now with what was admitted. */
+static uint64_t session_estimate(const struct control *c)
+{
+	return c->stats.pending_blocks + c->grown_since_stats +
+	       c->stats.meta_bytes + SESSION_FIXED;
+}
+
 uint64_t control_estimate_locked(struct control *c)
 {
-	uint64_t content = c->stats.pending_bytes + c->grown_since_stats;
-
 	if (!c->stats.pending_entries && !c->grown_since_stats)
 		return 0;
-	/* Round each file up to a block on average: half a block per entry. */
-	return content + c->stats.pending_entries * (BLOCK / 2) + SESSION_FIXED +
-	       c->stats.tree_entries * PER_ENTRY;
+	return session_estimate(c);
 }
 
 uint64_t control_pending_estimate(struct control *c)
@@ -75,15 +79,36 @@ int control_check_space(struct control *c, uint64_t more)
 	int ret = 0;
 
 	disc_get_facts(c->disc, &f);
+	if (!f.writable)
+		return 0;  /* the stage says EROFS, which says more */
 	pthread_mutex_lock(&c->lock);
 	control_refresh_stats_locked(c, false);
-	if (control_estimate_locked(c) + more > f.free_bytes) {
+	if (session_estimate(c) + more > f.free_bytes) {
 		control_refresh_stats_locked(c, true);
-		if (control_estimate_locked(c) + more > f.free_bytes)
+		if (session_estimate(c) + more > f.free_bytes)
 			ret = -ENOSPC;
 	}
 	if (ret == 0)
 		c->grown_since_stats += more;
 	pthread_mutex_unlock(&c->lock);
 	return ret;
+}
+
+int control_check_entry(struct control *c, mode_t mode, const char *path,
+			size_t linklen)
+{
+	const char *name = strrchr(path, '/');
+	uint64_t cost;
+
+	name = name ? name + 1 : path;
+	cost = stage_entry_cost(mode, strlen(name), linklen, 0, 0);
+	/* a new file's last block, until the statistics know its size */
+	if (S_ISREG(mode))
+		cost += BLOCK;
+	return control_check_space(c, cost);
+}
+
+int control_check_xattr(struct control *c, const char *name, size_t size)
+{
+	return control_check_space(c, strlen(name) + size + 48);
 }

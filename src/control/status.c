@@ -91,12 +91,22 @@ static void put_job(FILE *out, const struct job *j)
 	fprintf(out, "job_result: %s\n", !j->id ? "none" : j->result);
 }
 
+/* Where the staged changes are, and whether they can still be kept. */
+static void put_cache(FILE *out, struct stage *st, bool lost)
+{
+	fprintf(out, "cache_dir: %s\n", stage_cache_path(st));
+	fprintf(out, "cache_state: %s\n", lost ?
+		"error: the cache folder was removed while mounted; every "
+		"change fails with EIO until burnfs is remounted" : "ok");
+}
+
 int control_status(struct control *c, char **outp, size_t *lenp)
 {
 	struct disc_facts *f = malloc(sizeof(*f));
 	struct progress p;
 	FILE *out;
 	uint64_t est;
+	bool lost;
 	uint32_t damaged;
 
 	if (!f)
@@ -108,6 +118,7 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	}
 	disc_get_facts(c->disc, f);
 	disc_get_progress(c->disc, &p);
+	lost = stage_cache_lost(c->stage);
 	damaged = damaged_entries(c->disc);
 	pthread_mutex_lock(&c->lock);
 	control_refresh_stats_locked(c, true);
@@ -118,6 +129,7 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	fprintf(out, "pending_bytes: %" PRIu64 "\n",
 		c->stats.pending_bytes + c->grown_since_stats);
 	fprintf(out, "pending_entries: %" PRIu64 "\n", c->stats.pending_entries);
+	put_cache(out, c->stage, lost);
 	put_progress(out, &p);
 	put_settings(out, &c->settings);
 	fprintf(out, "last_command: %s\n", c->last_command[0] ? c->last_command : "none");

@@ -208,3 +208,13 @@ void disc_get_facts(struct disc *d, struct disc_facts *out)
 	*out = d->facts;
 	pthread_mutex_unlock(&d->state_lock);
 }
+
+void disc_set_capacity(struct disc *d, uint64_t capacity)
+{
+	pthread_mutex_lock(&d->state_lock);
+	d->capacity_opt = capacity;
+	d->facts.capacity_bytes = capacity;
+	d->facts.free_bytes = capacity > d->facts.used_bytes && d->facts.writable
+			      ? capacity - d->facts.used_bytes : 0;
+	pthread_mutex_unlock(&d->state_lock);
+}

@@ -16,8 +16,11 @@ struct control;
 struct index;
 struct stage_file;
 
+struct cache;
+
 struct burnfs {
 	struct disc *disc;
+	struct cache *cache;
 	struct stage *stage;
 	struct control *control;
 	struct timespec mount_time;

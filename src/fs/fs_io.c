@@ -56,6 +56,8 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	const char *p;
 	int ret = fs_staged(path, false, &p);
 
+	if (ret == 0)  /* a new name's records: ENOSPC now, not at commit */
+		ret = control_check_entry(fs_ctx()->control, S_IFREG, p, 0);
 	if (ret < 0)
 		return ret;
 	ret = stage_create(fs_ctx()->stage, p, mode, cx->uid, cx->gid,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/control.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
@@ -86,6 +87,8 @@ static int op_mknod(const char *path, mode_t mode, dev_t rdev)
 	const char *p;
 	int ret = staged(path, &p);
 
+	if (!ret)  /* its directory records: ENOSPC now, not at the commit */
+		ret = control_check_entry(fs_ctx()->control, mode, p, 0);
 	return ret ? ret : stage_mknod(fs_ctx()->stage, p, mode, rdev, cx->uid,
 				       cx->gid);
 }
@@ -96,6 +99,8 @@ static int op_mkdir(const char *path, mode_t mode)
 	const char *p;
 	int ret = staged(path, &p);
 
+	if (!ret)
+		ret = control_check_entry(fs_ctx()->control, S_IFDIR, p, 0);
 	return ret ? ret : stage_mkdir(fs_ctx()->stage, p, mode, cx->uid, cx->gid);
 }
 
@@ -126,6 +131,9 @@ static int op_symlink(const char *target, const char *path)
 	const char *p;
 	int ret = staged(path, &p);
 
+	if (!ret)
+		ret = control_check_entry(fs_ctx()->control, S_IFLNK, p,
+					  strlen(target));
 	return ret ? ret : stage_symlink(fs_ctx()->stage, target, p, cx->uid,
 					 cx->gid);
 }
@@ -149,6 +157,8 @@ static int op_link(const char *from, const char *to)
 	const char *a, *b;
 	int ret = staged_pair(from, to, &a, &b);
 
+	if (!ret)
+		ret = control_check_entry(fs_ctx()->control, 0, b, 0);
 	if (ret)
 		return ret;
 	ret = stage_link(fs_ctx()->stage, a, b);

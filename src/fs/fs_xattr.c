@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/control.h"
 #include "burnfs/acl.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
@@ -20,8 +21,10 @@ static int op_setxattr(const char *path, const char *name, const char *value,
 	if (ret < 0)
 		return ret;
 	if (r.area == AREA_STAGING) {
-		ret = stage_setxattr(fs_ctx()->stage, r.rest, name, value, size,
-				     flags);
+		ret = control_check_xattr(fs_ctx()->control, name, size);
+		if (ret == 0)
+			ret = stage_setxattr(fs_ctx()->stage, r.rest, name,
+					     value, size, flags);
 		if (ret == 0)
 			fs_invalidate_aliases(r.rest);
 		if (ret == 0 && pacl_is_xattr(name))

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <fuse_lowlevel.h>
 
+#include "burnfs/cache.h"
 #include "burnfs/cli.h"
 #include "burnfs/control.h"
 #include "burnfs/disc.h"
@@ -50,6 +51,22 @@ static void log_beside(const char *cache)
 	blog_set_fallback_file(path);
 }
 
+/* The cache folder of the disc, and the settings it remembers. */
+static int open_cache(struct burnfs *b, const struct options *o,
+		      struct burn_settings *s)
+{
+	struct cache_opts co = {
+		.dir = o->cache, .capacity = o->capacity_text,
+		.volid = o->volid, .joliet = o->joliet, .speed = o->speed,
+	};
+	struct errmsg em = { "" };
+	int ret = cache_open(&b->cache, b->disc, &co, s, &em);
+
+	if (ret < 0)
+		fprintf(stderr, "burnfs: %s\n", em.text);
+	return ret;
+}
+
 /* Open disc, stage and control; on failure say why in one line. */
 /* Restores recorded in the journal name sessions of the disc. */
 static int session_index(void *disc, int n, struct index **out)
@@ -59,10 +76,11 @@ static int session_index(void *disc, int n, struct index **out)
 
 static int open_parts(struct burnfs *b, const struct options *o)
 {
+	struct burn_settings settings = o->settings;
 	struct errmsg em = { "" };
 	struct disc_facts f;
 	struct index *lower;
-	char cache[PATH_MAX];
+	const char *cache;
 	int ret;
 
 	ret = disc_lib_init(&em);
@@ -73,12 +91,10 @@ static int open_parts(struct burnfs *b, const struct options *o)
 			em.text[0] ? em.text : strerror(-ret));
 		return ret;
 	}
-	disc_get_facts(b->disc, &f);
-	ret = options_cache_dir(o, f.target, cache, sizeof(cache));
-	if (ret < 0) {
-		fprintf(stderr, "burnfs: cache folder: %s\n", strerror(-ret));
+	ret = open_cache(b, o, &settings);
+	if (ret < 0)
 		return ret;
-	}
+	cache = cache_dir(b->cache);
 	log_beside(cache);
 	lower = disc_lower(b->disc);
 	stage_set_session_provider(session_index, b->disc);
@@ -90,12 +106,14 @@ static int open_parts(struct burnfs *b, const struct options *o)
 			strerror(-ret));
 		return ret;
 	}
+	cache_bind(b->cache, b->stage);
+	disc_get_facts(b->disc, &f);
 	if (f.media == DISC_MEDIA_CLOSED)
 		stage_set_readonly(b->stage, true, f.closed_reason);
 	blog_info("%s: %s, %s, %d session(s), cache %s", f.target, f.profile,
 		  f.media == DISC_MEDIA_CLOSED ? "closed" : "writable",
 		  f.sessions, cache);
-	return control_new(&b->control, b->disc, b->stage, &o->settings);
+	return control_new(&b->control, b->disc, b->stage, &settings);
 }
 
 static void close_parts(struct burnfs *b)
@@ -103,6 +121,7 @@ static void close_parts(struct burnfs *b)
 	control_free(b->control);
 	if (b->stage)
 		stage_close(b->stage);
+	cache_free(b->cache);
 	if (b->disc)
 		disc_close(b->disc);
 	disc_lib_finish();

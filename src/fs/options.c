@@ -1,13 +1,8 @@
 /* options.c — parse burnfs's options with fuse_opt; FUSE's stay in args. */
-#include <errno.h>
-#include <inttypes.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "burnfs/control.h"
 #include "burnfs/errmsg.h"
@@ -104,52 +99,4 @@ void options_free(struct options *o)
 	free(o->simulate);
 	free(o->compress);
 	free(o->log_file);
-}
-
-static int mkdirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* A folder name per target: its base name for people, a hash of the whole
- * path so that two images with one name never share staged data. */
-static void target_key(const char *abs_target, char *out, size_t size)
-{
-	char copy[PATH_MAX];
-	uint64_t h = 14695981039346656037ull;
-
-	for (const char *p = abs_target; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	snprintf(copy, sizeof(copy), "%s", abs_target);
-	snprintf(out, size, "%.100s-%016" PRIx64, basename(copy), h);
-}
-
-int options_cache_dir(const struct options *o, const char *abs_target,
-		      char *out, size_t size)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char key[160];
-
-	if (o->cache)
-		snprintf(out, size, "%s", o->cache);
-	else {
-		target_key(abs_target, key, sizeof(key));
-		if (xdg && *xdg == '/')
-			snprintf(out, size, "%s/burnfs/%s", xdg, key);
-		else if (home && *home == '/')
-			snprintf(out, size, "%s/.cache/burnfs/%s", home, key);
-		else
-			return -ENOENT;
-	}
-	return mkdirs(out);
 }

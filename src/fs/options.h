@@ -24,9 +24,5 @@ struct options {
  * or -1 after printing one line on stderr. */
 int options_parse(struct fuse_args *args, struct options *o);
 void options_free(struct options *o);
-/* The cache folder for target: o->cache, or
- * $XDG_CACHE_HOME/burnfs/NAME-HASH (~/.cache when unset), created. */
-int options_cache_dir(const struct options *o, const char *abs_target,
-		      char *out, size_t size);
 
 #endif

@@ -1,6 +1,9 @@
 /* apply.c — apply one operation record to the merged tree. The API builds a
- * record, applies it here and journals it; replay applies the journal's
- * records here too, so both always agree. No journaling in this file. */
+ * record, checks it here, journals it, then applies it here (write-ahead:
+ * nothing is visible before it is in the journal, and a record that would
+ * fail is never journaled); replay applies the journal's records here too,
+ * so both always agree. Each apply_* first runs the check_* that the live
+ * path runs before journaling, so the two cannot drift apart. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,9 +32,22 @@ static int adopt_data(struct stage *st, struct snode *n, uint64_t id)
 		return -errno;
 	}
 	close(fd);
-	node_set_data(st, n, id);
+	/* the same file named twice (a record repeated) stays the node's */
+	if (n->data_id != id)
+		node_set_data(st, n, id);
 	n->size = (uint64_t)sb.st_size;
 	return 0;
+}
+
+/* Where a new name would go: its folder, free of that name. */
+static int check_new_name(struct stage *st, const char *path,
+			  struct snode **dir, char name[STAGE_NAME_MAX + 1])
+{
+	int ret = path_parent(st, path, dir, name);
+
+	if (ret)
+		return ret;
+	return dir_find(st, *dir, name) ? -EEXIST : 0;
 }
 
 static int new_entry(struct stage *st, const struct jrec *r, mode_t mode,
@@ -39,12 +55,10 @@ static int new_entry(struct stage *st, const struct jrec *r, mode_t mode,
 {
 	char name[STAGE_NAME_MAX + 1];
 	struct snode *dir, *n;
-	int ret = path_parent(st, r->p1, &dir, name);
+	int ret = check_new_name(st, r->p1, &dir, name);
 
 	if (ret)
 		return ret;
-	if (dir_find(st, dir, name))
-		return -EEXIST;
 	n = node_new(st, mode);
 	if (!n)
 		return -ENOMEM;
@@ -79,49 +93,67 @@ static int new_entry(struct stage *st, const struct jrec *r, mode_t mode,
 	return 0;
 }
 
+struct linkto {
+	struct sdentry *src;
+	struct snode *dir;
+	char name[STAGE_NAME_MAX + 1];
+};
+
+static int check_link(struct stage *st, const struct jrec *r,
+		      struct linkto *l)
+{
+	int ret = path_resolve(st, r->p1, &l->src);
+
+	if (ret)
+		return ret;
+	if (S_ISDIR(l->src->node->mode))
+		return -EPERM;
+	return check_new_name(st, r->p2, &l->dir, l->name);
+}
+
 static int apply_link(struct stage *st, const struct jrec *r,
 		      struct sdentry **out)
 {
-	char name[STAGE_NAME_MAX + 1];
-	struct sdentry *src;
-	struct snode *dir;
-	int ret = path_resolve(st, r->p1, &src);
+	struct linkto l;
+	int ret = check_link(st, r, &l);
 
 	if (ret)
 		return ret;
-	if (S_ISDIR(src->node->mode))
-		return -EPERM;
-	ret = path_parent(st, r->p2, &dir, name);
+	ret = dentry_add(st, l.dir, l.name, l.src->node, IDX_NONE, out);
 	if (ret)
 		return ret;
-	if (dir_find(st, dir, name))
-		return -EEXIST;
-	ret = dentry_add(st, dir, name, src->node, IDX_NONE, out);
-	if (ret)
-		return ret;
-	src->node->ctime = r->ts;
-	node_touch_dir(dir, &r->ts);
+	l.src->node->ctime = r->ts;
+	node_touch_dir(l.dir, &r->ts);
 	return 0;
 }
 
-static int apply_remove(struct stage *st, const struct jrec *r, bool isdir)
+static int check_remove(struct stage *st, const struct jrec *r,
+			struct sdentry **de)
 {
-	struct sdentry *de;
-	struct snode *dir;
-	int ret = path_resolve(st, r->p1, &de);
+	bool isdir = r->op == J_RMDIR;
+	int ret = path_resolve(st, r->p1, de);
 
 	if (ret)
 		return ret;
-	if (!de->parent)
+	if (!(*de)->parent)
 		return isdir ? -EBUSY : -EISDIR;
-	if (!isdir && S_ISDIR(de->node->mode))
+	if (!isdir && S_ISDIR((*de)->node->mode))
 		return -EISDIR;
-	if (isdir && !S_ISDIR(de->node->mode))
+	if (isdir && !S_ISDIR((*de)->node->mode))
 		return -ENOTDIR;
-	if (isdir && (ret = dir_materialize(st, de->node)))
+	if (isdir && (ret = dir_materialize(st, (*de)->node)))
 		return ret;
-	if (isdir && de->node->nchild)
-		return -ENOTEMPTY;
+	return isdir && (*de)->node->nchild ? -ENOTEMPTY : 0;
+}
+
+static int apply_remove(struct stage *st, const struct jrec *r)
+{
+	struct sdentry *de;
+	struct snode *dir;
+	int ret = check_remove(st, r, &de);
+
+	if (ret)
+		return ret;
 	dir = de->parent;
 	de->node->ctime = r->ts;
 	dentry_remove(st, de);
@@ -146,6 +178,56 @@ static int check_replace(struct stage *st, struct sdentry *src,
 	return S_ISDIR(dst->node->mode) ? -EISDIR : 0;
 }
 
+struct move {
+	struct sdentry *src, *dst; /* dst: the name there now, or NULL */
+	struct snode *tdir;
+	char tname[STAGE_NAME_MAX + 1];
+	bool noop;                 /* a rename onto itself or its hard link */
+};
+
+/* What the name at the target allows, by the rename's flags. */
+static int check_target(struct stage *st, const struct jrec *r,
+			struct move *m)
+{
+	if (!m->dst || m->dst == m->src) {
+		m->noop = m->dst == m->src;
+		return !m->dst && (r->flags & RENAME_EXCHANGE) ? -ENOENT : 0;
+	}
+	if (r->flags & RENAME_EXCHANGE)
+		return S_ISDIR(m->dst->node->mode) &&
+		       dentry_is_ancestor(m->dst, m->src->parent) ? -EINVAL : 0;
+	if (r->flags & RENAME_NOREPLACE)
+		return -EEXIST;
+	if (m->dst->node == m->src->node) {
+		m->noop = true;
+		return 0;
+	}
+	return check_replace(st, m->src, m->dst);
+}
+
+static int check_rename(struct stage *st, const struct jrec *r,
+			struct move *m)
+{
+	int ret;
+
+	if ((r->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
+	    (r->flags & RENAME_NOREPLACE && r->flags & RENAME_EXCHANGE))
+		return -EINVAL;
+	ret = path_resolve(st, r->p1, &m->src);
+	if (ret)
+		return ret;
+	ret = path_parent(st, r->p2, &m->tdir, m->tname);
+	if (ret)
+		return ret;
+	if (!m->src->parent)
+		return -EBUSY;
+	if (S_ISDIR(m->src->node->mode) && dentry_is_ancestor(m->src, m->tdir))
+		return -EINVAL;
+	m->dst = dir_find(st, m->tdir, m->tname);
+	m->noop = false;
+	return check_target(st, r, m);
+}
+
 static int exchange(struct stage *st, struct sdentry *src, struct sdentry *dst)
 {
 	struct snode *sdir = src->parent;
@@ -154,10 +236,6 @@ static int exchange(struct stage *st, struct sdentry *src, struct sdentry *dst)
 
 	if (!sname)
 		return -ENOMEM;
-	if (S_ISDIR(dst->node->mode) && dentry_is_ancestor(dst, sdir)) {
-		free(sname);
-		return -EINVAL;
-	}
 	ret = dentry_move(st, src, dst->parent, dst->name);
 	if (!ret)
 		ret = dentry_move(st, dst, sdir, sname);
@@ -165,62 +243,38 @@ static int exchange(struct stage *st, struct sdentry *src, struct sdentry *dst)
 	return ret;
 }
 
-static int do_rename(struct stage *st, const struct jrec *r,
-		     struct sdentry *src, struct snode *tdir, const char *tname)
+static int do_rename(struct stage *st, const struct jrec *r, struct move *m)
 {
-	struct sdentry *dst = dir_find(st, tdir, tname);
 	int ret;
 
-	if (dst == src)
-		return 0;
 	if (r->flags & RENAME_EXCHANGE) {
-		if (!dst)
-			return -ENOENT;
-		ret = exchange(st, src, dst);
+		ret = exchange(st, m->src, m->dst);
 		if (!ret)
-			dst->node->ctime = r->ts;
+			m->dst->node->ctime = r->ts;
 		return ret;
 	}
-	if (dst && (r->flags & RENAME_NOREPLACE))
-		return -EEXIST;
-	if (dst && dst->node == src->node)
-		return 0;
-	if (dst && (ret = check_replace(st, src, dst)))
-		return ret;
-	if (dst) {
-		dst->node->ctime = r->ts;
-		dentry_remove(st, dst);
+	if (m->dst) {
+		m->dst->node->ctime = r->ts;
+		dentry_remove(st, m->dst);
 	}
-	return dentry_move(st, src, tdir, tname);
+	return dentry_move(st, m->src, m->tdir, m->tname);
 }
 
 static int apply_rename(struct stage *st, const struct jrec *r)
 {
-	char tname[STAGE_NAME_MAX + 1];
-	struct snode *tdir, *sdir;
-	struct sdentry *src;
-	int ret;
+	struct snode *sdir;
+	struct move m;
+	int ret = check_rename(st, r, &m);
 
-	if ((r->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
-	    (r->flags & RENAME_NOREPLACE && r->flags & RENAME_EXCHANGE))
-		return -EINVAL;
-	ret = path_resolve(st, r->p1, &src);
+	if (ret || m.noop)
+		return ret;
+	sdir = m.src->parent;
+	ret = do_rename(st, r, &m);
 	if (ret)
 		return ret;
-	ret = path_parent(st, r->p2, &tdir, tname);
-	if (ret)
-		return ret;
-	if (!src->parent)
-		return -EBUSY;
-	if (S_ISDIR(src->node->mode) && dentry_is_ancestor(src, tdir))
-		return -EINVAL;
-	sdir = src->parent;
-	ret = do_rename(st, r, src, tdir, tname);
-	if (ret)
-		return ret;
-	src->node->ctime = r->ts;
+	m.src->node->ctime = r->ts;
 	node_touch_dir(sdir, &r->ts);
-	node_touch_dir(tdir, &r->ts);
+	node_touch_dir(m.tdir, &r->ts);
 	return 0;
 }
 
@@ -242,22 +296,39 @@ static int apply_attr(struct stage *st, const struct jrec *r)
 	return xattr_follow_mode(st, n);
 }
 
-static int apply_setdata(struct stage *st, const struct jrec *r)
+static int check_setdata(struct stage *st, const struct jrec *r,
+			 struct sdentry **de)
 {
-	struct sdentry *de;
-	int ret = path_resolve(st, r->p1, &de);
+	int ret = path_resolve(st, r->p1, de);
 
 	if (ret)
 		return ret;
-	if (!S_ISREG(de->node->mode))
-		return -EINVAL;
-	return adopt_data(st, de->node, r->id);
+	return S_ISREG((*de)->node->mode) ? 0 : -EINVAL;
+}
+
+static int apply_setdata(struct stage *st, const struct jrec *r)
+{
+	struct sdentry *de;
+	int ret = check_setdata(st, r, &de);
+
+	return ret ? ret : adopt_data(st, de->node, r->id);
+}
+
+static int check_xattr(struct stage *st, const struct jrec *r,
+		       struct sdentry **de)
+{
+	int ret = path_resolve(st, r->p1, de);
+
+	if (ret)
+		return ret;
+	return xattr_check(st, (*de)->node, r->name, r->vlen, (int)r->flags,
+			   r->op == J_RMXATTR);
 }
 
 static int apply_xattr(struct stage *st, const struct jrec *r)
 {
 	struct sdentry *de;
-	int ret = path_resolve(st, r->p1, &de);
+	int ret = check_xattr(st, r, &de);
 
 	if (ret)
 		return ret;
@@ -285,7 +356,7 @@ int apply_record(struct stage *st, const struct jrec *r,
 		return apply_link(st, r, out);
 	case J_UNLINK:
 	case J_RMDIR:
-		return apply_remove(st, r, r->op == J_RMDIR);
+		return apply_remove(st, r);
 	case J_RENAME:
 		return apply_rename(st, r);
 	case J_ATTR:
@@ -305,23 +376,68 @@ int apply_record(struct stage *st, const struct jrec *r,
 	return -EINVAL;
 }
 
+/* Would apply_record(r) succeed? Nothing visible changes (a folder's
+ * disc entries may be read in, which is only a cache). */
+static int apply_check(struct stage *st, const struct jrec *r)
+{
+	char name[STAGE_NAME_MAX + 1];
+	struct sdentry *de;
+	struct snode *dir;
+	struct linkto l;
+	struct move m;
+
+	switch (r->op) {
+	case J_MKNOD:
+	case J_MKDIR:
+	case J_SYMLINK:
+		return check_new_name(st, r->p1, &dir, name);
+	case J_LINK:
+		return check_link(st, r, &l);
+	case J_UNLINK:
+	case J_RMDIR:
+		return check_remove(st, r, &de);
+	case J_RENAME:
+		return check_rename(st, r, &m);
+	case J_ATTR:
+		return path_resolve(st, r->p1, &de);
+	case J_SETDATA:
+		return check_setdata(st, r, &de);
+	case J_SETXATTR:
+	case J_RMXATTR:
+		return check_xattr(st, r, &de);
+	}
+	return -EINVAL;
+}
+
+/* Write-ahead: check, journal, apply. What the check cannot foresee (no
+ * memory) takes the record back out of the journal, so a failed call
+ * leaves no trace, neither in the view nor at the next mount. */
 int stage_change(struct stage *st, struct jrec *r, struct sdentry **out)
 {
+	uint64_t end;
 	int ret;
 
 	if (st->readonly)
 		return -EROFS;
 	if (!r->ts.tv_sec)
 		now_ts(&r->ts);
-	ret = apply_record(st, r, out);
+	ret = apply_check(st, r);
 	if (ret)
 		return ret;
-	return journal_append(st, r);
+	end = st->jsize;
+	ret = journal_append(st, r);
+	if (ret)
+		return ret;
+	ret = apply_record(st, r, out);
+	if (ret)
+		journal_cut(st, end);
+	return ret;
 }
 
 /* Journal a record about n under the path of its first name; r->p1 must
  * point at path. A node without names (unlinked, still open) has nothing
- * to replay: only the statistics change. */
+ * to replay: only the statistics change. These records follow a change
+ * already made to a data file, so they may use the journal's reserve. */
 static int record_node(struct stage *st, struct snode *n, struct jrec *r,
 		       char path[STAGE_PATH_MAX])
 {
@@ -332,7 +448,7 @@ static int record_node(struct stage *st, struct snode *n, struct jrec *r,
 	if (node_path(n->aliases, path, STAGE_PATH_MAX) < 0)
 		return -ENAMETOOLONG;
 	now_ts(&r->ts);
-	return journal_append(st, r);
+	return journal_append_reserved(st, r);
 }
 
 int record_attr(struct stage *st, struct snode *n)
@@ -347,10 +463,10 @@ int record_attr(struct stage *st, struct snode *n)
 	return record_node(st, n, &r, path);
 }
 
-int record_setdata(struct stage *st, struct snode *n)
+int record_setdata(struct stage *st, struct snode *n, uint64_t id)
 {
 	char path[STAGE_PATH_MAX];
-	struct jrec r = { .op = J_SETDATA, .id = n->data_id, .p1 = path };
+	struct jrec r = { .op = J_SETDATA, .id = id, .p1 = path };
 
 	return record_node(st, n, &r, path);
 }

@@ -11,7 +11,8 @@
  * copy-up, unlink and commit see the bytes as if written at once. A write
  * that fails late (the cache disk broke) is logged and returned by the
  * node's next write or fsync; so that ENOSPC of the cache disk is never
- * late, writes go synchronously while it has little room left. */
+ * late, writes go synchronously while it has little room left (256 MiB,
+ * or BURNFS_CACHE_MARGIN bytes from the environment: tests set it). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,15 +147,42 @@ void behind_stop(struct stage *st)
 	st->behind = NULL;
 }
 
+static unsigned long long room_margin_bytes = BEHIND_ROOM_MARGIN;
+static pthread_once_t room_margin_once = PTHREAD_ONCE_INIT;
+
+/* BURNFS_CACHE_MARGIN: bytes, with an optional K, M or G. */
+static void room_margin_init(void)
+{
+	const char *v = getenv("BURNFS_CACHE_MARGIN");
+	unsigned long long n;
+	char *end;
+
+	if (!v || !*v)
+		return;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	switch (*end) {
+	case 'G': n <<= 10; /* fall through */
+	case 'M': n <<= 10; /* fall through */
+	case 'K': n <<= 10; end++; break;
+	}
+	if (errno || end == v || *end)
+		blog_warn("stage: BURNFS_CACHE_MARGIN=%s is not a size; "
+			  "using %llu bytes", v, room_margin_bytes);
+	else
+		room_margin_bytes = n;
+}
+
 /* Room on the cache disk for this and what waits, with a margin. */
 static bool cache_has_room(struct stage *st, size_t len)
 {
 	struct statvfs sv;
 
+	pthread_once(&room_margin_once, room_margin_init);
 	if (fstatvfs(st->cache_fd, &sv))
 		return false;
 	return (unsigned long long)sv.f_bavail * sv.f_frsize >=
-	       BEHIND_ROOM_MARGIN + (BEHIND_SLOTS + 1) * (unsigned long long)len;
+	       room_margin_bytes + (BEHIND_SLOTS + 1) * (unsigned long long)len;
 }
 
 /* Queue a write of n's open data file; stage lock held. 1: queued, 0: the

@@ -110,29 +110,12 @@ static void unfreeze(struct stage *st)
 	data_gc_later(st);
 }
 
-static int journal_tail(struct stage *st, char **buf, size_t *len)
-{
-	char *all;
-	size_t alen;
-	int ret = journal_read(st, &all, &alen);
-
-	if (ret)
-		return ret;
-	*len = alen > st->freeze_off ? alen - st->freeze_off : 0;
-	*buf = malloc(*len + 1);
-	if (*buf && *len)
-		memcpy(*buf, all + st->freeze_off, *len);
-	free(all);
-	return *buf ? 0 : -ENOMEM;
-}
-
 static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
 			  struct index *nl)
 {
 	struct rebase rb = { .st = st, .nl = nl, .mark = ++st->markgen };
 	struct index *old = st->lower;
-	char *tail = NULL;
-	size_t tlen = 0, i, cnt = index_count(old);
+	size_t i, cnt = index_count(old);
 	int ret;
 
 	rb.map = malloc((cnt + 1) * sizeof(*rb.map));
@@ -152,12 +135,11 @@ static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
 	snapshot_release(st, snap);
 	unfreeze(st);
 	ret = link_lower_hardlinks(st);
+	/* Only a compaction: until it succeeds, the old journal replays the
+	 * same (the FREEZE without THAW says the commit landed). */
 	if (!ret)
-		ret = journal_tail(st, &tail, &tlen);
-	if (!ret)
-		ret = journal_rewrite(st, tail, tlen);
+		journal_rewrite_tail(st);
 	index_unref(old);
-	free(tail);
 	free(rb.map);
 	st->gen++;
 	return ret;
@@ -170,15 +152,15 @@ int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
 
 	STAGE_LOCK(st);
 	if (!st->frozen || st->snap != snap) {
-		ret = -EINVAL;
-		goto out;
+		STAGE_UNLOCK(st);
+		return -EINVAL;
 	}
 	st->snap = NULL;
 	ret = do_commit_done(st, snap, new_lower);
 	if (ret)
 		blog_error("stage: after the commit: %s", strerror(-ret));
-out:
 	STAGE_UNLOCK(st);
+	stage_tell_rebased(st);
 	return ret;
 }
 
@@ -187,7 +169,10 @@ static void thaw(struct stage *st, struct stage_snapshot *snap)
 	struct jrec r = { .op = J_THAW };
 
 	now_ts(&r.ts);
-	journal_append(st, &r);
+	/* Owed if it fails: without it, a later mount on a newer session
+	 * would take the commit for one that landed. */
+	if (journal_append_reserved(st, &r))
+		st->jthaw = true;
 	st->snap = NULL;
 	snapshot_release(st, snap);
 	unfreeze(st);

@@ -25,15 +25,51 @@ bool data_parse_id(const char *s, uint64_t *id)
 	return !errno && !*end;
 }
 
+/* A commit burns what the cache holds, as this user: nobody else may
+ * have written any of it (the cache module says so to the user first). */
+static int owned(const struct stat *sb, const char *what, const char *name)
+{
+	if (sb->st_uid == geteuid() && !(sb->st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	blog_error("stage: %s%s%s belongs to user %u or is writable by others",
+		   what, name ? "/" : "", name ? name : "", (unsigned)sb->st_uid);
+	return -EPERM;
+}
+
+int fd_owned(int fd, const char *what)
+{
+	struct stat sb;
+
+	return fstat(fd, &sb) ? -errno : owned(&sb, what, NULL);
+}
+
+int entry_owned(int dirfd, const char *what, const char *name)
+{
+	struct stat sb;
+
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISREG(sb.st_mode)) {
+		blog_error("stage: %s/%s is not a regular file", what, name);
+		return -EPERM;
+	}
+	return owned(&sb, what, name);
+}
+
 int cache_subdir(struct stage *st, const char *name)
 {
-	int fd;
+	int fd, ret;
 
 	if (mkdirat(st->cache_fd, name, 0700) && errno != EEXIST)
 		return -errno;
 	fd = openat(st->cache_fd, name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	ret = fd_owned(fd, name);
+	if (ret)
+		close(fd);
+	return ret ? ret : fd;
 }
 
 DIR *dir_scan(int dirfd)
@@ -68,14 +104,18 @@ int data_init(struct stage *st)
 	if (!d)
 		return -errno;
 	st->next_id = 1;
-	while ((e = readdir(d))) {
+	fd = 0;
+	while (!fd && (e = readdir(d))) {
 		uint64_t id;
 
+		if (e->d_name[0] != '.')
+			fd = entry_owned(st->data_dir_fd, "data", e->d_name);
 		if (data_parse_id(e->d_name, &id) && id >= st->next_id)
 			st->next_id = id + 1;
 	}
 	closedir(d);
-	fd = spare_init(st, &spare_max);
+	if (!fd)
+		fd = spare_init(st, &spare_max);
 	if (!fd && spare_max >= st->next_id)
 		st->next_id = spare_max + 1;
 	return fd;
@@ -92,14 +132,18 @@ int data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
 int data_create(struct stage *st, uint64_t *id)
 {
 	char name[24];
-	int fd = spare_take(st, st->next_id);
+	int fd = cache_alive(st);
+
+	if (fd)
+		return fd;
+	fd = spare_take(st, st->next_id);
 
 	if (fd == -ENOENT) {
 		snprintf(name, sizeof(name), "%" PRIu64, st->next_id);
 		fd = openat(st->data_dir_fd, name, O_RDWR | O_CREAT | O_EXCL |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
-			fd = -errno;
+			fd = cache_errno(-errno);
 	}
 	if (fd < 0)
 		return fd;
@@ -243,14 +287,13 @@ void node_copy_up_unlocked(struct stage *st, struct snode *n)
 	STAGE_UNLOCK(st);
 	ret = copy_from_index(idx, origin, size, fd);
 	STAGE_LOCK_NODRAIN(st);
+	/* journaled first; if that fails, the write copies up again */
 	if (!ret && !st->readonly && !n->data_id && n->size == size &&
-	    node_src(st, n, &now) == idx && now == origin) {
+	    node_src(st, n, &now) == idx && now == origin &&
+	    !record_setdata(st, n, id)) {
 		node_set_data(st, n, id);
 		n->fd = fd;
 		fd = -1;  /* the node's now */
-		/* unjournaled it must not stay: the write copies up again */
-		if (record_setdata(st, n))
-			node_drop_data(st, n);
 	}
 	if (fd >= 0) {
 		close(fd);
@@ -276,7 +319,8 @@ static int copy_file(int from, int to, uint64_t size)
 }
 
 /* Give n a fresh data file of its own, holding its current content
- * (keep_content) or nothing; n->fd is the new file afterwards. */
+ * (keep_content) or nothing; n->fd is the new file afterwards. The new
+ * file is complete and journaled (J_SETDATA) before the node uses it. */
 int node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 {
 	uint64_t id;
@@ -290,6 +334,8 @@ int node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 	} else if (keep_content && (n->origin != IDX_NONE || n->rsrc)) {
 		ret = copy_lower(st, n, fd);
 	}
+	if (!ret)
+		ret = record_setdata(st, n, id);
 	if (ret) {
 		close(fd);
 		data_delete(st, id);

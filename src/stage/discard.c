@@ -1,31 +1,41 @@
 /* discard.c — drop every pending change (discard), or move the staged
- * changes onto an empty disc after a blank (rebase). Neither may run while
- * a burn holds a snapshot. */
+ * changes onto an empty disc after a blank (rebase), and say beforehand
+ * what a blank could not keep. Neither may run while a burn holds a
+ * snapshot. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
+/* The journal is emptied first, in place (a full cache disk has no room
+ * for a new one, and discarding is how room is made): if that fails,
+ * nothing changed. */
 int stage_discard(struct stage *st, struct index *lower)
 {
 	int ret;
 
 	STAGE_LOCK(st);
 	ret = st->readonly ? -EROFS : st->frozen ? -EBUSY : 0;
+	if (!ret && !lower)
+		lower = st->lower;
+	if (!ret)
+		ret = cache_alive(st);
+	if (!ret)
+		ret = journal_reset(st, lower);
 	if (ret)
 		goto out;
 	tree_free(st);
-	if (lower && lower != st->lower) {
+	if (lower != st->lower) {
 		index_unref(st->lower);
 		st->lower = index_ref(lower);
 	}
 	ret = tree_init(st);
 	if (!ret)
 		ret = link_lower_hardlinks(st);
-	if (!ret)
-		ret = journal_rewrite(st, NULL, 0);
 	data_gc(st);
 	st->gen++;
 out:
@@ -33,9 +43,83 @@ out:
 	return ret;
 }
 
-/* Keep what has no origin, with its folders; everything from the disc goes,
- * restored entries too (unless written since: then their data is staged).
- * Returns whether dir still holds something. */
+/* A disc entry with a staged change of its own: renamed, given another
+ * name, or with changed content, attributes or xattrs. */
+static bool edited(const struct stage *st, const struct sdentry *de)
+{
+	return de->lower == IDX_NONE || dentry_moved(st, de) ||
+	       node_changed(st, de->node);
+}
+
+/* An edited disc file whose bytes only the disc holds, or a restored
+ * file not written since (its bytes are an older session's): a blank
+ * loses it.
+ * Everything else of an edit survives (folders, symlinks, devices and
+ * empty files are whole in the stage; a copied-up file's bytes are in the
+ * cache). */
+static bool lost_by_blank(const struct stage *st, const struct sdentry *de)
+{
+	const struct snode *n = de->node;
+
+	return (n->origin != IDX_NONE || n->rsrc) && S_ISREG(n->mode) &&
+	       !n->data_id && n->size > 0 && (n->rsrc || edited(st, de));
+}
+
+struct lost {
+	char *text;
+	size_t size, len;
+	unsigned count;
+	char path[STAGE_PATH_MAX];
+};
+
+/* Name lost entries below dir (path of dir in l->path, length plen). */
+static void find_lost(struct stage *st, const struct snode *dir, size_t plen,
+		      struct lost *l)
+{
+	const struct sdentry *de;
+
+	if (!dir->materialized)
+		return;  /* nothing below was touched */
+	for (de = dir->children; de; de = de->sib_next) {
+		size_t nl = strlen(de->name);
+
+		if (plen + nl + 2 > sizeof(l->path))
+			continue;
+		l->path[plen] = '/';
+		memcpy(l->path + plen + 1, de->name, nl + 1);
+		if (lost_by_blank(st, de) && l->count++ < 5 && l->len < l->size)
+			l->len += (size_t)snprintf(l->text + l->len,
+						   l->size - l->len, "%s%s",
+						   l->count > 1 ? ", " : "", l->path);
+		if (S_ISDIR(de->node->mode))
+			find_lost(st, de->node, plen + 1 + nl, l);
+	}
+	l->path[plen] = '\0';
+}
+
+int stage_blank_check(struct stage *st, char *why, size_t size)
+{
+	char names[300];
+	struct lost l = { .text = names, .size = sizeof(names) };
+
+	names[0] = '\0';
+	STAGE_LOCK(st);
+	find_lost(st, st->root->node, 0, &l);
+	STAGE_UNLOCK(st);
+	if (!l.count)
+		return 0;
+	snprintf(why, size, "staged changes of %u disc file%s whose content "
+		 "is only on the disc would not survive the blank (%s%s): "
+		 "delete %s in staging/ or discard, then blank again", l.count,
+		 l.count > 1 ? "s" : "", names, l.count > 5 ? ", ..." : "",
+		 l.count > 1 ? "them" : "it");
+	return -EBUSY;
+}
+
+/* Keep what has no origin and what an edit made whole in the stage (see
+ * lost_by_blank), with their folders; disc entries go, and what stays
+ * of a restore is a new entry. Returns whether dir
+ * still holds something. */
 static bool prune_dir(struct stage *st, struct snode *dir)
 {
 	struct sdentry *de = dir->children, *next;
@@ -46,19 +130,21 @@ static bool prune_dir(struct stage *st, struct snode *dir)
 	}
 	for (; de; de = next) {
 		struct snode *n = de->node;
-		bool keep;
+		bool keep, kept_below = false;
 
 		next = de->sib_next;
 		if (S_ISDIR(n->mode))
-			keep = prune_dir(st, n) || (n->origin == IDX_NONE && !n->rsrc);
-		else
-			keep = n->origin == IDX_NONE && (!n->rsrc || n->data_id);
+			kept_below = prune_dir(st, n);
+		keep = (n->origin == IDX_NONE && !n->rsrc) || kept_below ||
+		       n->data_id || (edited(st, de) && !lost_by_blank(st, de));
+		if (!keep && lost_by_blank(st, de))
+			blog_warn("stage: blank: dropped the staged changes of "
+				  "%s (its content was only on the disc)", de->name);
 		if (!keep) {
 			dentry_remove(st, de);
 			continue;
 		}
 		de->lower = IDX_NONE;
-		n->origin = IDX_NONE;
 		restored_forget(n);
 		free(de->rfrom);
 		de->rfrom = NULL;
@@ -66,23 +152,26 @@ static bool prune_dir(struct stage *st, struct snode *dir)
 	return dir->nchild > 0;
 }
 
-/* A new node from the disc keeps its xattrs: copy them before the origin
- * goes. */
-static void own_all_xattrs(struct stage *st, struct snode *dir)
+/* A disc entry that stays after a blank becomes a new entry: it keeps
+ * its xattrs (copied before the origin goes) and forgets its origin. */
+static void own_all(struct stage *st, struct snode *dir)
 {
 	struct sdentry *de;
 
 	for (de = dir->children; de; de = de->sib_next) {
-		if (de->node->origin != IDX_NONE && !de->node->xa) {
+		struct snode *n = de->node;
+
+		if (n->origin != IDX_NONE && !n->xa) {
 			uint32_t cnt;
-			const struct idx_xattr *lx = lower_xattrs(st, de->node, &cnt);
+			const struct idx_xattr *lx = lower_xattrs(st, n, &cnt);
 
 			for (uint32_t i = 0; i < cnt; i++)
-				xattr_set(st, de->node, lx[i].name, lx[i].value,
+				xattr_set(st, n, lx[i].name, lx[i].value,
 					  lx[i].len, 0);
 		}
-		if (S_ISDIR(de->node->mode) && de->node->materialized)
-			own_all_xattrs(st, de->node);
+		if (S_ISDIR(n->mode) && n->materialized)
+			own_all(st, n);
+		n->origin = IDX_NONE;
 	}
 }
 
@@ -95,8 +184,8 @@ int stage_rebase(struct stage *st, struct index *lower)
 	ret = st->frozen ? -EBUSY : 0;
 	if (ret)
 		goto out;
-	own_all_xattrs(st, st->root->node);
 	prune_dir(st, st->root->node);
+	own_all(st, st->root->node);
 	for (struct snode *n = st->open_nodes; n; n = n->onext) {
 		if (!n->nlink && n->origin != IDX_NONE && !n->data_id &&
 		    S_ISREG(n->mode))
@@ -114,6 +203,8 @@ int stage_rebase(struct stage *st, struct index *lower)
 	st->gen++;
 out:
 	STAGE_UNLOCK(st);
+	if (!ret)
+		stage_tell_rebased(st);
 	return ret;
 }
 

@@ -20,19 +20,19 @@ static void node_fd_idle(struct snode *n)
 	}
 }
 
-/* n's content in a data file of its own that no burn is reading, open. */
+/* n's content in a data file of its own that no burn is reading, open.
+ * A data file whose cache folder is gone takes no more changes. */
 static int node_writable(struct stage *st, struct snode *n, bool keep)
 {
-	int ret;
+	int ret = cache_alive(st);
 
+	if (ret)
+		return ret;
 	if (n->data_id && !data_is_frozen(st, n->data_id)) {
 		ret = node_data_fd(st, n);
 		return ret < 0 ? ret : 0;
 	}
-	ret = node_copy_up(st, n, keep);
-	if (!ret)
-		ret = record_setdata(st, n);
-	return ret;
+	return node_copy_up(st, n, keep);
 }
 
 int node_truncate(struct stage *st, struct snode *n, uint64_t size)

@@ -1,15 +1,24 @@
 /* journal.c — CACHE/journal: append-only, path-based operation records.
  *
  * A record is [u32 body length][u32 crc32 of body][body]; the body is a
- * fixed part and the strings (each stored with its NUL). A torn tail (crash
- * in the middle of a write) fails the length or checksum test and is cut
- * off at open. Appends are one write() each, without fsync: a killed daemon
- * loses nothing the kernel has; fdatasync happens at stage_fsync, freeze
- * and rewrites (power loss). */
+ * fixed part and the strings (each stored with its NUL). Appends are one
+ * pwrite at the journal's known end, without fsync: a killed daemon loses
+ * nothing the kernel has; fdatasync happens at stage_fsync, freeze and
+ * rewrites (power loss).
+ *
+ * A torn record can only be the last one: a crash in the middle of a write
+ * leaves it at the end (cut off at open), and an append that fails (cache
+ * disk full, I/O error) is cut back before anything else is appended. The
+ * journal keeps room allocated ahead of its end (fallocate, not counted in
+ * its size), so appends rarely meet a full disk at all, and the records
+ * that follow a data change already made (times after a write, a new data
+ * file) find room when the call that made the change could still report
+ * ENOSPC. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +28,10 @@
 #include "stage/stage_priv.h"
 
 #define JREC_MAX (1u << 24)
+/* Allocated room kept free for the records that follow a data change. */
+#define JOURNAL_KEEP (64u << 10)
+/* How far ahead the journal allocates at a time: some 1,500 records. */
+#define JOURNAL_CHUNK (256u << 10)
 
 struct jfixed {
 	uint32_t op, mode, uid, gid, flags, vlen;
@@ -177,26 +190,162 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int journal_append(struct stage *st, const struct jrec *r)
+static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t w = pwrite(fd, buf, len, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		buf += w;
+		off += (uint64_t)w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int cache_alive(struct stage *st)
+{
+	struct stat j, d, c;
+
+	if (st->lost)
+		return -EIO;
+	if (fstat(st->jfd, &j) || fstat(st->data_dir_fd, &d) ||
+	    fstat(st->cache_fd, &c))
+		return -errno;
+	if (j.st_nlink && d.st_nlink && c.st_nlink)
+		return 0;
+	st->lost = true;
+	blog_error("stage: the cache folder %s was removed while mounted: "
+		   "every change fails with EIO until burnfs is remounted",
+		   st->cache);
+	return -EIO;
+}
+
+/* Room for `need` more bytes allocated ahead of the end, plus JOURNAL_KEEP
+ * if keep. File systems that cannot allocate ahead just append. */
+static int reserve(struct stage *st, size_t need, bool keep)
+{
+	uint64_t want = st->jsize + need + (keep ? JOURNAL_KEEP : 0);
+	uint64_t ample = st->jsize + need + JOURNAL_CHUNK;
+
+	off_t from = (off_t)st->jreserved;  /* never below jsize */
+
+	if (st->jno_reserve || want <= st->jreserved)
+		return 0;
+	if (!fallocate(st->jfd, FALLOC_FL_KEEP_SIZE, from, (off_t)ample - from)) {
+		st->jreserved = ample;
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == ENOSYS) {
+		st->jno_reserve = true;
+		return 0;
+	}
+	if (!fallocate(st->jfd, FALLOC_FL_KEEP_SIZE, from, (off_t)want - from)) {
+		st->jreserved = want;
+		return 0;
+	}
+	return -errno;
+}
+
+/* Cut the journal to st->jsize (a failed append's bytes). Truncating also
+ * frees the room allocated ahead. */
+static int cut_tail(struct stage *st)
+{
+	if (ftruncate(st->jfd, (off_t)st->jsize))
+		return -errno;
+	st->jcut = false;
+	st->jreserved = st->jsize;
+	return 0;
+}
+
+void journal_cut(struct stage *st, uint64_t end)
+{
+	if (end >= st->jsize)
+		return;
+	st->jsize = end;
+	st->jcut = true;
+	if (cut_tail(st))
+		blog_error("stage: cannot take back a journal record: %s",
+			   strerror(errno));
+}
+
+static int write_record(struct stage *st, const struct jrec *r, bool keep)
 {
 	size_t len;
 	char *buf;
+	int ret = journal_encode(r, &buf, &len);
+
+	if (ret)
+		return ret;
+	ret = reserve(st, len, keep);
+	if (ret)
+		goto out;  /* nothing written: the room kept stays */
+	ret = pwrite_all(st->jfd, buf, len, st->jsize);
+	if (!ret) {
+		st->jsize += len;
+	} else {
+		st->jcut = true;
+		cut_tail(st);  /* if this fails too, the next append tries */
+	}
+out:
+	free(buf);
+	return ret;
+}
+
+/* What earlier failures left owed, before anything new is appended. */
+static int settle(struct stage *st)
+{
+	struct jrec thaw = { .op = J_THAW };
+	int ret = cache_alive(st);
+
+	if (!ret && st->jcut)
+		ret = cut_tail(st);
+	if (!ret && st->jrewrite)
+		ret = journal_rewrite_tail(st);
+	if (!ret && st->jthaw) {
+		now_ts(&thaw.ts);
+		ret = write_record(st, &thaw, false);
+		st->jthaw = ret != 0;
+	}
+	return ret;
+}
+
+static int append(struct stage *st, const struct jrec *r, bool keep)
+{
 	int ret;
 
 	st->gen++;
 	if (st->replaying)
 		return 0;
-	ret = journal_encode(r, &buf, &len);
-	if (ret)
-		goto out;
-	ret = write_all(st->jfd, buf, len);
-	free(buf);
+	ret = settle(st);
 	if (!ret)
-		st->jsize += len;
-out:
+		ret = write_record(st, r, keep);
 	if (ret)
 		blog_error("stage: journal append failed: %s", strerror(-ret));
-	return ret;
+	return cache_errno(ret);
+}
+
+int cache_errno(int err)
+{
+	/* the cache's file system turned read-only under the mount (ext4
+	 * does so after I/O errors): the cache disk failed, the disc did
+	 * not close */
+	return err == -EROFS ? -EIO : err;
+}
+
+int journal_append(struct stage *st, const struct jrec *r)
+{
+	return append(st, r, true);
+}
+
+int journal_append_reserved(struct stage *st, const struct jrec *r)
+{
+	return append(st, r, false);
 }
 
 int journal_sync(struct stage *st)
@@ -237,22 +386,31 @@ int journal_read(struct stage *st, char **buf, size_t *len)
 
 static int open_journal(struct stage *st, const char *name, int extra)
 {
-	return openat(st->cache_fd, name, O_RDWR | O_APPEND | O_CREAT |
-		      O_NOFOLLOW | O_CLOEXEC | extra, 0600);
+	return openat(st->cache_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW |
+		      O_CLOEXEC | extra, 0600);
 }
 
-/* Replace the journal by BASE (the current lower) + tail, atomically: tmp file, fsync,
- * rename, fsync of the folder. */
+static void base_record(const struct index *lower, struct jrec *r)
+{
+	const struct idx_info *info = index_info(lower);
+
+	memset(r, 0, sizeof(*r));
+	r->op = J_BASE;
+	r->id = info->start_lba;
+	r->flags = (uint32_t)info->session;
+	now_ts(&r->ts);
+}
+
+/* Replace the journal by BASE (the current lower) + tail, atomically: tmp
+ * file, fsync, rename, fsync of the folder. */
 int journal_rewrite(struct stage *st, const char *tail, size_t tlen)
 {
-	const struct idx_info *info = index_info(st->lower);
-	struct jrec r = { .op = J_BASE, .id = info->start_lba,
-			  .flags = (uint32_t)info->session };
 	size_t blen = 0;
 	char *bbuf = NULL;
+	struct jrec r;
 	int fd, ret;
 
-	now_ts(&r.ts);
+	base_record(st->lower, &r);
 	unlinkat(st->cache_fd, "journal.tmp", 0);
 	fd = open_journal(st, "journal.tmp", O_EXCL);
 	if (fd < 0)
@@ -277,7 +435,53 @@ int journal_rewrite(struct stage *st, const char *tail, size_t tlen)
 	}
 	close(st->jfd);
 	st->jfd = fd;
-	st->jsize = blen + tlen;
+	st->jsize = st->jreserved = blen + tlen;
+	st->jcut = st->jrewrite = st->jthaw = false;
 	st->freeze_off = 0;
 	return 0;
+}
+
+int journal_rewrite_tail(struct stage *st)
+{
+	char *all;
+	size_t alen, from;
+	int ret = journal_read(st, &all, &alen);
+
+	if (!ret) {
+		alen = alen < st->jsize ? alen : (size_t)st->jsize;
+		from = alen > st->freeze_off ? (size_t)st->freeze_off : alen;
+		ret = journal_rewrite(st, all ? all + from : "", alen - from);
+		free(all);
+	}
+	if (ret && !st->jrewrite) {
+		st->jrewrite = true;
+		blog_warn("stage: the journal keeps its committed records until "
+			  "the cache disk has room to rewrite it");
+	}
+	return ret;
+}
+
+int journal_reset(struct stage *st, const struct index *lower)
+{
+	size_t blen;
+	char *bbuf;
+	struct jrec r;
+	int ret;
+
+	base_record(lower, &r);
+	ret = journal_encode(&r, &bbuf, &blen);
+	if (ret)
+		return ret;
+	if (ftruncate(st->jfd, 0))
+		ret = -errno;
+	st->jsize = st->jreserved = 0;
+	st->jcut = st->jrewrite = st->jthaw = false;
+	st->freeze_off = 0;
+	/* the journal is empty now, which already means "nothing staged" */
+	if (!ret && !pwrite_all(st->jfd, bbuf, blen, 0) && !fdatasync(st->jfd))
+		st->jsize = blen;
+	else if (!ret)
+		cut_tail(st);
+	free(bbuf);
+	return ret;
 }

@@ -131,13 +131,14 @@ static void mark_lower_subtree(struct pwalk *w, uint32_t dir)
 		ln = index_node(w->st->lower, id);
 		w->ref[id] = 1;
 		w->s.tree_entries++;
+		w->s.meta_bytes += lower_entry_cost(ln);
 		if (S_ISDIR(ln->mode))
 			mark_lower_subtree(w, id);
 		ln = index_node(w->st->lower, id);
 	}
 }
 
-static bool moved(const struct stage *st, const struct sdentry *de)
+bool dentry_moved(const struct stage *st, const struct sdentry *de)
 {
 	const struct idx_node *ln = index_node(st->lower, de->lower);
 
@@ -189,9 +190,11 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 	int ret = 0;
 
 	w->s.tree_entries++;
+	w->s.meta_bytes += dentry_cost(w->st, de);
 	if (n->data_id && n->mark != w->mark) {
 		n->mark = w->mark;
 		w->s.pending_bytes += n->size;
+		w->s.pending_blocks += (n->size + 2047) / 2048 * 2048;
 	}
 	if (de->rfrom) {   /* replacing a disc entry: no D line for it */
 		ret = note_replacement(w, de);
@@ -204,7 +207,7 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 		return ret ? ret : add_line(w, 'A', w->path, NULL);
 	}
 	w->ref[de->lower] = 1;
-	if (moved(w->st, de)) {
+	if (dentry_moved(w->st, de)) {
 		if (index_path(w->st->lower, de->lower, w->lpath,
 			       sizeof(w->lpath)) < 0)
 			return -ENAMETOOLONG;
@@ -272,6 +275,7 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 		return -ENOMEM;
 	w->ref[IDX_ROOT] = 1;
 	w->path[0] = '\0';
+	w->s.meta_bytes = stage_entry_cost(S_IFDIR, 1, 0, 0, 0);
 	ret = walk_dir(w, st->root->node, 0);
 	if (!ret) {
 		fold_replacements(w);

@@ -9,7 +9,9 @@
  *   BASE differs otherwise               -> every record, with a warning
  * A torn tail is cut off first. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -127,11 +129,62 @@ int replay_journal(struct stage *st)
 	}
 	start = pick_start(st, buf, &js, &rewrite);
 	apply_range(st, buf, js.good_len, start);
-	st->jsize = js.good_len;
+	st->jsize = st->jreserved = js.good_len;
 	if (rewrite)
 		ret = journal_rewrite(st, buf + start, js.good_len - start);
 out:
 	free(js.off);
+	free(buf);
+	return ret;
+}
+
+/* The whole of an open file; *buf malloc'ed (NULL when empty). */
+static int read_fd(int fd, char **buf, size_t *len)
+{
+	size_t cap = 0;
+	ssize_t r;
+
+	*buf = NULL;
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			char *t = realloc(*buf, cap = cap * 2 + 65536);
+
+			if (!t)
+				return -ENOMEM;
+			*buf = t;
+		}
+		r = read(fd, *buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return 0;
+		*len += (size_t)r;
+	}
+}
+
+int stage_cache_has_changes(const char *cache_dir)
+{
+	char path[STAGE_PATH_MAX];
+	size_t len = 0, pos = 0, used;
+	char *buf = NULL;
+	struct jrec r;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/journal", cache_dir);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	ret = read_fd(fd, &buf, &len);
+	close(fd);
+	while (!ret && pos < len &&
+	       (used = journal_decode(buf + pos, len - pos, &r))) {
+		if (r.op != J_BASE && r.op != J_FREEZE && r.op != J_THAW)
+			ret = 1;
+		pos += used;
+	}
 	free(buf);
 	return ret;
 }

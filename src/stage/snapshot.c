@@ -308,7 +308,8 @@ int stage_freeze(struct stage *st, struct stage_snapshot **out)
 		ret = freeze_data(st);
 	if (!ret) {
 		now_ts(&r.ts);
-		ret = journal_append(st, &r);
+		/* the way out of a full cache disk: the reserve is for it */
+		ret = journal_append_reserved(st, &r);
 	}
 	if (!ret)
 		ret = journal_sync(st);

@@ -93,6 +93,10 @@ int spare_init(struct stage *st, uint64_t *max)
 	while ((e = readdir(d))) {
 		if (!data_parse_id(e->d_name, &id))
 			continue;
+		if (entry_owned(sp->dirfd, "spare", e->d_name)) {
+			closedir(d);
+			return -EPERM;
+		}
 		if (id > *max)
 			*max = id;
 		if (!push(sp, id))

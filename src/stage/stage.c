@@ -45,17 +45,22 @@ static int open_cache(struct stage *st, const char *dir)
 	st->cache_fd = open(st->cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->cache_fd < 0)
 		return -errno;
+	ret = fd_owned(st->cache_fd, st->cache);
+	if (ret)
+		return ret;
 	st->lock_fd = openat(st->cache_fd, "lock", O_RDWR | O_CREAT |
 			     O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->lock_fd < 0)
 		return -errno;
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB))
 		return errno == EWOULDBLOCK ? -EBUSY : -errno;
-	st->jfd = openat(st->cache_fd, "journal", O_RDWR | O_APPEND |
-			 O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* no O_APPEND: records go at the journal's known end (journal.c) */
+	st->jfd = openat(st->cache_fd, "journal", O_RDWR | O_CREAT |
+			 O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->jfd < 0)
 		return -errno;
-	return data_init(st);
+	ret = fd_owned(st->jfd, "journal");
+	return ret ? ret : data_init(st);
 }
 
 static void close_fd(int *fd)
@@ -131,4 +136,41 @@ void stage_set_readonly(struct stage *st, bool readonly, const char *why)
 			  why ? ": " : "", why ? why : "");
 	st->readonly = readonly;
 	STAGE_UNLOCK(st);
+}
+
+void stage_on_rebase(struct stage *st, stage_rebased_fn fn, void *ctx)
+{
+	STAGE_LOCK(st);
+	st->rebased = fn;
+	st->rebased_ctx = ctx;
+	STAGE_UNLOCK(st);
+}
+
+/* Called by commit_done and rebase, after they let go of the stage lock. */
+void stage_tell_rebased(struct stage *st)
+{
+	stage_rebased_fn fn;
+	void *ctx;
+
+	STAGE_LOCK_NODRAIN(st);
+	fn = st->rebased;
+	ctx = st->rebased_ctx;
+	STAGE_UNLOCK(st);
+	if (fn)
+		fn(ctx);
+}
+
+const char *stage_cache_path(const struct stage *st)
+{
+	return st->cache;
+}
+
+bool stage_cache_lost(struct stage *st)
+{
+	bool lost;
+
+	STAGE_LOCK_NODRAIN(st);
+	lost = cache_alive(st) != 0;
+	STAGE_UNLOCK(st);
+	return lost;
 }

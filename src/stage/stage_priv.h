@@ -116,6 +116,12 @@ struct stage {
 	char *cache;           /* absolute path of the cache folder */
 	int cache_fd, data_dir_fd, lock_fd, jfd;
 	uint64_t jsize;        /* journal bytes */
+	uint64_t jreserved;    /* journal bytes allocated ahead (fallocate) */
+	bool jno_reserve;      /* the cache's file system cannot allocate ahead */
+	bool jcut;             /* a failed append left bytes past jsize */
+	bool jthaw;            /* a THAW record is owed (its append failed) */
+	bool jrewrite;         /* the journal rewrite after a commit is owed */
+	bool lost;             /* the cache folder was removed under the mount */
 	uint64_t freeze_off;   /* journal offset after the FREEZE record */
 	bool frozen;
 	uint64_t *frozen_ids;  /* sorted; data files the burn may read */
@@ -131,11 +137,16 @@ struct stage {
 	struct snode *data_nodes;
 	struct snode *open_nodes;
 	struct stage_snapshot *snap; /* the frozen snapshot, while a burn runs */
+	stage_rebased_fn rebased;    /* told after a commit or a blank */
+	void *rebased_ctx;
 	uint32_t markgen;
 	uint64_t gen;          /* bumped on every change */
 	uint64_t stats_gen;
 	struct stage_stats stats;
 };
+
+/* stage.c: call the stage_on_rebase function (stage lock not held). */
+void stage_tell_rebased(struct stage *st);
 
 /* tree.c */
 uint32_t name_hash(const char *name);
@@ -199,6 +210,10 @@ void data_gc(struct stage *st);
 void data_gc_later(struct stage *st);
 
 bool data_parse_id(const char *s, uint64_t *id);
+/* This user's alone (owner, not writable by group or others); a regular
+ * file for entry_owned (missing: fine). 0, or -EPERM with a log line. */
+int fd_owned(int fd, const char *what);
+int entry_owned(int dirfd, const char *what, const char *name);
 /* CACHE/name, made if missing and opened: fd, or -errno. */
 int cache_subdir(struct stage *st, const char *name);
 /* A DIR from the start of the folder open as dirfd (on a dup of it);
@@ -251,21 +266,45 @@ struct jrec {
 int journal_encode(const struct jrec *r, char **buf, size_t *len);
 /* Decodes one record at buf[off..len): bytes used, 0 at a torn/bad tail. */
 size_t journal_decode(const char *buf, size_t len, struct jrec *r);
+/* Append r at the journal's end (st->jsize). A failed append leaves no
+ * bytes behind: they are cut off before anything else is appended, so a
+ * torn record can only ever be the last one. journal_append keeps
+ * JOURNAL_KEEP bytes of allocated room free for what follows a data
+ * change; journal_append_reserved (those records, and FREEZE/THAW) may
+ * use it. -ENOSPC, -EIO (the cache folder is gone), -errno. */
 int journal_append(struct stage *st, const struct jrec *r);
+int journal_append_reserved(struct stage *st, const struct jrec *r);
+/* Take back what was appended after `end` (an apply failed after all). */
+void journal_cut(struct stage *st, uint64_t end);
 /* BASE names the lower it applies to: start lba and session number. */
 int journal_rewrite(struct stage *st, const char *tail, size_t tlen);
+/* After a commit: BASE + the records made since the freeze. On failure
+ * the rewrite is owed (st->jrewrite) and the old journal, which replays
+ * the same, stays until an append manages it. */
+int journal_rewrite_tail(struct stage *st);
+/* Empty the journal in place (discard): BASE of `lower` only. Works on a
+ * full cache disk; a crash in between leaves an empty journal, which means
+ * the same (nothing staged). */
+int journal_reset(struct stage *st, const struct index *lower);
 int journal_read(struct stage *st, char **buf, size_t *len);
 int journal_sync(struct stage *st);
+/* 0 while the cache folder is there; -EIO (and a log line, once) when it
+ * was removed under the mount: then every change fails. */
+int cache_alive(struct stage *st);
+/* An error of the cache's file system as the staging call reports it:
+ * -EROFS (it went read-only after I/O errors) is -EIO. */
+int cache_errno(int err);
 
 /* apply.c: the operations on the tree, shared by the API and replay */
 int apply_record(struct stage *st, const struct jrec *r,
 		 struct sdentry **out);
-/* API side: check readonly, stamp, apply, journal. */
+/* API side: check readonly, stamp, check, journal, apply (write-ahead). */
 int stage_change(struct stage *st, struct jrec *r, struct sdentry **out);
 /* Journal n's full attribute state (J_ATTR) under its first name. */
 int record_attr(struct stage *st, struct snode *n);
-/* Journal that n's content is now data file n->data_id (J_SETDATA). */
-int record_setdata(struct stage *st, struct snode *n);
+/* Journal that n's content is data file id from now on (J_SETDATA); the
+ * caller makes it so only when this succeeds. */
+int record_setdata(struct stage *st, struct snode *n, uint64_t id);
 
 /* restore.c: a J_RESTORE record (live with src given, replay with NULL:
  * the session comes from the provider) */
@@ -287,6 +326,10 @@ void xattrs_free(struct xattrs *xa);
 int xattr_set(struct stage *st, struct snode *n, const char *name,
 	      const void *value, size_t size, int flags);
 int xattr_remove(struct stage *st, struct snode *n, const char *name);
+/* Would xattr_set / xattr_remove (remove) succeed? 0 or their -errno. */
+int xattr_check(const struct stage *st, const struct snode *n,
+		const char *name, size_t size, int flags, bool remove);
+
 /* After n->mode changed: its access ACL takes the new owner, group (mask)
  * and other bits, as chmod does on Linux. 0 or -ENOMEM. */
 int xattr_follow_mode(struct stage *st, struct snode *n);
@@ -305,9 +348,15 @@ void node_stat(const struct stage *st, const struct snode *n,
 	       struct stat *sb);
 void now_ts(struct timespec *ts);
 
+/* cost.c: stage_entry_cost of a lower entry, of a name in the tree */
+uint64_t lower_entry_cost(const struct idx_node *ln);
+uint64_t dentry_cost(const struct stage *st, const struct sdentry *de);
+
 /* pending.c */
 void stage_compute_stats(struct stage *st);
 bool node_changed(const struct stage *st, const struct snode *n);
+/* A name from the lower layer (de->lower set) that is now elsewhere. */
+bool dentry_moved(const struct stage *st, const struct sdentry *de);
 
 /* snapshot.c */
 void snapshot_release(struct stage *st, struct stage_snapshot *snap);

@@ -317,6 +317,34 @@ int xattr_follow_mode(struct stage *st, struct snode *n)
 	return 0;
 }
 
+/* Would xattr_set (remove: xattr_remove) of name on n succeed? Changes
+ * nothing: the live path asks before the change goes to the journal. */
+int xattr_check(const struct stage *st, const struct snode *n,
+		const char *name, size_t size, int flags, bool remove)
+{
+	const struct idx_xattr *lx;
+	bool found = false;
+	uint32_t cnt, i;
+	int ret = check_name(name);
+
+	if (ret)
+		return ret;
+	if (!remove && size > XATTR_VALUE_MAX)
+		return -E2BIG;
+	if (n->xa) {
+		find_pos(n->xa, name, &found);
+	} else {
+		lx = lower_xattrs(st, n, &cnt);
+		for (i = 0; i < cnt && !found; i++)
+			found = !strcmp(lx[i].name, name);
+	}
+	if (remove)
+		return found ? 0 : -ENODATA;
+	if (found && (flags & XATTR_CREATE))
+		return -EEXIST;
+	return !found && (flags & XATTR_REPLACE) ? -ENODATA : 0;
+}
+
 /* --- the API --- */
 
 int stage_setxattr(struct stage *st, const char *path, const char *name,

@@ -64,6 +64,8 @@ DAEMON_PID=
 EXTRA_MOUNTS=()   # fuseiso and second burnfs mounts to take down at exit
 EXTRA_TMPFS=()    # file systems a test mounted itself (tmpfs), lazily unmounted
 BG_PIDS=()        # background helpers (commits in flight) to reap at exit
+KERNEL_MOUNTS=()  # tmpfs and loop file systems a test made, taken down at
+                  # exit after the daemon (see mount_small_fs)
 
 # The watchdog keeps no pipe of the caller's open (meson waits for those);
 # cleanup prints what it wrote. Never use a bare `wait`: it waits for it.
@@ -110,6 +112,9 @@ cleanup() {
 		wait_pid_exit "$DAEMON_PID" 20 || kill -KILL "$DAEMON_PID" 2>/dev/null
 		wait "$DAEMON_PID" 2>/dev/null
 	fi
+	for m in "${KERNEL_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
 	if sanitizer_report >/dev/null; then
 		echo "FAIL: $TEST_NAME: sanitizer report in the daemon log:" >&2
 		sanitizer_report >&2
@@ -143,6 +148,26 @@ wait_pid_exit() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# mount_small_fs TYPE SIZE DIR: a small file system of TYPE (tmpfs, or ext4
+# made with mkfs.ext4 on a file in $T and mounted through a loop device) at
+# DIR, taken down at exit. Skips the test when it cannot be made.
+mount_small_fs() {
+	local type=$1 size=$2 dir=$3
+	mkdir -p "$dir"
+	case $type in
+	tmpfs)
+		mount -t tmpfs -o "size=$size,mode=0755" tmpfs "$dir" ||
+			skip "cannot mount a tmpfs" ;;
+	ext4)
+		command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 is not installed"
+		truncate -s "$size" "$T/ext4.img"
+		mkfs.ext4 -q -F "$T/ext4.img" >/dev/null 2>&1 || skip "mkfs.ext4 failed"
+		mount -o loop "$T/ext4.img" "$dir" || skip "cannot mount a loop device" ;;
+	*) fail "mount_small_fs: unknown type $type" ;;
+	esac
+	KERNEL_MOUNTS+=("$dir")
 }
 
 # --- errno names --------------------------------------------------------------
@@ -207,13 +232,16 @@ wait_mounted() {
 	fail "$m not mounted 30 s after starting burnfs"
 }
 
-# start_burnfs [BURNFS ARGS...]: mount $IMG on $MNT with cache $CACHE, in the
-# foreground, in the background; extra args (e.g. -o capacity=20M) go before
-# TARGET. Returns when the mount is ready.
+# start_burnfs [BURNFS ARGS...]: mount $IMG on $MNT with cache $CACHE (an
+# empty CACHE: burnfs's default folder), in the foreground, in the
+# background; extra args (e.g. -o capacity=20M) go before TARGET. Returns
+# when the mount is ready.
 start_burnfs() {
+	local cache_opt=()
 	[ -z "$DAEMON_PID" ] || fail "start_burnfs: a daemon is already running"
-	echo "=== start: burnfs -f -o cache=$CACHE $* $IMG $MNT" >>"$LOG"
-	"$BURNFS" -f -o "cache=$CACHE" "$@" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null &
+	[ -n "$CACHE" ] && cache_opt=(-o "cache=$CACHE")
+	echo "=== start: burnfs -f ${cache_opt[*]} $* $IMG $MNT" >>"$LOG"
+	"$BURNFS" -f "${cache_opt[@]}" "$@" "$IMG" "$MNT" >>"$LOG" 2>&1 </dev/null &
 	DAEMON_PID=$!
 	wait_mounted "$MNT" "$DAEMON_PID"
 }
@@ -229,6 +257,25 @@ stop_burnfs() {
 	DAEMON_PID=
 	[ "$rc" = 0 ] || fail "burnfs exited with status $rc after unmount"
 	check_log
+}
+
+# expect_refused_says PATTERN BURNFS-ARGS...: burnfs (without -f) must exit
+# non-zero at once with one line on stderr matching PATTERN (grep -E), and
+# mount nothing.
+expect_refused_says() {
+	local pat=$1 rc=0 lines
+	shift
+	timeout -k 5 60 "$BURNFS" "$@" >"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
+	[ "$rc" != 124 ] || fail "burnfs $*: did not return within 60 s"
+	if is_mounted "$MNT"; then
+		unmount_any "$MNT"
+		fail "burnfs $*: it mounted"
+	fi
+	[ "$rc" != 0 ] || fail "burnfs $*: exit status 0"
+	lines=$(grep -c . "$T/refused.err" || true)
+	[ "$lines" = 1 ] || { cat "$T/refused.err" >&2; fail "burnfs $*: $lines lines on stderr, not one"; }
+	grep -qE "$pat" "$T/refused.err" || fail "burnfs $*: '$(cat "$T/refused.err")' does not say '$pat'"
+	note "refused: $(cat "$T/refused.err")"
 }
 
 # kill9_burnfs: kill -9 the daemon and take down its dead mount.

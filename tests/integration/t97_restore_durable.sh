@@ -1,6 +1,8 @@
 #!/bin/bash
 # t97_restore_durable — a restore is a pending change like any other:
-# `discard` drops it (the disc's tree shows again, the image is untouched);
+# `blank` is refused while it is pending (EBUSY: the restored bytes are
+# only on the disc); `discard` drops it (the disc's tree shows again, the
+# image is untouched);
 # a kill -9 of the daemon right after it keeps it (the journal records it),
 # so after the remount `pending` still shows it, reads give the old bytes,
 # and the commit writes it; edits made inside a restored tree before the
@@ -21,6 +23,10 @@ img_sha=$(sha "$IMG")
 ctl_ok "restore 1 /docs"
 ctl_ok "restore 1 /big.bin"
 [ -n "$(pending)" ] || fail "nothing pending after restore"
+# a blank would take the restored bytes with the disc: refused, nothing lost
+ctl_fail EBUSY blank
+case $(st last_result) in *big.bin*) ;; *) fail "the refused blank does not name big.bin: $(st last_result)" ;; esac
+assert_eq "$(sha "$IMG")" "$img_sha" "image after the refused blank"
 ctl_ok discard
 assert_eq "$(pending)" "" "pending after discard"
 [ -e "$S/docs" ] && fail "discarded restore still shows /docs"

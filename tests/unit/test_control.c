@@ -48,6 +48,14 @@ static void test_commands(void)
 	CHECK_EQ(parse("set =x", &cmd), -EINVAL);
 	CHECK_EQ(parse("set a=b c=d", &cmd), -EINVAL);
 	CHECK_EQ(command_parse("commit\0x", 8, &cmd, NULL), -EINVAL);
+	/* one command per write: no line breaks or other control bytes
+	 * inside, so no value can forge a status line */
+	CHECK_EQ(parse("set volid=A\nstate:idle\n", &cmd), -EINVAL);
+	CHECK_EQ(parse("set volid=A\rB", &cmd), -EINVAL);
+	CHECK_EQ(parse("set volid=A\x7f", &cmd), -EINVAL);
+	CHECK_EQ(parse("commit\ncommit\n", &cmd), -EINVAL);
+	CHECK_EQ(parse("set\tvolid=TAB\n", &cmd), 0);
+	CHECK_STR(cmd.value, "TAB");
 	CHECK_EQ(parse("detach commit close\n", &cmd), 0);
 	CHECK(cmd.kind == CMD_COMMIT && cmd.flag && cmd.detach);
 	CHECK_EQ(parse("detach verify", &cmd), 0);
@@ -134,6 +142,9 @@ static void test_settings(void)
 	CHECK_EQ(settings_set(&s, "simulate", "maybe", &em), -EINVAL);
 	CHECK(s.simulate);
 	CHECK(strstr(em.text, "simulate") != NULL);
+	CHECK_EQ(settings_set(&s, "volid", "A\nstate: idle", &em), -EINVAL);
+	CHECK_EQ(settings_set(&s, "volid", "A\tB", &em), -EINVAL);
+	CHECK(!s.volid[0]);
 	CHECK_EQ(settings_set(&s, "speed", "max", &em), 0);
 	CHECK_EQ(s.speed_kbps, 0);
 	CHECK_EQ(settings_set(&s, "speed", "4000", &em), 0);

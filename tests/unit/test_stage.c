@@ -1036,6 +1036,219 @@ static void t_write_behind(void)
 	free(cache);
 }
 
+/* A blank keeps what is whole in the stage: new entries, disc files with
+ * their content in the cache, edited folders and symlinks; it is refused
+ * while a disc file's staged change has its content only on the disc. */
+static void t_blank(void)
+{
+	struct index *lo = std_lower(), *empty = new_lower(0, 0);
+	char *cache = new_cache(), why[512];
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f;
+
+	CHECK_EQ(index_finish(empty), 0);
+	CHECK_EQ(stage_open_file(st, "/g", O_WRONLY | O_APPEND, &f), 0);
+	CHECK_EQ(stage_write(st, f, "!", 1, 0), 1);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_chmod(st, "/d/f", 0600), 0);
+	CHECK_EQ(stage_rename(st, "/h1", "/h3", 0), 0);
+	CHECK_EQ(stage_rename(st, "/l", "/l2", 0), 0);
+	CHECK_EQ(stage_chmod(st, "/d/sub", 0700), 0);
+	CHECK_EQ(stage_blank_check(st, why, sizeof(why)), -EBUSY);
+	CHECK(strstr(why, "2 disc files") && strstr(why, "/d/f") &&
+	      strstr(why, "/h3"));
+	CHECK_EQ(stage_unlink(st, "/d/f"), 0);
+	CHECK_EQ(stage_unlink(st, "/h3"), 0);
+	CHECK_EQ(stage_blank_check(st, why, sizeof(why)), 0);
+	CHECK_EQ(stage_rebase(st, empty), 0);
+	CHECK_PENDING(st, "A /d\nA /d/sub\nA /g\nA /l2\n");
+	CHECK_STR(read_all(st, "/g"), "world!");
+	stage_close(st);
+	st = open_stage(cache, empty);
+	CHECK_PENDING(st, "A /d\nA /d/sub\nA /g\nA /l2\n");
+	CHECK_STR(read_all(st, "/g"), "world!");
+	stage_close(st);
+	index_unref(empty);
+	index_unref(lo);
+	free(cache);
+}
+
+/* --- write-ahead and the journal's tail --- */
+
+static off_t journal_size(const char *cache)
+{
+	char path[4200];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/journal", cache);
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+/* Appends that hit the end of the disk: RLIMIT_FSIZE just past the
+ * journal's end makes the next record's write short (a torn record), the
+ * way a full cache disk does. */
+static void limit_file_size(off_t size)
+{
+	struct rlimit rl;
+
+	getrlimit(RLIMIT_FSIZE, &rl);
+	rl.rlim_cur = size < 0 ? rl.rlim_max : (rlim_t)size;
+	setrlimit(RLIMIT_FSIZE, &rl);
+}
+
+/* Every kind of change, each failing at a short append: the call fails,
+ * the view and pending show nothing of it, the journal is back at its old
+ * end, and what follows once there is room again replays. */
+static void t_torn_append(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), *before;
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f;
+	struct stat sb;
+	off_t end;
+
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK_EQ(stage_mkdir(st, "/a", 0755, 0, 0), 0);
+	CHECK_EQ(put_text(st, "/a/kept", "kept"), 0);
+	CHECK_EQ(stage_create(st, "/open", 0644, 0, 0, O_RDWR, &f), 0);
+	before = pending(st);
+	end = journal_size(cache);
+	limit_file_size(end + 20);
+	CHECK_EQ(stage_mkdir(st, "/b", 0755, 0, 0), -EFBIG);
+	CHECK_EQ(stage_symlink(st, "g", "/s", 0, 0), -EFBIG);
+	CHECK_EQ(stage_mknod(st, "/n", S_IFIFO | 0644, 0, 0, 0), -EFBIG);
+	CHECK_EQ(put_text(st, "/c", "c"), -EFBIG);
+	CHECK_EQ(stage_link(st, "/g", "/g2"), -EFBIG);
+	CHECK_EQ(stage_rename(st, "/a", "/z", 0), -EFBIG);
+	CHECK_EQ(stage_rename(st, "/a/kept", "/g", RENAME_EXCHANGE), -EFBIG);
+	CHECK_EQ(stage_unlink(st, "/g"), -EFBIG);
+	CHECK_EQ(stage_rmdir(st, "/d/sub/"), -ENOTEMPTY);
+	CHECK_EQ(stage_chmod(st, "/d/f", 0600), -EFBIG);
+	CHECK_EQ(stage_chown(st, "/d/f", 5, 5), -EFBIG);
+	CHECK_EQ(stage_setxattr(st, "/d/f", "user.x", "1", 1, 0), -EFBIG);
+	CHECK_EQ(stage_removexattr(st, "/d/f", "user.x"), -ENODATA);
+	/* a disc file's first write copies it up and journals the copy */
+	CHECK_EQ(stage_truncate(st, "/g", 2), -EFBIG);
+	CHECK_EQ(journal_size(cache), end);
+	CHECK_PENDING(st, before);
+	CHECK_EQ(stage_getattr(st, "/b", &sb), -ENOENT);
+	CHECK_EQ(stage_getattr(st, "/a/kept", &sb), 0);
+	CHECK_STR(read_all(st, "/g"), "world");
+	CHECK_EQ(stage_getxattr(st, "/d/f", "user.x", NULL, 0), -ENODATA);
+	limit_file_size(-1);
+	/* room again: later changes are kept, none dropped at replay */
+	CHECK_EQ(stage_mkdir(st, "/after", 0755, 0, 0), 0);
+	CHECK_EQ(put_text(st, "/after/precious", "precious"), 0);
+	CHECK_EQ(stage_write(st, f, "open", 4, 0), 4);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_chmod(st, "/d/f", 0600), 0);
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_PENDING(st, "A /a\nA /a/kept\nA /after\nA /after/precious\n"
+		      "M /d/f\nA /open\n");
+	CHECK_STR(read_all(st, "/after/precious"), "precious");
+	CHECK_STR(read_all(st, "/open"), "open");
+	stage_close(st);
+	signal(SIGXFSZ, SIG_DFL);
+	free(before);
+	index_unref(lo);
+	free(cache);
+}
+
+/* A torn record a crash left at the end is cut at open; nothing before it
+ * is lost and the next append goes where it was. */
+static void t_torn_tail(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), jpath[4200];
+	struct stage *st = open_stage(cache, lo);
+	off_t end;
+	int fd;
+
+	CHECK_EQ(put_text(st, "/a", "A"), 0);
+	stage_close(st);
+	end = journal_size(cache);
+	snprintf(jpath, sizeof(jpath), "%s/journal", cache);
+	fd = open(jpath, O_WRONLY | O_APPEND);
+	CHECK(write(fd, "\x40\0\0\0torn", 8) == 8);
+	close(fd);
+	st = open_stage(cache, lo);
+	CHECK_EQ(journal_size(cache), end);
+	CHECK_EQ(put_text(st, "/b", "B"), 0);
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_PENDING(st, "A /a\nA /b\n");
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+/* The rewrite after a commit finds no room: the commit still counts, the
+ * old journal replays the same after a crash, and the rewrite is done
+ * before the next append once there is room. */
+static void t_rewrite_owed(void)
+{
+	struct index *lo = std_lower(), *nl;
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_snapshot *snap;
+
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK_EQ(put_text(st, "/a", "AAA"), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	CHECK_EQ(put_text(st, "/during", "D"), 0);
+	nl = burn(snap, lo, 400);
+	limit_file_size(20);
+	CHECK_EQ(stage_commit_done(st, snap, nl), 0);
+	CHECK_PENDING(st, "A /during\n");
+	CHECK_EQ(stage_mkdir(st, "/x", 0755, 0, 0), -EFBIG);
+	limit_file_size(-1);
+	stage_close(st);
+	st = open_stage(cache, nl);   /* as after a crash */
+	CHECK_PENDING(st, "A /during\n");
+	stage_close(st);
+	st = open_stage(cache, nl);
+	CHECK_EQ(stage_mkdir(st, "/x", 0755, 0, 0), 0);
+	stage_close(st);
+	st = open_stage(cache, nl);
+	CHECK_PENDING(st, "A /during\nA /x\n");
+	CHECK_STR(read_all(st, "/during"), "D");
+	stage_close(st);
+	signal(SIGXFSZ, SIG_DFL);
+	index_unref(nl);
+	index_unref(lo);
+	free(cache);
+}
+
+/* The cache folder removed under the stage: every change fails with EIO
+ * and nothing new shows. */
+static void t_cache_lost(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache(), *before;
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f, *g;
+
+	CHECK_EQ(put_text(st, "/a", "AAA"), 0);
+	CHECK_EQ(stage_open_file(st, "/a", O_RDWR, &f), 0);
+	before = pending(st);
+	CHECK(sh("rm -rf '%s'", cache) == 0);
+	CHECK_EQ(stage_mkdir(st, "/b", 0755, 0, 0), -EIO);
+	CHECK_EQ(stage_create(st, "/c", 0644, 0, 0, O_WRONLY, &g), -EIO);
+	CHECK_EQ(stage_rename(st, "/d", "/e", 0), -EIO);
+	CHECK_EQ(stage_write(st, f, "B", 1, 0), -EIO);
+	CHECK_EQ(stage_truncate(st, "/g", 0), -EIO);
+	CHECK_EQ(stage_chmod(st, "/g", 0600), -EIO);
+	CHECK_EQ(stage_discard(st, NULL), -EIO);
+	CHECK_PENDING(st, before);
+	CHECK_EQ(stage_release(st, f), 0);
+	stage_close(st);
+	free(before);
+	index_unref(lo);
+	free(cache);
+}
+
 int main(void)
 {
 	blog_init(0, 0);
@@ -1056,6 +1269,11 @@ int main(void)
 	t_big_lower();
 	t_spares();
 	t_write_behind();
+	t_blank();
+	t_torn_append();
+	t_torn_tail();
+	t_rewrite_owed();
+	t_cache_lost();
 	CHECK(tmp_remove() == 0);
 	free(disc);
 	return CHECK_DONE();

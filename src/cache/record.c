@@ -1,0 +1,146 @@
+/* record.c — CACHE/disc, whose cache a folder is: the disc's identity, the
+ * target it was last mounted from and that image file's device and inode,
+ * as KEY=VALUE lines. And the rule for when a folder holding staged
+ * changes may serve a disc: the same disc (not a copy whose original is
+ * still there), or the same medium (path or image file) when one side is
+ * blank. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "burnfs/errmsg.h"
+#include "burnfs/log.h"
+#include "burnfs/stage.h"
+#include "cache/cache_priv.h"
+
+static void parse_line(struct cache_record *r, char *line)
+{
+	char *eq = strchr(line, '=');
+
+	if (!eq)
+		return;
+	*eq++ = '\0';
+	if (!strcmp(line, "id"))
+		snprintf(r->id, sizeof(r->id), "%s", eq);
+	else if (!strcmp(line, "target"))
+		snprintf(r->target, sizeof(r->target), "%s", eq);
+	else if (!strcmp(line, "file") &&
+		 sscanf(eq, "%llu:%llu", &r->dev, &r->ino) != 2)
+		r->dev = r->ino = 0;
+}
+
+int record_read(const char *dir, struct cache_record *r)
+{
+	char path[PATH_MAX + 8], buf[PATH_MAX + 256], *line, *save = NULL;
+	ssize_t n;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), "%s/disc", dir);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		parse_line(r, line);
+	r->found = true;
+	return 0;
+}
+
+int record_write(const char *dir, const struct cache_record *r)
+{
+	char tmp[PATH_MAX + 16], path[PATH_MAX + 8], *text = NULL;
+	int fd, len, ret = 0;
+
+	len = asprintf(&text, "id=%s\ntarget=%s\nfile=%llu:%llu\n", r->id,
+		       r->target, r->dev, r->ino);
+	if (len < 0)
+		return -ENOMEM;
+	snprintf(tmp, sizeof(tmp), "%s/disc.tmp", dir);
+	snprintf(path, sizeof(path), "%s/disc", dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		ret = -errno;
+	errno = 0;
+	if (!ret && (write(fd, text, (size_t)len) != len || fsync(fd)))
+		ret = errno ? -errno : -EIO;
+	if (fd >= 0)
+		close(fd);
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	free(text);
+	return ret;
+}
+
+/* The image file r names is still at r->target. */
+static bool original_there(const struct cache_record *r)
+{
+	struct stat sb;
+
+	return r->ino && !stat(r->target, &sb) &&
+	       (unsigned long long)sb.st_dev == r->dev &&
+	       (unsigned long long)sb.st_ino == r->ino;
+}
+
+bool record_same_medium(const struct cache_record *r,
+			const struct cache_record *me)
+{
+	if (r->ino && me->ino)
+		return r->dev == me->dev && r->ino == me->ino;
+	return !strcmp(r->target, me->target);
+}
+
+static int refuse(struct errmsg *em, const char *dir, const char *what,
+		  const struct cache_record *r)
+{
+	return errmsg_set(em, -EBUSY, "%s holds staged changes of %s, last "
+			  "mounted from %s: mount that, or use another cache "
+			  "folder (-o cache=DIR)", dir, what, r->target);
+}
+
+int record_claim(const char *dir, const struct cache_record *r,
+		 const struct cache_record *me, bool *other_disc,
+		 struct errmsg *em)
+{
+	bool ids = r->id[0] && me->id[0], differ = strcmp(r->id, me->id);
+	int staged;
+
+	*other_disc = false;
+	if (!r->found)
+		return 0;
+	staged = stage_cache_has_changes(dir);
+	if (staged < 0)
+		return errmsg_set(em, staged, "%s: cannot read its journal: %s",
+				  dir, strerror(-staged));
+	if (!staged) {
+		*other_disc = ids && differ;
+		return 0;
+	}
+	if (ids && differ)
+		return refuse(em, dir, "another disc", r);
+	if (ids && strcmp(r->target, me->target) && original_there(r))
+		return errmsg_set(em, -EBUSY, "%s holds staged changes of %s, "
+				  "of which %s is a copy: mount the original, "
+				  "or give the copy a cache folder of its own "
+				  "(-o cache=DIR)", dir, r->target, me->target);
+	if (ids || record_same_medium(r, me)) {
+		if (r->id[0] && !me->id[0])
+			blog_warn("cache: %s was blanked by another program; "
+				  "its staged changes stay where they apply",
+				  me->target);
+		return 0;
+	}
+	return refuse(em, dir, "another medium", r);
+}

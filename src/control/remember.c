@@ -1,0 +1,125 @@
+/* remember.c — the settings a disc remembers between mounts: CACHE/settings,
+ * one KEY=VALUE line each, in the syntax of -o and `set`. capacity, volid,
+ * joliet, speed and compress are remembered; simulate is not: a dry run that outlived
+ * its mount would make later commits succeed without writing anything. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "burnfs/control.h"
+#include "burnfs/log.h"
+#include "burnfs/stage.h"
+#include "control/control_priv.h"
+
+static const char *const keys[] = { "capacity", "volid", "joliet", "speed",
+				     "compress" };
+
+bool settings_remembered_key(const char *key)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+/* dir/settings into *buf (NUL-terminated, "" when missing). */
+static int read_settings(const char *dir, char *buf, size_t size)
+{
+	char path[4200];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/settings", dir);
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = read(fd, buf, size - 1);
+	close(fd);
+	if (r < 0)
+		return -errno;
+	buf[r] = '\0';
+	return 0;
+}
+
+/* Replace dir/settings by text: a temporary file, fsync, rename. */
+static int write_settings(const char *dir, const char *text)
+{
+	char tmp[4200], path[4200];
+	size_t len = strlen(text);
+	int fd, ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/settings.tmp", dir);
+	snprintf(path, sizeof(path), "%s/settings", dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return -errno;
+	errno = 0;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd))
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+int settings_remember(const char *dir, const char *key, const char *value)
+{
+	char old[4096], new[4096 + 300], *line, *save = NULL;
+	size_t klen = strlen(key), len = 0;
+	int ret;
+
+	if (!settings_remembered_key(key) || strchr(value, '\n'))
+		return 0;
+	ret = read_settings(dir, old, sizeof(old));
+	if (ret)
+		return ret;
+	for (line = strtok_r(old, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, key, klen) || line[klen] != '=')
+			len += (size_t)snprintf(new + len, sizeof(new) - len,
+						"%s\n", line);
+	snprintf(new + len, sizeof(new) - len, "%s=%s\n", key, value);
+	return write_settings(dir, new);
+}
+
+int settings_recall(const char *dir, settings_recall_fn fn, void *ctx)
+{
+	char buf[4096], *line, *save = NULL, *eq;
+	int ret = read_settings(dir, buf, sizeof(buf));
+
+	for (line = strtok_r(buf, "\n", &save); !ret && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (settings_remembered_key(line))
+			fn(ctx, line, eq + 1);
+	}
+	return ret;
+}
+
+int settings_forget(const char *dir)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/settings", dir);
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
+void control_remember(struct control *c, const char *key, const char *value)
+{
+	const char *dir = c->stage ? stage_cache_path(c->stage) : NULL;
+	int ret = dir ? settings_remember(dir, key, value) : 0;
+
+	if (ret)
+		blog_warn("cannot remember %s=%s for this disc: %s", key, value,
+			  strerror(-ret));
+}
