@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "burn/burn_priv.h"
+#include "burnfs/alloc.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 
@@ -101,6 +102,10 @@ int burn_commit(struct disc *d, struct stage *st,
 	} else if (snap) {
 		stage_commit_failed(st, snap);
 	}
+	/* The written tree, the snapshot and the old index are freed by now:
+	 * hundreds of MiB on a big disc, which jemalloc would otherwise keep
+	 * resident for its decay time. */
+	alloc_release();
 	if (rc == NOTHING_WRITTEN)
 		rc = 0;
 out:
