@@ -19,8 +19,9 @@ set -eEuo pipefail
 shopt -s inherit_errexit 2>/dev/null || true
 
 # Messages and sort order must not depend on the caller's locale; the daemon
-# also runs under LC_ALL=C, the case where libisofs mangles UTF-8 names
-# unless burnfs sets its charset (LIBISOBURN.md §1.4).
+# also runs under LC_ALL=C, where libisofs takes the local charset to be
+# ASCII and turns every non-ASCII byte of a Joliet name into '_' unless burnfs
+# sets it to UTF-8 itself (src/disc/lib.c does).
 export LC_ALL=C
 unset LANG LANGUAGE
 
