@@ -16,6 +16,10 @@
 # Exit status: 0 pass, 1 fail, 77 skip (no /dev/fuse, not root, tool missing).
 
 set -eEuo pipefail
+# Under pipefail a reader that quits early (grep -q, head) can kill its writer
+# with SIGPIPE and fail the pipe, or hide a failure behind `! pipe` or
+# `pipe && fail`: readers at the end of a pipe read all of it
+# (grep >/dev/null, sed -n 1p), or grep -q reads a here-string.
 shopt -s inherit_errexit 2>/dev/null || true
 
 # Messages and sort order must not depend on the caller's locale; the daemon
@@ -97,7 +101,7 @@ unmount_any() {
 
 # Print sanitizer reports found in the daemon log; status 0 when there is one.
 sanitizer_report() {
-	grep -E -A30 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: UndefinedBehaviorSanitizer' "$LOG" 2>/dev/null | head -60
+	grep -E -A30 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: UndefinedBehaviorSanitizer' "$LOG" 2>/dev/null | sed -n 1,60p
 }
 
 cleanup() {
@@ -556,18 +560,19 @@ xattr_get() { getfattr --absolute-names --only-values -n "$2" -- "$1"; }
 # make_big DIR N MB: N random files of MB MiB each (big1.bin ... bigN.bin),
 # copied from one random source so that making them is cheap.
 make_big() {
-	local d=$1 n=$2 mb=$3 i
+	local d=$1 n=$2 mb=$3 i hdr
 	mkdir -p "$d"
 	[ -s "$T/random.$mb" ] || head -c "$((mb * 1048576))" /dev/urandom >"$T/random.$mb"
 	for ((i = 1; i <= n; i++)); do
 		# each file differs in its first bytes, so no two are identical
-		{ printf 'big file %d\n' "$i"; cat "$T/random.$mb"; } | head -c "$((mb * 1048576))" >"$d/big$i.bin"
+		hdr="big file $i"$'\n'
+		{ printf '%s' "$hdr"; head -c "$((mb * 1048576 - ${#hdr}))" "$T/random.$mb"; } >"$d/big$i.bin"
 	done
 }
 
 # in_image IMG PATH: status 0 when the newest session has PATH.
 in_image() {
-	timeout -k 5 60 xorriso -indev "stdio:$1" -find "$2" -- 2>/dev/null | grep -qxF "'$2'"
+	timeout -k 5 60 xorriso -indev "stdio:$1" -find "$2" -- 2>/dev/null | grep -xF "'$2'" >/dev/null
 }
 
 # status_settle: burnfs recomputes the pending statistics of the status
