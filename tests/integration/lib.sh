@@ -192,6 +192,7 @@ errno_text() {
 	EPERM) echo "Operation not permitted" ;;
 	ENOENT) echo "No such file or directory" ;;
 	EEXIST) echo "File exists" ;;
+	ESTALE) echo "Stale file handle" ;;
 	*) fail "errno_text: unknown name $1" ;;
 	esac
 }
@@ -199,7 +200,7 @@ errno_text() {
 errno_name() {
 	local e
 	for e in EINVAL EBUSY ENOSPC EROFS ENOMEDIUM EIO ECANCELED ENAMETOOLONG \
-		ENOTEMPTY EACCES EPERM ENOENT EEXIST; do
+		ENOTEMPTY EACCES EPERM ENOENT EEXIST ESTALE; do
 		case $1 in *"$(errno_text "$e")"*) echo "$e"; return 0 ;; esac
 	done
 	echo "OTHER($1)"
@@ -352,8 +353,9 @@ ctl_bg() {
 }
 
 # Interrupt the background command's waiting write, as Ctrl-C would (the
-# job goes on: only a write to $MNT/abort aborts it).
-ctl_bg_interrupt() { pkill -INT -f "^bash -c .* ctl-bg-$TEST_NAME " || fail "no background command to interrupt"; }
+# job goes on: only a write to $MNT/abort aborts it). Status 1 when that
+# command has already returned (its job ended first).
+ctl_bg_interrupt() { pkill -INT -f "^bash -c .* ctl-bg-$TEST_NAME "; }
 ctl_bg_running() { kill -0 "$CTL_BG_PID" 2>/dev/null; }
 
 ctl_wait() {
@@ -380,6 +382,21 @@ wait_state() {
 	local i n=$((${2:-30} * 20))
 	for ((i = 0; i < n; i++)); do
 		[ "$(st state)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "state did not become $1 within ${2:-30}s (now: $(st state))"
+}
+
+# catch_state STATE [SECONDS]: like wait_state, for the job ctl_bg started,
+# but status 1 instead of a failure when that job returned before STATE was
+# seen: on a fast machine a commit can be over before the first poll. The
+# caller then feeds more data, or skips what needs the running job with a
+# note; it never fails for speed.
+catch_state() {
+	local i n=$((${2:-30} * 20))
+	for ((i = 0; i < n; i++)); do
+		[ "$(st state)" = "$1" ] && return 0
+		ctl_bg_running || return 1
 		sleep 0.05
 	done
 	fail "state did not become $1 within ${2:-30}s (now: $(st state))"
@@ -614,8 +631,10 @@ wait_job_ended() {
 	fail "the job still runs after ${1:-120}s"
 }
 
-# stage_big DIR N MB: N files of MB MiB each into staging/DIR, from
-# $T/big (made once); enough for a commit that runs for seconds.
+# stage_big DIR N MB: N files of MB MiB each into staging/DIR, from $T/big
+# (made by the first call: later calls copy the same files). On this
+# project's machines their commit runs for seconds; a faster one may finish
+# it before a poll sees it, which callers must not take for a failure.
 stage_big() {
 	[ -d "$T/big" ] || make_big "$T/big" "$2" "$3"
 	mkdir -p "$MNT/staging/$1"

@@ -14,8 +14,13 @@ ctl_ok commit
 stop_burnfs
 
 rm -rf "$CACHE"
-start_burnfs
+# a fixed capacity: free_bytes must not follow what other tests do on the
+# image's filesystem meanwhile
+start_burnfs -o capacity=1G
 S=$MNT/staging
+free0=$(st free_bytes)
+[ "$free0" -le $(($(st capacity_bytes) - $(file_size "$IMG"))) ] ||
+	fail "free_bytes=$free0 on a 1G disc holding a $(file_size "$IMG")-byte session"
 assert_eq "$(pending)" "" "pending on a fresh mount"
 assert_eq "$(st pending_entries)" 0 "pending_entries on a fresh mount"
 assert_eq "$(st sessions)" 1 "sessions"
@@ -41,5 +46,5 @@ assert_eq "$(cat "$T/h1")" "$(sha "$T/src/big.bin")" "concurrent read 1"
 assert_eq "$(cat "$T/h2")" "$(sha "$T/src/big.bin")" "concurrent read 2"
 # reading changes nothing
 assert_eq "$(pending)" "" "pending after reading everything"
-assert_eq "$(st free_bytes)" "$(st free_bytes)" "free_bytes stable"
+assert_eq "$(st free_bytes)" "$free0" "free_bytes after reading everything (was $free0 before)"
 stop_burnfs
