@@ -28,8 +28,11 @@
  * pending listings compare the tree with the lower index.
  *
  * Paths are relative to staging/: "/" is the staging root, "/a/b" an entry.
- * Every call returns 0 (or a count) or -errno. One mutex (the stage lock)
- * guards everything; every call takes it internally, so callers hold no lock.
+ * Every call returns 0 (or a count) or -errno. The stage lock guards the
+ * tree, the journal and the statistics; every call takes it internally, so
+ * callers hold no lock. The write-behind queue, the reaper's queue and the
+ * spare files' list have locks of their own, taken under it or alone, never
+ * around it (docs/ARCHITECTURE.md lists every lock and its order).
  * Names longer than 255 bytes fail with -ENAMETOOLONG. What a disc cannot
  * hold is refused by the call that would make it: symlink targets (see
  * stage_symlink), xattrs outside user.*, trusted.*, security.* and the two
