@@ -3,7 +3,7 @@
 # (issue 5). Not a test: it prints figures and ratios and exits 0 unless
 # something broke (a mount, a copy or a command failed); no time is asserted.
 #
-#   scripts/bench.sh [--quick]
+#   scripts/bench.sh [--quick] [--huge]
 #
 # Baselines, run alternately with burnfs (the order rotates every run so no
 # contestant is always first), several runs each, medians reported:
@@ -32,6 +32,19 @@
 #   G  find staging -type f -exec stat {} + over a disc of WALK files
 #      (folders of 1,000, image made by xorriso), fresh mount per run,
 #      against the same walk over the folder the image was made from
+#   H  a disc of 300,000 files (300 folders x 1,000; --huge or HUGE=1:
+#      1,000,000): mount time; find -exec stat over staging/ against the
+#      same over the local tree the image was made of, and VmRSS per entry
+#      after it; one file added and committed against xorriso adding the
+#      same file to a restored copy of the same image, and the daemon's peak
+#      RSS during the commit; on a fresh mount of the result, the first walk
+#      of sessions/1/ (the 300,000-file session) and the RSS it adds, and cat
+#      pending after 100,000 chmods (issue 14). The tree and image are made once and kept in
+#      $BENCH_DIR/h-NDIRSxPERDIR/ (minutes to make; delete by hand)
+#   I  small writers into an empty staging/, a local folder and
+#      fuse-overlayfs, each + sync: tar -x, unzip, cpio -p and rsync -a of
+#      /usr/include (its tarball, its zip, the folder), dd bs=512 of a
+#      64 MiB file (issue 14)
 #
 # Environment:
 #   BURNFS     the daemon (default ./build/src/fs/burnfs, then the one beside
@@ -40,9 +53,11 @@
 #              /var/tmp/burnfs-bench; must not be tmpfs)
 #   RUNS       runs per measure (default 5, --quick 1); the machine is shared
 #              and sync-bound times vary 2-3x between runs, hence the medians
-#   PHASES     which of the measure groups to run (default "a b c d e f g"; c
+#   PHASES     which of the measure groups to run (default "a b c d e f g h i"; c
 #              and d need b), e.g. PHASES=e to look at the many-file mount alone
 #   KEEP=1     keep the run's folder for inspection
+#   HUGE=1     the same as --huge: phase h on 1,000,000 files (about 7 GB of
+#              BENCH_DIR for the tree and two copies of its 2.3 GB image)
 #
 # Results: stdout, and $BENCH_DIR/bench-results.txt (bench-results-quick.txt
 # for --quick), ready to be pasted into the README.
@@ -61,16 +76,19 @@ ROOT=$(cd "$HERE/.." && pwd)
 # --- parameters -----------------------------------------------------------------
 
 QUICK=0
-case ${1:-} in
---quick) QUICK=1 ;;
-"") ;;
--h | --help)
-	sed -n '2,/^$/{s/^# \{0,1\}//;p}' "$0"
-	exit 0 ;;
-*)
-	echo "usage: $0 [--quick]" >&2
-	exit 2 ;;
-esac
+HUGE=${HUGE:-0}
+for arg in "$@"; do
+	case $arg in
+	--quick) QUICK=1 ;;
+	--huge) HUGE=1 ;;
+	-h | --help)
+		sed -n '2,/^$/{s/^# \{0,1\}//;p}' "$0"
+		exit 0 ;;
+	*)
+		echo "usage: $0 [--quick] [--huge]" >&2
+		exit 2 ;;
+	esac
+done
 
 if [ "$QUICK" = 1 ]; then
 	NBIG=4 BIGMIB=8           # 4 x 8 MiB
@@ -78,6 +96,8 @@ if [ "$QUICK" = 1 ]; then
 	MANY_DIRS=10 MANY_PERDIR=1000   # 10,000 tiny files
 	WALK_DIRS=30                    # 30,000 files for the stat walk
 	NHASH=4 HASHMIB=16        # 4 x 16 MiB
+	H_DIRS=10 H_PERDIR=1000 H_CHMOD=5000   # 10,000 tiny files, 5,000 chmods
+	I_SRC=/usr/include/linux DD_MIB=8
 	RUNS=${RUNS:-1}
 else
 	NBIG=8 BIGMIB=64          # 8 x 64 MiB
@@ -85,11 +105,14 @@ else
 	MANY_DIRS=100 MANY_PERDIR=1000  # 100,000 tiny files
 	WALK_DIRS=300                   # 300,000 files for the stat walk
 	NHASH=8 HASHMIB=128       # 8 x 128 MiB = 1 GiB
+	H_DIRS=300 H_PERDIR=1000 H_CHMOD=100000   # 300,000 tiny files
+	I_SRC=/usr/include DD_MIB=64
 	RUNS=${RUNS:-5}
 fi
-PHASES=${PHASES:-a b c d e f g}
+[ "$HUGE" = 1 ] && H_DIRS=1000 H_PERDIR=1000   # 1,000,000 tiny files
+PHASES=${PHASES:-a b c d e f g h i}
 for p in $PHASES; do
-	case $p in a | b | c | d | e | f | g) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f g)" >&2; exit 2 ;; esac
+	case $p in a | b | c | d | e | f | g | h | i) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f g h i)" >&2; exit 2 ;; esac
 done
 case " $PHASES " in
 *" c "* | *" d "*) case " $PHASES " in *" b "*) ;; *) echo "bench: PHASES: c and d need b" >&2; exit 2 ;; esac ;;
@@ -99,9 +122,12 @@ SMALL=4096
 NSMALL=$((NDIRS * PERDIR))
 NMANY=$((MANY_DIRS * MANY_PERDIR))
 NWALK=$((WALK_DIRS * 1000))
+NH=$((H_DIRS * H_PERDIR))
+NH_ENTRIES=$((NH + H_DIRS + 1))   # files, folders and the root
 CHANGE_NAME=$(printf 'f%04d' $((PERDIR / 2)))   # the 1%: this file in every folder
 
 BENCH_DIR=${BENCH_DIR:-/var/tmp/burnfs-bench}
+H_CACHE=$BENCH_DIR/h-${H_DIRS}x${H_PERDIR}
 if [ "$QUICK" = 1 ]; then
 	RESULTS=$BENCH_DIR/bench-results-quick.txt
 else
@@ -125,12 +151,27 @@ BURNFS=$(cd "$(dirname "$BURNFS")" && pwd)/$(basename "$BURNFS")
 for tool in fusermount3 fuse-overlayfs xorriso rsync cc pkg-config split awk sync stat find; do
 	command -v "$tool" >/dev/null || die "$tool is not installed (fuse-overlayfs, xorriso, rsync, libfuse3-dev, gcc)"
 done
+if has_phase i; then
+	for tool in tar zip unzip cpio dd; do
+		command -v "$tool" >/dev/null || die "$tool is not installed (phase i)"
+	done
+fi
 
 mkdir -p "$BENCH_DIR"
 case $(stat -f -c %T "$BENCH_DIR") in
 tmpfs | ramfs) die "BENCH_DIR=$BENCH_DIR is on $(stat -f -c %T "$BENCH_DIR"); use a disk filesystem" ;;
 esac
 need_mib=$(((NBIG * BIGMIB + NSMALL * SMALL / 1048576 + 16) * (RUNS * 5 + 2) + NHASH * HASHMIB * 4))
+if has_phase h; then
+	# the image (about 2.3 KiB per file) twice: kept and the run's copy;
+	# the tree once, if not made yet (a 4 KiB block per file)
+	need_mib=$((need_mib + NH * 5 / 1024 + 64))
+	[ -e "$H_CACHE/done" ] || need_mib=$((need_mib + NH * 4 / 1024))
+fi
+if has_phase i; then
+	# each run of each of 5 measures writes a copy for each of 3 contestants
+	need_mib=$((need_mib + ($(du -sm "$I_SRC" | cut -f1) + DD_MIB) * 3 * 5 * RUNS))
+fi
 avail_mib=$(($(stat -f -c '%a * %S' "$BENCH_DIR") / 1048576))
 [ "$avail_mib" -ge "$need_mib" ] ||
 	die "BENCH_DIR=$BENCH_DIR has $avail_mib MiB free; this run needs about $need_mib MiB"
@@ -262,19 +303,20 @@ runs_line() {
 
 # --- mounts -----------------------------------------------------------------------------------
 
-# wait_mount MNT PID FILE: bounded poll (30 s, 10 ms steps) until MNT is a
-# FUSE mount and FILE (relative to MNT, may be empty) exists; fails at once if
-# the daemon died first.
+# wait_mount MNT PID FILE: bounded poll (MOUNT_WAIT seconds, 30 unless a
+# phase sets more; 10 ms steps) until MNT is a FUSE mount and FILE (relative
+# to MNT, may be empty) exists; fails at once if the daemon died first.
+MOUNT_WAIT=30
 wait_mount() {
 	local m=$1 pid=$2 file=$3 i
-	for ((i = 0; i < 3000; i++)); do
+	for ((i = 0; i < MOUNT_WAIT * 100; i++)); do
 		if is_mounted "$m" && { [ -z "$file" ] || [ -e "$m/$file" ]; }; then
 			return 0
 		fi
 		kill -0 "$pid" 2>/dev/null || die "the daemon for $m exited before the mount was ready (log: $LOGDIR)"
 		sleep 0.01
 	done
-	die "$m not mounted 30 s after starting its daemon"
+	die "$m not mounted $MOUNT_WAIT s after starting its daemon"
 }
 
 # mount_burnfs IMG CACHE MNT: burnfs -f in the background, until MNT/control exists.
@@ -379,7 +421,7 @@ header() {
 	out "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) CPUs, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
 	out "bench dir: $BENCH_DIR on $(findmnt -no FSTYPE,SOURCE -T "$BENCH_DIR" 2>/dev/null | tr -s ' ' || stat -f -c %T "$BENCH_DIR")"
 	out "versions: libfuse $(pkg-config --modversion fuse3), $(fuse-overlayfs --version 2>/dev/null | awk '/fuse-overlayfs: version/ { print "fuse-overlayfs " $3 }'), $(xorriso -version 2>/dev/null | awk 'NR == 1 { print $1, $2 }'), $(rsync --version | awk 'NR == 1 { print "rsync", $3 }')"
-	out "sizes: big ${NBIG} x ${BIGMIB} MiB; big-only commit ${NHASH} x ${HASHMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; stat-walk disc ${NWALK} files; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
+	out "sizes: big ${NBIG} x ${BIGMIB} MiB; big-only commit ${NHASH} x ${HASHMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; stat-walk disc ${NWALK} files; big disc ${NH} files, ${H_CHMOD} chmods; small writers: $I_SRC, dd ${DD_MIB} MiB; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
 	out ""
 }
 
@@ -388,6 +430,9 @@ header() {
 make_sources() {
 	local i
 	note "making the source trees in $RUN/src"
+	mkdir -p "$RUN/src"
+	has_phase i && make_sources_i
+	has_phase a || has_phase b || has_phase f || return 0
 	mkdir -p "$RUN/src/big"
 	for ((i = 0; i < NBIG; i++)); do
 		head -c $((BIGMIB * 1048576)) /dev/urandom >"$(printf '%s/src/big/b%02d.bin' "$RUN" "$i")"
@@ -402,6 +447,16 @@ make_sources() {
 	# the 1% change: new contents for $CHANGE_NAME in every small folder
 	"$HERE/bench/make-files.sh" "$RUN/change" "$NDIRS" 1 "$SMALL"
 	sync
+}
+
+# make_sources_i: what phase i's writers read: $I_SRC as a tarball and as a
+# zip (symlinks stored as links), and a random file for dd.
+make_sources_i() {
+	local up base
+	up=$(dirname "$I_SRC") base=$(basename "$I_SRC")
+	tar -cf "$RUN/src/inc.tar" -C "$up" "$base"
+	(cd "$up" && zip -qry "$RUN/src/inc.zip" "$base")
+	head -c $((DD_MIB * 1048576)) /dev/urandom >"$RUN/src/dd.bin"
 }
 
 # apply_change TREE: overwrite the 1% in TREE/small (open with O_TRUNC, write).
@@ -647,6 +702,162 @@ phase_g() {
 	done
 }
 
+# --- H: a disc of 300,000 files (1,000,000 with --huge) ---------------------------------------
+
+# make_h_image: the tree and its image, made once per size and kept in
+# $H_CACHE: making 300,000 files and their image takes minutes.
+make_h_image() {
+	if [ -e "$H_CACHE/done" ]; then
+		note "H: reusing the tree and image in $H_CACHE"
+		return 0
+	fi
+	note "H: making $NH tiny files and their image with xorriso in $H_CACHE (minutes)"
+	rm -rf "$H_CACHE"   # a half-made one
+	mkdir -p "$H_CACHE"
+	"$HERE/bench/make-files.sh" "$H_CACHE/tree" "$H_DIRS" "$H_PERDIR" 8
+	xorriso -for_backup -joliet on -dev "stdio:$H_CACHE/many.iso" -map "$H_CACHE/tree" / -commit \
+		>"$LOGDIR/xorriso.H.log" 2>&1 || die "xorriso could not make the $NH-file image"
+	sync
+	touch "$H_CACHE/done"
+}
+
+# restore_h: the run's image back to its one session. A session added by
+# burnfs or xorriso went after the old end and rewrote the first 64 KiB
+# (the volume descriptors that point at the newest session): cutting the
+# file to its old size and writing the old head back undoes it, without
+# copying the whole image again.
+restore_h() {
+	truncate -s "$H_SIZE" "$RUN/H/img.iso"
+	dd if="$RUN/H/head" of="$RUN/H/img.iso" bs=65536 conv=notrunc status=none
+}
+
+# h_chmod STAGING: chmod 600 every file of the last H_CHMOD / H_PERDIR
+# folders (d000 holds the committed new file).
+h_chmod() {
+	local dirs=() i k=$(((H_CHMOD + H_PERDIR - 1) / H_PERDIR))
+	for ((i = H_DIRS - k; i < H_DIRS; i++)); do dirs+=("$(printf '%s/d%03d' "$1" "$i")"); done
+	find "${dirs[@]}" -type f -exec chmod 600 {} +
+}
+
+# h_burnfs RUN: on the restored image with a fresh cache: mount, stat walk,
+# one-file commit; then a second mount of the two-session image for
+# sessions/1 and pending (right after a commit, the old session's index is
+# still cached, so only a fresh mount shows what opening it costs).
+h_burnfs() {
+	local d=$RUN/H/burnfs.$1 m pid n
+	m=$d/mnt
+	restore_h
+	sync
+	tic
+	mount_burnfs "$RUN/H/img.iso" "$d/cache" "$m"
+	record h_mount burnfs "$(toc)"
+	pid=${PID_OF[$m]}
+	record h_rss_mount burnfs "$(burnfs_rss_kib "$pid")"
+	n=$(status_key "$m" sessions)
+	[ "$n" = 1 ] || die "burnfs status says sessions: $n on the restored $NH-file image"
+	tic
+	find "$m/staging" -type f -exec stat {} + >/dev/null
+	record h_statwalk burnfs "$(toc)"
+	record h_rss_walk burnfs "$(burnfs_rss_kib "$pid")"
+	cp "$RUN/H/newfile" "$m/staging/d000/newfile"
+	sync
+	# VmHWM from here on is the commit's peak (5: reset the peak RSS)
+	echo 5 2>/dev/null >"/proc/$pid/clear_refs" ||
+		note "H: cannot reset VmHWM; the commit's peak includes the stat walk's"
+	tic
+	control "$m" commit || die "burnfs commit (one file on $NH) failed: $(status_key "$m" last_result)"
+	record h_commit burnfs "$(toc)"
+	record h_hwm_commit burnfs "$(burnfs_hwm_kib "$pid")"
+	record h_rss_commit burnfs "$(burnfs_rss_kib "$pid")"
+	n=$(status_key "$m" sessions)
+	[ "$n" = 2 ] || die "burnfs status says sessions: $n after the one-file commit"
+	umount_one "$m"
+	m=$d/mnt2
+	mount_burnfs "$RUN/H/img.iso" "$d/cache" "$m"
+	pid=${PID_OF[$m]}
+	record h_rss_mount2 burnfs "$(burnfs_rss_kib "$pid")"
+	tic
+	n=$(find "$m/sessions/1" -type f | wc -l)
+	record h_sessions1 burnfs "$(toc)"
+	[ "$n" = "$NH" ] || die "find saw $n files in sessions/1/, the session holds $NH"
+	record h_rss_sessions burnfs "$(burnfs_rss_kib "$pid")"
+	h_chmod "$m/staging"
+	tic
+	n=$(wc -l <"$m/pending")
+	record h_pending burnfs "$(toc)"
+	record h_pending_lines burnfs "$n"
+	umount_one "$m"
+}
+
+h_local() {
+	tic
+	find "$H_CACHE/tree" -type f -exec stat {} + >/dev/null
+	record h_statwalk local "$(toc)"
+}
+
+# h_xorriso RUN: the same file added to the restored image; the same session
+# options as burnfs's (Joliet, file and session MD5s).
+h_xorriso() {
+	local log=$LOGDIR/xorriso.H.$1.log
+	restore_h
+	sync
+	tic
+	/usr/bin/time -f %M -o "$RUN/H/xorriso.$1.maxrss" \
+		xorriso -for_backup -joliet on -dev "stdio:$RUN/H/img.iso" \
+		-map "$RUN/H/newfile" /d000/newfile -commit >"$log" 2>&1 ||
+		die "xorriso -map of one file failed (log: $log)"
+	record h_commit xorriso "$(toc)"
+	record h_hwm_commit xorriso "$(tail -n 1 "$RUN/H/xorriso.$1.maxrss")"
+}
+
+phase_h() {
+	local r c
+	make_h_image
+	mkdir -p "$RUN/H"
+	cp "$H_CACHE/many.iso" "$RUN/H/img.iso"
+	head -c 65536 "$RUN/H/img.iso" >"$RUN/H/head"
+	H_SIZE=$(stat -c %s "$RUN/H/img.iso")
+	head -c 4096 /dev/urandom >"$RUN/H/newfile"
+	MOUNT_WAIT=900   # a loaded machine needs minutes for 1,000,000 files
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs local xorriso); do
+			note "H run $r/$RUNS: $c ($NH files)"
+			"h_$c" "$r"
+		done
+	done
+	MOUNT_WAIT=30
+}
+
+# --- I: small writers ----------------------------------------------------------------------------
+
+# A fresh mount per contestant, measure and run, as in A.
+phase_i() {
+	local r c d m
+	for m in tar_x unzip cpio_p rsync_inc dd512; do
+		for ((r = 1; r <= RUNS; r++)); do
+			for c in $(rotate $((r - 1)) burnfs local fuse-overlayfs); do
+				note "I $m run $r/$RUNS: $c"
+				d=$RUN/I/$m.$c.$r
+				setup_writer "$c" "$d"
+				mkdir -p "$DEST/inc"
+				sync
+				tic
+				case $m in
+				tar_x) tar -xf "$RUN/src/inc.tar" -C "$DEST/inc" ;;
+				unzip) unzip -q "$RUN/src/inc.zip" -d "$DEST/inc" ;;
+				cpio_p) (cd "$I_SRC" && find . -depth -print0 | cpio -0pdm --quiet "$DEST/inc") ;;
+				rsync_inc) rsync -a "$I_SRC/" "$DEST/inc/" ;;
+				dd512) dd if="$RUN/src/dd.bin" of="$DEST/inc/dd.bin" bs=512 status=none ;;
+				esac
+				sync
+				record "$m" "$c" "$(toc)"
+				teardown
+				[ "$m" != dd512 ] || rm -rf "$d"   # one big file: no mass delete
+			done
+		done
+	done
+}
+
 report_g() {
 	out "== a stat walk over a disc of $NWALK files (find -type f -exec stat {} +, fresh mount) =="
 	line statwalk s local 1.5
@@ -737,6 +948,52 @@ report_f() {
 	out ""
 }
 
+# per_entry KIB: a median in KiB as KiB per entry of the big disc.
+per_entry() { awk -v k="$1" -v n="$NH_ENTRIES" 'BEGIN { if (k == "nan") print "nan"; else printf "%.2f", k / n }'; }
+
+report_h() {
+	local b x r
+	out "== a disc of $NH files in $H_DIRS folders ($NH_ENTRIES entries; image made by xorriso) =="
+	b=$(med h_mount burnfs)
+	if [ "$NH" -ge 1000000 ]; then
+		goal_check "$b" 5 "mount of $NH files (s)"
+		out "$(printf '%-22s burnfs=%ss  %s' mount "$b" "$G")"
+	else
+		out "$(printf '%-22s burnfs=%ss (until MNT/control exists)' mount "$b")"
+	fi
+	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB) after mount' rss_mount "$(per_entry "$(med h_rss_mount burnfs)")" "$(kib_to_mib "$(med h_rss_mount burnfs)")")"
+	line h_statwalk s local 1.5
+	b=$(per_entry "$(med h_rss_walk burnfs)")
+	goal_check "$b" 0.6 "RSS after the stat walk of $NH files (KiB/entry)"
+	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB) after the stat walk  %s' rss_walk "$b" "$(kib_to_mib "$(med h_rss_walk burnfs)")" "$G")"
+	line h_commit s xorriso 0.3
+	b=$(per_entry "$(med h_hwm_commit burnfs)") x=$(per_entry "$(med h_hwm_commit xorriso)")
+	goal_check "$b" 1.0 "peak RSS of the one-file commit on $NH files (KiB/entry)"
+	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB) xorriso=%sKiB/entry (%sMiB)  %s' hwm_commit "$b" "$(kib_to_mib "$(med h_hwm_commit burnfs)")" "$x" "$(kib_to_mib "$(med h_hwm_commit xorriso)")" "$G")"
+	b=$(med h_sessions1 burnfs)
+	goal_check "$b" 2 "first walk of sessions/1/ ($NH files, s)"
+	out "$(printf '%-22s burnfs=%ss (find -type f, first access after a fresh mount)  %s' sessions1_walk "$b" "$G")"
+	r=$(ratio "$(med h_rss_sessions burnfs)" "$(med h_rss_mount2 burnfs)")
+	goal_check "$r" 2 "RSS after opening sessions/1/ / RSS before"
+	out "$(printf '%-22s burnfs=%sMiB before=%sMiB (fresh mount) ratio=%s  %s' rss_sessions1 "$(kib_to_mib "$(med h_rss_sessions burnfs)")" "$(kib_to_mib "$(med h_rss_mount2 burnfs)")" "$r" "$G")"
+	b=$(med h_pending burnfs)
+	goal_check "$b" 1 "cat pending after $H_CHMOD chmods (s)"
+	out "$(printf '%-22s burnfs=%ss for %s lines  %s' pending "$b" "$(count h_pending_lines burnfs)" "$G")"
+	out ""
+}
+
+report_i() {
+	local m
+	out "== small writers into staging/ (each + sync; fresh mount per run; $I_SRC, dd ${DD_MIB} MiB) =="
+	for m in tar_x unzip cpio_p rsync_inc; do
+		line "$m" s local 2
+		line "$m" s fuse-overlayfs 0.8
+	done
+	line dd512 s local 3
+	line dd512 s fuse-overlayfs
+	out ""
+}
+
 report() {
 	local m g
 	has_phase a && report_a
@@ -747,6 +1004,8 @@ report() {
 	has_phase e && report_e
 	has_phase f && report_f
 	has_phase g && report_g
+	has_phase h && report_h
+	has_phase i && report_i
 	out "== raw values per run (seconds, bytes, KiB) =="
 	for m in cp_big cp_small rsync_small rsync_noop find_stat; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs passthrough_ll
@@ -759,6 +1018,16 @@ report() {
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
 	done
 	[ -n "${RES["statwalk|burnfs"]:-}" ] && runs_line statwalk burnfs local
+	for m in tar_x unzip cpio_p rsync_inc dd512; do
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs
+	done
+	[ -n "${RES["h_statwalk|burnfs"]:-}" ] && runs_line h_statwalk burnfs local
+	for m in h_commit h_hwm_commit; do
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs xorriso
+	done
+	for m in h_mount h_rss_mount h_rss_walk h_rss_commit h_rss_mount2 h_sessions1 h_rss_sessions h_pending h_pending_lines; do
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
+	done
 	out ""
 	out "== summary: ${GOALS_MET} goal(s) met, ${#GOALS_MISSED[@]} missed =="
 	for g in "${GOALS_MISSED[@]}"; do out "missed: $g"; done

@@ -15,7 +15,7 @@ fuse3
 xorriso genisoimage libarchive-tools fuseiso rsync attr acl
 coreutils util-linux findutils diffutils python3
 man-db groff-base bash-completion
-fuse-overlayfs
+fuse-overlayfs zip unzip cpio tar
 "
 
 SUDO=

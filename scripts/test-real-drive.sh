@@ -221,7 +221,7 @@ ctl_watch() {
 }
 
 status() { timeout -k 2 20 cat "$MNT/control" 2>/dev/null; }
-st() { status | sed -n "s/^$1: //p" | head -n 1; }
+st() { status | sed -n "s/^$1: //p" | sed -n 1p; }
 show_status() { status | sed 's/^/      /'; }
 pending_count() { timeout -k 2 20 cat "$MNT/pending" 2>/dev/null | wc -l; }
 

@@ -29,6 +29,9 @@ struct burn_settings {
 	 * UDF bridge unreachable, or write over data after the last session
 	 * (default: refused with EPERM). */
 	bool foreign_overwrite;
+	/* compress=zisofs: new and changed files of a session are written
+	 * zisofs-compressed where that makes them smaller (default none) */
+	bool compress;
 };
 
 enum job_state {

@@ -26,7 +26,11 @@ enum cmd_kind {
 	CMD_EJECT,
 	CMD_ABORT,
 	CMD_SET,
+	CMD_RESTORE,
 };
+
+/* restore: paths up to this long (with the NUL) */
+#define CMD_PATH_MAX 4096
 
 struct command {
 	enum cmd_kind kind;
@@ -34,6 +38,10 @@ struct command {
 	bool detach;        /* "detach COMMAND": do not wait for the job */
 	char key[32];       /* set KEY=VALUE */
 	char value[256];
+	int session;        /* restore N PATH [AS NEWPATH] */
+	bool as_new;
+	char path[CMD_PATH_MAX];
+	char newpath[CMD_PATH_MAX];
 };
 
 /* Parse one command: surrounding white space and one trailing newline are

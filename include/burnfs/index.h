@@ -3,7 +3,8 @@
  * The disc module builds an index under the library lock right after it loads
  * a session with libisoburn; from then on the index is immutable and needs no
  * lock: lookups, listings and reads (pread on the extents) work from any
- * thread, also while a commit is writing. This file knows nothing of FUSE or
+ * thread, also while a commit is writing to an image file (a drive's
+ * reads go through the library and get EBUSY during a job). This file knows nothing of FUSE or
  * libisofs, so the unit tests link it alone.
  *
  * Node ids are dense: 0 is the root, and a builder that walks a libisofs tree

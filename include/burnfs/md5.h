@@ -34,8 +34,9 @@ void md5_offload_ready(void);
 /* true once md5_offload_ready() chose hashing threads. */
 bool md5_offload_active(void);
 
-/* Stop the hashing threads (tests, exit): waits for queued work; contexts
- * started afterwards hash inline. */
+/* Stop the hashing threads (the unit tests; the daemon lets them idle
+ * until it exits): waits for queued work; contexts started afterwards
+ * hash inline. */
 void md5_offload_shutdown(void);
 
 #endif

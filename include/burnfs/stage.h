@@ -32,8 +32,11 @@
  * the staging root, "/a/b" an entry). Both end in the same records. Paths
  * have no length limit of their own.
  *
- * Every call returns 0 (or a count) or -errno. One mutex (the stage lock)
- * guards everything; every call takes it internally, so callers hold no lock.
+ * Every call returns 0 (or a count) or -errno. The stage lock guards the
+ * tree, the journal and the statistics; every call takes it internally, so
+ * callers hold no lock. The write-behind queue, the reaper's queue and the
+ * spare files' list have locks of their own, taken under it or alone, never
+ * around it (docs/ARCHITECTURE.md lists every lock and its order).
  * Names longer than 255 bytes fail with -ENAMETOOLONG. What a disc cannot
  * hold is refused by the call that would make it: symlink targets (see
  * stage_symlink), xattrs outside user.*, trusted.*, security.* and the two
@@ -291,9 +294,9 @@ int stage_node_removexattr(struct stage *st, struct stage_node *n,
 			   const char *name);
 
 /* What the kernel may cache that changed without its asking (discard,
- * blank, a commit that found another disc): the stage queues each name
- * that no longer stands for the node it had (or for no node) in a folder
- * the kernel knows, and each node the kernel knows whose attributes or
+ * blank, restore, a commit that found another disc): the stage queues each
+ * name that no longer stands for the node it had (or for no node) in a
+ * folder the kernel knows, and each node the kernel knows whose attributes or
  * content changed, and calls wake (under the stage lock: it must only
  * signal). Changes made through this API are not queued: the kernel made
  * them and knows. */
@@ -305,6 +308,26 @@ typedef void (*stage_inval_fn)(void *ctx, struct stage_node *node,
 			       const char *name);
 /* Hand every queued name to fn, without the stage lock held. */
 void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx);
+
+/* --- restoring from older sessions (restore.c) --- */
+
+/* The index of session n (1 = oldest) for replaying restores recorded in
+ * the journal: 0 and a new reference in *out, or -errno. */
+typedef int (*stage_session_fn)(void *ctx, int n, struct index **out);
+/* Process-wide; set before stage_open so that its replay finds the
+ * sessions. Without one, recorded restores are skipped with a log line. */
+void stage_set_session_provider(stage_session_fn fn, void *ctx);
+/* Bring `from` of session `src` (its index; the stage takes references)
+ * back as `to`, with everything below it: attributes and xattrs as the
+ * session recorded them, content read from the session's extents and
+ * never copied into the cache (the commit reuses the extents). Without
+ * as_new, what stands at `to` is replaced (as rm -r would); with as_new
+ * `to` must be free. Journaled as one record: pending shows
+ * "S N:/from -> /to". -ENOENT: `from` not in the session, or the folder of
+ * `to` missing; -EEXIST: as_new and `to` exists; -ENOTDIR; -EINVAL: `to`
+ * is "/"; -EROFS. */
+int stage_restore(struct stage *st, struct index *src, const char *from,
+		  const char *to, bool as_new);
 
 /* --- pending changes --- */
 struct stage_stats {
@@ -326,7 +349,7 @@ uint64_t stage_entry_cost(mode_t mode, size_t namelen, size_t linklen,
 			  size_t xattr_bytes, uint32_t n_xattrs);
 void stage_get_stats(struct stage *st, struct stage_stats *out);
 /* Sorted by path, one per line: "A path", "M path", "D path",
- * "R old -> new". *out is malloc'ed, NUL-terminated; caller frees. */
+ * "R old -> new", "S N:/path -> new" (restored from session N). *out is malloc'ed, NUL-terminated; caller frees. */
 int stage_pending_text(struct stage *st, char **out, size_t *len);
 /* Drop every pending change (journal emptied, data files removed). With
  * `lower` non-NULL the stage then shows that session (the disc changed
@@ -373,6 +396,11 @@ struct snap_node {
 	bool data_changed;      /* regular files: content is in data_path, not
 				   in the origin's extents */
 	const char *data_path;  /* absolute path of the frozen cache file */
+	/* regular files restored from an older session and not written
+	 * since: their content is entry rid of that session's index (held
+	 * by the stage while the snapshot lives); else NULL */
+	const struct index *rsrc;
+	uint32_t rid;
 	const char *link;       /* symlink target */
 	uint32_t n_xattrs;
 	const struct snap_xattr *xattrs;

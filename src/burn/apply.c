@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "burn/apply_int.h"
+#include "burn/foreign.h"
 #include "burn/keymap.h"
 #include "burn/stagestream.h"
 #include "burnfs/index.h"
@@ -30,6 +31,7 @@ enum placed {
 	P_CLONE,    /* a clone of a node placed before: its xattrs, byte for
 		       byte (libisofs writes names as one file only when
 		       their lists are equal) */
+	P_FOREIGN,  /* a restored file's node: its session's xattrs */
 };
 
 struct apply {
@@ -43,6 +45,8 @@ struct apply {
 	struct keymap link_head; /* lower inode number -> first id + 1 */
 	uint32_t *link_next;    /* per id: next id of the same inode, or
 				   IDX_NONE (files with nlink > 1 only) */
+	struct burn_foreigns *foreign; /* sessions files are restored from */
+	bool zisofs;            /* compress new files where they shrink */
 	uint32_t taken;         /* id take_origin/take_link returned */
 	enum placed placed;     /* of the node place_child() just placed */
 };
@@ -112,6 +116,8 @@ static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 		return sn->n_xattrs != 0;
 	if (a->placed == P_CLONE)
 		return false;   /* hard links share their xattrs */
+	if (a->placed == P_FOREIGN)
+		return true;
 	if (!a->lower)
 		return true;
 	old = index_node(a->lower, sn->origin);
@@ -269,6 +275,23 @@ static int add_staged_file(struct apply *a, IsoDir *dir,
 	return 0;
 }
 
+/* compress=zisofs: libisofs compresses the file once now to learn its
+ * size (so the space check before the write is exact) and again while
+ * writing. It leaves files that would not shrink, and those of 2 KiB or
+ * less, as they are; files of 4 GiB or more need zisofs2, which Linux
+ * cannot read: they stay plain too. */
+static int compress_file(struct apply *a, IsoFile *f, const struct snap_node *sn)
+{
+	int ret;
+
+	if (sn->size <= 2048 || sn->size >= (4ULL << 30))
+		return 0;
+	ret = iso_file_add_zisofs_filter(f, 1);
+	if (ret >= 0 || ret == (int)ISO_ZISOFS_TOO_LARGE)
+		return 0;
+	return iso_fail(a, ret, "compress");
+}
+
 static int add_new_file(struct apply *a, IsoDir *dir,
 			const struct snap_node *sn, IsoNode **out)
 {
@@ -287,7 +310,7 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 					  a->c.path,
 					  (unsigned long long)iso_file_get_size((IsoFile *)*out),
 					  (unsigned long long)sn->size);
-		return 0;
+		return a->zisofs ? compress_file(a, (IsoFile *)*out, sn) : 0;
 	}
 	if (sn->size != 0)
 		return errmsg_set(a->c.em, -EIO, "staged file %s has no data", a->c.path);
@@ -302,6 +325,28 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 		return iso_fail(a, ret, "add");
 	}
 	*out = (IsoNode *)file;
+	return 0;
+}
+
+/* A file restored from an older session: its node there, moved here, so
+ * that its extents are reused. */
+static int add_foreign(struct apply *a, IsoDir *dir, const struct snap_node *sn,
+		       IsoNode **out)
+{
+	int ret = a->foreign ? burn_foreign_take(a->foreign, sn, out, a->c.em)
+			     : errmsg_set(a->c.em, -EIO, "restored file %s: its session "
+					  "is not loaded", a->c.path);
+
+	if (ret)
+		return ret;
+	ret = iso_image_set_node_name(a->c.img, *out, sn->name, 0);
+	if (ret >= 0)
+		ret = iso_dir_add_node(dir, *out, ISO_REPLACE_NEVER);
+	if (ret < 0) {
+		iso_node_unref(*out);
+		return iso_fail(a, ret, "restore");
+	}
+	a->placed = P_FOREIGN;
 	return 0;
 }
 
@@ -327,6 +372,8 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 			return iso_fail(a, ret, "link");
 		ret = 0;
 		a->placed = P_CLONE;
+	} else if (sn->rsrc) {
+		ret = add_foreign(a, dir, sn, out);
 	} else {
 		ret = add_new_file(a, dir, sn, out);
 		a->placed = P_NEW;
@@ -540,8 +587,19 @@ int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em)
 {
+	return burn_apply_snapshot_from(img, lower, by_id, n, snap, closed, NULL,
+					false, em);
+}
+
+int burn_apply_snapshot_from(IsoImage *img, const struct index *lower,
+			     IsoNode **by_id, uint32_t n,
+			     const struct stage_snapshot *snap, bool closed,
+			     struct burn_foreigns *foreign, bool zisofs,
+			     struct errmsg *em)
+{
 	struct apply a = { .c = { .img = img, .em = em }, .lower = lower,
-			   .by_id = by_id, .n = n };
+			   .by_id = by_id, .n = n, .foreign = foreign,
+			   .zisofs = zisofs };
 	IsoDir *root = iso_image_get_root(img);
 	int rc;
 

@@ -69,6 +69,23 @@ bool msgwatch_failed(const struct msgwatch *w);
  * old extents. closed: put DISC_CLOSED_XATTR on the root. 0 or -errno; on
  * error img is unusable and must be dropped. lib_lock held (or img private
  * to the caller). */
+/* A map from walk ids to nodes, filled by burn_collect_node as the
+ * disc_walk_fn of disc_walk_image (session.c). */
+struct burn_id_map {
+	IsoNode **by_id;
+	uint32_t n, cap;
+};
+int burn_collect_node(void *map, uint32_t id, IsoNode *node, uint32_t parent);
+
+struct burn_foreigns;
+/* burn_apply_snapshot, with the sessions restored files come from (see
+ * foreign.h; NULL: none), and zisofs: new and changed files compressed
+ * where they shrink. */
+int burn_apply_snapshot_from(IsoImage *img, const struct index *lower,
+			     IsoNode **by_id, uint32_t n,
+			     const struct stage_snapshot *snap, bool closed,
+			     struct burn_foreigns *foreign, bool zisofs,
+			     struct errmsg *em);
 int burn_apply_snapshot(IsoImage *img, const struct index *lower,
 			IsoNode **by_id, uint32_t n,
 			const struct stage_snapshot *snap, bool closed,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "burn/burn_priv.h"
+#include "burnfs/alloc.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 
@@ -48,7 +49,9 @@ static void follow_closed(struct disc *d, struct stage *st)
 /* lib_lock held. On return *snap is the frozen snapshot (or NULL if the
  * freeze failed). Returns WRITTEN, NOTHING_WRITTEN or -errno. A reload
  * failure after a good write returns -errno too: the changes then stay
- * staged and are burned again next time (duplicated, never lost). */
+ * staged; the next commit meets ESTALE until the user discards or
+ * remounts, and after a remount replay puts them on top of the new
+ * session, whose commit writes them again (duplicated, never lost). */
 static int commit_locked(struct disc *d, struct stage *st,
 			 const struct burn_settings *s, bool close,
 			 const struct disc_facts *f,
@@ -99,6 +102,10 @@ int burn_commit(struct disc *d, struct stage *st,
 	} else if (snap) {
 		stage_commit_failed(st, snap);
 	}
+	/* The written tree, the snapshot and the old index are freed by now:
+	 * hundreds of MiB on a big disc, which jemalloc would otherwise keep
+	 * resident for its decay time. */
+	alloc_release();
 	if (rc == NOTHING_WRITTEN)
 		rc = 0;
 out:

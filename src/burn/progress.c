@@ -69,7 +69,7 @@ void job_end(struct disc *d)
 	d->prog.state = JOB_IDLE;
 	d->prog.eta_seconds = -1;
 	d->busy = false;
-	d->cancel = 0;
+	__atomic_store_n(&d->cancel, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&d->state_lock);
 }
 

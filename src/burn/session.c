@@ -8,18 +8,15 @@
 #include <string.h>
 
 #include "burn/burn_priv.h"
+#include "burn/foreign.h"
 #include "burn/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 
-struct id_map {
-	IsoNode **by_id;
-	uint32_t n, cap;
-};
 
-static int collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
+int burn_collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
 {
-	struct id_map *m = ctx;
+	struct burn_id_map *m = ctx;
 
 	if (id >= m->cap) {
 		uint32_t cap = m->cap ? m->cap * 2 : 1024;
@@ -43,7 +40,7 @@ static int collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
 /* The snapshot's origin ids are ids of the stage's lower index; they name
  * nodes of the tree just loaded only if that is the same session. */
 static int check_same_session(const struct index *lower,
-			      const struct id_map *m,
+			      const struct burn_id_map *m,
 			      const struct stage_snapshot *snap,
 			      struct errmsg *em)
 {
@@ -64,14 +61,14 @@ static bool needs_closed_mark(struct disc *d)
 	return d->is_image || isoburn_needs_emulation(d->drive) == 1;
 }
 
-static int load_tree(struct disc *d, IsoImage **img, struct id_map *m,
+static int load_tree(struct disc *d, IsoImage **img, struct burn_id_map *m,
 		     struct errmsg *em)
 {
 	int rc = disc_take_newest_locked(d, img, em);
 
 	if (rc)
 		return rc;
-	rc = disc_walk_image(*img, collect_node, m);
+	rc = disc_walk_image(*img, burn_collect_node, m);
 	if (rc)
 		return errmsg_set(em, rc, "cannot walk the newest session's tree");
 	return 0;
@@ -84,23 +81,30 @@ int burn_write_snapshot_locked(struct disc *d,
 {
 	struct index *lower = disc_lower(d);
 	struct burn_readback rb = { .snap = snap };
-	struct id_map m = { 0 };
+	struct burn_id_map m = { 0 };
+	struct burn_foreigns fs;
 	IsoImage *img = NULL;
 	struct errmsg rem;
 	int rc, r2;
 
-	rc = load_tree(d, &img, &m, em);
+	/* Sessions restored from first: each load attaches the newest tree
+	 * to the drive again, and the write grows from the tree loaded last. */
+	rc = burn_foreign_load(d, snap, &fs, em);
+	if (!rc)
+		rc = load_tree(d, &img, &m, em);
 	if (!rc)
 		rc = check_same_session(lower, &m, snap, em);
 	if (!rc && s->volid[0])
 		iso_image_set_volume_id(img, s->volid);
 	if (!rc)
-		rc = burn_apply_snapshot(img, lower, m.by_id, m.n, snap,
-					 close && needs_closed_mark(d), em);
+		rc = burn_apply_snapshot_from(img, lower, m.by_id, m.n, snap,
+					      close && needs_closed_mark(d), &fs,
+					      s->compress, em);
 	if (!rc)
 		rc = burn_write_session(d, img, s, close, f->free_bytes, &rb, em);
 	if (img)
 		iso_image_unref(img);
+	burn_foreign_free(&fs);
 	index_unref(lower);
 	free(m.by_id);
 	/* The drive's attached image holds the modified tree, and after a

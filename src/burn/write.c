@@ -1,7 +1,8 @@
 /* write.c — turn a modified IsoImage into a session on the medium:
  * image options, isoburn_prepare_disc, the space check, the asynchronous
  * write and its poll loop (progress, messages, cancel), and activation.
- * The sequence follows xorriso's Xorriso_write_session (LIBISOBURN.md §6).
+ * The sequence follows xorriso's Xorriso_write_session (xorriso/write_run.c
+ * in the libisoburn sources), the libraries' own reference user.
  * On stdio and overwritable media activation is the second phase of a
  * two-phase commit: until isoburn_activate_session rewrites LBA 0..31 the
  * old sessions are what a reader sees, so a failure, a cancel or a kill -9

@@ -10,7 +10,8 @@
 
 enum { O_CLOSE = 1, O_DETACH = 2, O_FULL = 4, O_WATCH = 8 };
 
-enum kind { K_JOB, K_WAIT, K_ABORT, K_STATUS, K_PENDING, K_SESSIONS, K_SET };
+enum kind { K_JOB, K_WAIT, K_ABORT, K_STATUS, K_PENDING, K_SESSIONS, K_SET,
+	    K_RESTORE };
 
 struct cmd {
 	const char *name;
@@ -41,7 +42,9 @@ static const struct cmd cmds[] = {
 	{ "pending", K_PENDING, 0, NULL, "", "list the pending changes" },
 	{ "sessions", K_SESSIONS, 0, NULL, "", "list the recorded sessions" },
 	{ "set", K_SET, 0, NULL, "KEY=VALUE...",
-	  "session options: volid, joliet, speed, simulate" },
+	  "session options: volid, joliet, speed, simulate, foreign, compress" },
+	{ "restore", K_RESTORE, 0, NULL, "N PATH [AS NEWPATH]",
+	  "bring PATH of session N back into staging (no bytes copied)" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -172,6 +175,10 @@ static int run(const struct cmd *c, const struct mnt *m, int got,
 		return cli_pending(m);
 	case K_SESSIONS:
 		return cli_sessions(m);
+	case K_RESTORE:
+		if (nrest != 2 && (nrest != 4 || strcmp(rest[2], "AS") != 0))
+			return usage(c);
+		return cli_restore(m, rest, nrest);
 	default:
 		return nrest ? cli_set(m, rest, nrest) : usage(c);
 	}
@@ -189,7 +196,8 @@ int cli_main(int argc, char **argv)
 	if (parse_opts(c, argc - 1, argv + 1, &got) < 0)
 		return EXIT_USAGE;
 	nrest = argc - 1 - optind - 1;
-	if (argc - 1 - optind < 1 || (c->kind != K_SET && nrest > 0))
+	if (argc - 1 - optind < 1 ||
+	    (c->kind != K_SET && c->kind != K_RESTORE && nrest > 0))
 		return usage(c);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (mnt_open(argv[1 + optind], &m) < 0)

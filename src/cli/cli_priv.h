@@ -78,6 +78,9 @@ int cli_status(const struct mnt *m, bool watch);
 int cli_pending(const struct mnt *m);
 int cli_sessions(const struct mnt *m);
 int cli_set(const struct mnt *m, char **pairs, int n);
+/* restore N PATH [AS NEWPATH]: args are N, PATH and perhaps "AS",
+ * NEWPATH (n is 2 or 4). */
+int cli_restore(const struct mnt *m, char **args, int n);
 
 /* codes.c: the exit status for a failed command's errno (verify's EIO is
  * damage); say why on stderr: "burnfs: WHAT: REASON". */

@@ -103,14 +103,16 @@ int cli_sessions(const struct mnt *m)
 	return EXIT_OK;
 }
 
-static int set_one(const struct mnt *m, const char *pair)
+/* Write one quick command (set, restore) to control: its errno and
+ * last_result become the exit status and the reason. */
+static int quick_command(const struct mnt *m, const char *name,
+			 const char *text)
 {
-	char path[PATH_MAX + 16], text[400];
+	char path[PATH_MAX + 16];
 	struct status s = { 0 };
 	char why[600] = "";
 	int fd, err = 0;
 
-	snprintf(text, sizeof(text), "set %s\n", pair);
 	mnt_path(m, "control", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, text, strlen(text)) < 0)
@@ -122,8 +124,33 @@ static int set_one(const struct mnt *m, const char *pair)
 	if (status_read(m, &s) == 0)
 		status_get(&s, "last_result", why, sizeof(why));
 	status_free(&s);
-	return cli_fail("set", err, strncmp(why, "error: ", 7) == 0 ? why + 7
-								   : why);
+	return cli_fail(name, err, strncmp(why, "error: ", 7) == 0 ? why + 7
+								  : why);
+}
+
+static int set_one(const struct mnt *m, const char *pair)
+{
+	char text[400];
+
+	snprintf(text, sizeof(text), "set %s\n", pair);
+	return quick_command(m, "set", text);
+}
+
+int cli_restore(const struct mnt *m, char **args, int n)
+{
+	char *text = NULL;
+	int ret;
+
+	if (n == 4)
+		ret = asprintf(&text, "restore %s %s AS %s\n", args[0], args[1],
+			       args[3]);
+	else
+		ret = asprintf(&text, "restore %s %s\n", args[0], args[1]);
+	if (ret < 0)
+		return cli_fail("restore", ENOMEM, NULL);
+	ret = quick_command(m, "restore", text);
+	free(text);
+	return ret;
 }
 
 int cli_set(const struct mnt *m, char **pairs, int n)

@@ -3,6 +3,7 @@
  * accepted instead of when it ends. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -28,10 +29,57 @@ static const struct word words[] = {
 
 static bool is_job(enum cmd_kind kind)
 {
-	return kind != CMD_ABORT && kind != CMD_SET;
+	return kind != CMD_ABORT && kind != CMD_SET && kind != CMD_RESTORE;
 }
 
-#define CMD_MAX 300
+/* "restore N PATH [AS NEWPATH]": rest is what follows "restore". Paths may
+ * hold spaces: the line is split at its last " AS ". Paths are made
+ * absolute ("docs" is "/docs"). */
+static int copy_path(char *out, const char *in, size_t len, struct errmsg *em)
+{
+	size_t slash = in[0] != '/';
+
+	if (!len)
+		return errmsg_set(em, -EINVAL, "restore: a path is missing");
+	if (len + slash >= CMD_PATH_MAX)
+		return errmsg_set(em, -ENAMETOOLONG, "restore: path too long");
+	out[0] = '/';
+	memcpy(out + slash, in, len);
+	out[len + slash] = 0;
+	return 0;
+}
+
+static int parse_restore(const char *rest, struct command *out,
+			 struct errmsg *em)
+{
+	const char *p, *as = NULL, *end;
+	char *num_end;
+	long n;
+	int ret;
+
+	while (*rest == ' ' || *rest == '\t')
+		rest++;
+	errno = 0;
+	n = strtol(rest, &num_end, 10);
+	if (errno || num_end == rest || n <= 0 || n > 1000000 ||
+	    (*num_end != ' ' && *num_end != '\t'))
+		return errmsg_set(em, -EINVAL, "restore N PATH [AS NEWPATH]: N is a "
+				  "session number (1 = oldest)");
+	out->session = (int)n;
+	for (p = num_end; *p == ' ' || *p == '\t'; p++)
+		;
+	for (end = p; (end = strstr(end, " AS ")); end++)
+		as = end;
+	end = as ? as : p + strlen(p);
+	out->as_new = as != NULL;
+	ret = copy_path(out->path, p, (size_t)(end - p), em);
+	if (ret)
+		return ret;
+	return copy_path(out->newpath, as ? as + 4 : out->path,
+			 strlen(as ? as + 4 : out->path), em);
+}
+
+#define CMD_MAX (2 * CMD_PATH_MAX + 32)
 
 /* A newline or another control character inside a command (a tab
  * separates words): one command per write, and no value may carry a line
@@ -94,6 +142,12 @@ int command_parse(const char *buf, size_t len, struct command *out,
 	}
 	if (!verb)
 		return errmsg_set(em, -EINVAL, "empty command");
+	if (strcmp(verb, "restore") == 0) {
+		out->kind = CMD_RESTORE;
+		if (out->detach)
+			return errmsg_set(em, -EINVAL, "detach: restore is not a long command");
+		return parse_restore(save ? save : "", out, em);
+	}
 	arg = strtok_r(NULL, " \t", &save);
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		const struct word *w = &words[i];
@@ -119,5 +173,5 @@ int command_parse(const char *buf, size_t len, struct command *out,
 	}
 	return errmsg_set(em, -EINVAL, "unknown command '%.64s' (commands: "
 			  "[detach] commit [close], discard, verify, blank [full], "
-			  "format, eject; abort, set KEY=VALUE)", verb);
+			  "format, eject; abort, set KEY=VALUE, restore N PATH [AS NEWPATH])", verb);
 }

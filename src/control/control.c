@@ -55,7 +55,7 @@ static const char *const cmd_names[] = {
 	[CMD_COMMIT] = "commit", [CMD_DISCARD] = "discard",
 	[CMD_VERIFY] = "verify", [CMD_BLANK] = "blank",
 	[CMD_FORMAT] = "format", [CMD_EJECT] = "eject",
-	[CMD_ABORT] = "abort", [CMD_SET] = "set",
+	[CMD_ABORT] = "abort", [CMD_SET] = "set", [CMD_RESTORE] = "restore",
 };
 
 void control_command_name(const struct command *cmd, char *out, size_t size)
@@ -240,6 +240,8 @@ static int run_quick(struct control *c, const struct command *cmd,
 		control_abort(c);
 		return 0;
 	}
+	if (cmd->kind == CMD_RESTORE)
+		return control_restore(c, cmd, em);
 	return run_set(c, cmd, em);
 }
 
@@ -256,7 +258,8 @@ int control_run(struct control *c, const char *buf, size_t len)
 		blog_warn("control: %s", em.text);
 		return ret;
 	}
-	if (cmd.kind == CMD_ABORT || cmd.kind == CMD_SET) {
+	if (cmd.kind == CMD_ABORT || cmd.kind == CMD_SET ||
+	    cmd.kind == CMD_RESTORE) {
 		ret = run_quick(c, &cmd, &em);
 		if (ret < 0)
 			blog_warn("%s failed: %s", cmd_names[cmd.kind], em.text);

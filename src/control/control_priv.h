@@ -12,6 +12,10 @@
 #include "burnfs/stage.h"
 
 #define JOB_TEXT 320
+
+/* restore.c: the restore command; 0 or -errno with em set. */
+int control_restore(struct control *c, const struct command *cmd,
+		    struct errmsg *em);
 #define JOB_RECENT 8
 
 /* The newest job: accepted, running on `thread`, then ended with `ret`. */

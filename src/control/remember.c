@@ -1,6 +1,6 @@
 /* remember.c — the settings a disc remembers between mounts: CACHE/settings,
  * one KEY=VALUE line each, in the syntax of -o and `set`. capacity, volid,
- * joliet and speed are remembered; simulate is not: a dry run that outlived
+ * joliet, speed and compress are remembered; simulate is not: a dry run that outlived
  * its mount would make later commits succeed without writing anything. */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,8 @@
 #include "burnfs/stage.h"
 #include "control/control_priv.h"
 
-static const char *const keys[] = { "capacity", "volid", "joliet", "speed" };
+static const char *const keys[] = { "capacity", "volid", "joliet", "speed",
+				     "compress" };
 
 bool settings_remembered_key(const char *key)
 {

@@ -66,6 +66,16 @@ static int set_foreign(struct burn_settings *s, const char *v, struct errmsg *em
 	return errmsg_set(em, -EINVAL, "foreign: refuse or overwrite, not '%.32s'", v);
 }
 
+/* zisofs is what Linux and libisofs read back; no other method exists. */
+static int set_compress(struct burn_settings *s, const char *v, struct errmsg *em)
+{
+	if (strcmp(v, "zisofs") == 0 || strcmp(v, "none") == 0) {
+		s->compress = v[0] == 'z';
+		return 0;
+	}
+	return errmsg_set(em, -EINVAL, "compress: zisofs or none, not '%.32s'", v);
+}
+
 int settings_set(struct burn_settings *s, const char *key, const char *value,
 		 struct errmsg *em)
 {
@@ -87,8 +97,10 @@ int settings_set(struct burn_settings *s, const char *key, const char *value,
 	}
 	if (strcmp(key, "foreign") == 0)
 		return set_foreign(s, value, em);
+	if (strcmp(key, "compress") == 0)
+		return set_compress(s, value, em);
 	return errmsg_set(em, -EINVAL, "unknown setting '%.32s' (settings: "
-			  "volid, joliet, speed, simulate, foreign)", key);
+			  "volid, joliet, speed, simulate, foreign, compress)", key);
 }
 
 struct medium_size {

@@ -67,6 +67,7 @@ static void put_settings(FILE *out, const struct burn_settings *s)
 		fprintf(out, "set_speed: max\n");
 	fprintf(out, "set_simulate: %s\n", s->simulate ? "on" : "off");
 	fprintf(out, "set_foreign: %s\n", s->foreign_overwrite ? "overwrite" : "refuse");
+	fprintf(out, "set_compress: %s\n", s->compress ? "zisofs" : "none");
 }
 
 /* "0" or the errno's name ("ENOSPC"): stable words for scripts. */

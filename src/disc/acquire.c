@@ -324,7 +324,7 @@ static void stop_running_burn(struct disc *d)
 	int waited = 0;
 
 	while (disc_is_busy(d)) {
-		/* What disc_cancel() does; that one lives in burn_lib. */
+		/* What disc_cancel() (src/burn/progress.c) does. */
 		__atomic_store_n(&d->cancel, 1, __ATOMIC_SEQ_CST);
 		if (++waited % 200 == 0)
 			blog_warn("still waiting for the burn on %s to stop",

@@ -58,8 +58,12 @@ void disc_facts_apply_closed(struct disc_facts *f, bool closed_marker);
 
 /* reader.c: the idx_reader for this disc (pread or burn_read_data). */
 void disc_reader_init(struct disc *d, struct idx_reader *r);
-/* Take lib_lock unless a burn runs (d->busy): -EBUSY then, without
- * waiting for it. Used by the FUSE-facing paths. */
+/* Take lib_lock unless a job runs (d->busy): -EBUSY then, without
+ * waiting for it. While another non-job call holds the lock it retries
+ * every millisecond. Used by the FUSE-facing paths, some with the stage
+ * lock held: safe only because a job sets busy before it takes the stage
+ * lock under lib_lock. On drives this means reads of disc files fail
+ * with EBUSY during any job; image files are read with pread instead. */
 int disc_lock_lib_nonbusy(struct disc *d);
 /* Open img_fd once the image file exists; no-op when open. */
 void disc_reopen_img_fd(struct disc *d);

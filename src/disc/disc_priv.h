@@ -23,7 +23,11 @@
 
 struct disc {
 	/* Held around every call into libburn, libisofs, libisoburn. Taken
-	 * before state_lock when both are needed. */
+	 * before state_lock when both are needed, and before the stage lock
+	 * in a commit (the freeze); a thread that holds it and then waits
+	 * for the stage lock must have set busy first, so that a stage-side
+	 * reader's disc_lock_lib_nonbusy gives up instead of spinning (see
+	 * docs/ARCHITECTURE.md, Locks). */
 	pthread_mutex_t lib_lock;
 	/* Guards facts, prog, lower, sessions, busy. Never held across a
 	 * library call that can block. */
@@ -46,10 +50,12 @@ struct disc {
 	struct index *lower;         /* state_lock: newest session */
 	struct index **sessions;     /* state_lock: [0..n_sessions) cache, NULL = not loaded */
 	int n_sessions;              /* state_lock */
-	bool busy;                   /* state_lock: a burn/blank/verify runs */
+	bool busy;                   /* state_lock: a job runs (commit, verify,
+					blank, format, eject) */
 	bool closed_marker;          /* state_lock: the newest session's root
 					carries DISC_CLOSED_XATTR = "1" */
-	volatile int cancel;         /* set by disc_cancel() */
+	volatile int cancel;         /* atomic: set by disc_cancel() and
+					stop_running_burn() */
 
 	/* lib_lock: acquire flags added to disc_acq_flags(): 16 (no table of
 	 * sessions) when libisoburn's session scan would never end. */

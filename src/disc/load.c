@@ -87,8 +87,11 @@ int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
 	int r, count;
 
 	*out = NULL;
-	/* A second read on a drive not re-assessed leaks the old tree's
-	 * cache into the same IsoImage (LIBISOBURN.md §4). */
+	/* A second isoburn_read_image on a drive not re-assessed re-imports
+	 * into the same IsoImage and leaks the drive data source's block
+	 * cache, about 1.5 MiB a load (libisoburn 1.5.4; test_disc's reload
+	 * case holds it to that). After a re-assess each load gets a fresh
+	 * IsoImage and older ones stay readable. */
 	r = disc_reassess_locked(d, em);
 	if (r < 0)
 		return r;

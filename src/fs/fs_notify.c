@@ -1,8 +1,9 @@
 /* fs_notify.c — tell the kernel what changed without its asking. The
  * kernel keeps entries and attributes for a day (FS_TIMEOUT), so whatever
  * burnfs changes on its own must reach it:
- * - names the stage queued (discard, blank, another disc: the stage says
- *   exactly which cached names lost their node) become INVAL_ENTRY;
+ * - names the stage queued (discard, blank, restore, another disc: the
+ *   stage says exactly which cached names lost their node) become
+ *   INVAL_ENTRY;
  * - after a command, sessions/: a new session changes its link count; a
  *   session N that is no longer the one the kernel saw (blank, another
  *   disc) bumps the epoch of session node ids, so old ones turn ESTALE,

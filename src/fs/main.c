@@ -67,6 +67,12 @@ static int open_cache(struct burnfs *b, const struct options *o,
 	return ret;
 }
 
+/* Restores recorded in the journal name sessions of the disc. */
+static int session_index(void *disc, int n, struct index **out)
+{
+	return disc_session_index(disc, n, out);
+}
+
 /* Open disc, stage and control; on failure say why in one line. */
 static int open_parts(struct burnfs *b, const struct options *o)
 {
@@ -91,6 +97,7 @@ static int open_parts(struct burnfs *b, const struct options *o)
 	cache = cache_dir(b->cache);
 	log_beside(cache);
 	lower = disc_lower(b->disc);
+	stage_set_session_provider(session_index, b->disc);
 	ret = stage_open(&b->stage, cache, lower);
 	index_unref(lower);
 	if (ret < 0) {

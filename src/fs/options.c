@@ -18,6 +18,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("joliet=%s", joliet),
 	OPT("speed=%s", speed),
 	OPT("simulate=%s", simulate),
+	OPT("compress=%s", compress),
 	OPT("log=%s", log_file),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -89,7 +90,8 @@ int options_parse(struct fuse_args *args, struct options *o)
 	if (apply_setting(o, "volid", o->volid) ||
 	    apply_setting(o, "joliet", o->joliet) ||
 	    apply_setting(o, "speed", o->speed) ||
-	    apply_setting(o, "simulate", o->simulate))
+	    apply_setting(o, "simulate", o->simulate) ||
+	    apply_setting(o, "compress", o->compress))
 		return -1;
 	return 0;
 }
@@ -103,5 +105,6 @@ void options_free(struct options *o)
 	free(o->joliet);
 	free(o->speed);
 	free(o->simulate);
+	free(o->compress);
 	free(o->log_file);
 }

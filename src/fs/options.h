@@ -12,7 +12,7 @@ struct options {
 	char *cache;           /* -o cache= */
 	char *capacity_text;   /* -o capacity= */
 	uint64_t capacity;
-	char *volid, *joliet, *speed, *simulate;
+	char *volid, *joliet, *speed, *simulate, *compress;
 	char *log_file;        /* -o log= */
 	int list_drives;
 	int show_help;

@@ -367,6 +367,8 @@ int apply_record(struct stage *st, const struct jrec *r,
 	case J_SETXATTR:
 	case J_RMXATTR:
 		return apply_xattr(st, r);
+	case J_RESTORE:
+		return restore_apply(st, r, NULL, out);
 	case J_BASE:
 	case J_FREEZE:
 	case J_THAW:

@@ -59,6 +59,9 @@ static void rebase_node(struct rebase *rb, struct snode *n)
 		return;
 	n->mark = rb->mark;
 	n->origin = n->in_snap ? n->snap_lower : remap(rb, n->origin);
+	/* a restored node the commit wrote is a disc node now */
+	if (n->in_snap && n->origin != IDX_NONE)
+		restored_forget(n);
 	/* the disc holds the frozen content now (handles read it there) */
 	if (n->data_id && data_is_frozen(rb->st, n->data_id) &&
 	    n->origin != IDX_NONE)
@@ -71,6 +74,10 @@ static void rebase_dir(struct rebase *rb, struct snode *dir)
 
 	for (de = dir->children; de; de = de->sib_next) {
 		de->lower = de->in_snap ? de->snap_lower : remap(rb, de->lower);
+		if (de->in_snap && de->lower != IDX_NONE) {
+			free(de->rfrom);
+			de->rfrom = NULL;
+		}
 		rebase_node(rb, de->node);
 		if (S_ISDIR(de->node->mode) && de->node->materialized)
 			rebase_dir(rb, de->node);

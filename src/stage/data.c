@@ -260,7 +260,10 @@ static int copy_from_index(struct index *idx, uint32_t origin, uint64_t size,
 
 static int copy_lower(struct stage *st, struct snode *n, int fd)
 {
-	return copy_from_index(st->lower, n->origin, n->size, fd);
+	uint32_t id;
+	struct index *idx = node_src(st, n, &id);
+
+	return copy_from_index(idx, id, n->size, fd);
 }
 
 /* A disc file's first write copies it into the cache: here with the
@@ -272,22 +275,22 @@ static int copy_lower(struct stage *st, struct snode *n, int fd)
 void node_copy_up_unlocked(struct stage *st, struct snode *n)
 {
 	struct index *idx;
-	uint32_t origin;
+	uint32_t origin, now;
 	uint64_t size, id;
 	int fd, ret;
 
 	if (st->readonly || !S_ISREG(n->mode) || !node_on_disc(n) ||
 	    (fd = data_create(st, &id)) < 0)
 		return;
-	idx = index_ref(st->lower);
-	origin = n->origin;
+	idx = index_ref(node_src(st, n, &origin));
 	size = n->size;
 	STAGE_UNLOCK(st);
 	ret = copy_from_index(idx, origin, size, fd);
 	STAGE_LOCK_NODRAIN(st);
 	/* journaled first; if that fails, the write copies up again */
-	if (!ret && !st->readonly && !n->data_id && n->origin == origin &&
-	    n->size == size && st->lower == idx && !record_setdata(st, n, id)) {
+	if (!ret && !st->readonly && !n->data_id && n->size == size &&
+	    node_src(st, n, &now) == idx && now == origin &&
+	    !record_setdata(st, n, id)) {
 		node_set_data(st, n, id);
 		n->fd = fd;
 		fd = -1;  /* the node's now */
@@ -328,7 +331,7 @@ int node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 	if (keep_content && n->data_id) {
 		src = node_data_fd(st, n);
 		ret = src < 0 ? src : copy_file(src, fd, n->size);
-	} else if (keep_content && n->origin != IDX_NONE) {
+	} else if (keep_content && (n->origin != IDX_NONE || n->rsrc)) {
 		ret = copy_lower(st, n, fd);
 	}
 	if (!ret)

@@ -53,7 +53,9 @@ static bool edited(const struct stage *st, const struct sdentry *de)
 	       node_changed(st, de->node);
 }
 
-/* An edited disc file whose bytes only the disc holds: a blank loses it.
+/* An edited disc file whose bytes only the disc holds, or a restored
+ * file not written since (its bytes are an older session's): a blank
+ * loses it.
  * Everything else of an edit survives (folders, symlinks, devices and
  * empty files are whole in the stage; a copied-up file's bytes are in the
  * cache). */
@@ -61,8 +63,8 @@ static bool lost_by_blank(const struct stage *st, const struct sdentry *de)
 {
 	const struct snode *n = de->node;
 
-	return n->origin != IDX_NONE && S_ISREG(n->mode) && !n->data_id &&
-	       n->size > 0 && edited(st, de);
+	return (n->origin != IDX_NONE || n->rsrc) && S_ISREG(n->mode) &&
+	       !n->data_id && n->size > 0 && (n->rsrc || edited(st, de));
 }
 
 struct lost {
@@ -141,7 +143,8 @@ int stage_blank_check(struct stage *st, char *why, size_t size)
 }
 
 /* Keep what has no origin and what an edit made whole in the stage (see
- * lost_by_blank), with their folders; disc entries go. Returns whether dir
+ * lost_by_blank), with their folders; disc entries go, and what stays
+ * of a restore is a new entry. Returns whether dir
  * still holds something. */
 static bool prune_dir(struct stage *st, struct snode *dir)
 {
@@ -158,8 +161,8 @@ static bool prune_dir(struct stage *st, struct snode *dir)
 		next = de->sib_next;
 		if (S_ISDIR(n->mode))
 			kept_below = prune_dir(st, n);
-		keep = n->origin == IDX_NONE || kept_below || n->data_id ||
-		       (edited(st, de) && !lost_by_blank(st, de));
+		keep = (n->origin == IDX_NONE && !n->rsrc) || kept_below ||
+		       n->data_id || (edited(st, de) && !lost_by_blank(st, de));
 		if (!keep && lost_by_blank(st, de))
 			blog_warn("stage: blank: dropped the staged changes of "
 				  "%s (its content was only on the disc)", de->name);
@@ -168,6 +171,9 @@ static bool prune_dir(struct stage *st, struct snode *dir)
 			continue;
 		}
 		de->lower = IDX_NONE;
+		restored_forget(n);
+		free(de->rfrom);
+		de->rfrom = NULL;
 	}
 	return dir->nchild > 0;
 }

@@ -224,8 +224,8 @@ struct stage_node *stage_file_node(const struct stage_file *f)
 static ssize_t read_lower(struct stage *st, struct snode *n, void *buf,
 			  size_t size, off_t off)
 {
-	struct index *idx = index_ref(st->lower);
-	uint32_t id = n->origin;
+	uint32_t id;
+	struct index *idx = index_ref(node_src(st, n, &id));
 	ssize_t r;
 
 	STAGE_UNLOCK(st);
@@ -250,7 +250,7 @@ ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
 		r = fd < 0 ? fd : pread(fd, buf, size, off);
 		if (r < 0 && fd >= 0)
 			r = -errno;
-	} else if (n->origin != IDX_NONE && S_ISREG(n->mode)) {
+	} else if ((n->origin != IDX_NONE || n->rsrc) && S_ISREG(n->mode)) {
 		if ((uint64_t)off >= n->size)
 			r = 0;
 		else

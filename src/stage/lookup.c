@@ -6,7 +6,8 @@
  * outside a change the kernel asked for (discard, blank pruning the tree,
  * another disc, hard links joined after a commit) queues the name when its
  * node has lookups: only then can the kernel cache it. Discard also queues
- * the names it brings back and the nodes it reverts (revert.c). */
+ * the names it brings back and the nodes it reverts (revert.c), a restore
+ * the name it fills and its folder (restore.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,9 @@
  * else refers to (an editor's or rsync's temp file renamed over it) is M,
  * like `git status`, not A plus D. Folder times alone never count, so rsync -a of an unchanged
  * source leaves nothing pending. Mtimes compare in whole seconds: that is
- * what the disc records. */
+ * what the disc records. A restore shows as one line for its root,
+ * S (N:/path in session N -> where it now stands); below it only what
+ * changed since (M) or was added (A). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ struct pwalk {
 	struct replaced *cand;  /* new entries standing where a disc entry was */
 	size_t ncand, capcand;
 	uint32_t mark;
+	bool in_restore;      /* walking below an S line */
 	char *path, *lpath;   /* grown as deep paths need */
 	size_t pcap, lcap;
 };
@@ -193,8 +196,8 @@ static int note_replacement(struct pwalk *w, const struct sdentry *de)
 	return 0;
 }
 
-/* Replaced disc entries nothing else refers to: the A line becomes M and
- * the entry counts as referenced, so no D line follows. */
+/* Replaced disc entries nothing else refers to: the A line becomes M (an
+ * S line stays) and the entry counts as referenced, so no D line follows. */
 static void fold_replacements(struct pwalk *w)
 {
 	for (size_t i = 0; i < w->ncand; i++) {
@@ -203,7 +206,7 @@ static void fold_replacements(struct pwalk *w)
 		if (w->ref[c->lower])
 			continue;
 		w->ref[c->lower] = 1;
-		if (w->text)
+		if (w->text && w->lines[c->line][0] == 'A')
 			w->lines[c->line][0] = 'M';
 	}
 }
@@ -220,6 +223,12 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 		w->s.pending_bytes += n->size;
 		w->s.pending_blocks += (n->size + 2047) / 2048 * 2048;
 	}
+	if (de->rfrom) {   /* replacing a disc entry: no D line for it */
+		ret = note_replacement(w, de);
+		return ret ? ret : add_line(w, 'S', de->rfrom, w->path);
+	}
+	if (de->lower == IDX_NONE && n->rsrc && w->in_restore)
+		return restored_changed(n) ? add_line(w, 'M', w->path, NULL) : 0;
 	if (de->lower == IDX_NONE) {
 		ret = note_replacement(w, de);
 		return ret ? ret : add_line(w, 'A', w->path, NULL);
@@ -253,8 +262,13 @@ static int walk_dir(struct pwalk *w, const struct snode *dir, size_t plen)
 		w->path[plen] = '/';
 		memcpy(w->path + plen + 1, de->name, l + 1);
 		ret = visit(w, de);
-		if (!ret && S_ISDIR(de->node->mode))
+		if (!ret && S_ISDIR(de->node->mode)) {
+			bool was = w->in_restore;
+
+			w->in_restore = was || de->rfrom;
 			ret = walk_dir(w, de->node, plen + 1 + l);
+			w->in_restore = was;
+		}
 	}
 	w->path[plen] = '\0';
 	return ret;
@@ -332,9 +346,14 @@ void stage_get_stats(struct stage *st, struct stage_stats *out)
 	STAGE_UNLOCK(st);
 }
 
-/* By path: after "X ", and inside the quotes of a quoted one. */
+/* By path: after "X ", and inside the quotes of a quoted one; an S line
+ * by where the restored entry stands, after its " -> ". */
 static const char *sort_key(const char *line)
 {
+	const char *to = line[0] == 'S' ? strstr(line, " -> ") : NULL;
+
+	if (to)
+		line = to + 2;
 	return line[2] == '"' ? line + 3 : line + 2;
 }
 

@@ -126,6 +126,10 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 		sn->data_path = arena_str(sf, path, strlen(path));
 	if (n->link)
 		sn->link = arena_str(sf, n->link, strlen(n->link));
+	if (S_ISREG(n->mode) && n->rsrc && !n->data_id) {
+		sn->rsrc = n->rsrc;
+		sn->rid = n->rid;
+	}
 	copy_xattrs(sf, sn, n);
 	sp->de = de;
 	de->ref++;

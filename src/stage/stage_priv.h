@@ -76,6 +76,10 @@ struct snode {
 	/* list of nodes with open handles (found even when unlinked) */
 	struct snode *onext, *oprev;
 	uint32_t snap_lower;   /* commit: new lower id of its freeze path */
+	/* restored from an older session (restore.c): content, until it is
+	 * written, is entry rid of rsrc (a reference); NULL otherwise */
+	struct index *rsrc;
+	uint32_t rid;
 };
 
 struct sdentry {
@@ -91,6 +95,7 @@ struct sdentry {
 	uint32_t snap_lower; /* commit: new lower id of its freeze path */
 	bool dead;
 	bool in_snap;
+	char *rfrom;         /* root of a restore: "N:/path" it came from */
 };
 
 struct stage_file {
@@ -151,7 +156,7 @@ struct stage {
 	size_t isize, icount;
 	struct snode *known;   /* nodes the kernel has looked up */
 	/* names the kernel may cache that changed without its request
-	 * (discard, blank, a changed disc): stage_take_invals */
+	 * (discard, blank, restore, a changed disc): stage_take_invals */
 	struct sinval *inval_head, **inval_tail;
 	void (*inval_wake)(void *ctx);
 	void *inval_ctx;
@@ -178,6 +183,8 @@ void stage_tell_rebased(struct stage *st);
 uint32_t name_hash(const char *name);
 struct snode *node_new(struct stage *st, mode_t mode);
 struct snode *node_from_lower(struct stage *st, uint32_t id);
+/* Mode, owner, device, times and size of index entry ln onto n. */
+void node_take_lower_attrs(struct snode *n, const struct idx_node *ln);
 void node_unref(struct stage *st, struct snode *n);
 int tree_init(struct stage *st);
 void tree_free(struct stage *st);
@@ -240,7 +247,15 @@ int node_copy_up(struct stage *st, struct snode *n, bool keep_content);
  * the disc. */
 static inline bool node_on_disc(const struct snode *n)
 {
-	return !n->data_id && n->origin != IDX_NONE && n->size > 0;
+	return !n->data_id && (n->origin != IDX_NONE || n->rsrc) && n->size > 0;
+}
+/* The index and id n's disc content is read from (the lower layer, or a
+ * restored session's), or NULL when it has none. */
+static inline struct index *node_src(const struct stage *st,
+				     const struct snode *n, uint32_t *id)
+{
+	*id = n->rsrc ? n->rid : n->origin;
+	return n->rsrc ? n->rsrc : n->origin != IDX_NONE ? st->lower : NULL;
 }
 /* node_copy_up of a disc file with the lock dropped while copying. */
 void node_copy_up_unlocked(struct stage *st, struct snode *n);
@@ -289,7 +304,7 @@ void reaper_add(struct stage *st, uint64_t id);
 enum jop {
 	J_BASE = 1, J_FREEZE, J_THAW, J_MKNOD, J_MKDIR, J_SYMLINK, J_LINK,
 	J_UNLINK, J_RMDIR, J_RENAME, J_ATTR, J_SETDATA, J_SETXATTR,
-	J_RMXATTR,
+	J_RMXATTR, J_RESTORE,
 };
 
 struct jrec {
@@ -354,6 +369,15 @@ int record_attr(struct stage *st, struct snode *n);
 /* Journal that n's content is data file id from now on (J_SETDATA); the
  * caller makes it so only when this succeeds. */
 int record_setdata(struct stage *st, struct snode *n, uint64_t id);
+
+/* restore.c: a J_RESTORE record (live with src given, replay with NULL:
+ * the session comes from the provider) */
+int restore_apply(struct stage *st, const struct jrec *r, struct index *src,
+		  struct sdentry **out);
+/* Whether a restored node differs from the session entry it came from. */
+bool restored_changed(const struct snode *n);
+/* A commit wrote it: n no longer refers to its session. */
+void restored_forget(struct snode *n);
 
 /* replay.c */
 int replay_journal(struct stage *st);

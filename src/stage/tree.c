@@ -45,6 +45,18 @@ struct snode *node_new(struct stage *st, mode_t mode)
 	return n;
 }
 
+void node_take_lower_attrs(struct snode *n, const struct idx_node *ln)
+{
+	n->mode = ln->mode;
+	n->uid = ln->uid;
+	n->gid = ln->gid;
+	n->rdev = ln->rdev;
+	n->atime = ln->atime;
+	n->mtime = ln->mtime;
+	n->ctime = ln->ctime;
+	n->size = ln->size;
+}
+
 struct snode *node_from_lower(struct stage *st, uint32_t id)
 {
 	const struct idx_node *ln = index_node(st->lower, id);
@@ -62,14 +74,7 @@ struct snode *node_from_lower(struct stage *st, uint32_t id)
 	if (!n)
 		return NULL;
 	n->origin = id;
-	n->mode = ln->mode;
-	n->uid = ln->uid;
-	n->gid = ln->gid;
-	n->rdev = ln->rdev;
-	n->atime = ln->atime;
-	n->mtime = ln->mtime;
-	n->ctime = ln->ctime;
-	n->size = ln->size;
+	node_take_lower_attrs(n, ln);
 	n->fd = -1;
 	n->materialized = !S_ISDIR(ln->mode);
 	if (ln->link) {
@@ -172,6 +177,7 @@ void node_unref(struct stage *st, struct snode *n)
 		return;
 	ino_release(st, n);
 	node_drop_data(st, n);
+	restored_forget(n);
 	free(n->link);
 	xattrs_free(n->xa);
 	free(n);
@@ -288,6 +294,7 @@ void dentry_unref(struct sdentry *de)
 {
 	if (--de->ref)
 		return;
+	free(de->rfrom);
 	free(de->name);
 	free(de);
 }

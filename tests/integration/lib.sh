@@ -16,11 +16,16 @@
 # Exit status: 0 pass, 1 fail, 77 skip (no /dev/fuse, not root, tool missing).
 
 set -eEuo pipefail
+# Under pipefail a reader that quits early (grep -q, head) can kill its writer
+# with SIGPIPE and fail the pipe, or hide a failure behind `! pipe` or
+# `pipe && fail`: readers at the end of a pipe read all of it
+# (grep >/dev/null, sed -n 1p), or grep -q reads a here-string.
 shopt -s inherit_errexit 2>/dev/null || true
 
 # Messages and sort order must not depend on the caller's locale; the daemon
-# also runs under LC_ALL=C, the case where libisofs mangles UTF-8 names
-# unless burnfs sets its charset (LIBISOBURN.md §1.4).
+# also runs under LC_ALL=C, where libisofs takes the local charset to be
+# ASCII and turns every non-ASCII byte of a Joliet name into '_' unless burnfs
+# sets it to UTF-8 itself (src/disc/lib.c does).
 export LC_ALL=C
 unset LANG LANGUAGE
 
@@ -96,7 +101,7 @@ unmount_any() {
 
 # Print sanitizer reports found in the daemon log; status 0 when there is one.
 sanitizer_report() {
-	grep -E -A30 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: UndefinedBehaviorSanitizer' "$LOG" 2>/dev/null | head -60
+	grep -E -A30 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: UndefinedBehaviorSanitizer' "$LOG" 2>/dev/null | sed -n 1,60p
 }
 
 cleanup() {
@@ -350,8 +355,9 @@ ctl_bg() {
 }
 
 # Interrupt the background command's waiting write, as Ctrl-C would (the
-# job goes on: only a write to $MNT/abort aborts it).
-ctl_bg_interrupt() { pkill -INT -f "^bash -c .* ctl-bg-$TEST_NAME " || fail "no background command to interrupt"; }
+# job goes on: only a write to $MNT/abort aborts it). Status 1 when that
+# command has already returned (its job ended first).
+ctl_bg_interrupt() { pkill -INT -f "^bash -c .* ctl-bg-$TEST_NAME "; }
 ctl_bg_running() { kill -0 "$CTL_BG_PID" 2>/dev/null; }
 
 ctl_wait() {
@@ -378,6 +384,21 @@ wait_state() {
 	local i n=$((${2:-30} * 20))
 	for ((i = 0; i < n; i++)); do
 		[ "$(st state)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "state did not become $1 within ${2:-30}s (now: $(st state))"
+}
+
+# catch_state STATE [SECONDS]: like wait_state, for the job ctl_bg started,
+# but status 1 instead of a failure when that job returned before STATE was
+# seen: on a fast machine a commit can be over before the first poll. The
+# caller then feeds more data, or skips what needs the running job with a
+# note; it never fails for speed.
+catch_state() {
+	local i n=$((${2:-30} * 20))
+	for ((i = 0; i < n; i++)); do
+		[ "$(st state)" = "$1" ] && return 0
+		ctl_bg_running || return 1
 		sleep 0.05
 	done
 	fail "state did not become $1 within ${2:-30}s (now: $(st state))"
@@ -558,18 +579,19 @@ xattr_get() { getfattr --absolute-names --only-values -n "$2" -- "$1"; }
 # make_big DIR N MB: N random files of MB MiB each (big1.bin ... bigN.bin),
 # copied from one random source so that making them is cheap.
 make_big() {
-	local d=$1 n=$2 mb=$3 i
+	local d=$1 n=$2 mb=$3 i hdr
 	mkdir -p "$d"
 	[ -s "$T/random.$mb" ] || head -c "$((mb * 1048576))" /dev/urandom >"$T/random.$mb"
 	for ((i = 1; i <= n; i++)); do
 		# each file differs in its first bytes, so no two are identical
-		{ printf 'big file %d\n' "$i"; cat "$T/random.$mb"; } | head -c "$((mb * 1048576))" >"$d/big$i.bin"
+		hdr="big file $i"$'\n'
+		{ printf '%s' "$hdr"; head -c "$((mb * 1048576 - ${#hdr}))" "$T/random.$mb"; } >"$d/big$i.bin"
 	done
 }
 
 # in_image IMG PATH: status 0 when the newest session has PATH.
 in_image() {
-	timeout -k 5 60 xorriso -indev "stdio:$1" -find "$2" -- 2>/dev/null | grep -qxF "'$2'"
+	timeout -k 5 60 xorriso -indev "stdio:$1" -find "$2" -- 2>/dev/null | grep -xF "'$2'" >/dev/null
 }
 
 # status_settle: burnfs recomputes the pending statistics of the status
@@ -611,8 +633,10 @@ wait_job_ended() {
 	fail "the job still runs after ${1:-120}s"
 }
 
-# stage_big DIR N MB: N files of MB MiB each into staging/DIR, from
-# $T/big (made once); enough for a commit that runs for seconds.
+# stage_big DIR N MB: N files of MB MiB each into staging/DIR, from $T/big
+# (made by the first call: later calls copy the same files). On this
+# project's machines their commit runs for seconds; a faster one may finish
+# it before a poll sees it, which callers must not take for a failure.
 stage_big() {
 	[ -d "$T/big" ] || make_big "$T/big" "$2" "$3"
 	mkdir -p "$MNT/staging/$1"

@@ -39,6 +39,6 @@ ctl_ok "set volid=BURNFS_T04"
 timeout 200 bash -c 'printf commit >"$1"' _ "$MNT/control" || fail "'commit' without newline failed"
 assert_eq "$(st last_result)" ok "last_result after commit"
 assert_eq "$(toc_sessions "$IMG")" 2 "sessions after commit"
-timeout 60 xorriso -indev "stdio:$IMG" -toc 2>&1 | grep -q "Volume id *: 'BURNFS_T04'" ||
+timeout 60 xorriso -indev "stdio:$IMG" -toc 2>&1 | grep "Volume id *: 'BURNFS_T04'" >/dev/null ||
 	fail "volume id BURNFS_T04 not on the disc"
 stop_burnfs

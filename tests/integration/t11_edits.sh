@@ -95,8 +95,9 @@ for p in "$LONG180" docs/dangling movedir/payload.bin moved-folder/payload.bin; 
 done
 grep -vE '^[AMD] .|^R .+ -> .' "$T/pending" && fail "malformed pending lines"
 sed -E 's/^[AMDR] //; s/ -> .*//' "$T/pending" >"$T/pending.paths"
-LC_ALL=C sort -c "$T/pending.paths" 2>/dev/null || note "pending is not sorted by path in C order"
-[ "$(st pending_entries)" -ge "$(grep -c . "$T/pending")" ] || note "pending_entries smaller than the pending lines"
+LC_ALL=C sort -c "$T/pending.paths" 2>/dev/null || { cat "$T/pending" >&2; fail "pending is not sorted by path in C order"; }
+[ "$(st pending_entries)" -ge "$(grep -c . "$T/pending")" ] ||
+	fail "pending_entries=$(st pending_entries) is smaller than the $(grep -c . "$T/pending") pending lines"
 
 # the edits survive a remount
 stop_burnfs

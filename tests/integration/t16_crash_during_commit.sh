@@ -2,7 +2,8 @@
 # t16_crash_during_commit — kill -9 of the daemon in the middle of a big
 # commit never hurts the disc: xorriso still finds exactly the earlier
 # session, its MD5s match, and after a remount everything is still staged and
-# commits right.
+# commits right. A commit that ends before the kill lands (a fast machine)
+# skips the test with a note.
 . "$(dirname "$0")/lib.sh"
 
 BIG_MB=${BIG_MB:-100}
@@ -15,17 +16,22 @@ size1=$(file_size "$IMG")
 make_big "$T/big" 3 "$BIG_MB"
 timeout 120 cp -a "$T/big/"*.bin "$MNT/staging/"
 ctl_bg commit
-wait_state committing 30
+catch_state committing 30 || skip "the commit of $((3 * BIG_MB)) MiB ended before it was seen running (raise BIG_MB)"
 for ((i = 0; i < 200; i++)); do
 	done_b=$(st bytes_done)
 	[ "$done_b" -gt 0 ] && break
 	sleep 0.05
 done
-[ "$(st state)" = committing ] || fail "commit ended before the kill"
+[ "$(st state)" = committing ] || skip "the commit ended before the kill (raise BIG_MB)"
 note "killing burnfs at bytes_done=$done_b of $(st bytes_total)"
 kill9_burnfs
 ctl_wait
-[ -n "$CTL_ERRNO" ] || fail "the commit write succeeded although the daemon was killed"
+if [ -z "$CTL_ERRNO" ]; then
+	# the write returned success: the commit must really have ended first
+	assert_eq "$(toc_sessions "$IMG")" 2 "sessions after a commit that returned success"
+	check_md5 "$IMG"
+	skip "the commit ended before the kill landed (raise BIG_MB)"
+fi
 
 note "image: $size1 bytes after session 1, $(file_size "$IMG") bytes after the kill"
 assert_eq "$(toc_sessions "$IMG")" 1 "sessions in xorriso -toc after the kill"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # t20_status_keys — reading control gives one "key: value" line per fact, with
-# every key of DESIGN.md exactly once, and values that follow the medium and
-# the pending changes: blank -> staged -> committed.
+# each of the keys below (from README.md's status table) exactly once, and
+# values that follow the medium and the pending changes: blank -> staged ->
+# committed.
 . "$(dirname "$0")/lib.sh"
 
 keys="state target media media_status sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total eta_seconds last_result cache_dir cache_state"

@@ -75,7 +75,7 @@ img_sha=$(sha "$IMG")
 start_burnfs -o capacity=20M
 status_settle
 fb=$(st free_bytes)
-[ "$fb" -lt $((14 * M)) ] || note "free_bytes=$fb though 14 MiB are pending in 20M with 8 MiB used"
+[ "$fb" -lt $((14 * M)) ] || fail "free_bytes=$fb though 14 MiB are pending in 20M with 8 MiB used"
 ctl_fail ENOSPC commit
 assert_eq "$(sha "$IMG")" "$img_sha" "image after the refused commit"
 assert_eq "$(toc_sessions "$IMG")" 1 "sessions after the refused commit"

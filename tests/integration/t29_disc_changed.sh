@@ -21,7 +21,8 @@ assert_eq "$(toc_sessions "$IMG")" 2 "sessions after the outside append"
 
 img_sha=$(sha "$IMG")
 ctl commit
-[ -n "$CTL_ERRNO" ] || fail "commit on a changed disc succeeded"
+assert_eq "$CTL_ERRNO" ESTALE "errno of a commit on a changed disc"
+assert_eq "$(st last_errno)" ESTALE "last_errno after the refused commit"
 case $(st last_result) in
 *"disc changed"*) ;;
 *) fail "last_result does not say the disc changed: $(st last_result)" ;;

@@ -44,7 +44,7 @@ dump_threads() {
 	timeout -k 5 90 gdb -p "$DAEMON_PID" -batch -ex 'thread apply all bt' \
 		>"$O/threads.txt" 2>&1 </dev/null || true
 	echo "--- daemon threads (gdb) ---" >&2
-	grep -E '^Thread|^#' "$O/threads.txt" | head -300 >&2
+	grep -E '^Thread|^#' "$O/threads.txt" | sed -n 1,300p >&2
 	echo "--- end of daemon threads ---" >&2
 }
 
@@ -227,13 +227,13 @@ scanner() {
 		# hangs and EIO are not
 		rc=0; timeout -k 5 30 ls -laR "$S" >/dev/null 2>"$O/scan.err" || rc=$?
 		[ "$rc" != 124 ] && [ "$rc" != 137 ] || bad "HANG: ls -laR staging/ did not return in 30s"
-		grep -E "$BAD_ERRORS" "$O/scan.err" | head -3 | sed 's/^/ls -laR: /' >>"$fails"
+		grep -E "$BAD_ERRORS" "$O/scan.err" | sed -n 1,3p | sed 's/^/ls -laR: /' >>"$fails"
 		rc=0; timeout -k 5 30 find "$S" -type f -exec cat {} + >/dev/null 2>"$O/scan.err" || rc=$?
 		[ "$rc" != 124 ] && [ "$rc" != 137 ] || bad "HANG: reading all of staging/ did not return in 30s"
-		grep -E "$BAD_ERRORS" "$O/scan.err" | head -3 | sed 's/^/cat: /' >>"$fails"
+		grep -E "$BAD_ERRORS" "$O/scan.err" | sed -n 1,3p | sed 's/^/cat: /' >>"$fails"
 		rc=0; timeout -k 5 30 getfattr -R -d -m - "$S" >/dev/null 2>"$O/scan.err" || rc=$?
 		[ "$rc" != 124 ] && [ "$rc" != 137 ] || bad "HANG: getfattr -R staging/ did not return in 30s"
-		grep -E "$BAD_ERRORS" "$O/scan.err" | head -3 | sed 's/^/getfattr: /' >>"$fails"
+		grep -E "$BAD_ERRORS" "$O/scan.err" | sed -n 1,3p | sed 's/^/getfattr: /' >>"$fails"
 		if grep -q HANG "$fails"; then
 			: >"$O/abort"
 		fi
@@ -310,9 +310,9 @@ note "$ops operations by $WORKERS workers, $(cat "$O/scan.rounds") scanner round
 [ ! -s "$O/scan.eagain" ] ||
 	note "reading sessions/N during a commit failed with EAGAIN $(wc -l <"$O/scan.eagain") times"
 notes=$(cat "$O"/w*.log | grep -c '^note: ' || true)
-[ "$notes" = 0 ] || note "$notes operations failed on both sides with differently worded errors, e.g.: $(grep -h '^note: ' "$O"/w*.log | head -1)"
+[ "$notes" = 0 ] || note "$notes operations failed on both sides with differently worded errors, e.g.: $(grep -h '^note: ' "$O"/w*.log | sed -n 1p)"
 if grep -qs . "$O"/*.fail; then
-	fail "$(cat "$O"/*.fail | wc -l) problems seen while the workers ran (first: $(cat "$O"/*.fail | head -1 | head -c 300))"
+	fail "$(cat "$O"/*.fail | wc -l) problems seen while the workers ran (first: $(sed -n 1p "$O"/*.fail | cut -c1-300))"
 fi
 kill -0 "$DAEMON_PID" || fail "burnfs died while the workers ran"
 check_log

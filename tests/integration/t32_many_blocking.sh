@@ -1,7 +1,8 @@
 #!/bin/bash
-# t32_many_blocking — burnfs reads /dev/fuse on one thread and hands that
-# over when a request may block (a command, reads of the disc, copy-up,
-# fsync). Here more requests block at once than it keeps threads (16): 24
+# t32_many_blocking — burnfs reads /dev/fuse on a few threads, and a request
+# that may block (a command, reads of the disc, copy-up, fsync) first hands
+# its reader's place to another thread, started when none waits, up to 16
+# (src/fs/loop.c). Here more requests block at once than that: 24
 # writers that fsync every write, 24 readers of disc files and 8 writers
 # copying disc files up, while a commit runs. The mount must keep
 # answering (ls, stat, control) throughout, every process must succeed,

@@ -4,7 +4,8 @@
 # blank, a commit and another program's session, staging/ and sessions/
 # show the new state at once, also to a process whose current folder is
 # inside (relative lookups), and names that had been removed come back
-# (no cached "missing" entry survives). A commit keeps every staged inode.
+# (no cached "missing" entry survives). So does a restore at its
+# destination. A commit keeps every staged inode.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 is not installed"
@@ -62,6 +63,24 @@ assert_eq "$(cat <&3)" kept "an open file across a commit"
 exec 3<&-
 assert_eq "$(ls "$MNT/sessions" | tr '\n' ' ')" "1 2 " "sessions after the second commit"
 assert_eq "$(stat -c %h "$MNT/sessions")" 4 "link count of sessions/ after the second commit"
+
+# restore, a control command: what the kernel cached at the destination
+# (a file it read, a name it found missing) and in the folder goes at once
+echo y2 >"$S/d/y"
+ino_y=$(stat -c %i "$S/d/y")
+assert_eq "$(cat "$S/d/y")" y2 "a file before a restore replaces it"
+rm "$S/d/x"
+! stat "$S/d/x" "$S/d/x-old" >/dev/null 2>&1 || fail "removed names still there before the restore"
+ls -la "$S/d" >/dev/null
+ctl_ok "restore 1 /d/y"
+ctl_ok "restore 1 /d/x"
+ctl_ok "restore 1 /d/x AS /d/x-old"
+assert_eq "$(cat "$S/d/y")" y "a replaced file after the restore"
+[ "$(stat -c %i "$S/d/y")" != "$ino_y" ] || fail "the restored file has the inode number of the one it replaced"
+assert_eq "$(cat "$S/d/x")" x "a name the kernel had found missing, after the restore"
+assert_eq "$(cat "$S/d/x-old")" x "a restore AS a new name"
+assert_eq "$(ls "$S/d" | tr '\n' ' ')" "sub x x-old y " "the folder after the restores"
+ctl_ok discard
 
 # another program's session: the next command shows it at once
 python3 -c 'import os, sys; os.chdir(sys.argv[1]); open("y").read()' "$MNT/sessions/2/d" ||

@@ -57,7 +57,7 @@ done
 note "caught on try $((try - 1)): $CTL_ERRNO: $(st last_result)"
 assert_eq "$CTL_ERRNO" ENOSPC "the commit's errno"
 case $(st last_result) in *"ran out of space"*) ;; *) fail "last_result: $(st last_result)" ;; esac
-pending_norm | grep -qx "A big$((try - 1)).bin" || fail "big$((try - 1)).bin is not pending after ENOSPC"
+pending_norm | grep -x "A big$((try - 1)).bin" >/dev/null || fail "big$((try - 1)).bin is not pending after ENOSPC"
 assert_eq "$(file_size "$IMG")" "$size_before" "image size after the failed write"
 assert_eq "$(st sessions)" "$sessions_before" "sessions after ENOSPC"
 session_md5s_ok "$IMG" "$sessions_before"

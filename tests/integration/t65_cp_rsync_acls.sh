@@ -34,7 +34,7 @@ rm -rf "$CACHE"
 start_burnfs
 assert_same_full "$T/src" "$S/rsync" "source and the rsync copy after a fresh mount"
 out=$(timeout 120 rsync -aHAX --itemize-changes "$T/src/" "$S/rsync/" 2>&1) || fail "the second rsync failed: $out"
-[ -z "$out" ] || { printf '%s\n' "$out" | head >&2; fail "a no-op rsync -aHAX changed something"; }
+[ -z "$out" ] || { printf '%s\n' "$out" | sed -n 1,10p >&2; fail "a no-op rsync -aHAX changed something"; }
 assert_eq "$(pending)" "" "pending after a no-op rsync"
 # chmod on a file with an access ACL: the mask follows the group bits
 chmod 0640 "$S/rsync/docs/a.txt"

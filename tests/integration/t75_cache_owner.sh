@@ -22,7 +22,7 @@ chmod 0750 "$CACHE"
 chmod 0770 "$CACHE/data"
 expect_refused_says "data is writable by group or others" -o "cache=$CACHE" "$IMG" "$MNT"
 chmod 0700 "$CACHE/data"
-first=$(printf '%s\n' $data | head -1)
+first=$(printf '%s\n' $data | sed -n 1p)
 chown 65534 "$CACHE/data/$first"
 expect_refused_says "data/$first belongs to user 65534" -o "cache=$CACHE" "$IMG" "$MNT"
 chown 0 "$CACHE/data/$first"

@@ -16,12 +16,12 @@ stage_big tty 4 "$BIG_MB"
 ptyrun --out "$T/tty.out" -- "$BURNFS" commit "$MNT" || fail "burnfs commit on a terminal: exit $?"
 grep -q 'commit: ok' "$T/tty.out" || fail "no 'commit: ok' on the terminal: $(tail -c 300 "$T/tty.out")"
 if grep -q 'committing \[' "$T/tty.out"; then
-	bar=$(tr '\r' '\n' <"$T/tty.out" | grep 'committing \[' | tail -n 2 | head -n 1)
+	bar=$(tr '\r' '\n' <"$T/tty.out" | grep 'committing \[' | tail -n 2 | sed -n 1p)
 	note "a bar: $bar"
 	[[ $bar =~ \[[#-]+\]\ +[0-9]+%\ +[0-9.]+\ [KMG]?i?B\ of\ [0-9.]+\ [KMG]iB ]] ||
 		fail "the bar lacks percent or bytes: $bar"
-	tr '\r' '\n' <"$T/tty.out" | grep 'committing \[' | grep -q '/s' || fail "no bar shows a rate"
-	tr '\r' '\n' <"$T/tty.out" | grep 'committing \[' | grep -q ' left' || fail "no bar shows the time left"
+	tr '\r' '\n' <"$T/tty.out" | grep 'committing \[' | grep '/s' >/dev/null || fail "no bar shows a rate"
+	tr '\r' '\n' <"$T/tty.out" | grep 'committing \[' | grep ' left' >/dev/null || fail "no bar shows the time left"
 	grep -q $'\r' "$T/tty.out" || fail "the bar is not redrawn in place"
 else
 	note "the commit ended before a bar was drawn; bar checks skipped"
@@ -33,10 +33,10 @@ stage_big plain 4 "$BIG_MB"
 expect_cli 0 commit "$MNT"
 assert_eq "$CLI_OUT" "commit: ok" "stdout of burnfs commit"
 if [ -n "$CLI_ERR" ]; then
-	note "plain progress: $(printf '%s' "$CLI_ERR" | head -n 2 | tr '\n' '|')"
-	printf '%s\n' "$CLI_ERR" | grep -qvE '^committing: [0-9]+% \(' &&
+	note "plain progress: $(printf '%s\n' "$CLI_ERR" | sed -n 1,2p | tr '\n' '|')"
+	grep -qvE '^committing: [0-9]+% \(' <<<"$CLI_ERR" &&
 		fail "progress lines not in the plain form: $CLI_ERR"
-	printf '%s' "$CLI_ERR" | grep -q $'[\r\033]' && fail "escape codes or CR off a terminal"
+	grep -q $'[\r\033]' <<<"$CLI_ERR" && fail "escape codes or CR off a terminal"
 else
 	note "the commit ended before the first progress line"
 fi
@@ -69,7 +69,7 @@ PATH=/usr/bin:/bin DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent BURNFS_NOTIFY
 	expect_cli 0 commit "$MNT"
 # Progress lines may come (a slow machine makes even this commit last);
 # what must not come is a word about the missing notifier.
-! printf '%s' "$CLI_ERR" | grep -qiE 'notif|not found|No such' ||
+! grep -qiE 'notif|not found|No such' <<<"$CLI_ERR" ||
 	fail "without notify-send: stderr '$CLI_ERR'"
 
 stop_burnfs

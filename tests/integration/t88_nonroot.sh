@@ -19,7 +19,7 @@ restore_fuse_acl() {
 if ! as_user test -r /dev/fuse -a -w /dev/fuse; then
 	command -v setfacl >/dev/null || skip "/dev/fuse is root-only and setfacl is missing"
 	# named entries there before: remove only ours; else remove the ACL
-	if getfacl -cp /dev/fuse 2>/dev/null | grep -qE '^(user|group):[^:]'; then
+	if getfacl -cp /dev/fuse 2>/dev/null | grep -E '^(user|group):[^:]' >/dev/null; then
 		ACL_GRANTED=entry
 	else
 		ACL_GRANTED=clean

@@ -19,7 +19,7 @@ refuse() {
 	[ "$rc" != 0 ] || fail "$what: exit status 0"
 	[ "$(grep -c . "$T/err")" = 1 ] || fail "$what: $(grep -c . "$T/err") lines: $(cat "$T/err")"
 	[ ! -e "$IMG" ] || fail "$what: left $IMG behind"
-	[ ! -e "$HOME" ] || fail "$what: left $(find "$HOME" | head -3 | tr '\n' ' ')"
+	[ ! -e "$HOME" ] || fail "$what: left $(find "$HOME" | sed -n 1,3p | tr '\n' ' ')"
 	note "$what: $(cat "$T/err")"
 }
 
@@ -52,7 +52,7 @@ timeout -k 5 30 "$BURNFS" -o "log=$T/refused.log" "$T/cut.iso" "$MNT" >"$T/out" 
 [ "$(grep -c . "$T/err")" = 1 ] || fail "a cut image: $(grep -c . "$T/err") lines: $(cat "$T/err")"
 [ "$(grep -c . "$T/refused.log")" -ge 2 ] || fail "the log of the refused mount is nearly empty: $(cat "$T/refused.log")"
 note "a cut image: $(cat "$T/err"); the log has $(grep -c . "$T/refused.log") lines"
-[ ! -e "$HOME" ] || fail "the cut image left $(find "$HOME" | head -3 | tr '\n' ' ')"
+[ ! -e "$HOME" ] || fail "the cut image left $(find "$HOME" | sed -n 1,3p | tr '\n' ' ')"
 
 # -o log=FILE in the background
 timeout -k 5 30 "$BURNFS" -o "cache=$CACHE,log=$T/chosen.log" "$IMG" "$MNT" </dev/null || fail "mount with -o log"

@@ -388,23 +388,33 @@ static void test_closed(void)
 	disc_close(d);
 }
 
+/* An image its user may not write. Mode 0444 stops anyone but root; root
+ * (how CI runs) is stopped by the immutable flag instead, where the file
+ * system has one (ext4, tmpfs, xfs, btrfs). */
 static void test_readonly(void)
 {
 	struct disc_facts f;
 	struct disc *d = NULL;
 	char p[512];
+	bool immutable = geteuid() == 0;
 
-	if (geteuid() == 0)
-		return;  /* root writes anything */
 	CHECK(sh("cp %s/two.iso %s/ro.iso && chmod 0444 %s/ro.iso", tmp, tmp,
 		 tmp) == 0);
-	CHECK(open_img(&d, "ro.iso", 0) == 0);
-	if (!d)
+	if (immutable && sh("chattr +i %s/ro.iso 2>/dev/null", tmp) != 0) {
+		fprintf(stderr, "note: readonly: chattr +i failed (a file "
+			"system without the flag?): skipped under root\n");
 		return;
-	disc_get_facts(d, &f);
-	CHECK(f.media == DISC_MEDIA_CLOSED && !f.writable && f.sessions == 2);
-	CHECK(strstr(f.closed_reason, "not writable") != NULL);
-	disc_close(d);
+	}
+	CHECK(open_img(&d, "ro.iso", 0) == 0);
+	if (d) {
+		disc_get_facts(d, &f);
+		CHECK(f.media == DISC_MEDIA_CLOSED && !f.writable &&
+		      f.sessions == 2);
+		CHECK(strstr(f.closed_reason, "not writable") != NULL);
+		disc_close(d);
+	}
+	if (immutable)
+		CHECK(sh("chattr -i %s/ro.iso", tmp) == 0);
 	tmp_path(p, sizeof(p), "ro.iso");
 	chmod(p, 0644);
 }
@@ -554,6 +564,16 @@ static void test_busy(void)
 	disc_close(d);
 }
 
+#ifdef __SANITIZE_ADDRESS__
+/* ASan's quarantine keeps freed memory, so RSS says nothing under it; its
+ * allocator counts the bytes still allocated instead (libasan). */
+size_t __sanitizer_get_current_allocated_bytes(void);
+
+static long rss_kb(void)
+{
+	return (long)(__sanitizer_get_current_allocated_bytes() / 1024);
+}
+#else
 static long rss_kb(void)
 {
 	long pages = 0, rss = 0;
@@ -566,9 +586,12 @@ static long rss_kb(void)
 	}
 	return rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
+#endif
 
-/* Reloading without a re-assess leaks ~1.5 MB per load (LIBISOBURN.md §4):
- * 100 loads of each kind must keep the process about the same size. */
+/* libisoburn re-imports a second load on a drive not re-assessed into the
+ * same IsoImage and leaks ~1.5 MiB of block cache each time; the loader
+ * re-assesses first, so 100 loads of each kind must keep the process about
+ * the same size (its RSS; under ASan, the bytes allocated). */
 static void test_reload_leak(void)
 {
 	struct disc *d = NULL;
@@ -580,10 +603,6 @@ static void test_reload_leak(void)
 	CHECK(open_img(&d, "two.iso", 0) == 0);
 	if (!d)
 		return;
-#ifdef __SANITIZE_ADDRESS__
-	disc_close(d);
-	return;  /* ASan's quarantine keeps freed memory: RSS says nothing */
-#endif
 	before = rss_kb();
 	pthread_mutex_lock(&d->lib_lock);
 	for (i = 0; i < 100; i++) {
