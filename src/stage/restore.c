@@ -287,16 +287,23 @@ int stage_restore(struct stage *st, struct index *src, const char *from,
 	struct jrec r = { .op = J_RESTORE, .p1 = to, .p2 = from,
 			  .id = (uint64_t)info->session, .flags = info->start_lba,
 			  .mode = as_new ? RESTORE_AS : 0 };
+	uint64_t end = 0;
 	int ret;
 
+	/* Write-ahead, as every change: journalled before it shows, and the
+	 * record cut back when the restore itself fails. */
 	STAGE_LOCK(st);
 	ret = st->readonly ? -EROFS : 0;
 	if (!ret) {
 		now_ts(&r.ts);
-		ret = restore_into(st, &r, src, NULL);
-	}
-	if (!ret)
+		end = st->jsize;
 		ret = journal_append(st, &r);
+	}
+	if (!ret) {
+		ret = restore_into(st, &r, src, NULL);
+		if (ret)
+			journal_cut(st, end);
+	}
 	STAGE_UNLOCK(st);
 	if (!ret)
 		blog_info("stage: restored %d:%s as %s", info->session, from, to);
