@@ -145,8 +145,13 @@ int stage_fsync(struct stage *st, struct stage_file *f, int datasync);
 /* True while the file's bytes are still read from the disc: reading it,
  * or the first write (which copies it into the cache), touches the disc. */
 bool stage_file_on_disc(struct stage *st, const struct stage_file *f);
+/* At close(2) (FUSE's flush, which close waits for, unlike release): the
+ * writes still queued behind reach the cache file and the file's size and
+ * times the journal, so a daemon killed right after a close loses
+ * nothing of what was closed. */
+int stage_flush(struct stage *st, struct stage_file *f);
 /* Records the file's final size and times in the journal if it was
- * written, then frees the handle. */
+ * written since the last flush, then frees the handle. */
 int stage_release(struct stage *st, struct stage_file *f);
 
 /* Calls fill for every entry (not "." and "..") until it returns non-zero. */

@@ -371,6 +371,17 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_err(req, 0);
 }
 
+/* close(2) waits for this, not for release: what close returned on must
+ * be in the cache and the journal. */
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs_handle *h = fs_handle_get(fi);
+	struct burnfs *b = fs_of(req);
+
+	fuse_reply_err(req, h->kind == H_STAGE ? -stage_flush(b->stage, h->sf) : 0);
+	fs_handle_put(b, h);
+}
+
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
@@ -471,6 +482,7 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.create = op_create,
 	.read = op_read,
 	.write = op_write,
+	.flush = op_flush,
 	.release = op_release,
 	.fsync = op_fsync,
 	.opendir = op_opendir,

@@ -399,6 +399,20 @@ bool stage_file_on_disc(struct stage *st, const struct stage_file *f)
 	return on;
 }
 
+int stage_flush(struct stage *st, struct stage_file *f)
+{
+	int ret = 0;
+
+	STAGE_LOCK(st);
+	if (f->written) {
+		ret = record_attr(st, f->node);
+		if (!ret)
+			f->written = false;
+	}
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
 int stage_release(struct stage *st, struct stage_file *f)
 {
 	struct snode *n = f->node;
