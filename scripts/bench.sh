@@ -29,6 +29,9 @@
 #      the same bytes costs: md5sum (one MD5 pass), cat into a file + sync
 #      (one read, one write), and xorriso -for_backup -joliet on (the same
 #      session: file and session MD5s)
+#   G  find staging -type f -exec stat {} + over a disc of WALK files
+#      (folders of 1,000, image made by xorriso), fresh mount per run,
+#      against the same walk over the folder the image was made from
 #   H  a disc of 300,000 files (300 folders x 1,000; --huge or HUGE=1:
 #      1,000,000): mount time; find -exec stat over staging/ against the
 #      same over the local tree the image was made of, and VmRSS per entry
@@ -50,7 +53,7 @@
 #              /var/tmp/burnfs-bench; must not be tmpfs)
 #   RUNS       runs per measure (default 5, --quick 1); the machine is shared
 #              and sync-bound times vary 2-3x between runs, hence the medians
-#   PHASES     which of the measure groups to run (default "a b c d e f h i"; c
+#   PHASES     which of the measure groups to run (default "a b c d e f g h i"; c
 #              and d need b), e.g. PHASES=e to look at the many-file mount alone
 #   KEEP=1     keep the run's folder for inspection
 #   HUGE=1     the same as --huge: phase h on 1,000,000 files (about 7 GB of
@@ -91,6 +94,7 @@ if [ "$QUICK" = 1 ]; then
 	NBIG=4 BIGMIB=8           # 4 x 8 MiB
 	NDIRS=10 PERDIR=100       # 1,000 x 4 KiB
 	MANY_DIRS=10 MANY_PERDIR=1000   # 10,000 tiny files
+	WALK_DIRS=30                    # 30,000 files for the stat walk
 	NHASH=4 HASHMIB=16        # 4 x 16 MiB
 	H_DIRS=10 H_PERDIR=1000 H_CHMOD=5000   # 10,000 tiny files, 5,000 chmods
 	I_SRC=/usr/include/linux DD_MIB=8
@@ -99,15 +103,16 @@ else
 	NBIG=8 BIGMIB=64          # 8 x 64 MiB
 	NDIRS=100 PERDIR=100      # 10,000 x 4 KiB
 	MANY_DIRS=100 MANY_PERDIR=1000  # 100,000 tiny files
+	WALK_DIRS=300                   # 300,000 files for the stat walk
 	NHASH=8 HASHMIB=128       # 8 x 128 MiB = 1 GiB
 	H_DIRS=300 H_PERDIR=1000 H_CHMOD=100000   # 300,000 tiny files
 	I_SRC=/usr/include DD_MIB=64
 	RUNS=${RUNS:-5}
 fi
 [ "$HUGE" = 1 ] && H_DIRS=1000 H_PERDIR=1000   # 1,000,000 tiny files
-PHASES=${PHASES:-a b c d e f h i}
+PHASES=${PHASES:-a b c d e f g h i}
 for p in $PHASES; do
-	case $p in a | b | c | d | e | f | h | i) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f h i)" >&2; exit 2 ;; esac
+	case $p in a | b | c | d | e | f | g | h | i) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f g h i)" >&2; exit 2 ;; esac
 done
 case " $PHASES " in
 *" c "* | *" d "*) case " $PHASES " in *" b "*) ;; *) echo "bench: PHASES: c and d need b" >&2; exit 2 ;; esac ;;
@@ -116,6 +121,7 @@ has_phase() { case " $PHASES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 SMALL=4096
 NSMALL=$((NDIRS * PERDIR))
 NMANY=$((MANY_DIRS * MANY_PERDIR))
+NWALK=$((WALK_DIRS * 1000))
 NH=$((H_DIRS * H_PERDIR))
 NH_ENTRIES=$((NH + H_DIRS + 1))   # files, folders and the root
 CHANGE_NAME=$(printf 'f%04d' $((PERDIR / 2)))   # the 1%: this file in every folder
@@ -415,7 +421,7 @@ header() {
 	out "machine: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc) CPUs, $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
 	out "bench dir: $BENCH_DIR on $(findmnt -no FSTYPE,SOURCE -T "$BENCH_DIR" 2>/dev/null | tr -s ' ' || stat -f -c %T "$BENCH_DIR")"
 	out "versions: libfuse $(pkg-config --modversion fuse3), $(fuse-overlayfs --version 2>/dev/null | awk '/fuse-overlayfs: version/ { print "fuse-overlayfs " $3 }'), $(xorriso -version 2>/dev/null | awk 'NR == 1 { print $1, $2 }'), $(rsync --version | awk 'NR == 1 { print "rsync", $3 }')"
-	out "sizes: big ${NBIG} x ${BIGMIB} MiB; big-only commit ${NHASH} x ${HASHMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; big disc ${NH} files, ${H_CHMOD} chmods; small writers: $I_SRC, dd ${DD_MIB} MiB; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
+	out "sizes: big ${NBIG} x ${BIGMIB} MiB; big-only commit ${NHASH} x ${HASHMIB} MiB; small ${NSMALL} x $((SMALL / 1024)) KiB in ${NDIRS} folders; many-file disc ${NMANY} files; stat-walk disc ${NWALK} files; big disc ${NH} files, ${H_CHMOD} chmods; small writers: $I_SRC, dd ${DD_MIB} MiB; ${RUNS} run(s) each, medians; page cache warm (no drop_caches)"
 	out ""
 }
 
@@ -664,6 +670,38 @@ phase_f() {
 	done
 }
 
+# --- G: a stat walk over a big disc -----------------------------------------------------------------------------
+
+# The kernel keeps burnfs's entries and attributes (readdirplus brings
+# them along with the names); with timeouts of a second they expired during
+# a walk this long and every entry was looked up again.
+phase_g() {
+	local r c d m n
+	note "G: making $NWALK tiny files and their image with xorriso"
+	"$HERE/bench/make-files.sh" "$RUN/G/tree" "$WALK_DIRS" 1000 8
+	xorriso -for_backup -joliet on -dev "stdio:$RUN/G/walk.iso" -map "$RUN/G/tree" / -commit \
+		>"$LOGDIR/xorriso.G.log" 2>&1 || die "xorriso could not make the stat-walk image"
+	sync
+	for ((r = 1; r <= RUNS; r++)); do
+		for c in $(rotate $((r - 1)) burnfs local); do
+			note "G run $r/$RUNS: $c"
+			if [ "$c" = burnfs ]; then
+				d=$RUN/G/burnfs.$r
+				m=$d/mnt
+				mount_burnfs "$RUN/G/walk.iso" "$d/cache" "$m"
+				DEST=$m/staging
+			else
+				DEST=$RUN/G/tree
+			fi
+			tic
+			n=$(find "$DEST" -type f -exec stat {} + | grep -c '^  File: ')
+			record statwalk "$c" "$(toc)"
+			[ "$n" = "$NWALK" ] || die "the stat walk saw $n files in $DEST, not $NWALK"
+			[ "$c" != burnfs ] || umount_one "$m"
+		done
+	done
+}
+
 # --- H: a disc of 300,000 files (1,000,000 with --huge) ---------------------------------------
 
 # make_h_image: the tree and its image, made once per size and kept in
@@ -820,6 +858,12 @@ phase_i() {
 	done
 }
 
+report_g() {
+	out "== a stat walk over a disc of $NWALK files (find -type f -exec stat {} +, fresh mount) =="
+	line statwalk s local 1.5
+	out ""
+}
+
 # --- report ------------------------------------------------------------------------------------------------------
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1048576 }'; }
@@ -959,6 +1003,7 @@ report() {
 	has_phase b && out ""
 	has_phase e && report_e
 	has_phase f && report_f
+	has_phase g && report_g
 	has_phase h && report_h
 	has_phase i && report_i
 	out "== raw values per run (seconds, bytes, KiB) =="
@@ -972,6 +1017,7 @@ report() {
 	for m in mount_many find_many rss_mount rss_find hwm_find statwalk_many rss_statwalk; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
 	done
+	[ -n "${RES["statwalk|burnfs"]:-}" ] && runs_line statwalk burnfs local
 	for m in tar_x unzip cpio_p rsync_inc dd512; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs
 	done

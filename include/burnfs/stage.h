@@ -27,7 +27,11 @@
  * (write, truncate). Deleted disc entries simply vanish from the merged tree;
  * pending listings compare the tree with the lower index.
  *
- * Paths are relative to staging/: "/" is the staging root, "/a/b" an entry.
+ * Two ways in: by inode (struct stage_node, what the FUSE glue uses, below)
+ * and by path (the unit tests, "staging paths" relative to staging/: "/" is
+ * the staging root, "/a/b" an entry). Both end in the same records. Paths
+ * have no length limit of their own.
+ *
  * Every call returns 0 (or a count) or -errno. The stage lock guards the
  * tree, the journal and the statistics; every call takes it internally, so
  * callers hold no lock. The write-behind queue, the reaper's queue and the
@@ -37,20 +41,33 @@
  * hold is refused by the call that would make it: symlink targets (see
  * stage_symlink), xattrs outside user.*, trusted.*, security.* and the two
  * POSIX ACL names (-ENOTSUP), xattr lists a disc could not load back
- * (-ENOSPC). Times are kept within what Rock Ridge records (1900-2155).
+ * (-ENOSPC), a size beyond STAGE_FILE_SIZE_MAX (-EFBIG). Times are kept
+ * within what Rock Ridge records (1900-2155).
  */
 #ifndef BURNFS_STAGE_H
 #define BURNFS_STAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
 struct index;
-struct stat;
 struct stage;
 struct stage_file;
+
+/* The largest file a disc can ever hold. libburn addresses at most
+ * 0x7ffffff0 blocks of 2048 bytes on any medium (4 TiB - 32 KiB: its cap
+ * for image files and block devices, far above any optical disc), and a
+ * session needs some of them besides the file: 32 blocks before the first
+ * session, 16 of system area, its volume descriptors, path tables and
+ * folders. ISO 9660 level 3 splits bigger files into extents below 4 GiB,
+ * so the block count is the only limit. Bigger is -EFBIG, as a local file
+ * system says for a size past its own limit; what fits the format but not
+ * the medium is -ENOSPC (the glue's space check). */
+#define STAGE_FILE_SIZE_MAX ((0x7ffffff0ULL - 64) * 2048)
 
 /* Open (create if missing) the cache folder `cache_dir` and replay its
  * journal on top of `lower` (the stage takes its own reference).
@@ -128,8 +145,13 @@ int stage_fsync(struct stage *st, struct stage_file *f, int datasync);
 /* True while the file's bytes are still read from the disc: reading it,
  * or the first write (which copies it into the cache), touches the disc. */
 bool stage_file_on_disc(struct stage *st, const struct stage_file *f);
+/* At close(2) (FUSE's flush, which close waits for, unlike release): the
+ * writes still queued behind reach the cache file and the file's size and
+ * times the journal, so a daemon killed right after a close loses
+ * nothing of what was closed. */
+int stage_flush(struct stage *st, struct stage_file *f);
 /* Records the file's final size and times in the journal if it was
- * written, then frees the handle. */
+ * written since the last flush, then frees the handle. */
 int stage_release(struct stage *st, struct stage_file *f);
 
 /* Calls fill for every entry (not "." and "..") until it returns non-zero. */
@@ -155,11 +177,142 @@ ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
 			size_t size);
 int stage_removexattr(struct stage *st, const char *path, const char *name);
 
-/* The other names of the file at path (hard links), as a malloc'ed list
- * of NUL-terminated paths in *out; returns their count (0, *out NULL, for
- * a file with one name) or -errno. The FUSE glue tells the kernel to drop
- * its cached attributes of those names after a change through this one. */
-int stage_alias_paths(struct stage *st, const char *path, char **out);
+/* --- the inode API (the FUSE glue's) ---
+ *
+ * A stage_node is one file object of the merged tree, an inode: hard links
+ * are one node with several names. Every call that fills a struct
+ * stage_entry counts one lookup on its node — the kernel's reference, as
+ * FUSE counts them — and stage_forget drops lookups. A node stays valid
+ * while it has lookups, names or open files, also after unlink, discard or
+ * blank took its last name: calls on it then work as on an unlinked open
+ * file (nlink 0, changes not journaled: nothing would replay them), and
+ * creating in a removed folder fails with -ENOENT. Every call costs the
+ * same whatever the size of the folder or of the hard-link family. The
+ * calls check and journal exactly as their path counterparts above do
+ * (same limits, same errors; a change is journalled before it shows). */
+struct stage_node;
+
+struct stage_entry {
+	struct stage_node *node;
+	uint64_t generation;   /* with the node's address: unique per mount */
+	struct stat attr;      /* st_ino is unique among the stage's nodes;
+				  a disc entry keeps the disc's number */
+};
+
+/* The staging root; counts a lookup. */
+int stage_root(struct stage *st, struct stage_entry *out);
+int stage_lookup(struct stage *st, struct stage_node *dir, const char *name,
+		 struct stage_entry *out);
+/* Drop nlookup lookups; a node without lookups, names and open files
+ * goes. */
+void stage_forget(struct stage *st, struct stage_node *n, uint64_t nlookup);
+struct stage_forget {
+	struct stage_node *node;
+	uint64_t nlookup;
+};
+void stage_forget_many(struct stage *st, const struct stage_forget *v,
+		       size_t count);
+
+int stage_node_getattr(struct stage *st, struct stage_node *n,
+		       struct stat *out);
+/* What stage_node_setattr changes: a size (truncate) and attributes, in
+ * one call as FUSE's setattr brings them. Times with tv_nsec UTIME_NOW
+ * take the current time. */
+enum {
+	STAGE_SET_MODE = 1 << 0, STAGE_SET_UID = 1 << 1, STAGE_SET_GID = 1 << 2,
+	STAGE_SET_SIZE = 1 << 3, STAGE_SET_ATIME = 1 << 4,
+	STAGE_SET_MTIME = 1 << 5, STAGE_SET_CTIME = 1 << 6, /* alone: ctime */
+};
+struct stage_attr {
+	unsigned int valid;    /* STAGE_SET_* */
+	mode_t mode;           /* permission bits only */
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	struct timespec atime, mtime;
+};
+/* *out: the attributes afterwards. */
+int stage_node_setattr(struct stage *st, struct stage_node *n,
+		       const struct stage_attr *a, struct stat *out);
+/* The symlink target, cut to size - 1 bytes and NUL-terminated. */
+int stage_node_readlink(struct stage *st, struct stage_node *n, char *buf,
+			size_t size);
+/* New entries in a set-group-ID folder take its group (and folders its
+ * set-group-ID bit), as on ext4. */
+int stage_node_mknod(struct stage *st, struct stage_node *dir,
+		     const char *name, mode_t mode, dev_t rdev, uid_t uid,
+		     gid_t gid, struct stage_entry *out);
+int stage_node_mkdir(struct stage *st, struct stage_node *dir,
+		     const char *name, mode_t mode, uid_t uid, gid_t gid,
+		     struct stage_entry *out);
+int stage_node_symlink(struct stage *st, struct stage_node *dir,
+		       const char *name, const char *target, uid_t uid,
+		       gid_t gid, struct stage_entry *out);
+/* A new name for n; *out is n with its new link count. */
+int stage_node_link(struct stage *st, struct stage_node *n,
+		    struct stage_node *dir, const char *name,
+		    struct stage_entry *out);
+int stage_node_unlink(struct stage *st, struct stage_node *dir,
+		      const char *name);
+int stage_node_rmdir(struct stage *st, struct stage_node *dir,
+		     const char *name);
+/* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE. */
+int stage_node_rename(struct stage *st, struct stage_node *dir,
+		      const char *name, struct stage_node *newdir,
+		      const char *newname, unsigned int flags);
+/* Open n (flags as open(2); O_TRUNC empties it). */
+int stage_node_open(struct stage *st, struct stage_node *n, int flags,
+		    struct stage_file **out);
+/* Open name in dir, made as an empty regular file when missing (O_EXCL
+ * honoured); *out names what was opened. */
+int stage_node_create(struct stage *st, struct stage_node *dir,
+		      const char *name, mode_t mode, uid_t uid, gid_t gid,
+		      int flags, struct stage_entry *out,
+		      struct stage_file **file);
+/* The node an open file belongs to (valid while the file is open). */
+struct stage_node *stage_file_node(const struct stage_file *f);
+/* Flush the journal to the disk (fsync of a folder). */
+int stage_sync(struct stage *st);
+
+/* A folder's entries, sorted by name, as they were when listed. */
+struct stage_list;
+int stage_node_list(struct stage *st, struct stage_node *dir,
+		    struct stage_list **out);
+size_t stage_list_count(const struct stage_list *l);
+/* st_ino of the folder's parent; 0 for the staging root. */
+uint64_t stage_list_parent_ino(const struct stage_list *l);
+const char *stage_list_name(const struct stage_list *l, size_t i);
+/* Entry i's node and attributes; counts a lookup only when `lookup`
+ * (out->node is valid while the list is). */
+int stage_list_entry(struct stage *st, const struct stage_list *l, size_t i,
+		     bool lookup, struct stage_entry *out);
+void stage_list_free(struct stage *st, struct stage_list *l);
+
+int stage_node_setxattr(struct stage *st, struct stage_node *n,
+			const char *name, const void *value, size_t size,
+			int flags);
+ssize_t stage_node_getxattr(struct stage *st, struct stage_node *n,
+			    const char *name, void *value, size_t size);
+ssize_t stage_node_listxattr(struct stage *st, struct stage_node *n,
+			     char *list, size_t size);
+int stage_node_removexattr(struct stage *st, struct stage_node *n,
+			   const char *name);
+
+/* What the kernel may cache that changed without its asking (discard,
+ * blank, restore, a commit that found another disc): the stage queues each
+ * name that no longer stands for the node it had (or for no node) in a
+ * folder the kernel knows, and each node the kernel knows whose attributes or
+ * content changed, and calls wake (under the stage lock: it must only
+ * signal). Changes made through this API are not queued: the kernel made
+ * them and knows. */
+void stage_set_inval_wake(struct stage *st, void (*wake)(void *ctx),
+			  void *ctx);
+/* name in folder node; node NULL: the staging root itself was replaced;
+ * name NULL: node's own attributes and content changed. */
+typedef void (*stage_inval_fn)(void *ctx, struct stage_node *node,
+			       const char *name);
+/* Hand every queued name to fn, without the stage lock held. */
+void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx);
 
 /* --- restoring from older sessions (restore.c) --- */
 
@@ -212,7 +365,8 @@ struct index *stage_lower(struct stage *st);
 /* Before a blank: 0 when stage_rebase would keep every staged change, else
  * -EBUSY and a sentence in why naming the disc files whose staged changes
  * (rename, chmod, chown, touch, xattrs, another hard link) a blank would
- * drop, because their content is only on the disc. */
+ * drop, because their content is only on the disc. Deep paths are looked
+ * at too (-ENOMEM, with a sentence, when there is no memory for one). */
 int stage_blank_check(struct stage *st, char *why, size_t size);
 /* The disc was blanked: the lower layer becomes `lower` (empty). What has
  * its whole content in the stage stays pending as new entries, with the

@@ -491,15 +491,33 @@ static int count_names(struct apply *a, const struct snap_node *sn)
 
 static int build_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn);
 
+/* Room in c->path for a path of len bytes (its NUL included): it grows
+ * as deep as staging/ goes. */
+static int path_room(struct apply_ctx *c, size_t len)
+{
+	char *p;
+
+	if (len <= c->path_cap)
+		return 0;
+	p = realloc(c->path, len * 2);
+	if (!p)
+		return errmsg_set(c->em, -ENOMEM, "out of memory applying the staged changes");
+	if (!c->path)
+		p[0] = '\0';
+	c->path = p;
+	c->path_cap = len * 2;
+	return 0;
+}
+
 static int place_child(struct apply *a, IsoDir *dir, const struct snap_node *c)
 {
 	size_t plen = strlen(a->c.path);
 	IsoNode *node = NULL;
-	int rc;
+	int rc = path_room(&a->c, plen + 2 + strlen(c->name));
 
-	if (plen + 1 + strlen(c->name) >= sizeof(a->c.path))
-		return errmsg_set(a->c.em, -ENAMETOOLONG, "path too long below %s", a->c.path);
-	snprintf(a->c.path + plen, sizeof(a->c.path) - plen, "/%s", c->name);
+	if (rc)
+		return rc;
+	snprintf(a->c.path + plen, a->c.path_cap - plen, "/%s", c->name);
 	if (S_ISDIR(c->mode))
 		rc = place_dir(a, dir, c, &node);
 	else if (S_ISREG(c->mode))
@@ -561,6 +579,7 @@ static void apply_free(struct apply *a)
 	keymap_free(&a->link_head);
 	free(a->link_next);
 	free(a->state);
+	free(a->c.path);
 }
 
 int burn_apply_snapshot(IsoImage *img, const struct index *lower,
@@ -585,8 +604,10 @@ int burn_apply_snapshot_from(IsoImage *img, const struct index *lower,
 	int rc;
 
 	a.state = calloc(n ? n : 1, 1);
-	if (!a.state)
+	if (!a.state || path_room(&a.c, PATH_MAX)) {
+		free(a.state);
 		return errmsg_set(em, -ENOMEM, "out of memory applying the staged changes");
+	}
 	/* Attributes come from the snapshot; local xattrs/ACLs of cache files
 	 * must not leak in. Oversized names fail instead of being cut. */
 	iso_image_set_ignore_aclea(img, 1 | 2);

@@ -17,7 +17,8 @@ struct apply_ctx {
 	char *local_dir;       /* scratch local files (apply_local.c), or NULL */
 	unsigned int n_local;
 	struct errmsg *em;
-	char path[PATH_MAX];   /* the entry being placed, for messages */
+	char *path;            /* the entry being placed, for messages; */
+	size_t path_cap;       /* grown as deep as staging/ goes */
 };
 
 /* em says "cannot <what> <path>: <libisofs's words>"; returns -errno. */

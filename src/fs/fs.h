@@ -1,21 +1,34 @@
-/* fs.h — the FUSE glue: the only part that includes FUSE headers. It routes
- * each path of the mount to staging/ (the stage), control and pending
- * (control), or sessions/N/ (read-only indexes) and turns nothing into
- * policy of its own. */
+/* fs.h — the FUSE glue: the only part that includes FUSE headers. It is
+ * built on libfuse's low-level (inode) API: every inode the kernel knows is
+ * one of three kinds, told apart by its node id —
+ *   the mount's own entries (the root, control, pending, abort, wait,
+ *     sessions/): small fixed ids, a table in fs_virtual.c;
+ *   staging/ and below: the stage's nodes, the node id being the node's
+ *     address (the stage keeps a node while the kernel has lookups on it);
+ *   sessions/N/ and below: an entry of session N's index, the node id
+ *     holding N, the index id and the epoch of the sessions list (bumped
+ *     when a session N is no longer the one it was: blank, another disc).
+ * Each tree numbers its inodes (st_ino) apart: two entries of the mount
+ * share a number only when they are hard links in one tree. The glue turns
+ * nothing into policy of its own. */
 #ifndef BURNFS_FS_H
 #define BURNFS_FS_H
 
-#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 struct disc;
 struct stage;
+struct stage_file;
+struct stage_entry;
+struct stage_node;
+struct stage_list;
 struct control;
 struct index;
-struct stage_file;
-
+struct fs_notify;
 struct cache;
 
 struct burnfs {
@@ -23,96 +36,195 @@ struct burnfs {
 	struct cache *cache;
 	struct stage *stage;
 	struct control *control;
+	struct fuse_session *se;
 	struct timespec mount_time;
+	struct fs_notify *notify;
 };
 
-enum area {
-	AREA_ROOT,      /* "/" */
-	AREA_STAGING,   /* "/staging" and below; rest is the staged path */
-	AREA_CONTROL,   /* "/control" */
-	AREA_PENDING,   /* "/pending" */
-	AREA_ABORT,     /* "/abort": write-only, aborts the running job */
-	AREA_WAIT,      /* "/wait": read-only, blocks until no job runs */
-	AREA_SESSIONS,  /* "/sessions" */
-	AREA_SESSION,   /* "/sessions/N" and below; rest is the path in it */
-};
+/* The kernel may keep entries and attributes this long: burnfs is the only
+ * writer, and tells the kernel itself what changes without its asking. */
+#define FS_TIMEOUT 86400.0
 
-struct route {
-	enum area area;
-	const char *rest; /* "/" for the top of staging or of a session */
-	int session;
-};
+/* --- node ids and inode numbers --- */
 
-/* Split a mount path. -ENOENT for names the mount does not have. */
-int fs_route(const char *path, struct route *r);
-/* A path that must be in staging/ because it is about to change: its
- * staged path in *rest, or -EROFS (sessions/), -EPERM (the mount's own
- * entries), -EBUSY (staging/ itself, unless allow_top). */
-int fs_staged(const char *path, bool allow_top, const char **rest);
+#define FS_INO_CONTROL 2
+#define FS_INO_PENDING 3
+#define FS_INO_SESSIONS 4
+#define FS_INO_ABORT 5
+#define FS_INO_WAIT 6
+#define FS_INO_VIRTUAL_MAX 4096     /* ids below are the mount's own */
+#define FS_SESSION_BIT (1ULL << 63)
+#define FS_EPOCH_MASK 0x3ffULL
+#define FS_SESSION_MAX 0xfffff      /* sessions/N above: -ENOENT */
+#define FS_TREE_SHIFT 40            /* st_ino: tree << 40 | number */
 
-enum handle_kind { H_STAGE, H_TEXT, H_CONTROL, H_DISC, H_ABORT, H_WAIT };
+enum fs_kind { K_VIRTUAL, K_STAGE, K_SESSION };
 
-/* What fi->fh points to. */
+static inline enum fs_kind fs_kind(fuse_ino_t ino)
+{
+	if (ino & FS_SESSION_BIT)
+		return K_SESSION;
+	return ino < FS_INO_VIRTUAL_MAX ? K_VIRTUAL : K_STAGE;
+}
+
+static inline struct stage_node *fs_stage_node(fuse_ino_t ino)
+{
+	return (struct stage_node *)(uintptr_t)ino;
+}
+
+/* st_ino of number `local` of tree `tree` (0 the mount's own entries,
+ * 1 staging, N + 1 session N). */
+static inline uint64_t fs_st_ino(uint64_t tree, uint64_t local)
+{
+	return tree << FS_TREE_SHIFT | (local & ((1ULL << FS_TREE_SHIFT) - 1));
+}
+
+static inline fuse_ino_t fs_session_ino(unsigned epoch, int session,
+					uint32_t id)
+{
+	return FS_SESSION_BIT | ((uint64_t)epoch & FS_EPOCH_MASK) << 52 |
+	       (uint64_t)session << 32 | id;
+}
+
+static inline int fs_ino_session(fuse_ino_t ino)
+{
+	return (int)(ino >> 32 & FS_SESSION_MAX);
+}
+
+static inline unsigned fs_ino_epoch(fuse_ino_t ino)
+{
+	return (unsigned)(ino >> 52 & FS_EPOCH_MASK);
+}
+
+static inline struct burnfs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* Reply to an entry request: e on success, else the error. */
+void fs_reply_entry(fuse_req_t req, int err, const struct fuse_entry_param *e);
+void fs_reply_attr(fuse_req_t req, int err, const struct stat *st);
+
+/* --- open files and folders (what fi->fh points to) --- */
+
+enum handle_kind { H_STAGE, H_TEXT, H_CONTROL, H_DISC, H_DIR };
+
+struct fs_dir;
+
+/* A request that interrupts its caller's syscall can still be in flight
+ * when the kernel sends the RELEASE of its file: each request holds a
+ * reference (fs_handle_get/put), the RELEASE drops the first one. */
 struct fs_handle {
 	enum handle_kind kind;
+	unsigned refs;           /* atomic */
+	pthread_mutex_t lock;    /* text: one read makes it at a time */
 	struct stage_file *sf;   /* H_STAGE */
 	char *text;              /* H_TEXT, H_CONTROL: what reads return */
 	size_t len;
 	struct index *idx;       /* H_DISC */
 	uint32_t id;
-	bool written;            /* H_STAGE: written since open */
+	struct fs_dir *dir;      /* H_DIR */
 };
-
-static inline struct burnfs *fs_ctx(void)
-{
-	return fuse_get_context()->private_data;
-}
 
 static inline struct fs_handle *fs_handle(const struct fuse_file_info *fi)
 {
-	return fi ? (struct fs_handle *)(uintptr_t)fi->fh : NULL;
+	return (struct fs_handle *)(uintptr_t)fi->fh;
 }
 
-/* loop.c: serve requests until unmount; 0 or -1. A handler about to
- * block hands the reading of /dev/fuse to another thread first. */
-int fs_loop_run(struct fuse *fuse);
-void fs_loop_yield(void);
-/* The request buffer `inside` points into, given away by the reading
- * thread (which takes another): base to hand to fs_loop_give_back once
- * done with, NULL if `inside` is not in this thread's buffer. Saves
- * copying big writes that are finished later. */
-void *fs_loop_take_buffer(const void *inside);
-void fs_loop_give_back(void *base);
+struct fs_handle *fs_handle_new(enum handle_kind kind);
+struct fs_handle *fs_handle_get(const struct fuse_file_info *fi);
+void fs_handle_put(struct burnfs *b, struct fs_handle *h);
+/* The RELEASE's (or a failed open's) reference. */
+#define fs_handle_free fs_handle_put
 
-/* The operations table, filled by the fs_*.c files. */
-void fs_fill_ops(struct fuse_operations *ops);
-void fs_fill_names_ops(struct fuse_operations *ops);  /* fs_ops.c */
-void fs_fill_io_ops(struct fuse_operations *ops);     /* fs_io.c */
-void fs_fill_xattr_ops(struct fuse_operations *ops);  /* fs_xattr.c */
+/* --- the areas: each returns 0 or -errno and fills what it is given --- */
 
-/* fs_virtual.c: the root, control, pending and sessions/. */
-int fs_virtual_getattr(const struct route *r, struct stat *st);
-int fs_virtual_readdir(const struct route *r, void *buf, fuse_fill_dir_t fill);
-int fs_virtual_open(const struct route *r, struct fuse_file_info *fi);
-int fs_session_index(int session, struct index **out);
-/* The index of r's session (a new reference in *idx) and the id of r's
- * path in it. -EAGAIN while a burn keeps the session from loading. */
-int fs_session_lookup(const struct route *r, struct index **idx, uint32_t *id);
+/* fs_stage.c: staging/ and below */
+int fs_stage_entry(struct burnfs *b, const struct stage_entry *se,
+		   struct fuse_entry_param *e);
+int fs_stage_lookup(struct burnfs *b, fuse_ino_t dir, const char *name,
+		    struct fuse_entry_param *e);
+int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
+		     int to_set, struct stat *out);
+int fs_stage_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi);
+/* Kill n's set-user-ID bits for the caller, who has no CAP_FSETID (the
+ * kernel asked: a write's flags or an empty SETATTR). */
+void fs_stage_kill_privs(fuse_req_t req, struct burnfs *b,
+			 struct stage_node *n);
+int fs_stage_rename(struct burnfs *b, fuse_ino_t dir, const char *name,
+		    fuse_ino_t newdir, const char *newname, unsigned flags);
 
-/* invalidate.c: drop the kernel's cached attributes of the other names of
- * a hard-linked staged file (path relative to staging/). */
-void fs_invalidate_start(struct fuse *fuse);
-void fs_invalidate_stop(void);
-/* Forget what the kernel cached of this one staging path: setting an ACL
- * changes the mode, which the kernel does not expect of a setxattr. */
-void fs_invalidate_entry(const char *stage_path);
-void fs_invalidate_aliases(const char *stage_path);
-/* control_execute (on a job's thread), and when the command changes the
- * whole view (discard, blank), the invalidations that go with it. */
-int fs_invalidate_run(struct burnfs *b, const char *buf, size_t len);
+/* fs_session.c: sessions/N/ and below */
+int fs_session_index(struct burnfs *b, int session, struct index **out);
+int fs_session_node(struct burnfs *b, fuse_ino_t ino, struct index **idx,
+		    uint32_t *id);
+void fs_session_attr(const struct index *idx, int session, uint32_t id,
+		     struct stat *st);
+void fs_session_entry(const struct index *idx, unsigned epoch, int session,
+		      uint32_t id, struct fuse_entry_param *e);
+int fs_session_lookup(struct burnfs *b, fuse_ino_t dir, const char *name,
+		      struct fuse_entry_param *e);
+int fs_session_open(struct burnfs *b, fuse_ino_t ino,
+		    struct fuse_file_info *fi);
+int fs_session_xattr(struct burnfs *b, fuse_ino_t ino, const char *name,
+		     char *out, size_t size);
+unsigned fs_sessions_epoch(struct burnfs *b);
 
-/* fs_control.c: the jobs' runner goes through fs_invalidate_run (call
- * once control exists). */
+/* fs_virtual.c: the root, control, pending, abort, wait, sessions/ */
+int fs_virtual_lookup(struct burnfs *b, fuse_ino_t dir, const char *name,
+		      struct fuse_entry_param *e);
+int fs_virtual_getattr(struct burnfs *b, fuse_ino_t ino, struct stat *st);
+int fs_virtual_open(struct burnfs *b, fuse_ino_t ino,
+		    struct fuse_file_info *fi);
+/* A read, write or truncate of an open file of the mount's own. */
+int fs_virtual_read(fuse_req_t req, struct fs_handle *h, size_t size,
+		    off_t off, const char **out);
+int fs_virtual_write(fuse_req_t req, struct fs_handle *h, const char *buf,
+		     size_t size);
+int fs_virtual_truncate(fuse_ino_t ino);
+/* What a change of name in folder dir (not staging/) gets: -EACCES in the
+ * root, -EROFS in sessions/; 0 in staging/. */
+int fs_write_denied(fuse_ino_t dir);
+size_t fs_virtual_count(void);
+const char *fs_virtual_name(size_t i);
+/* Row i of the root folder: its name and entry (a lookup for staging/). */
+int fs_virtual_row(struct burnfs *b, size_t i, bool lookup, const char **name,
+		   struct fuse_entry_param *e);
+
+/* fs_dir.c: folder listings, paged by offset (readdir, readdirplus) */
+int fs_dir_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_dir_read(fuse_req_t req, struct fs_handle *h, size_t size, off_t off,
+		 bool plus);
+void fs_dir_free(struct burnfs *b, struct fs_dir *d);
+
+/* fs_io.c: reads, writes, fsync, statfs */
+void fs_io_read(fuse_req_t req, struct fs_handle *h, size_t size, off_t off);
+void fs_io_write(fuse_req_t req, fuse_ino_t ino, struct fs_handle *h,
+		 const char *buf, size_t size, off_t off);
+int fs_io_fsync(struct burnfs *b, struct fs_handle *h, int datasync);
+void fs_io_statfs(fuse_req_t req);
+/* ENOSPC when growing a file of size `now` to `end` would not fit. */
+int fs_check_space(struct burnfs *b, uint64_t now, uint64_t end);
+
+/* fs_xattr.c */
+void fs_xattr_get(fuse_req_t req, fuse_ino_t ino, const char *name,
+		  size_t size);
+void fs_xattr_list(fuse_req_t req, fuse_ino_t ino, size_t size);
+int fs_xattr_set(struct burnfs *b, fuse_ino_t ino, const char *name,
+		 const char *value, size_t size, int flags);
+int fs_xattr_remove(struct burnfs *b, fuse_ino_t ino, const char *name);
+
+/* fs_notify.c: a thread that tells the kernel what changed without its
+ * asking — the names the stage queued, and sessions/ after a command. The
+ * kernel may wait for inode locks that requests in flight hold, so no
+ * request handler sends these itself. */
+int fs_notify_start(struct burnfs *b);
+void fs_notify_stop(struct burnfs *b);
+/* A command ended: look at the sessions list again. */
+void fs_notify_poke(struct burnfs *b);
+
+/* fs_control.c: the jobs' runner goes through the notifier (call once
+ * control exists: the init request). */
 void fs_control_init(struct burnfs *b);
 /* Run a command written to control; a long one's write waits for its job
  * unless detached. Signals to the writer are ignored. */
@@ -123,6 +235,26 @@ int fs_control_open_check(struct burnfs *b, int flags);
 int fs_abort_write(struct burnfs *b);
 /* A read of wait: block until no job runs, then h->text is the newest
  * job's result line; its errno when it failed; -EINTR when interrupted. */
-int fs_wait_read(struct burnfs *b, struct fs_handle *h);
+int fs_wait_read(fuse_req_t req, struct burnfs *b, struct fs_handle *h);
+
+/* loop.c: serve requests until unmount; 0 or -1. A few threads read
+ * /dev/fuse; a handler about to block hands the reading to another thread
+ * first (fs_loop_yield). */
+int fs_loop_run(struct fuse_session *se);
+void fs_loop_yield(void);
+/* The request buffer `inside` points into, given away by the reading
+ * thread (which takes another): base to hand to fs_loop_give_back once
+ * done with, NULL if `inside` is not in this thread's buffer. Saves
+ * copying big writes that are finished later. */
+void *fs_loop_take_buffer(const void *inside);
+void fs_loop_give_back(void *base);
+/* The WRITE being served carries FUSE_WRITE_KILL_SUIDGID: the writer has
+ * no CAP_FSETID and wrote through a direct-I/O handle, where the kernel
+ * leaves killing the set-user-ID bits to the file system. libfuse 3.14
+ * does not pass the write's flags on, so the loop reads them. */
+bool fs_loop_write_kills(void);
+
+/* The operations table (fs_ops.c). */
+extern const struct fuse_lowlevel_ops fs_ops;
 
 #endif

@@ -4,7 +4,8 @@
  *   long command's job to end unless it was written as "detach COMMAND".
  *   A FUSE INTERRUPT (any signal to the writer: a shell's SIGCHLD or WINCH
  *   trap, Ctrl-C, a hang-up) is ignored on purpose: the job belongs to the
- *   daemon, and the writer gets the job's real result;
+ *   daemon, and the writer gets the job's real result (no interrupt
+ *   callback is registered for these writes);
  * - opening control for writing while a job's writer waits fails at once
  *   with EBUSY: the kernel lets one write at a time into a file, so the new
  *   writer would otherwise hang behind the running one;
@@ -12,8 +13,11 @@
  *   of its own, so no writer of control stands in its way;
  * - a read of wait blocks until no job runs, then gives the newest job's
  *   "COMMAND: RESULT" line, or fails with that job's errno. An interrupted
- *   reader gets EINTR: a waiter may give up, the job goes on. */
+ *   reader gets EINTR: a waiter may give up, the job goes on.
+ * When a job ends, the notifier looks at what the kernel must forget of
+ * sessions/ (fs_notify.c); what the stage changed it queues itself. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +27,11 @@
 
 static int run_job(void *arg, const char *buf, size_t len)
 {
-	return fs_invalidate_run(arg, buf, len);
+	struct burnfs *b = arg;
+	int ret = control_execute(b->control, buf, len);
+
+	fs_notify_poke(b);
+	return ret;
 }
 
 void fs_control_init(struct burnfs *b)
@@ -31,27 +39,11 @@ void fs_control_init(struct burnfs *b)
 	control_set_runner(b->control, run_job, b);
 }
 
-/* A restore may replace what the kernel has cached at its destination. */
-static void restored(const char *buf, size_t len)
-{
-	struct command *cmd = malloc(sizeof(*cmd));
-
-	if (cmd && command_parse(buf, len, cmd, NULL) == 0 &&
-	    cmd->kind == CMD_RESTORE)
-		fs_invalidate_entry(cmd->newpath);
-	free(cmd);
-}
-
 int fs_control_write(struct burnfs *b, const char *buf, size_t len)
 {
-	int ret;
-
 	/* A command can take minutes; the mount must keep answering. */
 	fs_loop_yield();
-	ret = control_run(b->control, buf, len);
-	if (ret == 0)
-		restored(buf, len);
-	return ret;
+	return control_run(b->control, buf, len);
 }
 
 int fs_control_open_check(struct burnfs *b, int flags)
@@ -67,7 +59,7 @@ int fs_abort_write(struct burnfs *b)
 	return 0;
 }
 
-int fs_wait_read(struct burnfs *b, struct fs_handle *h)
+int fs_wait_read(fuse_req_t req, struct burnfs *b, struct fs_handle *h)
 {
 	char line[600];
 	int ret;
@@ -75,7 +67,7 @@ int fs_wait_read(struct burnfs *b, struct fs_handle *h)
 	fs_loop_yield();
 	while ((ret = control_wait_idle(b->control, 100, line,
 					sizeof(line))) == -ETIMEDOUT)
-		if (fuse_interrupted())
+		if (fuse_req_interrupted(req))
 			return -EINTR;
 	if (ret < 0)
 		return ret;

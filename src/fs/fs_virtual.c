@@ -1,7 +1,11 @@
-/* fs_virtual.c — the mount's own entries: the root, control, pending, and
- * sessions/N/ (read-only views of recorded sessions, served from indexes). */
+/* fs_virtual.c — the mount's own entries: the root folder, control,
+ * pending, abort, wait and sessions/, one row each in `rows` (a file of
+ * the mount is a row with its open, read and write). staging/ is the stage's root node;
+ * sessions/N/ are served by fs_session.c. Nothing here can be created,
+ * removed or renamed: the root refuses with EACCES (as a folder without
+ * write permission), sessions/ with EROFS. */
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,221 +13,249 @@
 
 #include "burnfs/control.h"
 #include "burnfs/disc.h"
-#include "burnfs/index.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
 
-static void dir_stat(struct stat *st, mode_t perm, nlink_t nlink)
-{
-	struct burnfs *b = fs_ctx();
+struct row {
+	const char *name;
+	fuse_ino_t ino;        /* 0: staging/, the stage's root */
+	mode_t mode;
+	/* files: fill h at open (-errno refuses), make h->text before a
+	 * read at off, take a write */
+	int (*open)(struct burnfs *b, struct fs_handle *h, int flags);
+	int (*read)(fuse_req_t req, struct fs_handle *h, off_t off);
+	int (*write)(fuse_req_t req, struct fs_handle *h, const char *buf,
+		     size_t len);
+};
 
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFDIR | perm;
-	st->st_nlink = nlink;
-	st->st_uid = getuid();
-	st->st_gid = getgid();
-	st->st_atim = st->st_mtim = st->st_ctim = b->mount_time;
+static int control_open(struct burnfs *b, struct fs_handle *h, int flags)
+{
+	int ret = fs_control_open_check(b, flags);
+
+	h->kind = H_CONTROL;
+	return ret ? ret : control_status(b->control, &h->text, &h->len);
 }
 
-static void file_stat(struct stat *st, mode_t perm)
+/* Reading from the start again shows fresh status. */
+static int control_read(fuse_req_t req, struct fs_handle *h, off_t off)
 {
-	dir_stat(st, 0, 1);
-	st->st_mode = S_IFREG | perm;
-}
-
-int fs_session_index(int session, struct index **out)
-{
-	struct disc *d = fs_ctx()->disc;
-
-	if (disc_session_index_cached(d, session, out) == 0)
+	if (off)
 		return 0;
-	fs_loop_yield();  /* loading reads the disc */
-	return disc_session_index(d, session, out);
+	free(h->text);
+	h->text = NULL;
+	h->len = 0;
+	return control_status(fs_of(req)->control, &h->text, &h->len);
 }
 
-int fs_session_lookup(const struct route *r, struct index **idx, uint32_t *id)
+static int control_write(fuse_req_t req, struct fs_handle *h,
+			 const char *buf, size_t len)
 {
-	int64_t found;
-	int ret = fs_session_index(r->session, idx);
+	return fs_control_write(fs_of(req), buf, len);
+}
 
-	if (ret < 0)
-		return ret == -EBUSY ? -EAGAIN : ret;
-	found = index_resolve(*idx, r->rest);
-	if (found < 0) {
-		index_unref(*idx);
-		*idx = NULL;
-		return (int)found;
-	}
-	*id = (uint32_t)found;
+/* Reading gives nothing, so tar and rsync of the whole mount pass it. */
+static int abort_open(struct burnfs *b, struct fs_handle *h, int flags)
+{
 	return 0;
 }
 
-static int session_getattr(const struct route *r, struct stat *st)
+static int abort_write(fuse_req_t req, struct fs_handle *h, const char *buf,
+		       size_t len)
 {
-	struct index *idx;
-	uint32_t id;
-	int ret = fs_session_lookup(r, &idx, &id);
-
-	if (ret < 0)
-		return ret;
-	index_stat(idx, id, st);
-	index_unref(idx);
-	return 0;
+	return fs_abort_write(fs_of(req));
 }
 
-int fs_virtual_getattr(const struct route *r, struct stat *st)
+/* The read waits, not the open. */
+static int wait_open(struct burnfs *b, struct fs_handle *h, int flags)
 {
-	struct disc_facts f;
-
-	switch (r->area) {
-	case AREA_ROOT:
-		dir_stat(st, 0755, 4);
-		return 0;
-	case AREA_CONTROL:
-		file_stat(st, 0644);
-		return 0;
-	case AREA_PENDING:
-	case AREA_WAIT:
-		file_stat(st, 0444);
-		return 0;
-	case AREA_ABORT:
-		file_stat(st, 0200);
-		return 0;
-	case AREA_SESSIONS:
-		disc_get_facts(fs_ctx()->disc, &f);
-		dir_stat(st, 0555, 2 + (nlink_t)f.sessions);
-		return 0;
-	case AREA_SESSION:
-		return session_getattr(r, st);
-	default:
-		return -ENOENT;
-	}
+	return (flags & O_ACCMODE) != O_RDONLY ? -EACCES : 0;
 }
 
-static int readdir_root(void *buf, fuse_fill_dir_t fill)
+static int wait_read(fuse_req_t req, struct fs_handle *h, off_t off)
 {
-	static const char *const names[] = { "staging", "control", "pending",
-					     "sessions", "abort", "wait" };
-
-	for (size_t i = 0; i < 6; i++)
-		fill(buf, names[i], NULL, 0, 0);
-	return 0;
+	return h->text ? 0 : fs_wait_read(req, fs_of(req), h);
 }
 
-static int readdir_sessions(void *buf, fuse_fill_dir_t fill)
+static int pending_open(struct burnfs *b, struct fs_handle *h, int flags)
 {
-	struct disc_facts f;
-	char name[16];
-
-	disc_get_facts(fs_ctx()->disc, &f);
-	for (int i = 1; i <= f.sessions; i++) {
-		snprintf(name, sizeof(name), "%d", i);
-		fill(buf, name, NULL, 0, 0);
-	}
-	return 0;
-}
-
-static int readdir_session(const struct route *r, void *buf,
-			   fuse_fill_dir_t fill)
-{
-	const struct idx_node *dir;
-	struct index *idx;
-	struct stat st;
-	uint32_t id;
-	int ret = fs_session_lookup(r, &idx, &id);
-
-	if (ret < 0)
-		return ret;
-	dir = index_node(idx, id);
-	if (!S_ISDIR(dir->mode))
-		ret = -ENOTDIR;
-	for (uint32_t c = dir->first_child; !ret && c != IDX_NONE;
-	     c = index_node(idx, c)->next_sibling) {
-		index_stat(idx, c, &st);
-		if (fill(buf, index_node(idx, c)->name, &st, 0, 0))
-			break;
-	}
-	index_unref(idx);
-	return ret;
-}
-
-int fs_virtual_readdir(const struct route *r, void *buf, fuse_fill_dir_t fill)
-{
-	fill(buf, ".", NULL, 0, 0);
-	fill(buf, "..", NULL, 0, 0);
-	switch (r->area) {
-	case AREA_ROOT:
-		return readdir_root(buf, fill);
-	case AREA_SESSIONS:
-		return readdir_sessions(buf, fill);
-	case AREA_SESSION:
-		return readdir_session(r, buf, fill);
-	default:
-		return -ENOTDIR;
-	}
-}
-
-static int open_text(struct fs_handle *h, enum area area)
-{
-	struct burnfs *b = fs_ctx();
-
-	if (area == AREA_CONTROL)
-		return control_status(b->control, &h->text, &h->len);
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
 	return stage_pending_text(b->stage, &h->text, &h->len);
 }
 
-static int open_session_file(const struct route *r, struct fs_handle *h)
-{
-	int ret = fs_session_lookup(r, &h->idx, &h->id);
+static const struct row rows[] = {
+	{ "staging", 0, S_IFDIR | 0755, NULL, NULL, NULL },
+	{ "control", FS_INO_CONTROL, S_IFREG | 0644, control_open,
+	  control_read, control_write },
+	{ "pending", FS_INO_PENDING, S_IFREG | 0444, pending_open, NULL,
+	  NULL },
+	{ "sessions", FS_INO_SESSIONS, S_IFDIR | 0555, NULL, NULL, NULL },
+	{ "abort", FS_INO_ABORT, S_IFREG | 0644, abort_open, NULL,
+	  abort_write },
+	{ "wait", FS_INO_WAIT, S_IFREG | 0444, wait_open, wait_read, NULL },
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
 
-	if (ret < 0)
-		return ret;
-	return S_ISREG(index_node(h->idx, h->id)->mode) ? 0 : -EISDIR;
+static const struct row *row_of(fuse_ino_t ino)
+{
+	for (size_t i = 0; i < NROWS; i++)
+		if (rows[i].ino == ino && ino)
+			return &rows[i];
+	return NULL;
 }
 
-int fs_virtual_open(const struct route *r, struct fuse_file_info *fi)
+static void base_stat(struct burnfs *b, fuse_ino_t ino, mode_t mode,
+		      struct stat *st)
 {
-	struct fs_handle *h = calloc(1, sizeof(*h));
-	int acc = fi->flags & O_ACCMODE;
-	int ret = 0;
+	memset(st, 0, sizeof(*st));
+	st->st_ino = fs_st_ino(0, ino);
+	st->st_mode = mode;
+	st->st_nlink = S_ISDIR(mode) ? 2 : 1;
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_blksize = 4096;
+	st->st_atim = st->st_mtim = st->st_ctim = b->mount_time;
+}
 
+int fs_virtual_getattr(struct burnfs *b, fuse_ino_t ino, struct stat *st)
+{
+	const struct row *r = row_of(ino);
+	struct disc_facts f;
+
+	if (ino == FUSE_ROOT_ID) {
+		/* nothing can be made here: no write permission shown */
+		base_stat(b, ino, S_IFDIR | 0555, st);
+		st->st_nlink = 4;  /* ., .., staging, sessions */
+		return 0;
+	}
+	if (!r)
+		return -ESTALE;
+	base_stat(b, ino, r->mode, st);
+	if (ino == FS_INO_SESSIONS) {
+		disc_get_facts(b->disc, &f);
+		st->st_nlink = 2 + (nlink_t)f.sessions;
+	}
+	return 0;
+}
+
+/* staging/'s entry counts a lookup on the stage's root. */
+static int row_entry(struct burnfs *b, const struct row *r,
+		     struct fuse_entry_param *e)
+{
+	struct stage_entry se;
+	int ret;
+
+	if (!r->ino) {
+		ret = stage_root(b->stage, &se);
+		return ret ? ret : fs_stage_entry(b, &se, e);
+	}
+	memset(e, 0, sizeof(*e));
+	e->ino = r->ino;
+	e->attr_timeout = FS_TIMEOUT;
+	e->entry_timeout = FS_TIMEOUT;
+	return fs_virtual_getattr(b, r->ino, &e->attr);
+}
+
+int fs_virtual_lookup(struct burnfs *b, fuse_ino_t dir, const char *name,
+		      struct fuse_entry_param *e)
+{
+	if (dir == FS_INO_SESSIONS)
+		return fs_session_lookup(b, dir, name, e);
+	if (dir != FUSE_ROOT_ID)
+		return -ENOTDIR;
+	for (size_t i = 0; i < NROWS; i++)
+		if (!strcmp(rows[i].name, name))
+			return row_entry(b, &rows[i], e);
+	return -ENOENT;
+}
+
+size_t fs_virtual_count(void)
+{
+	return NROWS;
+}
+
+const char *fs_virtual_name(size_t i)
+{
+	return i < NROWS ? rows[i].name : NULL;
+}
+
+int fs_virtual_row(struct burnfs *b, size_t i, bool lookup, const char **name,
+		   struct fuse_entry_param *e)
+{
+	int ret;
+
+	if (i >= NROWS)
+		return -ENOENT;
+	*name = rows[i].name;
+	ret = row_entry(b, &rows[i], e);
+	if (!ret && !lookup && !rows[i].ino)  /* a listing takes no lookup */
+		stage_forget(b->stage, fs_stage_node(e->ino), 1);
+	return ret;
+}
+
+int fs_virtual_open(struct burnfs *b, fuse_ino_t ino,
+		    struct fuse_file_info *fi)
+{
+	const struct row *r = row_of(ino);
+	struct fs_handle *h;
+	int ret;
+
+	if (!r || S_ISDIR(r->mode) || ino == FUSE_ROOT_ID)
+		return -EISDIR;
+	h = fs_handle_new(H_TEXT);
 	if (!h)
 		return -ENOMEM;
-	switch (r->area) {
-	case AREA_CONTROL:
-		h->kind = H_CONTROL;
-		ret = fs_control_open_check(fs_ctx(), fi->flags);
-		if (ret == 0)
-			ret = open_text(h, r->area);
-		break;
-	case AREA_PENDING:
-		h->kind = H_TEXT;
-		ret = acc != O_RDONLY ? -EACCES : open_text(h, r->area);
-		break;
-	case AREA_ABORT:
-		h->kind = H_ABORT;
-		ret = acc == O_RDONLY ? -EACCES : 0;
-		break;
-	case AREA_WAIT:
-		h->kind = H_WAIT;  /* the read waits, not the open */
-		ret = acc != O_RDONLY ? -EACCES : 0;
-		break;
-	case AREA_SESSION:
-		h->kind = H_DISC;
-		ret = acc != O_RDONLY ? -EROFS : open_session_file(r, h);
-		break;
-	default:
-		ret = -EISDIR;
-	}
-	if (ret < 0) {
-		index_unref(h->idx);
-		free(h->text);
-		free(h);
+	h->id = (uint32_t)ino;
+	ret = r->open ? r->open(b, h, fi->flags) : -EACCES;
+	if (ret) {
+		fs_handle_free(b, h);
 		return ret;
 	}
-	/* Status and pending are made at open: no page cache, no size. */
-	fi->direct_io = h->kind != H_DISC;
-	fi->keep_cache = h->kind == H_DISC;
+	/* Made at open or read: no page cache, no size. */
+	fi->direct_io = 1;
 	fi->fh = (uintptr_t)h;
 	return 0;
+}
+
+int fs_virtual_read(fuse_req_t req, struct fs_handle *h, size_t size,
+		    off_t off, const char **out)
+{
+	const struct row *r = row_of(h->id);
+	int ret = r && r->read ? r->read(req, h, off) : 0;
+
+	if (ret)
+		return ret;
+	if ((size_t)off >= h->len)
+		return 0;
+	*out = h->text + off;
+	return (int)(size > h->len - (size_t)off ? h->len - (size_t)off : size);
+}
+
+int fs_virtual_write(fuse_req_t req, struct fs_handle *h, const char *buf,
+		     size_t size)
+{
+	const struct row *r = row_of(h->id);
+
+	return r && r->write ? r->write(req, h, buf, size) : -EBADF;
+}
+
+int fs_virtual_truncate(fuse_ino_t ino)
+{
+	const struct row *r = row_of(ino);
+
+	if (!r || S_ISDIR(r->mode))
+		return -EISDIR;
+	return r->write ? 0 : -EACCES;
+}
+
+int fs_write_denied(fuse_ino_t dir)
+{
+	switch (fs_kind(dir)) {
+	case K_STAGE:
+		return 0;
+	case K_SESSION:
+		return -EROFS;
+	default:
+		return dir == FS_INO_SESSIONS ? -EROFS : -EACCES;
+	}
 }

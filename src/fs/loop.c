@@ -12,7 +12,12 @@
  * Handlers that may block (a control command, reads of the disc, copy-up,
  * fsync) call fs_loop_yield() first, which hands their reader's place to
  * a waiting thread (started when none waits, up to 16), so the mount keeps
- * answering meanwhile, Ctrl-C of a waiting commit included. */
+ * answering meanwhile.
+ *
+ * Before a request is served, the loop notes whether it is a WRITE that
+ * carries FUSE_WRITE_KILL_SUIDGID: libfuse 3.14 drops a write's flags, and
+ * that one is how the kernel asks a file system to kill set-user-ID bits
+ * on a direct-I/O write by a writer without CAP_FSETID. */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -51,6 +56,42 @@ struct loop {
 static struct loop *the_loop;
 static __thread bool is_reader;
 static __thread struct worker *cur_worker;
+static __thread bool write_kills;
+
+/* The kernel's request header and a WRITE's arguments, as the FUSE
+ * protocol lays them out (linux/fuse.h; unchanged since protocol 7.9). */
+struct kern_in_header {
+	uint32_t len, opcode;
+	uint64_t unique, nodeid;
+	uint32_t uid, gid, pid;
+	uint16_t total_extlen, padding;
+};
+
+struct kern_write_in {
+	uint64_t fh, offset;
+	uint32_t size, write_flags;
+	uint64_t lock_owner;
+	uint32_t flags, padding;
+};
+
+#define KERN_OP_WRITE 16
+#define KERN_WRITE_KILL_SUIDGID (1u << 2)
+
+static void note_write_flags(const struct fuse_buf *buf, size_t len)
+{
+	const struct kern_in_header *ih = buf->mem;
+	const struct kern_write_in *wi = (const void *)(ih + 1);
+
+	write_kills = !(buf->flags & FUSE_BUF_IS_FD) &&
+		      len >= sizeof(*ih) + sizeof(*wi) &&
+		      ih->opcode == KERN_OP_WRITE &&
+		      (wi->write_flags & KERN_WRITE_KILL_SUIDGID);
+}
+
+bool fs_loop_write_kills(void)
+{
+	return write_kills;
+}
 
 /* Request buffers given away with their bytes (fs_loop_take_buffer) come
  * back here when written, for the next reader that gives one away. */
@@ -205,6 +246,7 @@ static void *worker_main(void *arg)
 				session_over(l);
 				break;
 			}
+			note_write_flags(&w->buf, (size_t)res);
 			fuse_session_process_buf(l->se, &w->buf);
 		}
 		if (fuse_session_exited(l->se)) {
@@ -243,31 +285,27 @@ static int reader_count(void)
 	return n < 2 ? 2 : n > LOOP_MAX_READERS ? LOOP_MAX_READERS : (int)n;
 }
 
-int fs_loop_run(struct fuse *fuse)
+int fs_loop_run(struct fuse_session *se)
 {
 	struct loop *l = calloc(1, sizeof(*l));
-	int ret = -1;
+	int ret = 0;
 
 	if (!l)
 		return -1;
-	l->se = fuse_get_session(fuse);
+	l->se = se;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->cv, NULL);
 	sem_init(&l->finish, 0, 0);
 	the_loop = l;
 	l->max_readers = reader_count();
-	if (fuse_start_cleanup_thread(fuse) == 0) {
-		pthread_mutex_lock(&l->lock);
-		ret = 0;
-		for (int i = 0; i < l->max_readers && ret == 0; i++)
-			ret = start_worker(l);
-		pthread_mutex_unlock(&l->lock);
-		while (ret == 0 && !fuse_session_exited(l->se))
-			sem_wait(&l->finish);  /* EINTR: a signal, look again */
-		stop_workers(l);
-		fuse_stop_cleanup_thread(fuse);
-		pool_close();
-	}
+	pthread_mutex_lock(&l->lock);
+	for (int i = 0; i < l->max_readers && ret == 0; i++)
+		ret = start_worker(l);
+	pthread_mutex_unlock(&l->lock);
+	while (ret == 0 && !fuse_session_exited(l->se))
+		sem_wait(&l->finish);  /* EINTR: a signal, look again */
+	stop_workers(l);
+	pool_close();
 	the_loop = NULL;
 	sem_destroy(&l->finish);
 	pthread_cond_destroy(&l->cv);

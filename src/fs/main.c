@@ -67,13 +67,13 @@ static int open_cache(struct burnfs *b, const struct options *o,
 	return ret;
 }
 
-/* Open disc, stage and control; on failure say why in one line. */
 /* Restores recorded in the journal name sessions of the disc. */
 static int session_index(void *disc, int n, struct index **out)
 {
 	return disc_session_index(disc, n, out);
 }
 
+/* Open disc, stage and control; on failure say why in one line. */
 static int open_parts(struct burnfs *b, const struct options *o)
 {
 	struct burn_settings settings = o->settings;
@@ -147,38 +147,38 @@ static void add_fsname(struct fuse_args *args, struct burnfs *b)
 static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 		 struct burnfs *b)
 {
-	struct fuse_operations ops;
-	struct fuse *fuse;
+	struct fuse_session *se;
 	int ret = 1;
 
 	/* Kernel-side permission checks make staging/ behave like a local
 	 * folder for every user the mount admits. */
 	fuse_opt_add_arg(args, "-odefault_permissions");
 	add_fsname(args, b);
-	fs_fill_ops(&ops);
-	fuse = fuse_new(args, &ops, sizeof(ops), b);
-	if (!fuse)
+	se = fuse_session_new(args, &fs_ops, sizeof(fs_ops), b);
+	if (!se)
 		return 1;
-	if (fuse_mount(fuse, co->mountpoint) != 0)
+	b->se = se;
+	if (fuse_set_signal_handlers(se) != 0)
 		goto out;
-	if (fuse_set_signal_handlers(fuse_get_session(fuse)) != 0)
-		goto out_unmount;
+	if (fuse_session_mount(se, co->mountpoint) != 0)
+		goto out_signals;
 	if (!co->foreground)
 		blog_daemonized();
 	if (fuse_daemonize(co->foreground) != 0)
-		goto out_signals;
+		goto out_unmount;
 	clock_gettime(CLOCK_REALTIME, &b->mount_time);
 	/* After daemonizing: threads do not survive the fork. */
-	fs_invalidate_start(fuse);
-	ret = co->singlethread ? fuse_loop(fuse) : fs_loop_run(fuse);
-	ret = ret != 0;
-	fs_invalidate_stop();
-out_signals:
-	fuse_remove_signal_handlers(fuse_get_session(fuse));
+	if (fs_notify_start(b) == 0) {
+		ret = fs_loop_run(se) != 0;
+		fs_notify_stop(b);
+	}
 out_unmount:
-	fuse_unmount(fuse);
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
 out:
-	fuse_destroy(fuse);
+	fuse_session_destroy(se);
+	b->se = NULL;
 	return ret;
 }
 

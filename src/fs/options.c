@@ -8,7 +8,7 @@
 #include "burnfs/errmsg.h"
 #include "fs/options.h"
 
-enum { KEY_HELP, KEY_VERSION, KEY_LIST_DRIVES };
+enum { KEY_HELP, KEY_VERSION, KEY_LIST_DRIVES, KEY_LOOP };
 
 #define OPT(t, f) { t, offsetof(struct options, f), 0 }
 static const struct fuse_opt opt_spec[] = {
@@ -25,6 +25,10 @@ static const struct fuse_opt opt_spec[] = {
 	FUSE_OPT_KEY("-V", KEY_VERSION),
 	FUSE_OPT_KEY("--version", KEY_VERSION),
 	FUSE_OPT_KEY("--list-drives", KEY_LIST_DRIVES),
+	/* libfuse's loop options: burnfs runs its own loop (src/fs/loop.c) */
+	FUSE_OPT_KEY("max_threads=", KEY_LOOP),
+	FUSE_OPT_KEY("max_idle_threads=", KEY_LOOP),
+	FUSE_OPT_KEY("clone_fd", KEY_LOOP),
 	FUSE_OPT_END
 };
 
@@ -43,6 +47,10 @@ static int opt_proc(void *data, const char *arg, int key,
 	case KEY_LIST_DRIVES:
 		o->list_drives = 1;
 		return 0;
+	case KEY_LOOP:
+		fprintf(stderr, "burnfs: -o %s: not supported: burnfs serves "
+			"requests with threads of its own (-s: one)\n", arg);
+		return -1;
 	case FUSE_OPT_KEY_NONOPT:
 		/* The first plain word is the target; the mountpoint stays. */
 		if (!o->target) {

@@ -2,7 +2,7 @@
 #ifndef BURNFS_OPTIONS_H
 #define BURNFS_OPTIONS_H
 
-#include <fuse.h>
+#include <fuse_opt.h>
 #include <stdint.h>
 
 #include "burnfs/burn.h"

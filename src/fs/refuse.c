@@ -32,7 +32,7 @@ static const char *const why[] = {
 		      "burnfs serves",
 	[R_SUBTYPE] = "a burnfs mount is of type fuse.burnfs (the burnfs "
 		      "command finds its mounts by it)",
-	[R_NOPATH] = "burnfs needs the path of every request",
+	[R_NOPATH] = "burnfs serves inodes, not libfuse's paths",
 	[R_INTR] = "a signal to a waiting writer must not interrupt burnfs "
 		   "(a job ends only by abort)",
 	[R_KERNEL_CACHE] = "the kernel would keep showing files that discard "
@@ -68,18 +68,18 @@ static int refused_options(const struct fuse_args *args)
 static int libfuse_accepts(const struct fuse_args *args)
 {
 	struct fuse_args copy = FUSE_ARGS_INIT(0, NULL);
-	struct fuse_operations ops;
-	struct fuse *f;
+	struct fuse_lowlevel_ops ops;
+	struct fuse_session *se;
 	int ret = 0;
 
 	memset(&ops, 0, sizeof(ops));
 	for (int i = 0; i < args->argc && ret == 0; i++)
 		ret = fuse_opt_add_arg(&copy, args->argv[i]);
-	f = ret == 0 ? fuse_new(&copy, &ops, sizeof(ops), NULL) : NULL;
+	se = ret == 0 ? fuse_session_new(&copy, &ops, sizeof(ops), NULL) : NULL;
 	fuse_opt_free_args(&copy);
-	if (!f)
+	if (!se)
 		return -1;
-	fuse_destroy(f);
+	fuse_session_destroy(se);
 	return 0;
 }
 

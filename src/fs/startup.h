@@ -5,7 +5,6 @@
 #define BURNFS_STARTUP_H
 
 #include <stdbool.h>
-#include <fuse.h>
 #include <fuse_lowlevel.h>
 
 /* burnfs --help: the mount, its options, the files, the commands. */

@@ -278,15 +278,8 @@ static int apply_rename(struct stage *st, const struct jrec *r)
 	return 0;
 }
 
-static int apply_attr(struct stage *st, const struct jrec *r)
+int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r)
 {
-	struct sdentry *de;
-	struct snode *n;
-	int ret = path_resolve(st, r->p1, &de);
-
-	if (ret)
-		return ret;
-	n = de->node;
 	n->mode = (n->mode & S_IFMT) | (r->mode & 07777);
 	n->uid = r->uid;
 	n->gid = r->gid;
@@ -294,6 +287,14 @@ static int apply_attr(struct stage *st, const struct jrec *r)
 	n->mtime = r->mtime;
 	n->ctime = r->ctime;
 	return xattr_follow_mode(st, n);
+}
+
+static int apply_attr(struct stage *st, const struct jrec *r)
+{
+	struct sdentry *de;
+	int ret = path_resolve(st, r->p1, &de);
+
+	return ret ? ret : node_take_attrs(st, de->node, r);
 }
 
 static int check_setdata(struct stage *st, const struct jrec *r,
@@ -434,39 +435,43 @@ int stage_change(struct stage *st, struct jrec *r, struct sdentry **out)
 	return ret;
 }
 
-/* Journal a record about n under the path of its first name; r->p1 must
- * point at path. A node without names (unlinked, still open) has nothing
- * to replay: only the statistics change. These records follow a change
- * already made to a data file, so they may use the journal's reserve. */
-static int record_node(struct stage *st, struct snode *n, struct jrec *r,
-		       char path[STAGE_PATH_MAX])
+/* Journal a record about n under the path of its first name. A node
+ * without names (unlinked, still open) has nothing to replay: only the
+ * statistics change. These records follow a change already made to a
+ * data file, so they may use the journal's reserve. */
+static int record_node(struct stage *st, struct snode *n, struct jrec *r)
 {
+	char *path;
+	int ret;
+
 	if (!n->aliases) {
 		st->gen++;
 		return 0;
 	}
-	if (node_path(n->aliases, path, STAGE_PATH_MAX) < 0)
-		return -ENAMETOOLONG;
+	ret = node_path_dup(n->aliases, &path);
+	if (ret < 0)
+		return ret;
+	r->p1 = path;
 	now_ts(&r->ts);
-	return journal_append_reserved(st, r);
+	ret = journal_append_reserved(st, r);
+	free(path);
+	return ret;
 }
 
 int record_attr(struct stage *st, struct snode *n)
 {
-	char path[STAGE_PATH_MAX];
 	struct jrec r = {
 		.op = J_ATTR, .mode = n->mode & 07777, .uid = n->uid,
 		.gid = n->gid, .atime = n->atime, .mtime = n->mtime,
-		.ctime = n->ctime, .p1 = path,
+		.ctime = n->ctime,
 	};
 
-	return record_node(st, n, &r, path);
+	return record_node(st, n, &r);
 }
 
 int record_setdata(struct stage *st, struct snode *n, uint64_t id)
 {
-	char path[STAGE_PATH_MAX];
-	struct jrec r = { .op = J_SETDATA, .id = id, .p1 = path };
+	struct jrec r = { .op = J_SETDATA, .id = id };
 
-	return record_node(st, n, &r, path);
+	return record_node(st, n, &r);
 }

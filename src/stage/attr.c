@@ -1,6 +1,7 @@
-/* attr.c — attributes and listings: getattr, readlink, readdir, chmod,
- * chown, utimens, truncate. Attribute changes journal the node's full
- * attribute state (J_ATTR), so replay needs no history. */
+/* attr.c — attributes by path and by inode: getattr, readlink, chmod,
+ * chown, utimens, truncate (setattr). Attribute changes journal the node's
+ * full attribute state (J_ATTR) under its first name, so replay needs no
+ * history; a node without names changes alone. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,13 @@ void node_stat(const struct stage *st, const struct snode *n,
 	memset(sb, 0, sizeof(*sb));
 	sb->st_ino = n->ino;
 	sb->st_mode = n->mode;
-	sb->st_nlink = S_ISDIR(n->mode) ? dir_nlink(st, n) : n->nlink;
+	/* a removed folder still open has no links, no size, as on ext4 */
+	sb->st_nlink = !S_ISDIR(n->mode) ? n->nlink :
+		       n->aliases ? dir_nlink(st, n) : 0;
 	sb->st_uid = n->uid;
 	sb->st_gid = n->gid;
 	sb->st_rdev = n->rdev;
-	sb->st_size = (off_t)n->size;
+	sb->st_size = S_ISDIR(n->mode) && !n->aliases ? 0 : (off_t)n->size;
 	/* cp and friends size their writes by st_blksize: 1 MiB requests
 	 * (FUSE's max_write) cost an eighth of the round trips of 128 KiB. */
 	sb->st_blksize = 1 << 20;
@@ -32,6 +35,17 @@ void node_stat(const struct stage *st, const struct snode *n,
 	sb->st_atim = n->atime;
 	sb->st_mtim = n->mtime;
 	sb->st_ctim = n->ctime;
+}
+
+#define SN(n) ((struct snode *)(n))
+
+int stage_node_getattr(struct stage *st, struct stage_node *n,
+		       struct stat *out)
+{
+	STAGE_LOCK_NODRAIN(st);  /* the node knows size and times already */
+	node_stat(st, SN(n), out);
+	STAGE_UNLOCK(st);
+	return 0;
 }
 
 int stage_getattr(struct stage *st, const char *path, struct stat *stbuf)
@@ -47,132 +61,154 @@ int stage_getattr(struct stage *st, const char *path, struct stat *stbuf)
 	return ret;
 }
 
+static int readlink_node(struct snode *n, char *buf, size_t size)
+{
+	if (!size)
+		return -EINVAL;
+	if (!S_ISLNK(n->mode))
+		return -EINVAL;
+	strncpy(buf, n->link ? n->link : "", size - 1);
+	buf[size - 1] = '\0';
+	return 0;
+}
+
+int stage_node_readlink(struct stage *st, struct stage_node *n, char *buf,
+			size_t size)
+{
+	int ret;
+
+	STAGE_LOCK_NODRAIN(st);
+	ret = readlink_node(SN(n), buf, size);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
 int stage_readlink(struct stage *st, const char *path, char *buf, size_t size)
 {
 	struct sdentry *de;
 	int ret;
 
-	if (!size)
-		return -EINVAL;
 	STAGE_LOCK(st);
 	ret = path_resolve(st, path, &de);
-	if (!ret && !S_ISLNK(de->node->mode))
-		ret = -EINVAL;
-	if (!ret) {
-		strncpy(buf, de->node->link ? de->node->link : "", size - 1);
-		buf[size - 1] = '\0';
-	}
-	STAGE_UNLOCK(st);
-	return ret;
-}
-
-static int cmp_dentry(const void *a, const void *b)
-{
-	return strcmp((*(struct sdentry *const *)a)->name,
-		      (*(struct sdentry *const *)b)->name);
-}
-
-/* Sorted by name, so listings are stable and look like the snapshot. */
-int stage_readdir(struct stage *st, const char *path, stage_fill_fn fill,
-		  void *ctx)
-{
-	struct sdentry *de, *c, **v = NULL;
-	struct stat sb;
-	uint32_t i = 0;
-	int ret;
-
-	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
-	if (!ret && !S_ISDIR(de->node->mode))
-		ret = -ENOTDIR;
 	if (!ret)
-		ret = dir_materialize(st, de->node);
-	if (ret)
-		goto out;
-	v = malloc((de->node->nchild + 1) * sizeof(*v));
-	if (!v) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (c = de->node->children; c; c = c->sib_next)
-		v[i++] = c;
-	qsort(v, i, sizeof(*v), cmp_dentry);
-	for (uint32_t k = 0; k < i; k++) {
-		node_stat(st, v[k]->node, &sb);
-		if (fill(ctx, v[k]->name, &sb))
-			break;
-	}
-out:
-	free(v);
+		ret = readlink_node(de->node, buf, size);
 	STAGE_UNLOCK(st);
 	return ret;
 }
 
-/* Resolve path and journal its changed attribute state. */
-static int set_attrs(struct stage *st, const char *path, mode_t mode,
-		     uid_t uid, gid_t gid, const struct timespec tv[2])
+/* The J_ATTR record of n with a's changes; ctime is now. Times are cut
+ * to what Rock Ridge records, as a local file system cuts them. */
+static void attr_record(const struct snode *n, const struct stage_attr *a,
+			struct jrec *r)
 {
-	struct jrec r = { .op = J_ATTR, .p1 = path };
-	struct sdentry *de;
-	struct snode *n;
+	now_ts(&r->ts);
+	r->op = J_ATTR;
+	r->mode = (a->valid & STAGE_SET_MODE ? a->mode : n->mode) & 07777;
+	r->uid = a->valid & STAGE_SET_UID ? a->uid : n->uid;
+	r->gid = a->valid & STAGE_SET_GID ? a->gid : n->gid;
+	r->atime = n->atime;
+	r->mtime = n->mtime;
+	r->ctime = r->ts;
+	if (a->valid & STAGE_SET_ATIME && a->atime.tv_nsec != UTIME_OMIT)
+		r->atime = a->atime.tv_nsec == UTIME_NOW ? r->ts : a->atime;
+	if (a->valid & STAGE_SET_MTIME && a->mtime.tv_nsec != UTIME_OMIT)
+		r->mtime = a->mtime.tv_nsec == UTIME_NOW ? r->ts : a->mtime;
+	limit_time(&r->atime);
+	limit_time(&r->mtime);
+}
+
+/* Journal r under n's first name and apply it there; a node without
+ * names changes alone. */
+static int node_set_attrs(struct stage *st, struct snode *n, struct jrec *r)
+{
+	if (!n->aliases) {
+		st->gen++;
+		return node_take_attrs(st, n, r);
+	}
+	return change_node(st, n, r);
+}
+
+/* Truncate first (it journals the size and times), then the attributes. */
+static int setattr_locked(struct stage *st, struct snode *n,
+			  const struct stage_attr *a)
+{
+	struct jrec r = { 0 };
+	int ret = st->readonly ? -EROFS : 0;
+
+	if (!ret && (a->valid & STAGE_SET_SIZE)) {
+		if (a->size < 0)
+			ret = -EINVAL;
+		else if ((uint64_t)a->size > STAGE_FILE_SIZE_MAX)
+			ret = -EFBIG;
+		else
+			ret = node_truncate(st, n, (uint64_t)a->size);
+	}
+	if (!ret && (a->valid & ~STAGE_SET_SIZE)) {
+		attr_record(n, a, &r);
+		ret = node_set_attrs(st, n, &r);
+	}
+	return ret;
+}
+
+int stage_node_setattr(struct stage *st, struct stage_node *n,
+		       const struct stage_attr *a, struct stat *out)
+{
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = st->readonly ? -EROFS : path_resolve(st, path, &de);
-	if (ret)
-		goto out;
-	n = de->node;
-	now_ts(&r.ts);
-	r.mode = mode == (mode_t)-1 ? n->mode & 07777 : mode & 07777;
-	r.uid = uid == (uid_t)-1 ? n->uid : uid;
-	r.gid = gid == (gid_t)-1 ? n->gid : gid;
-	r.atime = n->atime;
-	r.mtime = n->mtime;
-	r.ctime = r.ts;
-	if (tv && tv[0].tv_nsec != UTIME_OMIT)
-		r.atime = tv[0].tv_nsec == UTIME_NOW ? r.ts : tv[0];
-	if (tv && tv[1].tv_nsec != UTIME_OMIT)
-		r.mtime = tv[1].tv_nsec == UTIME_NOW ? r.ts : tv[1];
-	limit_time(&r.atime);
-	limit_time(&r.mtime);
-	ret = stage_change(st, &r, NULL);
-out:
+	ret = setattr_locked(st, SN(n), a);
+	if (!ret && out)
+		node_stat(st, SN(n), out);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+static int setattr_path(struct stage *st, const char *path,
+			const struct stage_attr *a)
+{
+	struct sdentry *de;
+	int ret;
+
+	STAGE_LOCK(st);
+	ret = path_resolve(st, path, &de);
+	if (!ret)
+		ret = setattr_locked(st, de->node, a);
 	STAGE_UNLOCK(st);
 	return ret;
 }
 
 int stage_chmod(struct stage *st, const char *path, mode_t mode)
 {
-	return set_attrs(st, path, mode, (uid_t)-1, (gid_t)-1, NULL);
+	struct stage_attr a = { .valid = STAGE_SET_MODE, .mode = mode };
+
+	return setattr_path(st, path, &a);
 }
 
 int stage_chown(struct stage *st, const char *path, uid_t uid, gid_t gid)
 {
-	return set_attrs(st, path, (mode_t)-1, uid, gid, NULL);
+	struct stage_attr a = { .uid = uid, .gid = gid };
+
+	a.valid = STAGE_SET_CTIME | (uid != (uid_t)-1 ? STAGE_SET_UID : 0) |
+		  (gid != (gid_t)-1 ? STAGE_SET_GID : 0);
+	return setattr_path(st, path, &a);
 }
 
 int stage_utimens(struct stage *st, const char *path,
 		  const struct timespec tv[2])
 {
-	static const struct timespec now[2] = {
-		{ .tv_nsec = UTIME_NOW }, { .tv_nsec = UTIME_NOW },
-	};
+	struct stage_attr a = { .valid = STAGE_SET_ATIME | STAGE_SET_MTIME };
 
-	return set_attrs(st, path, (mode_t)-1, (uid_t)-1, (gid_t)-1,
-			 tv ? tv : now);
+	a.atime.tv_nsec = a.mtime.tv_nsec = UTIME_NOW;
+	if (tv) {
+		a.atime = tv[0];
+		a.mtime = tv[1];
+	}
+	return setattr_path(st, path, &a);
 }
 
 int stage_truncate(struct stage *st, const char *path, off_t size)
 {
-	struct sdentry *de;
-	int ret;
+	struct stage_attr a = { .valid = STAGE_SET_SIZE, .size = size };
 
-	if (size < 0)
-		return -EINVAL;
-	STAGE_LOCK(st);
-	ret = st->readonly ? -EROFS : path_resolve(st, path, &de);
-	if (!ret)
-		ret = node_truncate(st, de->node, (uint64_t)size);
-	STAGE_UNLOCK(st);
-	return ret;
+	return setattr_path(st, path, &a);
 }

@@ -28,14 +28,16 @@ int stage_discard(struct stage *st, struct index *lower)
 		ret = journal_reset(st, lower);
 	if (ret)
 		goto out;
-	tree_free(st);
-	if (lower != st->lower) {
+	if (lower == st->lower) {
+		ret = tree_revert(st);  /* nodes from the disc stay */
+	} else {
+		tree_free(st);
 		index_unref(st->lower);
 		st->lower = index_ref(lower);
+		ret = tree_init(st);
+		if (!ret)
+			ret = link_lower_hardlinks(st);
 	}
-	ret = tree_init(st);
-	if (!ret)
-		ret = link_lower_hardlinks(st);
 	data_gc(st);
 	st->gen++;
 out:
@@ -69,8 +71,27 @@ struct lost {
 	char *text;
 	size_t size, len;
 	unsigned count;
-	char path[STAGE_PATH_MAX];
+	char *path;            /* grown as deep as staging/ goes */
+	size_t pcap;
+	int err;
 };
+
+/* Room in l->path for len bytes; false (l->err set) without memory. */
+static bool lost_room(struct lost *l, size_t len)
+{
+	char *p;
+
+	if (len <= l->pcap)
+		return true;
+	p = realloc(l->path, len * 2);
+	if (!p) {
+		l->err = -ENOMEM;
+		return false;
+	}
+	l->path = p;
+	l->pcap = len * 2;
+	return true;
+}
 
 /* Name lost entries below dir (path of dir in l->path, length plen). */
 static void find_lost(struct stage *st, const struct snode *dir, size_t plen,
@@ -80,11 +101,11 @@ static void find_lost(struct stage *st, const struct snode *dir, size_t plen,
 
 	if (!dir->materialized)
 		return;  /* nothing below was touched */
-	for (de = dir->children; de; de = de->sib_next) {
+	for (de = dir->children; de && !l->err; de = de->sib_next) {
 		size_t nl = strlen(de->name);
 
-		if (plen + nl + 2 > sizeof(l->path))
-			continue;
+		if (!lost_room(l, plen + nl + 2))
+			return;
 		l->path[plen] = '/';
 		memcpy(l->path + plen + 1, de->name, nl + 1);
 		if (lost_by_blank(st, de) && l->count++ < 5 && l->len < l->size)
@@ -94,7 +115,6 @@ static void find_lost(struct stage *st, const struct snode *dir, size_t plen,
 		if (S_ISDIR(de->node->mode))
 			find_lost(st, de->node, plen + 1 + nl, l);
 	}
-	l->path[plen] = '\0';
 }
 
 int stage_blank_check(struct stage *st, char *why, size_t size)
@@ -106,6 +126,12 @@ int stage_blank_check(struct stage *st, char *why, size_t size)
 	STAGE_LOCK(st);
 	find_lost(st, st->root->node, 0, &l);
 	STAGE_UNLOCK(st);
+	free(l.path);
+	if (l.err) {
+		snprintf(why, size, "out of memory looking for the staged "
+			 "changes a blank would lose");
+		return l.err;
+	}
 	if (!l.count)
 		return 0;
 	snprintf(why, size, "staged changes of %u disc file%s whose content "

@@ -16,7 +16,8 @@ struct dump {
 	size_t len, cap;
 	uint32_t mark;
 	int err;
-	char path[STAGE_PATH_MAX];
+	char *path;         /* the entry being written, grown as needed */
+	size_t pcap;
 };
 
 static void emit(struct dump *d, struct jrec *r)
@@ -64,20 +65,37 @@ static void emit_create(struct dump *d, const struct sdentry *de)
 
 static void emit_links(struct dump *d, const struct sdentry *de)
 {
-	char other[STAGE_PATH_MAX];
 	const struct sdentry *a;
+	char *other;
 
 	if (de->node->mark == d->mark)
 		return;
 	de->node->mark = d->mark;
 	for (a = de->node->aliases; a; a = a->alias_next) {
-		struct jrec r = { .op = J_LINK, .p1 = d->path, .p2 = other };
+		struct jrec r = { .op = J_LINK, .p1 = d->path };
 
-		if (a == de || node_path(a, other, sizeof(other)) < 0)
+		if (a == de || node_path_dup(a, &other) < 0)
 			continue;
+		r.p2 = other;
 		now_ts(&r.ts);
 		emit(d, &r);
+		free(other);
 	}
+}
+
+/* Room in d->path for a path of len bytes (its NUL included). */
+static int path_room(struct dump *d, size_t len)
+{
+	char *p;
+
+	if (len < d->pcap)
+		return 0;
+	p = realloc(d->path, len * 2 + 64);
+	if (!p)
+		return -ENOMEM;
+	d->path = p;
+	d->pcap = len * 2 + 64;
+	return 0;
 }
 
 static void emit_attrs(struct dump *d, const struct snode *n)
@@ -106,10 +124,8 @@ static void walk(struct dump *d, const struct snode *dir, size_t plen, int pass)
 		size_t l = strlen(de->name);
 		bool first = de->node->mark != d->mark;
 
-		if (plen + l + 2 > sizeof(d->path)) {
-			d->err = -ENAMETOOLONG;
+		if ((d->err = path_room(d, plen + l + 2)))
 			return;
-		}
 		d->path[plen] = '/';
 		memcpy(d->path + plen + 1, de->name, l + 1);
 		if (pass == 1 && first) {
@@ -133,13 +149,19 @@ int tree_dump_journal(struct stage *st)
 	struct dump d = { .st = st };
 	int pass, ret;
 
+	d.err = path_room(&d, 2);
+	if (!d.err)
+		d.path[0] = '\0';
 	for (pass = 1; pass <= 3 && !d.err; pass++) {
 		d.mark = ++st->markgen;
 		walk(&d, st->root->node, 0, pass);
 	}
-	strcpy(d.path, "/");
-	emit_attrs(&d, st->root->node);
+	if (!d.err) {
+		strcpy(d.path, "/");
+		emit_attrs(&d, st->root->node);
+	}
 	ret = d.err ? d.err : journal_rewrite(st, d.buf, d.len);
 	free(d.buf);
+	free(d.path);
 	return ret;
 }

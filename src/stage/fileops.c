@@ -138,38 +138,85 @@ int stage_open_file(struct stage *st, const char *path, int flags,
 	return ret;
 }
 
+/* Open name in dir, made as an empty regular file when missing. */
+static int create_locked(struct stage *st, struct snode *dir,
+			 const char *name, struct jrec *r, int flags,
+			 struct sdentry **de, struct stage_file **out)
+{
+	int ret = dir_lookup(st, dir, name, de), fd = -1;
+
+	if (!ret)
+		return flags & O_EXCL ? -EEXIST : open_node(st, (*de)->node,
+							    flags, out);
+	if (ret != -ENOENT)
+		return ret;
+	if (strlen(name) > STAGE_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (st->readonly)
+		return -EROFS;
+	fd = data_create(st, &r->id);
+	if (fd < 0)
+		return fd;
+	ret = make_entry(st, dir, name, r, de);
+	if (ret) {
+		data_delete(st, r->id);
+		close(fd);
+		return ret;
+	}
+	(*de)->node->fd = fd;
+	return new_handle(st, (*de)->node, flags, out);
+}
+
 int stage_create(struct stage *st, const char *path, mode_t mode, uid_t uid,
 		 gid_t gid, int flags, struct stage_file **out)
 {
-	struct jrec r = { .op = J_MKNOD, .p1 = path, .uid = uid, .gid = gid,
+	struct jrec r = { .op = J_MKNOD, .uid = uid, .gid = gid,
 			  .mode = S_IFREG | (mode & 07777) };
+	char name[STAGE_NAME_MAX + 1];
 	struct sdentry *de;
-	int ret, fd = -1;
+	struct snode *dir;
+	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
-	if (!ret) {
-		ret = flags & O_EXCL ? -EEXIST : open_node(st, de->node, flags, out);
-		goto out;
-	}
-	if (ret != -ENOENT)
-		goto out;
-	ret = -EROFS;
-	if (st->readonly || (ret = fd = data_create(st, &r.id)) < 0)
-		goto out;
-	ret = stage_change(st, &r, &de);
-	if (ret) {
-		data_delete(st, r.id);
-		goto out;
-	}
-	de->node->fd = fd;
-	fd = -1;
-	ret = new_handle(st, de->node, flags, out);
-out:
-	if (fd >= 0)
-		close(fd);
+	ret = path_parent(st, path, &dir, name);
+	if (!ret)
+		ret = create_locked(st, dir, name, &r, flags, &de, out);
 	STAGE_UNLOCK(st);
 	return ret;
+}
+
+int stage_node_create(struct stage *st, struct stage_node *dir,
+		      const char *name, mode_t mode, uid_t uid, gid_t gid,
+		      int flags, struct stage_entry *out,
+		      struct stage_file **file)
+{
+	struct jrec r = { .op = J_MKNOD, .uid = uid, .gid = gid,
+			  .mode = S_IFREG | (mode & 07777) };
+	struct sdentry *de;
+	int ret;
+
+	STAGE_LOCK(st);
+	ret = create_locked(st, (struct snode *)dir, name, &r, flags, &de, file);
+	if (!ret)
+		entry_fill(st, de->node, out);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+int stage_node_open(struct stage *st, struct stage_node *n, int flags,
+		    struct stage_file **out)
+{
+	int ret;
+
+	STAGE_LOCK(st);
+	ret = open_node(st, (struct snode *)n, flags, out);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+struct stage_node *stage_file_node(const struct stage_file *f)
+{
+	return (struct stage_node *)f->node;
 }
 
 /* Lower content is read without the stage lock (a drive can be slow); the
@@ -232,6 +279,14 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 		goto out;
 	if (f->flags & O_APPEND)
 		off = (off_t)n->size;
+	/* Up to the format's limit, as a local file system writes up to its
+	 * own: a short write, then EFBIG. */
+	if ((uint64_t)off >= STAGE_FILE_SIZE_MAX) {
+		r = -EFBIG;
+		goto out;
+	}
+	if (size > STAGE_FILE_SIZE_MAX - (uint64_t)off)
+		size = (size_t)(STAGE_FILE_SIZE_MAX - (uint64_t)off);
 	r = behind_write(st, n, src, size, off);
 	if (r == 1)
 		r = (ssize_t)size;
@@ -277,6 +332,8 @@ int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size)
 
 	if (size < 0)
 		return -EINVAL;
+	if ((uint64_t)size > STAGE_FILE_SIZE_MAX)
+		return -EFBIG;
 	STAGE_LOCK(st);
 	ret = st->readonly ? -EROFS : node_truncate(st, f->node, (uint64_t)size);
 	STAGE_UNLOCK(st);
@@ -316,6 +373,22 @@ int stage_fsync(struct stage *st, struct stage_file *f, int datasync)
 	return ret;
 }
 
+int stage_sync(struct stage *st)
+{
+	int ret = 0, jfd;
+
+	STAGE_LOCK(st);
+	jfd = dup(st->jfd);
+	if (jfd < 0)
+		ret = -errno;
+	STAGE_UNLOCK(st);
+	if (!ret && fdatasync(jfd))
+		ret = -errno;
+	if (jfd >= 0)
+		close(jfd);
+	return ret;
+}
+
 bool stage_file_on_disc(struct stage *st, const struct stage_file *f)
 {
 	bool on;
@@ -324,6 +397,20 @@ bool stage_file_on_disc(struct stage *st, const struct stage_file *f)
 	on = node_on_disc(f->node);
 	STAGE_UNLOCK(st);
 	return on;
+}
+
+int stage_flush(struct stage *st, struct stage_file *f)
+{
+	int ret = 0;
+
+	STAGE_LOCK(st);
+	if (f->written) {
+		ret = record_attr(st, f->node);
+		if (!ret)
+			f->written = false;
+	}
+	STAGE_UNLOCK(st);
+	return ret;
 }
 
 int stage_release(struct stage *st, struct stage_file *f)

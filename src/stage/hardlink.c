@@ -1,5 +1,5 @@
 /* hardlink.c — hard links recorded on the disc become one merged node with
- * several names; stage_alias_paths lists a file's other names. The index has one node per name (same RR inode number);
+ * several names. The index has one node per name (same RR inode number);
  * their folders are materialised up front so st_nlink and writes through
  * any of the names are right even though other folders load lazily. */
 #include <errno.h>
@@ -44,17 +44,14 @@ static struct sdentry *find_lower(struct stage *st, uint32_t id, int depth)
 static void join(struct stage *st, struct sdentry *de, struct snode *n)
 {
 	struct snode *old = de->node;
-	struct sdentry **pp;
 
-	for (pp = &old->aliases; *pp; pp = &(*pp)->alias_next) {
-		if (*pp == de) {
-			*pp = de->alias_next;
-			break;
-		}
-	}
+	alias_del(old, de);
+	inval_name(st, de->parent, de->name, old);
 	old->nlink--;
 	de->node = n;
 	de->alias_next = n->aliases;
+	if (n->aliases)
+		n->aliases->alias_prev = de;
 	n->aliases = de;
 	n->nlink++;
 	n->ref++;
@@ -114,45 +111,4 @@ int link_lower_hardlinks(struct stage *st)
 	}
 	free(v);
 	return 0;
-}
-
-int stage_alias_paths(struct stage *st, const char *path, char **out)
-{
-	char buf[STAGE_PATH_MAX], *list = NULL;
-	struct sdentry *de, *a;
-	size_t used = 0;
-	int ret, n = 0;
-
-	*out = NULL;
-	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
-	if (ret || de->node->nlink < 2 || S_ISDIR(de->node->mode))
-		goto out;
-	for (a = de->node->aliases; a; a = a->alias_next) {
-		char *grown;
-		int len;
-
-		if (a == de || a->dead)
-			continue;
-		len = node_path(a, buf, sizeof(buf));
-		if (len < 0)
-			continue;
-		grown = realloc(list, used + (size_t)len + 1);
-		if (!grown) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		list = grown;
-		memcpy(list + used, buf, (size_t)len + 1);
-		used += (size_t)len + 1;
-		n++;
-	}
-out:
-	STAGE_UNLOCK(st);
-	if (ret) {
-		free(list);
-		return ret;
-	}
-	*out = list;
-	return n;
 }

@@ -32,9 +32,36 @@ struct pwalk {
 	size_t ncand, capcand;
 	uint32_t mark;
 	bool in_restore;      /* walking below an S line */
-	char path[STAGE_PATH_MAX];
-	char lpath[STAGE_PATH_MAX];
+	char *path, *lpath;   /* grown as deep paths need */
+	size_t pcap, lcap;
 };
+
+/* Room for a path of len bytes (NUL included) in *buf of *cap bytes. */
+static int room(char **buf, size_t *cap, size_t len)
+{
+	char *p;
+
+	if (len <= *cap)
+		return 0;
+	p = realloc(*buf, len * 2 + 64);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = len * 2 + 64;
+	return 0;
+}
+
+/* The path of lower entry id in w->lpath. */
+static int lower_path(struct pwalk *w, uint32_t id)
+{
+	int ret;
+
+	while ((ret = index_path(w->st->lower, id, w->lpath, w->lcap)) ==
+	       -ENAMETOOLONG && w->lcap < (1u << 24))
+		if (room(&w->lpath, &w->lcap, w->lcap + 1))
+			return -ENOMEM;
+	return ret < 0 ? ret : 0;
+}
 
 bool node_changed(const struct stage *st, const struct snode *n)
 {
@@ -208,9 +235,9 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 	}
 	w->ref[de->lower] = 1;
 	if (dentry_moved(w->st, de)) {
-		if (index_path(w->st->lower, de->lower, w->lpath,
-			       sizeof(w->lpath)) < 0)
-			return -ENAMETOOLONG;
+		ret = lower_path(w, de->lower);
+		if (ret)
+			return ret;
 		ret = add_line(w, 'R', w->lpath, w->path);
 	}
 	if (!ret && node_changed(w->st, n))
@@ -230,8 +257,8 @@ static int walk_dir(struct pwalk *w, const struct snode *dir, size_t plen)
 	for (de = dir->children; de && !ret; de = de->sib_next) {
 		size_t l = strlen(de->name);
 
-		if (plen + l + 2 > sizeof(w->path))
-			return -ENAMETOOLONG;
+		if (room(&w->path, &w->pcap, plen + l + 2))
+			return -ENOMEM;
 		w->path[plen] = '/';
 		memcpy(w->path + plen + 1, de->name, l + 1);
 		ret = visit(w, de);
@@ -257,9 +284,9 @@ static int deleted(struct pwalk *w)
 
 		if (w->ref[id] || !w->ref[ln->parent])
 			continue;
-		if (index_path(w->st->lower, id, w->lpath, sizeof(w->lpath)) < 0)
-			return -ENAMETOOLONG;
-		ret = add_line(w, 'D', w->lpath, NULL);
+		ret = lower_path(w, id);
+		if (!ret)
+			ret = add_line(w, 'D', w->lpath, NULL);
 	}
 	return ret;
 }
@@ -274,15 +301,23 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 	if (!w->ref)
 		return -ENOMEM;
 	w->ref[IDX_ROOT] = 1;
-	w->path[0] = '\0';
-	w->s.meta_bytes = stage_entry_cost(S_IFDIR, 1, 0, 0, 0);
-	ret = walk_dir(w, st->root->node, 0);
+	ret = room(&w->path, &w->pcap, 256);
+	if (!ret)
+		ret = room(&w->lpath, &w->lcap, 256);
+	if (!ret) {
+		w->path[0] = '\0';
+		w->s.meta_bytes = stage_entry_cost(S_IFDIR, 1, 0, 0, 0);
+		ret = walk_dir(w, st->root->node, 0);
+	}
 	if (!ret) {
 		fold_replacements(w);
 		ret = deleted(w);
 	}
 	free(w->ref);
 	free(w->cand);
+	free(w->path);
+	free(w->lpath);
+	w->path = w->lpath = NULL;
 	return ret;
 }
 

@@ -76,7 +76,7 @@ static int make_node(struct rctx *c, uint32_t id, const struct idx_node *ln,
 
 	if (!n)
 		return -ENOMEM;
-	node_take_attrs(n, ln);
+	node_take_lower_attrs(n, ln);
 	if (S_ISDIR(ln->mode))
 		n->size = 4096;
 	n->rsrc = index_ref(c->src);
@@ -184,10 +184,50 @@ static int destination(struct stage *st, const struct jrec *r,
 	return (r->mode & RESTORE_AS) ? -EEXIST : 0;
 }
 
+/* "N:/path" of session entry id, malloc'ed in *out: the root of an S
+ * line. The buffer grows with the path, which has no limit of its own. */
+static int restored_from(const struct jrec *r, struct index *src,
+			 uint32_t id, char **out)
+{
+	int pre = snprintf(NULL, 0, "%d:", (int)r->id), ret;
+	size_t cap = 256;
+	char *buf = NULL, *t;
+
+	do {
+		cap *= 2;
+		t = realloc(buf, cap + (size_t)pre);
+		if (!t) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = t;
+		snprintf(buf, (size_t)pre + 1, "%d:", (int)r->id);
+		ret = index_path(src, id, buf + pre, cap);
+	} while (ret == -ENAMETOOLONG && cap < (1u << 24));
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* The kernel did not ask for a restore: it must forget what it may cache
+ * at the destination (its entry, missing or the replaced node's), the
+ * replaced node's attributes (its link count drops) and the folder's. */
+static void restore_inval(struct stage *st, struct snode *dir,
+			  const char *name, struct sdentry *there)
+{
+	if (there)
+		inval_node(st, there->node);
+	inval_missing(st, dir, name);
+	inval_node(st, dir);
+}
+
 static int restore_into(struct stage *st, const struct jrec *r,
 			struct index *src, struct sdentry **out)
 {
-	char name[STAGE_NAME_MAX + 1], from[STAGE_PATH_MAX];
+	char name[STAGE_NAME_MAX + 1], *from = NULL;
 	struct rctx c = { .st = st, .src = src };
 	struct sdentry *there, *de = NULL;
 	struct snode *dir;
@@ -197,19 +237,21 @@ static int restore_into(struct stage *st, const struct jrec *r,
 	if (sid < 0)
 		return -ENOENT;
 	ret = destination(st, r, &dir, name, &there);
+	if (!ret)
+		ret = restored_from(r, src, (uint32_t)sid, &from);
 	if (ret)
 		return ret;
-	if (index_path(src, (uint32_t)sid, from, sizeof(from)) < 0)
-		return -ENAMETOOLONG;
+	restore_inval(st, dir, name, there);
 	if (there)
 		remove_tree(st, there);
 	ret = restore_entry(&c, dir, name, (uint32_t)sid, &de);
-	if (!ret && asprintf(&de->rfrom, "%d:%s", (int)r->id, from) < 0) {
-		de->rfrom = NULL;
-		ret = -ENOMEM;
-	}
-	if (ret && de)
+	if (!ret) {
+		de->rfrom = from;
+		from = NULL;
+	} else if (de) {
 		remove_tree(st, de);
+	}
+	free(from);
 	free(c.links);
 	if (!ret) {
 		node_touch_dir(dir, &r->ts);
@@ -245,16 +287,23 @@ int stage_restore(struct stage *st, struct index *src, const char *from,
 	struct jrec r = { .op = J_RESTORE, .p1 = to, .p2 = from,
 			  .id = (uint64_t)info->session, .flags = info->start_lba,
 			  .mode = as_new ? RESTORE_AS : 0 };
+	uint64_t end = 0;
 	int ret;
 
+	/* Write-ahead, as every change: journalled before it shows, and the
+	 * record cut back when the restore itself fails. */
 	STAGE_LOCK(st);
 	ret = st->readonly ? -EROFS : 0;
 	if (!ret) {
 		now_ts(&r.ts);
-		ret = restore_into(st, &r, src, NULL);
-	}
-	if (!ret)
+		end = st->jsize;
 		ret = journal_append(st, &r);
+	}
+	if (!ret) {
+		ret = restore_into(st, &r, src, NULL);
+		if (ret)
+			journal_cut(st, end);
+	}
 	STAGE_UNLOCK(st);
 	if (!ret)
 		blog_info("stage: restored %d:%s as %s", info->session, from, to);

@@ -21,9 +21,14 @@
 #include "burnfs/stage.h"
 
 #define STAGE_NAME_MAX 255
+/* The longest symlink target the kernel passes (PATH_MAX with its NUL).
+ * Paths inside staging have no limit of their own: they are built in
+ * buffers of their length (node_path_dup). */
 #define STAGE_PATH_MAX 4096
-/* Inode numbers of new nodes live above any RR inode number (32-bit). */
-#define STAGE_INO_BASE (1ULL << 40)
+/* Inode numbers of new nodes live above any the disc gives (a Rock Ridge
+ * number is 32-bit, an index id + 1 + 2^32 below 2^33) and below 2^40,
+ * the room the FUSE glue leaves each tree of the mount. */
+#define STAGE_INO_BASE (1ULL << 36)
 
 struct sxattr {
 	char *name;
@@ -41,7 +46,10 @@ struct sdentry;
 struct snode {
 	uint32_t origin;       /* lower id of content/attributes, or IDX_NONE */
 	uint32_t nlink;        /* sdentries naming it */
-	uint32_t ref;          /* sdentries + handles + snapshots */
+	uint32_t ref;          /* sdentries + handles + snapshots + lookups
+				  (one for all of them) + queued invals */
+	uint64_t nlookup;      /* the kernel's lookups (stage_forget) */
+	struct snode *knext, *kprev; /* list of nodes with lookups */
 	uint32_t nopen;        /* open handles */
 	mode_t mode;
 	uid_t uid;
@@ -49,7 +57,7 @@ struct snode {
 	dev_t rdev;
 	struct timespec atime, mtime, ctime;
 	uint64_t size;
-	uint64_t ino;
+	uint64_t ino;          /* unique among live nodes (st->inos) */
 	uint64_t data_id;      /* 0: content is the origin's extents */
 	char *link;            /* symlink target */
 	struct xattrs *xa;     /* NULL: the origin's xattrs (none if new) */
@@ -77,7 +85,7 @@ struct snode {
 struct sdentry {
 	struct sdentry *hnext;              /* global (parent, name) hash */
 	struct sdentry *sib_next, *sib_prev;
-	struct sdentry *alias_next;
+	struct sdentry *alias_next, *alias_prev; /* names of one node */
 	struct snode *parent;               /* NULL for the root */
 	struct snode *node;
 	char *name;
@@ -98,6 +106,16 @@ struct stage_file {
 
 struct reaper;
 struct behind;
+
+/* What the kernel may cache that changed without its asking: name in
+ * folder `node` (NULL: the staging root itself was replaced), or, with
+ * `whole`, node's own attributes and content. */
+struct sinval {
+	struct sinval *next;
+	struct snode *node;    /* holds a reference */
+	bool whole;
+	char name[];
+};
 
 /* spare.c: emptied data files kept for reuse (names only) */
 struct spares {
@@ -134,6 +152,19 @@ struct stage {
 	struct sdentry *root;
 	struct sdentry **htab;
 	size_t hsize, hcount;
+	struct snode **inos;   /* open hash: ino -> live node */
+	size_t isize, icount;
+	struct snode *known;   /* nodes the kernel has looked up */
+	/* names the kernel may cache that changed without its request
+	 * (discard, blank, restore, a changed disc): stage_take_invals */
+	struct sinval *inval_head, **inval_tail;
+	void (*inval_wake)(void *ctx);
+	void *inval_ctx;
+	bool quiet;            /* names removed now need no invalidation: the
+				  kernel asked for the change, or they come
+				  back as they were */
+	struct snode **reuse;  /* tree_revert: lower id -> node to take back */
+	uint32_t nreuse;
 	struct snode *data_nodes;
 	struct snode *open_nodes;
 	struct stage_snapshot *snap; /* the frozen snapshot, while a burn runs */
@@ -153,7 +184,7 @@ uint32_t name_hash(const char *name);
 struct snode *node_new(struct stage *st, mode_t mode);
 struct snode *node_from_lower(struct stage *st, uint32_t id);
 /* Mode, owner, device, times and size of index entry ln onto n. */
-void node_take_attrs(struct snode *n, const struct idx_node *ln);
+void node_take_lower_attrs(struct snode *n, const struct idx_node *ln);
 void node_unref(struct stage *st, struct snode *n);
 int tree_init(struct stage *st);
 void tree_free(struct stage *st);
@@ -164,14 +195,37 @@ int dir_lookup(struct stage *st, struct snode *dir, const char *name,
 int dentry_add(struct stage *st, struct snode *dir, const char *name,
 	       struct snode *n, uint32_t lower, struct sdentry **out);
 void dentry_remove(struct stage *st, struct sdentry *de);
+void alias_del(struct snode *n, struct sdentry *de);
 void dentry_unref(struct sdentry *de);
 int dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
 		const char *name);
 bool dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir);
-int node_path(const struct sdentry *de, char *buf, size_t size);
+/* The staging path of a name ("/" for the root), malloc'ed in *out;
+ * returns its length or -ENOMEM / -ENOENT (a name of a removed folder). */
+int node_path_dup(const struct sdentry *de, char **out);
+/* The path of name in dir, malloc'ed; -ENOENT when dir was removed. */
+int child_path_dup(const struct stage *st, const struct snode *dir,
+		   const char *name, char **out);
 uint32_t dir_nlink(const struct stage *st, const struct snode *n);
 void node_touch_dir(struct snode *dir, const struct timespec *ts);
 int link_lower_hardlinks(struct stage *st);
+/* Give n a unique inode number: want when free (0: a fresh one). */
+void ino_claim(struct stage *st, struct snode *n, uint64_t want);
+
+/* lookup.c: the kernel's references and what it must forget */
+void entry_fill(struct stage *st, struct snode *n, struct stage_entry *out);
+void known_drop_all(struct stage *st);
+/* The kernel may cache name in dir for a node that no longer has it:
+ * queue an invalidation (unless the kernel asked for the change). */
+void inval_name(struct stage *st, struct snode *dir, const char *name,
+		struct snode *was);
+/* The kernel may cache name in dir as missing: queue it. */
+void inval_missing(struct stage *st, struct snode *dir, const char *name);
+/* n's attributes or content changed without the kernel's asking. */
+void inval_node(struct stage *st, struct snode *n);
+
+/* revert.c: discard in place (same lower): nodes from the disc stay */
+int tree_revert(struct stage *st);
 
 /* path.c */
 int path_resolve(struct stage *st, const char *path, struct sdentry **out);
@@ -298,8 +352,18 @@ int cache_errno(int err);
 /* apply.c: the operations on the tree, shared by the API and replay */
 int apply_record(struct stage *st, const struct jrec *r,
 		 struct sdentry **out);
+/* r's attributes (J_ATTR) onto n, its access ACL following the mode; for
+ * a node without names, which has nothing to journal. */
+int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r);
 /* API side: check readonly, stamp, check, journal, apply (write-ahead). */
 int stage_change(struct stage *st, struct jrec *r, struct sdentry **out);
+/* ops.c: stage_change of a change the kernel asked for (its names need
+ * no invalidation); make_entry creates r's entry as name in dir. */
+int change_api(struct stage *st, struct jrec *r, struct sdentry **out);
+/* change_api of r about n (which has a name), under n's first name. */
+int change_node(struct stage *st, struct snode *n, struct jrec *r);
+int make_entry(struct stage *st, struct snode *dir, const char *name,
+	       struct jrec *r, struct sdentry **out);
 /* Journal n's full attribute state (J_ATTR) under its first name. */
 int record_attr(struct stage *st, struct snode *n);
 /* Journal that n's content is data file id from now on (J_SETDATA); the

@@ -209,13 +209,21 @@ static int replace_value(struct sxattr *x, const void *value, size_t size)
 
 /* Setting an access ACL sets the group bits from its mask, as chmod does
  * the other way round; one that says no more than the mode is kept as
- * the mode alone (a local file system stores no xattr for it). */
-static bool take_access_acl(struct snode *n, const char *name,
-			    const void *value, size_t size)
+ * the mode alone (a local file system stores no xattr for it). The kernel
+ * does not expect a setxattr to change the mode: it is told to forget
+ * the attributes it holds. */
+static bool take_access_acl(struct stage *st, struct snode *n,
+			    const char *name, const void *value, size_t size)
 {
+	mode_t mode;
+
 	if (strcmp(name, PACL_XATTR_ACCESS) != 0)
 		return false;
-	n->mode = pacl_apply_to_mode(value, size, n->mode);
+	mode = pacl_apply_to_mode(value, size, n->mode);
+	if (mode != n->mode) {
+		n->mode = mode;
+		inval_node(st, n);
+	}
 	return pacl_is_minimal(value, size);
 }
 
@@ -248,7 +256,7 @@ int xattr_set(struct stage *st, struct snode *n, const char *name,
 	ret = check_room(n->xa, name, size);
 	if (ret)
 		return ret;
-	if (take_access_acl(n, name, value, size)) {
+	if (take_access_acl(st, n, name, value, size)) {
 		if (found)
 			drop_entry(n->xa, at);
 		return 0;
@@ -384,21 +392,25 @@ static ssize_t get_value(const void *v, uint32_t len, void *value, size_t size)
 	return len;
 }
 
+static ssize_t node_getxattr(struct stage *st, struct snode *n,
+			     const char *name, void *value, size_t size)
+{
+	uint32_t len;
+	const void *v = find_value(st, n, name, &len);
+
+	return v ? get_value(v, len, value, size) : -ENODATA;
+}
+
 ssize_t stage_getxattr(struct stage *st, const char *path, const char *name,
 		       void *value, size_t size)
 {
 	struct sdentry *de;
-	const void *v;
-	uint32_t len;
 	ssize_t ret;
 
 	STAGE_LOCK(st);
 	ret = path_resolve(st, path, &de);
-	if (ret)
-		goto out;
-	v = find_value(st, de->node, name, &len);
-	ret = v ? get_value(v, len, value, size) : -ENODATA;
-out:
+	if (!ret)
+		ret = node_getxattr(st, de->node, name, value, size);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -415,30 +427,108 @@ static ssize_t list_add(char *list, size_t size, size_t *pos, const char *name)
 	return 0;
 }
 
+static ssize_t node_listxattr(struct stage *st, struct snode *n, char *list,
+			      size_t size)
+{
+	const struct idx_xattr *lx;
+	uint32_t cnt, i;
+	size_t pos = 0;
+	ssize_t ret = 0;
+
+	if (n->xa) {
+		for (i = 0; i < n->xa->n && !ret; i++)
+			ret = list_add(list, size, &pos, n->xa->v[i].name);
+	} else {
+		lx = lower_xattrs(st, n, &cnt);
+		for (i = 0; i < cnt && !ret; i++)
+			ret = list_add(list, size, &pos, lx[i].name);
+	}
+	return ret ? ret : (ssize_t)pos;
+}
+
 ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
 			size_t size)
 {
-	const struct idx_xattr *lx;
 	struct sdentry *de;
-	uint32_t cnt, i;
-	size_t pos = 0;
 	ssize_t ret;
 
 	STAGE_LOCK(st);
 	ret = path_resolve(st, path, &de);
-	if (ret)
-		goto out;
-	if (de->node->xa) {
-		for (i = 0; i < de->node->xa->n && !ret; i++)
-			ret = list_add(list, size, &pos, de->node->xa->v[i].name);
-	} else {
-		lx = lower_xattrs(st, de->node, &cnt);
-		for (i = 0; i < cnt && !ret; i++)
-			ret = list_add(list, size, &pos, lx[i].name);
-	}
 	if (!ret)
-		ret = (ssize_t)pos;
-out:
+		ret = node_listxattr(st, de->node, list, size);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+/* --- by inode --- */
+
+/* r about n: journaled under n's first name; a node without names
+ * changes alone. */
+static int node_xattr_change(struct stage *st, struct snode *n,
+			     struct jrec *r)
+{
+	int ret;
+
+	if (st->readonly)
+		return -EROFS;
+	if (!n->aliases) {
+		ret = r->op == J_RMXATTR ? xattr_remove(st, n, r->name) :
+		      xattr_set(st, n, r->name, r->val, r->vlen, (int)r->flags);
+		if (!ret) {
+			now_ts(&n->ctime);
+			st->gen++;
+		}
+		return ret;
+	}
+	return change_node(st, n, r);
+}
+
+int stage_node_setxattr(struct stage *st, struct stage_node *n,
+			const char *name, const void *value, size_t size,
+			int flags)
+{
+	struct jrec r = { .op = J_SETXATTR, .name = name, .val = value,
+			  .vlen = (uint32_t)size, .flags = (uint32_t)flags };
+	int ret;
+
+	if (size > XATTR_VALUE_MAX)
+		return -E2BIG;
+	STAGE_LOCK(st);
+	ret = node_xattr_change(st, (struct snode *)n, &r);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+int stage_node_removexattr(struct stage *st, struct stage_node *n,
+			   const char *name)
+{
+	struct jrec r = { .op = J_RMXATTR, .name = name };
+	int ret;
+
+	STAGE_LOCK(st);
+	ret = node_xattr_change(st, (struct snode *)n, &r);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+ssize_t stage_node_getxattr(struct stage *st, struct stage_node *n,
+			    const char *name, void *value, size_t size)
+{
+	ssize_t ret;
+
+	STAGE_LOCK_NODRAIN(st);
+	ret = node_getxattr(st, (struct snode *)n, name, value, size);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+ssize_t stage_node_listxattr(struct stage *st, struct stage_node *n,
+			     char *list, size_t size)
+{
+	ssize_t ret;
+
+	STAGE_LOCK_NODRAIN(st);
+	ret = node_listxattr(st, (struct snode *)n, list, size);
 	STAGE_UNLOCK(st);
 	return ret;
 }

@@ -192,6 +192,8 @@ errno_text() {
 	EPERM) echo "Operation not permitted" ;;
 	ENOENT) echo "No such file or directory" ;;
 	EEXIST) echo "File exists" ;;
+	EFBIG) echo "File too large" ;;
+	EXDEV) echo "Invalid cross-device link" ;;
 	ESTALE) echo "Stale file handle" ;;
 	*) fail "errno_text: unknown name $1" ;;
 	esac
@@ -200,7 +202,7 @@ errno_text() {
 errno_name() {
 	local e
 	for e in EINVAL EBUSY ENOSPC EROFS ENOMEDIUM EIO ECANCELED ENAMETOOLONG \
-		ENOTEMPTY EACCES EPERM ENOENT EEXIST ESTALE; do
+		ENOTEMPTY EACCES EPERM ENOENT EEXIST EFBIG EXDEV ESTALE; do
 		case $1 in *"$(errno_text "$e")"*) echo "$e"; return 0 ;; esac
 	done
 	echo "OTHER($1)"

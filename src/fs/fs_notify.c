@@ -1,0 +1,205 @@
+/* fs_notify.c — tell the kernel what changed without its asking. The
+ * kernel keeps entries and attributes for a day (FS_TIMEOUT), so whatever
+ * burnfs changes on its own must reach it:
+ * - names the stage queued (discard, blank, restore, another disc: the
+ *   stage says exactly which cached names lost their node) become
+ *   INVAL_ENTRY;
+ * - after a command, sessions/: a new session changes its link count; a
+ *   session N that is no longer the one the kernel saw (blank, another
+ *   disc) bumps the epoch of session node ids, so old ones turn ESTALE,
+ *   and its name is invalidated.
+ * A commit keeps every staged node as it was, so it costs nothing here.
+ *
+ * The notifications go out from a thread of their own, holding no lock:
+ * the kernel may wait for the lock of the folder named, which a request in
+ * flight can hold while it waits for burnfs (libfuse's notify examples do
+ * the same). Lock order: stage lock, then this notifier's lock (the stage
+ * wakes it while holding its own); never the reverse. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "burnfs/disc.h"
+#include "burnfs/index.h"
+#include "burnfs/log.h"
+#include "burnfs/stage.h"
+#include "fs/fs.h"
+
+struct fs_notify {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool stop, wake, poke;     /* guarded by lock */
+	/* sessions/ as the kernel was shown it (the thread's own) */
+	int sessions;
+	uint32_t newest_lba;
+	unsigned epoch;            /* atomic: read by any request */
+};
+
+unsigned fs_sessions_epoch(struct burnfs *b)
+{
+	return b->notify ? __atomic_load_n(&b->notify->epoch,
+					   __ATOMIC_ACQUIRE) : 0;
+}
+
+static void signal_work(struct fs_notify *n, bool *what)
+{
+	pthread_mutex_lock(&n->lock);
+	*what = true;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Called by the stage, under its lock. */
+static void stage_woke(void *ctx)
+{
+	struct fs_notify *n = ctx;
+
+	signal_work(n, &n->wake);
+}
+
+void fs_notify_poke(struct burnfs *b)
+{
+	if (b->notify)
+		signal_work(b->notify, &b->notify->poke);
+}
+
+static void inval_stage(void *ctx, struct stage_node *node, const char *name)
+{
+	struct burnfs *b = ctx;
+	fuse_ino_t ino = node ? (fuse_ino_t)(uintptr_t)node : FUSE_ROOT_ID;
+	const char *n = node ? name : "staging";
+	int ret;
+
+	if (!n)  /* the node's attributes and pages */
+		ret = fuse_lowlevel_notify_inval_inode(b->se, ino, 0, 0);
+	else
+		ret = fuse_lowlevel_notify_inval_entry(b->se, ino, n, strlen(n));
+	/* ENOENT: the kernel had forgotten it already */
+	if (ret && ret != -ENOENT)
+		blog_debug("fs: invalidating %s: %s", n ? n : "an inode",
+			   strerror(-ret));
+}
+
+/* The newest session's start and whether the sessions the kernel saw are
+ * still those of the medium. */
+static bool same_sessions(struct burnfs *b, struct fs_notify *n, int now,
+			  uint32_t lba)
+{
+	struct index *idx;
+	bool same;
+
+	if (now < n->sessions)
+		return false;
+	if (now == n->sessions || n->sessions == 0)
+		return now != n->sessions || lba == n->newest_lba;
+	if (disc_session_index_cached(b->disc, n->sessions, &idx))
+		return true;  /* kept only while a session stays the same */
+	same = index_info(idx)->start_lba == n->newest_lba;
+	index_unref(idx);
+	return same;
+}
+
+static void note_sessions(struct burnfs *b, int *count, uint32_t *lba)
+{
+	struct index *lower = disc_lower(b->disc);
+	struct disc_facts f;
+
+	disc_get_facts(b->disc, &f);
+	*count = f.sessions;
+	*lba = lower ? index_info(lower)->start_lba : 0;
+	index_unref(lower);
+}
+
+static void check_sessions(struct burnfs *b, struct fs_notify *n)
+{
+	char name[16];
+	uint32_t lba;
+	int now;
+
+	note_sessions(b, &now, &lba);
+	if (!same_sessions(b, n, now, lba)) {
+		__atomic_store_n(&n->epoch, (n->epoch + 1) & FS_EPOCH_MASK,
+				 __ATOMIC_RELEASE);
+		for (int i = 1; i <= n->sessions; i++) {
+			snprintf(name, sizeof(name), "%d", i);
+			fuse_lowlevel_notify_inval_entry(b->se, FS_INO_SESSIONS,
+							 name, strlen(name));
+		}
+	}
+	if (now != n->sessions || lba != n->newest_lba)
+		fuse_lowlevel_notify_inval_inode(b->se, FS_INO_SESSIONS, -1, 0);
+	n->sessions = now;
+	n->newest_lba = lba;
+}
+
+static void *notify_main(void *arg)
+{
+	struct burnfs *b = arg;
+	struct fs_notify *n = b->notify;
+	bool wake, poke;
+
+	pthread_mutex_lock(&n->lock);
+	while (!n->stop) {
+		if (!n->wake && !n->poke) {
+			pthread_cond_wait(&n->cv, &n->lock);
+			continue;
+		}
+		wake = n->wake;
+		poke = n->poke;
+		n->wake = n->poke = false;
+		pthread_mutex_unlock(&n->lock);
+		if (wake)
+			stage_take_invals(b->stage, inval_stage, b);
+		if (poke)
+			check_sessions(b, n);
+		pthread_mutex_lock(&n->lock);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return NULL;
+}
+
+/* After daemonizing: threads do not survive the fork. Signals stay with
+ * the main thread. */
+int fs_notify_start(struct burnfs *b)
+{
+	struct fs_notify *n = calloc(1, sizeof(*n));
+	sigset_t all, old;
+	int ret;
+
+	if (!n)
+		return -ENOMEM;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cv, NULL);
+	note_sessions(b, &n->sessions, &n->newest_lba);
+	b->notify = n;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&n->thread, NULL, notify_main, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		b->notify = NULL;
+		free(n);
+		return ret;
+	}
+	stage_set_inval_wake(b->stage, stage_woke, n);
+	return 0;
+}
+
+void fs_notify_stop(struct burnfs *b)
+{
+	struct fs_notify *n = b->notify;
+
+	if (!n)
+		return;
+	stage_set_inval_wake(b->stage, NULL, NULL);
+	signal_work(n, &n->stop);
+	pthread_join(n->thread, NULL);
+	b->notify = NULL;
+	pthread_cond_destroy(&n->cv);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}

@@ -1,0 +1,165 @@
+/* revert.c — discard in place. The merged tree goes back to the lower
+ * layer while every node that came from it stays the same object, so the
+ * kernel's inodes, open files and a shell's current folder stay valid, and
+ * only what changes is queued for the kernel to forget: the names of new
+ * and moved entries, the disc's names that were missing (the kernel may
+ * cache them as missing), and the nodes whose attributes or content go
+ * back to the disc's. Nodes from the disc keep their lookups, handles and
+ * inode numbers; entries made in staging go. Stage lock held throughout. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stage/stage_priv.h"
+
+struct revert {
+	struct stage *st;
+	struct snode **keep;   /* lower id -> the node that came from it */
+	uint32_t n;
+	uint32_t mark;         /* set on folders that were materialized */
+};
+
+/* Every node that came from the lower layer, each holding a reference. */
+static void collect(struct revert *rv, struct snode *dir)
+{
+	struct sdentry *de;
+
+	dir->mark = rv->mark;
+	for (de = dir->children; de; de = de->sib_next) {
+		struct snode *n = de->node;
+
+		if (n->origin != IDX_NONE && n->origin < rv->n &&
+		    !rv->keep[n->origin]) {
+			rv->keep[n->origin] = n;
+			n->ref++;
+		}
+		if (S_ISDIR(n->mode) && n->materialized && n->mark != rv->mark)
+			collect(rv, n);
+	}
+}
+
+/* Is de the disc's name for its node, where the disc has it? Then it
+ * comes back as it is and the kernel need not forget it. */
+static bool in_place(const struct revert *rv, const struct sdentry *de)
+{
+	const struct idx_node *ln, *on;
+
+	if (de->lower == IDX_NONE || de->node->origin == IDX_NONE ||
+	    rv->keep[de->node->origin] != de->node)
+		return false;
+	ln = index_node(rv->st->lower, de->lower);
+	if (!ln || ln->parent != de->parent->origin ||
+	    rv->keep[ln->parent] != de->parent || strcmp(ln->name, de->name))
+		return false;
+	if (de->node->origin == de->lower)
+		return true;
+	on = index_node(rv->st->lower, de->node->origin);  /* a hard link */
+	return S_ISREG(ln->mode) && on && ln->ino && on->ino == ln->ino;
+}
+
+/* The disc's names a kept folder the kernel knows did not show. */
+static void queue_missing(struct revert *rv, struct snode *dir)
+{
+	const struct idx_node *ln = index_node(rv->st->lower, dir->origin);
+
+	if (!dir->nlookup || !ln || !S_ISDIR(ln->mode))
+		return;
+	for (uint32_t c = ln->first_child; c != IDX_NONE;
+	     c = index_node(rv->st->lower, c)->next_sibling) {
+		const char *name = index_node(rv->st->lower, c)->name;
+
+		if (!dir_find(rv->st, dir, name))
+			inval_missing(rv->st, dir, name);
+	}
+}
+
+/* Take every name out, deepest first; names that come back stay quiet. */
+static void strip(struct revert *rv, struct snode *dir)
+{
+	struct stage *st = rv->st;
+
+	if (dir->mark == rv->mark && dir->origin != IDX_NONE &&
+	    rv->keep[dir->origin] == dir)
+		queue_missing(rv, dir);
+	while (dir->children) {
+		struct sdentry *de = dir->children;
+
+		if (S_ISDIR(de->node->mode))
+			strip(rv, de->node);
+		st->quiet = in_place(rv, de);
+		dentry_remove(st, de);
+		st->quiet = false;
+	}
+}
+
+/* n becomes lower entry id again. */
+static void reset(struct revert *rv, struct snode *n, uint32_t id)
+{
+	struct stage *st = rv->st;
+	const struct idx_node *ln = index_node(st->lower, id);
+	bool changed = n->data_id || n->xa || node_changed(st, n) ||
+		       n->size != ln->size || S_ISDIR(n->mode);
+
+	node_drop_data(st, n);
+	xattrs_free(n->xa);
+	n->xa = NULL;
+	free(n->link);
+	n->link = ln->link ? strdup(ln->link) : NULL;
+	n->origin = id;
+	n->mode = ln->mode;
+	n->uid = ln->uid;
+	n->gid = ln->gid;
+	n->rdev = ln->rdev;
+	n->atime = ln->atime;
+	n->mtime = ln->mtime;
+	n->ctime = ln->ctime;
+	n->size = ln->size;
+	n->materialized = !S_ISDIR(n->mode);
+	if (changed)
+		inval_node(st, n);
+}
+
+/* The folders that were materialized, again, with their old nodes. */
+static int remat(struct revert *rv, struct snode *dir)
+{
+	struct sdentry *de;
+	int ret = dir_materialize(rv->st, dir);
+
+	for (de = dir->children; !ret && de; de = de->sib_next)
+		if (S_ISDIR(de->node->mode) && de->node->mark == rv->mark)
+			ret = remat(rv, de->node);
+	return ret;
+}
+
+int tree_revert(struct stage *st)
+{
+	struct snode *root = st->root->node;
+	struct revert rv = { .st = st, .n = index_count(st->lower),
+			     .mark = ++st->markgen };
+	int ret;
+
+	rv.keep = calloc(rv.n + 1, sizeof(*rv.keep));
+	if (!rv.keep)
+		return -ENOMEM;
+	rv.keep[IDX_ROOT] = root;
+	root->ref++;
+	collect(&rv, root);
+	strip(&rv, root);
+	for (uint32_t id = 0; id < rv.n; id++)
+		if (rv.keep[id])
+			reset(&rv, rv.keep[id], id);
+	root->ref--;            /* the root stays in the tree */
+	rv.keep[IDX_ROOT] = NULL;
+	st->reuse = rv.keep;
+	st->nreuse = rv.n;
+	ret = remat(&rv, root);
+	if (!ret)
+		ret = link_lower_hardlinks(st);
+	st->reuse = NULL;
+	for (uint32_t id = 0; id < rv.n; id++)
+		if (rv.keep[id])
+			node_unref(st, rv.keep[id]);
+	free(rv.keep);
+	return ret;
+}

@@ -1,0 +1,31 @@
+#!/bin/bash
+# t43_setid_bits — set-user-ID and set-group-ID bits go as on ext4 when
+# a user without CAP_FSETID writes or truncates: `nobody` through
+# write-only (direct-I/O) and read-write (buffered) handles, appends,
+# O_TRUNC opens, truncate and ftruncate, on files 04777, 02777, 02666
+# (set-group-ID without group execute: dropped for a writer outside the
+# group), 06777, 06666, 04666 and 0777; root keeps them, root without
+# CAP_FSETID (setpriv) does not; chown drops them. fcalls.py runs every case
+# on staging/ and on a local folder; the results must match.
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || skip "python3 is not installed"
+command -v setpriv >/dev/null || skip "setpriv is not installed"
+id nobody >/dev/null 2>&1 || skip "there is no user nobody"
+chmod 755 "$T"
+start_burnfs -o allow_other
+mkdir -m 777 "$MNT/staging/w" "$T/ref"
+chmod 777 "$T/ref"
+python3 "$LIB_DIR/fcalls.py" setid "$MNT/staging/w" >"$T/staging.out" ||
+	fail "the cases failed on staging/"
+python3 "$LIB_DIR/fcalls.py" setid "$T/ref" >"$T/local.out" ||
+	fail "the cases failed on the local folder"
+diff -u "$T/local.out" "$T/staging.out" >&2 || fail "staging/ and the local folder differ"
+for want in 'nobody wronly 4777: ok -> 0o100777' 'nobody rdwr 4777: ok -> 0o100777' \
+	'root wronly 4777: ok -> 0o104777' 'nobody wronly 2666: ok -> 0o100666' \
+	'nobody truncate 6666: ok -> 0o100666' 'root-without-CAP_FSETID write 4777: ok -> 0o100777' \
+	'chown by root 4755 -> 0o100755'; do
+	grep -qxF "$want" "$T/staging.out" || fail "expected '$want'"
+done
+ctl_ok commit
+assert_eq "$(stat -c %a "$MNT/staging/w/g4777-write")" 777 "the mode after the commit"

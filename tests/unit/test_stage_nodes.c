@@ -1,0 +1,467 @@
+/* test_stage_nodes.c — unit tests of the stage's inode API (what the FUSE
+ * glue uses, no FUSE): lookup counts and forget, nodes that lost their
+ * names, hard-link families, unique inode numbers, the invalidations queued
+ * for the kernel, discard in place, paths of any length, EFBIG, set-group-ID
+ * folders, and that the inode calls journal first and meet the same disc
+ * limits as the path calls. The lower layer is an index built in memory,
+ * its files' bytes in a memory buffer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "burnfs/acl.h"
+#include "burnfs/index.h"
+#include "burnfs/log.h"
+#include "burnfs/stage.h"
+#include "check.h"
+#include "testutil.h"
+
+static char disc[64 * 2048];
+
+static ssize_t mem_pread(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	(void)ctx;
+	if (off >= sizeof(disc))
+		return 0;
+	if (off + len > sizeof(disc))
+		len = sizeof(disc) - off;
+	memcpy(buf, disc + off, len);
+	return (ssize_t)len;
+}
+
+static const struct idx_reader reader = { mem_pread, NULL };
+
+/* A lower layer: /d (folder), /d/x "xx" (ino 5), /d/y "yy" (ino 6),
+ * /d/h1 and /h2 (hard links, ino 7); lba tells one session from another. */
+static struct index *lower(uint32_t lba, uint64_t xino)
+{
+	struct index *idx = index_new(&reader);
+	struct idx_info info = { .session = 1, .start_lba = lba };
+	struct idx_extent ext = { .block = 1, .size = 2 };
+	struct idx_node t = { .mode = S_IFDIR | 0755, .name = "d" };
+	int64_t d;
+
+	memcpy(disc + 2048, "xx", 2);
+	index_set_info(idx, &info);
+	d = index_add(idx, IDX_ROOT, &t);
+	t = (struct idx_node){ .mode = S_IFREG | 0644, .size = 2, .ino = xino,
+			       .n_extents = 1, .extents = &ext, .name = "x" };
+	index_add(idx, (uint32_t)d, &t);
+	t.name = "y";
+	t.ino = 6;
+	index_add(idx, (uint32_t)d, &t);
+	t.name = "h1";
+	t.ino = 7;
+	index_add(idx, (uint32_t)d, &t);
+	t.name = "h2";
+	index_add(idx, IDX_ROOT, &t);
+	index_finish(idx);
+	return idx;
+}
+
+static struct stage *open_stage(const char *name, struct index *low)
+{
+	char cache[512];
+	struct stage *st = NULL;
+
+	tmp_path(cache, sizeof(cache), name);
+	CHECK_EQ(stage_open(&st, cache, low), 0);
+	return st;
+}
+
+static struct stage_node *look(struct stage *st, struct stage_node *dir,
+			       const char *name, struct stat *sb)
+{
+	struct stage_entry e;
+
+	if (stage_lookup(st, dir, name, &e))
+		return NULL;
+	if (sb)
+		*sb = e.attr;
+	return e.node;
+}
+
+struct seen {
+	int names, nodes, roots;
+	char last[64];
+};
+
+static void record(void *ctx, struct stage_node *node, const char *name)
+{
+	struct seen *s = ctx;
+
+	if (!node)
+		s->roots++;
+	else if (!name)
+		s->nodes++;
+	else {
+		s->names++;
+		snprintf(s->last, sizeof(s->last), "%s", name);
+	}
+}
+
+/* Lookups keep a node that lost its names; forget lets it go. */
+static void t_lookups(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("lookups", low);
+	struct stage_entry root, e;
+	struct stage_file *f;
+	struct stat sb;
+	char buf[8] = "";
+
+	CHECK_EQ(stage_root(st, &root), 0);
+	CHECK_EQ(stage_node_create(st, root.node, "f", 0644, 0, 0, O_RDWR, &e,
+				   &f), 0);
+	CHECK_EQ(stage_write(st, f, "abc", 3, 0), 3);
+	CHECK_EQ(stage_node_unlink(st, root.node, "f"), 0);
+	CHECK_EQ(stage_node_getattr(st, e.node, &sb), 0);
+	CHECK_EQ(sb.st_nlink, 0);
+	CHECK_EQ(sb.st_size, 3);
+	struct stage_attr a = { .valid = STAGE_SET_MODE, .mode = 0600 };
+	CHECK_EQ(stage_node_setattr(st, e.node, &a, &sb), 0);
+	CHECK_EQ(sb.st_mode & 07777, 0600);
+	CHECK_EQ(stage_node_setxattr(st, e.node, "user.k", "v", 1, 0), 0);
+	CHECK_EQ(stage_node_getxattr(st, e.node, "user.k", buf, sizeof(buf)), 1);
+	CHECK_EQ(stage_read(st, f, buf, sizeof(buf), 0), 3);
+	stage_release(st, f);
+	stage_forget(st, e.node, 1);
+	CHECK(look(st, root.node, "f", NULL) == NULL);
+	/* creating in a folder removed while looked up: ENOENT */
+	CHECK_EQ(stage_node_mkdir(st, root.node, "gone", 0755, 0, 0, &e), 0);
+	CHECK_EQ(stage_node_rmdir(st, root.node, "gone"), 0);
+	CHECK_EQ(stage_node_getattr(st, e.node, &sb), 0);
+	CHECK_EQ(sb.st_nlink, 0);
+	CHECK_EQ(sb.st_size, 0);
+	struct stage_entry e2;
+	CHECK_EQ(stage_node_mkdir(st, e.node, "x", 0755, 0, 0, &e2), -ENOENT);
+	stage_forget(st, e.node, 1);
+	stage_close(st);  /* the root's lookup goes with it */
+	index_unref(low);
+}
+
+/* A family of hard links grows and shrinks; every name is one node. */
+static void t_family(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("family", low);
+	struct stage_entry root, f, e;
+	struct stat sb;
+	char name[32];
+	int n = 4000;
+
+	stage_root(st, &root);
+	CHECK_EQ(stage_node_mknod(st, root.node, "f", S_IFREG | 0644, 0, 0, 0,
+				  &f), 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "l%d", i);
+		CHECK_EQ(stage_node_link(st, f.node, root.node, name, &e), 0);
+		CHECK(e.node == f.node);
+	}
+	CHECK_EQ(stage_node_getattr(st, f.node, &sb), 0);
+	CHECK_EQ(sb.st_nlink, n + 1);
+	for (int i = 0; i < n; i += 2) {
+		snprintf(name, sizeof(name), "l%d", i);
+		CHECK_EQ(stage_node_unlink(st, root.node, name), 0);
+	}
+	/* a rename between two names of the family changes nothing */
+	CHECK_EQ(stage_node_rename(st, root.node, "l1", root.node, "l3", 0), 0);
+	CHECK(look(st, root.node, "l1", NULL) == f.node);
+	/* another file renamed over a name takes it from the family */
+	CHECK_EQ(stage_node_mknod(st, root.node, "o", S_IFREG | 0644, 0, 0, 0,
+				  &e), 0);
+	CHECK_EQ(stage_node_rename(st, root.node, "o", root.node, "l3", 0), 0);
+	CHECK_EQ(stage_node_getattr(st, f.node, &sb), 0);
+	CHECK_EQ(sb.st_nlink, n / 2);
+	CHECK(look(st, root.node, "l3", NULL) == e.node);
+	stage_close(st);
+	index_unref(low);
+}
+
+/* A node kept across a change of the lower layer keeps its number; an
+ * entry of the new layer with the same number gets another one. */
+static void t_inos(void)
+{
+	struct index *low = lower(100, 5), *other = lower(200, 9);
+	struct stage *st = open_stage("inos", low);
+	struct stage_entry root;
+	struct stage_node *d, *x, *nx;
+	struct stage_file *f;
+	struct stat a, b;
+
+	stage_root(st, &root);
+	d = look(st, root.node, "d", NULL);
+	x = look(st, d, "x", &a);
+	CHECK_EQ(a.st_ino, 5);
+	CHECK(look(st, d, "h1", &b) == look(st, root.node, "h2", NULL));
+	CHECK_EQ(stage_node_open(st, x, O_RDONLY, &f), 0);
+	/* the disc changed: the tree is new (the old root finds nothing),
+	 * y of the new layer has number 6 as before, x 9; the old x, still
+	 * open, keeps 5 */
+	CHECK_EQ(stage_discard(st, other), 0);
+	CHECK(look(st, root.node, "d", NULL) == NULL);
+	stage_forget(st, root.node, 1);
+	stage_root(st, &root);
+	d = look(st, root.node, "d", NULL);
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	nx = look(st, d, "x", &b);
+	CHECK(nx != x);
+	CHECK_EQ(b.st_ino, 9);
+	CHECK_EQ(stage_node_getattr(st, x, &a), 0);
+	CHECK_EQ(a.st_ino, 5);
+	stage_release(st, f);
+	stage_close(st);
+	index_unref(low);
+	index_unref(other);
+}
+
+/* Discard in place: disc nodes stay, only what changed is queued. */
+static void t_discard(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("discard", low);
+	struct stage_entry root, e;
+	struct stage_node *d, *x;
+	struct seen s = { 0 };
+	struct stat sb;
+	struct stage_attr a = { .valid = STAGE_SET_MODE, .mode = 0600 };
+
+	stage_root(st, &root);
+	d = look(st, root.node, "d", NULL);
+	x = look(st, d, "x", NULL);
+	CHECK_EQ(stage_node_setattr(st, x, &a, NULL), 0);
+	CHECK_EQ(stage_node_unlink(st, d, "y"), 0);
+	CHECK_EQ(stage_node_mknod(st, d, "new", S_IFREG | 0644, 0, 0, 0, &e),
+		 0);
+	stage_take_invals(st, record, &s);
+	CHECK_EQ(s.names + s.nodes + s.roots, 0);  /* the kernel asked */
+	CHECK_EQ(stage_discard(st, NULL), 0);
+	stage_take_invals(st, record, &s);
+	/* "new" (gone) and "y" (back: may be cached as missing) */
+	CHECK_EQ(s.names, 2);
+	CHECK(s.nodes >= 2);  /* x reverted, d's entries changed */
+	CHECK_EQ(s.roots, 0);
+	CHECK(look(st, root.node, "d", NULL) == d);
+	CHECK(look(st, d, "x", &sb) == x);
+	CHECK_EQ(sb.st_mode & 07777, 0644);
+	CHECK(look(st, d, "y", NULL) != NULL);
+	CHECK(look(st, d, "new", NULL) == NULL);
+	CHECK_EQ(stage_node_getattr(st, e.node, &sb), 0);
+	CHECK_EQ(sb.st_nlink, 0);
+	stage_close(st);
+	index_unref(low);
+}
+
+/* Folders of 255-byte names far past PATH_MAX; the journal replays them. */
+static void t_deep(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("deep", low);
+	struct stage_entry root, e;
+	struct stage_node *dir;
+	char name[256];
+	int depth = 40;
+
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	stage_root(st, &root);
+	dir = root.node;
+	for (int i = 0; i < depth; i++) {
+		CHECK_EQ(stage_node_mkdir(st, dir, name, 0755, 0, 0, &e), 0);
+		dir = e.node;
+	}
+	CHECK_EQ(stage_node_symlink(st, dir, "l", "t", 0, 0, &e), 0);
+	CHECK_EQ(stage_node_mknod(st, dir, "f", S_IFREG | 0644, 0, 0, 0, &e), 0);
+	struct stage_attr a = { .valid = STAGE_SET_SIZE, .size = 5 };
+	CHECK_EQ(stage_node_setattr(st, e.node, &a, NULL), 0);
+	stage_close(st);
+	st = open_stage("deep", low);
+	stage_root(st, &root);
+	dir = root.node;
+	for (int i = 0; i < depth && dir; i++)
+		dir = look(st, dir, name, NULL);
+	CHECK(dir != NULL);
+	struct stat sb;
+	CHECK(dir && look(st, dir, "f", &sb) != NULL);
+	CHECK_EQ(sb.st_size, 5);
+	char *text = NULL;
+	CHECK_EQ(stage_pending_text(st, &text, NULL), 0);
+	CHECK(text && strlen(text) > (size_t)depth * 256);
+	free(text);
+	stage_close(st);
+	index_unref(low);
+}
+
+/* EFBIG past the format's limit; set-group-ID folders pass their group. */
+static void t_limits(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("limits", low);
+	struct stage_entry root, dir, e;
+	struct stage_file *f;
+	struct stat sb;
+	struct stage_attr a = { .valid = STAGE_SET_SIZE,
+				.size = (off_t)STAGE_FILE_SIZE_MAX + 1 };
+
+	stage_root(st, &root);
+	CHECK_EQ(stage_node_create(st, root.node, "f", 0644, 0, 0, O_RDWR, &e,
+				   &f), 0);
+	CHECK_EQ(stage_node_setattr(st, e.node, &a, NULL), -EFBIG);
+	CHECK_EQ(stage_write(st, f, "x", 1, (off_t)STAGE_FILE_SIZE_MAX),
+		 -EFBIG);
+	CHECK_EQ(stage_ftruncate(st, f, (off_t)STAGE_FILE_SIZE_MAX + 1),
+		 -EFBIG);
+	stage_release(st, f);
+	CHECK_EQ(stage_node_mkdir(st, root.node, "sg", 02775, 0, 1234, &dir),
+		 0);
+	CHECK_EQ(stage_node_mkdir(st, dir.node, "sub", 0755, 0, 0, &e), 0);
+	CHECK_EQ(e.attr.st_gid, 1234);
+	CHECK_EQ(e.attr.st_mode & 07777, 02755);
+	CHECK_EQ(stage_node_mknod(st, dir.node, "file", S_IFREG | 0644, 0, 0, 0,
+				  &e), 0);
+	CHECK_EQ(e.attr.st_gid, 1234);
+	CHECK_EQ(e.attr.st_mode & 07777, 0644);
+	struct stage_list *l;
+	CHECK_EQ(stage_node_list(st, dir.node, &l), 0);
+	CHECK_EQ(stage_list_count(l), 2);
+	CHECK_STR(stage_list_name(l, 0), "file");
+	CHECK_EQ(stage_list_entry(st, l, 1, false, &e), 0);
+	CHECK_EQ(e.attr.st_mode & 07777, 02755);
+	stage_list_free(st, l);
+	CHECK_EQ(stage_node_getattr(st, dir.node, &sb), 0);
+	CHECK_EQ(sb.st_nlink, 3);
+	stage_close(st);
+	index_unref(low);
+}
+
+static off_t journal_size(const char *name)
+{
+	char path[600];
+	struct stat sb;
+
+	tmp_path(path, sizeof(path), name);
+	strncat(path, "/journal", sizeof(path) - strlen(path) - 1);
+	return stat(path, &sb) ? -1 : sb.st_size;
+}
+
+/* A short append (RLIMIT_FSIZE, as a full cache disk): every change by
+ * inode fails at the journal before it shows, and leaves no trace. */
+static void t_journal_first(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("jfirst", low);
+	struct stage_attr a = { .valid = STAGE_SET_MODE, .mode = 0600 };
+	struct stage_entry root, e;
+	struct stage_node *d, *x;
+	struct rlimit rl, old;
+	char *before = NULL, *after = NULL;
+	struct stat sb;
+
+	stage_root(st, &root);
+	d = look(st, root.node, "d", NULL);
+	x = look(st, d, "x", NULL);
+	CHECK_EQ(stage_pending_text(st, &before, NULL), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = (rlim_t)journal_size("jfirst") + 20;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	CHECK_EQ(stage_node_mkdir(st, root.node, "b", 0755, 0, 0, &e), -EFBIG);
+	CHECK_EQ(stage_node_mknod(st, root.node, "n", S_IFIFO | 0644, 0, 0, 0,
+				  &e), -EFBIG);
+	CHECK_EQ(stage_node_symlink(st, root.node, "s", "t", 0, 0, &e), -EFBIG);
+	CHECK_EQ(stage_node_link(st, x, root.node, "x2", &e), -EFBIG);
+	CHECK_EQ(stage_node_rename(st, d, "y", root.node, "y2", 0), -EFBIG);
+	CHECK_EQ(stage_node_unlink(st, d, "y"), -EFBIG);
+	CHECK_EQ(stage_node_setattr(st, x, &a, NULL), -EFBIG);
+	CHECK_EQ(stage_node_setxattr(st, x, "user.a", "1", 1, 0), -EFBIG);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_EQ(stage_pending_text(st, &after, NULL), 0);
+	CHECK_STR(after, before);
+	CHECK(look(st, root.node, "b", NULL) == NULL);
+	CHECK(look(st, d, "y", NULL) != NULL);
+	CHECK_EQ(stage_node_getattr(st, x, &sb), 0);
+	CHECK_EQ(sb.st_mode & 07777, 0644);
+	CHECK_EQ(stage_node_getxattr(st, x, "user.a", NULL, 0), -ENODATA);
+	free(before);
+	free(after);
+	stage_close(st);
+	index_unref(low);
+}
+
+/* What a disc cannot hold is refused by inode as by path; times are cut
+ * to Rock Ridge's; an access ACL sets the mode (and the kernel is told),
+ * chmod sets the ACL's mask. */
+static void t_disc_limits(void)
+{
+	struct index *low = lower(100, 5);
+	struct stage *st = open_stage("dlimits", low);
+	struct stage_attr a = { .valid = STAGE_SET_MTIME,
+				.mtime = { .tv_sec = -5000000000LL } };
+	struct stage_entry root, e;
+	struct seen s = { 0 };
+	char target[1100], *acl_text = "user::rw-\nuser:5:rwx\ngroup::r--\n"
+				       "mask::r-x\nother::---\n";
+	void *acl;
+	size_t alen;
+	struct stat sb;
+
+	stage_root(st, &root);
+	memset(target, 't', sizeof(target) - 1);
+	target[sizeof(target) - 1] = '\0';
+	CHECK_EQ(stage_node_symlink(st, root.node, "l", target, 0, 0, &e),
+		 -ENAMETOOLONG);
+	CHECK_EQ(stage_node_symlink(st, root.node, "l", "dir/", 0, 0, &e),
+		 -EINVAL);
+	CHECK_EQ(stage_node_mknod(st, root.node, "f", S_IFREG | 0644, 0, 0, 0,
+				  &e), 0);
+	CHECK_EQ(stage_node_setattr(st, e.node, &a, &sb), 0);
+	CHECK_EQ(sb.st_mtim.tv_sec, -2208988800LL);
+	CHECK_EQ(stage_node_setxattr(st, e.node, "other.x", "1", 1, 0),
+		 -ENOTSUP);
+	CHECK_EQ(pacl_from_text(acl_text, &acl, &alen), 0);
+	CHECK_EQ(stage_node_setxattr(st, e.node, PACL_XATTR_DEFAULT, acl, alen,
+				     0), -EACCES);
+	stage_take_invals(st, record, &s);
+	s = (struct seen){ 0 };
+	CHECK_EQ(stage_node_setxattr(st, e.node, PACL_XATTR_ACCESS, acl, alen,
+				     0), 0);
+	CHECK_EQ(stage_node_getattr(st, e.node, &sb), 0);
+	CHECK_EQ(sb.st_mode & 0777, 0650);
+	stage_take_invals(st, record, &s);
+	CHECK_EQ(s.nodes, 1);
+	a = (struct stage_attr){ .valid = STAGE_SET_MODE, .mode = 0640 };
+	CHECK_EQ(stage_node_setattr(st, e.node, &a, NULL), 0);
+	CHECK_EQ(stage_node_getxattr(st, e.node, PACL_XATTR_ACCESS, acl, alen),
+		 (ssize_t)alen);
+	CHECK_EQ(pacl_apply_to_mode(acl, alen, S_IFREG) & 0777, 0640);
+	free(acl);
+	stage_close(st);
+	index_unref(low);
+}
+
+int main(void)
+{
+	blog_init(0, 0);
+	if (tmp_make("test_stage_nodes"))
+		return 2;
+	t_lookups();
+	t_family();
+	t_inos();
+	t_discard();
+	t_deep();
+	t_limits();
+	t_journal_first();
+	t_disc_limits();
+	CHECK(tmp_remove() == 0);
+	return CHECK_DONE();
+}
