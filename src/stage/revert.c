@@ -107,14 +107,7 @@ static void reset(struct revert *rv, struct snode *n, uint32_t id)
 	free(n->link);
 	n->link = ln->link ? strdup(ln->link) : NULL;
 	n->origin = id;
-	n->mode = ln->mode;
-	n->uid = ln->uid;
-	n->gid = ln->gid;
-	n->rdev = ln->rdev;
-	n->atime = ln->atime;
-	n->mtime = ln->mtime;
-	n->ctime = ln->ctime;
-	n->size = ln->size;
+	node_take_lower_attrs(n, ln);
 	n->materialized = !S_ISDIR(n->mode);
 	if (changed)
 		inval_node(st, n);
