@@ -7,6 +7,8 @@
 # usage: tests/run.sh [BUILD_DIR]     (default: ./build-tests)
 # env:   SANITIZE=address,undefined   (default; SANITIZE=none builds without)
 #        MESON_TEST_ARGS="--suite unit"   extra arguments for `meson test`
+#        TEST_JOBS=N   tests run at once (default: CPUs + 1; most integration
+#                      tests wait on the daemon, the disk or a sleep)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 SRC=$(pwd)
@@ -27,7 +29,8 @@ meson compile -C "$BUILD" || summary_fail "build failed"
 
 rm -f "$BUILD/meson-logs/testlog.json"
 # shellcheck disable=SC2086
-meson test -C "$BUILD" --print-errorlogs --no-rebuild ${MESON_TEST_ARGS:-}
+meson test -C "$BUILD" --print-errorlogs --no-rebuild \
+	--num-processes "${TEST_JOBS:-$(($(nproc) + 1))}" ${MESON_TEST_ARGS:-}
 mrc=$?
 [ -s "$BUILD/meson-logs/testlog.json" ] || summary_fail "meson test wrote no testlog.json (exit $mrc)"
 

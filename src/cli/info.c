@@ -124,8 +124,9 @@ static int quick_command(const struct mnt *m, const char *name,
 	if (status_read(m, &s) == 0)
 		status_get(&s, "last_result", why, sizeof(why));
 	status_free(&s);
+	/* a job that ended meanwhile may have written over last_result */
 	return cli_fail(name, err, strncmp(why, "error: ", 7) == 0 ? why + 7
-								  : why);
+								  : "");
 }
 
 static int set_one(const struct mnt *m, const char *pair)

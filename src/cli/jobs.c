@@ -136,7 +136,9 @@ static int follow(const struct mnt *m, struct call *c, bool aborts,
 }
 
 /* Why the job failed: its job_result when it was started (the job id
- * moved), else last_result (refused before it started). */
+ * moved), else last_result (refused before it started) — unless that no
+ * longer names an error (a job that ended meanwhile wrote over it): then
+ * "" and the caller says the errno's own words. */
 static void reason(const struct mnt *m, uint64_t id_before, char *out,
 		   size_t size)
 {
@@ -147,7 +149,7 @@ static void reason(const struct mnt *m, uint64_t id_before, char *out,
 		status_get(&s, status_num(&s, "job_id") > id_before ?
 			   "job_result" : "last_result", r, sizeof(r));
 	status_free(&s);
-	snprintf(out, size, "%s", strncmp(r, "error: ", 7) == 0 ? r + 7 : r);
+	snprintf(out, size, "%s", strncmp(r, "error: ", 7) == 0 ? r + 7 : "");
 }
 
 static uint64_t job_id_now(const struct mnt *m)
