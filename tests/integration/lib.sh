@@ -269,21 +269,12 @@ stop_burnfs() {
 
 # expect_refused_says PATTERN BURNFS-ARGS...: burnfs (without -f) must exit
 # non-zero at once with one line on stderr matching PATTERN (grep -E), and
-# mount nothing.
+# mount nothing (see refused_run).
 expect_refused_says() {
-	local pat=$1 rc=0 lines
+	local pat=$1
 	shift
-	timeout -k 5 60 "$BURNFS" "$@" >"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
-	[ "$rc" != 124 ] || fail "burnfs $*: did not return within 60 s"
-	if is_mounted "$MNT"; then
-		unmount_any "$MNT"
-		fail "burnfs $*: it mounted"
-	fi
-	[ "$rc" != 0 ] || fail "burnfs $*: exit status 0"
-	lines=$(grep -c . "$T/refused.err" || true)
-	[ "$lines" = 1 ] || { cat "$T/refused.err" >&2; fail "burnfs $*: $lines lines on stderr, not one"; }
-	grep -qE "$pat" "$T/refused.err" || fail "burnfs $*: '$(cat "$T/refused.err")' does not say '$pat'"
-	note "refused: $(cat "$T/refused.err")"
+	refused_run "burnfs $*" "$@"
+	grep -E "$pat" <<<"$REFUSAL" >/dev/null || fail "burnfs $*: '$REFUSAL' does not say '$pat'"
 }
 
 # kill9_burnfs: kill -9 the daemon and take down its dead mount.
@@ -665,13 +656,14 @@ with open(sys.argv[1], 'r+b') as f:
 PY
 }
 
-# expect_refused TARGET WHAT: burnfs (daemon mode, BURNFS_LOAD_TIMEOUT of
-# 5 s for its probes) must exit non-zero within 60 s with a one-line
+# refused_run WHAT BURNFS-ARGS...: burnfs (daemon mode, BURNFS_LOAD_TIMEOUT
+# of 5 s for its probes) must exit non-zero within 60 s with a one-line
 # message and mount nothing. Sets REFUSAL to the message.
-expect_refused() {
-	local target=$1 what=$2 rc=0 lines
-	BURNFS_LOAD_TIMEOUT=5 timeout -k 5 60 "$BURNFS" -o "cache=$T/cache-refused" \
-		"$target" "$MNT" >"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
+refused_run() {
+	local what=$1 rc=0 lines
+	shift
+	BURNFS_LOAD_TIMEOUT=5 timeout -k 5 60 "$BURNFS" "$@" \
+		>"$T/refused.out" 2>"$T/refused.err" </dev/null || rc=$?
 	cat "$T/refused.err" >>"$LOG"
 	[ "$rc" != 124 ] && [ "$rc" != 137 ] || fail "$what: burnfs did not answer within 60 s"
 	if is_mounted "$MNT"; then
@@ -683,6 +675,12 @@ expect_refused() {
 	[ "$lines" = 1 ] || { cat "$T/refused.err" >&2; fail "$what: expected a one-line message, got $lines lines"; }
 	REFUSAL=$(cat "$T/refused.err")
 	note "$what: refused: $REFUSAL"
+}
+
+# expect_refused TARGET WHAT: refused_run on TARGET with a cache folder of
+# its own.
+expect_refused() {
+	refused_run "$2" -o "cache=$T/cache-refused" "$1" "$MNT"
 }
 
 # make_two_sessions IMG: a two-session image written by burnfs itself
