@@ -12,8 +12,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "burn/burn_priv.h"
-#include "burn/verify.h"
+#include "jobs/jobs_priv.h"
+#include "imgfmt/verify.h"
 #include "burnfs/errmsg.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 #include "burnfs/acl.h"
 #include "burnfs/burn.h"
 #include "burnfs/index.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 

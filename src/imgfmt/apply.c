@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "burn/apply_int.h"
-#include "burn/foreign.h"
-#include "burn/keymap.h"
-#include "burn/stagestream.h"
+#include "imgfmt/apply_int.h"
+#include "imgfmt/foreign.h"
+#include "imgfmt/keymap.h"
+#include "imgfmt/stagestream.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"

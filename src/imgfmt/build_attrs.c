@@ -9,7 +9,7 @@
 
 #include "burnfs/acl.h"
 #include "burnfs/log.h"
-#include "disc/build_int.h"
+#include "imgfmt/build_int.h"
 
 static int xattr_cmp(const void *a, const void *b)
 {

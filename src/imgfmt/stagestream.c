@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "burn/stagestream.h"
+#include "imgfmt/stagestream.h"
 #include "burnfs/log.h"
 
 #define LOCAL_FS_ID 1          /* libisofs's id of the local filesystem */

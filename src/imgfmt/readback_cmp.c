@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "burn/keymap.h"
-#include "burn/readback.h"
+#include "imgfmt/keymap.h"
+#include "imgfmt/readback.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 #include "burnfs/log.h"
 
 int job_begin(struct disc *d, enum job_state state, struct errmsg *em)

@@ -13,8 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "burn/burn_priv.h"
-#include "burn/readback.h"
+#include "jobs/jobs_priv.h"
+#include "imgfmt/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "burn/apply_int.h"
+#include "imgfmt/apply_int.h"
 #include "burnfs/acl.h"
 #include "burnfs/stage.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "burnfs/log.h"
-#include "disc/build_int.h"
+#include "imgfmt/build_int.h"
 
 struct build {
 	struct index *idx;

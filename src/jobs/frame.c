@@ -3,7 +3,7 @@
  * read the medium afresh after an operation changed it. */
 #include <errno.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 
 int job_begin_medium(struct disc *d, enum job_state state,
 		     struct disc_facts *f, struct errmsg *em)

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "burn/burn_priv.h"
-#include "burn/foreign.h"
+#include "jobs/jobs_priv.h"
+#include "imgfmt/foreign.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <stdio.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 #include "burnfs/log.h"
 
 void msgwatch_init(struct msgwatch *w)

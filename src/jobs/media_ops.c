@@ -3,7 +3,7 @@
  * an image file has nothing to format or eject. */
 #include <errno.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 #include "burnfs/log.h"
 
 /* Profiles burn_disc_format() handles (libburn.h): DVD-RAM, DVD-RW

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "burn/burn_priv.h"
-#include "burn/readback.h"
+#include "jobs/jobs_priv.h"
+#include "imgfmt/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/md5.h"
 

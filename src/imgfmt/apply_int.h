@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 
 struct snap_node;
 

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "burn/burn_priv.h"
+#include "jobs/jobs_priv.h"
 #include "burnfs/alloc.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "burn/burn_priv.h"
-#include "burn/verify.h"
+#include "jobs/jobs_priv.h"
+#include "imgfmt/verify.h"
 #include "burnfs/log.h"
 
 #define CHUNK (32 * 2048)   /* xorriso reads 32 blocks at a time */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "burn/burn_priv.h"
-#include "burn/foreign.h"
-#include "burn/readback.h"
+#include "jobs/jobs_priv.h"
+#include "imgfmt/foreign.h"
+#include "imgfmt/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 

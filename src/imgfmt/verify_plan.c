@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "burn/burn_priv.h"
-#include "burn/verify.h"
+#include "jobs/jobs_priv.h"
+#include "imgfmt/verify.h"
 #include "burnfs/log.h"
 
 struct walk {

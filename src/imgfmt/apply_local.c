@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "burn/apply_int.h"
+#include "imgfmt/apply_int.h"
 #include "burnfs/stage.h"
 
 static int make_dir(struct apply_ctx *c)
