@@ -19,7 +19,7 @@
 #ifndef BURNFS_CACHE_H
 #define BURNFS_CACHE_H
 
-struct burn_settings;
+struct job_settings;
 struct cache;
 struct disc;
 struct errmsg;
@@ -39,7 +39,7 @@ struct cache_opts {
  * given ones. 0, or -errno with one sentence in em (why the folder is
  * refused, and what to do). Free with cache_free after stage_close. */
 int cache_open(struct cache **out, struct disc *d, const struct cache_opts *o,
-	       struct burn_settings *s, struct errmsg *em);
+	       struct job_settings *s, struct errmsg *em);
 /* The chosen folder, absolute. */
 const char *cache_dir(const struct cache *c);
 /* After stage_open on cache_dir: write the record and keep it up to date

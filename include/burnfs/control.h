@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "burnfs/burn.h"
+#include "burnfs/jobs.h"
 
 struct disc;
 struct stage;
@@ -50,7 +50,7 @@ int command_parse(const char *buf, size_t len, struct command *out,
 		  struct errmsg *em);
 /* Apply KEY=VALUE to settings (volid, joliet, speed, simulate). Unknown key
  * or bad value: -EINVAL, settings unchanged. */
-int settings_set(struct burn_settings *s, const char *key, const char *value,
+int settings_set(struct job_settings *s, const char *key, const char *value,
 		 struct errmsg *em);
 /* "cd", "dvd", "dvd-dl", "bd", "bd-dl", "bd-xl", or a number with an
  * optional K/M/G/T suffix (powers of 1024). 0 or -EINVAL. */
@@ -70,7 +70,7 @@ int settings_forget(const char *dir);
 struct control;
 
 int control_new(struct control **out, struct disc *d, struct stage *st,
-		const struct burn_settings *settings);
+		const struct job_settings *settings);
 /* Waits for a running job to end (it is not cancelled: the job belongs to
  * the daemon, and an unmount does not abort a burn), then frees. */
 void control_free(struct control *c);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "burnfs/burn.h"
+#include "burnfs/jobs.h"
 #include "burnfs/cache.h"
 #include "burnfs/control.h"
 #include "burnfs/disc.h"
@@ -23,7 +23,7 @@ struct cache {
 	char dir[PATH_MAX];
 	struct cache_record me;   /* the disc as mounted now */
 	const struct cache_opts *opts;  /* during cache_open only */
-	struct burn_settings *settings; /* during cache_open only */
+	struct job_settings *settings; /* during cache_open only */
 };
 
 /* me: the disc's identity, its target and image file. */
@@ -123,7 +123,7 @@ static int choose(struct cache *c, struct errmsg *em)
 }
 
 int cache_open(struct cache **out, struct disc *d, const struct cache_opts *o,
-	       struct burn_settings *s, struct errmsg *em)
+	       struct job_settings *s, struct errmsg *em)
 {
 	struct cache *c = calloc(1, sizeof(*c));
 	struct cache_record r;

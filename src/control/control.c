@@ -13,7 +13,7 @@
 #include "control/control_priv.h"
 
 int control_new(struct control **out, struct disc *d, struct stage *st,
-		const struct burn_settings *settings)
+		const struct job_settings *settings)
 {
 	struct control *c = calloc(1, sizeof(*c));
 	pthread_condattr_t ca;
@@ -101,7 +101,7 @@ void control_set_job_result(struct control *c, const struct command *cmd,
 static int run_set(struct control *c, const struct command *cmd,
 		   struct errmsg *em)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	int ret;
 
 	pthread_mutex_lock(&c->lock);
@@ -162,14 +162,14 @@ static int check_medium(struct control *c, bool adopt, struct errmsg *em)
 
 /* The long commands. Called without c->lock. */
 static int run_job(struct control *c, const struct command *cmd,
-		   const struct burn_settings *s, struct errmsg *em)
+		   const struct job_settings *s, struct errmsg *em)
 {
 	int ret;
 
 	switch (cmd->kind) {
 	case CMD_COMMIT:
 		ret = check_medium(c, false, em);
-		return ret < 0 ? ret : burn_commit(c->disc, c->stage, s, cmd->flag, em);
+		return ret < 0 ? ret : job_commit(c->disc, c->stage, s, cmd->flag, em);
 	case CMD_DISCARD:
 		ret = check_medium(c, true, em);
 		if (ret == 0)
@@ -178,13 +178,13 @@ static int run_job(struct control *c, const struct command *cmd,
 	case CMD_VERIFY:
 		/* Verify checks the disc as it is now, staged changes or not. */
 		ret = check_medium(c, false, em);
-		return ret < 0 && ret != -ESTALE ? ret : burn_verify(c->disc, em);
+		return ret < 0 && ret != -ESTALE ? ret : job_verify(c->disc, em);
 	case CMD_BLANK:
-		return burn_blank(c->disc, c->stage, cmd->flag, em);
+		return job_blank(c->disc, c->stage, cmd->flag, em);
 	case CMD_FORMAT:
-		return burn_format(c->disc, em);
+		return job_format(c->disc, em);
 	case CMD_EJECT:
-		return burn_eject(c->disc, em);
+		return job_eject(c->disc, em);
 	default:
 		return errmsg_set(em, -EINVAL, "not a job");
 	}
@@ -209,7 +209,7 @@ int control_check_idle(struct control *c)
 int control_execute(struct control *c, const char *buf, size_t len)
 {
 	struct errmsg em = { "" };
-	struct burn_settings s;
+	struct job_settings s;
 	struct command cmd;
 	int ret = command_parse(buf, len, &cmd, &em);
 	bool parsed = ret == 0;

@@ -49,7 +49,7 @@ struct control {
 	/* Guards everything below. Never held while a command runs. */
 	pthread_mutex_t lock;
 	pthread_cond_t job_ended;       /* broadcast when a job ends */
-	struct burn_settings settings;  /* what the next session uses */
+	struct job_settings settings;  /* what the next session uses */
 	char last_command[64];
 	char last_result[ERRMSG_LEN + 16];
 	int last_ret;                   /* 0 or -errno of the last command */

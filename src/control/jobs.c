@@ -12,7 +12,7 @@
 #include "burnfs/log.h"
 #include "control/control_priv.h"
 
-static void job_end(struct control *c, int ret)
+static void disc_job_end(struct control *c, int ret)
 {
 	struct job_result *r;
 
@@ -49,7 +49,7 @@ static void *job_main(void *arg)
 	} else {
 		ret = c->runner(c->runner_arg, c->job.text, strlen(c->job.text));
 	}
-	job_end(c, ret);
+	disc_job_end(c, ret);
 	return NULL;
 }
 

@@ -25,7 +25,7 @@ static int parse_bool(const char *v, bool *out)
 
 /* ISO 9660 volume ids are at most 32 characters, none a control
  * character (a newline would also break the status into a false line). */
-static int set_volid(struct burn_settings *s, const char *v, struct errmsg *em)
+static int set_volid(struct job_settings *s, const char *v, struct errmsg *em)
 {
 	if (strlen(v) > 32)
 		return errmsg_set(em, -EINVAL, "volid: at most 32 characters");
@@ -37,7 +37,7 @@ static int set_volid(struct burn_settings *s, const char *v, struct errmsg *em)
 	return 0;
 }
 
-static int set_speed(struct burn_settings *s, const char *v, struct errmsg *em)
+static int set_speed(struct job_settings *s, const char *v, struct errmsg *em)
 {
 	char *end;
 	long kbps;
@@ -57,7 +57,7 @@ static int set_speed(struct burn_settings *s, const char *v, struct errmsg *em)
 
 /* Whether a commit may hide another tool's session or break a UDF
  * bridge: an explicit word each way, no boolean that is easy to flip. */
-static int set_foreign(struct burn_settings *s, const char *v, struct errmsg *em)
+static int set_foreign(struct job_settings *s, const char *v, struct errmsg *em)
 {
 	if (strcmp(v, "refuse") == 0 || strcmp(v, "overwrite") == 0) {
 		s->foreign_overwrite = v[0] == 'o';
@@ -67,7 +67,7 @@ static int set_foreign(struct burn_settings *s, const char *v, struct errmsg *em
 }
 
 /* zisofs is what Linux and libisofs read back; no other method exists. */
-static int set_compress(struct burn_settings *s, const char *v, struct errmsg *em)
+static int set_compress(struct job_settings *s, const char *v, struct errmsg *em)
 {
 	if (strcmp(v, "zisofs") == 0 || strcmp(v, "none") == 0) {
 		s->compress = v[0] == 'z';
@@ -76,7 +76,7 @@ static int set_compress(struct burn_settings *s, const char *v, struct errmsg *e
 	return errmsg_set(em, -EINVAL, "compress: zisofs or none, not '%.32s'", v);
 }
 
-int settings_set(struct burn_settings *s, const char *key, const char *value,
+int settings_set(struct job_settings *s, const char *key, const char *value,
 		 struct errmsg *em)
 {
 	bool b;

@@ -57,7 +57,7 @@ static void put_progress(FILE *out, const struct progress *p)
 	fprintf(out, "bytes_per_second: %" PRIu64 "\n", p->bytes_per_second);
 }
 
-static void put_settings(FILE *out, const struct burn_settings *s)
+static void put_settings(FILE *out, const struct job_settings *s)
 {
 	fprintf(out, "set_volid: %s\n", s->volid);
 	fprintf(out, "set_joliet: %s\n", s->joliet ? "on" : "off");

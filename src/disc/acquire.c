@@ -340,8 +340,8 @@ void disc_close(struct disc *d)
 	stop_running_burn(d);
 	pthread_mutex_lock(&d->lib_lock);
 	/* Its data source reads through the drive: before the release. */
-	disc_warm_drop_locked(d);
-	disc_drop_prepared_locked(d);
+	imgfmt_warm_drop_locked(d);
+	imgfmt_drop_prepared_locked(d);
 	if (d->dinfo) {
 		isoburn_drive_release(d->drive, 0);
 		burn_drive_info_free(d->dinfo);

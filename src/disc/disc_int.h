@@ -71,12 +71,12 @@ void disc_reopen_img_fd(struct disc *d);
 /* load.c */
 /* The newest session's tree, attached to the drive; the caller must have
  * re-assessed (or acquired) the drive since the last read. */
-int disc_read_newest_locked(struct disc *d, IsoImage **out,
+int imgfmt_read_newest_locked(struct disc *d, IsoImage **out,
 			    struct errmsg *em);
 /* An index with only the root, for a blank medium or no medium. */
 int disc_empty_index(struct disc *d, struct index **out);
 /* 1 when the root of img carries DISC_CLOSED_XATTR = "1". */
-bool disc_image_closed(IsoImage *img);
+bool imgfmt_image_closed(IsoImage *img);
 
 /* content.c: what an image holds before libburn reads it. */
 enum disc_content {
@@ -147,7 +147,7 @@ void disc_layout_foreign_text(const struct disc_layout *L, char *out,
  * sessions) of the TOC just assessed, attach it to the drive as
  * isoburn_read_image would and hand out it and its index (info set from
  * the TOC): 1. Else 0. The offer is gone either way. */
-int disc_take_prepared_locked(struct disc *d, int session, IsoImage **img,
+int imgfmt_take_prepared_locked(struct disc *d, int session, IsoImage **img,
 			      struct index **idx);
 
 /* sessions.c: disc_reload_locked() for a drive acquired or re-assessed

@@ -15,7 +15,7 @@
 #include <libisofs/libisofs.h>
 #include <libisoburn/libisoburn.h>
 
-#include "burnfs/burn.h"
+#include "burnfs/jobs.h"
 #include "burnfs/disc.h"
 #include "burnfs/errmsg.h"
 #include "burnfs/index.h"
@@ -90,7 +90,7 @@ struct disc {
 	/* lib_lock: the tree the lower index was built from, exactly as it
 	 * was loaded right after a re-assess and never modified since (or
 	 * NULL). The next commit writes on it instead of loading the same
-	 * session again (disc_take_newest_locked). warm_* say what it is:
+	 * session again (imgfmt_take_newest_locked). warm_* say what it is:
 	 * the TOC's newest session then, and the attached start address. */
 	IsoImage *warm;
 	int warm_sessions;
@@ -131,35 +131,35 @@ unsigned int disc_take_dropped(void);
 /* True for an attribute list (AAIP) libisofs 1.5.4 cannot decode: its
  * last value is empty. Decoding one loses it and keeps the memory of the
  * attempt, so callers leave it alone or replace it whole. build_attrs.c */
-bool disc_attrs_undecodable(IsoNode *n);
+bool imgfmt_attrs_undecodable(IsoNode *n);
 /* Turn a libisofs error code into -errno (ISO_RR_NAME_TOO_LONG ->
  * -ENAMETOOLONG, ISO_NODE_NAME_NOT_UNIQUE -> -EEXIST, ISO_OUT_OF_MEM ->
  * -ENOMEM, ...; everything else -EIO). */
-int disc_iso_errno(int iso_ret);
+int imgfmt_iso_errno(int iso_ret);
 /* Re-assess the acquired drive after a write or erase (flag bit8). */
 int disc_reassess_locked(struct disc *d, struct errmsg *em);
 /* Load the newest session (or session n > 0 via isoburn_set_msc1) as a
  * fresh IsoImage; the caller owns one reference. Re-assesses first, so no
  * reload leak. */
-int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
+int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
 			   struct errmsg *em);
 /* The newest session's tree as the drive's attached image, for a commit
  * to modify and write; the caller owns one reference. Re-assesses first;
  * then reuses d->warm if the TOC still shows the session it was loaded
- * from, else loads the session like disc_load_image_locked(d, 0). d->warm
+ * from, else loads the session like imgfmt_load_image_locked(d, 0). d->warm
  * is used up either way: the image handed out will be modified. */
-int disc_take_newest_locked(struct disc *d, IsoImage **out,
+int imgfmt_take_newest_locked(struct disc *d, IsoImage **out,
 			    struct errmsg *em);
 /* Forget d->warm (the medium is going away, or is not what it showed). */
-void disc_warm_drop_locked(struct disc *d);
+void imgfmt_warm_drop_locked(struct disc *d);
 /* Depth-first walk in iso_dir_get_children() order, root first, calling
  * visit(ctx, id, node, parent_id) with ids 0, 1, 2, ... — the same ids
  * index_add() hands out when a builder adds every visited node in order. */
-typedef int (*disc_walk_fn)(void *ctx, uint32_t id, IsoNode *node,
+typedef int (*imgfmt_walk_fn)(void *ctx, uint32_t id, IsoNode *node,
 			    uint32_t parent_id);
-int disc_walk_image(IsoImage *img, disc_walk_fn visit, void *ctx);
+int imgfmt_walk_image(IsoImage *img, imgfmt_walk_fn visit, void *ctx);
 /* Build an index from a loaded image (session info from the TOC). */
-int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
+int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
 			    struct index **out);
 /* Right before a write at block lba (the drive assessed since the medium
  * last changed): 0 when the write starts behind every recorded block and
@@ -176,9 +176,9 @@ int disc_foreign_refusal(const char *what, struct errmsg *em);
 /* prepared.c: offer the tree and index of a session just written and read
  * back (new references are taken; image files only) for the reload after
  * the commit; drop an offer. */
-void disc_offer_prepared_locked(struct disc *d, IsoImage *img,
+void imgfmt_offer_prepared_locked(struct disc *d, IsoImage *img,
 				struct index *idx, uint32_t start_lba);
-void disc_drop_prepared_locked(struct disc *d);
+void imgfmt_drop_prepared_locked(struct disc *d);
 /* Refresh facts, sessions and the lower index after the medium changed. */
 int disc_reload_locked(struct disc *d, struct errmsg *em);
 

@@ -8,7 +8,7 @@
 #include "jobs/jobs_priv.h"
 #include "burnfs/log.h"
 
-int job_begin(struct disc *d, enum job_state state, struct errmsg *em)
+int disc_job_begin(struct disc *d, enum job_state state, struct errmsg *em)
 {
 	int rc = 0;
 
@@ -20,7 +20,7 @@ int job_begin(struct disc *d, enum job_state state, struct errmsg *em)
 	d->busy = true;
 	/* The cancel flag is not cleared here: an abort that came while the
 	 * caller prepared this job (control accepted it, then checked the
-	 * medium) must stop it. Cleared by job_end and disc_cancel_reset. */
+	 * medium) must stop it. Cleared by disc_job_end and disc_cancel_reset. */
 	memset(&d->prog, 0, sizeof(d->prog));
 	d->prog.state = state;
 	d->prog.eta_seconds = -1;
@@ -38,7 +38,7 @@ static double seconds_since(const struct timespec *t0)
 	       (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-void job_progress(struct disc *d, uint64_t done, uint64_t total,
+void disc_job_progress(struct disc *d, uint64_t done, uint64_t total,
 		  const struct timespec *t0)
 {
 	double elapsed = seconds_since(t0);
@@ -62,7 +62,7 @@ void job_progress(struct disc *d, uint64_t done, uint64_t total,
 	pthread_mutex_unlock(&d->state_lock);
 }
 
-void job_end(struct disc *d)
+void disc_job_end(struct disc *d)
 {
 	pthread_mutex_lock(&d->state_lock);
 	memset(&d->prog, 0, sizeof(d->prog));
@@ -73,7 +73,7 @@ void job_end(struct disc *d)
 	pthread_mutex_unlock(&d->state_lock);
 }
 
-bool job_cancelled(struct disc *d)
+bool disc_job_cancelled(struct disc *d)
 {
 	return __atomic_load_n(&d->cancel, __ATOMIC_SEQ_CST) != 0;
 }

@@ -198,7 +198,7 @@ int disc_lib_fail(struct errmsg *em, int err, const char *what,
 			  target);
 }
 
-int disc_iso_errno(int r)
+int imgfmt_iso_errno(int r)
 {
 	if (r >= 0)
 		return 0;

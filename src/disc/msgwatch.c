@@ -9,7 +9,7 @@
 #include "jobs/jobs_priv.h"
 #include "burnfs/log.h"
 
-void msgwatch_init(struct msgwatch *w)
+void disc_msgwatch_init(struct disc_msgwatch *w)
 {
 	memset(w, 0, sizeof(*w));
 }
@@ -18,7 +18,7 @@ void msgwatch_init(struct msgwatch *w)
 static void note(void *ctx, const char *lib, int code, const char *text,
 		 int os_errno, const char *sev)
 {
-	struct msgwatch *w = ctx;
+	struct disc_msgwatch *w = ctx;
 	int n = disc_sev_number(sev);
 	enum blog_level lvl = disc_sev_level(n, disc_sev_number("MISHAP"));
 
@@ -46,12 +46,12 @@ static void note(void *ctx, const char *lib, int code, const char *text,
 		blog(lvl, "%s %s: %s (0x%x)", lib, sev, text, (unsigned)code);
 }
 
-void msgwatch_drain(struct msgwatch *w)
+void disc_msgwatch_drain(struct disc_msgwatch *w)
 {
 	disc_take_msgs(note, w);
 }
 
-bool msgwatch_failed(const struct msgwatch *w)
+bool disc_msgwatch_failed(const struct disc_msgwatch *w)
 {
 	return w->worst >= disc_sev_number("MISHAP");
 }

@@ -87,7 +87,7 @@ int disc_probe_main(int argc, char **argv)
 	disc_drain_msgs();
 	if (r == 0) {
 		d.drive = d.dinfo[0].drive;
-		r = disc_load_image_locked(&d, atoi(argv[4]), &img, &em);
+		r = imgfmt_load_image_locked(&d, atoi(argv[4]), &img, &em);
 	}
 	fflush(stderr);
 	printf("\n%s %s\n", r == 0 ? "ok" : "fail", em.text);

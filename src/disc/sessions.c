@@ -44,12 +44,12 @@ static int load_session(struct disc *d, int n, struct index **out)
 	struct errmsg em;
 	int r;
 
-	r = disc_load_image_locked(d, n, &img, &em);
+	r = imgfmt_load_image_locked(d, n, &img, &em);
 	if (r < 0) {
 		blog_warn("session %d of %s: %s", n, d->target, em.text);
 		return r == -ETIMEDOUT ? -EIO : r;
 	}
-	r = disc_build_index_locked(d, img, n, out);
+	r = imgfmt_build_index_locked(d, img, n, out);
 	iso_image_unref(img);
 	disc_drain_msgs();
 	return r;
@@ -107,21 +107,21 @@ static int load_one_lower(struct disc *d, int n, int count, struct index **out,
 	int r;
 
 	/* A commit read this very session back already. */
-	if (n == count && disc_take_prepared_locked(d, n, tree, out) == 1) {
-		*closed = disc_image_closed(*tree);
+	if (n == count && imgfmt_take_prepared_locked(d, n, tree, out) == 1) {
+		*closed = imgfmt_image_closed(*tree);
 		return 0;
 	}
 	if (n == count) {
 		r = disc_check_loadable_locked(d, n, count, em);
 		if (r == 0)
-			r = disc_read_newest_locked(d, &img, em);
+			r = imgfmt_read_newest_locked(d, &img, em);
 	} else {
-		r = disc_load_image_locked(d, n, &img, em);
+		r = imgfmt_load_image_locked(d, n, &img, em);
 	}
 	if (r < 0)
 		return r;
-	*closed = disc_image_closed(img);
-	r = disc_build_index_locked(d, img, n, out);
+	*closed = imgfmt_image_closed(img);
+	r = imgfmt_build_index_locked(d, img, n, out);
 	disc_drain_msgs();
 	if (r < 0) {
 		iso_image_unref(img);
@@ -197,7 +197,7 @@ static void keep_warm(struct disc *d, IsoImage *tree, const struct index *idx)
 {
 	const struct idx_info *info = index_info(idx);
 
-	disc_warm_drop_locked(d);
+	imgfmt_warm_drop_locked(d);
 	if (!tree)
 		return;
 	d->warm = tree;
@@ -342,7 +342,7 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 	if (!lower_is_current(d, f.sessions)) {
 		appended = only_appended(d, f.sessions);
 		/* The warm tree showed the old lower: gone with it. */
-		disc_warm_drop_locked(d);
+		imgfmt_warm_drop_locked(d);
 		/* Another disc, or a blanked one: what was found about the
 		 * sessions at these places is no longer true. (Not at the first
 		 * load: that keeps what a restart of the mount found.) */

@@ -53,7 +53,7 @@ static void log_beside(const char *cache)
 
 /* The cache folder of the disc, and the settings it remembers. */
 static int open_cache(struct burnfs *b, const struct options *o,
-		      struct burn_settings *s)
+		      struct job_settings *s)
 {
 	struct cache_opts co = {
 		.dir = o->cache, .capacity = o->capacity_text,
@@ -76,7 +76,7 @@ static int session_index(void *disc, int n, struct index **out)
 /* Open disc, stage and control; on failure say why in one line. */
 static int open_parts(struct burnfs *b, const struct options *o)
 {
-	struct burn_settings settings = o->settings;
+	struct job_settings settings = o->settings;
 	struct errmsg em = { "" };
 	struct disc_facts f;
 	struct index *lower;

@@ -78,7 +78,7 @@ static int apply_setting(struct options *o, const char *key, const char *val)
 int options_parse(struct fuse_args *args, struct options *o)
 {
 	memset(o, 0, sizeof(*o));
-	burn_settings_default(&o->settings);
+	job_settings_default(&o->settings);
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
 		return -1;
 	if (o->capacity_text && parse_capacity(o->capacity_text, &o->capacity)) {

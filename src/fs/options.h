@@ -5,7 +5,7 @@
 #include <fuse_opt.h>
 #include <stdint.h>
 
-#include "burnfs/burn.h"
+#include "burnfs/jobs.h"
 
 struct options {
 	char *target;
@@ -17,7 +17,7 @@ struct options {
 	int list_drives;
 	int show_help;
 	int show_version;
-	struct burn_settings settings;
+	struct job_settings settings;
 };
 
 /* Take burnfs's own options out of args (the FUSE ones stay). Returns 0,

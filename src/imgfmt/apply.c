@@ -40,27 +40,27 @@ struct apply {
 	IsoNode **by_id;
 	unsigned char *state;   /* per id, N_*; the root stays N_ATTACHED */
 	uint32_t n;
-	struct keymap first_link; /* snapshot key -> node holding its data */
-	struct keymap names;    /* symlink/special key -> its names, counted */
-	struct keymap link_head; /* lower inode number -> first id + 1 */
+	struct imgfmt_keymap first_link; /* snapshot key -> node holding its data */
+	struct imgfmt_keymap names;    /* symlink/special key -> its names, counted */
+	struct imgfmt_keymap link_head; /* lower inode number -> first id + 1 */
 	uint32_t *link_next;    /* per id: next id of the same inode, or
 				   IDX_NONE (files with nlink > 1 only) */
-	struct burn_foreigns *foreign; /* sessions files are restored from */
+	struct imgfmt_foreigns *foreign; /* sessions files are restored from */
 	bool zisofs;            /* compress new files where they shrink */
 	uint32_t taken;         /* id take_origin/take_link returned */
 	enum placed placed;     /* of the node place_child() just placed */
 };
 
-int apply_iso_fail(struct apply_ctx *c, int iso_ret, const char *what)
+int imgfmt_apply_fail(struct apply_ctx *c, int iso_ret, const char *what)
 {
-	return errmsg_set(c->em, disc_iso_errno(iso_ret), "cannot %s %s: %s",
+	return errmsg_set(c->em, imgfmt_iso_errno(iso_ret), "cannot %s %s: %s",
 			  what, c->path[0] ? c->path : "/",
 			  iso_error_to_msg(iso_ret));
 }
 
 static int iso_fail(struct apply *a, int iso_ret, const char *what)
 {
-	return apply_iso_fail(&a->c, iso_ret, what);
+	return imgfmt_apply_fail(&a->c, iso_ret, what);
 }
 
 static int detach_all(struct apply *a)
@@ -144,7 +144,7 @@ static int set_attributes(struct apply *a, IsoNode *node,
 	/* A list libisofs cannot decode was lost on loading already (the
 	 * index shows it so, and apply_attrs writes sn's): drop it without
 	 * decoding, before setting the permissions decodes it. */
-	if (disc_attrs_undecodable(node))
+	if (imgfmt_attrs_undecodable(node))
 		iso_node_set_attrs(node, 0, NULL, NULL, NULL, 1 | 8);
 	/* Only what differs: setting the permissions also makes libisofs
 	 * decode the node's attribute list to update an ACL mask, a good
@@ -164,7 +164,7 @@ static int set_attributes(struct apply *a, IsoNode *node,
 	if (!closed && node != (IsoNode *)iso_image_get_root(a->c.img) &&
 	    !xattrs_may_differ(a, sn))
 		return 0;
-	return apply_attrs(&a->c, node, sn, closed);
+	return imgfmt_apply_attrs(&a->c, node, sn, closed);
 }
 
 /* --- placing one entry --- */
@@ -196,7 +196,7 @@ static IsoNode *take_link(struct apply *a, const struct snap_node *sn)
 	if (!a->link_next || sn->origin >= a->n ||
 	    !(ln = index_node(a->lower, sn->origin)) || !ln->ino)
 		return NULL;
-	head = (uintptr_t)keymap_get(&a->link_head, ln->ino);
+	head = (uintptr_t)imgfmt_keymap_get(&a->link_head, ln->ino);
 	for (uint32_t id = head ? (uint32_t)(head - 1) : IDX_NONE; id != IDX_NONE;
 	     id = a->link_next[id]) {
 		if (a->state[id] == N_DETACHED &&
@@ -223,9 +223,9 @@ static int chain_links(struct apply *a)
 		a->link_next[id] = IDX_NONE;
 		if (!ln || !S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
 			continue;
-		head = (uintptr_t)keymap_get(&a->link_head, ln->ino);
+		head = (uintptr_t)imgfmt_keymap_get(&a->link_head, ln->ino);
 		a->link_next[id] = head ? (uint32_t)(head - 1) : IDX_NONE;
-		if (keymap_put(&a->link_head, ln->ino, (void *)(uintptr_t)(id + 1)))
+		if (imgfmt_keymap_put(&a->link_head, ln->ino, (void *)(uintptr_t)(id + 1)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -259,7 +259,7 @@ static int add_staged_file(struct apply *a, IsoDir *dir,
 	IsoFile *file = NULL;
 	int ret;
 
-	ret = stagestream_new(sn->data_path, &stream);
+	ret = imgfmt_stagestream_new(sn->data_path, &stream);
 	if (ret == (int)ISO_FILE_IS_DIR || ret == (int)ISO_FILE_ERROR)
 		return errmsg_set(a->c.em, -EIO, "staged data of %s is not a regular file",
 				  a->c.path);
@@ -333,7 +333,7 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 static int add_foreign(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		       IsoNode **out)
 {
-	int ret = a->foreign ? burn_foreign_take(a->foreign, sn, out, a->c.em)
+	int ret = a->foreign ? imgfmt_foreign_take(a->foreign, sn, out, a->c.em)
 			     : errmsg_set(a->c.em, -EIO, "restored file %s: its session "
 					  "is not loaded", a->c.path);
 
@@ -353,7 +353,7 @@ static int add_foreign(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		      IsoNode **out)
 {
-	IsoNode *first = keymap_get(&a->first_link, sn->key);
+	IsoNode *first = imgfmt_keymap_get(&a->first_link, sn->key);
 	IsoNode *old = sn->data_changed ? NULL : take_origin(a, sn, LIBISO_FILE);
 	int ret;
 
@@ -381,7 +381,7 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 	if (ret < 0)
 		return ret;
 	if (!first)
-		ret = keymap_put(&a->first_link, sn->key, *out);
+		ret = imgfmt_keymap_put(&a->first_link, sn->key, *out);
 	return ret;
 }
 
@@ -443,7 +443,7 @@ static int place_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		       IsoNode **out)
 {
 	enum IsoNodeType type = S_ISLNK(sn->mode) ? LIBISO_SYMLINK : LIBISO_SPECIAL;
-	IsoNode *first = keymap_get(&a->first_link, sn->key);
+	IsoNode *first = imgfmt_keymap_get(&a->first_link, sn->key);
 	IsoNode *old;
 	int ret;
 
@@ -460,13 +460,13 @@ static int place_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		ret = iso_image_tree_clone(a->c.img, first, dir, (char *)sn->name, out, 0);
 		ret = ret < 0 ? iso_fail(a, ret, "link") : 0;
 		a->placed = P_CLONE;
-	} else if ((uintptr_t)keymap_get(&a->names, sn->key) > 1) {
-		ret = apply_local_node(&a->c, dir, sn, out);
+	} else if ((uintptr_t)imgfmt_keymap_get(&a->names, sn->key) > 1) {
+		ret = imgfmt_local_node(&a->c, dir, sn, out);
 	} else {
 		ret = add_other(a, dir, sn, out);
 	}
 	if (!ret && !first)
-		ret = keymap_put(&a->first_link, sn->key, *out);
+		ret = imgfmt_keymap_put(&a->first_link, sn->key, *out);
 	return ret;
 }
 
@@ -482,8 +482,8 @@ static int count_names(struct apply *a, const struct snap_node *sn)
 		if (S_ISDIR(c->mode)) {
 			ret = count_names(a, c);
 		} else if (!S_ISREG(c->mode)) {
-			k = (uintptr_t)keymap_get(&a->names, c->key);
-			ret = keymap_put(&a->names, c->key, (void *)(k + 1));
+			k = (uintptr_t)imgfmt_keymap_get(&a->names, c->key);
+			ret = imgfmt_keymap_put(&a->names, c->key, (void *)(k + 1));
 		}
 	}
 	return ret;
@@ -573,28 +573,28 @@ static void apply_free(struct apply *a)
 	unref_unused(a);
 	if (a->c.scratch)
 		iso_node_unref(a->c.scratch);
-	apply_local_cleanup(&a->c);
-	keymap_free(&a->first_link);
-	keymap_free(&a->names);
-	keymap_free(&a->link_head);
+	imgfmt_local_cleanup(&a->c);
+	imgfmt_keymap_free(&a->first_link);
+	imgfmt_keymap_free(&a->names);
+	imgfmt_keymap_free(&a->link_head);
 	free(a->link_next);
 	free(a->state);
 	free(a->c.path);
 }
 
-int burn_apply_snapshot(IsoImage *img, const struct index *lower,
+int imgfmt_apply_snapshot(IsoImage *img, const struct index *lower,
 			IsoNode **by_id, uint32_t n,
 			const struct stage_snapshot *snap, bool closed,
 			struct errmsg *em)
 {
-	return burn_apply_snapshot_from(img, lower, by_id, n, snap, closed, NULL,
+	return imgfmt_apply_snapshot_from(img, lower, by_id, n, snap, closed, NULL,
 					false, em);
 }
 
-int burn_apply_snapshot_from(IsoImage *img, const struct index *lower,
+int imgfmt_apply_snapshot_from(IsoImage *img, const struct index *lower,
 			     IsoNode **by_id, uint32_t n,
 			     const struct stage_snapshot *snap, bool closed,
-			     struct burn_foreigns *foreign, bool zisofs,
+			     struct imgfmt_foreigns *foreign, bool zisofs,
 			     struct errmsg *em)
 {
 	struct apply a = { .c = { .img = img, .em = em }, .lower = lower,

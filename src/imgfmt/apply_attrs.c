@@ -120,7 +120,7 @@ static int encode_acl(struct apply_ctx *c, const struct snap_node *sn,
 	iso_node_set_attrs(c->scratch, 0, NULL, NULL, NULL, 1 | 8);
 	ret = iso_node_set_acl_text(c->scratch, acc, def, 1);
 	if (ret < 0)
-		ret = apply_iso_fail(c, ret, "encode the ACL of");
+		ret = imgfmt_apply_fail(c, ret, "encode the ACL of");
 	else
 		ret = iso_node_get_attrs(c->scratch, &out->n, &out->names,
 					 &out->lens, &out->vals, 1 | 4) < 0 ? -EIO : 0;
@@ -171,7 +171,7 @@ static int write_list(struct apply_ctx *c, IsoNode *node,
 		 * bit3: every namespace; no merge: nothing is decoded. */
 		ret = iso_node_set_attrs(node, l.n, l.names, l.lens, l.vals, 1 | 8);
 		if (ret < 0)
-			ret = apply_iso_fail(c, ret, "set the xattrs of");
+			ret = imgfmt_apply_fail(c, ret, "set the xattrs of");
 		else
 			ret = 0;
 	}
@@ -179,7 +179,7 @@ static int write_list(struct apply_ctx *c, IsoNode *node,
 	return ret;
 }
 
-int apply_attrs(struct apply_ctx *c, IsoNode *node, const struct snap_node *sn,
+int imgfmt_apply_attrs(struct apply_ctx *c, IsoNode *node, const struct snap_node *sn,
 		bool closed)
 {
 	struct attr_list old = { 0 }, acl = { 0 };

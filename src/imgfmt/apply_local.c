@@ -51,7 +51,7 @@ static int make_local(struct apply_ctx *c, const struct snap_node *sn,
 	return 0;
 }
 
-int apply_local_node(struct apply_ctx *c, IsoDir *dir,
+int imgfmt_local_node(struct apply_ctx *c, IsoDir *dir,
 		     const struct snap_node *sn, IsoNode **out)
 {
 	char path[PATH_MAX];
@@ -62,10 +62,10 @@ int apply_local_node(struct apply_ctx *c, IsoDir *dir,
 	if (ret)
 		return ret;
 	ret = iso_tree_add_new_node(c->img, dir, sn->name, path, out);
-	return ret < 0 ? apply_iso_fail(c, ret, "add") : 0;
+	return ret < 0 ? imgfmt_apply_fail(c, ret, "add") : 0;
 }
 
-void apply_local_cleanup(struct apply_ctx *c)
+void imgfmt_local_cleanup(struct apply_ctx *c)
 {
 	char path[PATH_MAX];
 

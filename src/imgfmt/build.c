@@ -24,7 +24,7 @@ static void node_tmp_free(struct node_tmp *t)
 {
 	free(t->secs);
 	free(t->ext);
-	build_free_attrs(t);
+	imgfmt_free_attrs(t);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -79,7 +79,7 @@ static int copy_file(IsoFile *f, struct idx_node *tmpl, struct node_tmp *t)
 	tmpl->zisofs = zisofs;
 	r = iso_file_get_old_image_sections(f, &n, &t->secs, 0);
 	if (r < 0)
-		return disc_iso_errno(r);
+		return imgfmt_iso_errno(r);
 	if (r == 0 || n <= 0)
 		return 0;
 	t->ext = calloc(n, sizeof(*t->ext));
@@ -146,7 +146,7 @@ static int node_to_tmpl(IsoNode *n, bool root, struct idx_node *tmpl,
 	default:
 		break;
 	}
-	return build_copy_attrs(n, root, tmpl, t, damaged);
+	return imgfmt_copy_attrs(n, root, tmpl, t, damaged);
 }
 
 static int build_visit(void *ctx, uint32_t id, IsoNode *n, uint32_t parent)
@@ -230,7 +230,7 @@ int disc_empty_index(struct disc *d, struct index **out)
 	return r;
 }
 
-int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
+int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
 			    struct index **out)
 {
 	struct idx_info info = { .session = session };
@@ -248,7 +248,7 @@ int disc_build_index_locked(struct disc *d, IsoImage *img, int session,
 	vid = iso_image_get_volume_id(img);
 	if (!info.volid[0] && vid)
 		snprintf(info.volid, sizeof(info.volid), "%s", vid);
-	r = disc_walk_image(img, build_visit, &b);
+	r = imgfmt_walk_image(img, build_visit, &b);
 	group_links(&b);
 	free(b.links);
 	/* Entries the loader dropped (logged as it dropped them). */

@@ -17,7 +17,7 @@ static int xattr_cmp(const void *a, const void *b)
 		      ((const struct idx_xattr *)b)->name);
 }
 
-void build_free_attrs(struct node_tmp *t)
+void imgfmt_free_attrs(struct node_tmp *t)
 {
 	free(t->xa);
 	free(t->acl[0]);
@@ -91,7 +91,7 @@ static void add_acl_xattrs(struct node_tmp *t, size_t *k)
  * names and values alternate, so the components must pair up, and the
  * last record must be whole and carry bytes. No name or value is decoded
  * here. */
-bool disc_attrs_undecodable(IsoNode *n)
+bool imgfmt_attrs_undecodable(IsoNode *n)
 {
 	const unsigned char *f;
 	unsigned char hdr[2] = { 0, 0 };
@@ -121,7 +121,7 @@ bool disc_attrs_undecodable(IsoNode *n)
 	return got || skip || comps % 2 || hdr[1] == 0;
 }
 
-int build_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
+int imgfmt_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
 		     struct node_tmp *t, bool *damaged)
 {
 	bool has_acl = false;
@@ -130,7 +130,7 @@ int build_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
 
 	/* bit0: the ACL pair too (empty name), so a node without ACLs
 	 * costs no second decoding. */
-	if (!disc_attrs_undecodable(n))
+	if (!imgfmt_attrs_undecodable(n))
 		r = iso_node_get_attrs(n, &t->n_attrs, &t->names, &t->lens,
 				       &t->vals, 1);
 	if (r < 0) {

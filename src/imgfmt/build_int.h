@@ -23,9 +23,9 @@ struct node_tmp {
  * minimal access ACLs as the mode alone, not the root's closed marker).
  * An attribute list libisofs cannot decode leaves the node without
  * attributes: *damaged is then set and the reason logged. 0 or -ENOMEM. */
-int build_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
+int imgfmt_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
 		     struct node_tmp *t, bool *damaged);
-/* Release what build_copy_attrs lent. */
-void build_free_attrs(struct node_tmp *t);
+/* Release what imgfmt_copy_attrs lent. */
+void imgfmt_free_attrs(struct node_tmp *t);
 
 #endif

@@ -126,7 +126,7 @@ out:
 	return ret;
 }
 
-static int learn(struct burn_foreigns *fs, IsoImage *imported,
+static int learn(struct imgfmt_foreigns *fs, IsoImage *imported,
 		 struct errmsg *em)
 {
 	if (!md5_proc && learn_md5_proc() < 0)
@@ -139,7 +139,7 @@ static int learn(struct burn_foreigns *fs, IsoImage *imported,
 	return 0;
 }
 
-static struct burn_foreign *find(struct burn_foreigns *fs,
+static struct imgfmt_foreign *find(struct imgfmt_foreigns *fs,
 				 const struct index *idx)
 {
 	for (size_t i = 0; i < fs->n; i++)
@@ -149,11 +149,11 @@ static struct burn_foreign *find(struct burn_foreigns *fs,
 }
 
 /* Load the session idx was built from and map its ids to its nodes. */
-static int load_one(struct disc *d, struct burn_foreigns *fs,
+static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 		    const struct index *idx, struct errmsg *em)
 {
-	struct burn_foreign *f;
-	struct burn_id_map m = { 0 };
+	struct imgfmt_foreign *f;
+	struct imgfmt_id_map m = { 0 };
 	IsoImage *img = NULL;
 	int session = index_info(idx)->session, rc;
 	void *t = realloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
@@ -161,9 +161,9 @@ static int load_one(struct disc *d, struct burn_foreigns *fs,
 	if (!t)
 		return errmsg_set(em, -ENOMEM, "out of memory loading session %d", session);
 	fs->v = t;
-	rc = disc_load_image_locked(d, session, &img, em);
+	rc = imgfmt_load_image_locked(d, session, &img, em);
 	if (!rc)
-		rc = disc_walk_image(img, burn_collect_node, &m);
+		rc = imgfmt_walk_image(img, imgfmt_collect_node, &m);
 	if (!rc && m.n != index_count(idx))
 		rc = errmsg_set(em, -ESTALE, "session %d is not what was restored "
 				"from (%u entries, %u expected)", session, m.n,
@@ -177,11 +177,11 @@ static int load_one(struct disc *d, struct burn_foreigns *fs,
 		return rc < 0 ? rc : -EIO;
 	}
 	f = &fs->v[fs->n++];
-	*f = (struct burn_foreign){ idx, img, m.by_id, m.n };
+	*f = (struct imgfmt_foreign){ idx, img, m.by_id, m.n };
 	return 0;
 }
 
-static int load_tree(struct disc *d, struct burn_foreigns *fs,
+static int load_tree(struct disc *d, struct imgfmt_foreigns *fs,
 		     const struct snap_node *sn, struct errmsg *em)
 {
 	int rc = 0;
@@ -193,14 +193,14 @@ static int load_tree(struct disc *d, struct burn_foreigns *fs,
 	return rc;
 }
 
-int burn_foreign_load(struct disc *d, const struct stage_snapshot *snap,
-		      struct burn_foreigns *fs, struct errmsg *em)
+int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
+		      struct imgfmt_foreigns *fs, struct errmsg *em)
 {
 	memset(fs, 0, sizeof(*fs));
 	return load_tree(d, fs, snap->root, em);
 }
 
-void burn_foreign_free(struct burn_foreigns *fs)
+void imgfmt_foreign_free(struct imgfmt_foreigns *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		iso_image_unref(fs->v[i].img);
@@ -234,10 +234,10 @@ static int carry_md5(IsoImage *from, IsoNode *n)
 	return 0;
 }
 
-int burn_foreign_take(struct burn_foreigns *fs, const struct snap_node *sn,
+int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 		      IsoNode **out, struct errmsg *em)
 {
-	struct burn_foreign *f = find(fs, sn->rsrc);
+	struct imgfmt_foreign *f = find(fs, sn->rsrc);
 	IsoNode *n;
 	int ret;
 

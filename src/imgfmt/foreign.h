@@ -11,15 +11,15 @@
 struct snap_node;
 struct stage_snapshot;
 
-struct burn_foreign {
+struct imgfmt_foreign {
 	const struct index *idx;   /* the stage's index of the session */
 	IsoImage *img;             /* that session, loaded for this commit */
 	IsoNode **by_id;           /* its nodes by index id; NULL once taken */
 	uint32_t n;
 };
 
-struct burn_foreigns {
-	struct burn_foreign *v;
+struct imgfmt_foreigns {
+	struct imgfmt_foreign *v;
 	size_t n;
 	uint64_t serial;           /* inode numbers handed out */
 };
@@ -27,13 +27,13 @@ struct burn_foreigns {
 /* Load every session the snapshot's restored files come from. Call it
  * before the newest session is taken for writing (a load re-attaches the
  * newest tree to the drive). 0 or -errno (em set); free fs either way. */
-int burn_foreign_load(struct disc *d, const struct stage_snapshot *snap,
-		      struct burn_foreigns *fs, struct errmsg *em);
-void burn_foreign_free(struct burn_foreigns *fs);
+int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
+		      struct imgfmt_foreigns *fs, struct errmsg *em);
+void imgfmt_foreign_free(struct imgfmt_foreigns *fs);
 /* The node of restored file sn (sn->rsrc set), detached from its session
  * and ready to attach: its MD5 carried, a fresh inode number to come. The
  * caller owns the reference. 0 or -errno (em set). */
-int burn_foreign_take(struct burn_foreigns *fs, const struct snap_node *sn,
+int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 		      IsoNode **out, struct errmsg *em);
 
 #endif

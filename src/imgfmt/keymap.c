@@ -13,7 +13,7 @@ static size_t slot_of(uint64_t key, size_t cap)
 	return (size_t)key & (cap - 1);
 }
 
-void *keymap_get(const struct keymap *m, uint64_t key)
+void *imgfmt_keymap_get(const struct imgfmt_keymap *m, uint64_t key)
 {
 	if (!m->cap)
 		return NULL;
@@ -25,7 +25,7 @@ void *keymap_get(const struct keymap *m, uint64_t key)
 	}
 }
 
-static void insert(struct keymap *m, uint64_t key, void *val)
+static void insert(struct imgfmt_keymap *m, uint64_t key, void *val)
 {
 	size_t i = slot_of(key, m->cap);
 
@@ -37,25 +37,25 @@ static void insert(struct keymap *m, uint64_t key, void *val)
 	m->vals[i] = val;
 }
 
-static int grow(struct keymap *m)
+static int grow(struct imgfmt_keymap *m)
 {
-	struct keymap n = { .cap = m->cap ? m->cap * 2 : 64 };
+	struct imgfmt_keymap n = { .cap = m->cap ? m->cap * 2 : 64 };
 
 	n.keys = calloc(n.cap, sizeof(*n.keys));
 	n.vals = calloc(n.cap, sizeof(*n.vals));
 	if (!n.keys || !n.vals) {
-		keymap_free(&n);
+		imgfmt_keymap_free(&n);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->vals[i])
 			insert(&n, m->keys[i], m->vals[i]);
-	keymap_free(m);
+	imgfmt_keymap_free(m);
 	*m = n;
 	return 0;
 }
 
-int keymap_put(struct keymap *m, uint64_t key, void *val)
+int imgfmt_keymap_put(struct imgfmt_keymap *m, uint64_t key, void *val)
 {
 	int rc;
 
@@ -69,7 +69,7 @@ int keymap_put(struct keymap *m, uint64_t key, void *val)
 	return 0;
 }
 
-void keymap_free(struct keymap *m)
+void imgfmt_keymap_free(struct imgfmt_keymap *m)
 {
 	free(m->keys);
 	free(m->vals);

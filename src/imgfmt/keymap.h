@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct keymap {
+struct imgfmt_keymap {
 	uint64_t *keys;
 	void **vals;
 	size_t cap;   /* power of two or 0 */
@@ -14,9 +14,9 @@ struct keymap {
 };
 
 /* NULL when absent. */
-void *keymap_get(const struct keymap *m, uint64_t key);
+void *imgfmt_keymap_get(const struct imgfmt_keymap *m, uint64_t key);
 /* 0 or -ENOMEM. Overwrites an existing value. */
-int keymap_put(struct keymap *m, uint64_t key, void *val);
-void keymap_free(struct keymap *m);
+int imgfmt_keymap_put(struct imgfmt_keymap *m, uint64_t key, void *val);
+void imgfmt_keymap_free(struct imgfmt_keymap *m);
 
 #endif

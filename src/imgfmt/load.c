@@ -73,14 +73,14 @@ static int read_older(struct disc *d, int n, IsoImage **out,
 	return r;
 }
 
-int disc_read_newest_locked(struct disc *d, IsoImage **out,
+int imgfmt_read_newest_locked(struct disc *d, IsoImage **out,
 			    struct errmsg *em)
 {
 	*out = NULL;
 	return read_one(d, out, em);
 }
 
-int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
+int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
 			   struct errmsg *em)
 {
 	uint32_t start, blocks;
@@ -109,7 +109,7 @@ int disc_load_image_locked(struct disc *d, int n, IsoImage **out,
 	return read_older(d, n, out, em);
 }
 
-void disc_warm_drop_locked(struct disc *d)
+void imgfmt_warm_drop_locked(struct disc *d)
 {
 	if (d->warm)
 		iso_image_unref(d->warm);
@@ -148,18 +148,18 @@ static int attach_warm(struct disc *d, IsoImage **out, struct errmsg *em)
 	return 0;
 }
 
-int disc_take_newest_locked(struct disc *d, IsoImage **out,
+int imgfmt_take_newest_locked(struct disc *d, IsoImage **out,
 			    struct errmsg *em)
 {
 	int r, count;
 
 	*out = NULL;
 	if (!d->warm)
-		return disc_load_image_locked(d, 0, out, em);
+		return imgfmt_load_image_locked(d, 0, out, em);
 	r = disc_reassess_locked(d, em);
 	if (r == 0 && warm_is_current(d))
 		return attach_warm(d, out, em);
-	disc_warm_drop_locked(d);
+	imgfmt_warm_drop_locked(d);
 	if (r < 0)
 		return r;
 	count = disc_toc_session_locked(d, 0, &(uint32_t){0}, &(uint32_t){0}, NULL);
@@ -170,14 +170,14 @@ int disc_take_newest_locked(struct disc *d, IsoImage **out,
 	return read_one(d, out, em);
 }
 
-bool disc_image_closed(IsoImage *img)
+bool imgfmt_image_closed(IsoImage *img)
 {
 	IsoNode *root = (IsoNode *)iso_image_get_root(img);
 	size_t len = 0;
 	char *val = NULL;
 	bool closed;
 
-	if (disc_attrs_undecodable(root) ||
+	if (imgfmt_attrs_undecodable(root) ||
 	    iso_node_lookup_attr(root, DISC_CLOSED_XATTR, &len, &val, 0) != 1)
 		return false;
 	closed = len == 1 && val[0] == '1';
@@ -186,7 +186,7 @@ bool disc_image_closed(IsoImage *img)
 }
 
 struct walk {
-	disc_walk_fn visit;
+	imgfmt_walk_fn visit;
 	void *ctx;
 	uint32_t next;
 };
@@ -202,7 +202,7 @@ static int walk_dir(struct walk *w, IsoDir *dir, uint32_t dir_id)
 
 	r = iso_dir_get_children(dir, &it);
 	if (r < 0)
-		return disc_iso_errno(r);
+		return imgfmt_iso_errno(r);
 	r = 0;
 	while (r >= 0 && iso_dir_iter_next(it, &n) == 1) {
 		id = w->next++;
@@ -214,7 +214,7 @@ static int walk_dir(struct walk *w, IsoDir *dir, uint32_t dir_id)
 	return r < 0 ? r : 0;
 }
 
-int disc_walk_image(IsoImage *img, disc_walk_fn visit, void *ctx)
+int imgfmt_walk_image(IsoImage *img, imgfmt_walk_fn visit, void *ctx)
 {
 	struct walk w = { visit, ctx, 1 };
 	IsoDir *root = iso_image_get_root(img);

@@ -9,10 +9,10 @@
 
 #include "disc/disc_int.h"
 
-void disc_offer_prepared_locked(struct disc *d, IsoImage *img,
+void imgfmt_offer_prepared_locked(struct disc *d, IsoImage *img,
 				struct index *idx, uint32_t start_lba)
 {
-	disc_drop_prepared_locked(d);
+	imgfmt_drop_prepared_locked(d);
 	if (!d->is_image)
 		return;
 	iso_image_ref(img);
@@ -21,7 +21,7 @@ void disc_offer_prepared_locked(struct disc *d, IsoImage *img,
 	d->prepared_lba = start_lba;
 }
 
-void disc_drop_prepared_locked(struct disc *d)
+void imgfmt_drop_prepared_locked(struct disc *d)
 {
 	if (d->prepared)
 		iso_image_unref(d->prepared);
@@ -44,7 +44,7 @@ static int attach(struct disc *d, IsoImage *img)
 	return 0;
 }
 
-int disc_take_prepared_locked(struct disc *d, int session, IsoImage **img,
+int imgfmt_take_prepared_locked(struct disc *d, int session, IsoImage **img,
 			      struct index **idx)
 {
 	struct idx_info info = { .session = session };
@@ -70,6 +70,6 @@ int disc_take_prepared_locked(struct disc *d, int session, IsoImage **img,
 	} else {
 		iso_image_unref(tree);
 	}
-	disc_drop_prepared_locked(d);
+	imgfmt_drop_prepared_locked(d);
 	return r;
 }

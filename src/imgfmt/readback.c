@@ -112,7 +112,7 @@ static int import_session(struct disc *d, uint32_t lba, IsoImage **img)
 		iso_image_unref(*img);
 		*img = NULL;
 	}
-	return r < 0 ? disc_iso_errno(r) : 0;
+	return r < 0 ? imgfmt_iso_errno(r) : 0;
 }
 
 static uint64_t now_ns(void)
@@ -131,8 +131,8 @@ static bool can_check(struct disc *d)
 	return d->is_image || isoburn_needs_emulation(d->drive) == 1;
 }
 
-int burn_readback_check(struct disc *d, uint32_t start_lba,
-			const struct burn_readback *rb, struct errmsg *em)
+int imgfmt_readback_check(struct disc *d, uint32_t start_lba,
+			const struct imgfmt_readback *rb, struct errmsg *em)
 {
 	struct index *idx = NULL;
 	IsoImage *img = NULL;
@@ -149,17 +149,17 @@ int burn_readback_check(struct disc *d, uint32_t start_lba,
 	if (r < 0)
 		return errmsg_set(em, -EIO, "the session was written, but it cannot be read back (%s); it was not published",
 				  strerror(-r));
-	r = disc_build_index_locked(d, img, 0, &idx);
+	r = imgfmt_build_index_locked(d, img, 0, &idx);
 	if (r < 0) {
 		iso_image_unref(img);
 		return errmsg_set(em, -EIO, "the session was written, but it cannot be indexed (%s); it was not published",
 				  strerror(-r));
 	}
-	bad = readback_compare(idx, rb->snap, report, sizeof(report));
+	bad = imgfmt_readback_compare(idx, rb->snap, report, sizeof(report));
 	blog_info("read the new session back: %u entries in %.0f ms", index_count(idx),
 		  (double)(now_ns() - t0) / 1e6);
 	if (!bad)
-		disc_offer_prepared_locked(d, img, idx, start_lba);
+		imgfmt_offer_prepared_locked(d, img, idx, start_lba);
 	iso_image_unref(img);
 	index_unref(idx);
 	if (!bad)

@@ -12,9 +12,9 @@ struct errmsg;
 struct index;
 struct stage_snapshot;
 
-/* What burn_write_session checks before it activates a session: the
+/* What imgfmt_write_session checks before it activates a session: the
  * snapshot the session was written from. */
-struct burn_readback {
+struct imgfmt_readback {
 	const struct stage_snapshot *snap;
 };
 
@@ -25,12 +25,12 @@ struct burn_readback {
  * 0 without looking on media whose sessions cannot be read before they
  * are published (write-once media: the syscall checks have to suffice).
  * lib_lock held, the write's threads ended. */
-int burn_readback_check(struct disc *d, uint32_t start_lba,
-			const struct burn_readback *rb, struct errmsg *em);
+int imgfmt_readback_check(struct disc *d, uint32_t start_lba,
+			const struct imgfmt_readback *rb, struct errmsg *em);
 
 /* How many entries of idx differ from snap (see readback_cmp.c); report
  * gets the first few as "path (what)", comma-separated. */
-unsigned int readback_compare(const struct index *idx,
+unsigned int imgfmt_readback_compare(const struct index *idx,
 			      const struct stage_snapshot *snap, char *report,
 			      size_t size);
 

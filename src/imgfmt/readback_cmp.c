@@ -15,8 +15,8 @@
 
 struct cmp {
 	const struct index *idx;
-	struct keymap key_to_file;  /* snapshot key -> index identity + 1 */
-	struct keymap file_to_key;  /* index identity -> snapshot key + 1 */
+	struct imgfmt_keymap key_to_file;  /* snapshot key -> index identity + 1 */
+	struct imgfmt_keymap file_to_key;  /* index identity -> snapshot key + 1 */
 	unsigned int bad;
 	char *report;
 	size_t size, used;
@@ -63,12 +63,12 @@ static void check_links(struct cmp *c, const struct idx_node *n, uint32_t id,
 			const struct snap_node *sn)
 {
 	uint64_t ident = identity(n, id);
-	uintptr_t f = (uintptr_t)keymap_get(&c->key_to_file, sn->key);
-	uintptr_t k = (uintptr_t)keymap_get(&c->file_to_key, ident);
+	uintptr_t f = (uintptr_t)imgfmt_keymap_get(&c->key_to_file, sn->key);
+	uintptr_t k = (uintptr_t)imgfmt_keymap_get(&c->file_to_key, ident);
 
 	if (!f && !k) {
-		if (keymap_put(&c->key_to_file, sn->key, (void *)(uintptr_t)(ident + 1)) ||
-		    keymap_put(&c->file_to_key, ident, (void *)(uintptr_t)(sn->key + 1)))
+		if (imgfmt_keymap_put(&c->key_to_file, sn->key, (void *)(uintptr_t)(ident + 1)) ||
+		    imgfmt_keymap_put(&c->file_to_key, ident, (void *)(uintptr_t)(sn->key + 1)))
 			bad(c, "out of memory");
 		return;
 	}
@@ -190,7 +190,7 @@ static void walk(struct cmp *c, uint32_t dir, const struct snap_node *sdir)
 	free(copy);
 }
 
-unsigned int readback_compare(const struct index *idx,
+unsigned int imgfmt_readback_compare(const struct index *idx,
 			      const struct stage_snapshot *snap, char *report,
 			      size_t size)
 {
@@ -202,7 +202,7 @@ unsigned int readback_compare(const struct index *idx,
 	walk(&c, IDX_ROOT, snap->root);
 	if (index_info(idx)->damaged)
 		c.bad++;
-	keymap_free(&c.key_to_file);
-	keymap_free(&c.file_to_key);
+	imgfmt_keymap_free(&c.key_to_file);
+	imgfmt_keymap_free(&c.file_to_key);
 	return c.bad;
 }

@@ -1,7 +1,7 @@
 /* session.c — one new session from a stage snapshot: load the newest
  * session's tree, map the lower index's ids to its nodes, apply the
  * snapshot, write, and read the medium afresh. Knows nothing of the stage
- * object itself (burn_commit freezes before and hands back after), so the
+ * object itself (job_commit freezes before and hands back after), so the
  * tests drive it with hand-built snapshots. */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,9 +14,9 @@
 #include "burnfs/stage.h"
 
 
-int burn_collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
+int imgfmt_collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
 {
-	struct burn_id_map *m = ctx;
+	struct imgfmt_id_map *m = ctx;
 
 	if (id >= m->cap) {
 		uint32_t cap = m->cap ? m->cap * 2 : 1024;
@@ -40,7 +40,7 @@ int burn_collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
 /* The snapshot's origin ids are ids of the stage's lower index; they name
  * nodes of the tree just loaded only if that is the same session. */
 static int check_same_session(const struct index *lower,
-			      const struct burn_id_map *m,
+			      const struct imgfmt_id_map *m,
 			      const struct stage_snapshot *snap,
 			      struct errmsg *em)
 {
@@ -61,35 +61,35 @@ static bool needs_closed_mark(struct disc *d)
 	return d->is_image || isoburn_needs_emulation(d->drive) == 1;
 }
 
-static int load_tree(struct disc *d, IsoImage **img, struct burn_id_map *m,
+static int load_tree(struct disc *d, IsoImage **img, struct imgfmt_id_map *m,
 		     struct errmsg *em)
 {
-	int rc = disc_take_newest_locked(d, img, em);
+	int rc = imgfmt_take_newest_locked(d, img, em);
 
 	if (rc)
 		return rc;
-	rc = disc_walk_image(*img, burn_collect_node, m);
+	rc = imgfmt_walk_image(*img, imgfmt_collect_node, m);
 	if (rc)
 		return errmsg_set(em, rc, "cannot walk the newest session's tree");
 	return 0;
 }
 
-int burn_write_snapshot_locked(struct disc *d,
+int imgfmt_write_snapshot_locked(struct disc *d,
 				const struct stage_snapshot *snap,
-				const struct burn_settings *s, bool close,
+				const struct job_settings *s, bool close,
 				const struct disc_facts *f, struct errmsg *em)
 {
 	struct index *lower = disc_lower(d);
-	struct burn_readback rb = { .snap = snap };
-	struct burn_id_map m = { 0 };
-	struct burn_foreigns fs;
+	struct imgfmt_readback rb = { .snap = snap };
+	struct imgfmt_id_map m = { 0 };
+	struct imgfmt_foreigns fs;
 	IsoImage *img = NULL;
 	struct errmsg rem;
 	int rc, r2;
 
 	/* Sessions restored from first: each load attaches the newest tree
 	 * to the drive again, and the write grows from the tree loaded last. */
-	rc = burn_foreign_load(d, snap, &fs, em);
+	rc = imgfmt_foreign_load(d, snap, &fs, em);
 	if (!rc)
 		rc = load_tree(d, &img, &m, em);
 	if (!rc)
@@ -97,20 +97,20 @@ int burn_write_snapshot_locked(struct disc *d,
 	if (!rc && s->volid[0])
 		iso_image_set_volume_id(img, s->volid);
 	if (!rc)
-		rc = burn_apply_snapshot_from(img, lower, m.by_id, m.n, snap,
+		rc = imgfmt_apply_snapshot_from(img, lower, m.by_id, m.n, snap,
 					      close && needs_closed_mark(d), &fs,
 					      s->compress, em);
 	if (!rc)
-		rc = burn_write_session(d, img, s, close, f->free_bytes, &rb, em);
+		rc = imgfmt_write_session(d, img, s, close, f->free_bytes, &rb, em);
 	if (img)
 		iso_image_unref(img);
-	burn_foreign_free(&fs);
+	imgfmt_foreign_free(&fs);
 	index_unref(lower);
 	free(m.by_id);
 	/* The drive's attached image holds the modified tree, and after a
 	 * write the medium has a new session: read the medium afresh. */
 	r2 = disc_reload_locked(d, &rem);
-	disc_drop_prepared_locked(d);   /* used by the reload, or stale */
+	imgfmt_drop_prepared_locked(d);   /* used by the reload, or stale */
 	if (r2 < 0) {
 		blog_error("reloading the medium after the commit failed: %s", rem.text);
 		if (!rc)

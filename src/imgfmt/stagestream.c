@@ -212,7 +212,7 @@ static int sf_clone_stream(IsoStream *old, IsoStream **new_stream, int flag)
 	return stream_of(f->path, &st, new_stream);
 }
 
-int stagestream_new(const char *path, IsoStream **out)
+int imgfmt_stagestream_new(const char *path, IsoStream **out)
 {
 	struct stat st;
 

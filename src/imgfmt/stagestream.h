@@ -11,6 +11,6 @@
  * takes it over). Returns 1 or a negative libisofs error code
  * (ISO_FILE_DOESNT_EXIST, ISO_FILE_ACCESS_DENIED, ISO_FILE_IS_DIR,
  * ISO_FILE_ERROR, ISO_OUT_OF_MEM), as iso_tree_add_new_node would. */
-int stagestream_new(const char *path, IsoStream **out);
+int imgfmt_stagestream_new(const char *path, IsoStream **out);
 
 #endif

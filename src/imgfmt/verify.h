@@ -1,4 +1,4 @@
-/* verify.h — the plan burn_verify builds under the library lock (what to
+/* verify.h — the plan job_verify builds under the library lock (what to
  * read and which MD5 to expect) and then checks with plain reads. */
 #ifndef BURNFS_VERIFY_H
 #define BURNFS_VERIFY_H
@@ -9,7 +9,7 @@
 struct disc;
 struct errmsg;
 
-struct vfile {
+struct imgfmt_plan_file {
 	char *path;
 	uint64_t size;
 	int n_sec;
@@ -17,22 +17,22 @@ struct vfile {
 	char md5[16];
 };
 
-struct vplan {
+struct imgfmt_plan {
 	bool has_session;
 	uint32_t start, end;           /* session MD5 covers [start, end) */
 	char session_md5[16];
-	struct vfile *files;
+	struct imgfmt_plan_file *files;
 	size_t n, cap;
 	uint64_t total_bytes;          /* all bytes to read */
 };
 
 /* lib_lock held: load the newest session and fill *plan. 0 or -errno. */
-int verify_plan_locked(struct disc *d, struct vplan *plan, struct errmsg *em);
-void verify_plan_free(struct vplan *plan);
+int imgfmt_verify_plan_locked(struct disc *d, struct imgfmt_plan *plan, struct errmsg *em);
+void imgfmt_verify_plan_free(struct imgfmt_plan *plan);
 /* Read what the plan names (no library lock for image files) and compare
  * the MD5 sums. Damage: -EIO, em names the damaged files; -ECANCELED when
  * disc_cancel() stopped it. The caller owns the job (busy flag). */
-int verify_check_plan(struct disc *d, const struct vplan *plan,
+int job_verify_plan(struct disc *d, const struct imgfmt_plan *plan,
 		      struct errmsg *em);
 
 #endif

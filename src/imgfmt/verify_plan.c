@@ -1,4 +1,4 @@
-/* verify_plan.c — collect, under the library lock, what burn_verify will
+/* verify_plan.c — collect, under the library lock, what job_verify will
  * read: the newest session's MD5 range and every file that has a recorded
  * MD5, with its extents. The reading itself then needs no libisofs. */
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 struct walk {
 	IsoImage *img;
-	struct vplan *plan;
+	struct imgfmt_plan *plan;
 	char path[PATH_MAX];
 };
 
@@ -30,8 +30,8 @@ static uint64_t stored_size(IsoFile *file)
 
 static int add_file(struct walk *w, IsoFile *file)
 {
-	struct vplan *p = w->plan;
-	struct vfile *vf;
+	struct imgfmt_plan *p = w->plan;
+	struct imgfmt_plan_file *vf;
 	char md5[16];
 	int ret;
 
@@ -39,7 +39,7 @@ static int add_file(struct walk *w, IsoFile *file)
 		return 0;   /* nothing recorded: nothing to check */
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct vfile *nf = realloc(p->files, cap * sizeof(*nf));
+		struct imgfmt_plan_file *nf = realloc(p->files, cap * sizeof(*nf));
 
 		if (!nf)
 			return -ENOMEM;
@@ -90,13 +90,13 @@ static int walk_dir(struct walk *w, IsoDir *dir)
 	return rc;
 }
 
-int verify_plan_locked(struct disc *d, struct vplan *plan, struct errmsg *em)
+int imgfmt_verify_plan_locked(struct disc *d, struct imgfmt_plan *plan, struct errmsg *em)
 {
 	struct walk w = { .plan = plan };
 	int rc;
 
 	memset(plan, 0, sizeof(*plan));
-	rc = disc_load_image_locked(d, 0, &w.img, em);
+	rc = imgfmt_load_image_locked(d, 0, &w.img, em);
 	if (rc)
 		return rc;
 	plan->has_session = iso_image_get_session_md5(w.img, &plan->start,
@@ -111,7 +111,7 @@ int verify_plan_locked(struct disc *d, struct vplan *plan, struct errmsg *em)
 	return rc;
 }
 
-void verify_plan_free(struct vplan *plan)
+void imgfmt_verify_plan_free(struct imgfmt_plan *plan)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		free(plan->files[i].path);

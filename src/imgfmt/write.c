@@ -55,14 +55,14 @@ static void backoff_sleep(struct backoff *b)
 	usleep((useconds_t)us);
 }
 
-void burn_settings_default(struct burn_settings *s)
+void job_settings_default(struct job_settings *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->joliet = true;   /* Windows readers see long names */
 }
 
 static int make_igopts(struct isoburn_imgen_opts **o,
-		       const struct burn_settings *s, struct errmsg *em)
+		       const struct job_settings *s, struct errmsg *em)
 {
 	int ext = isoburn_igopt_rockridge | isoburn_igopt_hardlinks |
 		  isoburn_igopt_aaip | isoburn_igopt_session_md5 |
@@ -94,7 +94,7 @@ static int make_igopts(struct isoburn_imgen_opts **o,
 }
 
 static struct burn_write_opts *make_wopts(struct disc *d,
-					  const struct burn_settings *s,
+					  const struct job_settings *s,
 					  bool close)
 {
 	struct burn_write_opts *wo = burn_write_opts_new(d->drive);
@@ -135,7 +135,7 @@ static int check_space(struct disc *d, struct burn_disc *disc,
  * disc_layout_check_write_locked). *size_before: the image file's size,
  * for restore_size. */
 static int check_layout(struct disc *d, struct isoburn_imgen_opts *o,
-			const struct burn_settings *s, off_t *size_before,
+			const struct job_settings *s, off_t *size_before,
 			struct errmsg *em)
 {
 	struct stat st;
@@ -172,7 +172,7 @@ static void restore_size(struct disc *d, off_t size_before)
 }
 
 struct poll_state {
-	struct msgwatch mw;
+	struct disc_msgwatch mw;
 	struct timespec t0;
 	bool cancel_sent;
 	bool user_cancel;
@@ -185,9 +185,9 @@ static void maybe_cancel(struct disc *d, struct poll_state *ps)
 {
 	if (ps->cancel_sent)
 		return;
-	if (job_cancelled(d))
+	if (disc_job_cancelled(d))
 		ps->user_cancel = true;
-	else if (!msgwatch_failed(&ps->mw))
+	else if (!disc_msgwatch_failed(&ps->mw))
 		return;
 	blog_info("cancelling the burn");
 	burn_drive_cancel(d->drive);
@@ -205,7 +205,7 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 	if (burn_drive_get_status(d->drive, NULL) != BURN_DRIVE_IDLE)
 		ps->saw_active = true;
 	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING) {
-		msgwatch_drain(&ps->mw);
+		disc_msgwatch_drain(&ps->mw);
 		maybe_cancel(d, ps);
 		backoff_sleep(&b);
 	}
@@ -231,27 +231,27 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 			idle_since = 0;
 		}
 		if (st == BURN_DRIVE_WRITING && p.sectors > 0) {
-			job_progress(d, (uint64_t)p.sector * 2048, total, &ps->t0);
+			disc_job_progress(d, (uint64_t)p.sector * 2048, total, &ps->t0);
 		}
-		msgwatch_drain(&ps->mw);
+		disc_msgwatch_drain(&ps->mw);
 		maybe_cancel(d, ps);
 		backoff_sleep(&b);
 	}
-	msgwatch_drain(&ps->mw);
+	disc_msgwatch_drain(&ps->mw);
 }
 
 /* Why the write is not to be activated, or 0. A cancel that arrives after
  * the last poll still wins: nothing is published before activation. */
 static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 {
-	if (ps->user_cancel || job_cancelled(d))
+	if (ps->user_cancel || disc_job_cancelled(d))
 		return errmsg_set(em, -ECANCELED, "the burn was cancelled; the medium keeps its earlier sessions");
 	if (ps->mw.os_errno == ENOSPC || ps->mw.os_errno == EDQUOT)
 		return errmsg_set(em, -ENOSPC, "the burn failed: %s ran out of space "
 				  "(%s); the medium keeps its earlier sessions",
 				  d->is_image ? "the image's file system" : "the medium",
 				  strerror(ps->mw.os_errno));
-	if (msgwatch_failed(&ps->mw))
+	if (disc_msgwatch_failed(&ps->mw))
 		return errmsg_set(em, -EIO, "the burn failed: %s%s%s", ps->mw.first_bad,
 				  ps->mw.errfile[0] ? " " : "", ps->mw.errfile);
 	if (!isoburn_drive_wrote_well(d->drive))
@@ -272,7 +272,7 @@ static void wait_write_thread(struct poll_state *ps)
 	struct backoff b = { 0 };
 
 	do {
-		msgwatch_drain(&ps->mw);
+		disc_msgwatch_drain(&ps->mw);
 		if (ps->mw.write_thread_ended)
 			return;
 		backoff_sleep(&b);
@@ -281,14 +281,14 @@ static void wait_write_thread(struct poll_state *ps)
 }
 
 static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
-		     struct burn_write_opts *wo, const struct burn_settings *s,
+		     struct burn_write_opts *wo, const struct job_settings *s,
 		     struct poll_state *ps, struct errmsg *em)
 {
 	uint64_t total = (uint64_t)burn_disc_get_sectors(disc) * 2048;
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &ps->t0);
-	job_progress(d, 0, total, &ps->t0);
+	disc_job_progress(d, 0, total, &ps->t0);
 	burn_drive_set_speed(d->drive, 0, s->speed_kbps);
 	/* A real write on an image drops the stale tail a cancelled or
 	 * killed write left behind the old end (never part of a published
@@ -302,7 +302,7 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 	rc = judge_write(d, ps, em);
 	if (rc)
 		return rc;
-	job_progress(d, total, total, &ps->t0);
+	disc_job_progress(d, total, total, &ps->t0);
 	if (s->simulate)
 		blog_info("simulated burn of %llu bytes went well; nothing written",
 			  (unsigned long long)total);
@@ -314,13 +314,13 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
  * buffer while the activation wrote with it (seen: a crash in
  * burn_random_access_write when the end of a write was noticed within a
  * millisecond). */
-static int activate(struct disc *d, struct msgwatch *mw, struct errmsg *em)
+static int activate(struct disc *d, struct disc_msgwatch *mw, struct errmsg *em)
 {
 	if (isoburn_activate_session(d->drive) > 0) {
 		d->just_wrote = true;   /* the reload needs no probe */
 		return 0;
 	}
-	msgwatch_drain(mw);
+	disc_msgwatch_drain(mw);
 	return errmsg_set(em, -EIO, "the session was written but could not be activated%s%s",
 			  mw->first_bad[0] ? ": " : "", mw->first_bad);
 }
@@ -328,7 +328,7 @@ static int activate(struct disc *d, struct msgwatch *mw, struct errmsg *em)
 /* The new session is read back before it is published (readback.c). */
 static int check_before_activate(struct disc *d,
 				 struct isoburn_imgen_opts *o,
-				 const struct burn_readback *rb,
+				 const struct imgfmt_readback *rb,
 				 struct errmsg *em)
 {
 	int lba = 0;
@@ -337,24 +337,24 @@ static int check_before_activate(struct disc *d,
 		return 0;
 	if (isoburn_igopt_get_effective_lba(o, &lba) <= 0 || lba < 0)
 		return errmsg_set(em, -EIO, "the session was written, but its start is unknown; it was not published");
-	return burn_readback_check(d, (uint32_t)lba, rb, em);
+	return imgfmt_readback_check(d, (uint32_t)lba, rb, em);
 }
 
-int burn_write_session(struct disc *d, IsoImage *img,
-		       const struct burn_settings *s, bool close,
-		       uint64_t free_limit, const struct burn_readback *rb,
+int imgfmt_write_session(struct disc *d, IsoImage *img,
+		       const struct job_settings *s, bool close,
+		       uint64_t free_limit, const struct imgfmt_readback *rb,
 		       struct errmsg *em)
 {
 	struct isoburn_imgen_opts *o = NULL;
 	struct burn_disc *disc = NULL;
 	struct burn_write_opts *wo = NULL;
 	struct poll_state ps = { 0 };
-	struct msgwatch *mw = &ps.mw;
+	struct disc_msgwatch *mw = &ps.mw;
 	bool started = false;
 	off_t size_before = -1;
 	int rc;
 
-	msgwatch_init(mw);
+	disc_msgwatch_init(mw);
 	/* Before the writer thread starts: its MD5 contexts hash beside it
 	 * once the self-test has passed (the first commit runs it). */
 	md5_offload_ready();
@@ -362,7 +362,7 @@ int burn_write_session(struct disc *d, IsoImage *img,
 	if (rc)
 		return rc;
 	if (isoburn_prepare_disc(d->drive, &disc, o) <= 0) {
-		msgwatch_drain(mw);
+		disc_msgwatch_drain(mw);
 		disc = NULL;
 		rc = errmsg_set(em, -EIO, "cannot prepare the session%s%s",
 				mw->first_bad[0] ? ": " : "", mw->first_bad);
@@ -400,17 +400,17 @@ out:
 	if (!rc && !s->simulate)
 		rc = activate(d, mw, em);
 	isoburn_igopt_destroy(&o, 0);
-	msgwatch_drain(mw);
+	disc_msgwatch_drain(mw);
 	return rc;
 }
 
-void burn_poll_drive_idle(struct disc *d)
+void disc_poll_drive_idle(struct disc *d)
 {
 	struct backoff b = { 0 };
-	struct msgwatch mw;
+	struct disc_msgwatch mw;
 	struct timespec t0;
 
-	msgwatch_init(&mw);
+	disc_msgwatch_init(&mw);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING)
 		backoff_sleep(&b);
@@ -420,10 +420,10 @@ void burn_poll_drive_idle(struct disc *d)
 		if (burn_drive_get_status(d->drive, &p) == BURN_DRIVE_IDLE)
 			break;
 		if (p.sectors > 0)
-			job_progress(d, (uint64_t)p.sector * 2048,
+			disc_job_progress(d, (uint64_t)p.sector * 2048,
 				     (uint64_t)p.sectors * 2048, &t0);
-		msgwatch_drain(&mw);
+		disc_msgwatch_drain(&mw);
 		backoff_sleep(&b);
 	}
-	msgwatch_drain(&mw);
+	disc_msgwatch_drain(&mw);
 }

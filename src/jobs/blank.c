@@ -1,4 +1,4 @@
-/* blank.c — burn_blank: erase a rewritable medium, or empty an image file,
+/* blank.c — job_blank: erase a rewritable medium, or empty an image file,
  * then rebase the stage onto the now empty disc (what was created in
  * staging stays pending; disc entries vanish). Refused first while staged
  * changes of disc files would be lost with them. */
@@ -44,13 +44,13 @@ static int blank_drive(struct disc *d, bool full, struct errmsg *em)
 		return errmsg_set(em, -EINVAL, "this medium cannot be blanked");
 	blog_info("blanking the medium (%s)", full ? "full" : "fast");
 	isoburn_disc_erase(d->drive, full ? 0 : 1);
-	burn_poll_drive_idle(d);
+	disc_poll_drive_idle(d);
 	if (!burn_drive_wrote_well(d->drive))
 		return errmsg_set(em, -EIO, "blanking the medium failed");
 	return 0;
 }
 
-int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
+int job_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
 {
 	struct disc_facts f;
 	struct index *lower;
@@ -84,6 +84,6 @@ int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em)
 	if (!rc && f.writable)
 		stage_set_readonly(st, false, NULL);
 out:
-	job_end(d);
+	disc_job_end(d);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* commit.c — burn_commit: freeze the stage, load the newest session, apply
+/* commit.c — job_commit: freeze the stage, load the newest session, apply
  * the snapshot, write, activate, reload, and hand the result back to the
  * stage. Whatever fails after the freeze folds the frozen layer back
  * (stage_commit_failed), so nothing staged is ever lost. */
@@ -15,7 +15,7 @@ enum outcome { WRITTEN, NOTHING_WRITTEN };
 
 /* f: a medium is in the drive (job_begin_medium checked). */
 static int check_writable(const struct disc_facts *f,
-			  const struct burn_settings *s, struct errmsg *em)
+			  const struct job_settings *s, struct errmsg *em)
 {
 	if (f->foreign && !s->foreign_overwrite && f->writable)
 		return disc_foreign_refusal(f->origin + strlen("foreign: "), em);
@@ -28,7 +28,7 @@ static int check_writable(const struct disc_facts *f,
 	return 0;
 }
 
-static bool volid_changes(const struct burn_settings *s,
+static bool volid_changes(const struct job_settings *s,
 			  const struct disc_facts *f)
 {
 	return s->volid[0] && strcmp(s->volid, f->volid) != 0;
@@ -53,7 +53,7 @@ static void follow_closed(struct disc *d, struct stage *st)
  * remounts, and after a remount replay puts them on top of the new
  * session, whose commit writes them again (duplicated, never lost). */
 static int commit_locked(struct disc *d, struct stage *st,
-			 const struct burn_settings *s, bool close,
+			 const struct job_settings *s, bool close,
 			 const struct disc_facts *f,
 			 struct stage_snapshot **snap, struct errmsg *em)
 {
@@ -67,14 +67,14 @@ static int commit_locked(struct disc *d, struct stage *st,
 		blog_info("commit: nothing pending");
 		return NOTHING_WRITTEN;
 	}
-	rc = burn_write_snapshot_locked(d, *snap, s, close, f, em);
+	rc = imgfmt_write_snapshot_locked(d, *snap, s, close, f, em);
 	if (rc)
 		return rc;
 	return s->simulate ? NOTHING_WRITTEN : WRITTEN;
 }
 
-int burn_commit(struct disc *d, struct stage *st,
-		const struct burn_settings *s, bool close, struct errmsg *em)
+int job_commit(struct disc *d, struct stage *st,
+		const struct job_settings *s, bool close, struct errmsg *em)
 {
 	struct stage_snapshot *snap = NULL;
 	struct disc_facts f;
@@ -109,6 +109,6 @@ int burn_commit(struct disc *d, struct stage *st,
 	if (rc == NOTHING_WRITTEN)
 		rc = 0;
 out:
-	job_end(d);
+	disc_job_end(d);
 	return rc;
 }

@@ -8,13 +8,13 @@
 int job_begin_medium(struct disc *d, enum job_state state,
 		     struct disc_facts *f, struct errmsg *em)
 {
-	int rc = job_begin(d, state, em);
+	int rc = disc_job_begin(d, state, em);
 
 	if (rc)
 		return rc;
 	disc_get_facts(d, f);
 	if (f->media == DISC_MEDIA_NONE) {
-		job_end(d);
+		disc_job_end(d);
 		return errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
 	}
 	return 0;

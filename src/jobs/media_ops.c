@@ -1,4 +1,4 @@
-/* media_ops.c — burn_format and burn_eject: the operations that change the
+/* media_ops.c — job_format and job_eject: the operations that change the
  * medium itself rather than its sessions. Only real drives can do either;
  * an image file has nothing to format or eject. */
 #include <errno.h>
@@ -34,13 +34,13 @@ static int format_locked(struct disc *d, struct errmsg *em)
 				  name[0] ? ": " : "", name);
 	blog_info("formatting %s (profile 0x%x)", name, (unsigned)pno);
 	burn_disc_format(d->drive, 0, flags);
-	burn_poll_drive_idle(d);
+	disc_poll_drive_idle(d);
 	if (!burn_drive_wrote_well(d->drive))
 		return errmsg_set(em, -EIO, "formatting the %s failed", name);
 	return 0;
 }
 
-int burn_format(struct disc *d, struct errmsg *em)
+int job_format(struct disc *d, struct errmsg *em)
 {
 	struct disc_facts f;
 	int rc;
@@ -53,21 +53,21 @@ int burn_format(struct disc *d, struct errmsg *em)
 	if (!rc)
 		rc = job_reload_medium_locked(d, 0, "formatted", em);
 	pthread_mutex_unlock(&d->lib_lock);
-	job_end(d);
+	disc_job_end(d);
 	return rc;
 }
 
-int burn_eject(struct disc *d, struct errmsg *em)
+int job_eject(struct disc *d, struct errmsg *em)
 {
 	int rc;
 
 	if (d->is_image)
 		return 0;   /* an image file has nothing to eject */
-	rc = job_begin(d, JOB_IDLE, em);
+	rc = disc_job_begin(d, JOB_IDLE, em);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&d->lib_lock);
-	disc_warm_drop_locked(d);
+	imgfmt_warm_drop_locked(d);
 	if (d->drive) {
 		isoburn_drive_release(d->drive, 1);
 		burn_drive_info_free(d->dinfo);
@@ -81,6 +81,6 @@ int burn_eject(struct disc *d, struct errmsg *em)
 	d->facts.used_bytes = d->facts.free_bytes = 0;
 	pthread_mutex_unlock(&d->state_lock);
 	blog_info("medium ejected");
-	job_end(d);
+	disc_job_end(d);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* verify.c — burn_verify: read the newest session back and compare it with
+/* verify.c — job_verify: read the newest session back and compare it with
  * the MD5 sums recorded when it was written (the session's own sum, then
  * each file's), as `xorriso -check_md5` does. Image files are read with
  * pread and no library lock; drives through burn_read_data, locked per
@@ -59,7 +59,7 @@ static int hash_range(struct vctx *v, void *ctx, uint64_t off, uint64_t size)
 		size_t len = size < CHUNK ? (size_t)size : CHUNK;
 		int rc;
 
-		if (job_cancelled(v->d))
+		if (disc_job_cancelled(v->d))
 			return -ECANCELED;
 		rc = read_chunk(v, off, len);
 		if (rc)
@@ -68,7 +68,7 @@ static int hash_range(struct vctx *v, void *ctx, uint64_t off, uint64_t size)
 		off += len;
 		size -= len;
 		v->done += len;
-		job_progress(v->d, v->done, v->total, &v->t0);
+		disc_job_progress(v->d, v->done, v->total, &v->t0);
 	}
 	return 0;
 }
@@ -125,7 +125,7 @@ static int check_md5(struct vctx *v, const char *what, const char want[16],
 
 /* The session's range in one piece: a full DVD's session is over 4 GiB,
  * more than an extent's 32-bit size holds. */
-static int check_session(struct vctx *v, const struct vplan *p)
+static int check_session(struct vctx *v, const struct imgfmt_plan *p)
 {
 	void *ctx = NULL;
 	int rc;
@@ -143,7 +143,7 @@ static int check_session(struct vctx *v, const struct vplan *p)
 	return judge_md5(v, "the session checksum", p->session_md5, ctx, rc, 0);
 }
 
-static int check_all(struct vctx *v, const struct vplan *p)
+static int check_all(struct vctx *v, const struct imgfmt_plan *p)
 {
 	int rc = check_session(v, p);
 
@@ -170,7 +170,7 @@ static int open_reader(struct vctx *v, struct disc *d, struct errmsg *em)
 	return 0;
 }
 
-static int verify_result(const struct vctx *v, const struct vplan *p,
+static int verify_result(const struct vctx *v, const struct imgfmt_plan *p,
 			 struct errmsg *em)
 {
 	if (v->n_damaged)
@@ -180,7 +180,7 @@ static int verify_result(const struct vctx *v, const struct vplan *p,
 	return 0;
 }
 
-int verify_check_plan(struct disc *d, const struct vplan *plan,
+int job_verify_plan(struct disc *d, const struct imgfmt_plan *plan,
 		      struct errmsg *em)
 {
 	struct vctx v = { .fd = -1 };
@@ -202,9 +202,9 @@ out:
 	return rc;
 }
 
-int burn_verify(struct disc *d, struct errmsg *em)
+int job_verify(struct disc *d, struct errmsg *em)
 {
-	struct vplan plan = { 0 };
+	struct imgfmt_plan plan = { 0 };
 	struct disc_facts f;
 	int rc;
 
@@ -216,14 +216,14 @@ int burn_verify(struct disc *d, struct errmsg *em)
 		goto out;
 	}
 	pthread_mutex_lock(&d->lib_lock);
-	rc = verify_plan_locked(d, &plan, em);
+	rc = imgfmt_verify_plan_locked(d, &plan, em);
 	pthread_mutex_unlock(&d->lib_lock);
 	if (!rc && !plan.has_session && plan.n == 0)
 		rc = errmsg_set(em, -EINVAL, "the newest session has no recorded MD5 sums");
 	if (!rc)
-		rc = verify_check_plan(d, &plan, em);
+		rc = job_verify_plan(d, &plan, em);
 out:
-	verify_plan_free(&plan);
-	job_end(d);
+	imgfmt_verify_plan_free(&plan);
+	disc_job_end(d);
 	return rc;
 }

@@ -1,5 +1,5 @@
 /* alloc.c — jemalloc's settings for burnfs, built only when jemalloc is
- * linked. Linked into the daemon because burn_commit calls alloc_release. */
+ * linked. Linked into the daemon because job_commit calls alloc_release. */
 #include <errno.h>
 #include <stdio.h>
 

@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		iso_read_opts_set_no_iso1999(ro, 1);
 		iso_read_opts_set_no_aaip(ro, 0);
 		if (iso_image_import(img, &src, ro, &feat) >= 0 &&
-		    disc_build_index_locked(&d, img, 0, &idx) == 0) {
+		    imgfmt_build_index_locked(&d, img, 0, &idx) == 0) {
 			read_all(idx);
 			index_unref(idx);
 		}

@@ -135,7 +135,7 @@ static IsoImage *old_image(struct idmap *m)
 	iso_image_add_new_symlink(img, iso_image_get_root(img), "ln", "f2", &ln);
 	iso_node_set_attrs((IsoNode *)d1, 1, &nm, &len, &val, 0);
 	memset(m, 0, sizeof(*m));
-	CHECK(disc_walk_image(img, idmap_visit, m) == 0);
+	CHECK(imgfmt_walk_image(img, idmap_visit, m) == 0);
 	return img;
 }
 
@@ -194,7 +194,7 @@ static void test_apply_tree(void)
 	snap.root = root;
 	snap.pending_entries = 6;
 
-	CHECK(burn_apply_snapshot(img, NULL, m.by_id, m.n, &snap, true, &em) == 0);
+	CHECK(imgfmt_apply_snapshot(img, NULL, m.by_id, m.n, &snap, true, &em) == 0);
 	CHECK(node_at(img, "/dir2") == old_d1);
 	CHECK(node_at(img, "/dir2/f1-renamed") == old_f1);
 	CHECK(node_at(img, "/dir2/sub") == old_sub);
@@ -238,7 +238,7 @@ static void test_apply_swap_and_errors(void)
 
 	sn_add(root, file_node("f1", id_of(&m, img, "/f2"), 2, NULL, 6));
 	sn_add(root, file_node("f2", id_of(&m, img, "/d1/f1"), 1, NULL, 5));
-	CHECK(burn_apply_snapshot(img, NULL, m.by_id, m.n, &snap, false, &em) == 0);
+	CHECK(imgfmt_apply_snapshot(img, NULL, m.by_id, m.n, &snap, false, &em) == 0);
 	CHECK(node_at(img, "/f1") == f2 && node_at(img, "/f2") == f1);
 	CHECK(!has_attr((IsoNode *)iso_image_get_root(img), DISC_CLOSED_XATTR, NULL));
 	iso_image_unref(img);
@@ -249,7 +249,7 @@ static void test_apply_swap_and_errors(void)
 	snap.root = root;
 	sn_add(root, file_node("same", id_of(&m, img, "/f2"), 2, NULL, 6));
 	sn_add(root, file_node("same", IDX_NONE, 5, "new", 3));
-	CHECK(burn_apply_snapshot(img, NULL, m.by_id, m.n, &snap, false, &em) == -EEXIST);
+	CHECK(imgfmt_apply_snapshot(img, NULL, m.by_id, m.n, &snap, false, &em) == -EEXIST);
 	CHECK(strstr(em.text, "/same") != NULL);
 	iso_image_unref(img);
 	sn_free(root);
@@ -259,7 +259,7 @@ static void test_apply_swap_and_errors(void)
 	root = sn_new("", S_IFDIR | 0755, 0);
 	snap.root = root;
 	sn_add(root, file_node("grown", IDX_NONE, 5, "new", 2));
-	CHECK(burn_apply_snapshot(img, NULL, m.by_id, m.n, &snap, false, &em) == -EIO);
+	CHECK(imgfmt_apply_snapshot(img, NULL, m.by_id, m.n, &snap, false, &em) == -EIO);
 	iso_image_unref(img);
 	sn_free(root);
 }
@@ -300,10 +300,10 @@ static struct snap_node *sn_child(struct snap_node *dir, const char *name)
 	return NULL;
 }
 
-/* Write `root` as the next session: what burn_commit does between the
+/* Write `root` as the next session: what job_commit does between the
  * freeze and the hand-back. */
 static int write_snap(struct disc *d, struct snap_node *root,
-		      const struct burn_settings *s, bool close, struct errmsg *em)
+		      const struct job_settings *s, bool close, struct errmsg *em)
 {
 	struct index *lower = disc_lower(d);
 	struct stage_snapshot snap = {
@@ -314,14 +314,14 @@ static int write_snap(struct disc *d, struct snap_node *root,
 	int rc;
 
 	index_unref(lower);
-	rc = job_begin(d, JOB_COMMITTING, em);
+	rc = disc_job_begin(d, JOB_COMMITTING, em);
 	if (rc)
 		return rc;
 	disc_get_facts(d, &f);
 	pthread_mutex_lock(&d->lib_lock);
-	rc = burn_write_snapshot_locked(d, &snap, s, close, &f, em);
+	rc = imgfmt_write_snapshot_locked(d, &snap, s, close, &f, em);
 	pthread_mutex_unlock(&d->lib_lock);
-	job_end(d);
+	disc_job_end(d);
 	return rc;
 }
 
@@ -416,7 +416,7 @@ static int lines_of_find(const char *img, const char *needle)
 
 /* First commit into a missing image file: a folder with a 5 MB file. */
 static void first_session(struct disc *d, const char *img,
-			  const struct burn_settings *s)
+			  const struct job_settings *s)
 {
 	struct index *lower;
 	struct snap_node *root = lower_snap(d, &lower), *docs;
@@ -439,7 +439,7 @@ static void first_session(struct disc *d, const char *img,
 
 /* Rename the folder, chmod a file, add one: no 5 MB rewritten. */
 static void second_session(struct disc *d, const char *img,
-			   const struct burn_settings *s)
+			   const struct job_settings *s)
 {
 	struct index *lower;
 	struct snap_node *root = lower_snap(d, &lower);
@@ -465,13 +465,13 @@ static void second_session(struct disc *d, const char *img,
 /* Simulation and a session that does not fit leave the image as it was. */
 static void unchanged_cases(struct disc **d, const char *img)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	struct index *lower;
 	struct snap_node *root;
 	struct errmsg em = { "" };
 	char copy[512];
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	tmp_path(copy, sizeof(copy), "copy.iso");
 	copy_file(img, copy);
 	s.simulate = true;
@@ -526,13 +526,13 @@ static void verify_cases(struct disc *d, const char *img)
 	long lba = lba_of(img, "/papers/big.bin");
 	int fd;
 
-	CHECK(burn_verify(d, &em) == 0);
+	CHECK(job_verify(d, &em) == 0);
 	CHECK(xorriso_md5_ok(img));
 	CHECK(lba > 0);
 	fd = open(img, O_WRONLY);
 	CHECK(fd >= 0 && pwrite(fd, "DAMAGE", 6, lba * 2048 + 4096) == 6);
 	close(fd);
-	CHECK(burn_verify(d, &em) == -EIO);
+	CHECK(job_verify(d, &em) == -EIO);
 	CHECK(strstr(em.text, "damaged: /papers/big.bin") != NULL);
 	CHECK(strstr(em.text, "hello.txt") == NULL);
 	CHECK(!xorriso_md5_ok(img));
@@ -540,12 +540,12 @@ static void verify_cases(struct disc *d, const char *img)
 
 static void test_write_path(void)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	struct disc *d = NULL;
 	struct errmsg em = { "" };
 	char img[512];
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "w.iso");
 	CHECK(disc_open(&d, img, 0, &em) == 0);
 	if (!d)
@@ -561,14 +561,14 @@ static void test_write_path(void)
  * its size was squeezed into an extent's 32 bits, so verify hashed only
  * what was left above 4 GiB. The session here is 4 GiB + 64 KiB of a
  * sparse image (zeros, nothing written); its MD5 was computed elsewhere
- * (python's hashlib). This is the code burn_verify runs once libisofs has
+ * (python's hashlib). This is the code job_verify runs once libisofs has
  * named the session's range; writing a real 4.5 GiB session and checking
  * it took minutes here (done by hand: ok). */
 static void test_verify_big_session(void)
 {
 	static const char zeros_md5[] = "61b5f7854c370657779f0d26ae97138c";
 	const uint32_t start = 32, blocks = 2097184;
-	struct vplan plan = { .has_session = true, .start = start,
+	struct imgfmt_plan plan = { .has_session = true, .start = start,
 			      .end = start + blocks };
 	struct disc *d = NULL;
 	struct errmsg em = { "" };
@@ -585,7 +585,7 @@ static void test_verify_big_session(void)
 	CHECK(disc_open(&d, img, 0, &em) == 0);
 	if (!d)
 		return;
-	CHECK_EQ(verify_check_plan(d, &plan, &em), 0);
+	CHECK_EQ(job_verify_plan(d, &plan, &em), 0);
 	disc_close(d);
 	unlink(img);
 }
@@ -634,7 +634,7 @@ static bool cancel_came_too_late(const struct canceller *c, int rc)
 static void test_cancel(void)
 {
 	struct canceller c = { 0 };
-	struct burn_settings s;
+	struct job_settings s;
 	struct index *lower;
 	struct snap_node *root;
 	struct errmsg em = { "" };
@@ -644,7 +644,7 @@ static void test_cancel(void)
 	size_t big = 200u * 1024 * 1024;
 	int rc;
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "c.iso");
 	tmp_path(copy, sizeof(copy), "c-copy.iso");
 	make_pattern("big200", big, 3);
@@ -693,7 +693,7 @@ out:
 /* commit close on an image: the reopened image is closed. */
 static void test_close(void)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	struct disc *d = NULL;
 	struct index *lower;
 	struct snap_node *root;
@@ -701,7 +701,7 @@ static void test_close(void)
 	struct errmsg em = { "" };
 	char img[512];
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "closed.iso");
 	write_file("hello", "hello\n", 6);
 	CHECK(disc_open(&d, img, 0, &em) == 0);
@@ -725,7 +725,7 @@ static void test_close(void)
 /* A snapshot made against another session is refused, nothing written. */
 static void test_stale_snapshot(void)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	struct disc *d = NULL;
 	struct index *lower;
 	struct snap_node *root;
@@ -734,7 +734,7 @@ static void test_stale_snapshot(void)
 	struct errmsg em = { "" };
 	char img[512];
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "w.iso");   /* two sessions by now */
 	CHECK(disc_open(&d, img, 0, &em) == 0);
 	if (!d)
@@ -743,7 +743,7 @@ static void test_stale_snapshot(void)
 	snap.root = root;
 	disc_get_facts(d, &f);
 	pthread_mutex_lock(&d->lib_lock);
-	CHECK(burn_write_snapshot_locked(d, &snap, &s, false, &f, &em) == -EIO);
+	CHECK(imgfmt_write_snapshot_locked(d, &snap, &s, false, &f, &em) == -EIO);
 	pthread_mutex_unlock(&d->lib_lock);
 	CHECK(strstr(em.text, "changed") != NULL);
 	sn_free(root);
@@ -840,7 +840,7 @@ static void xattrs_first(struct disc *d)
 	set_xattrs(sn_add_ret(root, file_node("mark", IDX_NONE, 5, "h5", 6)), xa_mark, 1);
 	dir = sn_add_ret(root, sn_new("dir", S_IFDIR | 0755, IDX_NONE));
 	set_xattrs(dir, xa_k, 1);
-	CHECK(write_snap(d, root, &(struct burn_settings){ .joliet = true }, false, &em) == 0);
+	CHECK(write_snap(d, root, &(struct job_settings){ .joliet = true }, false, &em) == 0);
 	sn_free(root);
 	index_unref(lower);
 	lower = disc_lower(d);
@@ -871,7 +871,7 @@ static void test_xattrs(void)
 	set_xattrs(sn_child(root, "change"), xa_k2, 1);
 	set_xattrs(sn_child(root, "add"), xa_k, 1);
 	set_xattrs(sn_child(root, "drop"), xa_k, 1);
-	CHECK(write_snap(d, root, &(struct burn_settings){ .joliet = true }, false, &em) == 0);
+	CHECK(write_snap(d, root, &(struct job_settings){ .joliet = true }, false, &em) == 0);
 	sn_free(root);
 	index_unref(lower);
 	lower = disc_lower(d);
@@ -899,7 +899,7 @@ static int cmp_sn(const void *a, const void *b)
  * before or after "old". */
 static void link_case(const char *dir)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	struct disc *d = NULL;
 	struct index *lower;
 	struct snap_node *root, *f, *nd;
@@ -908,7 +908,7 @@ static void link_case(const char *dir)
 	off_t before;
 	int64_t id;
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	snprintf(path, sizeof(path), "links-%s.iso", dir);
 	tmp_path(img, sizeof(img), path);
 	CHECK(disc_open(&d, img, 0, &em) == 0);
@@ -958,14 +958,14 @@ static void test_link_order(void)
  * reused old tree would have written a session without /ext. */
 static void test_warm_tree_stale(void)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	struct disc *d = NULL;
 	struct index *lower;
 	struct snap_node *root;
 	struct errmsg em = { "" };
 	char img[512], copy[512];
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "warm.iso");
 	tmp_path(copy, sizeof(copy), "warm-copy.iso");
 	write_file("hello", "hello\n", 6);
@@ -995,7 +995,7 @@ static void test_warm_tree_stale(void)
 }
 
 /* ---------------------------------------------------------------------
- * end to end: stage + disc + burn_commit/verify/blank
+ * end to end: stage + disc + job_commit/verify/blank
  * ------------------------------------------------------------------- */
 
 static int put_file(struct stage *st, const char *p, const void *data,
@@ -1030,7 +1030,7 @@ static uint64_t pending(struct stage *st)
 struct e2e {
 	struct disc *d;
 	struct stage *st;
-	struct burn_settings s;
+	struct job_settings s;
 	char img[512], cache[512];
 	unsigned char *big;
 	size_t big_len;
@@ -1074,7 +1074,7 @@ static void e2e_first(struct e2e *e)
 	CHECK(put_file(e->st, "/dir/big", e->big, e->big_len) == 0);
 	CHECK(put_file(e->st, "/a.txt", "alpha\n", 6) == 0);
 	CHECK(pending(e->st) > 0);
-	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(job_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(pending(e->st) == 0);
 	CHECK(sessions_of(e->img) == 1);
 	tmp_path(local, sizeof(local), "big5");
@@ -1083,11 +1083,11 @@ static void e2e_first(struct e2e *e)
 
 	tmp_path(copy, sizeof(copy), "e-copy.iso");
 	copy_file(e->img, copy);
-	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(job_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(same_file(e->img, copy));
 	e->s.simulate = true;
 	CHECK(put_file(e->st, "/sim", "x", 1) == 0);
-	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(job_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(same_file(e->img, copy));
 	CHECK(pending(e->st) == 1);
 	e->s.simulate = false;
@@ -1104,7 +1104,7 @@ static void e2e_second(struct e2e *e)
 	CHECK(stage_rename(e->st, "/dir", "/moved", 0) == 0);
 	CHECK(put_file(e->st, "/a.txt", "beta!!\n", 7) == 0);
 	CHECK(stage_chmod(e->st, "/moved/big", 0600) == 0);
-	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(job_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(sessions_of(e->img) == 2);
 	CHECK(file_size(e->img) - before < 1024 * 1024);
 	tmp_path(local, sizeof(local), "big5");
@@ -1112,7 +1112,7 @@ static void e2e_second(struct e2e *e)
 	CHECK(lines_of_find(e->img, "'/dir") == 0);
 	CHECK(lines_of_find(e->img, "-rw------- 1 1000 100") == 1);
 	CHECK(lines_of_find(e->img, " 7 ") == 1);
-	CHECK(burn_verify(e->d, &em) == 0);
+	CHECK(job_verify(e->d, &em) == 0);
 }
 
 /* Too big for the capacity: -ENOSPC, image and stage unchanged. */
@@ -1128,7 +1128,7 @@ static void e2e_nospace(struct e2e *e)
 	tmp_path(copy, sizeof(copy), "e-copy.iso");
 	copy_file(e->img, copy);
 	CHECK(put_file(e->st, "/toolarge", e->big, e->big_len) == 0);
-	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == -ENOSPC);
+	CHECK(job_commit(e->d, e->st, &e->s, false, &em) == -ENOSPC);
 	CHECK(same_file(e->img, copy));
 	CHECK(pending(e->st) == 1);
 	CHECK(stage_unlink(e->st, "/toolarge") == 0);
@@ -1144,13 +1144,13 @@ static void e2e_blank(struct e2e *e)
 	struct stat stb;
 
 	CHECK(put_file(e->st, "/fresh", "new\n", 4) == 0);
-	CHECK(burn_blank(e->d, e->st, false, &em) == 0);
+	CHECK(job_blank(e->d, e->st, false, &em) == 0);
 	CHECK(file_size(e->img) == 0);
 	disc_get_facts(e->d, &f);
 	CHECK(f.media == DISC_MEDIA_BLANK && f.sessions == 0);
 	CHECK(stage_getattr(e->st, "/moved", &stb) == -ENOENT);
 	CHECK(stage_getattr(e->st, "/fresh", &stb) == 0);
-	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == 0);
+	CHECK(job_commit(e->d, e->st, &e->s, false, &em) == 0);
 	CHECK(sessions_of(e->img) == 1 && lines_of_find(e->img, "'/fresh'") == 1);
 }
 
@@ -1160,14 +1160,14 @@ static void e2e_close_disc(struct e2e *e)
 	struct errmsg em = { "" };
 	struct disc_facts f;
 
-	CHECK(burn_commit(e->d, e->st, &e->s, true, &em) == 0);
+	CHECK(job_commit(e->d, e->st, &e->s, true, &em) == 0);
 	e2e_close(e);
 	CHECK(e2e_open(e, 0) == 0);
 	if (!e->d || !e->st)
 		return;
 	disc_get_facts(e->d, &f);
 	CHECK(f.media == DISC_MEDIA_CLOSED);
-	CHECK(burn_commit(e->d, e->st, &e->s, false, &em) == -EROFS);
+	CHECK(job_commit(e->d, e->st, &e->s, false, &em) == -EROFS);
 	CHECK(lines_of_find(e->img, "burnfs") == 0);
 }
 
@@ -1175,7 +1175,7 @@ static void test_end_to_end(void)
 {
 	struct e2e e = { 0 };
 
-	burn_settings_default(&e.s);
+	job_settings_default(&e.s);
 	tmp_path(e.img, sizeof(e.img), "e.iso");
 	tmp_path(e.cache, sizeof(e.cache), "cache");
 	e.big_len = 5 * 1024 * 1024 + 7;

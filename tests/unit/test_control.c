@@ -99,11 +99,11 @@ static void fake_release(int result)
 
 static void test_jobs(void)
 {
-	struct burn_settings s;
+	struct job_settings s;
 	struct control *c = NULL;
 	char line[600];
 
-	burn_settings_default(&s);
+	job_settings_default(&s);
 	CHECK_EQ(control_new(&c, NULL, NULL, &s), 0);
 	control_set_runner(c, fake_run, NULL);
 	CHECK_EQ(control_wait_idle(c, 0, line, sizeof(line)), 0);
@@ -132,7 +132,7 @@ static void test_jobs(void)
 
 static void test_settings(void)
 {
-	struct burn_settings s = { .joliet = true };
+	struct job_settings s = { .joliet = true };
 	struct errmsg em = { "" };
 
 	CHECK_EQ(settings_set(&s, "joliet", "off", &em), 0);

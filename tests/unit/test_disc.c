@@ -275,8 +275,8 @@ static void test_two_sessions(void)
 	disc_close(d);
 }
 
-/* The burn maps lower ids to IsoNodes with disc_walk_image on an image from
- * disc_load_image_locked: every id must name the same path in the index. */
+/* The burn maps lower ids to IsoNodes with imgfmt_walk_image on an image from
+ * imgfmt_load_image_locked: every id must name the same path in the index. */
 struct idcheck {
 	struct index *idx;
 	char **paths;  /* by walk id */
@@ -312,9 +312,9 @@ static void check_ids(struct disc *d, int session, struct index *idx)
 	uint32_t i;
 
 	pthread_mutex_lock(&d->lib_lock);
-	CHECK(disc_load_image_locked(d, session, &img, &em) == 0);
+	CHECK(imgfmt_load_image_locked(d, session, &img, &em) == 0);
 	if (img) {
-		CHECK(disc_walk_image(img, idcheck_visit, &c) == 0);
+		CHECK(imgfmt_walk_image(img, idcheck_visit, &c) == 0);
 		iso_image_unref(img);
 	}
 	pthread_mutex_unlock(&d->lib_lock);
@@ -503,7 +503,7 @@ static void test_foreign(void)
 	free(inner);
 }
 
-/* burn_blank empties an image file by truncating it under the acquired
+/* job_blank empties an image file by truncating it under the acquired
  * drive; the reload must then show a blank medium and forget the sessions. */
 static void test_truncated(void)
 {
@@ -607,7 +607,7 @@ static void test_reload_leak(void)
 	pthread_mutex_lock(&d->lib_lock);
 	for (i = 0; i < 100; i++) {
 		img = NULL;
-		CHECK(disc_load_image_locked(d, 1 + i % 2, &img, &em) == 0);
+		CHECK(imgfmt_load_image_locked(d, 1 + i % 2, &img, &em) == 0);
 		if (img)
 			iso_image_unref(img);
 	}

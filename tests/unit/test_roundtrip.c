@@ -4,7 +4,7 @@
  * Linux's xattr form and libisofs's text; xattr lists with empty values;
  * the read-back check that keeps a session the loader cannot read from
  * being published; zisofs files read block by block. Each case commits
- * through burn_commit and then opens the image afresh. */
+ * through job_commit and then opens the image afresh. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 #include "jobs/jobs_priv.h"
 #include "burnfs/acl.h"
-#include "burnfs/burn.h"
+#include "burnfs/jobs.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
@@ -59,10 +59,10 @@ static void rig_close(struct rig *r)
 
 static int commit(struct rig *r, struct errmsg *em)
 {
-	struct burn_settings s;
+	struct job_settings s;
 
-	burn_settings_default(&s);
-	return burn_commit(r->d, r->st, &s, false, em);
+	job_settings_default(&s);
+	return job_commit(r->d, r->st, &s, false, em);
 }
 
 /* The newest session's index of a fresh open of the image. */
@@ -238,20 +238,20 @@ static int write_snapshot(struct disc *d, struct snap_node *root,
 	struct index *lower = disc_lower(d);
 	struct stage_snapshot snap = { .root = root, .pending_entries = 1,
 				       .base_lba = index_info(lower)->start_lba };
-	struct burn_settings s;
+	struct job_settings s;
 	struct disc_facts f;
 	int rc;
 
 	index_unref(lower);
-	burn_settings_default(&s);
-	rc = job_begin(d, JOB_COMMITTING, em);
+	job_settings_default(&s);
+	rc = disc_job_begin(d, JOB_COMMITTING, em);
 	if (rc)
 		return rc;
 	disc_get_facts(d, &f);
 	pthread_mutex_lock(&d->lib_lock);
-	rc = burn_write_snapshot_locked(d, &snap, &s, false, &f, em);
+	rc = imgfmt_write_snapshot_locked(d, &snap, &s, false, &f, em);
 	pthread_mutex_unlock(&d->lib_lock);
-	job_end(d);
+	disc_job_end(d);
 	return rc;
 }
 

@@ -8,7 +8,7 @@
  * ENOSPC the session does not fit, EROFS closed/unwritable medium,
  * ENOMEDIUM no medium, ECANCELED cancelled, EIO write/read failure or a
  * damaged layout, EPERM a commit would lose another tool's data (see
- * burn_settings.foreign_overwrite).
+ * job_settings.foreign_overwrite).
  */
 #ifndef BURNFS_BURN_H
 #define BURNFS_BURN_H
@@ -20,7 +20,7 @@ struct disc;
 struct stage;
 struct errmsg;
 
-struct burn_settings {
+struct job_settings {
 	char volid[33];   /* "" = keep the newest session's volume id */
 	bool joliet;      /* default true */
 	int speed_kbps;   /* 0 = maximum */
@@ -51,7 +51,7 @@ struct progress {
 	uint64_t bytes_per_second; /* average since the start; 0 unknown */
 };
 
-void burn_settings_default(struct burn_settings *s);
+void job_settings_default(struct job_settings *s);
 
 /* Burn the stage's pending changes as a new session: freeze the stage, load
  * the newest session's tree, apply the snapshot to it (reusing unchanged
@@ -60,16 +60,16 @@ void burn_settings_default(struct burn_settings *s);
  * stage_commit_failed() on any failure so nothing is lost. Nothing pending
  * and !close: returns 0 and writes nothing. close: afterwards the medium
  * takes no more sessions (image files: burnfs records that on the image). */
-int burn_commit(struct disc *d, struct stage *st,
-		const struct burn_settings *s, bool close, struct errmsg *em);
+int job_commit(struct disc *d, struct stage *st,
+		const struct job_settings *s, bool close, struct errmsg *em);
 /* Check the newest session's MD5 and every file's MD5. Damage: -EIO and em
  * names the damaged files ("damaged: /a, /b"). */
-int burn_verify(struct disc *d, struct errmsg *em);
+int job_verify(struct disc *d, struct errmsg *em);
 /* Erase the medium (image file: truncated to empty); the stage is rebased
  * onto the now empty disc. */
-int burn_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em);
-int burn_format(struct disc *d, struct errmsg *em);
-int burn_eject(struct disc *d, struct errmsg *em);
+int job_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em);
+int job_format(struct disc *d, struct errmsg *em);
+int job_eject(struct disc *d, struct errmsg *em);
 
 /* Any thread: ask the running operation to stop (-ECANCELED). A request
  * made before the operation claims the disc stops it too; the flag clears
