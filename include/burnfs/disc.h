@@ -1,10 +1,14 @@
-/* disc.h — everything libisoburn: the medium (an image file through libburn's
- * stdio: pseudo-drive, or an optical drive), its facts, its sessions as
- * indexes, and the operations that write it (burn.h).
+/* disc.h — the medium (src/disc): an image file through libburn's stdio:
+ * pseudo-drive, or an optical drive; its facts and layout, its sessions as
+ * indexes (built by the disc's image format, imgfmt.h), the library lock,
+ * and the job state (one job at a time: busy, cancel, progress). The jobs
+ * that change the medium are in jobs.h.
  *
  * The three libraries are not thread-safe: every call into them happens
- * under the disc's library lock, taken inside these functions. Callers hold
- * no lock. Reading disc file data goes through the index (index_read) and,
+ * under the disc's library lock. The calls in the first part take it
+ * inside; callers hold no lock. The last part ("under the library lock")
+ * is for the image format and the jobs, which hold it around a series of
+ * calls. Reading disc file data goes through the index (index_read) and,
  * for image files, needs no library lock at all.
  */
 #ifndef BURNFS_DISC_H
@@ -18,6 +22,10 @@
 struct disc;
 struct index;
 struct errmsg;
+struct imgfmt;
+struct idx_reader;
+struct timespec;
+struct burn_drive;     /* libburn's drive */
 
 enum disc_media {
 	DISC_MEDIA_NONE = 0,    /* no medium in the drive */
@@ -67,9 +75,10 @@ void disc_lib_finish(void);
  * says (free space of the image's filesystem plus the image size), else the
  * size of the medium in bytes. On success the newest readable session is
  * loaded as the lower index (an older one when the newest cannot be read:
- * facts.damage says so). `em` says why in one sentence. */
+ * facts.damage says so). fmt: the image format that reads and writes its
+ * sessions (imgfmt_iso9660). `em` says why in one sentence. */
 int disc_open(struct disc **out, const char *target, uint64_t capacity,
-	      struct errmsg *em);
+	      const struct imgfmt *fmt, struct errmsg *em);
 /* Releases the drive (cancelling a running burn first). */
 void disc_close(struct disc *d);
 
@@ -116,10 +125,167 @@ void disc_set_capacity(struct disc *d, uint64_t capacity);
 void disc_probe_enable(const char *exe, char *const argv[]);
 /* The first argument that makes main() hand over to disc_probe_main. */
 #define DISC_PROBE_ARG "--burnfs-probe-session"
-int disc_probe_main(int argc, char **argv);
+int disc_probe_main(int argc, char **argv, const struct imgfmt *fmt);
 
 /* --list-drives: one line per optical drive, "ADDRESS  VENDOR MODEL  MEDIA"
  * ("no drives found" when none), malloc'ed into *out. 0 or -errno. */
 int disc_list_drives(char **out);
+
+/* --- the job state (jobstate.c): state_lock inside, never lib_lock, so
+ * status readers and `abort` never wait for a burn --- */
+
+enum job_state {
+	JOB_IDLE = 0,
+	JOB_COMMITTING,
+	JOB_VERIFYING,
+	JOB_BLANKING,
+	JOB_FORMATTING,
+};
+
+struct progress {
+	enum job_state state;
+	uint64_t bytes_done;
+	uint64_t bytes_total;
+	int percent;
+	int eta_seconds;     /* -1 unknown */
+	uint64_t bytes_per_second; /* average since the start; 0 unknown */
+};
+
+
+/* Any thread: ask the running operation to stop (-ECANCELED). A request
+ * made before the operation claims the disc stops it too; the flag clears
+ * when an operation ends, or by disc_cancel_reset (a new job starts). */
+void disc_cancel(struct disc *d);
+void disc_cancel_reset(struct disc *d);
+void disc_get_progress(struct disc *d, struct progress *out);
+
+/* Claim the disc for one job: -EBUSY when another runs. Keeps the cancel
+ * request (an abort may precede the claim; disc_job_end clears it) and
+ * publishes `state` with nothing done yet. */
+int disc_job_begin(struct disc *d, enum job_state state, struct errmsg *em);
+/* Publish progress; the ETA is extrapolated from the rate since `t0`
+ * (CLOCK_MONOTONIC). total 0 = unknown. */
+void disc_job_progress(struct disc *d, uint64_t done, uint64_t total,
+		       const struct timespec *t0);
+/* Release the disc: progress back to JOB_IDLE, busy and cancel cleared. */
+void disc_job_end(struct disc *d);
+/* Whether disc_cancel() asked the running job to stop. Any thread. */
+bool disc_job_cancelled(struct disc *d);
+
+/* --- under the library lock: for the image format and the jobs --- */
+
+/* Take and drop the library lock. A job takes it after disc_job_begin
+ * (busy set first: see docs/ARCHITECTURE.md, Locks). */
+void disc_lock_lib(struct disc *d);
+void disc_unlock_lib(struct disc *d);
+
+/* What the disc was opened on. Fixed after disc_open; no lock. */
+bool disc_is_image(const struct disc *d);
+const char *disc_target(const struct disc *d);
+/* The image format disc_open was given, and its state for this disc (a
+ * zeroed block of fmt->state_size bytes, lib_lock). */
+const struct imgfmt *disc_image_format(const struct disc *d);
+void *disc_format_state(struct disc *d);
+
+/* The rest: lib_lock held by the caller. */
+/* libburn's drive; NULL after an eject. */
+struct burn_drive *disc_drive(struct disc *d);
+/* Whether the medium is emulated multisession (an image file, DVD+RW,
+ * BD-RE, ...): sessions are published by rewriting its first blocks, a
+ * written session can be read back before that, and libburn cannot close
+ * it (burnfs records DISC_CLOSED_XATTR instead). */
+bool disc_emulated_locked(struct disc *d);
+/* The image file's size now, or -1 (not a regular file, not created). */
+int64_t disc_image_size_locked(struct disc *d);
+/* Re-assess the acquired drive after a write or erase. 0 or -errno. */
+int disc_reassess_locked(struct disc *d, struct errmsg *em);
+/* Refresh facts, sessions and the lower index after the medium changed
+ * (through the image format). 1 when the lower index changed, 0 or -errno. */
+int disc_reload_locked(struct disc *d, struct errmsg *em);
+/* Session n (1-based; 0 = the newest) start and size from the TOC; volid
+ * may be NULL. Returns the number of sessions, or -errno. */
+int disc_toc_session_locked(struct disc *d, int n, uint32_t *start_lba,
+			    uint32_t *blocks, char volid[33]);
+/* Whether session n of count (count = the newest) can be loaded without
+ * the libraries hanging or crashing (no directory loop, a probe in a child
+ * process loaded it). 0, or -errno with why (-EIO, -ETIMEDOUT). */
+int disc_check_loadable_locked(struct disc *d, int n, int count,
+			       struct errmsg *em);
+/* A load of a session tree ended (the load watchdog of disc_open). */
+void disc_guard_loaded(struct disc *d);
+/* Whether an older session, once loaded, stays attached to the drive
+ * instead of the newest being attached again: the newest cannot be read,
+ * or this is a probe; nothing will be written either way. */
+bool disc_keeps_older_attached(const struct disc *d);
+/* A session was just activated: the reload of the newest session is of
+ * what burnfs wrote and needs no probe. */
+void disc_note_written_locked(struct disc *d);
+/* The idx_reader for an index of this disc (pread, or burn_read_data). */
+void disc_reader_init(struct disc *d, struct idx_reader *r);
+/* Read whole 2048-byte blocks from a drive at byte offset off (a multiple
+ * of 2048): 0 or -EIO. Takes lib_lock itself (not to be held). */
+int disc_read_drive(struct disc *d, void *buf, size_t len, uint64_t off);
+/* Right before a write at block lba (the drive assessed since the medium
+ * last changed): 0 when the write starts behind every recorded block and
+ * overwrites or cuts nothing that burnfs or libisoburn did not write.
+ * -EIO: the layout is damaged, or lba lies inside recorded data; -EPERM:
+ * another tool's session, a UDF bridge or foreign data would be lost, and
+ * foreign_ok is false. Media with a real table of sessions (CD-R, DVD-R,
+ * BD-R) pass. em says what in one sentence. */
+int disc_layout_check_write_locked(struct disc *d, uint32_t lba,
+				   bool foreign_ok, struct errmsg *em);
+/* -EPERM and the sentence for a commit refused because the medium holds
+ * `what` (facts.origin after "foreign: "). No lock. */
+int disc_foreign_refusal(const char *what, struct errmsg *em);
+/* libburn's 1/0/<0 results have no errno; this gives the sentence. */
+int disc_lib_fail(struct errmsg *em, int err, const char *what,
+		  const char *target);
+
+/* The medium itself (media.c). Blank: an image file is emptied, a drive's
+ * medium erased (full or fast). Format: DVD-RAM, DVD+RW, DVD-RW, BD-RE.
+ * Both wait for the drive, publishing progress. 0 or -errno (-EROFS,
+ * -EINVAL unsuitable medium, -EIO). The caller reloads the medium. */
+int disc_blank_locked(struct disc *d, bool full, struct errmsg *em);
+int disc_format_medium_locked(struct disc *d, struct errmsg *em);
+/* Release the drive and open the tray (the image format forgets its
+ * trees first); facts show no medium. Takes both locks itself. */
+void disc_eject(struct disc *d);
+
+/* --- the libraries' messages (lib.c, msgwatch.c): any lock --- */
+
+/* Drain libburn's and libisofs's message queues into the log. */
+void disc_drain_msgs(void);
+/* Whether libisofs queues its DEBUG (and ERRFILE) messages; with debug
+ * logging on it always does. */
+void disc_iso_debug_msgs(bool queue);
+/* Entries libisofs dropped ("Error when adding file") or renamed (name
+ * collisions) while loading a tree, as reported through disc_drain_msgs
+ * since the last call; the count restarts at 0. */
+unsigned int disc_take_dropped(void);
+
+/* Drain the queues into the log and remember the worst of a job. */
+struct disc_msgwatch {
+	int worst;            /* highest severity number seen, 0 none */
+	char first_bad[256];  /* text of the first MISHAP-or-worse message */
+	char errfile[256];    /* path of the last ERRFILE pseudo-message */
+	bool write_thread_ended; /* libburn 0x20178 "Write thread ... ended" */
+	int os_errno;         /* first errno a SORRY-or-worse message carried */
+};
+void disc_msgwatch_init(struct disc_msgwatch *w);
+void disc_msgwatch_drain(struct disc_msgwatch *w);
+/* True when a MISHAP or worse was seen: the write is not trustworthy (a
+ * staged file changed size, a read failed) even if libburn says it went
+ * well. */
+bool disc_msgwatch_failed(const struct disc_msgwatch *w);
+
+/* Waiting for a running libburn operation: each sleep an eighth of the
+ * time waited so far, between 0.25 and 75 ms, so its end is noticed at most
+ * ~12% late and a long burn still wakes only every 75 ms. */
+struct disc_backoff {
+	uint64_t t0;     /* when the wait began, 0 = not yet */
+};
+void disc_backoff_sleep(struct disc_backoff *b);
+/* CLOCK_MONOTONIC in microseconds. */
+uint64_t disc_now_us(void);
 
 #endif

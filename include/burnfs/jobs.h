@@ -1,8 +1,10 @@
-/* burn.h — the operations that write or check the medium: commit, verify,
- * blank, format, eject. Each runs synchronously on the caller's thread (the
- * control worker), holds the disc's library lock while it talks to the
- * libraries, publishes progress that disc_get_progress() reads at any time,
- * and stops early when disc_cancel() is called from another thread.
+/* jobs.h — the jobs a user starts on the medium: commit, verify, blank,
+ * format, eject (src/jobs). Each runs synchronously on the caller's thread
+ * (the control worker), claims the disc for its duration (disc.h: the job
+ * state), holds the disc's library lock while it talks to the libraries,
+ * publishes progress that disc_get_progress() reads at any time, and stops
+ * early when disc_cancel() is called from another thread. A job is a short
+ * script over the medium (disc.h) and the disc's image format (imgfmt.h).
  * All return 0 or -errno with a sentence in `em`:
  * EINVAL bad argument or unsuitable medium, EBUSY another operation runs,
  * ENOSPC the session does not fit, EROFS closed/unwritable medium,
@@ -10,11 +12,13 @@
  * damaged layout, EPERM a commit would lose another tool's data (see
  * job_settings.foreign_overwrite).
  */
-#ifndef BURNFS_BURN_H
-#define BURNFS_BURN_H
+#ifndef BURNFS_JOBS_H
+#define BURNFS_JOBS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "burnfs/disc.h"
 
 struct disc;
 struct stage;
@@ -32,23 +36,6 @@ struct job_settings {
 	/* compress=zisofs: new and changed files of a session are written
 	 * zisofs-compressed where that makes them smaller (default none) */
 	bool compress;
-};
-
-enum job_state {
-	JOB_IDLE = 0,
-	JOB_COMMITTING,
-	JOB_VERIFYING,
-	JOB_BLANKING,
-	JOB_FORMATTING,
-};
-
-struct progress {
-	enum job_state state;
-	uint64_t bytes_done;
-	uint64_t bytes_total;
-	int percent;
-	int eta_seconds;     /* -1 unknown */
-	uint64_t bytes_per_second; /* average since the start; 0 unknown */
 };
 
 void job_settings_default(struct job_settings *s);
@@ -70,12 +57,5 @@ int job_verify(struct disc *d, struct errmsg *em);
 int job_blank(struct disc *d, struct stage *st, bool full, struct errmsg *em);
 int job_format(struct disc *d, struct errmsg *em);
 int job_eject(struct disc *d, struct errmsg *em);
-
-/* Any thread: ask the running operation to stop (-ECANCELED). A request
- * made before the operation claims the disc stops it too; the flag clears
- * when an operation ends, or by disc_cancel_reset (a new job starts). */
-void disc_cancel(struct disc *d);
-void disc_cancel_reset(struct disc *d);
-void disc_get_progress(struct disc *d, struct progress *out);
 
 #endif

@@ -12,7 +12,7 @@
 #include "burnfs/log.h"
 #include "control/control_priv.h"
 
-static void disc_job_end(struct control *c, int ret)
+static void control_job_ended(struct control *c, int ret)
 {
 	struct job_result *r;
 
@@ -49,7 +49,7 @@ static void *job_main(void *arg)
 	} else {
 		ret = c->runner(c->runner_arg, c->job.text, strlen(c->job.text));
 	}
-	disc_job_end(c, ret);
+	control_job_ended(c, ret);
 	return NULL;
 }
 

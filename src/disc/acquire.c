@@ -227,12 +227,18 @@ static int acquire(struct disc *d, struct errmsg *em)
 	return 0;
 }
 
-static struct disc *disc_alloc(void)
+static struct disc *disc_alloc(const struct imgfmt *fmt)
 {
 	struct disc *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return NULL;
+	d->fmt = fmt;
+	d->fmt_state = calloc(1, fmt->state_size ? fmt->state_size : 1);
+	if (!d->fmt_state) {
+		free(d);
+		return NULL;
+	}
 	pthread_mutex_init(&d->lib_lock, NULL);
 	pthread_mutex_init(&d->state_lock, NULL);
 	d->img_fd = -1;
@@ -241,9 +247,9 @@ static struct disc *disc_alloc(void)
 }
 
 int disc_open(struct disc **out, const char *target, uint64_t capacity,
-	      struct errmsg *em)
+	      const struct imgfmt *fmt, struct errmsg *em)
 {
-	struct disc *d = disc_alloc();
+	struct disc *d = disc_alloc(fmt);
 	int r;
 
 	*out = NULL;
@@ -305,6 +311,18 @@ int disc_reassess_locked(struct disc *d, struct errmsg *em)
 	return 0;
 }
 
+void disc_release_drive_locked(struct disc *d, bool eject)
+{
+	/* The format's trees read through the drive: before the release. */
+	d->fmt->release(d);
+	if (d->dinfo) {
+		isoburn_drive_release(d->drive, eject ? 1 : 0);
+		burn_drive_info_free(d->dinfo);
+		d->dinfo = NULL;
+		d->drive = NULL;
+	}
+}
+
 static bool disc_is_busy(struct disc *d)
 {
 	bool busy;
@@ -324,8 +342,7 @@ static void stop_running_burn(struct disc *d)
 	int waited = 0;
 
 	while (disc_is_busy(d)) {
-		/* What disc_cancel() (src/burn/progress.c) does. */
-		__atomic_store_n(&d->cancel, 1, __ATOMIC_SEQ_CST);
+		disc_cancel_quiet(d);
 		if (++waited % 200 == 0)
 			blog_warn("still waiting for the burn on %s to stop",
 				  d->target);
@@ -339,15 +356,7 @@ void disc_close(struct disc *d)
 		return;
 	stop_running_burn(d);
 	pthread_mutex_lock(&d->lib_lock);
-	/* Its data source reads through the drive: before the release. */
-	imgfmt_warm_drop_locked(d);
-	imgfmt_drop_prepared_locked(d);
-	if (d->dinfo) {
-		isoburn_drive_release(d->drive, 0);
-		burn_drive_info_free(d->dinfo);
-		d->dinfo = NULL;
-		d->drive = NULL;
-	}
+	disc_release_drive_locked(d, false);
 	disc_drain_msgs();
 	pthread_mutex_unlock(&d->lib_lock);
 	pthread_mutex_lock(&d->state_lock);
@@ -363,5 +372,6 @@ void disc_close(struct disc *d)
 		close(d->lock_fd);
 	pthread_mutex_destroy(&d->lib_lock);
 	pthread_mutex_destroy(&d->state_lock);
+	free(d->fmt_state);
 	free(d);
 }

@@ -1,5 +1,5 @@
-/* disc_int.h — helpers shared by the files of src/disc only. src/burn uses
- * the internals in disc_priv.h; nothing here is part of that contract. */
+/* disc_int.h — helpers shared by the files of src/disc only; what the
+ * image format and the jobs use is in include/burnfs/disc.h. */
 #ifndef BURNFS_DISC_INT_H
 #define BURNFS_DISC_INT_H
 
@@ -28,22 +28,13 @@ static inline int disc_acq_flags(const struct disc *d)
  * damaged). */
 #define DISC_ACQ_SCAN (128 | 512)
 
-/* lib.c: whether libisofs queues its DEBUG (and ERRFILE) messages; with
- * debug logging on it always does. */
-void disc_iso_debug_msgs(bool queue);
 /* lib.c: while on, library messages are logged as information at most
  * (disc_open: its refusal or facts.damage sum them up). */
 void disc_msgs_opening(bool on);
-/* lib.c: libburn's 1/0/<0 results have no errno; this gives the sentence. */
-int disc_lib_fail(struct errmsg *em, int err, const char *what,
-		  const char *target);
 
 /* facts.c: read the medium's facts from the libraries (lib_lock held). The
  * caller sets media/closed_reason from the closed marker afterwards. */
 int disc_read_facts_locked(struct disc *d, struct disc_facts *f);
-/* Session n (1-based) start and size from the TOC; volid may be NULL. */
-int disc_toc_session_locked(struct disc *d, int n, uint32_t *start_lba,
-			    uint32_t *blocks, char volid[33]);
 /* Apply a damaged layout (facts.damage), a damaged session table or the
  * note of why an older session is shown to freshly read facts: CLOSED
  * with the reason. */
@@ -56,8 +47,6 @@ void disc_toc_session_extent(struct isoburn_toc_session *s, uint32_t *start,
 /* Apply the closed marker of the newest session to freshly read facts. */
 void disc_facts_apply_closed(struct disc_facts *f, bool closed_marker);
 
-/* reader.c: the idx_reader for this disc (pread or burn_read_data). */
-void disc_reader_init(struct disc *d, struct idx_reader *r);
 /* Take lib_lock unless a job runs (d->busy): -EBUSY then, without
  * waiting for it. While another non-job call holds the lock it retries
  * every millisecond. Used by the FUSE-facing paths, some with the stage
@@ -68,15 +57,6 @@ int disc_lock_lib_nonbusy(struct disc *d);
 /* Open img_fd once the image file exists; no-op when open. */
 void disc_reopen_img_fd(struct disc *d);
 
-/* load.c */
-/* The newest session's tree, attached to the drive; the caller must have
- * re-assessed (or acquired) the drive since the last read. */
-int imgfmt_read_newest_locked(struct disc *d, IsoImage **out,
-			    struct errmsg *em);
-/* An index with only the root, for a blank medium or no medium. */
-int disc_empty_index(struct disc *d, struct index **out);
-/* 1 when the root of img carries DISC_CLOSED_XATTR = "1". */
-bool imgfmt_image_closed(IsoImage *img);
 
 /* content.c: what an image holds before libburn reads it. */
 enum disc_content {
@@ -120,7 +100,6 @@ void disc_probe_reexec(void);
 bool disc_guard_start(struct disc *d);
 void disc_guard_stop(void);
 void disc_guard_loading(struct disc *d, int n, uint32_t start, uint32_t blocks);
-void disc_guard_loaded(struct disc *d);
 
 /* layout.c: the sessions of an emulated medium against its real size. */
 struct disc_layout {
@@ -143,29 +122,43 @@ bool disc_layout_tail_foreign(struct disc *d, uint32_t from);
 void disc_layout_foreign_text(const struct disc_layout *L, char *out,
 			      size_t size);
 
-/* prepared.c: when the offered tree is the newest session (of `session`
- * sessions) of the TOC just assessed, attach it to the drive as
- * isoburn_read_image would and hand out it and its index (info set from
- * the TOC): 1. Else 0. The offer is gone either way. */
-int imgfmt_take_prepared_locked(struct disc *d, int session, IsoImage **img,
-			      struct index **idx);
 
 /* sessions.c: disc_reload_locked() for a drive acquired or re-assessed
  * just now. -ENODATA: the image holds a volume descriptor at block 16 but
  * no session can be found from it (disc_open then scans for sessions). */
 int disc_reload_fresh_locked(struct disc *d, struct errmsg *em);
-/* loadable.c: whether session n of count (count = the newest) can be
- * loaded without the libraries hanging or crashing: no directory loop in
- * its trees, and a probe in a child process loaded it. Asked once per
- * session (by where it lies) and remembered. 0, or -errno with why
- * (-EIO, -ETIMEDOUT). lib_lock held. */
-int disc_check_loadable_locked(struct disc *d, int n, int count,
-			       struct errmsg *em);
 /* Remember the answer for the session at start/blocks (err 0: loadable). */
 void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
 			int err, const char *why);
 void disc_loadable_free(struct disc *d);
 /* sessions.c: drop the per-session cache (state_lock held). */
 void disc_sessions_drop(struct disc *d);
+
+/* lib.c: one message taken from a library queue: lib is "libburn" or
+ * "libisofs", os_errno 0 when none (libisofs never has one). */
+typedef void (*disc_msg_fn)(void *ctx, const char *lib, int code,
+			    const char *text, int os_errno, const char *sev);
+/* Take every queued message, libburn's queue before libisofs's, and hand
+ * each to visit. What disc_drain_msgs and msgwatch.c both do with their
+ * own visit. */
+void disc_take_msgs(disc_msg_fn visit, void *ctx);
+/* A severity name ("MISHAP") as libburn's number; 0 when unknown. */
+int disc_sev_number(const char *sev);
+/* The log level of a message of severity number n: BLOG_ERROR from
+ * error_from up, BLOG_WARN from WARNING (SORRY too), BLOG_INFO from NOTE
+ * (HINT too), BLOG_DEBUG below. error_from is FAILURE for plain routing,
+ * MISHAP while writing (a MISHAP makes a write untrustworthy). */
+enum blog_level disc_sev_level(int n, int error_from);
+/* sessions.c: an index with only the root, for a blank medium or no
+ * medium. */
+int disc_empty_index(struct disc *d, struct index **out);
+/* acquire.c: the image format forgets its trees, then the drive is
+ * released (eject: and its tray opened). */
+void disc_release_drive_locked(struct disc *d, bool eject);
+/* jobstate.c: disc_cancel without its log line (disc_close repeats it
+ * while it waits for a running job to stop). */
+void disc_cancel_quiet(struct disc *d);
+/* media.c: wait for a running erase or format, publishing progress. */
+void disc_poll_drive_idle(struct disc *d);
 
 #endif

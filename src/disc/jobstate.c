@@ -1,11 +1,11 @@
-/* progress.c — one job at a time per disc: the busy flag, the published
+/* jobstate.c — one job at a time per disc: the busy flag, the published
  * progress and the cancel request. Everything here takes only state_lock, so
  * status readers and `abort` never wait for the library lock that a burn
  * holds for minutes. */
 #include <errno.h>
 #include <string.h>
 
-#include "jobs/jobs_priv.h"
+#include "disc/disc_int.h"
 #include "burnfs/log.h"
 
 int disc_job_begin(struct disc *d, enum job_state state, struct errmsg *em)
@@ -82,9 +82,14 @@ bool disc_job_cancelled(struct disc *d)
  * within 100 ms. Calling libburn from here would touch the drive object
  * without the library lock, and the drive pointer itself is lib_lock state
  * (eject and re-acquire change it). */
-void disc_cancel(struct disc *d)
+void disc_cancel_quiet(struct disc *d)
 {
 	__atomic_store_n(&d->cancel, 1, __ATOMIC_SEQ_CST);
+}
+
+void disc_cancel(struct disc *d)
+{
+	disc_cancel_quiet(d);
 	blog_info("cancel requested");
 }
 

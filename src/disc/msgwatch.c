@@ -6,7 +6,7 @@
 #include <string.h>
 #include <stdio.h>
 
-#include "jobs/jobs_priv.h"
+#include "disc/disc_int.h"
 #include "burnfs/log.h"
 
 void disc_msgwatch_init(struct disc_msgwatch *w)

@@ -63,15 +63,16 @@ int disc_load_timeout_ms(void)
 /* The child: argv = exe, DISC_PROBE_ARG, address, acquire flags, session.
  * Its log (warnings and worse) and then one verdict line, "ok" or "fail
  * WHY", go to stdout, which is the parent's pipe. */
-int disc_probe_main(int argc, char **argv)
+int disc_probe_main(int argc, char **argv, const struct imgfmt *fmt)
 {
-	struct disc d = { .img_fd = -1, .lock_fd = -1, .no_reattach = true };
+	struct disc d = { .img_fd = -1, .lock_fd = -1, .no_reattach = true,
+			  .fmt = fmt };
 	struct errmsg em = { "" };
-	IsoImage *img = NULL;
 	int r;
 
 	if (argc != 5)
 		return 2;
+	d.fmt_state = calloc(1, fmt->state_size ? fmt->state_size : 1);
 	pthread_mutex_init(&d.lib_lock, NULL);
 	pthread_mutex_init(&d.state_lock, NULL);
 	snprintf(d.adr, sizeof(d.adr), "%s", argv[2]);
@@ -87,7 +88,8 @@ int disc_probe_main(int argc, char **argv)
 	disc_drain_msgs();
 	if (r == 0) {
 		d.drive = d.dinfo[0].drive;
-		r = imgfmt_load_image_locked(&d, atoi(argv[4]), &img, &em);
+		r = d.fmt_state ? fmt->load_session(&d, atoi(argv[4]), &em)
+				: errmsg_set(&em, -ENOMEM, "out of memory");
 	}
 	fflush(stderr);
 	printf("\n%s %s\n", r == 0 ? "ok" : "fail", em.text);

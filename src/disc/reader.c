@@ -127,3 +127,17 @@ void disc_reader_init(struct disc *d, struct idx_reader *r)
 	r->pread = d->is_image ? image_pread : drive_pread;
 	r->ctx = d;
 }
+
+/* For a job that owns the disc (verify): the plain lock, since
+ * disc_lock_lib_nonbusy would refuse the job its own busy disc. */
+int disc_read_drive(struct disc *d, void *buf, size_t len, uint64_t off)
+{
+	off_t count = 0;
+	int ret;
+
+	pthread_mutex_lock(&d->lib_lock);
+	ret = d->drive ? burn_read_data(d->drive, (off_t)off, buf, (off_t)len,
+					&count, 2) : 0;
+	pthread_mutex_unlock(&d->lib_lock);
+	return ret == 1 ? 0 : -EIO;
+}

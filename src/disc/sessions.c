@@ -40,18 +40,33 @@ static struct index *cached(struct disc *d, int n)
 
 static int load_session(struct disc *d, int n, struct index **out)
 {
-	IsoImage *img = NULL;
 	struct errmsg em;
-	int r;
+	int r = d->fmt->index_session(d, n, out, &em);
 
-	r = imgfmt_load_image_locked(d, n, &img, &em);
+	disc_drain_msgs();
 	if (r < 0) {
 		blog_warn("session %d of %s: %s", n, d->target, em.text);
 		return r == -ETIMEDOUT ? -EIO : r;
 	}
-	r = imgfmt_build_index_locked(d, img, n, out);
-	iso_image_unref(img);
-	disc_drain_msgs();
+	return 0;
+}
+
+int disc_empty_index(struct disc *d, struct index **out)
+{
+	struct idx_info info = { 0 };
+	struct idx_reader rd;
+	int r;
+
+	disc_reader_init(d, &rd);
+	*out = index_new(&rd);
+	if (!*out)
+		return -ENOMEM;
+	index_set_info(*out, &info);
+	r = index_finish(*out);
+	if (r < 0) {
+		index_unref(*out);
+		*out = NULL;
+	}
 	return r;
 }
 
@@ -97,41 +112,6 @@ int disc_session_index(struct disc *d, int n, struct index **out)
 	return r;
 }
 
-/* Session n's tree as the lower index, its closed marker, and the tree
- * (the caller owns it). The newest is read as the drive was just
- * assessed; an older one through the msc1 override, left attached. */
-static int load_one_lower(struct disc *d, int n, int count, struct index **out,
-			  bool *closed, IsoImage **tree, struct errmsg *em)
-{
-	IsoImage *img = NULL;
-	int r;
-
-	/* A commit read this very session back already. */
-	if (n == count && imgfmt_take_prepared_locked(d, n, tree, out) == 1) {
-		*closed = imgfmt_image_closed(*tree);
-		return 0;
-	}
-	if (n == count) {
-		r = disc_check_loadable_locked(d, n, count, em);
-		if (r == 0)
-			r = imgfmt_read_newest_locked(d, &img, em);
-	} else {
-		r = imgfmt_load_image_locked(d, n, &img, em);
-	}
-	if (r < 0)
-		return r;
-	*closed = imgfmt_image_closed(img);
-	r = imgfmt_build_index_locked(d, img, n, out);
-	disc_drain_msgs();
-	if (r < 0) {
-		iso_image_unref(img);
-		return errmsg_set(em, r, "cannot index session %d of %s", n,
-				  d->target);
-	}
-	*tree = img;
-	return 0;
-}
-
 /* A volume descriptor at block 16 of an image with no session to show:
  * a damaged disc, never a blank one. */
 static bool holds_iso(struct disc *d)
@@ -146,14 +126,12 @@ static bool holds_iso(struct disc *d)
  * medium), trying older ones when the newest cannot be read; *shown is
  * the one loaded. No readable session: -EIO with the newest's reason. */
 static int load_lower(struct disc *d, int sessions, struct index **out,
-		      bool *closed, IsoImage **tree, int *shown,
-		      struct errmsg *em)
+		      bool *closed, int *shown, struct errmsg *em)
 {
 	struct errmsg first = { "" }, why;
 	int n, r = 0;
 
 	*closed = false;
-	*tree = NULL;
 	*shown = sessions;
 	if (sessions == 0 && holds_iso(d))
 		return errmsg_set(em, -ENODATA, "%s holds an ISO 9660 volume "
@@ -163,7 +141,7 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 		return disc_empty_index(d, out);
 	d->no_reattach = (d->acq_extra & DISC_ACQ_NO_TOC) != 0;
 	for (n = sessions; n >= 1; n--) {
-		r = load_one_lower(d, n, sessions, out, closed, tree, &why);
+		r = d->fmt->index_lower(d, n, sessions, out, closed, &why);
 		if (r == 0)
 			break;
 		blog_info("%s: %s", d->target, why.text);
@@ -189,22 +167,6 @@ static bool had_lower(struct disc *d)
 	had = d->lower != NULL;
 	pthread_mutex_unlock(&d->state_lock);
 	return had;
-}
-
-/* Keep the tree the new lower index was built from for the next commit
- * (the drive holds it attached anyway until the next re-assess). */
-static void keep_warm(struct disc *d, IsoImage *tree, const struct index *idx)
-{
-	const struct idx_info *info = index_info(idx);
-
-	imgfmt_warm_drop_locked(d);
-	if (!tree)
-		return;
-	d->warm = tree;
-	d->warm_sessions = info->session;
-	d->warm_start = info->start_lba;
-	d->warm_blocks = info->blocks;
-	d->warm_attached_lba = isoburn_get_attached_start_lba(d->drive);
 }
 
 /* Whether the lower index still shows the session it should: the
@@ -333,7 +295,6 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 {
 	struct disc_facts f;
 	struct index *idx = NULL;
-	IsoImage *tree = NULL;
 	bool closed = false, appended = false;
 	int r, shown = 0;
 
@@ -341,17 +302,15 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 	disc_read_facts_locked(d, &f);
 	if (!lower_is_current(d, f.sessions)) {
 		appended = only_appended(d, f.sessions);
-		/* The warm tree showed the old lower: gone with it. */
-		imgfmt_warm_drop_locked(d);
+		d->fmt->forget_lower(d);
 		/* Another disc, or a blanked one: what was found about the
 		 * sessions at these places is no longer true. (Not at the first
 		 * load: that keeps what a restart of the mount found.) */
 		if (!appended && had_lower(d))
 			disc_loadable_free(d);
-		r = load_lower(d, f.sessions, &idx, &closed, &tree, &shown, em);
+		r = load_lower(d, f.sessions, &idx, &closed, &shown, em);
 		if (r < 0)
 			return r;
-		keep_warm(d, tree, idx);
 	}
 	publish(d, &f, idx, closed, appended, shown);
 	return idx ? 1 : 0;

@@ -15,6 +15,7 @@
 #include "burnfs/control.h"
 #include "burnfs/disc.h"
 #include "burnfs/errmsg.h"
+#include "burnfs/imgfmt.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
@@ -85,7 +86,8 @@ static int open_parts(struct burnfs *b, const struct options *o)
 
 	ret = disc_lib_init(&em);
 	if (ret == 0)
-		ret = disc_open(&b->disc, o->target, o->capacity, &em);
+		ret = disc_open(&b->disc, o->target, o->capacity,
+				&imgfmt_iso9660, &em);
 	if (ret < 0) {
 		fprintf(stderr, "burnfs: %s: %s\n", o->target,
 			em.text[0] ? em.text : strerror(-ret));
@@ -249,7 +251,7 @@ int main(int argc, char *argv[])
 
 	/* burnfs run again by itself to load a session with a deadline */
 	if (argc > 1 && strcmp(argv[1], DISC_PROBE_ARG) == 0)
-		return disc_probe_main(argc, argv);
+		return disc_probe_main(argc, argv, &imgfmt_iso9660);
 	if (argc > 1 && cli_is_command(argv[1]))
 		return cli_main(argc, argv);
 	disc_probe_enable("/proc/self/exe", argv);

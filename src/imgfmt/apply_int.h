@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "jobs/jobs_priv.h"
+#include "imgfmt/imgfmt_priv.h"
 
 struct snap_node;
 

@@ -213,23 +213,6 @@ static int new_index(struct disc *d, struct index **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-int disc_empty_index(struct disc *d, struct index **out)
-{
-	struct idx_info info = { 0 };
-	int r;
-
-	r = new_index(d, out);
-	if (r < 0)
-		return r;
-	index_set_info(*out, &info);
-	r = index_finish(*out);
-	if (r < 0) {
-		index_unref(*out);
-		*out = NULL;
-	}
-	return r;
-}
-
 int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
 			    struct index **out)
 {
@@ -258,7 +241,7 @@ int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
 		r = index_finish(*out);
 	if (r < 0) {
 		blog_error("cannot index session %d of %s: %s", session,
-			   d->target, strerror(-r));
+			   disc_target(d), strerror(-r));
 		index_unref(*out);
 		*out = NULL;
 	}

@@ -3,7 +3,7 @@
 #ifndef BURNFS_BUILD_INT_H
 #define BURNFS_BUILD_INT_H
 
-#include "disc/disc_int.h"
+#include "imgfmt/imgfmt_priv.h"
 
 /* What one node lends to its index template until index_add copied it. */
 struct node_tmp {

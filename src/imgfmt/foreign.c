@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jobs/jobs_priv.h"
+#include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/foreign.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"

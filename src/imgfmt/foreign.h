@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jobs/jobs_priv.h"
+#include "imgfmt/imgfmt_priv.h"
 
 struct snap_node;
 struct stage_snapshot;

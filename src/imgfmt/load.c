@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "burnfs/log.h"
-#include "disc/disc_int.h"
+#include "imgfmt/imgfmt_priv.h"
 
 /* Like xorriso: no ISO 9660:1999 tree; AAIP on, so xattrs, PX inodes and
  * MD5 sums load. Entries without Rock Ridge (Joliet-only or plain ISO 9660
@@ -38,13 +38,13 @@ static int read_one(struct disc *d, IsoImage **img, struct errmsg *em)
 	 * on 10,000 files 3 of its 19 ms. */
 	disc_iso_debug_msgs(false);
 	disc_take_dropped();  /* count what this load drops, nothing older */
-	r = isoburn_read_image(d->drive, ro, img);
+	r = isoburn_read_image(disc_drive(d), ro, img);
 	disc_guard_loaded(d);
 	disc_iso_debug_msgs(true);
 	isoburn_ropt_destroy(&ro, 0);
 	if (r <= 0)
 		return disc_lib_fail(em, -EIO, "loading the disc's tree",
-				     d->target);
+				     disc_target(d));
 	disc_drain_msgs();
 	return 0;
 }
@@ -59,12 +59,12 @@ static int read_older(struct disc *d, int n, IsoImage **out,
 	int r;
 
 	snprintf(num, sizeof(num), "%d", n);
-	if (isoburn_set_msc1(d->drive, 1, num, 0) <= 0)
-		return disc_lib_fail(em, -EIO, "selecting a session", d->target);
+	if (isoburn_set_msc1(disc_drive(d), 1, num, 0) <= 0)
+		return disc_lib_fail(em, -EIO, "selecting a session", disc_target(d));
 	r = read_one(d, out, em);
-	if (r == 0 && !d->no_reattach)
+	if (r == 0 && !disc_keeps_older_attached(d))
 		r = disc_reassess_locked(d, em);
-	if (r == 0 && !d->no_reattach)
+	if (r == 0 && !disc_keeps_older_attached(d))
 		r = read_one(d, NULL, em);
 	if (r < 0 && *out) {
 		iso_image_unref(*out);
@@ -96,11 +96,11 @@ int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
 	if (r < 0)
 		return r;
 	count = disc_toc_session_locked(d, 0, &start, &blocks, NULL);
-	if (isoburn_disc_get_status(d->drive) == BURN_DISC_BLANK)
+	if (isoburn_disc_get_status(disc_drive(d)) == BURN_DISC_BLANK)
 		count = 0;
 	if (n < 0 || (n > 0 && n > count))
 		return errmsg_set(em, -ENOENT, "there is no session %d on %s",
-				  n, d->target);
+				  n, disc_target(d));
 	r = disc_check_loadable_locked(d, n ? n : count, count, em);
 	if (r < 0)
 		return r;
@@ -111,50 +111,70 @@ int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
 
 void imgfmt_warm_drop_locked(struct disc *d)
 {
-	if (d->warm)
-		iso_image_unref(d->warm);
-	d->warm = NULL;
+	struct iso_trees *t = iso_trees(d);
+
+	if (t->warm)
+		iso_image_unref(t->warm);
+	t->warm = NULL;
 }
 
-/* Whether the freshly assessed TOC still shows the session d->warm was
- * loaded from. Any doubt (no TOC, not appendable) says no. */
+void imgfmt_keep_warm_locked(struct disc *d, IsoImage *tree,
+			     const struct index *idx)
+{
+	struct iso_trees *t = iso_trees(d);
+	const struct idx_info *info = index_info(idx);
+
+	imgfmt_warm_drop_locked(d);
+	if (!tree)
+		return;
+	t->warm = tree;
+	t->warm_sessions = info->session;
+	t->warm_start = info->start_lba;
+	t->warm_blocks = info->blocks;
+	t->warm_attached_lba = isoburn_get_attached_start_lba(disc_drive(d));
+}
+
+/* Whether the freshly assessed TOC still shows the session the warm tree
+ * was loaded from. Any doubt (no TOC, not appendable) says no. */
 static bool warm_is_current(struct disc *d)
 {
+	struct iso_trees *t = iso_trees(d);
 	uint32_t start = 0, blocks = 0;
 	int count;
 
-	if (isoburn_disc_get_status(d->drive) != BURN_DISC_APPENDABLE)
+	if (isoburn_disc_get_status(disc_drive(d)) != BURN_DISC_APPENDABLE)
 		return false;
 	count = disc_toc_session_locked(d, 0, &start, &blocks, NULL);
-	return count > 0 && count == d->warm_sessions &&
-	       start == d->warm_start && blocks == d->warm_blocks;
+	return count > 0 && count == t->warm_sessions &&
+	       start == t->warm_start && blocks == t->warm_blocks;
 }
 
-/* Hand d->warm to the drive (which takes over one reference) as if
+/* Hand the warm tree to the drive (which takes over one reference) as if
  * isoburn_read_image had just loaded it, and one more to the caller. */
 static int attach_warm(struct disc *d, IsoImage **out, struct errmsg *em)
 {
-	IsoImage *img = d->warm;
+	struct iso_trees *t = iso_trees(d);
+	IsoImage *img = t->warm;
 
-	d->warm = NULL;
-	if (isoburn_attach_image(d->drive, img) <= 0) {
+	t->warm = NULL;
+	if (isoburn_attach_image(disc_drive(d), img) <= 0) {
 		iso_image_unref(img);
 		return disc_lib_fail(em, -EIO, "reusing the disc's tree",
-				     d->target);
+				     disc_target(d));
 	}
-	isoburn_attach_start_lba(d->drive, d->warm_attached_lba, 0);
+	isoburn_attach_start_lba(disc_drive(d), t->warm_attached_lba, 0);
 	iso_image_ref(img);
 	*out = img;
 	return 0;
 }
 
 int imgfmt_take_newest_locked(struct disc *d, IsoImage **out,
-			    struct errmsg *em)
+			      struct errmsg *em)
 {
 	int r, count;
 
 	*out = NULL;
-	if (!d->warm)
+	if (!iso_trees(d)->warm)
 		return imgfmt_load_image_locked(d, 0, out, em);
 	r = disc_reassess_locked(d, em);
 	if (r == 0 && warm_is_current(d))

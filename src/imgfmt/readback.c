@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jobs/jobs_priv.h"
+#include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
@@ -42,7 +42,7 @@ static int src_read(IsoDataSource *src, uint32_t lba, uint8_t *buf)
 		return pread(s->fd, buf, 2048, (off_t)lba * 2048) == 2048
 		       ? 1 : ISO_DATA_SOURCE_FAILURE;
 	/* lib_lock is held by the commit; the drive is idle. */
-	if (burn_read_data(s->d->drive, (off_t)lba * 2048, (char *)buf, 2048,
+	if (burn_read_data(disc_drive(s->d), (off_t)lba * 2048, (char *)buf, 2048,
 			   &count, 2) <= 0 || count != 2048)
 		return ISO_DATA_SOURCE_FAILURE;
 	return 1;
@@ -66,8 +66,8 @@ static int new_source(struct disc *d, IsoDataSource **out)
 	if (!src || !s)
 		goto fail;
 	s->d = d;
-	s->fd = d->is_image ? open(d->target, O_RDONLY | O_CLOEXEC) : -1;
-	if (d->is_image && s->fd < 0) {
+	s->fd = disc_is_image(d) ? open(disc_target(d), O_RDONLY | O_CLOEXEC) : -1;
+	if (disc_is_image(d) && s->fd < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -123,14 +123,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Emulated multisession (image files, DVD+RW, BD-RE, formatted DVD-RW)
- * publishes by activation; on write-once media the track is there once
- * written. */
-static bool can_check(struct disc *d)
-{
-	return d->is_image || isoburn_needs_emulation(d->drive) == 1;
-}
-
 int imgfmt_readback_check(struct disc *d, uint32_t start_lba,
 			const struct imgfmt_readback *rb, struct errmsg *em)
 {
@@ -141,7 +133,9 @@ int imgfmt_readback_check(struct disc *d, uint32_t start_lba,
 	uint64_t t0;
 	int r;
 
-	if (!rb || !can_check(d))
+	/* Emulated multisession publishes by activation; on write-once media
+	 * the track is there once written. */
+	if (!rb || !disc_emulated_locked(d))
 		return 0;
 	t0 = now_ns();
 	disc_take_dropped();

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jobs/jobs_priv.h"
+#include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/foreign.h"
 #include "imgfmt/readback.h"
 #include "burnfs/log.h"
@@ -54,13 +54,6 @@ static int check_same_session(const struct index *lower,
 	return 0;
 }
 
-/* Emulated media (image files, DVD+RW, BD-RE, ...) cannot be closed by
- * libburn: burnfs records the closed state on the root instead. */
-static bool needs_closed_mark(struct disc *d)
-{
-	return d->is_image || isoburn_needs_emulation(d->drive) == 1;
-}
-
 static int load_tree(struct disc *d, IsoImage **img, struct imgfmt_id_map *m,
 		     struct errmsg *em)
 {
@@ -76,8 +69,8 @@ static int load_tree(struct disc *d, IsoImage **img, struct imgfmt_id_map *m,
 
 int imgfmt_write_snapshot_locked(struct disc *d,
 				const struct stage_snapshot *snap,
-				const struct job_settings *s, bool close,
-				const struct disc_facts *f, struct errmsg *em)
+				 const struct job_settings *s, bool close,
+				 uint64_t free_bytes, struct errmsg *em)
 {
 	struct index *lower = disc_lower(d);
 	struct imgfmt_readback rb = { .snap = snap };
@@ -98,10 +91,10 @@ int imgfmt_write_snapshot_locked(struct disc *d,
 		iso_image_set_volume_id(img, s->volid);
 	if (!rc)
 		rc = imgfmt_apply_snapshot_from(img, lower, m.by_id, m.n, snap,
-					      close && needs_closed_mark(d), &fs,
+					      close && disc_emulated_locked(d), &fs,
 					      s->compress, em);
 	if (!rc)
-		rc = imgfmt_write_session(d, img, s, close, f->free_bytes, &rb, em);
+		rc = imgfmt_write_session(d, img, s, close, free_bytes, &rb, em);
 	if (img)
 		iso_image_unref(img);
 	imgfmt_foreign_free(&fs);

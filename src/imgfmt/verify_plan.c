@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jobs/jobs_priv.h"
-#include "imgfmt/verify.h"
+#include "imgfmt/imgfmt_priv.h"
 #include "burnfs/log.h"
 
 struct walk {
@@ -26,6 +25,27 @@ static uint64_t stored_size(IsoFile *file)
 
 	return base ? (uint64_t)iso_stream_get_size(base)
 		    : (uint64_t)iso_file_get_size(file);
+}
+
+/* The file's extents on the medium, as the plan's own type. -ENOENT: the
+ * loader knows of none; -ENOMEM. */
+static int take_sections(IsoFile *file, struct imgfmt_plan_file *vf)
+{
+	struct iso_file_section *sec = NULL;
+	int n = 0;
+
+	if (iso_file_get_old_image_sections(file, &n, &sec, 0) < 0)
+		return -ENOENT;
+	vf->sec = n > 0 ? calloc((size_t)n, sizeof(*vf->sec)) : NULL;
+	if (n > 0 && !vf->sec) {
+		free(sec);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		vf->sec[i] = (struct idx_extent){ sec[i].block, sec[i].size };
+	vf->n_sec = n;
+	free(sec);
+	return 0;
 }
 
 static int add_file(struct walk *w, IsoFile *file)
@@ -50,13 +70,15 @@ static int add_file(struct walk *w, IsoFile *file)
 	memset(vf, 0, sizeof(*vf));
 	memcpy(vf->md5, md5, 16);
 	vf->size = stored_size(file);
-	ret = iso_file_get_old_image_sections(file, &vf->n_sec, &vf->sec, 0);
-	if (ret < 0 || (vf->n_sec == 0 && vf->size > 0)) {
+	ret = take_sections(file, vf);
+	if (ret == 0 && vf->n_sec == 0 && vf->size > 0)
+		ret = -ENOENT;
+	if (ret == -ENOENT) {
 		blog_warn("verify: %s has no extents on the medium; skipped", w->path);
 		free(vf->sec);
 		return 0;
 	}
-	vf->path = strdup(w->path);
+	vf->path = ret ? NULL : strdup(w->path);
 	if (!vf->path) {
 		free(vf->sec);
 		return -ENOMEM;

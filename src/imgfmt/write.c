@@ -13,53 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jobs/jobs_priv.h"
+#include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/readback.h"
 #include "burnfs/log.h"
 #include "burnfs/md5.h"
 
-/* A poll sleeps an eighth of the time waited so far, between POLL_MIN_US
- * and POLL_US: the end of an operation is noticed at most ~12% late. A
- * doubling sleep (1, 2, 4 ... ms) noticed the end of a 21 ms incremental
- * write only at 31 ms; a long burn still wakes only every 75 ms. */
-#define POLL_MIN_US 250
-#define POLL_US 75000
-#define POLL_LATE_SHARE 8
 #define GENERATOR_GRACE_US 5000000  /* after the drive went idle */
 #define GENERATOR_GRACE_REFUSED_US 225000  /* when no writer thread ran */
 #define THREAD_END_WAIT_US 30000000
-
-static uint64_t now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
-}
-
-struct backoff {
-	uint64_t t0;     /* when the wait began, 0 = not yet */
-};
-
-static void backoff_sleep(struct backoff *b)
-{
-	uint64_t now = now_us(), us;
-
-	if (!b->t0)
-		b->t0 = now;
-	us = (now - b->t0) / POLL_LATE_SHARE;
-	if (us < POLL_MIN_US)
-		us = POLL_MIN_US;
-	if (us > POLL_US)
-		us = POLL_US;
-	usleep((useconds_t)us);
-}
-
-void job_settings_default(struct job_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->joliet = true;   /* Windows readers see long names */
-}
 
 static int make_igopts(struct isoburn_imgen_opts **o,
 		       const struct job_settings *s, struct errmsg *em)
@@ -97,7 +58,7 @@ static struct burn_write_opts *make_wopts(struct disc *d,
 					  const struct job_settings *s,
 					  bool close)
 {
-	struct burn_write_opts *wo = burn_write_opts_new(d->drive);
+	struct burn_write_opts *wo = burn_write_opts_new(disc_drive(d));
 
 	if (!wo)
 		return NULL;
@@ -116,7 +77,7 @@ static int check_space(struct disc *d, struct burn_disc *disc,
 		       struct errmsg *em)
 {
 	uint64_t need = (uint64_t)burn_disc_get_sectors(disc) * 2048;
-	off_t avail = isoburn_disc_available_space(d->drive, wo);
+	off_t avail = isoburn_disc_available_space(disc_drive(d), wo);
 	uint64_t free_bytes = avail > 0 ? (uint64_t)avail : 0;
 
 	if (free_limit < free_bytes)
@@ -138,12 +99,9 @@ static int check_layout(struct disc *d, struct isoburn_imgen_opts *o,
 			const struct job_settings *s, off_t *size_before,
 			struct errmsg *em)
 {
-	struct stat st;
 	int lba = -1;
 
-	*size_before = -1;
-	if (d->img_fd >= 0 && fstat(d->img_fd, &st) == 0 && S_ISREG(st.st_mode))
-		*size_before = st.st_size;
+	*size_before = disc_image_size_locked(d);
 	if (isoburn_igopt_get_effective_lba(o, &lba) != 1 || lba < 0)
 		return errmsg_set(em, -EIO, "the medium gives no address to write "
 				  "the session at. Nothing was written");
@@ -161,7 +119,7 @@ static void restore_size(struct disc *d, off_t size_before)
 
 	if (size_before < 0)
 		return;
-	fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(disc_target(d), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -190,28 +148,28 @@ static void maybe_cancel(struct disc *d, struct poll_state *ps)
 	else if (!disc_msgwatch_failed(&ps->mw))
 		return;
 	blog_info("cancelling the burn");
-	burn_drive_cancel(d->drive);
+	burn_drive_cancel(disc_drive(d));
 	ps->cancel_sent = true;
 }
 
 static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 		       struct poll_state *ps)
 {
-	struct backoff b = { 0 };
+	struct disc_backoff b = { 0 };
 	uint64_t idle_since = 0;
 
 	/* libburn marks the drive SPAWNING before it starts the thread; a
 	 * refused burn leaves it IDLE. */
-	if (burn_drive_get_status(d->drive, NULL) != BURN_DRIVE_IDLE)
+	if (burn_drive_get_status(disc_drive(d), NULL) != BURN_DRIVE_IDLE)
 		ps->saw_active = true;
-	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING) {
+	while (burn_drive_get_status(disc_drive(d), NULL) == BURN_DRIVE_SPAWNING) {
 		disc_msgwatch_drain(&ps->mw);
 		maybe_cancel(d, ps);
-		backoff_sleep(&b);
+		disc_backoff_sleep(&b);
 	}
 	for (;;) {
 		struct burn_progress p = { 0 };
-		enum burn_drive_status st = burn_drive_get_status(d->drive, &p);
+		enum burn_drive_status st = burn_drive_get_status(disc_drive(d), &p);
 
 		if (st == BURN_DRIVE_IDLE) {
 			if (!iso_image_generator_is_running(img))
@@ -219,11 +177,11 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 			/* xorriso's pacifier does the same: a generator
 			 * outliving the drive is stuck on a full fifo. */
 			if (!idle_since)
-				idle_since = now_us();
-			if (now_us() - idle_since > (ps->saw_active ? GENERATOR_GRACE_US
+				idle_since = disc_now_us();
+			if (disc_now_us() - idle_since > (ps->saw_active ? GENERATOR_GRACE_US
 						     : GENERATOR_GRACE_REFUSED_US)) {
 				blog_warn("image generator still running after the burn; cancelling it");
-				isoburn_cancel_prepared_write(d->drive, NULL, 0);
+				isoburn_cancel_prepared_write(disc_drive(d), NULL, 0);
 				break;
 			}
 		} else {
@@ -235,7 +193,7 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
 		}
 		disc_msgwatch_drain(&ps->mw);
 		maybe_cancel(d, ps);
-		backoff_sleep(&b);
+		disc_backoff_sleep(&b);
 	}
 	disc_msgwatch_drain(&ps->mw);
 }
@@ -249,12 +207,12 @@ static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 	if (ps->mw.os_errno == ENOSPC || ps->mw.os_errno == EDQUOT)
 		return errmsg_set(em, -ENOSPC, "the burn failed: %s ran out of space "
 				  "(%s); the medium keeps its earlier sessions",
-				  d->is_image ? "the image's file system" : "the medium",
+				  disc_is_image(d) ? "the image's file system" : "the medium",
 				  strerror(ps->mw.os_errno));
 	if (disc_msgwatch_failed(&ps->mw))
 		return errmsg_set(em, -EIO, "the burn failed: %s%s%s", ps->mw.first_bad,
 				  ps->mw.errfile[0] ? " " : "", ps->mw.errfile);
-	if (!isoburn_drive_wrote_well(d->drive))
+	if (!isoburn_drive_wrote_well(disc_drive(d)))
 		return errmsg_set(em, -EIO, "the burn failed%s%s",
 				  ps->mw.first_bad[0] ? ": " : "", ps->mw.first_bad);
 	return 0;
@@ -268,15 +226,15 @@ static void wait_write_thread(struct poll_state *ps)
 {
 	/* A burn refused up front has no thread to wait for. */
 	uint64_t limit = ps->saw_active ? THREAD_END_WAIT_US : 1000000;
-	uint64_t t0 = now_us();
-	struct backoff b = { 0 };
+	uint64_t t0 = disc_now_us();
+	struct disc_backoff b = { 0 };
 
 	do {
 		disc_msgwatch_drain(&ps->mw);
 		if (ps->mw.write_thread_ended)
 			return;
-		backoff_sleep(&b);
-	} while (now_us() - t0 < limit);
+		disc_backoff_sleep(&b);
+	} while (disc_now_us() - t0 < limit);
 	blog_warn("libburn's writer thread did not report its end");
 }
 
@@ -289,14 +247,14 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 
 	clock_gettime(CLOCK_MONOTONIC, &ps->t0);
 	disc_job_progress(d, 0, total, &ps->t0);
-	burn_drive_set_speed(d->drive, 0, s->speed_kbps);
+	burn_drive_set_speed(disc_drive(d), 0, s->speed_kbps);
 	/* A real write on an image drops the stale tail a cancelled or
 	 * killed write left behind the old end (never part of a published
 	 * session). Not in a dummy burn: truncation pads the file up to the
 	 * next write address, and a simulation must change no byte. The
 	 * reload after the write re-acquires with disc's own flags. */
-	if (d->is_image)
-		isoburn_set_truncate(d->drive, s->simulate ? 2 : 1 | 2);
+	if (disc_is_image(d))
+		isoburn_set_truncate(disc_drive(d), s->simulate ? 2 : 1 | 2);
 	isoburn_disc_write(wo, disc);
 	poll_write(d, img, total, ps);
 	rc = judge_write(d, ps, em);
@@ -316,8 +274,8 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
  * millisecond). */
 static int activate(struct disc *d, struct disc_msgwatch *mw, struct errmsg *em)
 {
-	if (isoburn_activate_session(d->drive) > 0) {
-		d->just_wrote = true;   /* the reload needs no probe */
+	if (isoburn_activate_session(disc_drive(d)) > 0) {
+		disc_note_written_locked(d);   /* the reload needs no probe */
 		return 0;
 	}
 	disc_msgwatch_drain(mw);
@@ -361,7 +319,7 @@ int imgfmt_write_session(struct disc *d, IsoImage *img,
 	rc = make_igopts(&o, s, em);
 	if (rc)
 		return rc;
-	if (isoburn_prepare_disc(d->drive, &disc, o) <= 0) {
+	if (isoburn_prepare_disc(disc_drive(d), &disc, o) <= 0) {
 		disc_msgwatch_drain(mw);
 		disc = NULL;
 		rc = errmsg_set(em, -EIO, "cannot prepare the session%s%s",
@@ -384,7 +342,7 @@ int imgfmt_write_session(struct disc *d, IsoImage *img,
 	}
 out:
 	if (rc && disc)
-		isoburn_cancel_prepared_write(d->drive, NULL, 0);
+		isoburn_cancel_prepared_write(disc_drive(d), NULL, 0);
 	if (started)
 		wait_write_thread(&ps);
 	if (rc && started && !s->simulate)
@@ -394,7 +352,7 @@ out:
 	if (disc)
 		burn_disc_free(disc);
 	if (!rc)
-		isoburn_sync_after_write(d->drive, NULL, 0);
+		isoburn_sync_after_write(disc_drive(d), NULL, 0);
 	if (!rc && !s->simulate)
 		rc = check_before_activate(d, o, rb, em);
 	if (!rc && !s->simulate)
@@ -402,28 +360,4 @@ out:
 	isoburn_igopt_destroy(&o, 0);
 	disc_msgwatch_drain(mw);
 	return rc;
-}
-
-void disc_poll_drive_idle(struct disc *d)
-{
-	struct backoff b = { 0 };
-	struct disc_msgwatch mw;
-	struct timespec t0;
-
-	disc_msgwatch_init(&mw);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (burn_drive_get_status(d->drive, NULL) == BURN_DRIVE_SPAWNING)
-		backoff_sleep(&b);
-	for (;;) {
-		struct burn_progress p = { 0 };
-
-		if (burn_drive_get_status(d->drive, &p) == BURN_DRIVE_IDLE)
-			break;
-		if (p.sectors > 0)
-			disc_job_progress(d, (uint64_t)p.sector * 2048,
-				     (uint64_t)p.sectors * 2048, &t0);
-		disc_msgwatch_drain(&mw);
-		backoff_sleep(&b);
-	}
-	disc_msgwatch_drain(&mw);
 }

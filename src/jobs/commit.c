@@ -10,6 +10,12 @@
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 
+void job_settings_default(struct job_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->joliet = true;   /* Windows readers see long names */
+}
+
 /* What commit_locked() left for the stage. */
 enum outcome { WRITTEN, NOTHING_WRITTEN };
 
@@ -67,7 +73,8 @@ static int commit_locked(struct disc *d, struct stage *st,
 		blog_info("commit: nothing pending");
 		return NOTHING_WRITTEN;
 	}
-	rc = imgfmt_write_snapshot_locked(d, *snap, s, close, f, em);
+	rc = disc_image_format(d)->write_snapshot(d, *snap, s, close,
+						  f->free_bytes, em);
 	if (rc)
 		return rc;
 	return s->simulate ? NOTHING_WRITTEN : WRITTEN;
@@ -86,9 +93,9 @@ int job_commit(struct disc *d, struct stage *st,
 	rc = check_writable(&f, s, em);
 	if (rc)
 		goto out;
-	pthread_mutex_lock(&d->lib_lock);
+	disc_lock_lib(d);
 	rc = commit_locked(d, st, s, close, &f, &snap, em);
-	pthread_mutex_unlock(&d->lib_lock);
+	disc_unlock_lib(d);
 	if (rc == WRITTEN) {
 		struct index *lower = disc_lower(d);
 

@@ -1,4 +1,4 @@
-/* job.c — the frame that the medium operations (commit, verify, blank,
+/* frame.c — the frame that the medium operations (commit, verify, blank,
  * format) share: claim the disc only when a medium is in the drive, and
  * read the medium afresh after an operation changed it. */
 #include <errno.h>

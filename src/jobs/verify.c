@@ -9,9 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+/* libisofs's MD5 (the sums it recorded are checked with its own code,
+ * which src/md5 provides in the daemon): nothing else of the library. */
+#include <stdint.h>
+#include <libisofs/libisofs.h>
 
 #include "jobs/jobs_priv.h"
-#include "imgfmt/verify.h"
+#include "burnfs/index.h"
 #include "burnfs/log.h"
 
 #define CHUNK (32 * 2048)   /* xorriso reads 32 blocks at a time */
@@ -40,16 +44,8 @@ static int read_chunk(struct vctx *v, uint64_t off, size_t len)
 		}
 		return 0;
 	}
-	/* burn_read_data wants whole blocks. */
-	off_t count = 0;
-	off_t want = (off_t)((len + 2047) / 2048 * 2048);
-	int ret;
-
-	pthread_mutex_lock(&v->d->lib_lock);
-	ret = v->d->drive ? burn_read_data(v->d->drive, (off_t)off, (char *)v->buf,
-					   want, &count, 2) : 0;
-	pthread_mutex_unlock(&v->d->lib_lock);
-	return ret == 1 ? 0 : -EIO;
+	/* A drive reads whole blocks; CHUNK is a multiple of 2048. */
+	return disc_read_drive(v->d, v->buf, (len + 2047) / 2048 * 2048, off);
 }
 
 /* MD5 of `size` bytes from byte offset `off` into `ctx`. */
@@ -106,7 +102,7 @@ static int judge_md5(struct vctx *v, const char *what, const char want[16],
 
 /* A file's MD5 over its extents. */
 static int check_md5(struct vctx *v, const char *what, const char want[16],
-		     const struct iso_file_section *sec, int n_sec,
+		     const struct idx_extent *sec, int n_sec,
 		     uint64_t size)
 {
 	void *ctx = NULL;
@@ -161,12 +157,12 @@ static int open_reader(struct vctx *v, struct disc *d, struct errmsg *em)
 	v->buf = malloc(CHUNK);
 	if (!v->buf)
 		return errmsg_set(em, -ENOMEM, "out of memory");
-	if (!d->is_image)
+	if (!disc_is_image(d))
 		return 0;
-	v->fd = open(d->target, O_RDONLY | O_CLOEXEC);
+	v->fd = open(disc_target(d), O_RDONLY | O_CLOEXEC);
 	if (v->fd < 0)
-		return errmsg_set(em, -errno, "cannot open %s: %s", d->target,
-				  strerror(errno));
+		return errmsg_set(em, -errno, "cannot open %s: %s",
+				  disc_target(d), strerror(errno));
 	return 0;
 }
 
@@ -204,6 +200,7 @@ out:
 
 int job_verify(struct disc *d, struct errmsg *em)
 {
+	const struct imgfmt *fmt = disc_image_format(d);
 	struct imgfmt_plan plan = { 0 };
 	struct disc_facts f;
 	int rc;
@@ -215,15 +212,15 @@ int job_verify(struct disc *d, struct errmsg *em)
 		rc = errmsg_set(em, -EINVAL, "the medium is blank: nothing to verify");
 		goto out;
 	}
-	pthread_mutex_lock(&d->lib_lock);
-	rc = imgfmt_verify_plan_locked(d, &plan, em);
-	pthread_mutex_unlock(&d->lib_lock);
+	disc_lock_lib(d);
+	rc = fmt->plan_verify(d, &plan, em);
+	disc_unlock_lib(d);
 	if (!rc && !plan.has_session && plan.n == 0)
 		rc = errmsg_set(em, -EINVAL, "the newest session has no recorded MD5 sums");
 	if (!rc)
 		rc = job_verify_plan(d, &plan, em);
 out:
-	imgfmt_verify_plan_free(&plan);
+	fmt->plan_free(&plan);
 	disc_job_end(d);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "disc/disc_priv.h"
+#include "imgfmt/imgfmt_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

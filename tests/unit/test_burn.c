@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "jobs/jobs_priv.h"
-#include "imgfmt/verify.h"
+#include "imgfmt/imgfmt_priv.h"
 #include "burnfs/errmsg.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
@@ -318,9 +318,9 @@ static int write_snap(struct disc *d, struct snap_node *root,
 	if (rc)
 		return rc;
 	disc_get_facts(d, &f);
-	pthread_mutex_lock(&d->lib_lock);
-	rc = imgfmt_write_snapshot_locked(d, &snap, s, close, &f, em);
-	pthread_mutex_unlock(&d->lib_lock);
+	disc_lock_lib(d);
+	rc = imgfmt_write_snapshot_locked(d, &snap, s, close, f.free_bytes, em);
+	disc_unlock_lib(d);
 	disc_job_end(d);
 	return rc;
 }
@@ -483,7 +483,7 @@ static void unchanged_cases(struct disc **d, const char *img)
 	CHECK(same_file(img, copy));
 
 	disc_close(*d);
-	CHECK(disc_open(d, img, (uint64_t)file_size(img) + 1024 * 1024, &em) == 0);
+	CHECK(disc_open(d, img, (uint64_t)file_size(img) + 1024 * 1024, &imgfmt_iso9660, &em) == 0);
 	s.simulate = false;
 	root = lower_snap(*d, &lower);
 	sn_add(root, file_node("big2.bin", IDX_NONE, 78, "big5", 5 * 1024 * 1024 + 7));
@@ -547,7 +547,7 @@ static void test_write_path(void)
 
 	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "w.iso");
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!d)
 		return;
 	first_session(d, img, &s);
@@ -582,7 +582,7 @@ static void test_verify_big_session(void)
 	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0 && ftruncate(fd, (off_t)(start + blocks) * 2048) == 0);
 	close(fd);
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!d)
 		return;
 	CHECK_EQ(job_verify_plan(d, &plan, &em), 0);
@@ -649,7 +649,7 @@ static void test_cancel(void)
 	tmp_path(copy, sizeof(copy), "c-copy.iso");
 	make_pattern("big200", big, 3);
 	write_file("hello", "hello\n", 6);
-	CHECK(disc_open(&c.d, img, 0, &em) == 0);
+	CHECK(disc_open(&c.d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!c.d)
 		return;
 	root = lower_snap(c.d, &lower);
@@ -704,7 +704,7 @@ static void test_close(void)
 	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "closed.iso");
 	write_file("hello", "hello\n", 6);
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!d)
 		return;
 	root = lower_snap(d, &lower);
@@ -715,7 +715,7 @@ static void test_close(void)
 	disc_get_facts(d, &f);
 	CHECK(f.media == DISC_MEDIA_CLOSED);
 	disc_close(d);
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	disc_get_facts(d, &f);
 	CHECK(f.media == DISC_MEDIA_CLOSED && !f.writable);
 	CHECK(lines_of_find(img, "'/last'") == 1);
@@ -736,15 +736,15 @@ static void test_stale_snapshot(void)
 
 	job_settings_default(&s);
 	tmp_path(img, sizeof(img), "w.iso");   /* two sessions by now */
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!d)
 		return;
 	root = lower_snap(d, &lower);
 	snap.root = root;
 	disc_get_facts(d, &f);
-	pthread_mutex_lock(&d->lib_lock);
-	CHECK(imgfmt_write_snapshot_locked(d, &snap, &s, false, &f, &em) == -EIO);
-	pthread_mutex_unlock(&d->lib_lock);
+	disc_lock_lib(d);
+	CHECK(imgfmt_write_snapshot_locked(d, &snap, &s, false, f.free_bytes, &em) == -EIO);
+	disc_unlock_lib(d);
 	CHECK(strstr(em.text, "changed") != NULL);
 	sn_free(root);
 	index_unref(lower);
@@ -863,7 +863,7 @@ static void test_xattrs(void)
 	char img[512];
 
 	tmp_path(img, sizeof(img), "xattrs.iso");
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!d)
 		return;
 	xattrs_first(d);
@@ -879,7 +879,7 @@ static void test_xattrs(void)
 	CHECK(xattrs_are(lower, "/change", 1, k2) && xattrs_are(lower, "/add", 1, k));
 	CHECK(xattrs_are(lower, "/drop", 1, k) && xattrs_are(lower, "/mark", 1, mark));
 	disc_close(d);
-	CHECK(disc_open(&d2, img, 0, &em) == 0);
+	CHECK(disc_open(&d2, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (d2) {
 		fresh = disc_lower(d2);
 		CHECK(same_index(lower, fresh));
@@ -911,7 +911,7 @@ static void link_case(const char *dir)
 	job_settings_default(&s);
 	snprintf(path, sizeof(path), "links-%s.iso", dir);
 	tmp_path(img, sizeof(img), path);
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!d)
 		return;
 	root = lower_snap(d, &lower);
@@ -969,7 +969,7 @@ static void test_warm_tree_stale(void)
 	tmp_path(img, sizeof(img), "warm.iso");
 	tmp_path(copy, sizeof(copy), "warm-copy.iso");
 	write_file("hello", "hello\n", 6);
-	CHECK(disc_open(&d, img, 0, &em) == 0);
+	CHECK(disc_open(&d, img, 0, &imgfmt_iso9660, &em) == 0);
 	if (!d)
 		return;
 	root = lower_snap(d, &lower);
@@ -977,7 +977,7 @@ static void test_warm_tree_stale(void)
 	CHECK(write_snap(d, root, &s, false, &em) == 0);
 	sn_free(root);
 	index_unref(lower);
-	CHECK(d->warm != NULL);   /* kept from the reload after the write */
+	CHECK(iso_trees(d)->warm != NULL);   /* kept from the reload after the write */
 
 	tmp_path(em.text, sizeof(em.text), "hello");
 	CHECK(sh("xorriso -dev stdio:'%s' -map '%s' /ext -commit >/dev/null 2>&1",
@@ -1040,7 +1040,7 @@ static int e2e_open(struct e2e *e, uint64_t capacity)
 {
 	struct errmsg em = { "" };
 	struct index *lower;
-	int rc = disc_open(&e->d, e->img, capacity, &em);
+	int rc = disc_open(&e->d, e->img, capacity, &imgfmt_iso9660, &em);
 
 	if (rc) {
 		e->d = NULL;

@@ -14,6 +14,7 @@
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "disc/disc_int.h"
+#include "imgfmt/imgfmt_priv.h"
 #include "check.h"
 #include "testutil.h"
 
@@ -74,7 +75,7 @@ static int open_img(struct disc **d, const char *name, uint64_t cap)
 	int r;
 
 	tmp_path(p, sizeof(p), name);
-	r = disc_open(d, p, cap, &em);
+	r = disc_open(d, p, cap, &imgfmt_iso9660, &em);
 	if (r < 0)
 		fprintf(stderr, "  disc_open(%s) = %d: %s\n", name, r, em.text);
 	return r;
@@ -140,7 +141,7 @@ static void test_refusals(void)
 		struct errmsg em;
 		char want[512];
 
-		CHECK(disc_open(&d, "rel.iso", 0, &em) == 0);
+		CHECK(disc_open(&d, "rel.iso", 0, &imgfmt_iso9660, &em) == 0);
 		disc_get_facts(d, &f);
 		tmp_path(want, sizeof(want), "rel.iso");
 		CHECK(strcmp(f.target, want) == 0);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "imgfmt/imgfmt_priv.h"
 #include "jobs/jobs_priv.h"
 #include "burnfs/acl.h"
 #include "burnfs/jobs.h"
@@ -38,7 +39,7 @@ static int rig_open(struct rig *r, const char *name)
 	memset(r, 0, sizeof(*r));
 	snprintf(r->img, sizeof(r->img), "%s/%s.iso", tmp, name);
 	snprintf(r->cache, sizeof(r->cache), "%s/%s.cache", tmp, name);
-	ret = disc_open(&r->d, r->img, 0, &em);
+	ret = disc_open(&r->d, r->img, 0, &imgfmt_iso9660, &em);
 	if (ret)
 		return ret;
 	lower = disc_lower(r->d);
@@ -72,7 +73,7 @@ static struct index *fresh_index(const char *img)
 	struct disc *d = NULL;
 	struct index *idx;
 
-	if (disc_open(&d, img, 0, &em))
+	if (disc_open(&d, img, 0, &imgfmt_iso9660, &em))
 		return NULL;
 	idx = disc_lower(d);
 	disc_close(d);
@@ -248,9 +249,9 @@ static int write_snapshot(struct disc *d, struct snap_node *root,
 	if (rc)
 		return rc;
 	disc_get_facts(d, &f);
-	pthread_mutex_lock(&d->lib_lock);
-	rc = imgfmt_write_snapshot_locked(d, &snap, &s, false, &f, em);
-	pthread_mutex_unlock(&d->lib_lock);
+	disc_lock_lib(d);
+	rc = imgfmt_write_snapshot_locked(d, &snap, &s, false, f.free_bytes, em);
+	disc_unlock_lib(d);
 	disc_job_end(d);
 	return rc;
 }

@@ -1,0 +1,86 @@
+/* iso9660.c — the ISO 9660 image format's operations table: what the disc
+ * and the jobs call (include/burnfs/imgfmt.h), each a short frame around
+ * load.c, build.c, prepared.c, session.c and verify_plan.c. */
+#include <errno.h>
+
+#include "imgfmt/imgfmt_priv.h"
+
+static int index_session(struct disc *d, int n, struct index **out,
+			 struct errmsg *em)
+{
+	IsoImage *img = NULL;
+	int r = imgfmt_load_image_locked(d, n, &img, em);
+
+	if (r < 0)
+		return r;
+	r = imgfmt_build_index_locked(d, img, n, out);
+	iso_image_unref(img);
+	if (r < 0)
+		return errmsg_set(em, r, "cannot index session %d of %s", n,
+				  disc_target(d));
+	return 0;
+}
+
+/* The newest is read as the drive was just assessed (or taken from the
+ * commit that read it back already); an older one through the msc1
+ * override, left attached. The tree is kept warm for the next commit. */
+static int index_lower(struct disc *d, int n, int count, struct index **out,
+		       bool *closed, struct errmsg *em)
+{
+	IsoImage *img = NULL;
+	int r;
+
+	if (n == count && imgfmt_take_prepared_locked(d, n, &img, out) == 1) {
+		*closed = imgfmt_image_closed(img);
+		imgfmt_keep_warm_locked(d, img, *out);
+		return 0;
+	}
+	if (n == count) {
+		r = disc_check_loadable_locked(d, n, count, em);
+		if (r == 0)
+			r = imgfmt_read_newest_locked(d, &img, em);
+	} else {
+		r = imgfmt_load_image_locked(d, n, &img, em);
+	}
+	if (r < 0)
+		return r;
+	*closed = imgfmt_image_closed(img);
+	r = imgfmt_build_index_locked(d, img, n, out);
+	disc_drain_msgs();
+	if (r < 0) {
+		iso_image_unref(img);
+		return errmsg_set(em, r, "cannot index session %d of %s", n,
+				  disc_target(d));
+	}
+	imgfmt_keep_warm_locked(d, img, *out);
+	return 0;
+}
+
+static int load_session(struct disc *d, int n, struct errmsg *em)
+{
+	IsoImage *img = NULL;
+	int r = imgfmt_load_image_locked(d, n, &img, em);
+
+	if (img)
+		iso_image_unref(img);
+	return r;
+}
+
+static void release(struct disc *d)
+{
+	imgfmt_warm_drop_locked(d);
+	imgfmt_drop_prepared_locked(d);
+}
+
+const struct imgfmt imgfmt_iso9660 = {
+	.name = "ISO 9660",
+	.state_size = sizeof(struct iso_trees),
+	.index_session = index_session,
+	.index_lower = index_lower,
+	.load_session = load_session,
+	.write_snapshot = imgfmt_write_snapshot_locked,
+	.plan_verify = imgfmt_verify_plan_locked,
+	.plan_free = imgfmt_verify_plan_free,
+	.forget_lower = imgfmt_warm_drop_locked,
+	.release = release,
+};
