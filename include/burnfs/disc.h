@@ -222,8 +222,9 @@ bool disc_keeps_older_attached(const struct disc *d);
 void disc_note_written_locked(struct disc *d);
 /* The idx_reader for an index of this disc (pread, or burn_read_data). */
 void disc_reader_init(struct disc *d, struct idx_reader *r);
-/* Read whole 2048-byte blocks from a drive at byte offset off (a multiple
- * of 2048): 0 or -EIO. Takes lib_lock itself (not to be held). */
+/* Read len bytes (whole 2048-byte blocks) from a drive at byte offset off:
+ * 0 or -EIO. Takes lib_lock itself (not to be held); for the job that owns
+ * the disc, which disc_lock_lib_nonbusy would refuse. */
 int disc_read_drive(struct disc *d, void *buf, size_t len, uint64_t off);
 /* Right before a write at block lba (the drive assessed since the medium
  * last changed): 0 when the write starts behind every recorded block and

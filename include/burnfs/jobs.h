@@ -48,7 +48,7 @@ void job_settings_default(struct job_settings *s);
  * and !close: returns 0 and writes nothing. close: afterwards the medium
  * takes no more sessions (image files: burnfs records that on the image). */
 int job_commit(struct disc *d, struct stage *st,
-		const struct job_settings *s, bool close, struct errmsg *em);
+	       const struct job_settings *s, bool close, struct errmsg *em);
 /* Check the newest session's MD5 and every file's MD5. Damage: -EIO and em
  * names the damaged files ("damaged: /a, /b"). */
 int job_verify(struct disc *d, struct errmsg *em);

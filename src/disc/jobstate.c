@@ -39,7 +39,7 @@ static double seconds_since(const struct timespec *t0)
 }
 
 void disc_job_progress(struct disc *d, uint64_t done, uint64_t total,
-		  const struct timespec *t0)
+		       const struct timespec *t0)
 {
 	double elapsed = seconds_since(t0);
 	uint64_t rate = 0;

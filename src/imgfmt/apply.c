@@ -583,19 +583,19 @@ static void apply_free(struct apply *a)
 }
 
 int imgfmt_apply_snapshot(IsoImage *img, const struct index *lower,
-			IsoNode **by_id, uint32_t n,
-			const struct stage_snapshot *snap, bool closed,
-			struct errmsg *em)
+			  IsoNode **by_id, uint32_t n,
+			  const struct stage_snapshot *snap, bool closed,
+			  struct errmsg *em)
 {
 	return imgfmt_apply_snapshot_from(img, lower, by_id, n, snap, closed, NULL,
 					false, em);
 }
 
 int imgfmt_apply_snapshot_from(IsoImage *img, const struct index *lower,
-			     IsoNode **by_id, uint32_t n,
-			     const struct stage_snapshot *snap, bool closed,
-			     struct imgfmt_foreigns *foreign, bool zisofs,
-			     struct errmsg *em)
+			       IsoNode **by_id, uint32_t n,
+			       const struct stage_snapshot *snap, bool closed,
+			       struct imgfmt_foreigns *foreign, bool zisofs,
+			       struct errmsg *em)
 {
 	struct apply a = { .c = { .img = img, .em = em }, .lower = lower,
 			   .by_id = by_id, .n = n, .foreign = foreign,

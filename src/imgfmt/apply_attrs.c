@@ -180,7 +180,7 @@ static int write_list(struct apply_ctx *c, IsoNode *node,
 }
 
 int imgfmt_apply_attrs(struct apply_ctx *c, IsoNode *node, const struct snap_node *sn,
-		bool closed)
+		       bool closed)
 {
 	struct attr_list old = { 0 }, acl = { 0 };
 	bool sentinel = !ends_with_value(sn, closed);

@@ -27,14 +27,14 @@ int imgfmt_apply_fail(struct apply_ctx *c, int iso_ret, const char *what);
 /* apply_attrs.c: replace node's xattrs and ACLs with sn's (and the closed
  * marker when closed). 0 or -errno (em set). */
 int imgfmt_apply_attrs(struct apply_ctx *c, IsoNode *node, const struct snap_node *sn,
-		bool closed);
+		       bool closed);
 
 /* apply_local.c: a new symlink or special for sn in dir, made from a local
  * scratch file so that libisofs gives it an inode identity its clones
  * share (how new hard links of symlinks and specials reach the disc).
  * 0 or -errno (em set). */
 int imgfmt_local_node(struct apply_ctx *c, IsoDir *dir,
-		     const struct snap_node *sn, IsoNode **out);
+		      const struct snap_node *sn, IsoNode **out);
 /* Remove the scratch files (once no more nodes are added). */
 void imgfmt_local_cleanup(struct apply_ctx *c);
 

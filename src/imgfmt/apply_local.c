@@ -52,7 +52,7 @@ static int make_local(struct apply_ctx *c, const struct snap_node *sn,
 }
 
 int imgfmt_local_node(struct apply_ctx *c, IsoDir *dir,
-		     const struct snap_node *sn, IsoNode **out)
+		      const struct snap_node *sn, IsoNode **out)
 {
 	char path[PATH_MAX];
 	int ret = make_dir(c);

@@ -214,7 +214,7 @@ static int new_index(struct disc *d, struct index **out)
 }
 
 int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
-			    struct index **out)
+			      struct index **out)
 {
 	struct idx_info info = { .session = session };
 	struct build b = { 0 };

@@ -122,7 +122,7 @@ bool imgfmt_attrs_undecodable(IsoNode *n)
 }
 
 int imgfmt_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
-		     struct node_tmp *t, bool *damaged)
+		      struct node_tmp *t, bool *damaged)
 {
 	bool has_acl = false;
 	size_t i, k = 0;

@@ -24,7 +24,7 @@ struct node_tmp {
  * An attribute list libisofs cannot decode leaves the node without
  * attributes: *damaged is then set and the reason logged. 0 or -ENOMEM. */
 int imgfmt_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
-		     struct node_tmp *t, bool *damaged);
+		      struct node_tmp *t, bool *damaged);
 /* Release what imgfmt_copy_attrs lent. */
 void imgfmt_free_attrs(struct node_tmp *t);
 

@@ -140,7 +140,7 @@ static int learn(struct imgfmt_foreigns *fs, IsoImage *imported,
 }
 
 static struct imgfmt_foreign *find(struct imgfmt_foreigns *fs,
-				 const struct index *idx)
+				   const struct index *idx)
 {
 	for (size_t i = 0; i < fs->n; i++)
 		if (fs->v[i].idx == idx)
@@ -194,7 +194,7 @@ static int load_tree(struct disc *d, struct imgfmt_foreigns *fs,
 }
 
 int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
-		      struct imgfmt_foreigns *fs, struct errmsg *em)
+			struct imgfmt_foreigns *fs, struct errmsg *em)
 {
 	memset(fs, 0, sizeof(*fs));
 	return load_tree(d, fs, snap->root, em);
@@ -235,7 +235,7 @@ static int carry_md5(IsoImage *from, IsoNode *n)
 }
 
 int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
-		      IsoNode **out, struct errmsg *em)
+			IsoNode **out, struct errmsg *em)
 {
 	struct imgfmt_foreign *f = find(fs, sn->rsrc);
 	IsoNode *n;

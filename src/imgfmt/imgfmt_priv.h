@@ -136,14 +136,14 @@ struct imgfmt_foreigns;
  * foreign.h; NULL: none), and zisofs: new and changed files compressed
  * where they shrink. */
 int imgfmt_apply_snapshot_from(IsoImage *img, const struct index *lower,
-			     IsoNode **by_id, uint32_t n,
-			     const struct stage_snapshot *snap, bool closed,
-			     struct imgfmt_foreigns *foreign, bool zisofs,
-			     struct errmsg *em);
+			       IsoNode **by_id, uint32_t n,
+			       const struct stage_snapshot *snap, bool closed,
+			       struct imgfmt_foreigns *foreign, bool zisofs,
+			       struct errmsg *em);
 int imgfmt_apply_snapshot(IsoImage *img, const struct index *lower,
-			IsoNode **by_id, uint32_t n,
-			const struct stage_snapshot *snap, bool closed,
-			struct errmsg *em);
+			  IsoNode **by_id, uint32_t n,
+			  const struct stage_snapshot *snap, bool closed,
+			  struct errmsg *em);
 
 /* --- session.c: one new session from a snapshot (the write_snapshot
  * operation) --- */
@@ -162,9 +162,9 @@ int imgfmt_write_snapshot_locked(struct disc *d,
  * snapshot (rb NULL: no check; see readback.h). lib_lock held. 0 or -errno
  * (ENOSPC, ECANCELED, EIO). */
 int imgfmt_write_session(struct disc *d, IsoImage *img,
-		       const struct job_settings *s, bool close,
-		       uint64_t free_limit, const struct imgfmt_readback *rb,
-		       struct errmsg *em);
+			 const struct job_settings *s, bool close,
+			 uint64_t free_limit, const struct imgfmt_readback *rb,
+			 struct errmsg *em);
 
 /* --- verify_plan.c: the plan_verify operation --- */
 

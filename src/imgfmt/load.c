@@ -74,14 +74,14 @@ static int read_older(struct disc *d, int n, IsoImage **out,
 }
 
 int imgfmt_read_newest_locked(struct disc *d, IsoImage **out,
-			    struct errmsg *em)
+			      struct errmsg *em)
 {
 	*out = NULL;
 	return read_one(d, out, em);
 }
 
 int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
-			   struct errmsg *em)
+			     struct errmsg *em)
 {
 	uint32_t start, blocks;
 	int r, count;

@@ -124,7 +124,7 @@ static uint64_t now_ns(void)
 }
 
 int imgfmt_readback_check(struct disc *d, uint32_t start_lba,
-			const struct imgfmt_readback *rb, struct errmsg *em)
+			  const struct imgfmt_readback *rb, struct errmsg *em)
 {
 	struct index *idx = NULL;
 	IsoImage *img = NULL;

@@ -26,12 +26,12 @@ struct imgfmt_readback {
  * are published (write-once media: the syscall checks have to suffice).
  * lib_lock held, the write's threads ended. */
 int imgfmt_readback_check(struct disc *d, uint32_t start_lba,
-			const struct imgfmt_readback *rb, struct errmsg *em);
+			  const struct imgfmt_readback *rb, struct errmsg *em);
 
 /* How many entries of idx differ from snap (see readback_cmp.c); report
  * gets the first few as "path (what)", comma-separated. */
 unsigned int imgfmt_readback_compare(const struct index *idx,
-			      const struct stage_snapshot *snap, char *report,
-			      size_t size);
+				     const struct stage_snapshot *snap, char *report,
+				     size_t size);
 
 #endif

@@ -191,8 +191,8 @@ static void walk(struct cmp *c, uint32_t dir, const struct snap_node *sdir)
 }
 
 unsigned int imgfmt_readback_compare(const struct index *idx,
-			      const struct stage_snapshot *snap, char *report,
-			      size_t size)
+				     const struct stage_snapshot *snap, char *report,
+				     size_t size)
 {
 	struct cmp c = { .idx = idx, .report = report, .size = size };
 

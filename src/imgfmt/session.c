@@ -68,7 +68,7 @@ static int load_tree(struct disc *d, IsoImage **img, struct imgfmt_id_map *m,
 }
 
 int imgfmt_write_snapshot_locked(struct disc *d,
-				const struct stage_snapshot *snap,
+				 const struct stage_snapshot *snap,
 				 const struct job_settings *s, bool close,
 				 uint64_t free_bytes, struct errmsg *em)
 {

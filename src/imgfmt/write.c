@@ -299,9 +299,9 @@ static int check_before_activate(struct disc *d,
 }
 
 int imgfmt_write_session(struct disc *d, IsoImage *img,
-		       const struct job_settings *s, bool close,
-		       uint64_t free_limit, const struct imgfmt_readback *rb,
-		       struct errmsg *em)
+			 const struct job_settings *s, bool close,
+			 uint64_t free_limit, const struct imgfmt_readback *rb,
+			 struct errmsg *em)
 {
 	struct isoburn_imgen_opts *o = NULL;
 	struct burn_disc *disc = NULL;

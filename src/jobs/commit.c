@@ -81,7 +81,7 @@ static int commit_locked(struct disc *d, struct stage *st,
 }
 
 int job_commit(struct disc *d, struct stage *st,
-		const struct job_settings *s, bool close, struct errmsg *em)
+	       const struct job_settings *s, bool close, struct errmsg *em)
 {
 	struct stage_snapshot *snap = NULL;
 	struct disc_facts f;

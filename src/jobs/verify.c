@@ -177,7 +177,7 @@ static int verify_result(const struct vctx *v, const struct imgfmt_plan *p,
 }
 
 int job_verify_plan(struct disc *d, const struct imgfmt_plan *plan,
-		      struct errmsg *em)
+		    struct errmsg *em)
 {
 	struct vctx v = { .fd = -1 };
 	int rc = open_reader(&v, d, em);

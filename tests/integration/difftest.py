@@ -7,7 +7,7 @@ compare every result, errno included, then the final trees.
 
 --extracted: B's side is a tree an extractor made (xorriso does not give
 symlinks their owner). --disc: B's side was read from a disc, whose index
-keeps link counts of regular files only (src/disc/build.c): fifos are
+keeps link counts of regular files only (src/imgfmt/build.c): fifos are
 compared without theirs.
 
 `run` has two phases. In the first, one master draws each call and hands it
