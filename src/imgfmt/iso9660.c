@@ -5,20 +5,31 @@
 
 #include "imgfmt/imgfmt_priv.h"
 
+/* Index session n's tree img; on failure img is dropped. */
+static int build(struct disc *d, IsoImage *img, int n, struct index **out,
+		 struct errmsg *em)
+{
+	int r = imgfmt_build_index_locked(d, img, n, out);
+
+	if (r < 0) {
+		iso_image_unref(img);
+		return errmsg_set(em, r, "cannot index session %d of %s", n,
+				  disc_target(d));
+	}
+	return 0;
+}
+
 static int index_session(struct disc *d, int n, struct index **out,
 			 struct errmsg *em)
 {
 	IsoImage *img = NULL;
 	int r = imgfmt_load_image_locked(d, n, &img, em);
 
-	if (r < 0)
-		return r;
-	r = imgfmt_build_index_locked(d, img, n, out);
-	iso_image_unref(img);
-	if (r < 0)
-		return errmsg_set(em, r, "cannot index session %d of %s", n,
-				  disc_target(d));
-	return 0;
+	if (r == 0)
+		r = build(d, img, n, out, em);
+	if (r == 0)
+		iso_image_unref(img);
+	return r;
 }
 
 /* The newest is read as the drive was just assessed (or taken from the
@@ -45,15 +56,11 @@ static int index_lower(struct disc *d, int n, int count, struct index **out,
 	if (r < 0)
 		return r;
 	*closed = imgfmt_image_closed(img);
-	r = imgfmt_build_index_locked(d, img, n, out);
+	r = build(d, img, n, out, em);
 	disc_drain_msgs();
-	if (r < 0) {
-		iso_image_unref(img);
-		return errmsg_set(em, r, "cannot index session %d of %s", n,
-				  disc_target(d));
-	}
-	imgfmt_keep_warm_locked(d, img, *out);
-	return 0;
+	if (r == 0)
+		imgfmt_keep_warm_locked(d, img, *out);
+	return r;
 }
 
 static int load_session(struct disc *d, int n, struct errmsg *em)
