@@ -115,7 +115,7 @@ static struct behind *behind_get(struct stage *st)
 	return b;
 }
 
-void behind_drain(struct stage *st)
+static void behind_drain(struct stage *st)
 {
 	struct behind *b = st->behind;
 

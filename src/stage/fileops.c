@@ -64,7 +64,7 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
-void open_list_add(struct stage *st, struct snode *n)
+static void open_list_add(struct stage *st, struct snode *n)
 {
 	n->oprev = NULL;
 	n->onext = st->open_nodes;
@@ -73,7 +73,7 @@ void open_list_add(struct stage *st, struct snode *n)
 	st->open_nodes = n;
 }
 
-void open_list_del(struct stage *st, struct snode *n)
+static void open_list_del(struct stage *st, struct snode *n)
 {
 	if (n->oprev)
 		n->oprev->onext = n->onext;

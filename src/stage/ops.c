@@ -12,7 +12,9 @@
 
 #define SN(n) ((struct snode *)(n))
 
-int change_api(struct stage *st, struct jrec *r, struct sdentry **out)
+/* stage_change of a change the kernel asked for: its names need no
+ * invalidation. */
+static int change_api(struct stage *st, struct jrec *r, struct sdentry **out)
 {
 	int ret;
 

@@ -180,9 +180,7 @@ struct stage {
 void stage_tell_rebased(struct stage *st);
 
 /* tree.c */
-uint32_t name_hash(const char *name);
 struct snode *node_new(struct stage *st, mode_t mode);
-struct snode *node_from_lower(struct stage *st, uint32_t id);
 /* Mode, owner, device, times and size of index entry ln onto n. */
 void node_take_lower_attrs(struct snode *n, const struct idx_node *ln);
 void node_unref(struct stage *st, struct snode *n);
@@ -209,8 +207,6 @@ int child_path_dup(const struct stage *st, const struct snode *dir,
 uint32_t dir_nlink(const struct stage *st, const struct snode *n);
 void node_touch_dir(struct snode *dir, const struct timespec *ts);
 int link_lower_hardlinks(struct stage *st);
-/* Give n a unique inode number: want when free (0: a fresh one). */
-void ino_claim(struct stage *st, struct snode *n, uint64_t want);
 
 /* lookup.c: the kernel's references and what it must forget */
 void entry_fill(struct stage *st, struct snode *n, struct stage_entry *out);
@@ -291,7 +287,6 @@ struct wsrc {
 void stage_lock(struct stage *st);
 int behind_write(struct stage *st, struct snode *n, struct wsrc *src,
 		 size_t len, off_t off);
-void behind_drain(struct stage *st);
 void behind_stop(struct stage *st);
 /* A write of n that failed behind, once (0: none). */
 int behind_take_error(struct snode *n);
@@ -357,10 +352,9 @@ int apply_record(struct stage *st, const struct jrec *r,
 int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r);
 /* API side: check readonly, stamp, check, journal, apply (write-ahead). */
 int stage_change(struct stage *st, struct jrec *r, struct sdentry **out);
-/* ops.c: stage_change of a change the kernel asked for (its names need
- * no invalidation); make_entry creates r's entry as name in dir. */
-int change_api(struct stage *st, struct jrec *r, struct sdentry **out);
-/* change_api of r about n (which has a name), under n's first name. */
+/* ops.c: stage_change of r about n (which has a name), under n's first
+ * name, as the kernel asked for it (its names need no invalidation);
+ * make_entry creates r's entry as name in dir. */
 int change_node(struct stage *st, struct snode *n, struct jrec *r);
 int make_entry(struct stage *st, struct snode *dir, const char *name,
 	       struct jrec *r, struct sdentry **out);
@@ -430,10 +424,6 @@ struct stage *snapshot_stage(const struct stage_snapshot *snap);
 
 /* dump.c: rewrite the journal as records that rebuild the current tree */
 int tree_dump_journal(struct stage *st);
-
-/* open nodes (fileops.c) */
-void open_list_add(struct stage *st, struct snode *n);
-void open_list_del(struct stage *st, struct snode *n);
 
 /* Waits for the writes behind first (behind.c): all but stage_write and
  * the getattr family want the data files complete. */

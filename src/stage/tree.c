@@ -11,7 +11,7 @@
 
 #include "stage/stage_priv.h"
 
-uint32_t name_hash(const char *name)
+static uint32_t name_hash(const char *name)
 {
 	uint32_t h = 2166136261u;
 
@@ -27,65 +27,6 @@ static size_t slot_of(const struct stage *st, const struct snode *dir,
 
 	p = (p >> 4) * 0x9E3779B97F4A7C15ULL;
 	return (size_t)((p >> 32) ^ h) & (st->hsize - 1);
-}
-
-struct snode *node_new(struct stage *st, mode_t mode)
-{
-	struct snode *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		return NULL;
-	n->origin = IDX_NONE;
-	n->mode = mode;
-	n->fd = -1;
-	ino_claim(st, n, 0);
-	n->materialized = true;
-	now_ts(&n->mtime);
-	n->atime = n->ctime = n->mtime;
-	return n;
-}
-
-void node_take_lower_attrs(struct snode *n, const struct idx_node *ln)
-{
-	n->mode = ln->mode;
-	n->uid = ln->uid;
-	n->gid = ln->gid;
-	n->rdev = ln->rdev;
-	n->atime = ln->atime;
-	n->mtime = ln->mtime;
-	n->ctime = ln->ctime;
-	n->size = ln->size;
-}
-
-struct snode *node_from_lower(struct stage *st, uint32_t id)
-{
-	const struct idx_node *ln = index_node(st->lower, id);
-	struct snode *n;
-
-	if (!ln)
-		return NULL;
-	if (st->reuse && id < st->nreuse && st->reuse[id]) {
-		n = st->reuse[id];   /* discard takes its old node back: */
-		st->reuse[id] = NULL;
-		n->ref--;            /* the caller's name holds it now */
-		return n;
-	}
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
-	n->origin = id;
-	node_take_lower_attrs(n, ln);
-	n->fd = -1;
-	n->materialized = !S_ISDIR(ln->mode);
-	if (ln->link) {
-		n->link = strdup(ln->link);
-		if (!n->link) {
-			free(n);
-			return NULL;
-		}
-	}
-	ino_claim(st, n, ln->ino ? ln->ino : (uint64_t)id + 1 + (1ULL << 32));
-	return n;
 }
 
 /* --- inode numbers: an open hash (linear probing) of the live nodes.
@@ -127,7 +68,8 @@ static int ino_grow(struct stage *st)
 	return 0;
 }
 
-void ino_claim(struct stage *st, struct snode *n, uint64_t want)
+/* Give n a unique inode number: want when free (0: a fresh one). */
+static void ino_claim(struct stage *st, struct snode *n, uint64_t want)
 {
 	struct snode **slot = NULL;
 
@@ -146,6 +88,65 @@ void ino_claim(struct stage *st, struct snode *n, uint64_t want)
 	n->ino = want;
 	*slot = n;
 	st->icount++;
+}
+
+struct snode *node_new(struct stage *st, mode_t mode)
+{
+	struct snode *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->origin = IDX_NONE;
+	n->mode = mode;
+	n->fd = -1;
+	ino_claim(st, n, 0);
+	n->materialized = true;
+	now_ts(&n->mtime);
+	n->atime = n->ctime = n->mtime;
+	return n;
+}
+
+void node_take_lower_attrs(struct snode *n, const struct idx_node *ln)
+{
+	n->mode = ln->mode;
+	n->uid = ln->uid;
+	n->gid = ln->gid;
+	n->rdev = ln->rdev;
+	n->atime = ln->atime;
+	n->mtime = ln->mtime;
+	n->ctime = ln->ctime;
+	n->size = ln->size;
+}
+
+static struct snode *node_from_lower(struct stage *st, uint32_t id)
+{
+	const struct idx_node *ln = index_node(st->lower, id);
+	struct snode *n;
+
+	if (!ln)
+		return NULL;
+	if (st->reuse && id < st->nreuse && st->reuse[id]) {
+		n = st->reuse[id];   /* discard takes its old node back: */
+		st->reuse[id] = NULL;
+		n->ref--;            /* the caller's name holds it now */
+		return n;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->origin = id;
+	node_take_lower_attrs(n, ln);
+	n->fd = -1;
+	n->materialized = !S_ISDIR(ln->mode);
+	if (ln->link) {
+		n->link = strdup(ln->link);
+		if (!n->link) {
+			free(n);
+			return NULL;
+		}
+	}
+	ino_claim(st, n, ln->ino ? ln->ino : (uint64_t)id + 1 + (1ULL << 32));
+	return n;
 }
 
 /* Take n out of the hash; the entries after it move back into the gap. */
