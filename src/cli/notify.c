@@ -36,7 +36,7 @@ static bool has_desktop(void)
 	       getenv("DBUS_SESSION_BUS_ADDRESS");
 }
 
-void notify_job_end(const char *mnt, const char *command, int err,
+void cli_notify_job_end(const char *mnt, const char *command, int err,
 		    const char *reason, double seconds)
 {
 	const char *env = getenv("BURNFS_NOTIFY_SECONDS");

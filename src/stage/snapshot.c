@@ -66,12 +66,12 @@ static const char *snap_str(struct snap_full *sf, const char *s, size_t len)
 	return p;
 }
 
-struct stage *snapshot_stage(const struct stage_snapshot *snap)
+struct stage *stage_snapshot_owner(const struct stage_snapshot *snap)
 {
 	return ((const struct snap_full *)snap)->st;
 }
 
-struct sdentry *snap_dentry(const struct snap_node *sn)
+struct sdentry *stage_snap_dentry(const struct snap_node *sn)
 {
 	return ((const struct snap_priv *)sn)->de;
 }
@@ -86,7 +86,7 @@ static void copy_xattrs(struct snap_full *sf, struct snap_node *sn,
 	if (n->xa)
 		cnt = n->xa->n;
 	else
-		lx = lower_xattrs(sf->st, n, &cnt);
+		lx = stage_lower_xattrs(sf->st, n, &cnt);
 	if (!cnt || !(v = snap_alloc(sf, cnt * sizeof(*v))))
 		return;
 	for (i = 0; i < cnt; i++) {
@@ -121,7 +121,7 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 	sn->key = (uint64_t)(uintptr_t)n;
 	sn->origin = n->origin;
 	sn->data_changed = S_ISREG(n->mode) && n->data_id;
-	if (sn->data_changed && data_path(sf->st, n->data_id, path,
+	if (sn->data_changed && stage_data_path(sf->st, n->data_id, path,
 					  sizeof(path)) > 0)
 		sn->data_path = snap_str(sf, path, strlen(path));
 	if (n->link)
@@ -223,7 +223,7 @@ static void build_dir(struct snap_full *sf, struct snap_node *sn,
 }
 
 /* Drop the snapshot's references (stage lock held) and free it. */
-void snapshot_release(struct stage *st, struct stage_snapshot *snap)
+void stage_snapshot_release(struct stage *st, struct stage_snapshot *snap)
 {
 	struct snap_full *sf = (struct snap_full *)snap;
 	struct snap_priv *sp;
@@ -234,8 +234,8 @@ void snapshot_release(struct stage *st, struct stage_snapshot *snap)
 	for (sp = sf->all; sp; sp = sp->all_next) {
 		sp->de->in_snap = false;
 		sp->de->node->in_snap = false;
-		node_unref(st, sp->de->node);
-		dentry_unref(sp->de);
+		stage_node_unref(st, sp->de->node);
+		stage_dentry_unref(sp->de);
 	}
 	while ((c = sf->chunks)) {
 		sf->chunks = c->next;
@@ -307,19 +307,19 @@ int stage_freeze(struct stage *st, struct stage_snapshot **out)
 	if (!ret)
 		ret = freeze_data(st);
 	if (!ret) {
-		now_ts(&r.ts);
+		stage_now_ts(&r.ts);
 		/* the way out of a full cache disk: the reserve is for it */
-		ret = journal_append_reserved(st, &r);
+		ret = stage_journal_append_reserved(st, &r);
 	}
 	if (!ret)
-		ret = journal_sync(st);
+		ret = stage_journal_sync(st);
 	if (ret) {
 		if (!st->frozen) {
 			free(st->frozen_ids);
 			st->frozen_ids = NULL;
 			st->n_frozen = 0;
 		}
-		snapshot_release(st, &sf->pub);
+		stage_snapshot_release(st, &sf->pub);
 		goto out;
 	}
 	st->freeze_off = st->jsize;
