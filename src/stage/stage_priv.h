@@ -350,7 +350,7 @@ int stage_cache_alive(struct stage *st);
  * -EROFS (it went read-only after I/O errors) is -EIO. */
 int stage_cache_errno(int err);
 
-/* apply.c: the operations on the tree, shared by the API and replay */
+/* change.c: the operations on the tree, shared by the API and replay */
 int stage_apply_record(struct stage *st, const struct jrec *r,
 		 struct sdentry **out);
 /* r's attributes (J_ATTR) onto n, its access ACL following the mode; for

@@ -1,9 +1,10 @@
-/* apply.c — apply one operation record to the merged tree. The API builds a
- * record, checks it here, journals it, then applies it here (write-ahead:
- * nothing is visible before it is in the journal, and a record that would
- * fail is never journaled); replay applies the journal's records here too,
- * so both always agree. Each apply_* first runs the check_* that the live
- * path runs before journaling, so the two cannot drift apart. */
+/* change.c — one change to the merged tree: an operation record, checked,
+ * journaled, applied. The API builds a record, checks it here, journals it,
+ * then applies it here (write-ahead: nothing is visible before it is in the
+ * journal, and a record that would fail is never journaled); replay applies
+ * the journal's records here too, so both always agree. Each apply_* first
+ * runs the check_* that the live path runs before journaling, so the two
+ * cannot drift apart. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>

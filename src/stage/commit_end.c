@@ -1,8 +1,10 @@
-/* commit.c — the end of a burn. commit_done rebases the tree in place onto
- * the session just written: every name present at the freeze takes the new
- * lower id of its freeze-time path, nodes whose data file was frozen drop it
- * (the disc holds that content now), changes made since the freeze stay.
- * Node identity is kept, so open handles keep working. */
+/* commit_end.c — the end of a burn, as the stage sees it. stage_commit_done
+ * rebases the tree in place onto the session just written: every name
+ * present at the freeze takes the new lower id of its freeze-time path,
+ * nodes whose data file was frozen drop it (the disc holds that content
+ * now), changes made since the freeze stay. Node identity is kept, so open
+ * handles keep working. stage_commit_failed thaws: every change stays
+ * pending. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
