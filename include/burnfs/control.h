@@ -47,11 +47,11 @@ struct command {
 /* Parse one command: surrounding white space and one trailing newline are
  * allowed; anything else unknown is -EINVAL with a sentence in em. */
 int control_command_parse(const char *buf, size_t len, struct command *out,
-		  struct errmsg *em);
+			  struct errmsg *em);
 /* Apply KEY=VALUE to settings (volid, joliet, speed, simulate). Unknown key
  * or bad value: -EINVAL, settings unchanged. */
 int control_settings_set(struct burn_settings *s, const char *key, const char *value,
-		 struct errmsg *em);
+			 struct errmsg *em);
 /* "cd", "dvd", "dvd-dl", "bd", "bd-dl", "bd-xl", or a number with an
  * optional K/M/G/T suffix (powers of 1024). 0 or -EINVAL. */
 int control_parse_capacity(const char *text, uint64_t *bytes);

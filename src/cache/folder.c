@@ -132,7 +132,7 @@ static bool find_moved(const char *base, const struct cache_record *me,
 }
 
 int cache_folder_default(const struct cache_record *me, char *out, size_t size,
-		   struct errmsg *em)
+			 struct errmsg *em)
 {
 	char base[PATH_MAX], key[160], from[PATH_MAX + 200];
 	struct stat sb;

@@ -95,7 +95,7 @@ static bool original_there(const struct cache_record *r)
 }
 
 bool cache_record_same_medium(const struct cache_record *r,
-			const struct cache_record *me)
+			      const struct cache_record *me)
 {
 	if (r->ino && me->ino)
 		return r->dev == me->dev && r->ino == me->ino;
@@ -111,8 +111,8 @@ static int refuse(struct errmsg *em, const char *dir, const char *what,
 }
 
 int cache_record_claim(const char *dir, const struct cache_record *r,
-		 const struct cache_record *me, bool *other_disc,
-		 struct errmsg *em)
+		       const struct cache_record *me, bool *other_disc,
+		       struct errmsg *em)
 {
 	bool ids = r->id[0] && me->id[0], differ = strcmp(r->id, me->id);
 	int staged;

@@ -47,7 +47,7 @@ int cli_status_read(const struct mnt *m, struct status *s);
 void cli_status_free(struct status *s);
 /* The value of key into out ("" when missing); false when missing. */
 bool cli_status_get(const struct status *s, const char *key, char *out,
-		size_t size);
+		    size_t size);
 uint64_t cli_status_num(const struct status *s, const char *key);
 
 /* show.c: progress. One call per status sample; `tty` redraws one line
@@ -90,7 +90,7 @@ int cli_fail(const char *command, int err, const char *reason);
 /* notify.c: a desktop notice when a job that took a while has ended, if
  * notify-send is there and a desktop session is; silent otherwise. */
 void cli_notify_job_end(const char *mnt, const char *command, int err,
-		    const char *reason, double seconds);
+			const char *reason, double seconds);
 
 /* signals: Ctrl-C (and SIGTERM) only set a flag the loops look at. */
 void cli_catch_interrupt(void);

@@ -147,7 +147,7 @@ static void reason(const struct mnt *m, uint64_t id_before, char *out,
 
 	if (cli_status_read(m, &s) == 0)
 		cli_status_get(&s, cli_status_num(&s, "job_id") > id_before ?
-			   "job_result" : "last_result", r, sizeof(r));
+			       "job_result" : "last_result", r, sizeof(r));
 	cli_status_free(&s);
 	snprintf(out, size, "%s", strncmp(r, "error: ", 7) == 0 ? r + 7 : "");
 }

@@ -62,7 +62,7 @@ void cli_status_free(struct status *s)
 }
 
 bool cli_status_get(const struct status *s, const char *key, char *out,
-		size_t size)
+		    size_t size)
 {
 	size_t klen = strlen(key);
 	const char *p = s->text;

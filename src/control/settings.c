@@ -77,7 +77,7 @@ static int set_compress(struct burn_settings *s, const char *v, struct errmsg *e
 }
 
 int control_settings_set(struct burn_settings *s, const char *key, const char *value,
-		 struct errmsg *em)
+			 struct errmsg *em)
 {
 	bool b;
 

@@ -57,7 +57,7 @@ static int cmp_xattr(const void *a, const void *b)
 }
 
 const struct idx_xattr *index_arena_copy_xattrs(struct arena *a,
-					  const struct idx_xattr *x, uint32_t n)
+						const struct idx_xattr *x, uint32_t n)
 {
 	struct idx_xattr *out = index_arena_alloc(a, n * sizeof(*out));
 	uint32_t i;

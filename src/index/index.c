@@ -79,7 +79,7 @@ static int copy_payload(struct index *idx, struct idx_node *dst,
 	dst->xattrs = NULL;
 	if (tmpl->n_xattrs) {
 		dst->xattrs = index_arena_copy_xattrs(&idx->arena, tmpl->xattrs,
-						tmpl->n_xattrs);
+						      tmpl->n_xattrs);
 		if (!dst->xattrs)
 			return -ENOMEM;
 	}
@@ -101,7 +101,7 @@ void index_set_root(struct index *idx, const struct idx_node *tmpl)
 	root->xattrs = NULL;
 	if (tmpl->n_xattrs) {
 		root->xattrs = index_arena_copy_xattrs(&idx->arena, tmpl->xattrs,
-						 tmpl->n_xattrs);
+						       tmpl->n_xattrs);
 		if (root->xattrs)
 			root->n_xattrs = tmpl->n_xattrs;
 	}

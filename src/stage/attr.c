@@ -16,7 +16,7 @@ void stage_now_ts(struct timespec *ts)
 }
 
 void stage_node_stat(const struct stage *st, const struct snode *n,
-	       struct stat *sb)
+		     struct stat *sb)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->st_ino = n->ino;

@@ -188,7 +188,7 @@ static bool cache_has_room(struct stage *st, size_t len)
 /* Queue a write of n's open data file; stage lock held. 1: queued, 0: the
  * caller writes it now (behind_drain done), <0: error. */
 int stage_behind_write(struct stage *st, struct snode *n, struct wsrc *src,
-		 size_t len, off_t off)
+		       size_t len, off_t off)
 {
 	struct behind *b = NULL;
 	struct bjob *j;

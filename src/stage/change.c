@@ -324,7 +324,7 @@ static int check_xattr(struct stage *st, const struct jrec *r,
 	if (ret)
 		return ret;
 	return stage_xattr_check(st, (*de)->node, r->name, r->vlen, (int)r->flags,
-			   r->op == J_RMXATTR);
+				 r->op == J_RMXATTR);
 }
 
 static int apply_xattr(struct stage *st, const struct jrec *r)
@@ -338,14 +338,14 @@ static int apply_xattr(struct stage *st, const struct jrec *r)
 		ret = stage_xattr_remove(st, de->node, r->name);
 	else
 		ret = stage_xattr_set(st, de->node, r->name, r->val, r->vlen,
-				(int)r->flags);
+				      (int)r->flags);
 	if (!ret)
 		de->node->ctime = r->ts;
 	return ret;
 }
 
 int stage_apply_record(struct stage *st, const struct jrec *r,
-		 struct sdentry **out)
+		       struct sdentry **out)
 {
 	switch (r->op) {
 	case J_MKNOD:

@@ -193,7 +193,7 @@ static void own_all(struct stage *st, struct snode *dir)
 
 			for (uint32_t i = 0; i < cnt; i++)
 				stage_xattr_set(st, n, lx[i].name, lx[i].value,
-					  lx[i].len, 0);
+						lx[i].len, 0);
 		}
 		if (S_ISDIR(n->mode) && n->materialized)
 			own_all(st, n);

@@ -137,7 +137,7 @@ static void queue(struct stage *st, struct snode *n, const char *name,
 }
 
 void stage_inval_name(struct stage *st, struct snode *dir, const char *name,
-		struct snode *was)
+		      struct snode *was)
 {
 	if (!st->quiet && !st->closing && was->nlookup)
 		queue(st, dir, name, false);

@@ -40,7 +40,7 @@ int stage_change_node(struct stage *st, struct snode *n, struct jrec *r)
 /* Create r's entry (op, mode, ids set) as name in dir. In a set-group-ID
  * folder it takes the folder's group, a folder its bit too (ext4 does). */
 int stage_make_entry(struct stage *st, struct snode *dir, const char *name,
-	       struct jrec *r, struct sdentry **out)
+		     struct jrec *r, struct sdentry **out)
 {
 	char *path;
 	int ret = stage_child_path_dup(st, dir, name, &path);

@@ -54,7 +54,7 @@ int stage_path_resolve(struct stage *st, const char *path, struct sdentry **out)
  * The directory exists (else -ENOENT/-ENOTDIR); the root has no parent
  * (-EBUSY, as the kernel says for the mount root). */
 int stage_path_parent(struct stage *st, const char *path, struct snode **dir,
-		char name[STAGE_NAME_MAX + 1])
+		      char name[STAGE_NAME_MAX + 1])
 {
 	struct sdentry *de = st->root;
 	int len, ret;

@@ -85,7 +85,7 @@ static int make_node(struct rctx *c, uint32_t id, const struct idx_node *ln,
 		ret = -ENOMEM;
 	for (uint32_t i = 0; i < ln->n_xattrs && !ret; i++)
 		ret = stage_xattr_set(c->st, n, ln->xattrs[i].name, ln->xattrs[i].value,
-				ln->xattrs[i].len, 0);
+				      ln->xattrs[i].len, 0);
 	if (ret) {
 		n->ref = 1;
 		stage_node_unref(c->st, n);
@@ -263,7 +263,7 @@ static int restore_into(struct stage *st, const struct jrec *r,
 }
 
 int stage_restore_apply(struct stage *st, const struct jrec *r, struct index *src,
-		  struct sdentry **out)
+			struct sdentry **out)
 {
 	struct index *own = NULL;
 	int ret = 0;

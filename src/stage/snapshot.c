@@ -122,7 +122,7 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 	sn->origin = n->origin;
 	sn->data_changed = S_ISREG(n->mode) && n->data_id;
 	if (sn->data_changed && stage_data_path(sf->st, n->data_id, path,
-					  sizeof(path)) > 0)
+						sizeof(path)) > 0)
 		sn->data_path = snap_str(sf, path, strlen(path));
 	if (n->link)
 		sn->link = snap_str(sf, n->link, strlen(n->link));

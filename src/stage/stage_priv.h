@@ -194,21 +194,21 @@ void stage_tree_free(struct stage *st);
 int stage_dir_materialize(struct stage *st, struct snode *dir);
 struct sdentry *stage_dir_find(struct stage *st, struct snode *dir, const char *name);
 int stage_dir_lookup(struct stage *st, struct snode *dir, const char *name,
-	       struct sdentry **out);
+		     struct sdentry **out);
 int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
-	       struct snode *n, uint32_t lower, struct sdentry **out);
+		     struct snode *n, uint32_t lower, struct sdentry **out);
 void stage_dentry_remove(struct stage *st, struct sdentry *de);
 void stage_alias_del(struct snode *n, struct sdentry *de);
 void stage_dentry_unref(struct sdentry *de);
 int stage_dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
-		const char *name);
+		      const char *name);
 bool stage_dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir);
 /* The staging path of a name ("/" for the root), malloc'ed in *out;
  * returns its length or -ENOMEM / -ENOENT (a name of a removed folder). */
 int stage_node_path_dup(const struct sdentry *de, char **out);
 /* The path of name in dir, malloc'ed; -ENOENT when dir was removed. */
 int stage_child_path_dup(const struct stage *st, const struct snode *dir,
-		   const char *name, char **out);
+			 const char *name, char **out);
 uint32_t stage_dir_nlink(const struct stage *st, const struct snode *n);
 void stage_node_touch_dir(struct snode *dir, const struct timespec *ts);
 int stage_link_lower_hardlinks(struct stage *st);
@@ -219,7 +219,7 @@ void stage_known_drop_all(struct stage *st);
 /* The kernel may cache name in dir for a node that no longer has it:
  * queue an invalidation (unless the kernel asked for the change). */
 void stage_inval_name(struct stage *st, struct snode *dir, const char *name,
-		struct snode *was);
+		      struct snode *was);
 /* The kernel may cache name in dir as missing: queue it. */
 void stage_inval_missing(struct stage *st, struct snode *dir, const char *name);
 /* n's attributes or content changed without the kernel's asking. */
@@ -231,7 +231,7 @@ int stage_tree_revert(struct stage *st);
 /* path.c */
 int stage_path_resolve(struct stage *st, const char *path, struct sdentry **out);
 int stage_path_parent(struct stage *st, const char *path, struct snode **dir,
-		char name[STAGE_NAME_MAX + 1]);
+		      char name[STAGE_NAME_MAX + 1]);
 
 /* data.c */
 int stage_data_init(struct stage *st);
@@ -253,7 +253,7 @@ static inline bool stage_node_on_disc(const struct snode *n)
 /* The index and id n's disc content is read from (the lower layer, or a
  * restored session's), or NULL when it has none. */
 static inline struct index *stage_node_src(const struct stage *st,
-				     const struct snode *n, uint32_t *id)
+					   const struct snode *n, uint32_t *id)
 {
 	*id = n->rsrc ? n->rid : n->origin;
 	return n->rsrc ? n->rsrc : n->origin != IDX_NONE ? st->lower : NULL;
@@ -292,7 +292,7 @@ struct wsrc {
 };
 void stage_lock(struct stage *st);
 int stage_behind_write(struct stage *st, struct snode *n, struct wsrc *src,
-		 size_t len, off_t off);
+		       size_t len, off_t off);
 void stage_behind_stop(struct stage *st);
 /* A write of n that failed behind, once (0: none). */
 int stage_behind_take_error(struct snode *n);
@@ -352,7 +352,7 @@ int stage_cache_errno(int err);
 
 /* change.c: the operations on the tree, shared by the API and replay */
 int stage_apply_record(struct stage *st, const struct jrec *r,
-		 struct sdentry **out);
+		       struct sdentry **out);
 /* r's attributes (J_ATTR) onto n, its access ACL following the mode; for
  * a node without names, which has nothing to journal. */
 int stage_node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r);
@@ -363,7 +363,7 @@ int stage_change(struct stage *st, struct jrec *r, struct sdentry **out);
  * stage_make_entry creates r's entry as name in dir. */
 int stage_change_node(struct stage *st, struct snode *n, struct jrec *r);
 int stage_make_entry(struct stage *st, struct snode *dir, const char *name,
-	       struct jrec *r, struct sdentry **out);
+		     struct jrec *r, struct sdentry **out);
 /* Journal n's full attribute state (J_ATTR) under its first name. */
 int stage_record_attr(struct stage *st, struct snode *n);
 /* Journal that n's content is data file id from now on (J_SETDATA); the
@@ -373,7 +373,7 @@ int stage_record_setdata(struct stage *st, struct snode *n, uint64_t id);
 /* restore.c: a J_RESTORE record (live with src given, replay with NULL:
  * the session comes from the provider) */
 int stage_restore_apply(struct stage *st, const struct jrec *r, struct index *src,
-		  struct sdentry **out);
+			struct sdentry **out);
 /* Whether a restored node differs from the session entry it came from. */
 bool stage_restored_changed(const struct snode *n);
 /* A commit wrote it: n no longer refers to its session. */
@@ -384,15 +384,15 @@ int stage_replay_journal(struct stage *st);
 
 /* xattr.c */
 const struct idx_xattr *stage_lower_xattrs(const struct stage *st,
-				     const struct snode *n, uint32_t *count);
+					   const struct snode *n, uint32_t *count);
 bool stage_xattrs_differ(const struct stage *st, const struct snode *n);
 void stage_xattrs_free(struct xattrs *xa);
 int stage_xattr_set(struct stage *st, struct snode *n, const char *name,
-	      const void *value, size_t size, int flags);
+		    const void *value, size_t size, int flags);
 int stage_xattr_remove(struct stage *st, struct snode *n, const char *name);
 /* Would stage_xattr_set / stage_xattr_remove (remove) succeed? 0 or their -errno. */
 int stage_xattr_check(const struct stage *st, const struct snode *n,
-		const char *name, size_t size, int flags, bool remove);
+		      const char *name, size_t size, int flags, bool remove);
 
 /* After n->mode changed: its access ACL takes the new owner, group (mask)
  * and other bits, as chmod does on Linux. 0 or -ENOMEM. */
@@ -409,7 +409,7 @@ int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size);
 
 /* attr.c */
 void stage_node_stat(const struct stage *st, const struct snode *n,
-	       struct stat *sb);
+		     struct stat *sb);
 void stage_now_ts(struct timespec *ts);
 
 /* cost.c: stage_entry_cost of a lower entry, of a name in the tree */

@@ -263,7 +263,7 @@ static void dentry_unlink(struct stage *st, struct sdentry *de)
 }
 
 int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
-	       struct snode *n, uint32_t lower, struct sdentry **out)
+		     struct snode *n, uint32_t lower, struct sdentry **out)
 {
 	struct sdentry *de;
 
@@ -327,7 +327,7 @@ void stage_dentry_remove(struct stage *st, struct sdentry *de)
 }
 
 int stage_dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
-		const char *name)
+		      const char *name)
 {
 	char *nn = strdup(name);
 
@@ -395,7 +395,7 @@ out:
 }
 
 int stage_dir_lookup(struct stage *st, struct snode *dir, const char *name,
-	       struct sdentry **out)
+		     struct sdentry **out)
 {
 	int ret;
 
@@ -450,7 +450,7 @@ int stage_node_path_dup(const struct sdentry *de, char **out)
 }
 
 int stage_child_path_dup(const struct stage *st, const struct snode *dir,
-		   const char *name, char **out)
+			 const char *name, char **out)
 {
 	char *dpath, *p;
 	int len;

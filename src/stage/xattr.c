@@ -27,7 +27,7 @@
 #define XATTR_NODE_BUDGET (768 * 1024)
 
 const struct idx_xattr *stage_lower_xattrs(const struct stage *st,
-				     const struct snode *n, uint32_t *count)
+					   const struct snode *n, uint32_t *count)
 {
 	const struct idx_node *ln;
 
@@ -240,7 +240,7 @@ static int check_set(const struct snode *n, const char *name,
 }
 
 int stage_xattr_set(struct stage *st, struct snode *n, const char *name,
-	      const void *value, size_t size, int flags)
+		    const void *value, size_t size, int flags)
 {
 	uint32_t at;
 	bool found;
@@ -328,7 +328,7 @@ int stage_xattr_follow_mode(struct stage *st, struct snode *n)
 /* Would stage_xattr_set (remove: stage_xattr_remove) of name on n succeed? Changes
  * nothing: the live path asks before the change goes to the journal. */
 int stage_xattr_check(const struct stage *st, const struct snode *n,
-		const char *name, size_t size, int flags, bool remove)
+		      const char *name, size_t size, int flags, bool remove)
 {
 	const struct idx_xattr *lx;
 	bool found = false;
