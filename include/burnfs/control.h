@@ -46,26 +46,26 @@ struct command {
 
 /* Parse one command: surrounding white space and one trailing newline are
  * allowed; anything else unknown is -EINVAL with a sentence in em. */
-int command_parse(const char *buf, size_t len, struct command *out,
-		  struct errmsg *em);
+int control_command_parse(const char *buf, size_t len, struct command *out,
+			  struct errmsg *em);
 /* Apply KEY=VALUE to settings (volid, joliet, speed, simulate). Unknown key
  * or bad value: -EINVAL, settings unchanged. */
-int settings_set(struct job_settings *s, const char *key, const char *value,
-		 struct errmsg *em);
+int control_settings_set(struct job_settings *s, const char *key, const char *value,
+			 struct errmsg *em);
 /* "cd", "dvd", "dvd-dl", "bd", "bd-dl", "bd-xl", or a number with an
  * optional K/M/G/T suffix (powers of 1024). 0 or -EINVAL. */
-int parse_capacity(const char *text, uint64_t *bytes);
+int control_parse_capacity(const char *text, uint64_t *bytes);
 
 /* Settings remembered per disc, in the disc's cache folder (remember.c):
- * capacity, volid, joliet, speed (not simulate). settings_remember stores
- * KEY=VALUE (other keys: nothing to do) atomically; settings_recall calls
- * fn for each stored one; settings_forget drops them all. 0 or -errno. */
-bool settings_remembered_key(const char *key);
-int settings_remember(const char *dir, const char *key, const char *value);
+ * capacity, volid, joliet, speed (not simulate). control_settings_remember stores
+ * KEY=VALUE (other keys: nothing to do) atomically; control_settings_recall calls
+ * fn for each stored one; control_settings_forget drops them all. 0 or -errno. */
+bool control_settings_remembered_key(const char *key);
+int control_settings_remember(const char *dir, const char *key, const char *value);
 typedef void (*settings_recall_fn)(void *ctx, const char *key,
 				   const char *value);
-int settings_recall(const char *dir, settings_recall_fn fn, void *ctx);
-int settings_forget(const char *dir);
+int control_settings_recall(const char *dir, settings_recall_fn fn, void *ctx);
+int control_settings_forget(const char *dir);
 
 struct control;
 

@@ -37,6 +37,14 @@
  * callers hold no lock. The write-behind queue, the reaper's queue and the
  * spare files' list have locks of their own, taken under it or alone, never
  * around it (docs/ARCHITECTURE.md lists every lock and its order).
+ *
+ * Names: everything here starts with stage_; so do the helpers the stage's
+ * own files share (src/stage/stage_priv.h), which are no API. Every call in
+ * this header takes the stage lock itself. Two suffixes say more, here and
+ * in the rest of burnfs: _locked, the caller holds the lock the function
+ * needs; _dropping_lock, the caller holds it and the function lets go of it
+ * for a while (to copy from the disc) and takes it back before it returns,
+ * so whatever the caller looked up under the lock may have changed.
  * Names longer than 255 bytes fail with -ENAMETOOLONG. What a disc cannot
  * hold is refused by the call that would make it: symlink targets (see
  * stage_symlink), xattrs outside user.*, trusted.*, security.* and the two

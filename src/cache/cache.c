@@ -69,11 +69,11 @@ static void recall_one(void *ctx, const char *key, const char *value)
 	if (given(c->opts, key))
 		return;
 	if (!strcmp(key, "capacity")) {
-		ok = !parse_capacity(value, &bytes);
+		ok = !control_parse_capacity(value, &bytes);
 		if (ok)
 			disc_set_capacity(c->disc, bytes);
 	} else {
-		ok = !settings_set(c->settings, key, value, &em);
+		ok = !control_settings_set(c->settings, key, value, &em);
 	}
 	if (ok)
 		blog_info("cache: remembered for this disc: %s=%s", key, value);
@@ -85,7 +85,7 @@ static void settings_sync(struct cache *c)
 {
 	static const char *const keys[] = { "capacity", "volid", "joliet",
 					    "speed" };
-	int ret = settings_recall(c->dir, recall_one, c);
+	int ret = control_settings_recall(c->dir, recall_one, c);
 
 	if (ret)
 		blog_warn("cache: cannot read %s/settings: %s", c->dir,
@@ -93,7 +93,7 @@ static void settings_sync(struct cache *c)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = given(c->opts, keys[i]);
 
-		if (v && (ret = settings_remember(c->dir, keys[i], v)))
+		if (v && (ret = control_settings_remember(c->dir, keys[i], v)))
 			blog_warn("cache: cannot remember %s=%s: %s", keys[i],
 				  v, strerror(-ret));
 	}
@@ -107,12 +107,12 @@ static int choose(struct cache *c, struct errmsg *em)
 
 	if (c->opts->dir) {
 		snprintf(c->dir, sizeof(c->dir), "%s", c->opts->dir);
-		ret = folder_make(c->dir);
+		ret = cache_folder_make(c->dir);
 		if (ret)
 			return errmsg_set(em, ret, "%s: %s", c->dir,
 					  strerror(-ret));
 	} else {
-		ret = folder_default(&c->me, c->dir, sizeof(c->dir), em);
+		ret = cache_folder_default(&c->me, c->dir, sizeof(c->dir), em);
 		if (ret)
 			return ret;
 	}
@@ -140,12 +140,12 @@ int cache_open(struct cache **out, struct disc *d, const struct cache_opts *o,
 	if (!ret)
 		ret = choose(c, em);
 	if (!ret)
-		ret = folder_safe(c->dir, em);
-	if (!ret && (ret = record_read(c->dir, &r)))
+		ret = cache_folder_safe(c->dir, em);
+	if (!ret && (ret = cache_record_read(c->dir, &r)))
 		errmsg_set(em, ret, "%s/disc: %s", c->dir, strerror(-ret));
 	if (!ret)
-		ret = record_claim(c->dir, &r, &c->me, &other, em);
-	if (!ret && other && !settings_forget(c->dir))
+		ret = cache_record_claim(c->dir, &r, &c->me, &other, em);
+	if (!ret && other && !control_settings_forget(c->dir))
 		blog_info("cache: %s served another disc; its settings are "
 			  "forgotten", c->dir);
 	if (!ret)
@@ -167,7 +167,7 @@ const char *cache_dir(const struct cache *c)
 
 static void write_record(struct cache *c)
 {
-	int ret = record_write(c->dir, &c->me);
+	int ret = cache_record_write(c->dir, &c->me);
 
 	if (ret)
 		blog_warn("cache: cannot record the disc in %s: %s", c->dir,

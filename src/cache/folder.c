@@ -23,7 +23,7 @@
 #include "burnfs/log.h"
 #include "cache/cache_priv.h"
 
-int folder_make(const char *dir)
+int cache_folder_make(const char *dir)
 {
 	char path[PATH_MAX];
 
@@ -74,7 +74,7 @@ static bool names_me(const struct cache_record *r,
 {
 	if (me->id[0] && r->id[0])
 		return !strcmp(r->id, me->id);
-	return record_same_medium(r, me);
+	return cache_record_same_medium(r, me);
 }
 
 /* Is another burnfs mount using the folder? */
@@ -107,7 +107,7 @@ static bool scan(const char *base, const struct cache_record *me,
 		if (e->d_name[0] == '.' ||
 		    snprintf(out, size, "%s/%s", base, e->d_name) >= (int)size)
 			continue;
-		found = !record_read(out, &r) && r.found && names_me(&r, me) &&
+		found = !cache_record_read(out, &r) && r.found && names_me(&r, me) &&
 			!in_use(out);
 	}
 	if (d)
@@ -131,8 +131,8 @@ static bool find_moved(const char *base, const struct cache_record *me,
 	return scan(base, me, out, size);
 }
 
-int folder_default(const struct cache_record *me, char *out, size_t size,
-		   struct errmsg *em)
+int cache_folder_default(const struct cache_record *me, char *out, size_t size,
+			 struct errmsg *em)
 {
 	char base[PATH_MAX], key[160], from[PATH_MAX + 200];
 	struct stat sb;
@@ -156,6 +156,6 @@ int folder_default(const struct cache_record *me, char *out, size_t size,
 			blog_warn("cache: cannot move %s to %s: %s", from, out,
 				  strerror(errno));
 	}
-	ret = folder_make(out);
+	ret = cache_folder_make(out);
 	return ret ? errmsg_set(em, ret, "%s: %s", out, strerror(-ret)) : 0;
 }

@@ -33,7 +33,7 @@ static void parse_line(struct cache_record *r, char *line)
 		r->dev = r->ino = 0;
 }
 
-int record_read(const char *dir, struct cache_record *r)
+int cache_record_read(const char *dir, struct cache_record *r)
 {
 	char path[PATH_MAX + 8], buf[PATH_MAX + 256], *line, *save = NULL;
 	ssize_t n;
@@ -56,7 +56,7 @@ int record_read(const char *dir, struct cache_record *r)
 	return 0;
 }
 
-int record_write(const char *dir, const struct cache_record *r)
+int cache_record_write(const char *dir, const struct cache_record *r)
 {
 	char tmp[PATH_MAX + 16], path[PATH_MAX + 8], *text = NULL;
 	int fd, len, ret = 0;
@@ -94,8 +94,8 @@ static bool original_there(const struct cache_record *r)
 	       (unsigned long long)sb.st_ino == r->ino;
 }
 
-bool record_same_medium(const struct cache_record *r,
-			const struct cache_record *me)
+bool cache_record_same_medium(const struct cache_record *r,
+			      const struct cache_record *me)
 {
 	if (r->ino && me->ino)
 		return r->dev == me->dev && r->ino == me->ino;
@@ -110,9 +110,9 @@ static int refuse(struct errmsg *em, const char *dir, const char *what,
 			  "folder (-o cache=DIR)", dir, what, r->target);
 }
 
-int record_claim(const char *dir, const struct cache_record *r,
-		 const struct cache_record *me, bool *other_disc,
-		 struct errmsg *em)
+int cache_record_claim(const char *dir, const struct cache_record *r,
+		       const struct cache_record *me, bool *other_disc,
+		       struct errmsg *em)
 {
 	bool ids = r->id[0] && me->id[0], differ = strcmp(r->id, me->id);
 	int staged;
@@ -135,7 +135,7 @@ int record_claim(const char *dir, const struct cache_record *r,
 				  "of which %s is a copy: mount the original, "
 				  "or give the copy a cache folder of its own "
 				  "(-o cache=DIR)", dir, r->target, me->target);
-	if (ids || record_same_medium(r, me)) {
+	if (ids || cache_record_same_medium(r, me)) {
 		if (r->id[0] && !me->id[0])
 			blog_warn("cache: %s was blanked by another program; "
 				  "its staged changes stay where they apply",

@@ -91,7 +91,7 @@ static int check_parts(const char *dir, struct errmsg *em)
 	return ret ? ret : check_files(dir, "spare", em);
 }
 
-int folder_safe(const char *dir, struct errmsg *em)
+int cache_folder_safe(const char *dir, struct errmsg *em)
 {
 	char real[PATH_MAX], *slash;
 	struct stat sb;

@@ -200,7 +200,7 @@ int cli_main(int argc, char **argv)
 	    (c->kind != K_SET && c->kind != K_RESTORE && nrest > 0))
 		return usage(c);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (mnt_open(argv[1 + optind], &m) < 0)
+	if (cli_mnt_open(argv[1 + optind], &m) < 0)
 		return EXIT_NOT_MOUNT;
 	return run(c, &m, got, argv + 2 + optind, nrest);
 }

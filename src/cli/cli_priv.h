@@ -35,20 +35,20 @@ struct mnt {
 /* mount.c: find the burnfs mount that holds `path` (its root or a folder
  * inside it): statfs says FUSE and /proc/self/mountinfo says fuse.burnfs.
  * 0, or -1 after one line on stderr. */
-int mnt_open(const char *path, struct mnt *m);
+int cli_mnt_open(const char *path, struct mnt *m);
 /* m->root + "/" + name in out. */
-void mnt_path(const struct mnt *m, const char *name, char *out, size_t size);
+void cli_mnt_path(const struct mnt *m, const char *name, char *out, size_t size);
 
 /* status.c: the control file's "key: value" lines. */
 struct status {
 	char *text;   /* malloc'ed, NUL-terminated */
 };
-int status_read(const struct mnt *m, struct status *s);
-void status_free(struct status *s);
+int cli_status_read(const struct mnt *m, struct status *s);
+void cli_status_free(struct status *s);
 /* The value of key into out ("" when missing); false when missing. */
-bool status_get(const struct status *s, const char *key, char *out,
-		size_t size);
-uint64_t status_num(const struct status *s, const char *key);
+bool cli_status_get(const struct status *s, const char *key, char *out,
+		    size_t size);
+uint64_t cli_status_num(const struct status *s, const char *key);
 
 /* show.c: progress. One call per status sample; `tty` redraws one line
  * (a bar), else prints a plain line at every tenth done. */
@@ -58,11 +58,11 @@ struct show {
 	bool drawn;           /* tty: a bar is on the screen */
 	char last_state[32];
 };
-void show_init(struct show *sh, FILE *out);
-void show_progress(struct show *sh, const struct status *s);
-void show_done(struct show *sh);   /* end the bar's line */
+void cli_show_init(struct show *sh, FILE *out);
+void cli_show_progress(struct show *sh, const struct status *s);
+void cli_show_done(struct show *sh);   /* end the bar's line */
 /* "1.5 GiB" */
-void show_bytes(uint64_t n, char *out, size_t size);
+void cli_show_bytes(uint64_t n, char *out, size_t size);
 
 /* jobs.c */
 struct job_opts {
@@ -84,13 +84,13 @@ int cli_restore(const struct mnt *m, char **args, int n);
 
 /* codes.c: the exit status for a failed command's errno (verify's EIO is
  * damage); say why on stderr: "burnfs: WHAT: REASON". */
-int exit_for_errno(int err, const char *command);
+int cli_exit_for_errno(int err, const char *command);
 int cli_fail(const char *command, int err, const char *reason);
 
 /* notify.c: a desktop notice when a job that took a while has ended, if
  * notify-send is there and a desktop session is; silent otherwise. */
-void notify_job_end(const char *mnt, const char *command, int err,
-		    const char *reason, double seconds);
+void cli_notify_job_end(const char *mnt, const char *command, int err,
+			const char *reason, double seconds);
 
 /* signals: Ctrl-C (and SIGTERM) only set a flag the loops look at. */
 void cli_catch_interrupt(void);

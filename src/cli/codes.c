@@ -5,7 +5,7 @@
 
 #include "cli/cli_priv.h"
 
-int exit_for_errno(int err, const char *command)
+int cli_exit_for_errno(int err, const char *command)
 {
 	switch (err) {
 	case 0:
@@ -36,5 +36,5 @@ int cli_fail(const char *command, int err, const char *reason)
 {
 	fprintf(stderr, "burnfs: %s: %s\n", command,
 		reason && reason[0] ? reason : strerror(err));
-	return exit_for_errno(err, command);
+	return cli_exit_for_errno(err, command);
 }

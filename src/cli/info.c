@@ -12,7 +12,7 @@
 static int print_status(const struct mnt *m, bool clear)
 {
 	struct status s = { 0 };
-	int ret = status_read(m, &s);
+	int ret = cli_status_read(m, &s);
 
 	if (ret < 0)
 		return cli_fail("status", -ret, NULL);
@@ -20,7 +20,7 @@ static int print_status(const struct mnt *m, bool clear)
 		fputs("\033[H\033[2J", stdout);
 	fputs(s.text, stdout);
 	fflush(stdout);
-	status_free(&s);
+	cli_status_free(&s);
 	return EXIT_OK;
 }
 
@@ -57,7 +57,7 @@ static int copy_out(const struct mnt *m, const char *name)
 	ssize_t n;
 	int fd;
 
-	mnt_path(m, name, path, sizeof(path));
+	cli_mnt_path(m, name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cli_fail(name, errno, NULL);
@@ -91,7 +91,7 @@ int cli_sessions(const struct mnt *m)
 	struct dirent **list;
 	int n;
 
-	mnt_path(m, "sessions", path, sizeof(path));
+	cli_mnt_path(m, "sessions", path, sizeof(path));
 	n = scandir(path, &list, numbered, by_number);
 	if (n < 0)
 		return cli_fail("sessions", errno, NULL);
@@ -113,7 +113,7 @@ static int quick_command(const struct mnt *m, const char *name,
 	char why[600] = "";
 	int fd, err = 0;
 
-	mnt_path(m, "control", path, sizeof(path));
+	cli_mnt_path(m, "control", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, text, strlen(text)) < 0)
 		err = errno;
@@ -121,9 +121,9 @@ static int quick_command(const struct mnt *m, const char *name,
 		close(fd);
 	if (!err)
 		return EXIT_OK;
-	if (status_read(m, &s) == 0)
-		status_get(&s, "last_result", why, sizeof(why));
-	status_free(&s);
+	if (cli_status_read(m, &s) == 0)
+		cli_status_get(&s, "last_result", why, sizeof(why));
+	cli_status_free(&s);
 	/* a job that ended meanwhile may have written over last_result */
 	return cli_fail(name, err, strncmp(why, "error: ", 7) == 0 ? why + 7
 								  : "");

@@ -68,7 +68,7 @@ static int write_file(const struct mnt *m, const char *name, const char *text)
 	char path[PATH_MAX + 16];
 	int fd, err = 0;
 
-	mnt_path(m, name, path, sizeof(path));
+	cli_mnt_path(m, name, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
@@ -111,7 +111,7 @@ static int follow(const struct mnt *m, struct call *c, bool aborts,
 	pthread_t th;
 	bool asked = false, stopped = false;
 
-	show_init(&sh, stderr);
+	cli_show_init(&sh, stderr);
 	pthread_mutex_init(&c->lock, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -123,12 +123,12 @@ static int follow(const struct mnt *m, struct call *c, bool aborts,
 		usleep(sh.tty ? 200000 : 500000);
 		if (cli_interrupted())
 			stopped = on_interrupt(m, aborts, &asked);
-		if (!stopped && !call_done(c) && status_read(m, &s) == 0 &&
-		    status_num(&s, "job_id") >= first_job)
-			show_progress(&sh, &s);
-		status_free(&s);
+		if (!stopped && !call_done(c) && cli_status_read(m, &s) == 0 &&
+		    cli_status_num(&s, "job_id") >= first_job)
+			cli_show_progress(&sh, &s);
+		cli_status_free(&s);
 	}
-	show_done(&sh);
+	cli_show_done(&sh);
 	if (stopped)
 		return -1;   /* the thread is left blocked; exit ends it */
 	pthread_join(th, NULL);
@@ -145,10 +145,10 @@ static void reason(const struct mnt *m, uint64_t id_before, char *out,
 	struct status s = { 0 };
 	char r[600] = "";
 
-	if (status_read(m, &s) == 0)
-		status_get(&s, status_num(&s, "job_id") > id_before ?
-			   "job_result" : "last_result", r, sizeof(r));
-	status_free(&s);
+	if (cli_status_read(m, &s) == 0)
+		cli_status_get(&s, cli_status_num(&s, "job_id") > id_before ?
+			       "job_result" : "last_result", r, sizeof(r));
+	cli_status_free(&s);
 	snprintf(out, size, "%s", strncmp(r, "error: ", 7) == 0 ? r + 7 : "");
 }
 
@@ -157,9 +157,9 @@ static uint64_t job_id_now(const struct mnt *m)
 	struct status s = { 0 };
 	uint64_t id = 0;
 
-	if (status_read(m, &s) == 0)
-		id = status_num(&s, "job_id");
-	status_free(&s);
+	if (cli_status_read(m, &s) == 0)
+		id = cli_status_num(&s, "job_id");
+	cli_status_free(&s);
 	return id;
 }
 
@@ -170,7 +170,7 @@ static int finish(const struct mnt *m, const char *command, int err,
 
 	if (err)
 		reason(m, id_before, why, sizeof(why));
-	notify_job_end(m->root, command, err, why, now_s() - t0);
+	cli_notify_job_end(m->root, command, err, why, now_s() - t0);
 	if (err)
 		return cli_fail(command, err, why);
 	printf("%s: ok\n", command);
@@ -204,7 +204,7 @@ int cli_run_job(const struct mnt *m, const struct job_opts *o)
 
 	if (o->detach)
 		return start_detached(m, o->command, id_before);
-	mnt_path(m, "control", path, sizeof(path));
+	cli_mnt_path(m, "control", path, sizeof(path));
 	c.fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (c.fd < 0) {
 		c.err = errno;
@@ -223,7 +223,7 @@ static int wait_idle(const struct mnt *m, struct call *c)
 {
 	char path[PATH_MAX + 16];
 
-	mnt_path(m, "wait", path, sizeof(path));
+	cli_mnt_path(m, "wait", path, sizeof(path));
 	c->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (c->fd < 0)
 		return -1;
@@ -258,11 +258,11 @@ static int job_line(const struct mnt *m, char *out, size_t size)
 	struct status s = { 0 };
 	char cmd[64], res[560];
 
-	if (status_read(m, &s) < 0)
+	if (cli_status_read(m, &s) < 0)
 		return -1;
-	status_get(&s, "job_command", cmd, sizeof(cmd));
-	status_get(&s, "job_result", res, sizeof(res));
-	status_free(&s);
+	cli_status_get(&s, "job_command", cmd, sizeof(cmd));
+	cli_status_get(&s, "job_result", res, sizeof(res));
+	cli_status_free(&s);
 	snprintf(out, size, "%s: %s", cmd, res);
 	return 0;
 }
@@ -294,9 +294,9 @@ int cli_abort(const struct mnt *m)
 	char state[32] = "";
 	int err;
 
-	if (status_read(m, &s) == 0)
-		status_get(&s, "job_state", state, sizeof(state));
-	status_free(&s);
+	if (cli_status_read(m, &s) == 0)
+		cli_status_get(&s, "job_state", state, sizeof(state));
+	cli_status_free(&s);
 	if (strcmp(state, "running") != 0) {
 		printf("nothing to abort\n");
 		return EXIT_OK;

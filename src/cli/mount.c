@@ -104,7 +104,7 @@ bool cli_in_burnfs_mount(const char *path)
 	return burnfs_root(path, root, sizeof(root)) == 0;
 }
 
-int mnt_open(const char *path, struct mnt *m)
+int cli_mnt_open(const char *path, struct mnt *m)
 {
 	int ret = burnfs_root(path, m->root, sizeof(m->root));
 
@@ -120,7 +120,7 @@ int mnt_open(const char *path, struct mnt *m)
 	return 0;
 }
 
-void mnt_path(const struct mnt *m, const char *name, char *out, size_t size)
+void cli_mnt_path(const struct mnt *m, const char *name, char *out, size_t size)
 {
 	snprintf(out, size, "%s%s%s", m->root,
 		 strcmp(m->root, "/") == 0 ? "" : "/", name);

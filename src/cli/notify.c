@@ -36,8 +36,8 @@ static bool has_desktop(void)
 	       getenv("DBUS_SESSION_BUS_ADDRESS");
 }
 
-void notify_job_end(const char *mnt, const char *command, int err,
-		    const char *reason, double seconds)
+void cli_notify_job_end(const char *mnt, const char *command, int err,
+			const char *reason, double seconds)
 {
 	const char *env = getenv("BURNFS_NOTIFY_SECONDS");
 	double after = env && *env ? strtod(env, NULL) : 10.0;

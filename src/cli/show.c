@@ -13,7 +13,7 @@
 
 static FILE *out_f;
 
-void show_init(struct show *sh, FILE *out)
+void cli_show_init(struct show *sh, FILE *out)
 {
 	memset(sh, 0, sizeof(*sh));
 	out_f = out;
@@ -21,7 +21,7 @@ void show_init(struct show *sh, FILE *out)
 	sh->last_tenth = -1;
 }
 
-void show_bytes(uint64_t n, char *out, size_t size)
+void cli_show_bytes(uint64_t n, char *out, size_t size)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)n;
@@ -41,14 +41,14 @@ void show_bytes(uint64_t n, char *out, size_t size)
 static void figures(const struct status *s, char *out, size_t size)
 {
 	char done[32], total[32], rate[32], eta[32] = "";
-	uint64_t bps = status_num(s, "bytes_per_second");
+	uint64_t bps = cli_status_num(s, "bytes_per_second");
 	char e[16];
 	long left;
 
-	show_bytes(status_num(s, "bytes_done"), done, sizeof(done));
-	show_bytes(status_num(s, "bytes_total"), total, sizeof(total));
-	show_bytes(bps, rate, sizeof(rate));
-	status_get(s, "eta_seconds", e, sizeof(e));
+	cli_show_bytes(cli_status_num(s, "bytes_done"), done, sizeof(done));
+	cli_show_bytes(cli_status_num(s, "bytes_total"), total, sizeof(total));
+	cli_show_bytes(bps, rate, sizeof(rate));
+	cli_status_get(s, "eta_seconds", e, sizeof(e));
 	left = strtol(e, NULL, 10);
 	if (e[0] && left >= 0)
 		snprintf(eta, sizeof(eta), ", %ld:%02ld left", left / 60, left % 60);
@@ -85,16 +85,16 @@ static void draw_bar(struct show *sh, const char *state, int pct,
 	sh->drawn = true;
 }
 
-void show_progress(struct show *sh, const struct status *s)
+void cli_show_progress(struct show *sh, const struct status *s)
 {
 	char state[32], fig[160];
-	int pct = (int)status_num(s, "progress_percent");
+	int pct = (int)cli_status_num(s, "progress_percent");
 
-	status_get(s, "state", state, sizeof(state));
+	cli_status_get(s, "state", state, sizeof(state));
 	if (strcmp(state, "idle") == 0 || !state[0])
 		return;
 	if (strcmp(state, sh->last_state) != 0) {
-		show_done(sh);
+		cli_show_done(sh);
 		sh->last_tenth = -1;
 		snprintf(sh->last_state, sizeof(sh->last_state), "%s", state);
 	}
@@ -102,14 +102,14 @@ void show_progress(struct show *sh, const struct status *s)
 	if (sh->tty) {
 		draw_bar(sh, state, pct, fig);
 	} else if (pct / 10 > sh->last_tenth &&
-		   status_num(s, "bytes_total") > 0) {
+		   cli_status_num(s, "bytes_total") > 0) {
 		sh->last_tenth = pct / 10;
 		fprintf(out_f, "%s: %d%% (%s)\n", state, pct, fig);
 		fflush(out_f);
 	}
 }
 
-void show_done(struct show *sh)
+void cli_show_done(struct show *sh)
 {
 	if (sh->tty && sh->drawn)
 		fputc('\n', out_f);

@@ -41,12 +41,12 @@ static int read_all(int fd, char **out)
 	return 0;
 }
 
-int status_read(const struct mnt *m, struct status *s)
+int cli_status_read(const struct mnt *m, struct status *s)
 {
 	char path[PATH_MAX + 16];
 	int fd, ret;
 
-	mnt_path(m, "control", path, sizeof(path));
+	cli_mnt_path(m, "control", path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -55,14 +55,14 @@ int status_read(const struct mnt *m, struct status *s)
 	return ret;
 }
 
-void status_free(struct status *s)
+void cli_status_free(struct status *s)
 {
 	free(s->text);
 	s->text = NULL;
 }
 
-bool status_get(const struct status *s, const char *key, char *out,
-		size_t size)
+bool cli_status_get(const struct status *s, const char *key, char *out,
+		    size_t size)
 {
 	size_t klen = strlen(key);
 	const char *p = s->text;
@@ -79,10 +79,10 @@ bool status_get(const struct status *s, const char *key, char *out,
 	return false;
 }
 
-uint64_t status_num(const struct status *s, const char *key)
+uint64_t cli_status_num(const struct status *s, const char *key)
 {
 	char v[32];
 
-	status_get(s, key, v, sizeof(v));
+	cli_status_get(s, key, v, sizeof(v));
 	return strtoull(v, NULL, 10);
 }

@@ -122,8 +122,8 @@ static int parse_set(char *arg, struct command *out, struct errmsg *em)
 	return 0;
 }
 
-int command_parse(const char *buf, size_t len, struct command *out,
-		  struct errmsg *em)
+int control_command_parse(const char *buf, size_t len, struct command *out,
+			  struct errmsg *em)
 {
 	char line[CMD_MAX], *arg, *save = NULL, *verb;
 	size_t i;

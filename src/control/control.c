@@ -106,7 +106,7 @@ static int run_set(struct control *c, const struct command *cmd,
 
 	pthread_mutex_lock(&c->lock);
 	s = c->settings;
-	ret = settings_set(&s, cmd->key, cmd->value, em);
+	ret = control_settings_set(&s, cmd->key, cmd->value, em);
 	if (ret == 0)
 		c->settings = s;
 	pthread_mutex_unlock(&c->lock);
@@ -211,7 +211,7 @@ int control_execute(struct control *c, const char *buf, size_t len)
 	struct errmsg em = { "" };
 	struct job_settings s;
 	struct command cmd;
-	int ret = command_parse(buf, len, &cmd, &em);
+	int ret = control_command_parse(buf, len, &cmd, &em);
 	bool parsed = ret == 0;
 
 	if (!parsed)
@@ -252,7 +252,7 @@ int control_run(struct control *c, const char *buf, size_t len)
 	uint64_t id;
 	int ret;
 
-	ret = command_parse(buf, len, &cmd, &em);
+	ret = control_command_parse(buf, len, &cmd, &em);
 	if (ret < 0) {
 		control_set_result(c, NULL, ret, &em);
 		blog_warn("control: %s", em.text);

@@ -43,7 +43,7 @@ static void *job_main(void *arg)
 	aborted = c->job.abort_requested;
 	pthread_mutex_unlock(&c->lock);
 	if (aborted) {
-		command_parse(c->job.text, strlen(c->job.text), &cmd, NULL);
+		control_command_parse(c->job.text, strlen(c->job.text), &cmd, NULL);
 		ret = errmsg_set(&em, -ECANCELED, "aborted before it started");
 		control_set_job_result(c, &cmd, ret, &em);
 	} else {

@@ -17,7 +17,7 @@
 static const char *const keys[] = { "capacity", "volid", "joliet", "speed",
 				     "compress" };
 
-bool settings_remembered_key(const char *key)
+bool control_settings_remembered_key(const char *key)
 {
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(key, keys[i]))
@@ -69,13 +69,13 @@ static int write_settings(const char *dir, const char *text)
 	return ret;
 }
 
-int settings_remember(const char *dir, const char *key, const char *value)
+int control_settings_remember(const char *dir, const char *key, const char *value)
 {
 	char old[4096], new[4096 + 300], *line, *save = NULL;
 	size_t klen = strlen(key), len = 0;
 	int ret;
 
-	if (!settings_remembered_key(key) || strchr(value, '\n'))
+	if (!control_settings_remembered_key(key) || strchr(value, '\n'))
 		return 0;
 	ret = read_settings(dir, old, sizeof(old));
 	if (ret)
@@ -89,7 +89,7 @@ int settings_remember(const char *dir, const char *key, const char *value)
 	return write_settings(dir, new);
 }
 
-int settings_recall(const char *dir, settings_recall_fn fn, void *ctx)
+int control_settings_recall(const char *dir, settings_recall_fn fn, void *ctx)
 {
 	char buf[4096], *line, *save = NULL, *eq;
 	int ret = read_settings(dir, buf, sizeof(buf));
@@ -100,13 +100,13 @@ int settings_recall(const char *dir, settings_recall_fn fn, void *ctx)
 		if (!eq)
 			continue;
 		*eq = '\0';
-		if (settings_remembered_key(line))
+		if (control_settings_remembered_key(line))
 			fn(ctx, line, eq + 1);
 	}
 	return ret;
 }
 
-int settings_forget(const char *dir)
+int control_settings_forget(const char *dir)
 {
 	char path[4200];
 
@@ -117,7 +117,7 @@ int settings_forget(const char *dir)
 void control_remember(struct control *c, const char *key, const char *value)
 {
 	const char *dir = c->stage ? stage_cache_path(c->stage) : NULL;
-	int ret = dir ? settings_remember(dir, key, value) : 0;
+	int ret = dir ? control_settings_remember(dir, key, value) : 0;
 
 	if (ret)
 		blog_warn("cannot remember %s=%s for this disc: %s", key, value,

@@ -76,8 +76,8 @@ static int set_compress(struct job_settings *s, const char *v, struct errmsg *em
 	return errmsg_set(em, -EINVAL, "compress: zisofs or none, not '%.32s'", v);
 }
 
-int settings_set(struct job_settings *s, const char *key, const char *value,
-		 struct errmsg *em)
+int control_settings_set(struct job_settings *s, const char *key, const char *value,
+			 struct errmsg *em)
 {
 	bool b;
 
@@ -118,7 +118,7 @@ static const struct medium_size media[] = {
 	{ "bd-xl", 48878592ull * 2048 },    /* BD-R XL TL: 100,103,356,416 */
 };
 
-int parse_capacity(const char *text, uint64_t *bytes)
+int control_parse_capacity(const char *text, uint64_t *bytes)
 {
 	uint64_t mult = 1;
 	unsigned long long n;

@@ -255,7 +255,7 @@ int main(int argc, char *argv[])
 	if (argc > 1 && cli_is_command(argv[1]))
 		return cli_main(argc, argv);
 	disc_probe_enable("/proc/self/exe", argv);
-	if (options_parse(&args, &o) < 0)
+	if (fs_options_parse(&args, &o) < 0)
 		goto out;
 	if (o.show_help) {
 		fs_help();
@@ -281,7 +281,7 @@ int main(int argc, char *argv[])
 	ret = mount_and_serve(&args, &co, &o);
 out:
 	free(co.mountpoint);
-	options_free(&o);
+	fs_options_free(&o);
 	fuse_opt_free_args(&args);
 	return ret;
 }

@@ -69,19 +69,19 @@ static int apply_setting(struct options *o, const char *key, const char *val)
 
 	if (!val)
 		return 0;
-	if (settings_set(&o->settings, key, val, &em) == 0)
+	if (control_settings_set(&o->settings, key, val, &em) == 0)
 		return 0;
 	fprintf(stderr, "burnfs: -o %s=%s: %s\n", key, val, em.text);
 	return -1;
 }
 
-int options_parse(struct fuse_args *args, struct options *o)
+int fs_options_parse(struct fuse_args *args, struct options *o)
 {
 	memset(o, 0, sizeof(*o));
 	job_settings_default(&o->settings);
 	if (fuse_opt_parse(args, o, opt_spec, opt_proc) < 0)
 		return -1;
-	if (o->capacity_text && parse_capacity(o->capacity_text, &o->capacity)) {
+	if (o->capacity_text && control_parse_capacity(o->capacity_text, &o->capacity)) {
 		fprintf(stderr, "burnfs: -o capacity=%s: not a size (cd, dvd, "
 			"dvd-dl, bd, bd-dl, bd-xl, or a number like 20M or 25G)\n",
 			o->capacity_text);
@@ -96,7 +96,7 @@ int options_parse(struct fuse_args *args, struct options *o)
 	return 0;
 }
 
-void options_free(struct options *o)
+void fs_options_free(struct options *o)
 {
 	free(o->target);
 	free(o->cache);

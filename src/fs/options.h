@@ -22,7 +22,7 @@ struct options {
 
 /* Take burnfs's own options out of args (the FUSE ones stay). Returns 0,
  * or -1 after printing one line on stderr. */
-int options_parse(struct fuse_args *args, struct options *o);
-void options_free(struct options *o);
+int fs_options_parse(struct fuse_args *args, struct options *o);
+void fs_options_free(struct options *o);
 
 #endif

@@ -14,7 +14,7 @@ struct arena_chunk {
 	max_align_t data[];
 };
 
-void *arena_alloc(struct arena *a, size_t size)
+void *index_arena_alloc(struct arena *a, size_t size)
 {
 	struct arena_chunk *c = a->head;
 	size_t need = (size + 15) & ~(size_t)15;
@@ -36,18 +36,18 @@ void *arena_alloc(struct arena *a, size_t size)
 	return p;
 }
 
-void *arena_memdup(struct arena *a, const void *p, size_t size)
+void *index_arena_memdup(struct arena *a, const void *p, size_t size)
 {
-	void *dst = arena_alloc(a, size ? size : 1);
+	void *dst = index_arena_alloc(a, size ? size : 1);
 
 	if (dst && size)
 		memcpy(dst, p, size);
 	return dst;
 }
 
-char *arena_strdup(struct arena *a, const char *s)
+char *index_arena_strdup(struct arena *a, const char *s)
 {
-	return arena_memdup(a, s, strlen(s) + 1);
+	return index_arena_memdup(a, s, strlen(s) + 1);
 }
 
 static int cmp_xattr(const void *a, const void *b)
@@ -56,18 +56,18 @@ static int cmp_xattr(const void *a, const void *b)
 		      ((const struct idx_xattr *)b)->name);
 }
 
-const struct idx_xattr *arena_copy_xattrs(struct arena *a,
-					  const struct idx_xattr *x, uint32_t n)
+const struct idx_xattr *index_arena_copy_xattrs(struct arena *a,
+						const struct idx_xattr *x, uint32_t n)
 {
-	struct idx_xattr *out = arena_alloc(a, n * sizeof(*out));
+	struct idx_xattr *out = index_arena_alloc(a, n * sizeof(*out));
 	uint32_t i;
 
 	if (!out)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		out[i].name = arena_strdup(a, x[i].name);
+		out[i].name = index_arena_strdup(a, x[i].name);
 		/* Values may be binary: keep a NUL after them for convenience. */
-		out[i].value = arena_alloc(a, x[i].len + 1);
+		out[i].value = index_arena_alloc(a, x[i].len + 1);
 		if (!out[i].name || !out[i].value)
 			return NULL;
 		memcpy((char *)out[i].value, x[i].value, x[i].len);
@@ -78,7 +78,7 @@ const struct idx_xattr *arena_copy_xattrs(struct arena *a,
 	return out;
 }
 
-void arena_free(struct arena *a)
+void index_arena_free(struct arena *a)
 {
 	while (a->head) {
 		struct arena_chunk *next = a->head->next;

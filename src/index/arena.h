@@ -16,12 +16,12 @@ struct arena {
 	struct arena_chunk *head;
 };
 
-void *arena_alloc(struct arena *a, size_t size);
-char *arena_strdup(struct arena *a, const char *s);
-void *arena_memdup(struct arena *a, const void *p, size_t size);
+void *index_arena_alloc(struct arena *a, size_t size);
+char *index_arena_strdup(struct arena *a, const char *s);
+void *index_arena_memdup(struct arena *a, const void *p, size_t size);
 /* Deep copy of n xattrs, sorted by name. */
-const struct idx_xattr *arena_copy_xattrs(struct arena *a,
-					  const struct idx_xattr *x, uint32_t n);
-void arena_free(struct arena *a);
+const struct idx_xattr *index_arena_copy_xattrs(struct arena *a,
+						const struct idx_xattr *x, uint32_t n);
+void index_arena_free(struct arena *a);
 
 #endif

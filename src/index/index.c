@@ -65,21 +65,21 @@ struct index *index_new(const struct idx_reader *reader)
 static int copy_payload(struct index *idx, struct idx_node *dst,
 			const struct idx_node *tmpl)
 {
-	dst->name = arena_strdup(&idx->arena, tmpl->name ? tmpl->name : "");
-	dst->link = tmpl->link ? arena_strdup(&idx->arena, tmpl->link) : NULL;
+	dst->name = index_arena_strdup(&idx->arena, tmpl->name ? tmpl->name : "");
+	dst->link = tmpl->link ? index_arena_strdup(&idx->arena, tmpl->link) : NULL;
 	if (!dst->name || (tmpl->link && !dst->link))
 		return -ENOMEM;
 	dst->extents = NULL;
 	if (tmpl->n_extents) {
-		dst->extents = arena_memdup(&idx->arena, tmpl->extents,
+		dst->extents = index_arena_memdup(&idx->arena, tmpl->extents,
 			tmpl->n_extents * sizeof(*tmpl->extents));
 		if (!dst->extents)
 			return -ENOMEM;
 	}
 	dst->xattrs = NULL;
 	if (tmpl->n_xattrs) {
-		dst->xattrs = arena_copy_xattrs(&idx->arena, tmpl->xattrs,
-						tmpl->n_xattrs);
+		dst->xattrs = index_arena_copy_xattrs(&idx->arena, tmpl->xattrs,
+						      tmpl->n_xattrs);
 		if (!dst->xattrs)
 			return -ENOMEM;
 	}
@@ -100,8 +100,8 @@ void index_set_root(struct index *idx, const struct idx_node *tmpl)
 	root->n_xattrs = 0;
 	root->xattrs = NULL;
 	if (tmpl->n_xattrs) {
-		root->xattrs = arena_copy_xattrs(&idx->arena, tmpl->xattrs,
-						 tmpl->n_xattrs);
+		root->xattrs = index_arena_copy_xattrs(&idx->arena, tmpl->xattrs,
+						       tmpl->n_xattrs);
 		if (root->xattrs)
 			root->n_xattrs = tmpl->n_xattrs;
 	}
@@ -251,7 +251,7 @@ void index_unref(struct index *idx)
 {
 	if (!idx || atomic_fetch_sub(&idx->refs, 1) != 1)
 		return;
-	arena_free(&idx->arena);
+	index_arena_free(&idx->arena);
 	free(idx->nodes);
 	free(idx->last_child);
 	free(idx->hash);

@@ -20,7 +20,7 @@
 
 #define OFFLOAD_AFTER (64u << 10)
 
-void md5ctx_update(struct md5ctx *ctx, const void *data, size_t len)
+void md5_ctx_update(struct md5ctx *ctx, const void *data, size_t len)
 {
 	if (!ctx->failed && EVP_DigestUpdate(ctx->evp, data, len) != 1)
 		ctx->failed = true;
@@ -47,9 +47,9 @@ static struct md5ctx *ctx_new(void)
 /* Hash a chunk on this thread after everything queued before it. */
 static void hash_here(struct md5ctx *ctx, struct md5chunk *c)
 {
-	md5pool_drain(ctx);
-	md5ctx_update(ctx, c->data, c->len);
-	md5pool_put_chunk(c);
+	md5_pool_drain(ctx);
+	md5_ctx_update(ctx, c->data, c->len);
+	md5_pool_put_chunk(c);
 }
 
 /* Afterwards every byte given to ctx is in ctx->evp. */
@@ -58,10 +58,10 @@ static void settle(struct md5ctx *ctx)
 	struct md5chunk *c = ctx->fill;
 
 	ctx->fill = NULL;
-	if (c && (c->len == 0 || md5pool_submit(ctx, c) < 0))
+	if (c && (c->len == 0 || md5_pool_submit(ctx, c) < 0))
 		hash_here(ctx, c);
 	else
-		md5pool_drain(ctx);
+		md5_pool_drain(ctx);
 }
 
 static void ctx_free(struct md5ctx *ctx)
@@ -79,9 +79,9 @@ static void feed(struct md5ctx *ctx, const char *data, size_t len)
 	size_t n;
 
 	while (len > 0) {
-		if (!ctx->fill && !(ctx->fill = md5pool_get_chunk())) {
+		if (!ctx->fill && !(ctx->fill = md5_pool_get_chunk())) {
 			settle(ctx);
-			md5ctx_update(ctx, data, len);
+			md5_ctx_update(ctx, data, len);
 			return;
 		}
 		c = ctx->fill;
@@ -93,7 +93,7 @@ static void feed(struct md5ctx *ctx, const char *data, size_t len)
 		len -= n;
 		if (c->len == MD5POOL_CHUNK) {
 			ctx->fill = NULL;
-			if (md5pool_submit(ctx, c) < 0)
+			if (md5_pool_submit(ctx, c) < 0)
 				hash_here(ctx, c);
 		}
 	}
@@ -125,7 +125,7 @@ int iso_md5_compute(void *md5_context, char *data, int datalen)
 	if (ctx->offload && ctx->inline_bytes >= OFFLOAD_AFTER) {
 		feed(ctx, data, (size_t)datalen);
 	} else {
-		md5ctx_update(ctx, data, (size_t)datalen);
+		md5_ctx_update(ctx, data, (size_t)datalen);
 		ctx->inline_bytes += (size_t)datalen;
 	}
 	return 1;

@@ -37,20 +37,20 @@ struct md5ctx {
 
 /* A chunk to fill, or NULL (out of memory: the caller hashes inline).
  * Waits while the pool's buffers are all in flight. */
-struct md5chunk *md5pool_get_chunk(void);
+struct md5chunk *md5_pool_get_chunk(void);
 /* Queue c (c->len bytes) behind ctx's other chunks; a worker will hash it
  * and take the chunk back. -ESRCH: no workers run (c stays the caller's). */
-int md5pool_submit(struct md5ctx *ctx, struct md5chunk *c);
+int md5_pool_submit(struct md5ctx *ctx, struct md5chunk *c);
 /* Give back a chunk that was not submitted. */
-void md5pool_put_chunk(struct md5chunk *c);
+void md5_pool_put_chunk(struct md5chunk *c);
 /* Wait until nothing of ctx is queued or being hashed. */
-void md5pool_drain(struct md5ctx *ctx);
+void md5_pool_drain(struct md5ctx *ctx);
 /* Start the workers; 0 or -errno. */
-int md5pool_start(void);
-void md5pool_stop(void);
+int md5_pool_start(void);
+void md5_pool_stop(void);
 
 /* Feed bytes to ctx's libcrypto state on this thread (drained ctx). */
-void md5ctx_update(struct md5ctx *ctx, const void *data, size_t len);
+void md5_ctx_update(struct md5ctx *ctx, const void *data, size_t len);
 
 /* selftest.c: how new contexts hash. */
 bool md5_mode_offload(void);

@@ -61,7 +61,7 @@ static void hash_batch(struct md5ctx *ctx)
 	ctx->busy = true;
 	pthread_mutex_unlock(&pool.lock);
 	for (c = list; c; c = c->next, n++) {
-		md5ctx_update(ctx, c->data, c->len);
+		md5_ctx_update(ctx, c->data, c->len);
 		last = c;
 	}
 	pthread_mutex_lock(&pool.lock);
@@ -91,7 +91,7 @@ static void *worker(void *arg)
 	return arg;
 }
 
-struct md5chunk *md5pool_get_chunk(void)
+struct md5chunk *md5_pool_get_chunk(void)
 {
 	struct md5chunk *c = NULL;
 
@@ -116,7 +116,7 @@ struct md5chunk *md5pool_get_chunk(void)
 	return c;
 }
 
-int md5pool_submit(struct md5ctx *ctx, struct md5chunk *c)
+int md5_pool_submit(struct md5ctx *ctx, struct md5chunk *c)
 {
 	pthread_mutex_lock(&pool.lock);
 	if (!pool.running) {
@@ -134,7 +134,7 @@ int md5pool_submit(struct md5ctx *ctx, struct md5chunk *c)
 }
 
 /* Give back a chunk that was never queued. */
-void md5pool_put_chunk(struct md5chunk *c)
+void md5_pool_put_chunk(struct md5chunk *c)
 {
 	pthread_mutex_lock(&pool.lock);
 	c->next = pool.free;
@@ -143,7 +143,7 @@ void md5pool_put_chunk(struct md5chunk *c)
 	pthread_mutex_unlock(&pool.lock);
 }
 
-void md5pool_drain(struct md5ctx *ctx)
+void md5_pool_drain(struct md5ctx *ctx)
 {
 	pthread_mutex_lock(&pool.lock);
 	while (ctx->head || ctx->busy || ctx->queued)
@@ -151,7 +151,7 @@ void md5pool_drain(struct md5ctx *ctx)
 	pthread_mutex_unlock(&pool.lock);
 }
 
-int md5pool_start(void)
+int md5_pool_start(void)
 {
 	int i, ret = 0;
 
@@ -169,7 +169,7 @@ int md5pool_start(void)
 
 /* Contexts are drained by their owners before this is called (the mode
  * switched to inline first), so the workers find nothing left to do. */
-void md5pool_stop(void)
+void md5_pool_stop(void)
 {
 	struct md5chunk *c;
 	int i, n;

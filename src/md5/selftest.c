@@ -177,7 +177,7 @@ static void decide(void)
 		blog_info("md5: hashing inline on the writer thread (BURNFS_MD5_OFFLOAD=off)");
 		return;
 	}
-	if (md5pool_start() < 0) {
+	if (md5_pool_start() < 0) {
 		blog_warn("md5: no hashing threads; hashing inline on the writer thread");
 		return;
 	}
@@ -201,5 +201,5 @@ void md5_offload_ready(void)
 void md5_offload_shutdown(void)
 {
 	atomic_store(&offload, false);
-	md5pool_stop();
+	md5_pool_stop();
 }

@@ -10,20 +10,20 @@
 
 #include "stage/stage_priv.h"
 
-void now_ts(struct timespec *ts)
+void stage_now_ts(struct timespec *ts)
 {
 	clock_gettime(CLOCK_REALTIME, ts);
 }
 
-void node_stat(const struct stage *st, const struct snode *n,
-	       struct stat *sb)
+void stage_node_stat(const struct stage *st, const struct snode *n,
+		     struct stat *sb)
 {
 	memset(sb, 0, sizeof(*sb));
 	sb->st_ino = n->ino;
 	sb->st_mode = n->mode;
 	/* a removed folder still open has no links, no size, as on ext4 */
 	sb->st_nlink = !S_ISDIR(n->mode) ? n->nlink :
-		       n->aliases ? dir_nlink(st, n) : 0;
+		       n->aliases ? stage_dir_nlink(st, n) : 0;
 	sb->st_uid = n->uid;
 	sb->st_gid = n->gid;
 	sb->st_rdev = n->rdev;
@@ -43,7 +43,7 @@ int stage_node_getattr(struct stage *st, struct stage_node *n,
 		       struct stat *out)
 {
 	STAGE_LOCK_NODRAIN(st);  /* the node knows size and times already */
-	node_stat(st, SN(n), out);
+	stage_node_stat(st, SN(n), out);
 	STAGE_UNLOCK(st);
 	return 0;
 }
@@ -54,9 +54,9 @@ int stage_getattr(struct stage *st, const char *path, struct stat *stbuf)
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
+	ret = stage_path_resolve(st, path, &de);
 	if (!ret)
-		node_stat(st, de->node, stbuf);
+		stage_node_stat(st, de->node, stbuf);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -89,7 +89,7 @@ int stage_readlink(struct stage *st, const char *path, char *buf, size_t size)
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
+	ret = stage_path_resolve(st, path, &de);
 	if (!ret)
 		ret = readlink_node(de->node, buf, size);
 	STAGE_UNLOCK(st);
@@ -101,7 +101,7 @@ int stage_readlink(struct stage *st, const char *path, char *buf, size_t size)
 static void attr_record(const struct snode *n, const struct stage_attr *a,
 			struct jrec *r)
 {
-	now_ts(&r->ts);
+	stage_now_ts(&r->ts);
 	r->op = J_ATTR;
 	r->mode = (a->valid & STAGE_SET_MODE ? a->mode : n->mode) & 07777;
 	r->uid = a->valid & STAGE_SET_UID ? a->uid : n->uid;
@@ -113,8 +113,8 @@ static void attr_record(const struct snode *n, const struct stage_attr *a,
 		r->atime = a->atime.tv_nsec == UTIME_NOW ? r->ts : a->atime;
 	if (a->valid & STAGE_SET_MTIME && a->mtime.tv_nsec != UTIME_OMIT)
 		r->mtime = a->mtime.tv_nsec == UTIME_NOW ? r->ts : a->mtime;
-	limit_time(&r->atime);
-	limit_time(&r->mtime);
+	stage_limit_time(&r->atime);
+	stage_limit_time(&r->mtime);
 }
 
 /* Journal r under n's first name and apply it there; a node without
@@ -123,9 +123,9 @@ static int node_set_attrs(struct stage *st, struct snode *n, struct jrec *r)
 {
 	if (!n->aliases) {
 		st->gen++;
-		return node_take_attrs(st, n, r);
+		return stage_node_take_attrs(st, n, r);
 	}
-	return change_node(st, n, r);
+	return stage_change_node(st, n, r);
 }
 
 /* Truncate first (it journals the size and times), then the attributes. */
@@ -141,7 +141,7 @@ static int setattr_locked(struct stage *st, struct snode *n,
 		else if ((uint64_t)a->size > STAGE_FILE_SIZE_MAX)
 			ret = -EFBIG;
 		else
-			ret = node_truncate(st, n, (uint64_t)a->size);
+			ret = stage_node_truncate(st, n, (uint64_t)a->size);
 	}
 	if (!ret && (a->valid & ~STAGE_SET_SIZE)) {
 		attr_record(n, a, &r);
@@ -158,7 +158,7 @@ int stage_node_setattr(struct stage *st, struct stage_node *n,
 	STAGE_LOCK(st);
 	ret = setattr_locked(st, SN(n), a);
 	if (!ret && out)
-		node_stat(st, SN(n), out);
+		stage_node_stat(st, SN(n), out);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -170,7 +170,7 @@ static int setattr_path(struct stage *st, const char *path,
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
+	ret = stage_path_resolve(st, path, &de);
 	if (!ret)
 		ret = setattr_locked(st, de->node, a);
 	STAGE_UNLOCK(st);

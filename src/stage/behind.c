@@ -115,7 +115,7 @@ static struct behind *behind_get(struct stage *st)
 	return b;
 }
 
-void behind_drain(struct stage *st)
+static void behind_drain(struct stage *st)
 {
 	struct behind *b = st->behind;
 
@@ -127,7 +127,7 @@ void behind_drain(struct stage *st)
 	pthread_mutex_unlock(&b->lock);
 }
 
-void behind_stop(struct stage *st)
+void stage_behind_stop(struct stage *st)
 {
 	struct behind *b = st->behind;
 
@@ -187,8 +187,8 @@ static bool cache_has_room(struct stage *st, size_t len)
 
 /* Queue a write of n's open data file; stage lock held. 1: queued, 0: the
  * caller writes it now (behind_drain done), <0: error. */
-int behind_write(struct stage *st, struct snode *n, struct wsrc *src,
-		 size_t len, off_t off)
+int stage_behind_write(struct stage *st, struct snode *n, struct wsrc *src,
+		       size_t len, off_t off)
 {
 	struct behind *b = NULL;
 	struct bjob *j;
@@ -236,7 +236,7 @@ int behind_write(struct stage *st, struct snode *n, struct wsrc *src,
 	return 1;
 }
 
-int behind_take_error(struct snode *n)
+int stage_behind_take_error(struct snode *n)
 {
 	return __atomic_exchange_n(&n->wb_error, 0, __ATOMIC_ACQ_REL);
 }

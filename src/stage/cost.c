@@ -47,7 +47,7 @@ static uint64_t xattr_bytes(const struct idx_xattr *x, uint32_t n)
 	return b;
 }
 
-uint64_t lower_entry_cost(const struct idx_node *ln)
+uint64_t stage_lower_entry_cost(const struct idx_node *ln)
 {
 	return stage_entry_cost(ln->mode, strlen(ln->name),
 				ln->link ? strlen(ln->link) : 0,
@@ -55,7 +55,7 @@ uint64_t lower_entry_cost(const struct idx_node *ln)
 				ln->n_xattrs);
 }
 
-uint64_t dentry_cost(const struct stage *st, const struct sdentry *de)
+uint64_t stage_dentry_cost(const struct stage *st, const struct sdentry *de)
 {
 	const struct snode *n = de->node;
 	uint64_t xb = 0;
@@ -66,7 +66,7 @@ uint64_t dentry_cost(const struct stage *st, const struct sdentry *de)
 			xb += strlen(n->xa->v[i].name) + n->xa->v[i].len;
 		cnt = n->xa->n;
 	} else {
-		const struct idx_xattr *lx = lower_xattrs(st, n, &cnt);
+		const struct idx_xattr *lx = stage_lower_xattrs(st, n, &cnt);
 
 		xb = xattr_bytes(lx, cnt);
 	}

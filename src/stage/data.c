@@ -14,7 +14,7 @@
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
-bool data_parse_id(const char *s, uint64_t *id)
+bool stage_data_parse_id(const char *s, uint64_t *id)
 {
 	char *end;
 
@@ -36,14 +36,14 @@ static int owned(const struct stat *sb, const char *what, const char *name)
 	return -EPERM;
 }
 
-int fd_owned(int fd, const char *what)
+int stage_fd_owned(int fd, const char *what)
 {
 	struct stat sb;
 
 	return fstat(fd, &sb) ? -errno : owned(&sb, what, NULL);
 }
 
-int entry_owned(int dirfd, const char *what, const char *name)
+int stage_entry_owned(int dirfd, const char *what, const char *name)
 {
 	struct stat sb;
 
@@ -56,7 +56,7 @@ int entry_owned(int dirfd, const char *what, const char *name)
 	return owned(&sb, what, name);
 }
 
-int cache_subdir(struct stage *st, const char *name)
+int stage_cache_subdir(struct stage *st, const char *name)
 {
 	int fd, ret;
 
@@ -66,13 +66,13 @@ int cache_subdir(struct stage *st, const char *name)
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = fd_owned(fd, name);
+	ret = stage_fd_owned(fd, name);
 	if (ret)
 		close(fd);
 	return ret ? ret : fd;
 }
 
-DIR *dir_scan(int dirfd)
+DIR *stage_dir_scan(int dirfd)
 {
 	int fd = dup(dirfd), err;
 	DIR *d;
@@ -90,17 +90,17 @@ DIR *dir_scan(int dirfd)
 	return d;
 }
 
-int data_init(struct stage *st)
+int stage_data_init(struct stage *st)
 {
 	struct dirent *e;
 	uint64_t spare_max;
 	DIR *d;
 	int fd;
 
-	st->data_dir_fd = cache_subdir(st, "data");
+	st->data_dir_fd = stage_cache_subdir(st, "data");
 	if (st->data_dir_fd < 0)
 		return st->data_dir_fd;
-	d = dir_scan(st->data_dir_fd);
+	d = stage_dir_scan(st->data_dir_fd);
 	if (!d)
 		return -errno;
 	st->next_id = 1;
@@ -109,19 +109,19 @@ int data_init(struct stage *st)
 		uint64_t id;
 
 		if (e->d_name[0] != '.')
-			fd = entry_owned(st->data_dir_fd, "data", e->d_name);
-		if (data_parse_id(e->d_name, &id) && id >= st->next_id)
+			fd = stage_entry_owned(st->data_dir_fd, "data", e->d_name);
+		if (stage_data_parse_id(e->d_name, &id) && id >= st->next_id)
 			st->next_id = id + 1;
 	}
 	closedir(d);
 	if (!fd)
-		fd = spare_init(st, &spare_max);
+		fd = stage_spare_init(st, &spare_max);
 	if (!fd && spare_max >= st->next_id)
 		st->next_id = spare_max + 1;
 	return fd;
 }
 
-int data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
+int stage_data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s/data/%" PRIu64, st->cache, id);
 
@@ -129,21 +129,21 @@ int data_path(const struct stage *st, uint64_t id, char *buf, size_t size)
 }
 
 /* A new empty data file; returns its fd (read-write) and id. */
-int data_create(struct stage *st, uint64_t *id)
+int stage_data_create(struct stage *st, uint64_t *id)
 {
 	char name[24];
-	int fd = cache_alive(st);
+	int fd = stage_cache_alive(st);
 
 	if (fd)
 		return fd;
-	fd = spare_take(st, st->next_id);
+	fd = stage_spare_take(st, st->next_id);
 
 	if (fd == -ENOENT) {
 		snprintf(name, sizeof(name), "%" PRIu64, st->next_id);
 		fd = openat(st->data_dir_fd, name, O_RDWR | O_CREAT | O_EXCL |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
-			fd = cache_errno(-errno);
+			fd = stage_cache_errno(-errno);
 	}
 	if (fd < 0)
 		return fd;
@@ -151,7 +151,7 @@ int data_create(struct stage *st, uint64_t *id)
 	return fd;
 }
 
-int data_open(struct stage *st, uint64_t id, int flags)
+int stage_data_open(struct stage *st, uint64_t id, int flags)
 {
 	char name[24];
 	int fd;
@@ -161,7 +161,7 @@ int data_open(struct stage *st, uint64_t id, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
-bool data_is_frozen(const struct stage *st, uint64_t id)
+bool stage_data_is_frozen(const struct stage *st, uint64_t id)
 {
 	size_t lo = 0, hi = st->n_frozen;
 
@@ -179,14 +179,14 @@ bool data_is_frozen(const struct stage *st, uint64_t id)
 }
 
 /* Frozen files belong to the running burn: they go when it is over. */
-void data_delete(struct stage *st, uint64_t id)
+void stage_data_delete(struct stage *st, uint64_t id)
 {
-	if (st->closing || data_is_frozen(st, id))
+	if (st->closing || stage_data_is_frozen(st, id))
 		return;
-	spare_retire(st, st->data_dir_fd, id);
+	stage_spare_retire(st, st->data_dir_fd, id);
 }
 
-void node_drop_data(struct stage *st, struct snode *n)
+void stage_node_drop_data(struct stage *st, struct snode *n)
 {
 	if (n->fd >= 0)
 		close(n->fd);
@@ -200,13 +200,13 @@ void node_drop_data(struct stage *st, struct snode *n)
 	if (n->dnext)
 		n->dnext->dprev = n->dprev;
 	n->dnext = n->dprev = NULL;
-	data_delete(st, n->data_id);
+	stage_data_delete(st, n->data_id);
 	n->data_id = 0;
 }
 
-void node_set_data(struct stage *st, struct snode *n, uint64_t id)
+void stage_node_set_data(struct stage *st, struct snode *n, uint64_t id)
 {
-	node_drop_data(st, n);
+	stage_node_drop_data(st, n);
 	n->data_id = id;
 	n->dnext = st->data_nodes;
 	n->dprev = NULL;
@@ -216,7 +216,7 @@ void node_set_data(struct stage *st, struct snode *n, uint64_t id)
 }
 
 /* The node's data file, opened on demand and kept while handles are open. */
-int node_data_fd(struct stage *st, struct snode *n)
+int stage_node_data_fd(struct stage *st, struct snode *n)
 {
 	int fd;
 
@@ -224,7 +224,7 @@ int node_data_fd(struct stage *st, struct snode *n)
 		return n->fd;
 	if (!n->data_id)
 		return -ENODATA;
-	fd = data_open(st, n->data_id, O_RDWR);
+	fd = stage_data_open(st, n->data_id, O_RDWR);
 	if (fd >= 0)
 		n->fd = fd;
 	return fd;
@@ -261,7 +261,7 @@ static int copy_from_index(struct index *idx, uint32_t origin, uint64_t size,
 static int copy_lower(struct stage *st, struct snode *n, int fd)
 {
 	uint32_t id;
-	struct index *idx = node_src(st, n, &id);
+	struct index *idx = stage_node_src(st, n, &id);
 
 	return copy_from_index(idx, id, n->size, fd);
 }
@@ -272,32 +272,32 @@ static int copy_lower(struct stage *st, struct snode *n, int fd)
  * still shows the same disc content; otherwise it is dropped and the write
  * copies up under the lock as before. Stage lock held (the write's, which
  * need not wait for writes behind: none can be for a node on the disc). */
-void node_copy_up_unlocked(struct stage *st, struct snode *n)
+void stage_node_copy_up_dropping_lock(struct stage *st, struct snode *n)
 {
 	struct index *idx;
 	uint32_t origin, now;
 	uint64_t size, id;
 	int fd, ret;
 
-	if (st->readonly || !S_ISREG(n->mode) || !node_on_disc(n) ||
-	    (fd = data_create(st, &id)) < 0)
+	if (st->readonly || !S_ISREG(n->mode) || !stage_node_on_disc(n) ||
+	    (fd = stage_data_create(st, &id)) < 0)
 		return;
-	idx = index_ref(node_src(st, n, &origin));
+	idx = index_ref(stage_node_src(st, n, &origin));
 	size = n->size;
 	STAGE_UNLOCK(st);
 	ret = copy_from_index(idx, origin, size, fd);
 	STAGE_LOCK_NODRAIN(st);
 	/* journaled first; if that fails, the write copies up again */
 	if (!ret && !st->readonly && !n->data_id && n->size == size &&
-	    node_src(st, n, &now) == idx && now == origin &&
-	    !record_setdata(st, n, id)) {
-		node_set_data(st, n, id);
+	    stage_node_src(st, n, &now) == idx && now == origin &&
+	    !stage_record_setdata(st, n, id)) {
+		stage_node_set_data(st, n, id);
 		n->fd = fd;
 		fd = -1;  /* the node's now */
 	}
 	if (fd >= 0) {
 		close(fd);
-		data_delete(st, id);
+		stage_data_delete(st, id);
 	}
 	index_unref(idx);
 }
@@ -321,27 +321,27 @@ static int copy_file(int from, int to, uint64_t size)
 /* Give n a fresh data file of its own, holding its current content
  * (keep_content) or nothing; n->fd is the new file afterwards. The new
  * file is complete and journaled (J_SETDATA) before the node uses it. */
-int node_copy_up(struct stage *st, struct snode *n, bool keep_content)
+int stage_node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 {
 	uint64_t id;
-	int fd = data_create(st, &id), ret = 0, src = -1;
+	int fd = stage_data_create(st, &id), ret = 0, src = -1;
 
 	if (fd < 0)
 		return fd;
 	if (keep_content && n->data_id) {
-		src = node_data_fd(st, n);
+		src = stage_node_data_fd(st, n);
 		ret = src < 0 ? src : copy_file(src, fd, n->size);
 	} else if (keep_content && (n->origin != IDX_NONE || n->rsrc)) {
 		ret = copy_lower(st, n, fd);
 	}
 	if (!ret)
-		ret = record_setdata(st, n, id);
+		ret = stage_record_setdata(st, n, id);
 	if (ret) {
 		close(fd);
-		data_delete(st, id);
+		stage_data_delete(st, id);
 		return ret;
 	}
-	node_set_data(st, n, id);
+	stage_node_set_data(st, n, id);
 	n->fd = fd;
 	if (!keep_content)
 		n->size = 0;
@@ -377,35 +377,35 @@ static void gc(struct stage *st, bool later)
 	}
 	if (n)
 		qsort(ids, n, sizeof(*ids), cmp_u64);
-	d = dir_scan(st->data_dir_fd);
+	d = stage_dir_scan(st->data_dir_fd);
 	if (!d)
 		goto out;
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (data_parse_id(e->d_name, &id) &&
+		if (stage_data_parse_id(e->d_name, &id) &&
 		    ((n && bsearch(&id, ids, n, sizeof(*ids), cmp_u64)) ||
-		     data_is_frozen(st, id)))
+		     stage_data_is_frozen(st, id)))
 			continue;
 		blog_debug("stage: removing unreferenced data file %s", e->d_name);
-		if (!data_parse_id(e->d_name, &id))
+		if (!stage_data_parse_id(e->d_name, &id))
 			unlinkat(st->data_dir_fd, e->d_name, 0);
 		else if (later)
-			reaper_add(st, id);
+			stage_reaper_add(st, id);
 		else
-			spare_retire(st, st->data_dir_fd, id);
+			stage_spare_retire(st, st->data_dir_fd, id);
 	}
 	closedir(d);
 out:
 	free(ids);
 }
 
-void data_gc(struct stage *st)
+void stage_data_gc(struct stage *st)
 {
 	gc(st, false);
 }
 
-void data_gc_later(struct stage *st)
+void stage_data_gc_later(struct stage *st)
 {
 	gc(st, true);
 }

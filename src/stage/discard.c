@@ -23,22 +23,22 @@ int stage_discard(struct stage *st, struct index *lower)
 	if (!ret && !lower)
 		lower = st->lower;
 	if (!ret)
-		ret = cache_alive(st);
+		ret = stage_cache_alive(st);
 	if (!ret)
-		ret = journal_reset(st, lower);
+		ret = stage_journal_reset(st, lower);
 	if (ret)
 		goto out;
 	if (lower == st->lower) {
-		ret = tree_revert(st);  /* nodes from the disc stay */
+		ret = stage_tree_revert(st);  /* nodes from the disc stay */
 	} else {
-		tree_free(st);
+		stage_tree_free(st);
 		index_unref(st->lower);
 		st->lower = index_ref(lower);
-		ret = tree_init(st);
+		ret = stage_tree_init(st);
 		if (!ret)
-			ret = link_lower_hardlinks(st);
+			ret = stage_link_lower_hardlinks(st);
 	}
-	data_gc(st);
+	stage_data_gc(st);
 	st->gen++;
 out:
 	STAGE_UNLOCK(st);
@@ -49,8 +49,8 @@ out:
  * name, or with changed content, attributes or xattrs. */
 static bool edited(const struct stage *st, const struct sdentry *de)
 {
-	return de->lower == IDX_NONE || dentry_moved(st, de) ||
-	       node_changed(st, de->node);
+	return de->lower == IDX_NONE || stage_dentry_moved(st, de) ||
+	       stage_node_changed(st, de->node);
 }
 
 /* An edited disc file whose bytes only the disc holds, or a restored
@@ -167,11 +167,11 @@ static bool prune_dir(struct stage *st, struct snode *dir)
 			blog_warn("stage: blank: dropped the staged changes of "
 				  "%s (its content was only on the disc)", de->name);
 		if (!keep) {
-			dentry_remove(st, de);
+			stage_dentry_remove(st, de);
 			continue;
 		}
 		de->lower = IDX_NONE;
-		restored_forget(n);
+		stage_restored_forget(n);
 		free(de->rfrom);
 		de->rfrom = NULL;
 	}
@@ -189,11 +189,11 @@ static void own_all(struct stage *st, struct snode *dir)
 
 		if (n->origin != IDX_NONE && !n->xa) {
 			uint32_t cnt;
-			const struct idx_xattr *lx = lower_xattrs(st, n, &cnt);
+			const struct idx_xattr *lx = stage_lower_xattrs(st, n, &cnt);
 
 			for (uint32_t i = 0; i < cnt; i++)
-				xattr_set(st, n, lx[i].name, lx[i].value,
-					  lx[i].len, 0);
+				stage_xattr_set(st, n, lx[i].name, lx[i].value,
+						lx[i].len, 0);
 		}
 		if (S_ISDIR(n->mode) && n->materialized)
 			own_all(st, n);
@@ -215,7 +215,7 @@ int stage_rebase(struct stage *st, struct index *lower)
 	for (struct snode *n = st->open_nodes; n; n = n->onext) {
 		if (!n->nlink && n->origin != IDX_NONE && !n->data_id &&
 		    S_ISREG(n->mode))
-			node_copy_up(st, n, true);
+			stage_node_copy_up(st, n, true);
 		if (!n->nlink)
 			n->origin = IDX_NONE;
 	}
@@ -224,8 +224,8 @@ int stage_rebase(struct stage *st, struct index *lower)
 	index_unref(old);
 	st->root->node->origin = IDX_ROOT;
 	st->root->lower = IDX_ROOT;
-	ret = tree_dump_journal(st);
-	data_gc(st);
+	ret = stage_tree_dump_journal(st);
+	stage_data_gc(st);
 	st->gen++;
 out:
 	STAGE_UNLOCK(st);

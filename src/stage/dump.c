@@ -27,7 +27,7 @@ static void emit(struct dump *d, struct jrec *r)
 
 	if (d->err)
 		return;
-	d->err = journal_encode(r, &rec, &len);
+	d->err = stage_journal_encode(r, &rec, &len);
 	if (d->err)
 		return;
 	if (d->len + len > d->cap) {
@@ -74,10 +74,10 @@ static void emit_links(struct dump *d, const struct sdentry *de)
 	for (a = de->node->aliases; a; a = a->alias_next) {
 		struct jrec r = { .op = J_LINK, .p1 = d->path };
 
-		if (a == de || node_path_dup(a, &other) < 0)
+		if (a == de || stage_node_path_dup(a, &other) < 0)
 			continue;
 		r.p2 = other;
-		now_ts(&r.ts);
+		stage_now_ts(&r.ts);
 		emit(d, &r);
 		free(other);
 	}
@@ -144,7 +144,7 @@ static void walk(struct dump *d, const struct snode *dir, size_t plen, int pass)
 	d->path[plen] = '\0';
 }
 
-int tree_dump_journal(struct stage *st)
+int stage_tree_dump_journal(struct stage *st)
 {
 	struct dump d = { .st = st };
 	int pass, ret;
@@ -160,7 +160,7 @@ int tree_dump_journal(struct stage *st)
 		strcpy(d.path, "/");
 		emit_attrs(&d, st->root->node);
 	}
-	ret = d.err ? d.err : journal_rewrite(st, d.buf, d.len);
+	ret = d.err ? d.err : stage_journal_rewrite(st, d.buf, d.len);
 	free(d.buf);
 	free(d.path);
 	return ret;

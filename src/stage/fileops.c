@@ -24,18 +24,18 @@ static void node_fd_idle(struct snode *n)
  * A data file whose cache folder is gone takes no more changes. */
 static int node_writable(struct stage *st, struct snode *n, bool keep)
 {
-	int ret = cache_alive(st);
+	int ret = stage_cache_alive(st);
 
 	if (ret)
 		return ret;
-	if (n->data_id && !data_is_frozen(st, n->data_id)) {
-		ret = node_data_fd(st, n);
+	if (n->data_id && !stage_data_is_frozen(st, n->data_id)) {
+		ret = stage_node_data_fd(st, n);
 		return ret < 0 ? ret : 0;
 	}
-	return node_copy_up(st, n, keep);
+	return stage_node_copy_up(st, n, keep);
 }
 
-int node_truncate(struct stage *st, struct snode *n, uint64_t size)
+int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size)
 {
 	int ret = 0;
 
@@ -51,9 +51,9 @@ int node_truncate(struct stage *st, struct snode *n, uint64_t size)
 			n->size = size;
 	}
 	if (!ret) {
-		now_ts(&n->mtime);
+		stage_now_ts(&n->mtime);
 		n->ctime = n->mtime;
-		ret = record_attr(st, n);
+		ret = stage_record_attr(st, n);
 	}
 	node_fd_idle(n);
 	return ret;
@@ -64,7 +64,7 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY;
 }
 
-void open_list_add(struct stage *st, struct snode *n)
+static void open_list_add(struct stage *st, struct snode *n)
 {
 	n->oprev = NULL;
 	n->onext = st->open_nodes;
@@ -73,7 +73,7 @@ void open_list_add(struct stage *st, struct snode *n)
 	st->open_nodes = n;
 }
 
-void open_list_del(struct stage *st, struct snode *n)
+static void open_list_del(struct stage *st, struct snode *n)
 {
 	if (n->oprev)
 		n->oprev->onext = n->onext;
@@ -112,7 +112,7 @@ static int open_node(struct stage *st, struct snode *n, int flags,
 		return -EROFS;
 	if (wants_write(flags) && (flags & O_TRUNC) && S_ISREG(n->mode)) {
 		n->nopen++; /* keep the fresh fd for the handle */
-		ret = node_truncate(st, n, 0);
+		ret = stage_node_truncate(st, n, 0);
 		n->nopen--;
 		if (ret) {
 			node_fd_idle(n);
@@ -131,7 +131,7 @@ int stage_open_file(struct stage *st, const char *path, int flags,
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
+	ret = stage_path_resolve(st, path, &de);
 	if (!ret)
 		ret = open_node(st, de->node, flags, out);
 	STAGE_UNLOCK(st);
@@ -143,7 +143,7 @@ static int create_locked(struct stage *st, struct snode *dir,
 			 const char *name, struct jrec *r, int flags,
 			 struct sdentry **de, struct stage_file **out)
 {
-	int ret = dir_lookup(st, dir, name, de), fd = -1;
+	int ret = stage_dir_lookup(st, dir, name, de), fd = -1;
 
 	if (!ret)
 		return flags & O_EXCL ? -EEXIST : open_node(st, (*de)->node,
@@ -154,12 +154,12 @@ static int create_locked(struct stage *st, struct snode *dir,
 		return -ENAMETOOLONG;
 	if (st->readonly)
 		return -EROFS;
-	fd = data_create(st, &r->id);
+	fd = stage_data_create(st, &r->id);
 	if (fd < 0)
 		return fd;
-	ret = make_entry(st, dir, name, r, de);
+	ret = stage_make_entry(st, dir, name, r, de);
 	if (ret) {
-		data_delete(st, r->id);
+		stage_data_delete(st, r->id);
 		close(fd);
 		return ret;
 	}
@@ -178,7 +178,7 @@ int stage_create(struct stage *st, const char *path, mode_t mode, uid_t uid,
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_parent(st, path, &dir, name);
+	ret = stage_path_parent(st, path, &dir, name);
 	if (!ret)
 		ret = create_locked(st, dir, name, &r, flags, &de, out);
 	STAGE_UNLOCK(st);
@@ -198,7 +198,7 @@ int stage_node_create(struct stage *st, struct stage_node *dir,
 	STAGE_LOCK(st);
 	ret = create_locked(st, (struct snode *)dir, name, &r, flags, &de, file);
 	if (!ret)
-		entry_fill(st, de->node, out);
+		stage_entry_fill(st, de->node, out);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -225,7 +225,7 @@ static ssize_t read_lower(struct stage *st, struct snode *n, void *buf,
 			  size_t size, off_t off)
 {
 	uint32_t id;
-	struct index *idx = index_ref(node_src(st, n, &id));
+	struct index *idx = index_ref(stage_node_src(st, n, &id));
 	ssize_t r;
 
 	STAGE_UNLOCK(st);
@@ -246,7 +246,7 @@ ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
 		return -EINVAL;
 	STAGE_LOCK(st);
 	if (n->data_id) {
-		fd = node_data_fd(st, n);
+		fd = stage_node_data_fd(st, n);
 		r = fd < 0 ? fd : pread(fd, buf, size, off);
 		if (r < 0 && fd >= 0)
 			r = -errno;
@@ -269,10 +269,10 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 	if (off < 0)
 		return -EINVAL;
 	STAGE_LOCK_NODRAIN(st);
-	node_copy_up_unlocked(st, n);
+	stage_node_copy_up_dropping_lock(st, n);
 	r = st->readonly ? -EROFS : S_ISREG(n->mode) ? 0 : -EINVAL;
 	if (!r)
-		r = behind_take_error(n);
+		r = stage_behind_take_error(n);
 	if (!r)
 		r = node_writable(st, n, true);
 	if (r)
@@ -287,17 +287,17 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 	}
 	if (size > STAGE_FILE_SIZE_MAX - (uint64_t)off)
 		size = (size_t)(STAGE_FILE_SIZE_MAX - (uint64_t)off);
-	r = behind_write(st, n, src, size, off);
+	r = stage_behind_write(st, n, src, size, off);
 	if (r == 1)
 		r = (ssize_t)size;
-	else if (r == 0 && !(r = behind_take_error(n)) &&
+	else if (r == 0 && !(r = stage_behind_take_error(n)) &&
 		 (r = pwrite(n->fd, src->mem, size, off)) < 0)
 		r = -errno;
 	if (r < 0)
 		goto out;
 	if ((uint64_t)off + (uint64_t)r > n->size)
 		n->size = (uint64_t)off + (uint64_t)r;
-	now_ts(&n->mtime);
+	stage_now_ts(&n->mtime);
 	n->ctime = n->mtime;
 	f->written = true;
 	st->gen++;
@@ -335,7 +335,7 @@ int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size)
 	if ((uint64_t)size > STAGE_FILE_SIZE_MAX)
 		return -EFBIG;
 	STAGE_LOCK(st);
-	ret = st->readonly ? -EROFS : node_truncate(st, f->node, (uint64_t)size);
+	ret = st->readonly ? -EROFS : stage_node_truncate(st, f->node, (uint64_t)size);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -343,7 +343,7 @@ int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size)
 int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf)
 {
 	STAGE_LOCK_NODRAIN(st);  /* the node knows size and times already */
-	node_stat(st, f->node, stbuf);
+	stage_node_stat(st, f->node, stbuf);
 	STAGE_UNLOCK(st);
 	return 0;
 }
@@ -356,7 +356,7 @@ int stage_fsync(struct stage *st, struct stage_file *f, int datasync)
 	int ret, fd = -1, jfd = -1;
 
 	STAGE_LOCK(st);
-	ret = behind_take_error(f->node);
+	ret = stage_behind_take_error(f->node);
 	if (!ret && f->node->fd >= 0 && (fd = dup(f->node->fd)) < 0)
 		ret = -errno;
 	if (!ret && (jfd = dup(st->jfd)) < 0)
@@ -394,7 +394,7 @@ bool stage_file_on_disc(struct stage *st, const struct stage_file *f)
 	bool on;
 
 	STAGE_LOCK_NODRAIN(st);
-	on = node_on_disc(f->node);
+	on = stage_node_on_disc(f->node);
 	STAGE_UNLOCK(st);
 	return on;
 }
@@ -405,7 +405,7 @@ int stage_flush(struct stage *st, struct stage_file *f)
 
 	STAGE_LOCK(st);
 	if (f->written) {
-		ret = record_attr(st, f->node);
+		ret = stage_record_attr(st, f->node);
 		if (!ret)
 			f->written = false;
 	}
@@ -420,11 +420,11 @@ int stage_release(struct stage *st, struct stage_file *f)
 
 	STAGE_LOCK(st);
 	if (f->written)
-		ret = record_attr(st, n);
+		ret = stage_record_attr(st, n);
 	if (!--n->nopen)
 		open_list_del(st, n);
 	node_fd_idle(n);
-	node_unref(st, n);
+	stage_node_unref(st, n);
 	STAGE_UNLOCK(st);
 	free(f);
 	return ret;

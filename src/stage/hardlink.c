@@ -34,9 +34,9 @@ static struct sdentry *find_lower(struct stage *st, uint32_t id, int depth)
 	if (!ln || depth > 2048)
 		return NULL;
 	pde = find_lower(st, ln->parent, depth + 1);
-	if (!pde || !S_ISDIR(pde->node->mode) || dir_materialize(st, pde->node))
+	if (!pde || !S_ISDIR(pde->node->mode) || stage_dir_materialize(st, pde->node))
 		return NULL;
-	de = dir_find(st, pde->node, ln->name);
+	de = stage_dir_find(st, pde->node, ln->name);
 	return de && de->lower == id ? de : NULL;
 }
 
@@ -45,8 +45,8 @@ static void join(struct stage *st, struct sdentry *de, struct snode *n)
 {
 	struct snode *old = de->node;
 
-	alias_del(old, de);
-	inval_name(st, de->parent, de->name, old);
+	stage_alias_del(old, de);
+	stage_inval_name(st, de->parent, de->name, old);
 	old->nlink--;
 	de->node = n;
 	de->alias_next = n->aliases;
@@ -55,7 +55,7 @@ static void join(struct stage *st, struct sdentry *de, struct snode *n)
 	n->aliases = de;
 	n->nlink++;
 	n->ref++;
-	node_unref(st, old);
+	stage_node_unref(st, old);
 }
 
 static bool clean(const struct snode *n)
@@ -80,7 +80,7 @@ static void link_group(struct stage *st, const struct hl *v, size_t cnt)
 	}
 }
 
-int link_lower_hardlinks(struct stage *st)
+int stage_link_lower_hardlinks(struct stage *st)
 {
 	uint32_t id, cnt = index_count(st->lower);
 	struct hl *v = NULL;

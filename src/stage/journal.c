@@ -90,7 +90,7 @@ static void fixed_times(struct jfixed *f, const struct jrec *r, bool store)
 	}
 }
 
-int journal_encode(const struct jrec *r, char **buf, size_t *len)
+int stage_journal_encode(const struct jrec *r, char **buf, size_t *len)
 {
 	struct jfixed f = {
 		.op = r->op, .mode = r->mode, .uid = r->uid, .gid = r->gid,
@@ -137,7 +137,7 @@ static const char *take_str(const char **p, uint32_t len)
 }
 
 /* Strings point into buf. Returns the record's size, 0 when it is bad. */
-size_t journal_decode(const char *buf, size_t len, struct jrec *r)
+size_t stage_journal_decode(const char *buf, size_t len, struct jrec *r)
 {
 	uint32_t hdr[2];
 	struct jfixed f;
@@ -208,7 +208,7 @@ static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int cache_alive(struct stage *st)
+int stage_cache_alive(struct stage *st)
 {
 	struct stat j, d, c;
 
@@ -263,7 +263,7 @@ static int cut_tail(struct stage *st)
 	return 0;
 }
 
-void journal_cut(struct stage *st, uint64_t end)
+void stage_journal_cut(struct stage *st, uint64_t end)
 {
 	if (end >= st->jsize)
 		return;
@@ -278,7 +278,7 @@ static int write_record(struct stage *st, const struct jrec *r, bool keep)
 {
 	size_t len;
 	char *buf;
-	int ret = journal_encode(r, &buf, &len);
+	int ret = stage_journal_encode(r, &buf, &len);
 
 	if (ret)
 		return ret;
@@ -301,14 +301,14 @@ out:
 static int settle(struct stage *st)
 {
 	struct jrec thaw = { .op = J_THAW };
-	int ret = cache_alive(st);
+	int ret = stage_cache_alive(st);
 
 	if (!ret && st->jcut)
 		ret = cut_tail(st);
 	if (!ret && st->jrewrite)
-		ret = journal_rewrite_tail(st);
+		ret = stage_journal_rewrite_tail(st);
 	if (!ret && st->jthaw) {
-		now_ts(&thaw.ts);
+		stage_now_ts(&thaw.ts);
 		ret = write_record(st, &thaw, false);
 		st->jthaw = ret != 0;
 	}
@@ -327,10 +327,10 @@ static int append(struct stage *st, const struct jrec *r, bool keep)
 		ret = write_record(st, r, keep);
 	if (ret)
 		blog_error("stage: journal append failed: %s", strerror(-ret));
-	return cache_errno(ret);
+	return stage_cache_errno(ret);
 }
 
-int cache_errno(int err)
+int stage_cache_errno(int err)
 {
 	/* the cache's file system turned read-only under the mount (ext4
 	 * does so after I/O errors): the cache disk failed, the disc did
@@ -338,23 +338,23 @@ int cache_errno(int err)
 	return err == -EROFS ? -EIO : err;
 }
 
-int journal_append(struct stage *st, const struct jrec *r)
+int stage_journal_append(struct stage *st, const struct jrec *r)
 {
 	return append(st, r, true);
 }
 
-int journal_append_reserved(struct stage *st, const struct jrec *r)
+int stage_journal_append_reserved(struct stage *st, const struct jrec *r)
 {
 	return append(st, r, false);
 }
 
-int journal_sync(struct stage *st)
+int stage_journal_sync(struct stage *st)
 {
 	return fdatasync(st->jfd) ? -errno : 0;
 }
 
 /* Read the whole journal; *buf is malloc'ed (NULL when empty). */
-int journal_read(struct stage *st, char **buf, size_t *len)
+int stage_journal_read(struct stage *st, char **buf, size_t *len)
 {
 	struct stat sb;
 	size_t got = 0;
@@ -398,12 +398,12 @@ static void base_record(const struct index *lower, struct jrec *r)
 	r->op = J_BASE;
 	r->id = info->start_lba;
 	r->flags = (uint32_t)info->session;
-	now_ts(&r->ts);
+	stage_now_ts(&r->ts);
 }
 
 /* Replace the journal by BASE (the current lower) + tail, atomically: tmp
  * file, fsync, rename, fsync of the folder. */
-int journal_rewrite(struct stage *st, const char *tail, size_t tlen)
+int stage_journal_rewrite(struct stage *st, const char *tail, size_t tlen)
 {
 	size_t blen = 0;
 	char *bbuf = NULL;
@@ -415,7 +415,7 @@ int journal_rewrite(struct stage *st, const char *tail, size_t tlen)
 	fd = open_journal(st, "journal.tmp", O_EXCL);
 	if (fd < 0)
 		return -errno;
-	ret = journal_encode(&r, &bbuf, &blen);
+	ret = stage_journal_encode(&r, &bbuf, &blen);
 	if (!ret)
 		ret = write_all(fd, bbuf, blen);
 	if (!ret && tlen)
@@ -441,16 +441,16 @@ int journal_rewrite(struct stage *st, const char *tail, size_t tlen)
 	return 0;
 }
 
-int journal_rewrite_tail(struct stage *st)
+int stage_journal_rewrite_tail(struct stage *st)
 {
 	char *all;
 	size_t alen, from;
-	int ret = journal_read(st, &all, &alen);
+	int ret = stage_journal_read(st, &all, &alen);
 
 	if (!ret) {
 		alen = alen < st->jsize ? alen : (size_t)st->jsize;
 		from = alen > st->freeze_off ? (size_t)st->freeze_off : alen;
-		ret = journal_rewrite(st, all ? all + from : "", alen - from);
+		ret = stage_journal_rewrite(st, all ? all + from : "", alen - from);
 		free(all);
 	}
 	if (ret && !st->jrewrite) {
@@ -461,7 +461,7 @@ int journal_rewrite_tail(struct stage *st)
 	return ret;
 }
 
-int journal_reset(struct stage *st, const struct index *lower)
+int stage_journal_reset(struct stage *st, const struct index *lower)
 {
 	size_t blen;
 	char *bbuf;
@@ -469,7 +469,7 @@ int journal_reset(struct stage *st, const struct index *lower)
 	int ret;
 
 	base_record(lower, &r);
-	ret = journal_encode(&r, &bbuf, &blen);
+	ret = stage_journal_encode(&r, &bbuf, &blen);
 	if (ret)
 		return ret;
 	if (ftruncate(st->jfd, 0))

@@ -15,7 +15,7 @@
 #define RR_TIME_MIN (-2208988800LL)
 #define RR_TIME_MAX 5869583999LL
 
-int limit_symlink_target(const char *target)
+int stage_limit_symlink_target(const char *target)
 {
 	size_t len = strlen(target), comp = 0;
 
@@ -33,7 +33,7 @@ int limit_symlink_target(const char *target)
 	return 0;
 }
 
-void limit_time(struct timespec *ts)
+void stage_limit_time(struct timespec *ts)
 {
 	if (ts->tv_sec < RR_TIME_MIN) {
 		ts->tv_sec = RR_TIME_MIN;

@@ -31,7 +31,7 @@ static int sorted_children(struct stage *st, struct snode *dir,
 
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	ret = dir_materialize(st, dir);
+	ret = stage_dir_materialize(st, dir);
 	if (ret)
 		return ret;
 	v = malloc((dir->nchild + 1) * sizeof(*v));
@@ -54,11 +54,11 @@ int stage_readdir(struct stage *st, const char *path, stage_fill_fn fill,
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
+	ret = stage_path_resolve(st, path, &de);
 	if (!ret)
 		ret = sorted_children(st, de->node, &v, &n);
 	for (uint32_t k = 0; !ret && k < n; k++) {
-		node_stat(st, v[k]->node, &sb);
+		stage_node_stat(st, v[k]->node, &sb);
 		if (fill(ctx, v[k]->name, &sb))
 			break;
 	}
@@ -70,7 +70,7 @@ int stage_readdir(struct stage *st, const char *path, stage_fill_fn fill,
 static void list_free_locked(struct stage *st, struct stage_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		node_unref(st, l->nodes[i]);
+		stage_node_unref(st, l->nodes[i]);
 		free(l->names[i]);
 	}
 	free(l->nodes);
@@ -145,11 +145,11 @@ int stage_list_entry(struct stage *st, const struct stage_list *l, size_t i,
 	n = l->nodes[i];
 	STAGE_LOCK_NODRAIN(st);
 	if (lookup) {
-		entry_fill(st, n, out);
+		stage_entry_fill(st, n, out);
 	} else {
 		out->node = (struct stage_node *)n;
 		out->generation = n->ino;
-		node_stat(st, n, &out->attr);
+		stage_node_stat(st, n, &out->attr);
 	}
 	STAGE_UNLOCK(st);
 	return 0;

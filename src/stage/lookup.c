@@ -36,7 +36,7 @@ static void known_del(struct stage *st, struct snode *n)
 }
 
 /* Count one lookup and fill out. Stage lock held. */
-void entry_fill(struct stage *st, struct snode *n, struct stage_entry *out)
+void stage_entry_fill(struct stage *st, struct snode *n, struct stage_entry *out)
 {
 	if (!n->nlookup++) {
 		n->ref++;
@@ -44,7 +44,7 @@ void entry_fill(struct stage *st, struct snode *n, struct stage_entry *out)
 	}
 	out->node = (struct stage_node *)n;
 	out->generation = n->ino;
-	node_stat(st, n, &out->attr);
+	stage_node_stat(st, n, &out->attr);
 }
 
 static void forget_one(struct stage *st, struct snode *n, uint64_t count)
@@ -55,11 +55,11 @@ static void forget_one(struct stage *st, struct snode *n, uint64_t count)
 	if (n->nlookup)
 		return;
 	known_del(st, n);
-	node_unref(st, n);
+	stage_node_unref(st, n);
 }
 
 /* Unmount: the kernel's references go with it. */
-void known_drop_all(struct stage *st)
+void stage_known_drop_all(struct stage *st)
 {
 	struct sinval *q;
 
@@ -68,7 +68,7 @@ void known_drop_all(struct stage *st)
 	while ((q = st->inval_head)) {
 		st->inval_head = q->next;
 		if (q->node)
-			node_unref(st, q->node);
+			stage_node_unref(st, q->node);
 		free(q);
 	}
 	st->inval_tail = &st->inval_head;
@@ -77,7 +77,7 @@ void known_drop_all(struct stage *st)
 int stage_root(struct stage *st, struct stage_entry *out)
 {
 	STAGE_LOCK_NODRAIN(st);
-	entry_fill(st, st->root->node, out);
+	stage_entry_fill(st, st->root->node, out);
 	STAGE_UNLOCK(st);
 	return 0;
 }
@@ -91,9 +91,9 @@ int stage_lookup(struct stage *st, struct stage_node *dir, const char *name,
 	if (strlen(name) > STAGE_NAME_MAX)
 		return -ENAMETOOLONG;
 	STAGE_LOCK_NODRAIN(st);
-	ret = dir_lookup(st, (struct snode *)dir, name, &de);
+	ret = stage_dir_lookup(st, (struct snode *)dir, name, &de);
 	if (!ret)
-		entry_fill(st, de->node, out);
+		stage_entry_fill(st, de->node, out);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -136,20 +136,20 @@ static void queue(struct stage *st, struct snode *n, const char *name,
 		st->inval_wake(st->inval_ctx);
 }
 
-void inval_name(struct stage *st, struct snode *dir, const char *name,
-		struct snode *was)
+void stage_inval_name(struct stage *st, struct snode *dir, const char *name,
+		      struct snode *was)
 {
 	if (!st->quiet && !st->closing && was->nlookup)
 		queue(st, dir, name, false);
 }
 
-void inval_missing(struct stage *st, struct snode *dir, const char *name)
+void stage_inval_missing(struct stage *st, struct snode *dir, const char *name)
 {
 	if (!st->closing && dir->nlookup)
 		queue(st, dir, name, false);
 }
 
-void inval_node(struct stage *st, struct snode *n)
+void stage_inval_node(struct stage *st, struct snode *n)
 {
 	if (!st->closing && n->nlookup)
 		queue(st, n, "", true);
@@ -181,7 +181,7 @@ void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx)
 	while ((q = list)) {
 		list = q->next;
 		if (q->node)
-			node_unref(st, q->node);
+			stage_node_unref(st, q->node);
 		free(q);
 	}
 	STAGE_UNLOCK(st);

@@ -12,7 +12,9 @@
 
 #define SN(n) ((struct snode *)(n))
 
-int change_api(struct stage *st, struct jrec *r, struct sdentry **out)
+/* stage_change of a change the kernel asked for: its names need no
+ * invalidation. */
+static int change_api(struct stage *st, struct jrec *r, struct sdentry **out)
 {
 	int ret;
 
@@ -22,10 +24,10 @@ int change_api(struct stage *st, struct jrec *r, struct sdentry **out)
 	return ret;
 }
 
-int change_node(struct stage *st, struct snode *n, struct jrec *r)
+int stage_change_node(struct stage *st, struct snode *n, struct jrec *r)
 {
 	char *path;
-	int ret = node_path_dup(n->aliases, &path);
+	int ret = stage_node_path_dup(n->aliases, &path);
 
 	if (ret < 0)
 		return ret;
@@ -37,11 +39,11 @@ int change_node(struct stage *st, struct snode *n, struct jrec *r)
 
 /* Create r's entry (op, mode, ids set) as name in dir. In a set-group-ID
  * folder it takes the folder's group, a folder its bit too (ext4 does). */
-int make_entry(struct stage *st, struct snode *dir, const char *name,
-	       struct jrec *r, struct sdentry **out)
+int stage_make_entry(struct stage *st, struct snode *dir, const char *name,
+		     struct jrec *r, struct sdentry **out)
 {
 	char *path;
-	int ret = child_path_dup(st, dir, name, &path);
+	int ret = stage_child_path_dup(st, dir, name, &path);
 
 	if (ret < 0)
 		return ret;
@@ -68,25 +70,25 @@ static int mknod_locked(struct stage *st, struct snode *dir, const char *name,
 		return -EINVAL;
 	if (st->readonly)
 		return -EROFS;
-	if (S_ISREG(r->mode) && (fd = data_create(st, &r->id)) < 0)
+	if (S_ISREG(r->mode) && (fd = stage_data_create(st, &r->id)) < 0)
 		return fd;
-	ret = make_entry(st, dir, name, r, out);
+	ret = stage_make_entry(st, dir, name, r, out);
 	if (ret && r->id)
-		data_delete(st, r->id);
+		stage_data_delete(st, r->id);
 	if (fd >= 0)
 		close(fd);
 	return ret;
 }
 
-/* What a disc can record as a symlink's target (limit_symlink_target). */
+/* What a disc can record as a symlink's target (stage_limit_symlink_target). */
 static int check_target(const char *target)
 {
 	if (!target || !*target)
 		return -ENOENT;
-	return limit_symlink_target(target);
+	return stage_limit_symlink_target(target);
 }
 
-/* The folder a path's last component goes into, then make_entry. */
+/* The folder a path's last component goes into, then stage_make_entry. */
 static int make_at_path(struct stage *st, const char *path, struct jrec *r)
 {
 	char name[STAGE_NAME_MAX + 1];
@@ -94,10 +96,10 @@ static int make_at_path(struct stage *st, const char *path, struct jrec *r)
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = path_parent(st, path, &dir, name);
+	ret = stage_path_parent(st, path, &dir, name);
 	if (!ret)
 		ret = r->op == J_MKNOD ? mknod_locked(st, dir, name, r, NULL)
-				       : make_entry(st, dir, name, r, NULL);
+				       : stage_make_entry(st, dir, name, r, NULL);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -182,9 +184,9 @@ static int make_node(struct stage *st, struct stage_node *dir,
 
 	STAGE_LOCK(st);
 	ret = r->op == J_MKNOD ? mknod_locked(st, SN(dir), name, r, &de)
-			       : make_entry(st, SN(dir), name, r, &de);
+			       : stage_make_entry(st, SN(dir), name, r, &de);
 	if (!ret)
-		entry_fill(st, de->node, out);
+		stage_entry_fill(st, de->node, out);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -230,9 +232,9 @@ static int change_names(struct stage *st, struct jrec *r, struct snode *dir,
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = child_path_dup(st, dir, name, &p1);
+	ret = stage_child_path_dup(st, dir, name, &p1);
 	if (ret >= 0 && newdir)
-		ret = child_path_dup(st, newdir, newname, &p2);
+		ret = stage_child_path_dup(st, newdir, newname, &p2);
 	if (ret >= 0) {
 		r->p1 = p1;
 		r->p2 = p2;
@@ -280,16 +282,16 @@ int stage_node_link(struct stage *st, struct stage_node *n,
 	int ret;
 
 	STAGE_LOCK(st);
-	ret = SN(n)->aliases ? node_path_dup(SN(n)->aliases, &from) : -ENOENT;
+	ret = SN(n)->aliases ? stage_node_path_dup(SN(n)->aliases, &from) : -ENOENT;
 	if (ret >= 0)
-		ret = child_path_dup(st, SN(dir), name, &to);
+		ret = stage_child_path_dup(st, SN(dir), name, &to);
 	if (ret >= 0) {
 		r.p1 = from;
 		r.p2 = to;
 		ret = change_api(st, &r, &de);
 	}
 	if (!ret)
-		entry_fill(st, de->node, out);
+		stage_entry_fill(st, de->node, out);
 	STAGE_UNLOCK(st);
 	free(from);
 	free(to);

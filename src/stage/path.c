@@ -31,7 +31,7 @@ static bool at_end(const char *p)
 	return *p == '\0';
 }
 
-int path_resolve(struct stage *st, const char *path, struct sdentry **out)
+int stage_path_resolve(struct stage *st, const char *path, struct sdentry **out)
 {
 	char name[STAGE_NAME_MAX + 1];
 	struct sdentry *de = st->root;
@@ -42,7 +42,7 @@ int path_resolve(struct stage *st, const char *path, struct sdentry **out)
 	while ((len = next_component(&path, name)) != 0) {
 		if (len < 0)
 			return len;
-		ret = dir_lookup(st, de->node, name, &de);
+		ret = stage_dir_lookup(st, de->node, name, &de);
 		if (ret)
 			return ret;
 	}
@@ -53,8 +53,8 @@ int path_resolve(struct stage *st, const char *path, struct sdentry **out)
 /* The directory that holds the last component of path, and that component.
  * The directory exists (else -ENOENT/-ENOTDIR); the root has no parent
  * (-EBUSY, as the kernel says for the mount root). */
-int path_parent(struct stage *st, const char *path, struct snode **dir,
-		char name[STAGE_NAME_MAX + 1])
+int stage_path_parent(struct stage *st, const char *path, struct snode **dir,
+		      char name[STAGE_NAME_MAX + 1])
 {
 	struct sdentry *de = st->root;
 	int len, ret;
@@ -67,7 +67,7 @@ int path_parent(struct stage *st, const char *path, struct snode **dir,
 	if (len == 0)
 		return -EBUSY;
 	while (!at_end(path)) {
-		ret = dir_lookup(st, de->node, name, &de);
+		ret = stage_dir_lookup(st, de->node, name, &de);
 		if (ret)
 			return ret;
 		len = next_component(&path, name);
@@ -76,7 +76,7 @@ int path_parent(struct stage *st, const char *path, struct snode **dir,
 	}
 	if (!S_ISDIR(de->node->mode))
 		return -ENOTDIR;
-	ret = dir_materialize(st, de->node);
+	ret = stage_dir_materialize(st, de->node);
 	if (ret)
 		return ret;
 	*dir = de->node;

@@ -63,7 +63,7 @@ static int lower_path(struct pwalk *w, uint32_t id)
 	return ret < 0 ? ret : 0;
 }
 
-bool node_changed(const struct stage *st, const struct snode *n)
+bool stage_node_changed(const struct stage *st, const struct snode *n)
 {
 	const struct idx_node *ln;
 
@@ -73,7 +73,7 @@ bool node_changed(const struct stage *st, const struct snode *n)
 	if (!ln)
 		return true;
 	if (n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid ||
-	    xattrs_differ(st, n))
+	    stage_xattrs_differ(st, n))
 		return true;
 	if (S_ISDIR(n->mode))
 		return false;
@@ -158,14 +158,14 @@ static void mark_lower_subtree(struct pwalk *w, uint32_t dir)
 		ln = index_node(w->st->lower, id);
 		w->ref[id] = 1;
 		w->s.tree_entries++;
-		w->s.meta_bytes += lower_entry_cost(ln);
+		w->s.meta_bytes += stage_lower_entry_cost(ln);
 		if (S_ISDIR(ln->mode))
 			mark_lower_subtree(w, id);
 		ln = index_node(w->st->lower, id);
 	}
 }
 
-bool dentry_moved(const struct stage *st, const struct sdentry *de)
+bool stage_dentry_moved(const struct stage *st, const struct sdentry *de)
 {
 	const struct idx_node *ln = index_node(st->lower, de->lower);
 
@@ -217,7 +217,7 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 	int ret = 0;
 
 	w->s.tree_entries++;
-	w->s.meta_bytes += dentry_cost(w->st, de);
+	w->s.meta_bytes += stage_dentry_cost(w->st, de);
 	if (n->data_id && n->mark != w->mark) {
 		n->mark = w->mark;
 		w->s.pending_bytes += n->size;
@@ -228,19 +228,19 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 		return ret ? ret : add_line(w, 'S', de->rfrom, w->path);
 	}
 	if (de->lower == IDX_NONE && n->rsrc && w->in_restore)
-		return restored_changed(n) ? add_line(w, 'M', w->path, NULL) : 0;
+		return stage_restored_changed(n) ? add_line(w, 'M', w->path, NULL) : 0;
 	if (de->lower == IDX_NONE) {
 		ret = note_replacement(w, de);
 		return ret ? ret : add_line(w, 'A', w->path, NULL);
 	}
 	w->ref[de->lower] = 1;
-	if (dentry_moved(w->st, de)) {
+	if (stage_dentry_moved(w->st, de)) {
 		ret = lower_path(w, de->lower);
 		if (ret)
 			return ret;
 		ret = add_line(w, 'R', w->lpath, w->path);
 	}
-	if (!ret && node_changed(w->st, n))
+	if (!ret && stage_node_changed(w->st, n))
 		ret = add_line(w, 'M', w->path, NULL);
 	return ret;
 }

@@ -5,7 +5,7 @@
  * the commit's bookkeeping). So the commit hands the ids over and returns.
  * Nothing refers to these files any more and ids are never reused, so
  * retiring them late races with nothing; if the daemon dies first,
- * data_gc() at the next open does it. */
+ * stage_data_gc() at the next open does it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -32,7 +32,7 @@ static void retire_ids(struct stage *st, int dirfd, const uint64_t *ids,
 		       size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		spare_retire(st, dirfd, ids[i]);
+		stage_spare_retire(st, dirfd, ids[i]);
 }
 
 /* Take up to a batch off the end of the queue; r->lock held. */
@@ -100,7 +100,7 @@ static int reaper_start(struct stage *st)
 }
 
 /* Deletes what is queued (at full speed) and ends the thread. */
-void reaper_stop(struct stage *st)
+void stage_reaper_stop(struct stage *st)
 {
 	struct reaper *r = st->reaper;
 
@@ -123,7 +123,7 @@ void reaper_stop(struct stage *st)
 /* Queue a data file for deletion; without a reaper it goes at once. The
  * thread starts with the first file: a stage opened before the daemon
  * forks into the background must not own a thread yet. */
-void reaper_add(struct stage *st, uint64_t id)
+void stage_reaper_add(struct stage *st, uint64_t id)
 {
 	struct reaper *r;
 	uint64_t *grown;

@@ -31,7 +31,7 @@ static int scan(const char *buf, size_t len, struct jscan *js)
 	size_t pos = 0, used, cap = 0;
 
 	js->last_freeze = SIZE_MAX;
-	while (pos < len && (used = journal_decode(buf + pos, len - pos, &r))) {
+	while (pos < len && (used = stage_journal_decode(buf + pos, len - pos, &r))) {
 		if (js->n == cap) {
 			size_t *t = realloc(js->off, (cap = cap * 2 + 256) *
 					    sizeof(*t));
@@ -58,7 +58,7 @@ static bool base_matches(struct stage *st, const char *buf, size_t len)
 	const struct idx_info *info = index_info(st->lower);
 	struct jrec r;
 
-	if (!journal_decode(buf, len, &r) || r.op != J_BASE)
+	if (!stage_journal_decode(buf, len, &r) || r.op != J_BASE)
 		return false;
 	return r.id == info->start_lba && r.flags == (uint32_t)info->session;
 }
@@ -71,8 +71,8 @@ static void apply_range(struct stage *st, const char *buf, size_t len,
 	int ret;
 
 	st->replaying = true;
-	while (from < len && (used = journal_decode(buf + from, len - from, &r))) {
-		ret = apply_record(st, &r, NULL);
+	while (from < len && (used = stage_journal_decode(buf + from, len - from, &r))) {
+		ret = stage_apply_record(st, &r, NULL);
 		if (ret)
 			blog_warn("stage: journal record %u on %s skipped: %s",
 				  r.op, r.p1 ? r.p1 : "-", strerror(-ret));
@@ -99,18 +99,18 @@ static size_t pick_start(struct stage *st, const char *buf,
 						   : js->good_len;
 	}
 	blog_warn("stage: staged changes were made against another session; replaying them on the current one");
-	if (js->n && journal_decode(buf, js->good_len, &r) && r.op == J_BASE)
+	if (js->n && stage_journal_decode(buf, js->good_len, &r) && r.op == J_BASE)
 		return js->n > 1 ? js->off[1] : js->good_len;
 	return 0;
 }
 
-int replay_journal(struct stage *st)
+int stage_replay_journal(struct stage *st)
 {
 	struct jscan js = { 0 };
 	size_t len, start;
 	bool rewrite;
 	char *buf;
-	int ret = journal_read(st, &buf, &len);
+	int ret = stage_journal_read(st, &buf, &len);
 
 	if (ret)
 		return ret;
@@ -124,14 +124,14 @@ int replay_journal(struct stage *st)
 			ret = -errno;
 	}
 	if (ret || !js.n) {
-		ret = ret ? ret : journal_rewrite(st, NULL, 0);
+		ret = ret ? ret : stage_journal_rewrite(st, NULL, 0);
 		goto out;
 	}
 	start = pick_start(st, buf, &js, &rewrite);
 	apply_range(st, buf, js.good_len, start);
 	st->jsize = st->jreserved = js.good_len;
 	if (rewrite)
-		ret = journal_rewrite(st, buf + start, js.good_len - start);
+		ret = stage_journal_rewrite(st, buf + start, js.good_len - start);
 out:
 	free(js.off);
 	free(buf);
@@ -180,7 +180,7 @@ int stage_cache_has_changes(const char *cache_dir)
 	ret = read_fd(fd, &buf, &len);
 	close(fd);
 	while (!ret && pos < len &&
-	       (used = journal_decode(buf + pos, len - pos, &r))) {
+	       (used = stage_journal_decode(buf + pos, len - pos, &r))) {
 		if (r.op != J_BASE && r.op != J_FREEZE && r.op != J_THAW)
 			ret = 1;
 		pos += used;

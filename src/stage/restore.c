@@ -71,12 +71,12 @@ static int remember_link(struct rctx *c, const struct idx_node *ln,
 static int make_node(struct rctx *c, uint32_t id, const struct idx_node *ln,
 		     struct snode **out)
 {
-	struct snode *n = node_new(c->st, ln->mode);
+	struct snode *n = stage_node_new(c->st, ln->mode);
 	int ret = 0;
 
 	if (!n)
 		return -ENOMEM;
-	node_take_lower_attrs(n, ln);
+	stage_node_take_lower_attrs(n, ln);
 	if (S_ISDIR(ln->mode))
 		n->size = 4096;
 	n->rsrc = index_ref(c->src);
@@ -84,11 +84,11 @@ static int make_node(struct rctx *c, uint32_t id, const struct idx_node *ln,
 	if (ln->link && !(n->link = strdup(ln->link)))
 		ret = -ENOMEM;
 	for (uint32_t i = 0; i < ln->n_xattrs && !ret; i++)
-		ret = xattr_set(c->st, n, ln->xattrs[i].name, ln->xattrs[i].value,
-				ln->xattrs[i].len, 0);
+		ret = stage_xattr_set(c->st, n, ln->xattrs[i].name, ln->xattrs[i].value,
+				      ln->xattrs[i].len, 0);
 	if (ret) {
 		n->ref = 1;
-		node_unref(c->st, n);
+		stage_node_unref(c->st, n);
 		return ret;
 	}
 	*out = n;
@@ -106,13 +106,13 @@ static int restore_entry(struct rctx *c, struct snode *dir, const char *name,
 
 	if (!n && (ret = make_node(c, id, ln, &n)))
 		return ret;
-	ret = dentry_add(c->st, dir, name, n, IDX_NONE, &de);
+	ret = stage_dentry_add(c->st, dir, name, n, IDX_NONE, &de);
 	if (!ret && n->nlink == 1)
 		ret = remember_link(c, ln, n);
 	if (ret) {
 		if (!n->nlink) {
 			n->ref = 1;
-			node_unref(c->st, n);
+			stage_node_unref(c->st, n);
 		}
 		return ret;
 	}
@@ -141,7 +141,7 @@ static void remove_tree(struct stage *st, struct sdentry *de)
 			remove_tree(st, c);
 		}
 	}
-	dentry_remove(st, de);
+	stage_dentry_remove(st, de);
 }
 
 /* The session a replayed record names, if the disc still has it where the
@@ -168,13 +168,13 @@ static int destination(struct stage *st, const struct jrec *r,
 		       struct snode **dir, char name[STAGE_NAME_MAX + 1],
 		       struct sdentry **there)
 {
-	int ret = path_parent(st, r->p1, dir, name);
+	int ret = stage_path_parent(st, r->p1, dir, name);
 
 	if (ret == -EBUSY)
 		return -EINVAL;     /* "/": the staging root itself */
 	if (ret)
 		return ret;
-	ret = dir_lookup(st, *dir, name, there);
+	ret = stage_dir_lookup(st, *dir, name, there);
 	if (ret == -ENOENT) {
 		*there = NULL;
 		return 0;
@@ -219,9 +219,9 @@ static void restore_inval(struct stage *st, struct snode *dir,
 			  const char *name, struct sdentry *there)
 {
 	if (there)
-		inval_node(st, there->node);
-	inval_missing(st, dir, name);
-	inval_node(st, dir);
+		stage_inval_node(st, there->node);
+	stage_inval_missing(st, dir, name);
+	stage_inval_node(st, dir);
 }
 
 static int restore_into(struct stage *st, const struct jrec *r,
@@ -254,7 +254,7 @@ static int restore_into(struct stage *st, const struct jrec *r,
 	free(from);
 	free(c.links);
 	if (!ret) {
-		node_touch_dir(dir, &r->ts);
+		stage_node_touch_dir(dir, &r->ts);
 		st->gen++;
 		if (out)
 			*out = de;
@@ -262,8 +262,8 @@ static int restore_into(struct stage *st, const struct jrec *r,
 	return ret;
 }
 
-int restore_apply(struct stage *st, const struct jrec *r, struct index *src,
-		  struct sdentry **out)
+int stage_restore_apply(struct stage *st, const struct jrec *r, struct index *src,
+			struct sdentry **out)
 {
 	struct index *own = NULL;
 	int ret = 0;
@@ -295,14 +295,14 @@ int stage_restore(struct stage *st, struct index *src, const char *from,
 	STAGE_LOCK(st);
 	ret = st->readonly ? -EROFS : 0;
 	if (!ret) {
-		now_ts(&r.ts);
+		stage_now_ts(&r.ts);
 		end = st->jsize;
-		ret = journal_append(st, &r);
+		ret = stage_journal_append(st, &r);
 	}
 	if (!ret) {
 		ret = restore_into(st, &r, src, NULL);
 		if (ret)
-			journal_cut(st, end);
+			stage_journal_cut(st, end);
 	}
 	STAGE_UNLOCK(st);
 	if (!ret)
@@ -310,7 +310,7 @@ int stage_restore(struct stage *st, struct index *src, const char *from,
 	return ret;
 }
 
-bool restored_changed(const struct snode *n)
+bool stage_restored_changed(const struct snode *n)
 {
 	const struct idx_node *ln = index_node(n->rsrc, n->rid);
 
@@ -321,7 +321,7 @@ bool restored_changed(const struct snode *n)
 	return n->data_id || n->mtime.tv_sec != ln->mtime.tv_sec;
 }
 
-void restored_forget(struct snode *n)
+void stage_restored_forget(struct snode *n)
 {
 	if (!n->rsrc)
 		return;

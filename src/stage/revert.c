@@ -69,8 +69,8 @@ static void queue_missing(struct revert *rv, struct snode *dir)
 	     c = index_node(rv->st->lower, c)->next_sibling) {
 		const char *name = index_node(rv->st->lower, c)->name;
 
-		if (!dir_find(rv->st, dir, name))
-			inval_missing(rv->st, dir, name);
+		if (!stage_dir_find(rv->st, dir, name))
+			stage_inval_missing(rv->st, dir, name);
 	}
 }
 
@@ -88,7 +88,7 @@ static void strip(struct revert *rv, struct snode *dir)
 		if (S_ISDIR(de->node->mode))
 			strip(rv, de->node);
 		st->quiet = in_place(rv, de);
-		dentry_remove(st, de);
+		stage_dentry_remove(st, de);
 		st->quiet = false;
 	}
 }
@@ -98,26 +98,26 @@ static void reset(struct revert *rv, struct snode *n, uint32_t id)
 {
 	struct stage *st = rv->st;
 	const struct idx_node *ln = index_node(st->lower, id);
-	bool changed = n->data_id || n->xa || node_changed(st, n) ||
+	bool changed = n->data_id || n->xa || stage_node_changed(st, n) ||
 		       n->size != ln->size || S_ISDIR(n->mode);
 
-	node_drop_data(st, n);
-	xattrs_free(n->xa);
+	stage_node_drop_data(st, n);
+	stage_xattrs_free(n->xa);
 	n->xa = NULL;
 	free(n->link);
 	n->link = ln->link ? strdup(ln->link) : NULL;
 	n->origin = id;
-	node_take_lower_attrs(n, ln);
+	stage_node_take_lower_attrs(n, ln);
 	n->materialized = !S_ISDIR(n->mode);
 	if (changed)
-		inval_node(st, n);
+		stage_inval_node(st, n);
 }
 
 /* The folders that were materialized, again, with their old nodes. */
 static int remat(struct revert *rv, struct snode *dir)
 {
 	struct sdentry *de;
-	int ret = dir_materialize(rv->st, dir);
+	int ret = stage_dir_materialize(rv->st, dir);
 
 	for (de = dir->children; !ret && de; de = de->sib_next)
 		if (S_ISDIR(de->node->mode) && de->node->mark == rv->mark)
@@ -125,7 +125,7 @@ static int remat(struct revert *rv, struct snode *dir)
 	return ret;
 }
 
-int tree_revert(struct stage *st)
+int stage_tree_revert(struct stage *st)
 {
 	struct snode *root = st->root->node;
 	struct revert rv = { .st = st, .n = index_count(st->lower),
@@ -148,11 +148,11 @@ int tree_revert(struct stage *st)
 	st->nreuse = rv.n;
 	ret = remat(&rv, root);
 	if (!ret)
-		ret = link_lower_hardlinks(st);
+		ret = stage_link_lower_hardlinks(st);
 	st->reuse = NULL;
 	for (uint32_t id = 0; id < rv.n; id++)
 		if (rv.keep[id])
-			node_unref(st, rv.keep[id]);
+			stage_node_unref(st, rv.keep[id]);
 	free(rv.keep);
 	return ret;
 }

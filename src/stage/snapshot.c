@@ -32,7 +32,7 @@ struct snap_full {
 	int err;
 };
 
-static void *arena_alloc(struct snap_full *sf, size_t size)
+static void *snap_alloc(struct snap_full *sf, size_t size)
 {
 	struct chunk *c = sf->chunks;
 	void *p;
@@ -57,21 +57,21 @@ static void *arena_alloc(struct snap_full *sf, size_t size)
 	return p;
 }
 
-static const char *arena_str(struct snap_full *sf, const char *s, size_t len)
+static const char *snap_str(struct snap_full *sf, const char *s, size_t len)
 {
-	char *p = arena_alloc(sf, len + 1);
+	char *p = snap_alloc(sf, len + 1);
 
 	if (p)
 		memcpy(p, s, len);
 	return p;
 }
 
-struct stage *snapshot_stage(const struct stage_snapshot *snap)
+struct stage *stage_snapshot_owner(const struct stage_snapshot *snap)
 {
 	return ((const struct snap_full *)snap)->st;
 }
 
-struct sdentry *snap_dentry(const struct snap_node *sn)
+struct sdentry *stage_snap_dentry(const struct snap_node *sn)
 {
 	return ((const struct snap_priv *)sn)->de;
 }
@@ -86,16 +86,16 @@ static void copy_xattrs(struct snap_full *sf, struct snap_node *sn,
 	if (n->xa)
 		cnt = n->xa->n;
 	else
-		lx = lower_xattrs(sf->st, n, &cnt);
-	if (!cnt || !(v = arena_alloc(sf, cnt * sizeof(*v))))
+		lx = stage_lower_xattrs(sf->st, n, &cnt);
+	if (!cnt || !(v = snap_alloc(sf, cnt * sizeof(*v))))
 		return;
 	for (i = 0; i < cnt; i++) {
 		const char *name = n->xa ? n->xa->v[i].name : lx[i].name;
 		const char *val = n->xa ? n->xa->v[i].value : lx[i].value;
 		uint32_t len = n->xa ? n->xa->v[i].len : lx[i].len;
 
-		v[i].name = arena_str(sf, name, strlen(name));
-		v[i].value = arena_str(sf, val, len);
+		v[i].name = snap_str(sf, name, strlen(name));
+		v[i].value = snap_str(sf, val, len);
 		v[i].len = len;
 	}
 	sn->xattrs = v;
@@ -109,7 +109,7 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 	struct snap_node *sn = &sp->pub;
 	char path[STAGE_PATH_MAX];
 
-	sn->name = arena_str(sf, de->name, strlen(de->name));
+	sn->name = snap_str(sf, de->name, strlen(de->name));
 	sn->mode = n->mode;
 	sn->uid = n->uid;
 	sn->gid = n->gid;
@@ -121,11 +121,11 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 	sn->key = (uint64_t)(uintptr_t)n;
 	sn->origin = n->origin;
 	sn->data_changed = S_ISREG(n->mode) && n->data_id;
-	if (sn->data_changed && data_path(sf->st, n->data_id, path,
-					  sizeof(path)) > 0)
-		sn->data_path = arena_str(sf, path, strlen(path));
+	if (sn->data_changed && stage_data_path(sf->st, n->data_id, path,
+						sizeof(path)) > 0)
+		sn->data_path = snap_str(sf, path, strlen(path));
 	if (n->link)
-		sn->link = arena_str(sf, n->link, strlen(n->link));
+		sn->link = snap_str(sf, n->link, strlen(n->link));
 	if (S_ISREG(n->mode) && n->rsrc && !n->data_id) {
 		sn->rsrc = n->rsrc;
 		sn->rid = n->rid;
@@ -146,7 +146,7 @@ static void fill_from_lower(struct snap_full *sf, struct snap_node *sn,
 	const struct idx_node *ln = index_node(sf->st->lower, id);
 	struct snode tmp = { .origin = id };
 
-	sn->name = arena_str(sf, ln->name, strlen(ln->name));
+	sn->name = snap_str(sf, ln->name, strlen(ln->name));
 	sn->mode = ln->mode;
 	sn->uid = ln->uid;
 	sn->gid = ln->gid;
@@ -158,7 +158,7 @@ static void fill_from_lower(struct snap_full *sf, struct snap_node *sn,
 	sn->key = (1ULL << 63) | id;
 	sn->origin = id;
 	if (ln->link)
-		sn->link = arena_str(sf, ln->link, strlen(ln->link));
+		sn->link = snap_str(sf, ln->link, strlen(ln->link));
 	copy_xattrs(sf, sn, &tmp);
 }
 
@@ -177,12 +177,12 @@ static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
 	for (id = ln->first_child; id != IDX_NONE;
 	     id = index_node(sf->st->lower, id)->next_sibling)
 		cnt++;
-	sn->children = arena_alloc(sf, (cnt + 1) * sizeof(*sn->children));
+	sn->children = snap_alloc(sf, (cnt + 1) * sizeof(*sn->children));
 	if (!sn->children)
 		return;
 	for (id = ln->first_child; id != IDX_NONE && !sf->err;
 	     id = index_node(sf->st->lower, id)->next_sibling) {
-		struct snap_priv *c = arena_alloc(sf, sizeof(*c));
+		struct snap_priv *c = snap_alloc(sf, sizeof(*c));
 
 		if (!c)
 			return;
@@ -205,11 +205,11 @@ static void build_dir(struct snap_full *sf, struct snap_node *sn,
 		build_lower_dir(sf, sn, dir->origin);
 		return;
 	}
-	sn->children = arena_alloc(sf, (dir->nchild + 1) * sizeof(*sn->children));
+	sn->children = snap_alloc(sf, (dir->nchild + 1) * sizeof(*sn->children));
 	if (!sn->children)
 		return;
 	for (de = dir->children; de && !sf->err; de = de->sib_next) {
-		struct snap_priv *c = arena_alloc(sf, sizeof(*c));
+		struct snap_priv *c = snap_alloc(sf, sizeof(*c));
 
 		if (!c)
 			return;
@@ -223,7 +223,7 @@ static void build_dir(struct snap_full *sf, struct snap_node *sn,
 }
 
 /* Drop the snapshot's references (stage lock held) and free it. */
-void snapshot_release(struct stage *st, struct stage_snapshot *snap)
+void stage_snapshot_release(struct stage *st, struct stage_snapshot *snap)
 {
 	struct snap_full *sf = (struct snap_full *)snap;
 	struct snap_priv *sp;
@@ -234,8 +234,8 @@ void snapshot_release(struct stage *st, struct stage_snapshot *snap)
 	for (sp = sf->all; sp; sp = sp->all_next) {
 		sp->de->in_snap = false;
 		sp->de->node->in_snap = false;
-		node_unref(st, sp->de->node);
-		dentry_unref(sp->de);
+		stage_node_unref(st, sp->de->node);
+		stage_dentry_unref(sp->de);
 	}
 	while ((c = sf->chunks)) {
 		sf->chunks = c->next;
@@ -277,7 +277,7 @@ static int freeze_data(struct stage *st)
 
 static int build(struct stage *st, struct snap_full *sf)
 {
-	struct snap_priv *root = arena_alloc(sf, sizeof(*root));
+	struct snap_priv *root = snap_alloc(sf, sizeof(*root));
 
 	if (!root)
 		return -ENOMEM;
@@ -307,19 +307,19 @@ int stage_freeze(struct stage *st, struct stage_snapshot **out)
 	if (!ret)
 		ret = freeze_data(st);
 	if (!ret) {
-		now_ts(&r.ts);
+		stage_now_ts(&r.ts);
 		/* the way out of a full cache disk: the reserve is for it */
-		ret = journal_append_reserved(st, &r);
+		ret = stage_journal_append_reserved(st, &r);
 	}
 	if (!ret)
-		ret = journal_sync(st);
+		ret = stage_journal_sync(st);
 	if (ret) {
 		if (!st->frozen) {
 			free(st->frozen_ids);
 			st->frozen_ids = NULL;
 			st->n_frozen = 0;
 		}
-		snapshot_release(st, &sf->pub);
+		stage_snapshot_release(st, &sf->pub);
 		goto out;
 	}
 	st->freeze_off = st->jsize;

@@ -7,7 +7,7 @@
  * allocates no inode. Spares are named by the id they last had; ids are
  * never reused, so names in spare/ and data/ do not collide. A spare is
  * referred to by nothing: a crash anywhere leaves at worst a file in the
- * wrong folder, which data_gc or the O_TRUNC at reuse deals with. */
+ * wrong folder, which stage_data_gc or the O_TRUNC at reuse deals with. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -76,7 +76,7 @@ static bool full(struct spares *sp)
 
 /* Opens (making it if needed) spare/ and lists what is there; *max is the
  * largest name seen, which the next data id must exceed. */
-int spare_init(struct stage *st, uint64_t *max)
+int stage_spare_init(struct stage *st, uint64_t *max)
 {
 	struct spares *sp = &st->spares;
 	struct dirent *e;
@@ -84,16 +84,16 @@ int spare_init(struct stage *st, uint64_t *max)
 	DIR *d;
 
 	*max = 0;
-	sp->dirfd = cache_subdir(st, "spare");
+	sp->dirfd = stage_cache_subdir(st, "spare");
 	if (sp->dirfd < 0)
 		return sp->dirfd;
-	d = dir_scan(sp->dirfd);
+	d = stage_dir_scan(sp->dirfd);
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		if (!data_parse_id(e->d_name, &id))
+		if (!stage_data_parse_id(e->d_name, &id))
 			continue;
-		if (entry_owned(sp->dirfd, "spare", e->d_name)) {
+		if (stage_entry_owned(sp->dirfd, "spare", e->d_name)) {
 			closedir(d);
 			return -EPERM;
 		}
@@ -106,7 +106,7 @@ int spare_init(struct stage *st, uint64_t *max)
 	return 0;
 }
 
-void spare_free(struct stage *st)
+void stage_spare_free(struct stage *st)
 {
 	if (st->spares.dirfd >= 0)
 		close(st->spares.dirfd);
@@ -129,7 +129,7 @@ static int empty_it(int dirfd, const char *name)
 /* Data file `id` is no longer needed: empty it into spare/, or delete it
  * when enough are kept. Any thread (the reaper calls it with its own
  * descriptor of data/). */
-void spare_retire(struct stage *st, int data_dirfd, uint64_t id)
+void stage_spare_retire(struct stage *st, int data_dirfd, uint64_t id)
 {
 	struct spares *sp = &st->spares;
 	char name[24];
@@ -149,7 +149,7 @@ void spare_retire(struct stage *st, int data_dirfd, uint64_t id)
 
 /* A spare renamed to data/ID and opened read-write, empty; -ENOENT when
  * there is none, and the caller creates a new file instead. */
-int spare_take(struct stage *st, uint64_t id)
+int stage_spare_take(struct stage *st, uint64_t id)
 {
 	struct spares *sp = &st->spares;
 	char from[24], to[24];

@@ -45,7 +45,7 @@ static int open_cache(struct stage *st, const char *dir)
 	st->cache_fd = open(st->cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->cache_fd < 0)
 		return -errno;
-	ret = fd_owned(st->cache_fd, st->cache);
+	ret = stage_fd_owned(st->cache_fd, st->cache);
 	if (ret)
 		return ret;
 	st->lock_fd = openat(st->cache_fd, "lock", O_RDWR | O_CREAT |
@@ -59,8 +59,8 @@ static int open_cache(struct stage *st, const char *dir)
 			 O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->jfd < 0)
 		return -errno;
-	ret = fd_owned(st->jfd, "journal");
-	return ret ? ret : data_init(st);
+	ret = stage_fd_owned(st->jfd, "journal");
+	return ret ? ret : stage_data_init(st);
 }
 
 static void close_fd(int *fd)
@@ -85,17 +85,17 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 	st->lower = index_ref(lower);
 	ret = open_cache(st, cache_dir);
 	if (!ret)
-		ret = tree_init(st);
+		ret = stage_tree_init(st);
 	if (!ret)
-		ret = link_lower_hardlinks(st);
+		ret = stage_link_lower_hardlinks(st);
 	if (!ret)
-		ret = replay_journal(st);
+		ret = stage_replay_journal(st);
 	if (ret) {
 		blog_error("stage: cannot open %s: %s", cache_dir, strerror(-ret));
 		stage_close(st);
 		return ret;
 	}
-	data_gc(st);
+	stage_data_gc(st);
 	st->gen++;
 	*out = st;
 	return 0;
@@ -105,19 +105,19 @@ void stage_close(struct stage *st)
 {
 	if (!st)
 		return;
-	behind_stop(st);
-	reaper_stop(st);
+	stage_behind_stop(st);
+	stage_reaper_stop(st);
 	st->closing = true;
 	/* a burn still running at close is a crash as far as the journal
 	 * goes: the FREEZE stays, replay decides at the next open */
-	snapshot_release(st, st->snap);
+	stage_snapshot_release(st, st->snap);
 	st->snap = NULL;
-	tree_free(st);
+	stage_tree_free(st);
 	free(st->htab);
 	free(st->frozen_ids);
 	close_fd(&st->jfd);
 	close_fd(&st->data_dir_fd);
-	spare_free(st);
+	stage_spare_free(st);
 	pthread_mutex_destroy(&st->spares.lock);
 	close_fd(&st->lock_fd);
 	close_fd(&st->cache_fd);
@@ -170,7 +170,7 @@ bool stage_cache_lost(struct stage *st)
 	bool lost;
 
 	STAGE_LOCK_NODRAIN(st);
-	lost = cache_alive(st) != 0;
+	lost = stage_cache_alive(st) != 0;
 	STAGE_UNLOCK(st);
 	return lost;
 }

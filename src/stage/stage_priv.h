@@ -6,6 +6,11 @@
  * directories are materialised lazily: their children get sdentries the first
  * time the directory is searched, so mounting a big disc costs nothing.
  * All fields are guarded by stage->lock unless said otherwise.
+ *
+ * The helpers declared here are global symbols, so they carry the stage's
+ * prefix as its API does (stage_<part>_..., stage_node_... for snodes);
+ * what only one file uses is static there. stage.h says what the _locked
+ * and _dropping_lock suffixes mean.
  */
 #ifndef BURNFS_STAGE_PRIV_H
 #define BURNFS_STAGE_PRIV_H
@@ -23,7 +28,7 @@
 #define STAGE_NAME_MAX 255
 /* The longest symlink target the kernel passes (PATH_MAX with its NUL).
  * Paths inside staging have no limit of their own: they are built in
- * buffers of their length (node_path_dup). */
+ * buffers of their length (stage_node_path_dup). */
 #define STAGE_PATH_MAX 4096
 /* Inode numbers of new nodes live above any the disc gives (a Rock Ridge
  * number is 32-bit, an index id + 1 + 2^32 below 2^33) and below 2^40,
@@ -163,7 +168,7 @@ struct stage {
 	bool quiet;            /* names removed now need no invalidation: the
 				  kernel asked for the change, or they come
 				  back as they were */
-	struct snode **reuse;  /* tree_revert: lower id -> node to take back */
+	struct snode **reuse;  /* stage_tree_revert: lower id -> node to take back */
 	uint32_t nreuse;
 	struct snode *data_nodes;
 	struct snode *open_nodes;
@@ -180,125 +185,121 @@ struct stage {
 void stage_tell_rebased(struct stage *st);
 
 /* tree.c */
-uint32_t name_hash(const char *name);
-struct snode *node_new(struct stage *st, mode_t mode);
-struct snode *node_from_lower(struct stage *st, uint32_t id);
+struct snode *stage_node_new(struct stage *st, mode_t mode);
 /* Mode, owner, device, times and size of index entry ln onto n. */
-void node_take_lower_attrs(struct snode *n, const struct idx_node *ln);
-void node_unref(struct stage *st, struct snode *n);
-int tree_init(struct stage *st);
-void tree_free(struct stage *st);
-int dir_materialize(struct stage *st, struct snode *dir);
-struct sdentry *dir_find(struct stage *st, struct snode *dir, const char *name);
-int dir_lookup(struct stage *st, struct snode *dir, const char *name,
-	       struct sdentry **out);
-int dentry_add(struct stage *st, struct snode *dir, const char *name,
-	       struct snode *n, uint32_t lower, struct sdentry **out);
-void dentry_remove(struct stage *st, struct sdentry *de);
-void alias_del(struct snode *n, struct sdentry *de);
-void dentry_unref(struct sdentry *de);
-int dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
-		const char *name);
-bool dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir);
+void stage_node_take_lower_attrs(struct snode *n, const struct idx_node *ln);
+void stage_node_unref(struct stage *st, struct snode *n);
+int stage_tree_init(struct stage *st);
+void stage_tree_free(struct stage *st);
+int stage_dir_materialize(struct stage *st, struct snode *dir);
+struct sdentry *stage_dir_find(struct stage *st, struct snode *dir, const char *name);
+int stage_dir_lookup(struct stage *st, struct snode *dir, const char *name,
+		     struct sdentry **out);
+int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
+		     struct snode *n, uint32_t lower, struct sdentry **out);
+void stage_dentry_remove(struct stage *st, struct sdentry *de);
+void stage_alias_del(struct snode *n, struct sdentry *de);
+void stage_dentry_unref(struct sdentry *de);
+int stage_dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
+		      const char *name);
+bool stage_dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir);
 /* The staging path of a name ("/" for the root), malloc'ed in *out;
  * returns its length or -ENOMEM / -ENOENT (a name of a removed folder). */
-int node_path_dup(const struct sdentry *de, char **out);
+int stage_node_path_dup(const struct sdentry *de, char **out);
 /* The path of name in dir, malloc'ed; -ENOENT when dir was removed. */
-int child_path_dup(const struct stage *st, const struct snode *dir,
-		   const char *name, char **out);
-uint32_t dir_nlink(const struct stage *st, const struct snode *n);
-void node_touch_dir(struct snode *dir, const struct timespec *ts);
-int link_lower_hardlinks(struct stage *st);
-/* Give n a unique inode number: want when free (0: a fresh one). */
-void ino_claim(struct stage *st, struct snode *n, uint64_t want);
+int stage_child_path_dup(const struct stage *st, const struct snode *dir,
+			 const char *name, char **out);
+uint32_t stage_dir_nlink(const struct stage *st, const struct snode *n);
+void stage_node_touch_dir(struct snode *dir, const struct timespec *ts);
+int stage_link_lower_hardlinks(struct stage *st);
 
 /* lookup.c: the kernel's references and what it must forget */
-void entry_fill(struct stage *st, struct snode *n, struct stage_entry *out);
-void known_drop_all(struct stage *st);
+void stage_entry_fill(struct stage *st, struct snode *n, struct stage_entry *out);
+void stage_known_drop_all(struct stage *st);
 /* The kernel may cache name in dir for a node that no longer has it:
  * queue an invalidation (unless the kernel asked for the change). */
-void inval_name(struct stage *st, struct snode *dir, const char *name,
-		struct snode *was);
+void stage_inval_name(struct stage *st, struct snode *dir, const char *name,
+		      struct snode *was);
 /* The kernel may cache name in dir as missing: queue it. */
-void inval_missing(struct stage *st, struct snode *dir, const char *name);
+void stage_inval_missing(struct stage *st, struct snode *dir, const char *name);
 /* n's attributes or content changed without the kernel's asking. */
-void inval_node(struct stage *st, struct snode *n);
+void stage_inval_node(struct stage *st, struct snode *n);
 
 /* revert.c: discard in place (same lower): nodes from the disc stay */
-int tree_revert(struct stage *st);
+int stage_tree_revert(struct stage *st);
 
 /* path.c */
-int path_resolve(struct stage *st, const char *path, struct sdentry **out);
-int path_parent(struct stage *st, const char *path, struct snode **dir,
-		char name[STAGE_NAME_MAX + 1]);
+int stage_path_resolve(struct stage *st, const char *path, struct sdentry **out);
+int stage_path_parent(struct stage *st, const char *path, struct snode **dir,
+		      char name[STAGE_NAME_MAX + 1]);
 
 /* data.c */
-int data_init(struct stage *st);
-int data_create(struct stage *st, uint64_t *id);
-int data_open(struct stage *st, uint64_t id, int flags);
-void data_delete(struct stage *st, uint64_t id);
-int data_path(const struct stage *st, uint64_t id, char *buf, size_t size);
-bool data_is_frozen(const struct stage *st, uint64_t id);
-void node_set_data(struct stage *st, struct snode *n, uint64_t id);
-void node_drop_data(struct stage *st, struct snode *n);
-int node_data_fd(struct stage *st, struct snode *n);
-int node_copy_up(struct stage *st, struct snode *n, bool keep_content);
+int stage_data_init(struct stage *st);
+int stage_data_create(struct stage *st, uint64_t *id);
+int stage_data_open(struct stage *st, uint64_t id, int flags);
+void stage_data_delete(struct stage *st, uint64_t id);
+int stage_data_path(const struct stage *st, uint64_t id, char *buf, size_t size);
+bool stage_data_is_frozen(const struct stage *st, uint64_t id);
+void stage_node_set_data(struct stage *st, struct snode *n, uint64_t id);
+void stage_node_drop_data(struct stage *st, struct snode *n);
+int stage_node_data_fd(struct stage *st, struct snode *n);
+int stage_node_copy_up(struct stage *st, struct snode *n, bool keep_content);
 /* n's bytes are still the disc's: reading it or its first write reads
  * the disc. */
-static inline bool node_on_disc(const struct snode *n)
+static inline bool stage_node_on_disc(const struct snode *n)
 {
 	return !n->data_id && (n->origin != IDX_NONE || n->rsrc) && n->size > 0;
 }
 /* The index and id n's disc content is read from (the lower layer, or a
  * restored session's), or NULL when it has none. */
-static inline struct index *node_src(const struct stage *st,
-				     const struct snode *n, uint32_t *id)
+static inline struct index *stage_node_src(const struct stage *st,
+					   const struct snode *n, uint32_t *id)
 {
 	*id = n->rsrc ? n->rid : n->origin;
 	return n->rsrc ? n->rsrc : n->origin != IDX_NONE ? st->lower : NULL;
 }
-/* node_copy_up of a disc file with the lock dropped while copying. */
-void node_copy_up_unlocked(struct stage *st, struct snode *n);
-void data_gc(struct stage *st);
-/* data_gc, but the deleting is left to the reaper (commits). */
-void data_gc_later(struct stage *st);
+/* stage_node_copy_up of a disc file: the stage lock is held when it is
+ * called and when it returns, but let go of while the bytes are copied. */
+void stage_node_copy_up_dropping_lock(struct stage *st, struct snode *n);
+void stage_data_gc(struct stage *st);
+/* stage_data_gc, but the deleting is left to the reaper (commits). */
+void stage_data_gc_later(struct stage *st);
 
-bool data_parse_id(const char *s, uint64_t *id);
+bool stage_data_parse_id(const char *s, uint64_t *id);
 /* This user's alone (owner, not writable by group or others); a regular
- * file for entry_owned (missing: fine). 0, or -EPERM with a log line. */
-int fd_owned(int fd, const char *what);
-int entry_owned(int dirfd, const char *what, const char *name);
+ * file for stage_entry_owned (missing: fine). 0, or -EPERM with a log line. */
+int stage_fd_owned(int fd, const char *what);
+int stage_entry_owned(int dirfd, const char *what, const char *name);
 /* CACHE/name, made if missing and opened: fd, or -errno. */
-int cache_subdir(struct stage *st, const char *name);
+int stage_cache_subdir(struct stage *st, const char *name);
 /* A DIR from the start of the folder open as dirfd (on a dup of it);
  * NULL with errno set. */
-DIR *dir_scan(int dirfd);
+DIR *stage_dir_scan(int dirfd);
 
 /* spare.c */
-int spare_init(struct stage *st, uint64_t *max);
-void spare_free(struct stage *st);
-void spare_retire(struct stage *st, int data_dirfd, uint64_t id);
-int spare_take(struct stage *st, uint64_t id);
+int stage_spare_init(struct stage *st, uint64_t *max);
+void stage_spare_free(struct stage *st);
+void stage_spare_retire(struct stage *st, int data_dirfd, uint64_t id);
+int stage_spare_take(struct stage *st, uint64_t id);
 
 /* behind.c */
 /* A write's bytes; base (if set) is a buffer the write may keep, freed
- * with release; behind_write sets base to NULL when it takes it. */
+ * with release; stage_behind_write sets base to NULL when it takes it. */
 struct wsrc {
 	const void *mem;
 	void (*release)(void *base);
 	void *base;
 };
 void stage_lock(struct stage *st);
-int behind_write(struct stage *st, struct snode *n, struct wsrc *src,
-		 size_t len, off_t off);
-void behind_drain(struct stage *st);
-void behind_stop(struct stage *st);
+int stage_behind_write(struct stage *st, struct snode *n, struct wsrc *src,
+		       size_t len, off_t off);
+void stage_behind_stop(struct stage *st);
 /* A write of n that failed behind, once (0: none). */
-int behind_take_error(struct snode *n);
+int stage_behind_take_error(struct snode *n);
 
 /* reaper.c */
-void reaper_stop(struct stage *st);
-void reaper_add(struct stage *st, uint64_t id);
+void stage_reaper_stop(struct stage *st);
+void stage_reaper_add(struct stage *st, uint64_t id);
 
 /* journal.c */
 enum jop {
@@ -317,123 +318,118 @@ struct jrec {
 	uint32_t vlen;
 };
 
-int journal_encode(const struct jrec *r, char **buf, size_t *len);
+int stage_journal_encode(const struct jrec *r, char **buf, size_t *len);
 /* Decodes one record at buf[off..len): bytes used, 0 at a torn/bad tail. */
-size_t journal_decode(const char *buf, size_t len, struct jrec *r);
+size_t stage_journal_decode(const char *buf, size_t len, struct jrec *r);
 /* Append r at the journal's end (st->jsize). A failed append leaves no
  * bytes behind: they are cut off before anything else is appended, so a
- * torn record can only ever be the last one. journal_append keeps
+ * torn record can only ever be the last one. stage_journal_append keeps
  * JOURNAL_KEEP bytes of allocated room free for what follows a data
- * change; journal_append_reserved (those records, and FREEZE/THAW) may
+ * change; stage_journal_append_reserved (those records, and FREEZE/THAW) may
  * use it. -ENOSPC, -EIO (the cache folder is gone), -errno. */
-int journal_append(struct stage *st, const struct jrec *r);
-int journal_append_reserved(struct stage *st, const struct jrec *r);
+int stage_journal_append(struct stage *st, const struct jrec *r);
+int stage_journal_append_reserved(struct stage *st, const struct jrec *r);
 /* Take back what was appended after `end` (an apply failed after all). */
-void journal_cut(struct stage *st, uint64_t end);
+void stage_journal_cut(struct stage *st, uint64_t end);
 /* BASE names the lower it applies to: start lba and session number. */
-int journal_rewrite(struct stage *st, const char *tail, size_t tlen);
+int stage_journal_rewrite(struct stage *st, const char *tail, size_t tlen);
 /* After a commit: BASE + the records made since the freeze. On failure
  * the rewrite is owed (st->jrewrite) and the old journal, which replays
  * the same, stays until an append manages it. */
-int journal_rewrite_tail(struct stage *st);
+int stage_journal_rewrite_tail(struct stage *st);
 /* Empty the journal in place (discard): BASE of `lower` only. Works on a
  * full cache disk; a crash in between leaves an empty journal, which means
  * the same (nothing staged). */
-int journal_reset(struct stage *st, const struct index *lower);
-int journal_read(struct stage *st, char **buf, size_t *len);
-int journal_sync(struct stage *st);
+int stage_journal_reset(struct stage *st, const struct index *lower);
+int stage_journal_read(struct stage *st, char **buf, size_t *len);
+int stage_journal_sync(struct stage *st);
 /* 0 while the cache folder is there; -EIO (and a log line, once) when it
  * was removed under the mount: then every change fails. */
-int cache_alive(struct stage *st);
+int stage_cache_alive(struct stage *st);
 /* An error of the cache's file system as the staging call reports it:
  * -EROFS (it went read-only after I/O errors) is -EIO. */
-int cache_errno(int err);
+int stage_cache_errno(int err);
 
-/* apply.c: the operations on the tree, shared by the API and replay */
-int apply_record(struct stage *st, const struct jrec *r,
-		 struct sdentry **out);
+/* change.c: the operations on the tree, shared by the API and replay */
+int stage_apply_record(struct stage *st, const struct jrec *r,
+		       struct sdentry **out);
 /* r's attributes (J_ATTR) onto n, its access ACL following the mode; for
  * a node without names, which has nothing to journal. */
-int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r);
+int stage_node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r);
 /* API side: check readonly, stamp, check, journal, apply (write-ahead). */
 int stage_change(struct stage *st, struct jrec *r, struct sdentry **out);
-/* ops.c: stage_change of a change the kernel asked for (its names need
- * no invalidation); make_entry creates r's entry as name in dir. */
-int change_api(struct stage *st, struct jrec *r, struct sdentry **out);
-/* change_api of r about n (which has a name), under n's first name. */
-int change_node(struct stage *st, struct snode *n, struct jrec *r);
-int make_entry(struct stage *st, struct snode *dir, const char *name,
-	       struct jrec *r, struct sdentry **out);
+/* ops.c: stage_change of r about n (which has a name), under n's first
+ * name, as the kernel asked for it (its names need no invalidation);
+ * stage_make_entry creates r's entry as name in dir. */
+int stage_change_node(struct stage *st, struct snode *n, struct jrec *r);
+int stage_make_entry(struct stage *st, struct snode *dir, const char *name,
+		     struct jrec *r, struct sdentry **out);
 /* Journal n's full attribute state (J_ATTR) under its first name. */
-int record_attr(struct stage *st, struct snode *n);
+int stage_record_attr(struct stage *st, struct snode *n);
 /* Journal that n's content is data file id from now on (J_SETDATA); the
  * caller makes it so only when this succeeds. */
-int record_setdata(struct stage *st, struct snode *n, uint64_t id);
+int stage_record_setdata(struct stage *st, struct snode *n, uint64_t id);
 
 /* restore.c: a J_RESTORE record (live with src given, replay with NULL:
  * the session comes from the provider) */
-int restore_apply(struct stage *st, const struct jrec *r, struct index *src,
-		  struct sdentry **out);
+int stage_restore_apply(struct stage *st, const struct jrec *r, struct index *src,
+			struct sdentry **out);
 /* Whether a restored node differs from the session entry it came from. */
-bool restored_changed(const struct snode *n);
+bool stage_restored_changed(const struct snode *n);
 /* A commit wrote it: n no longer refers to its session. */
-void restored_forget(struct snode *n);
+void stage_restored_forget(struct snode *n);
 
 /* replay.c */
-int replay_journal(struct stage *st);
+int stage_replay_journal(struct stage *st);
 
 /* xattr.c */
-const struct idx_xattr *lower_xattrs(const struct stage *st,
-				     const struct snode *n, uint32_t *count);
-bool xattrs_differ(const struct stage *st, const struct snode *n);
-void xattrs_free(struct xattrs *xa);
-int xattr_set(struct stage *st, struct snode *n, const char *name,
-	      const void *value, size_t size, int flags);
-int xattr_remove(struct stage *st, struct snode *n, const char *name);
-/* Would xattr_set / xattr_remove (remove) succeed? 0 or their -errno. */
-int xattr_check(const struct stage *st, const struct snode *n,
-		const char *name, size_t size, int flags, bool remove);
+const struct idx_xattr *stage_lower_xattrs(const struct stage *st,
+					   const struct snode *n, uint32_t *count);
+bool stage_xattrs_differ(const struct stage *st, const struct snode *n);
+void stage_xattrs_free(struct xattrs *xa);
+int stage_xattr_set(struct stage *st, struct snode *n, const char *name,
+		    const void *value, size_t size, int flags);
+int stage_xattr_remove(struct stage *st, struct snode *n, const char *name);
+/* Would stage_xattr_set / stage_xattr_remove (remove) succeed? 0 or their -errno. */
+int stage_xattr_check(const struct stage *st, const struct snode *n,
+		      const char *name, size_t size, int flags, bool remove);
 
 /* After n->mode changed: its access ACL takes the new owner, group (mask)
  * and other bits, as chmod does on Linux. 0 or -ENOMEM. */
-int xattr_follow_mode(struct stage *st, struct snode *n);
+int stage_xattr_follow_mode(struct stage *st, struct snode *n);
 
 /* limits.c: what a disc holds, checked where changes enter */
 /* 0, -ENAMETOOLONG or -EINVAL (see stage_symlink). */
-int limit_symlink_target(const char *target);
+int stage_limit_symlink_target(const char *target);
 /* Clamp a time into what Rock Ridge records. */
-void limit_time(struct timespec *ts);
+void stage_limit_time(struct timespec *ts);
 
 /* fileops.c */
-int node_truncate(struct stage *st, struct snode *n, uint64_t size);
+int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size);
 
 /* attr.c */
-void node_stat(const struct stage *st, const struct snode *n,
-	       struct stat *sb);
-void now_ts(struct timespec *ts);
+void stage_node_stat(const struct stage *st, const struct snode *n,
+		     struct stat *sb);
+void stage_now_ts(struct timespec *ts);
 
 /* cost.c: stage_entry_cost of a lower entry, of a name in the tree */
-uint64_t lower_entry_cost(const struct idx_node *ln);
-uint64_t dentry_cost(const struct stage *st, const struct sdentry *de);
+uint64_t stage_lower_entry_cost(const struct idx_node *ln);
+uint64_t stage_dentry_cost(const struct stage *st, const struct sdentry *de);
 
 /* pending.c */
 void stage_compute_stats(struct stage *st);
-bool node_changed(const struct stage *st, const struct snode *n);
+bool stage_node_changed(const struct stage *st, const struct snode *n);
 /* A name from the lower layer (de->lower set) that is now elsewhere. */
-bool dentry_moved(const struct stage *st, const struct sdentry *de);
+bool stage_dentry_moved(const struct stage *st, const struct sdentry *de);
 
 /* snapshot.c */
-void snapshot_release(struct stage *st, struct stage_snapshot *snap);
+void stage_snapshot_release(struct stage *st, struct stage_snapshot *snap);
 /* Walk a snapshot: its node's live name (NULL for lower-only entries). */
-struct sdentry *snap_dentry(const struct snap_node *sn);
-struct stage *snapshot_stage(const struct stage_snapshot *snap);
+struct sdentry *stage_snap_dentry(const struct snap_node *sn);
+struct stage *stage_snapshot_owner(const struct stage_snapshot *snap);
 
 /* dump.c: rewrite the journal as records that rebuild the current tree */
-int tree_dump_journal(struct stage *st);
-
-/* open nodes (fileops.c) */
-void open_list_add(struct stage *st, struct snode *n);
-void open_list_del(struct stage *st, struct snode *n);
+int stage_tree_dump_journal(struct stage *st);
 
 /* Waits for the writes behind first (behind.c): all but stage_write and
  * the getattr family want the data files complete. */

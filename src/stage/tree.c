@@ -11,7 +11,7 @@
 
 #include "stage/stage_priv.h"
 
-uint32_t name_hash(const char *name)
+static uint32_t name_hash(const char *name)
 {
 	uint32_t h = 2166136261u;
 
@@ -27,65 +27,6 @@ static size_t slot_of(const struct stage *st, const struct snode *dir,
 
 	p = (p >> 4) * 0x9E3779B97F4A7C15ULL;
 	return (size_t)((p >> 32) ^ h) & (st->hsize - 1);
-}
-
-struct snode *node_new(struct stage *st, mode_t mode)
-{
-	struct snode *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		return NULL;
-	n->origin = IDX_NONE;
-	n->mode = mode;
-	n->fd = -1;
-	ino_claim(st, n, 0);
-	n->materialized = true;
-	now_ts(&n->mtime);
-	n->atime = n->ctime = n->mtime;
-	return n;
-}
-
-void node_take_lower_attrs(struct snode *n, const struct idx_node *ln)
-{
-	n->mode = ln->mode;
-	n->uid = ln->uid;
-	n->gid = ln->gid;
-	n->rdev = ln->rdev;
-	n->atime = ln->atime;
-	n->mtime = ln->mtime;
-	n->ctime = ln->ctime;
-	n->size = ln->size;
-}
-
-struct snode *node_from_lower(struct stage *st, uint32_t id)
-{
-	const struct idx_node *ln = index_node(st->lower, id);
-	struct snode *n;
-
-	if (!ln)
-		return NULL;
-	if (st->reuse && id < st->nreuse && st->reuse[id]) {
-		n = st->reuse[id];   /* discard takes its old node back: */
-		st->reuse[id] = NULL;
-		n->ref--;            /* the caller's name holds it now */
-		return n;
-	}
-	n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
-	n->origin = id;
-	node_take_lower_attrs(n, ln);
-	n->fd = -1;
-	n->materialized = !S_ISDIR(ln->mode);
-	if (ln->link) {
-		n->link = strdup(ln->link);
-		if (!n->link) {
-			free(n);
-			return NULL;
-		}
-	}
-	ino_claim(st, n, ln->ino ? ln->ino : (uint64_t)id + 1 + (1ULL << 32));
-	return n;
 }
 
 /* --- inode numbers: an open hash (linear probing) of the live nodes.
@@ -127,7 +68,8 @@ static int ino_grow(struct stage *st)
 	return 0;
 }
 
-void ino_claim(struct stage *st, struct snode *n, uint64_t want)
+/* Give n a unique inode number: want when free (0: a fresh one). */
+static void ino_claim(struct stage *st, struct snode *n, uint64_t want)
 {
 	struct snode **slot = NULL;
 
@@ -146,6 +88,65 @@ void ino_claim(struct stage *st, struct snode *n, uint64_t want)
 	n->ino = want;
 	*slot = n;
 	st->icount++;
+}
+
+struct snode *stage_node_new(struct stage *st, mode_t mode)
+{
+	struct snode *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->origin = IDX_NONE;
+	n->mode = mode;
+	n->fd = -1;
+	ino_claim(st, n, 0);
+	n->materialized = true;
+	stage_now_ts(&n->mtime);
+	n->atime = n->ctime = n->mtime;
+	return n;
+}
+
+void stage_node_take_lower_attrs(struct snode *n, const struct idx_node *ln)
+{
+	n->mode = ln->mode;
+	n->uid = ln->uid;
+	n->gid = ln->gid;
+	n->rdev = ln->rdev;
+	n->atime = ln->atime;
+	n->mtime = ln->mtime;
+	n->ctime = ln->ctime;
+	n->size = ln->size;
+}
+
+static struct snode *node_from_lower(struct stage *st, uint32_t id)
+{
+	const struct idx_node *ln = index_node(st->lower, id);
+	struct snode *n;
+
+	if (!ln)
+		return NULL;
+	if (st->reuse && id < st->nreuse && st->reuse[id]) {
+		n = st->reuse[id];   /* discard takes its old node back: */
+		st->reuse[id] = NULL;
+		n->ref--;            /* the caller's name holds it now */
+		return n;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->origin = id;
+	stage_node_take_lower_attrs(n, ln);
+	n->fd = -1;
+	n->materialized = !S_ISDIR(ln->mode);
+	if (ln->link) {
+		n->link = strdup(ln->link);
+		if (!n->link) {
+			free(n);
+			return NULL;
+		}
+	}
+	ino_claim(st, n, ln->ino ? ln->ino : (uint64_t)id + 1 + (1ULL << 32));
+	return n;
 }
 
 /* Take n out of the hash; the entries after it move back into the gap. */
@@ -171,15 +172,15 @@ static void ino_release(struct stage *st, struct snode *n)
 	}
 }
 
-void node_unref(struct stage *st, struct snode *n)
+void stage_node_unref(struct stage *st, struct snode *n)
 {
 	if (--n->ref)
 		return;
 	ino_release(st, n);
-	node_drop_data(st, n);
-	restored_forget(n);
+	stage_node_drop_data(st, n);
+	stage_restored_forget(n);
 	free(n->link);
-	xattrs_free(n->xa);
+	stage_xattrs_free(n->xa);
 	free(n);
 }
 
@@ -261,8 +262,8 @@ static void dentry_unlink(struct stage *st, struct sdentry *de)
 		dir->nsubdir--;
 }
 
-int dentry_add(struct stage *st, struct snode *dir, const char *name,
-	       struct snode *n, uint32_t lower, struct sdentry **out)
+int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
+		     struct snode *n, uint32_t lower, struct sdentry **out)
 {
 	struct sdentry *de;
 
@@ -290,7 +291,7 @@ int dentry_add(struct stage *st, struct snode *dir, const char *name,
 	return 0;
 }
 
-void dentry_unref(struct sdentry *de)
+void stage_dentry_unref(struct sdentry *de)
 {
 	if (--de->ref)
 		return;
@@ -300,7 +301,7 @@ void dentry_unref(struct sdentry *de)
 }
 
 /* Take de out of its node's list of names. */
-void alias_del(struct snode *n, struct sdentry *de)
+void stage_alias_del(struct snode *n, struct sdentry *de)
 {
 	if (de->alias_prev)
 		de->alias_prev->alias_next = de->alias_next;
@@ -312,21 +313,21 @@ void alias_del(struct snode *n, struct sdentry *de)
 }
 
 /* Take the name out of the tree; the node loses one link. */
-void dentry_remove(struct stage *st, struct sdentry *de)
+void stage_dentry_remove(struct stage *st, struct sdentry *de)
 {
 	struct snode *n = de->node;
 
 	dentry_unlink(st, de);
-	alias_del(n, de);
-	inval_name(st, de->parent, de->name, n);
+	stage_alias_del(n, de);
+	stage_inval_name(st, de->parent, de->name, n);
 	de->dead = true;
 	n->nlink--;
-	node_unref(st, n);
-	dentry_unref(de);
+	stage_node_unref(st, n);
+	stage_dentry_unref(de);
 }
 
-int dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
-		const char *name)
+int stage_dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
+		      const char *name)
 {
 	char *nn = strdup(name);
 
@@ -342,7 +343,7 @@ int dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
 }
 
 /* Is `anc` (a directory's name) `dir` itself or one of its ancestors? */
-bool dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir)
+bool stage_dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir)
 {
 	while (dir) {
 		if (anc->node == dir)
@@ -352,7 +353,7 @@ bool dentry_is_ancestor(const struct sdentry *anc, const struct snode *dir)
 	return false;
 }
 
-struct sdentry *dir_find(struct stage *st, struct snode *dir, const char *name)
+struct sdentry *stage_dir_find(struct stage *st, struct snode *dir, const char *name)
 {
 	uint32_t h = name_hash(name);
 	struct sdentry *de = st->htab[slot_of(st, dir, h)];
@@ -364,7 +365,7 @@ struct sdentry *dir_find(struct stage *st, struct snode *dir, const char *name)
 }
 
 /* Give every lower child of `dir` a name in the merged tree. */
-int dir_materialize(struct stage *st, struct snode *dir)
+int stage_dir_materialize(struct stage *st, struct snode *dir)
 {
 	const struct idx_node *ln;
 	uint32_t id;
@@ -382,9 +383,9 @@ int dir_materialize(struct stage *st, struct snode *dir)
 			ret = -ENOMEM;
 			goto out;
 		}
-		ret = dentry_add(st, dir, ln->name, n, id, NULL);
+		ret = stage_dentry_add(st, dir, ln->name, n, id, NULL);
 		if (ret) {
-			node_unref(st, n);
+			stage_node_unref(st, n);
 			goto out;
 		}
 	}
@@ -393,17 +394,17 @@ out:
 	return ret;
 }
 
-int dir_lookup(struct stage *st, struct snode *dir, const char *name,
-	       struct sdentry **out)
+int stage_dir_lookup(struct stage *st, struct snode *dir, const char *name,
+		     struct sdentry **out)
 {
 	int ret;
 
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	ret = dir_materialize(st, dir);
+	ret = stage_dir_materialize(st, dir);
 	if (ret)
 		return ret;
-	*out = dir_find(st, dir, name);
+	*out = stage_dir_find(st, dir, name);
 	return *out ? 0 : -ENOENT;
 }
 
@@ -421,7 +422,7 @@ static ssize_t path_len(const struct sdentry *de)
 	return d->dead ? -ENOENT : (ssize_t)len;
 }
 
-int node_path_dup(const struct sdentry *de, char **out)
+int stage_node_path_dup(const struct sdentry *de, char **out)
 {
 	const struct sdentry *d;
 	ssize_t len = path_len(de);
@@ -448,8 +449,8 @@ int node_path_dup(const struct sdentry *de, char **out)
 	return len ? (int)len : 1;
 }
 
-int child_path_dup(const struct stage *st, const struct snode *dir,
-		   const char *name, char **out)
+int stage_child_path_dup(const struct stage *st, const struct snode *dir,
+			 const char *name, char **out)
 {
 	char *dpath, *p;
 	int len;
@@ -458,7 +459,7 @@ int child_path_dup(const struct stage *st, const struct snode *dir,
 		return -ENOENT;
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
-	len = node_path_dup(dir->aliases, &dpath);
+	len = stage_node_path_dup(dir->aliases, &dpath);
 	if (len < 0)
 		return len;
 	if (strchr(name, '/')) {
@@ -473,7 +474,7 @@ int child_path_dup(const struct stage *st, const struct snode *dir,
 	return len;
 }
 
-uint32_t dir_nlink(const struct stage *st, const struct snode *n)
+uint32_t stage_dir_nlink(const struct stage *st, const struct snode *n)
 {
 	const struct idx_node *ln;
 
@@ -483,13 +484,13 @@ uint32_t dir_nlink(const struct stage *st, const struct snode *n)
 	return ln && ln->nlink >= 2 ? ln->nlink : 2;
 }
 
-void node_touch_dir(struct snode *dir, const struct timespec *ts)
+void stage_node_touch_dir(struct snode *dir, const struct timespec *ts)
 {
 	dir->mtime = *ts;
 	dir->ctime = *ts;
 }
 
-int tree_init(struct stage *st)
+int stage_tree_init(struct stage *st)
 {
 	struct snode *rn = node_from_lower(st, IDX_ROOT);
 	struct sdentry *de;
@@ -511,7 +512,7 @@ int tree_init(struct stage *st)
 	return 0;
 fail:
 	if (rn)
-		node_unref(st, (rn->ref = 1, rn));
+		stage_node_unref(st, (rn->ref = 1, rn));
 	return -ENOMEM;
 }
 
@@ -523,11 +524,11 @@ static void dir_free(struct stage *st, struct snode *dir)
 
 		if (S_ISDIR(de->node->mode))
 			dir_free(st, de->node);
-		dentry_remove(st, de);
+		stage_dentry_remove(st, de);
 	}
 }
 
-void tree_free(struct stage *st)
+void stage_tree_free(struct stage *st)
 {
 	struct sdentry *rde = st->root;
 
@@ -536,12 +537,12 @@ void tree_free(struct stage *st)
 	dir_free(st, rde->node);
 	rde->node->aliases = NULL;
 	rde->dead = true;
-	inval_name(st, NULL, "", rde->node);
-	node_unref(st, rde->node);
-	dentry_unref(rde);
+	stage_inval_name(st, NULL, "", rde->node);
+	stage_node_unref(st, rde->node);
+	stage_dentry_unref(rde);
 	st->root = NULL;
 	if (st->closing) {  /* the kernel's references end with the mount */
-		known_drop_all(st);
+		stage_known_drop_all(st);
 		free(st->inos);
 		st->inos = NULL;
 		st->isize = st->icount = 0;

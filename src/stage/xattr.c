@@ -26,8 +26,8 @@
 #define XATTR_PAIR_COST 64
 #define XATTR_NODE_BUDGET (768 * 1024)
 
-const struct idx_xattr *lower_xattrs(const struct stage *st,
-				     const struct snode *n, uint32_t *count)
+const struct idx_xattr *stage_lower_xattrs(const struct stage *st,
+					   const struct snode *n, uint32_t *count)
 {
 	const struct idx_node *ln;
 
@@ -41,7 +41,7 @@ const struct idx_xattr *lower_xattrs(const struct stage *st,
 	return ln->xattrs;
 }
 
-void xattrs_free(struct xattrs *xa)
+void stage_xattrs_free(struct xattrs *xa)
 {
 	uint32_t i;
 
@@ -56,14 +56,14 @@ void xattrs_free(struct xattrs *xa)
 }
 
 /* Do n's xattrs differ from its origin's? */
-bool xattrs_differ(const struct stage *st, const struct snode *n)
+bool stage_xattrs_differ(const struct stage *st, const struct snode *n)
 {
 	const struct idx_xattr *lx;
 	uint32_t ln, i;
 
 	if (!n->xa)
 		return false;
-	lx = lower_xattrs(st, n, &ln);
+	lx = stage_lower_xattrs(st, n, &ln);
 	if (ln != n->xa->n)
 		return true;
 	for (i = 0; i < ln; i++) {
@@ -111,7 +111,7 @@ static int own_xattrs(struct stage *st, struct snode *n)
 	n->xa = calloc(1, sizeof(*n->xa));
 	if (!n->xa)
 		return -ENOMEM;
-	lx = lower_xattrs(st, n, &cnt);
+	lx = stage_lower_xattrs(st, n, &cnt);
 	for (i = 0; i < cnt && !ret; i++)
 		ret = add_entry(n->xa, i, lx[i].name, lx[i].value, lx[i].len);
 	return ret;
@@ -222,7 +222,7 @@ static bool take_access_acl(struct stage *st, struct snode *n,
 	mode = pacl_apply_to_mode(value, size, n->mode);
 	if (mode != n->mode) {
 		n->mode = mode;
-		inval_node(st, n);
+		stage_inval_node(st, n);
 	}
 	return pacl_is_minimal(value, size);
 }
@@ -239,8 +239,8 @@ static int check_set(const struct snode *n, const char *name,
 	return ret;
 }
 
-int xattr_set(struct stage *st, struct snode *n, const char *name,
-	      const void *value, size_t size, int flags)
+int stage_xattr_set(struct stage *st, struct snode *n, const char *name,
+		    const void *value, size_t size, int flags)
 {
 	uint32_t at;
 	bool found;
@@ -266,7 +266,7 @@ int xattr_set(struct stage *st, struct snode *n, const char *name,
 	return replace_value(&n->xa->v[at], value, size);
 }
 
-int xattr_remove(struct stage *st, struct snode *n, const char *name)
+int stage_xattr_remove(struct stage *st, struct snode *n, const char *name)
 {
 	uint32_t at;
 	bool found;
@@ -296,7 +296,7 @@ static const void *find_value(const struct stage *st, const struct snode *n,
 		*len = found ? n->xa->v[i].len : 0;
 		return found ? n->xa->v[i].value : NULL;
 	}
-	lx = lower_xattrs(st, n, &cnt);
+	lx = stage_lower_xattrs(st, n, &cnt);
 	for (i = 0; i < cnt; i++) {
 		if (!strcmp(lx[i].name, name)) {
 			*len = lx[i].len;
@@ -306,7 +306,7 @@ static const void *find_value(const struct stage *st, const struct snode *n,
 	return NULL;
 }
 
-int xattr_follow_mode(struct stage *st, struct snode *n)
+int stage_xattr_follow_mode(struct stage *st, struct snode *n)
 {
 	const void *acl;
 	uint32_t len, at;
@@ -325,10 +325,10 @@ int xattr_follow_mode(struct stage *st, struct snode *n)
 	return 0;
 }
 
-/* Would xattr_set (remove: xattr_remove) of name on n succeed? Changes
+/* Would stage_xattr_set (remove: stage_xattr_remove) of name on n succeed? Changes
  * nothing: the live path asks before the change goes to the journal. */
-int xattr_check(const struct stage *st, const struct snode *n,
-		const char *name, size_t size, int flags, bool remove)
+int stage_xattr_check(const struct stage *st, const struct snode *n,
+		      const char *name, size_t size, int flags, bool remove)
 {
 	const struct idx_xattr *lx;
 	bool found = false;
@@ -342,7 +342,7 @@ int xattr_check(const struct stage *st, const struct snode *n,
 	if (n->xa) {
 		find_pos(n->xa, name, &found);
 	} else {
-		lx = lower_xattrs(st, n, &cnt);
+		lx = stage_lower_xattrs(st, n, &cnt);
 		for (i = 0; i < cnt && !found; i++)
 			found = !strcmp(lx[i].name, name);
 	}
@@ -408,7 +408,7 @@ ssize_t stage_getxattr(struct stage *st, const char *path, const char *name,
 	ssize_t ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
+	ret = stage_path_resolve(st, path, &de);
 	if (!ret)
 		ret = node_getxattr(st, de->node, name, value, size);
 	STAGE_UNLOCK(st);
@@ -439,7 +439,7 @@ static ssize_t node_listxattr(struct stage *st, struct snode *n, char *list,
 		for (i = 0; i < n->xa->n && !ret; i++)
 			ret = list_add(list, size, &pos, n->xa->v[i].name);
 	} else {
-		lx = lower_xattrs(st, n, &cnt);
+		lx = stage_lower_xattrs(st, n, &cnt);
 		for (i = 0; i < cnt && !ret; i++)
 			ret = list_add(list, size, &pos, lx[i].name);
 	}
@@ -453,7 +453,7 @@ ssize_t stage_listxattr(struct stage *st, const char *path, char *list,
 	ssize_t ret;
 
 	STAGE_LOCK(st);
-	ret = path_resolve(st, path, &de);
+	ret = stage_path_resolve(st, path, &de);
 	if (!ret)
 		ret = node_listxattr(st, de->node, list, size);
 	STAGE_UNLOCK(st);
@@ -472,15 +472,15 @@ static int node_xattr_change(struct stage *st, struct snode *n,
 	if (st->readonly)
 		return -EROFS;
 	if (!n->aliases) {
-		ret = r->op == J_RMXATTR ? xattr_remove(st, n, r->name) :
-		      xattr_set(st, n, r->name, r->val, r->vlen, (int)r->flags);
+		ret = r->op == J_RMXATTR ? stage_xattr_remove(st, n, r->name) :
+		      stage_xattr_set(st, n, r->name, r->val, r->vlen, (int)r->flags);
 		if (!ret) {
-			now_ts(&n->ctime);
+			stage_now_ts(&n->ctime);
 			st->gen++;
 		}
 		return ret;
 	}
-	return change_node(st, n, r);
+	return stage_change_node(st, n, r);
 }
 
 int stage_node_setxattr(struct stage *st, struct stage_node *n,

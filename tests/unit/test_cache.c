@@ -61,7 +61,7 @@ static int claim(const char *name, struct cache_record r,
 	int ret;
 
 	tmp_path(dir, sizeof(dir), name);
-	ret = record_claim(dir, &r, &me, other, &em);
+	ret = cache_record_claim(dir, &r, &me, other, &em);
 	CHECK(ret == 0 || strstr(em.text, "-o cache=DIR"));
 	return ret;
 }
@@ -73,10 +73,10 @@ static void t_record_file(void)
 
 	make_cache("rec", false);
 	tmp_path(dir, sizeof(dir), "rec");
-	CHECK_EQ(record_read(dir, &r), 0);
+	CHECK_EQ(cache_record_read(dir, &r), 0);
 	CHECK(!r.found);
-	CHECK_EQ(record_write(dir, &w), 0);
-	CHECK_EQ(record_read(dir, &r), 0);
+	CHECK_EQ(cache_record_write(dir, &w), 0);
+	CHECK_EQ(cache_record_read(dir, &r), 0);
 	CHECK(r.found);
 	CHECK_STR(r.id, w.id);
 	CHECK_STR(r.target, w.target);
@@ -133,11 +133,11 @@ static void t_default_folder(void)
 	tmp_path(xdg, sizeof(xdg), "xdg");
 	setenv("XDG_CACHE_HOME", xdg, 1);
 	snprintf(old, sizeof(old), "%s/burnfs/somename-0011", xdg);
-	CHECK_EQ(folder_make(old), 0);
+	CHECK_EQ(cache_folder_make(old), 0);
 	struct cache_record was = rec("1234567890abcdef", "/old/place.iso", 70);
 
-	CHECK_EQ(record_write(old, &was), 0);
-	CHECK_EQ(folder_default(&me, dir, sizeof(dir), &em), 0);
+	CHECK_EQ(cache_record_write(old, &was), 0);
+	CHECK_EQ(cache_folder_default(&me, dir, sizeof(dir), &em), 0);
 	CHECK(strstr(dir, "/burnfs/disc-1234567890abcdef") != NULL);
 	CHECK_EQ(stat(old, &sb), -1);
 	snprintf(old, sizeof(old), "%s/disc", dir);
@@ -146,14 +146,14 @@ static void t_default_folder(void)
 	me = rec("", "/moved/blank.iso", 88);
 	was = rec("", "/blank.iso", 88);
 	snprintf(old, sizeof(old), "%s/burnfs/blank.iso-0022", xdg);
-	CHECK_EQ(folder_make(old), 0);
-	CHECK_EQ(record_write(old, &was), 0);
-	CHECK_EQ(folder_default(&me, dir, sizeof(dir), &em), 0);
+	CHECK_EQ(cache_folder_make(old), 0);
+	CHECK_EQ(cache_record_write(old, &was), 0);
+	CHECK_EQ(cache_folder_default(&me, dir, sizeof(dir), &em), 0);
 	CHECK(strstr(dir, "/burnfs/blank.iso-") != NULL && strcmp(dir, old));
 	CHECK_EQ(stat(old, &sb), -1);
 	/* another disc's folder is never taken */
 	me = rec("fedcba0987654321", "/new/place.iso", 77);
-	CHECK_EQ(folder_default(&me, dir, sizeof(dir), &em), 0);
+	CHECK_EQ(cache_folder_default(&me, dir, sizeof(dir), &em), 0);
 	CHECK(strstr(dir, "/burnfs/disc-fedcba0987654321") != NULL);
 	snprintf(old, sizeof(old), "%s/burnfs/disc-1234567890abcdef", xdg);
 	CHECK_EQ(stat(old, &sb), 0);

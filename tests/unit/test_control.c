@@ -11,7 +11,7 @@
 static int parse(const char *text, struct command *cmd)
 {
 	struct errmsg em = { "" };
-	int ret = command_parse(text, strlen(text), cmd, &em);
+	int ret = control_command_parse(text, strlen(text), cmd, &em);
 
 	CHECK(ret == 0 || em.text[0]);
 	return ret;
@@ -47,7 +47,7 @@ static void test_commands(void)
 	CHECK_EQ(parse("set", &cmd), -EINVAL);
 	CHECK_EQ(parse("set =x", &cmd), -EINVAL);
 	CHECK_EQ(parse("set a=b c=d", &cmd), -EINVAL);
-	CHECK_EQ(command_parse("commit\0x", 8, &cmd, NULL), -EINVAL);
+	CHECK_EQ(control_command_parse("commit\0x", 8, &cmd, NULL), -EINVAL);
 	/* one command per write: no line breaks or other control bytes
 	 * inside, so no value can forge a status line */
 	CHECK_EQ(parse("set volid=A\nstate:idle\n", &cmd), -EINVAL);
@@ -135,28 +135,28 @@ static void test_settings(void)
 	struct job_settings s = { .joliet = true };
 	struct errmsg em = { "" };
 
-	CHECK_EQ(settings_set(&s, "joliet", "off", &em), 0);
+	CHECK_EQ(control_settings_set(&s, "joliet", "off", &em), 0);
 	CHECK(!s.joliet);
-	CHECK_EQ(settings_set(&s, "simulate", "on", &em), 0);
+	CHECK_EQ(control_settings_set(&s, "simulate", "on", &em), 0);
 	CHECK(s.simulate);
-	CHECK_EQ(settings_set(&s, "simulate", "maybe", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "simulate", "maybe", &em), -EINVAL);
 	CHECK(s.simulate);
 	CHECK(strstr(em.text, "simulate") != NULL);
-	CHECK_EQ(settings_set(&s, "volid", "A\nstate: idle", &em), -EINVAL);
-	CHECK_EQ(settings_set(&s, "volid", "A\tB", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "volid", "A\nstate: idle", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "volid", "A\tB", &em), -EINVAL);
 	CHECK(!s.volid[0]);
-	CHECK_EQ(settings_set(&s, "speed", "max", &em), 0);
+	CHECK_EQ(control_settings_set(&s, "speed", "max", &em), 0);
 	CHECK_EQ(s.speed_kbps, 0);
-	CHECK_EQ(settings_set(&s, "speed", "4000", &em), 0);
+	CHECK_EQ(control_settings_set(&s, "speed", "4000", &em), 0);
 	CHECK_EQ(s.speed_kbps, 4000);
-	CHECK_EQ(settings_set(&s, "speed", "-3", &em), -EINVAL);
-	CHECK_EQ(settings_set(&s, "speed", "12x", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "speed", "-3", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "speed", "12x", &em), -EINVAL);
 	CHECK_EQ(s.speed_kbps, 4000);
-	CHECK_EQ(settings_set(&s, "volid", "PHOTOS_2026", &em), 0);
+	CHECK_EQ(control_settings_set(&s, "volid", "PHOTOS_2026", &em), 0);
 	CHECK(strcmp(s.volid, "PHOTOS_2026") == 0);
-	CHECK_EQ(settings_set(&s, "volid", "123456789012345678901234567890123", &em),
+	CHECK_EQ(control_settings_set(&s, "volid", "123456789012345678901234567890123", &em),
 		 -EINVAL);
-	CHECK_EQ(settings_set(&s, "colour", "red", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "colour", "red", &em), -EINVAL);
 	CHECK(strstr(em.text, "unknown setting") != NULL);
 }
 
@@ -164,29 +164,29 @@ static void test_capacity(void)
 {
 	uint64_t b = 0;
 
-	CHECK_EQ(parse_capacity("cd", &b), 0);
+	CHECK_EQ(control_parse_capacity("cd", &b), 0);
 	CHECK(b > 700000000ull && b < 740000000ull);
-	CHECK_EQ(parse_capacity("dvd", &b), 0);
+	CHECK_EQ(control_parse_capacity("dvd", &b), 0);
 	CHECK_EQ(b, 4700372992ull);
-	CHECK_EQ(parse_capacity("BD", &b), 0);
+	CHECK_EQ(control_parse_capacity("BD", &b), 0);
 	CHECK_EQ(b, 25025314816ull);
-	CHECK_EQ(parse_capacity("bd-dl", &b), 0);
-	CHECK_EQ(parse_capacity("bd-xl", &b), 0);
-	CHECK_EQ(parse_capacity("dvd-dl", &b), 0);
-	CHECK_EQ(parse_capacity("20M", &b), 0);
+	CHECK_EQ(control_parse_capacity("bd-dl", &b), 0);
+	CHECK_EQ(control_parse_capacity("bd-xl", &b), 0);
+	CHECK_EQ(control_parse_capacity("dvd-dl", &b), 0);
+	CHECK_EQ(control_parse_capacity("20M", &b), 0);
 	CHECK_EQ(b, 20ull << 20);
-	CHECK_EQ(parse_capacity("25G", &b), 0);
+	CHECK_EQ(control_parse_capacity("25G", &b), 0);
 	CHECK_EQ(b, 25ull << 30);
-	CHECK_EQ(parse_capacity("4096", &b), 0);
+	CHECK_EQ(control_parse_capacity("4096", &b), 0);
 	CHECK_EQ(b, 4096);
-	CHECK_EQ(parse_capacity("1KB", &b), 0);
+	CHECK_EQ(control_parse_capacity("1KB", &b), 0);
 	CHECK_EQ(b, 1024);
-	CHECK_EQ(parse_capacity("0", &b), -EINVAL);
-	CHECK_EQ(parse_capacity("-5M", &b), -EINVAL);
-	CHECK_EQ(parse_capacity("big", &b), -EINVAL);
-	CHECK_EQ(parse_capacity("5X", &b), -EINVAL);
-	CHECK_EQ(parse_capacity("", &b), -EINVAL);
-	CHECK_EQ(parse_capacity("99999999999999999999T", &b), -EINVAL);
+	CHECK_EQ(control_parse_capacity("0", &b), -EINVAL);
+	CHECK_EQ(control_parse_capacity("-5M", &b), -EINVAL);
+	CHECK_EQ(control_parse_capacity("big", &b), -EINVAL);
+	CHECK_EQ(control_parse_capacity("5X", &b), -EINVAL);
+	CHECK_EQ(control_parse_capacity("", &b), -EINVAL);
+	CHECK_EQ(control_parse_capacity("99999999999999999999T", &b), -EINVAL);
 }
 
 int main(void)

@@ -1,9 +1,10 @@
-/* apply.c — apply one operation record to the merged tree. The API builds a
- * record, checks it here, journals it, then applies it here (write-ahead:
- * nothing is visible before it is in the journal, and a record that would
- * fail is never journaled); replay applies the journal's records here too,
- * so both always agree. Each apply_* first runs the check_* that the live
- * path runs before journaling, so the two cannot drift apart. */
+/* change.c — one change to the merged tree: an operation record, checked,
+ * journaled, applied. The API builds a record, checks it here, journals it,
+ * then applies it here (write-ahead: nothing is visible before it is in the
+ * journal, and a record that would fail is never journaled); replay applies
+ * the journal's records here too, so both always agree. Each apply_* first
+ * runs the check_* that the live path runs before journaling, so the two
+ * cannot drift apart. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,7 +25,7 @@ static int adopt_data(struct stage *st, struct snode *n, uint64_t id)
 
 	if (id >= st->next_id)
 		st->next_id = id + 1;
-	fd = data_open(st, id, O_RDWR | (st->replaying ? O_CREAT : 0));
+	fd = stage_data_open(st, id, O_RDWR | (st->replaying ? O_CREAT : 0));
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &sb)) {
@@ -34,7 +35,7 @@ static int adopt_data(struct stage *st, struct snode *n, uint64_t id)
 	close(fd);
 	/* the same file named twice (a record repeated) stays the node's */
 	if (n->data_id != id)
-		node_set_data(st, n, id);
+		stage_node_set_data(st, n, id);
 	n->size = (uint64_t)sb.st_size;
 	return 0;
 }
@@ -43,11 +44,11 @@ static int adopt_data(struct stage *st, struct snode *n, uint64_t id)
 static int check_new_name(struct stage *st, const char *path,
 			  struct snode **dir, char name[STAGE_NAME_MAX + 1])
 {
-	int ret = path_parent(st, path, dir, name);
+	int ret = stage_path_parent(st, path, dir, name);
 
 	if (ret)
 		return ret;
-	return dir_find(st, *dir, name) ? -EEXIST : 0;
+	return stage_dir_find(st, *dir, name) ? -EEXIST : 0;
 }
 
 static int new_entry(struct stage *st, const struct jrec *r, mode_t mode,
@@ -59,7 +60,7 @@ static int new_entry(struct stage *st, const struct jrec *r, mode_t mode,
 
 	if (ret)
 		return ret;
-	n = node_new(st, mode);
+	n = stage_node_new(st, mode);
 	if (!n)
 		return -ENOMEM;
 	n->uid = r->uid;
@@ -80,16 +81,16 @@ static int new_entry(struct stage *st, const struct jrec *r, mode_t mode,
 		if (st->replaying)
 			ret = adopt_data(st, n, r->id);
 		else
-			node_set_data(st, n, r->id);
+			stage_node_set_data(st, n, r->id);
 	}
 	if (!ret)
-		ret = dentry_add(st, dir, name, n, IDX_NONE, out);
+		ret = stage_dentry_add(st, dir, name, n, IDX_NONE, out);
 	if (ret) {
 		n->ref = 1;
-		node_unref(st, n);
+		stage_node_unref(st, n);
 		return ret;
 	}
-	node_touch_dir(dir, &r->ts);
+	stage_node_touch_dir(dir, &r->ts);
 	return 0;
 }
 
@@ -102,7 +103,7 @@ struct linkto {
 static int check_link(struct stage *st, const struct jrec *r,
 		      struct linkto *l)
 {
-	int ret = path_resolve(st, r->p1, &l->src);
+	int ret = stage_path_resolve(st, r->p1, &l->src);
 
 	if (ret)
 		return ret;
@@ -119,11 +120,11 @@ static int apply_link(struct stage *st, const struct jrec *r,
 
 	if (ret)
 		return ret;
-	ret = dentry_add(st, l.dir, l.name, l.src->node, IDX_NONE, out);
+	ret = stage_dentry_add(st, l.dir, l.name, l.src->node, IDX_NONE, out);
 	if (ret)
 		return ret;
 	l.src->node->ctime = r->ts;
-	node_touch_dir(l.dir, &r->ts);
+	stage_node_touch_dir(l.dir, &r->ts);
 	return 0;
 }
 
@@ -131,7 +132,7 @@ static int check_remove(struct stage *st, const struct jrec *r,
 			struct sdentry **de)
 {
 	bool isdir = r->op == J_RMDIR;
-	int ret = path_resolve(st, r->p1, de);
+	int ret = stage_path_resolve(st, r->p1, de);
 
 	if (ret)
 		return ret;
@@ -141,7 +142,7 @@ static int check_remove(struct stage *st, const struct jrec *r,
 		return -EISDIR;
 	if (isdir && !S_ISDIR((*de)->node->mode))
 		return -ENOTDIR;
-	if (isdir && (ret = dir_materialize(st, (*de)->node)))
+	if (isdir && (ret = stage_dir_materialize(st, (*de)->node)))
 		return ret;
 	return isdir && (*de)->node->nchild ? -ENOTEMPTY : 0;
 }
@@ -156,8 +157,8 @@ static int apply_remove(struct stage *st, const struct jrec *r)
 		return ret;
 	dir = de->parent;
 	de->node->ctime = r->ts;
-	dentry_remove(st, de);
-	node_touch_dir(dir, &r->ts);
+	stage_dentry_remove(st, de);
+	stage_node_touch_dir(dir, &r->ts);
 	return 0;
 }
 
@@ -170,7 +171,7 @@ static int check_replace(struct stage *st, struct sdentry *src,
 	if (S_ISDIR(src->node->mode)) {
 		if (!S_ISDIR(dst->node->mode))
 			return -ENOTDIR;
-		ret = dir_materialize(st, dst->node);
+		ret = stage_dir_materialize(st, dst->node);
 		if (ret)
 			return ret;
 		return dst->node->nchild ? -ENOTEMPTY : 0;
@@ -195,7 +196,7 @@ static int check_target(struct stage *st, const struct jrec *r,
 	}
 	if (r->flags & RENAME_EXCHANGE)
 		return S_ISDIR(m->dst->node->mode) &&
-		       dentry_is_ancestor(m->dst, m->src->parent) ? -EINVAL : 0;
+		       stage_dentry_is_ancestor(m->dst, m->src->parent) ? -EINVAL : 0;
 	if (r->flags & RENAME_NOREPLACE)
 		return -EEXIST;
 	if (m->dst->node == m->src->node) {
@@ -213,17 +214,17 @@ static int check_rename(struct stage *st, const struct jrec *r,
 	if ((r->flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
 	    (r->flags & RENAME_NOREPLACE && r->flags & RENAME_EXCHANGE))
 		return -EINVAL;
-	ret = path_resolve(st, r->p1, &m->src);
+	ret = stage_path_resolve(st, r->p1, &m->src);
 	if (ret)
 		return ret;
-	ret = path_parent(st, r->p2, &m->tdir, m->tname);
+	ret = stage_path_parent(st, r->p2, &m->tdir, m->tname);
 	if (ret)
 		return ret;
 	if (!m->src->parent)
 		return -EBUSY;
-	if (S_ISDIR(m->src->node->mode) && dentry_is_ancestor(m->src, m->tdir))
+	if (S_ISDIR(m->src->node->mode) && stage_dentry_is_ancestor(m->src, m->tdir))
 		return -EINVAL;
-	m->dst = dir_find(st, m->tdir, m->tname);
+	m->dst = stage_dir_find(st, m->tdir, m->tname);
 	m->noop = false;
 	return check_target(st, r, m);
 }
@@ -236,9 +237,9 @@ static int exchange(struct stage *st, struct sdentry *src, struct sdentry *dst)
 
 	if (!sname)
 		return -ENOMEM;
-	ret = dentry_move(st, src, dst->parent, dst->name);
+	ret = stage_dentry_move(st, src, dst->parent, dst->name);
 	if (!ret)
-		ret = dentry_move(st, dst, sdir, sname);
+		ret = stage_dentry_move(st, dst, sdir, sname);
 	free(sname);
 	return ret;
 }
@@ -255,9 +256,9 @@ static int do_rename(struct stage *st, const struct jrec *r, struct move *m)
 	}
 	if (m->dst) {
 		m->dst->node->ctime = r->ts;
-		dentry_remove(st, m->dst);
+		stage_dentry_remove(st, m->dst);
 	}
-	return dentry_move(st, m->src, m->tdir, m->tname);
+	return stage_dentry_move(st, m->src, m->tdir, m->tname);
 }
 
 static int apply_rename(struct stage *st, const struct jrec *r)
@@ -273,12 +274,12 @@ static int apply_rename(struct stage *st, const struct jrec *r)
 	if (ret)
 		return ret;
 	m.src->node->ctime = r->ts;
-	node_touch_dir(sdir, &r->ts);
-	node_touch_dir(m.tdir, &r->ts);
+	stage_node_touch_dir(sdir, &r->ts);
+	stage_node_touch_dir(m.tdir, &r->ts);
 	return 0;
 }
 
-int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r)
+int stage_node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r)
 {
 	n->mode = (n->mode & S_IFMT) | (r->mode & 07777);
 	n->uid = r->uid;
@@ -286,21 +287,21 @@ int node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r)
 	n->atime = r->atime;
 	n->mtime = r->mtime;
 	n->ctime = r->ctime;
-	return xattr_follow_mode(st, n);
+	return stage_xattr_follow_mode(st, n);
 }
 
 static int apply_attr(struct stage *st, const struct jrec *r)
 {
 	struct sdentry *de;
-	int ret = path_resolve(st, r->p1, &de);
+	int ret = stage_path_resolve(st, r->p1, &de);
 
-	return ret ? ret : node_take_attrs(st, de->node, r);
+	return ret ? ret : stage_node_take_attrs(st, de->node, r);
 }
 
 static int check_setdata(struct stage *st, const struct jrec *r,
 			 struct sdentry **de)
 {
-	int ret = path_resolve(st, r->p1, de);
+	int ret = stage_path_resolve(st, r->p1, de);
 
 	if (ret)
 		return ret;
@@ -318,12 +319,12 @@ static int apply_setdata(struct stage *st, const struct jrec *r)
 static int check_xattr(struct stage *st, const struct jrec *r,
 		       struct sdentry **de)
 {
-	int ret = path_resolve(st, r->p1, de);
+	int ret = stage_path_resolve(st, r->p1, de);
 
 	if (ret)
 		return ret;
-	return xattr_check(st, (*de)->node, r->name, r->vlen, (int)r->flags,
-			   r->op == J_RMXATTR);
+	return stage_xattr_check(st, (*de)->node, r->name, r->vlen, (int)r->flags,
+				 r->op == J_RMXATTR);
 }
 
 static int apply_xattr(struct stage *st, const struct jrec *r)
@@ -334,17 +335,17 @@ static int apply_xattr(struct stage *st, const struct jrec *r)
 	if (ret)
 		return ret;
 	if (r->op == J_RMXATTR)
-		ret = xattr_remove(st, de->node, r->name);
+		ret = stage_xattr_remove(st, de->node, r->name);
 	else
-		ret = xattr_set(st, de->node, r->name, r->val, r->vlen,
-				(int)r->flags);
+		ret = stage_xattr_set(st, de->node, r->name, r->val, r->vlen,
+				      (int)r->flags);
 	if (!ret)
 		de->node->ctime = r->ts;
 	return ret;
 }
 
-int apply_record(struct stage *st, const struct jrec *r,
-		 struct sdentry **out)
+int stage_apply_record(struct stage *st, const struct jrec *r,
+		       struct sdentry **out)
 {
 	switch (r->op) {
 	case J_MKNOD:
@@ -368,7 +369,7 @@ int apply_record(struct stage *st, const struct jrec *r,
 	case J_RMXATTR:
 		return apply_xattr(st, r);
 	case J_RESTORE:
-		return restore_apply(st, r, NULL, out);
+		return stage_restore_apply(st, r, NULL, out);
 	case J_BASE:
 	case J_FREEZE:
 	case J_THAW:
@@ -377,7 +378,7 @@ int apply_record(struct stage *st, const struct jrec *r,
 	return -EINVAL;
 }
 
-/* Would apply_record(r) succeed? Nothing visible changes (a folder's
+/* Would stage_apply_record(r) succeed? Nothing visible changes (a folder's
  * disc entries may be read in, which is only a cache). */
 static int apply_check(struct stage *st, const struct jrec *r)
 {
@@ -400,7 +401,7 @@ static int apply_check(struct stage *st, const struct jrec *r)
 	case J_RENAME:
 		return check_rename(st, r, &m);
 	case J_ATTR:
-		return path_resolve(st, r->p1, &de);
+		return stage_path_resolve(st, r->p1, &de);
 	case J_SETDATA:
 		return check_setdata(st, r, &de);
 	case J_SETXATTR:
@@ -421,17 +422,17 @@ int stage_change(struct stage *st, struct jrec *r, struct sdentry **out)
 	if (st->readonly)
 		return -EROFS;
 	if (!r->ts.tv_sec)
-		now_ts(&r->ts);
+		stage_now_ts(&r->ts);
 	ret = apply_check(st, r);
 	if (ret)
 		return ret;
 	end = st->jsize;
-	ret = journal_append(st, r);
+	ret = stage_journal_append(st, r);
 	if (ret)
 		return ret;
-	ret = apply_record(st, r, out);
+	ret = stage_apply_record(st, r, out);
 	if (ret)
-		journal_cut(st, end);
+		stage_journal_cut(st, end);
 	return ret;
 }
 
@@ -448,17 +449,17 @@ static int record_node(struct stage *st, struct snode *n, struct jrec *r)
 		st->gen++;
 		return 0;
 	}
-	ret = node_path_dup(n->aliases, &path);
+	ret = stage_node_path_dup(n->aliases, &path);
 	if (ret < 0)
 		return ret;
 	r->p1 = path;
-	now_ts(&r->ts);
-	ret = journal_append_reserved(st, r);
+	stage_now_ts(&r->ts);
+	ret = stage_journal_append_reserved(st, r);
 	free(path);
 	return ret;
 }
 
-int record_attr(struct stage *st, struct snode *n)
+int stage_record_attr(struct stage *st, struct snode *n)
 {
 	struct jrec r = {
 		.op = J_ATTR, .mode = n->mode & 07777, .uid = n->uid,
@@ -469,7 +470,7 @@ int record_attr(struct stage *st, struct snode *n)
 	return record_node(st, n, &r);
 }
 
-int record_setdata(struct stage *st, struct snode *n, uint64_t id)
+int stage_record_setdata(struct stage *st, struct snode *n, uint64_t id)
 {
 	struct jrec r = { .op = J_SETDATA, .id = id };
 

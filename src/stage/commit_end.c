@@ -1,8 +1,10 @@
-/* commit.c — the end of a burn. commit_done rebases the tree in place onto
- * the session just written: every name present at the freeze takes the new
- * lower id of its freeze-time path, nodes whose data file was frozen drop it
- * (the disc holds that content now), changes made since the freeze stay.
- * Node identity is kept, so open handles keep working. */
+/* commit_end.c — the end of a burn, as the stage sees it. stage_commit_done
+ * rebases the tree in place onto the session just written: every name
+ * present at the freeze takes the new lower id of its freeze-time path,
+ * nodes whose data file was frozen drop it (the disc holds that content
+ * now), changes made since the freeze stay. Node identity is kept, so open
+ * handles keep working. stage_commit_failed thaws: every change stays
+ * pending. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@ static uint32_t lookup_new(struct rebase *rb, uint32_t dir, const char *name)
 /* Snapshot entry sn sits at new lower id nid: remember it both ways. */
 static void map_snap(struct rebase *rb, const struct snap_node *sn, uint32_t nid)
 {
-	struct sdentry *de = snap_dentry(sn);
+	struct sdentry *de = stage_snap_dentry(sn);
 	uint32_t i;
 
 	if (sn->origin != IDX_NONE && rb->map[sn->origin] == IDX_NONE)
@@ -61,11 +63,11 @@ static void rebase_node(struct rebase *rb, struct snode *n)
 	n->origin = n->in_snap ? n->snap_lower : remap(rb, n->origin);
 	/* a restored node the commit wrote is a disc node now */
 	if (n->in_snap && n->origin != IDX_NONE)
-		restored_forget(n);
+		stage_restored_forget(n);
 	/* the disc holds the frozen content now (handles read it there) */
-	if (n->data_id && data_is_frozen(rb->st, n->data_id) &&
+	if (n->data_id && stage_data_is_frozen(rb->st, n->data_id) &&
 	    n->origin != IDX_NONE)
-		node_drop_data(rb->st, n);
+		stage_node_drop_data(rb->st, n);
 }
 
 static void rebase_dir(struct rebase *rb, struct snode *dir)
@@ -95,7 +97,7 @@ static void save_orphans(struct rebase *rb)
 		    !S_ISREG(n->mode) || n->in_snap)
 			continue;
 		if (remap(rb, n->origin) == IDX_NONE &&
-		    node_copy_up(rb->st, n, true))
+		    stage_node_copy_up(rb->st, n, true))
 			blog_warn("stage: lost the content of an unlinked open file");
 	}
 }
@@ -107,7 +109,7 @@ static void unfreeze(struct stage *st)
 	free(st->frozen_ids);
 	st->frozen_ids = NULL;
 	st->n_frozen = 0;
-	data_gc_later(st);
+	stage_data_gc_later(st);
 }
 
 static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
@@ -132,13 +134,13 @@ static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
 	rebase_dir(&rb, st->root->node);
 	for (struct snode *n = st->open_nodes; n; n = n->onext)
 		rebase_node(&rb, n);
-	snapshot_release(st, snap);
+	stage_snapshot_release(st, snap);
 	unfreeze(st);
-	ret = link_lower_hardlinks(st);
+	ret = stage_link_lower_hardlinks(st);
 	/* Only a compaction: until it succeeds, the old journal replays the
 	 * same (the FREEZE without THAW says the commit landed). */
 	if (!ret)
-		journal_rewrite_tail(st);
+		stage_journal_rewrite_tail(st);
 	index_unref(old);
 	free(rb.map);
 	st->gen++;
@@ -168,13 +170,13 @@ static void thaw(struct stage *st, struct stage_snapshot *snap)
 {
 	struct jrec r = { .op = J_THAW };
 
-	now_ts(&r.ts);
+	stage_now_ts(&r.ts);
 	/* Owed if it fails: without it, a later mount on a newer session
 	 * would take the commit for one that landed. */
-	if (journal_append_reserved(st, &r))
+	if (stage_journal_append_reserved(st, &r))
 		st->jthaw = true;
 	st->snap = NULL;
-	snapshot_release(st, snap);
+	stage_snapshot_release(st, snap);
 	unfreeze(st);
 }
 
@@ -193,11 +195,11 @@ void stage_snapshot_free(struct stage_snapshot *snap)
 
 	if (!snap)
 		return;
-	st = snapshot_stage(snap);
+	st = stage_snapshot_owner(snap);
 	STAGE_LOCK(st);
 	if (st->snap == snap)
 		thaw(st, snap);
 	else
-		snapshot_release(st, snap);
+		stage_snapshot_release(st, snap);
 	STAGE_UNLOCK(st);
 }
