@@ -4,7 +4,8 @@
 # through others) one that includes it back, and a part's private headers
 # (src/X/*.h) are included only by src/X itself (the unit tests and fuzz
 # harnesses are white-box and may include them), and the calls a public
-# header declares are defined in one part, the one its prefix names. Exit 1 and name what breaks.
+# header declares are defined in one part, the one its prefix names. Exit 1
+# and name what breaks. Run by the unit suite (unit/includes).
 # Usage: scripts/check-includes.sh [TREE]   (default: this checkout)
 cd "${1:-$(dirname "$0")/..}" || exit 2
 python3 - <<'PY'
