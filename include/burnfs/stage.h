@@ -361,6 +361,9 @@ struct stage_stats {
 uint64_t stage_entry_cost(mode_t mode, size_t namelen, size_t linklen,
 			  size_t xattr_bytes, uint32_t n_xattrs);
 void stage_get_stats(struct stage *st, struct stage_stats *out);
+/* Closed files whose MD5 is still to be taken in the background (the
+ * commit hashes those itself). Takes the stage lock. */
+size_t stage_hash_queued(struct stage *st);
 /* Sorted by path, one per line: "A path", "M path", "D path",
  * "R old -> new", "S N:/path -> new" (restored from session N). *out is malloc'ed, NUL-terminated; caller frees. */
 int stage_pending_text(struct stage *st, char **out, size_t *len);

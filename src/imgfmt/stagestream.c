@@ -6,7 +6,10 @@
  * hard links (its local filesystem's id 1, st_dev, st_ino), the size taken
  * when the node is added and the check at open that it did not change
  * (2: grew, will be cut; 3: shrank, will be padded — libisofs reports
- * both), repeatable reads, a clone for linked names. */
+ * both), repeatable reads, a clone for linked names.
+ * A data file that carries the MD5 taken while it was written (md5.h) is
+ * offered to libisofs's MD5 at each open, so its bytes are not hashed
+ * again (claim.c checks that they are the ones the MD5 covers). */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 
 #include "imgfmt/stagestream.h"
 #include "burnfs/log.h"
+#include "burnfs/md5.h"
 
 #define LOCAL_FS_ID 1          /* libisofs's id of the local filesystem */
 #define READ_MAX (1u << 20)
@@ -31,6 +35,7 @@ struct stagefile {
 	size_t cap, have, pos; /* buffer size, bytes in it, bytes handed out */
 	off_t next;            /* file offset after the buffer's bytes */
 	bool read_error_logged;
+	struct md5claim *claim; /* the stored MD5 offered at the last open */
 };
 
 static int iso_error_of(int err)
@@ -41,6 +46,21 @@ static int iso_error_of(int err)
 	case ENOMEM: return ISO_OUT_OF_MEM;
 	default: return ISO_FILE_ERROR;
 	}
+}
+
+/* The MD5 stored with the file, if it covers the size libisofs writes. */
+static void offer_md5(struct stagefile *f, const struct stat *st)
+{
+	unsigned char md5[16];
+
+	md5_claim_unref(f->claim);
+	f->claim = NULL;
+	if (f->size > 0 && st->st_size == f->size &&
+	    md5_stored_get(f->fd, (uint64_t)f->size, md5) == 1)
+		f->claim = md5_claim_new(f->path, st->st_dev, st->st_ino,
+					(uint64_t)f->size, md5);
+	if (f->claim)
+		md5_claim_opened(f->claim);
 }
 
 static int sf_open(IsoStream *s)
@@ -66,6 +86,7 @@ static int sf_open(IsoStream *s)
 	}
 	f->have = f->pos = 0;
 	f->next = 0;
+	offer_md5(f, &st);
 	if (st.st_size == f->size)
 		return ISO_SUCCESS;
 	return f->size > st.st_size ? 3 : 2;
@@ -77,6 +98,8 @@ static int sf_close(IsoStream *s)
 
 	if (f->fd < 0)
 		return ISO_FILE_NOT_OPENED;
+	if (f->claim)
+		md5_claim_closed(f->claim);
 	close(f->fd);
 	f->fd = -1;
 	free(f->buf);
@@ -122,6 +145,8 @@ static int sf_read(IsoStream *s, void *buf, size_t count)
 		return ISO_NULL_POINTER;
 	if (f->pos == f->have) {
 		ret = refill(f);
+		if (ret == 0 && f->claim)
+			md5_claim_handed(f->claim, buf, 0);
 		if (ret <= 0)
 			return ret;
 	}
@@ -131,6 +156,8 @@ static int sf_read(IsoStream *s, void *buf, size_t count)
 		n = INT32_MAX;
 	memcpy(buf, f->buf + f->pos, n);
 	f->pos += n;
+	if (f->claim)
+		md5_claim_handed(f->claim, buf, n);
 	return (int)n;
 }
 
@@ -155,6 +182,9 @@ static void sf_free(IsoStream *s)
 
 	if (f->fd >= 0)
 		close(f->fd);
+	if (f->claim)
+		md5_claim_closed(f->claim);
+	md5_claim_unref(f->claim);
 	free(f->buf);
 	free(f->path);
 	free(f);

@@ -310,6 +310,7 @@ int imgfmt_write_session(struct disc *d, IsoImage *img,
 	struct disc_msgwatch *mw = &ps.mw;
 	bool started = false;
 	off_t size_before = -1;
+	unsigned long stored_md5s = md5_claims_used();
 	int rc;
 
 	disc_msgwatch_init(mw);
@@ -357,6 +358,9 @@ out:
 		rc = check_before_activate(d, o, rb, em);
 	if (!rc && !s->simulate)
 		rc = activate(d, mw, em);
+	if (!rc && md5_claims_used() > stored_md5s)
+		blog_info("commit: %lu file MD5s recorded as taken when written",
+			  md5_claims_used() - stored_md5s);
 	isoburn_igopt_destroy(&o, 0);
 	disc_msgwatch_drain(mw);
 	return rc;

@@ -8,7 +8,9 @@
  * A context hashes its first OFFLOAD_AFTER bytes inline: names, tags and
  * small files are done before a hand-off would pay. Past that, in offload
  * mode, bytes are copied into 1 MiB chunks that the pool hashes in order;
- * clone and end first wait until everything given so far is hashed. */
+ * clone and end first wait until everything given so far is hashed.
+ * A context that took a staged file's stored MD5 (claim.c) hashes nothing
+ * while it is given that file's bytes as the stream handed them out. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <libisofs/libisofs.h>
 
 #include "burnfs/log.h"
+#include "burnfs/md5.h"
 #include "md5/md5_priv.h"
 
 #define OFFLOAD_AFTER (64u << 10)
@@ -66,6 +69,7 @@ static void settle(struct md5ctx *ctx)
 
 static void ctx_free(struct md5ctx *ctx)
 {
+	md5_claim_unref(ctx->bind.claim);   /* no result wanted */
 	settle(ctx);
 	EVP_MD_CTX_free(ctx->evp);
 	free(ctx);
@@ -110,6 +114,7 @@ int iso_md5_start(void **md5_context)
 	ctx = ctx_new();
 	if (!ctx)
 		return ISO_OUT_OF_MEM;
+	md5_claim_bind(ctx);
 	*md5_context = ctx;
 	return 1;
 }
@@ -121,6 +126,8 @@ int iso_md5_compute(void *md5_context, char *data, int datalen)
 	if (!ctx)
 		return ISO_NULL_POINTER;
 	if (datalen <= 0)
+		return 1;
+	if (ctx->bind.claim && md5_claim_take(ctx, data, (size_t)datalen))
 		return 1;
 	if (ctx->offload && ctx->inline_bytes >= OFFLOAD_AFTER) {
 		feed(ctx, data, (size_t)datalen);
@@ -141,6 +148,7 @@ int iso_md5_clone(void *old_md5_context, void **new_md5_context)
 		ctx_free(*new_md5_context);
 		*new_md5_context = NULL;
 	}
+	md5_claim_drop(old);
 	settle(old);
 	ctx = ctx_new();
 	if (!ctx)
@@ -163,6 +171,11 @@ int iso_md5_end(void **md5_context, char result[16])
 
 	if (!ctx)
 		return ISO_NULL_POINTER;
+	if (ctx->bind.claim && md5_claim_finish(ctx, result)) {
+		ctx_free(ctx);
+		*md5_context = NULL;
+		return 1;
+	}
 	settle(ctx);
 	if (ctx->failed ||
 	    EVP_DigestFinal_ex(ctx->evp, (unsigned char *)result, &n) != 1 ||

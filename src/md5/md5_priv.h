@@ -9,6 +9,7 @@
 #ifndef BURNFS_MD5_PRIV_H
 #define BURNFS_MD5_PRIV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +23,19 @@ struct md5chunk {
 	unsigned char data[MD5POOL_CHUNK];
 };
 
+struct md5claim;
+
+/* A context standing on a stored MD5 (claim.c): its owner's only. */
+struct md5bind {
+	struct md5claim *claim;  /* NULL: none */
+	unsigned epoch;          /* the stream's open it belongs to */
+	uint64_t fed;            /* bytes given, not hashed: the file's first */
+	pthread_t thread;        /* the thread that started it */
+};
+
 struct md5ctx {
 	EVP_MD_CTX *evp;
+	struct md5bind bind;
 	bool offload;          /* may hand bytes to the pool (mode at start) */
 	bool failed;           /* a libcrypto call failed: no digest */
 	uint64_t inline_bytes; /* hashed on the owner's thread so far */
@@ -51,6 +63,17 @@ void md5_pool_stop(void);
 
 /* Feed bytes to ctx's libcrypto state on this thread (drained ctx). */
 void md5_ctx_update(struct md5ctx *ctx, const void *data, size_t len);
+
+/* claim.c, on the context's owner thread. bind: a new context takes the
+ * MD5 offered on this thread, if any. take: true when data stands in the
+ * stored MD5 (not to be hashed); false: the context hashes as usual from
+ * now on (what it was given before is hashed already). finish: true when
+ * result is the stored MD5 (the context still has to be freed). drop:
+ * hash what was given (read again from the file) and leave the claim. */
+void md5_claim_bind(struct md5ctx *ctx);
+bool md5_claim_take(struct md5ctx *ctx, const char *data, size_t len);
+bool md5_claim_finish(struct md5ctx *ctx, char result[16]);
+void md5_claim_drop(struct md5ctx *ctx);
 
 /* selftest.c: how new contexts hash. */
 bool md5_mode_offload(void);

@@ -109,6 +109,7 @@ static void unfreeze(struct stage *st)
 	free(st->frozen_ids);
 	st->frozen_ids = NULL;
 	st->n_frozen = 0;
+	stage_hash_calm(st);
 	stage_data_gc_later(st);
 }
 

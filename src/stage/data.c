@@ -188,6 +188,8 @@ void stage_data_delete(struct stage *st, uint64_t id)
 
 void stage_node_drop_data(struct stage *st, struct snode *n)
 {
+	n->cgen++;               /* a hash under way is for another file */
+	n->md5_clear = false;    /* the next data file: not known */
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
@@ -292,6 +294,7 @@ void stage_node_copy_up_dropping_lock(struct stage *st, struct snode *n)
 	    stage_node_src(st, n, &now) == idx && now == origin &&
 	    !stage_record_setdata(st, n, id)) {
 		stage_node_set_data(st, n, id);
+		n->md5_clear = true;  /* new, or a spare emptied of its MD5 */
 		n->fd = fd;
 		fd = -1;  /* the node's now */
 	}
@@ -342,6 +345,7 @@ int stage_node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 		return ret;
 	}
 	stage_node_set_data(st, n, id);
+	n->md5_clear = true;  /* new, or a spare emptied of its MD5 */
 	n->fd = fd;
 	if (!keep_content)
 		n->size = 0;

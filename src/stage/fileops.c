@@ -45,6 +45,8 @@ int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size)
 		return -EINVAL;
 	if (size != n->size || n->data_id) {
 		ret = node_writable(st, n, size > 0);
+		if (!ret)
+			ret = stage_hash_changed(st, n);
 		if (!ret && ftruncate(n->fd, (off_t)size))
 			ret = -errno;
 		if (!ret)
@@ -275,6 +277,8 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 		r = stage_behind_take_error(n);
 	if (!r)
 		r = node_writable(st, n, true);
+	if (!r)
+		r = stage_hash_changed(st, n);
 	if (r)
 		goto out;
 	if (f->flags & O_APPEND)
@@ -421,8 +425,10 @@ int stage_release(struct stage *st, struct stage_file *f)
 	STAGE_LOCK(st);
 	if (f->written)
 		ret = stage_record_attr(st, n);
-	if (!--n->nopen)
+	if (!--n->nopen) {
 		open_list_del(st, n);
+		stage_hash_closed(st, n);
+	}
 	node_fd_idle(n);
 	stage_node_unref(st, n);
 	STAGE_UNLOCK(st);

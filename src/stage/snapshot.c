@@ -326,6 +326,7 @@ int stage_freeze(struct stage *st, struct stage_snapshot **out)
 	st->frozen = true;
 	st->snap = &sf->pub;
 	*out = &sf->pub;
+	stage_hash_hurry(st);
 out:
 	STAGE_UNLOCK(st);
 	return ret;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "burnfs/log.h"
+#include "burnfs/md5.h"
 #include "stage/stage_priv.h"
 
 /* Enough for the files of a big session; beyond it inodes go back to the
@@ -116,14 +117,17 @@ void stage_spare_free(struct stage *st)
 	st->spares.n = st->spares.cap = 0;
 }
 
+/* Emptied, and without a stored MD5: the next content is another. */
 static int empty_it(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	int ret;
 
 	if (fd < 0)
 		return -errno;
+	ret = md5_stored_clear(fd);
 	close(fd);
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 /* Data file `id` is no longer needed: empty it into spare/, or delete it

@@ -90,6 +90,8 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 		ret = stage_link_lower_hardlinks(st);
 	if (!ret)
 		ret = stage_replay_journal(st);
+	if (!ret)
+		ret = stage_hasher_start(st);
 	if (ret) {
 		blog_error("stage: cannot open %s: %s", cache_dir, strerror(-ret));
 		stage_close(st);
@@ -105,6 +107,7 @@ void stage_close(struct stage *st)
 {
 	if (!st)
 		return;
+	stage_hasher_stop(st);
 	stage_behind_stop(st);
 	stage_reaper_stop(st);
 	st->closing = true;

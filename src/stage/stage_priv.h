@@ -72,6 +72,8 @@ struct snode {
 	uint32_t mark;         /* walk generation */
 	bool materialized;     /* dirs: lower children have sdentries */
 	bool in_snap;          /* referenced by the current snapshot */
+	bool md5_clear;        /* the data file has no stored MD5 for sure */
+	bool hash_wanted;      /* content changed since queued for hashing */
 	/* directories */
 	struct sdentry *children;
 	uint32_t nchild;
@@ -81,10 +83,12 @@ struct snode {
 	/* list of nodes with open handles (found even when unlinked) */
 	struct snode *onext, *oprev;
 	uint32_t snap_lower;   /* commit: new lower id of its freeze path */
+	uint32_t cgen;         /* content changes so far (hasher.c) */
 	/* restored from an older session (restore.c): content, until it is
 	 * written, is entry rid of rsrc (a reference); NULL otherwise */
 	struct index *rsrc;
 	uint32_t rid;
+	bool hqueued;          /* in the hasher's queue (holds a ref) */
 };
 
 struct sdentry {
@@ -111,6 +115,7 @@ struct stage_file {
 
 struct reaper;
 struct behind;
+struct hasher;
 
 /* What the kernel may cache that changed without its asking: name in
  * folder `node` (NULL: the staging root itself was replaced), or, with
@@ -135,6 +140,7 @@ struct stage {
 	struct reaper *reaper; /* deletes freed data files in the background */
 	struct spares spares;
 	struct behind *behind; /* big writes finished on a thread */
+	struct hasher *hasher; /* MD5s of closed files (hasher.c), or NULL */
 	struct index *lower;
 	char *cache;           /* absolute path of the cache folder */
 	int cache_fd, data_dir_fd, lock_fd, jfd;
@@ -296,6 +302,20 @@ int stage_behind_write(struct stage *st, struct snode *n, struct wsrc *src,
 void stage_behind_stop(struct stage *st);
 /* A write of n that failed behind, once (0: none). */
 int stage_behind_take_error(struct snode *n);
+
+/* hasher.c: MD5s of written files taken after they are closed.
+ * stage_hash_changed: n's content is about to change (n->fd open): bump
+ * its cgen, remove a stored MD5; 0 or -errno (fail the change then).
+ * stage_hash_closed: n's last handle is gone: queue it if it changed.
+ * stage_hash_hurry: a commit froze the stage: hash what is queued at
+ * normal priority too; stage_hash_calm: the commit ended. All with the
+ * stage lock held; start and stop (stage_open/close) without it. */
+int stage_hasher_start(struct stage *st);
+void stage_hasher_stop(struct stage *st);
+int stage_hash_changed(struct stage *st, struct snode *n);
+void stage_hash_closed(struct stage *st, struct snode *n);
+void stage_hash_hurry(struct stage *st);
+void stage_hash_calm(struct stage *st);
 
 /* reaper.c */
 void stage_reaper_stop(struct stage *st);

@@ -4,8 +4,14 @@
  * piece sizes with clones in between, inline and on the hashing threads,
  * from several threads at once; libisofs's iso_file_make_md5 reaching it;
  * and the corner cases of libisofs's API (NULL contexts, start over a live
- * context). */
+ * context). The MD5 taken while a file is written (md5run), kept with it
+ * (md5_stored_*), and a stored MD5 standing in for a file's bytes only
+ * when a context is given exactly the bytes its stream handed out. */
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -204,6 +210,133 @@ static void test_api_corners(void)
 	CHECK(memcmp(sum, want, 16) == 0);
 }
 
+static void test_md5run(void)
+{
+	struct md5run *r = md5_run_new();
+	unsigned char got[16];
+	char want[16];
+
+	CHECK(r != NULL);
+	CHECK_EQ(md5_run_digest(r, got), 0);
+	one_shot(data, 0, want);
+	CHECK(memcmp(got, want, 16) == 0);
+	md5_run_add(r, data, 70000);
+	CHECK_EQ(md5_run_digest(r, got), 0);   /* and the run goes on */
+	one_shot(data, 70000, want);
+	CHECK(memcmp(got, want, 16) == 0);
+	md5_run_add(r, data + 70000, (3u << 20) - 70000);
+	CHECK_EQ(md5_run_digest(r, got), 0);
+	one_shot(data, 3u << 20, want);
+	CHECK(memcmp(got, want, 16) == 0);
+	md5_run_free(r);
+	md5_run_free(NULL);
+}
+
+static char tmp_path[] = "/var/tmp/test_md5.XXXXXX";
+static int tmp_fd = -1;
+#define FILE_LEN ((1u << 20) + 2049)   /* a partial last block */
+
+static void test_stored(void)
+{
+	const unsigned char md5[16] = "0123456789abcdef";
+	unsigned char got[16];
+	int ret = md5_stored_put(tmp_fd, FILE_LEN, md5);
+
+	if (ret == -ENOTSUP) {
+		printf("# no user xattrs in /var/tmp: md5_stored_* not checked\n");
+		return;
+	}
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(md5_stored_get(tmp_fd, FILE_LEN, got), 1);
+	CHECK(memcmp(got, md5, 16) == 0);
+	CHECK_EQ(md5_stored_get(tmp_fd, FILE_LEN + 1, got), 0);  /* other size */
+	CHECK_EQ(md5_stored_clear(tmp_fd), 1);
+	CHECK_EQ(md5_stored_clear(tmp_fd), 0);
+	CHECK_EQ(md5_stored_get(tmp_fd, FILE_LEN, got), 0);
+}
+
+enum pattern { P_EXACT, P_PADDED, P_FILTER, P_SHORT, P_CLONE, P_READ_FIRST, P_GAP };
+
+/* Play libisofs's iso_filesrc_write_data over the temp file with a claim
+ * of `fake` (not the file's MD5), bending the pattern as told; sum is what
+ * the context ends with, `cut` how many bytes it was given. */
+static void play(enum pattern p, const unsigned char fake[16], char sum[16],
+		 size_t *cut)
+{
+	struct stat sb;
+	struct md5claim *c;
+	char buf[2048], other[2048], *to = p == P_FILTER ? other : buf;
+	void *ctx = NULL, *copy = NULL;
+	size_t off = 0, n, stop = p == P_PADDED || p == P_SHORT ? 300 * 2048 : FILE_LEN;
+	char pre[16];
+
+	CHECK(fstat(tmp_fd, &sb) == 0);
+	c = md5_claim_new(tmp_path, sb.st_dev, sb.st_ino, FILE_LEN, fake);
+	CHECK(c != NULL);
+	md5_claim_opened(c);
+	if (p == P_READ_FIRST)
+		md5_claim_handed(c, buf, 0);
+	CHECK_EQ(iso_md5_start(&ctx), 1);
+	for (; off < FILE_LEN && !(p == P_SHORT && off == stop); off += n) {
+		n = FILE_LEN - off < 2048 ? FILE_LEN - off : 2048;
+		if (off < stop) {   /* a read; P_PADDED: zeros after `stop` */
+			memcpy(buf, data + off, n);
+			md5_claim_handed(c, to, n);
+			if (p == P_GAP && off == 2048 * 5)
+				md5_claim_handed(c, other, n);   /* never given */
+		} else {
+			memset(buf, 0, n);
+		}
+		CHECK_EQ(iso_md5_compute(ctx, buf, (int)n), 1);
+		if (p == P_CLONE && off == 2048 * 7) {
+			CHECK_EQ(iso_md5_clone(ctx, &copy), 1);
+			CHECK_EQ(iso_md5_end(&copy, pre), 1);
+		}
+	}
+	md5_claim_handed(c, buf, 0);
+	md5_claim_closed(c);
+	CHECK_EQ(iso_md5_end(&ctx, sum), 1);
+	md5_claim_unref(c);
+	*cut = off;
+}
+
+static void test_claims(void)
+{
+	const unsigned char fake[16] = "not the real MD5";
+	static const enum pattern others[] = { P_PADDED, P_FILTER, P_SHORT,
+		P_CLONE, P_READ_FIRST, P_GAP };
+	unsigned char *padded = calloc(1, FILE_LEN);
+	unsigned long used = md5_claims_used();
+	char sum[16], want[16];
+	size_t cut;
+
+	CHECK(pwrite(tmp_fd, data, FILE_LEN, 0) == FILE_LEN);
+	play(P_EXACT, fake, sum, &cut);   /* given exactly: the stored MD5 */
+	CHECK(memcmp(sum, fake, 16) == 0);
+	CHECK_EQ(md5_claims_used(), used + 1);
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		play(others[i], fake, sum, &cut);   /* else what it was given */
+		memcpy(padded, data, others[i] == P_PADDED ? 300 * 2048 : FILE_LEN);
+		one_shot(padded, cut, want);
+		CHECK(memcmp(sum, want, 16) == 0);
+	}
+	CHECK_EQ(md5_claims_used(), used + 1);
+	free(padded);
+}
+
+static void test_written_md5s(void)
+{
+	tmp_fd = mkstemp(tmp_path);
+	CHECK(tmp_fd >= 0);
+	if (tmp_fd < 0)
+		return;
+	test_md5run();
+	test_stored();
+	test_claims();
+	close(tmp_fd);
+	unlink(tmp_path);
+}
+
 int main(void)
 {
 	uint32_t s = 12345;
@@ -225,6 +358,7 @@ int main(void)
 	test_api_corners();
 	test_threads();
 	test_libisofs_uses_ours();
+	test_written_md5s();
 	md5_offload_shutdown();
 	/* after the threads stopped: inline again, still right */
 	CHECK(!md5_offload_active());

@@ -16,9 +16,11 @@
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "burnfs/index.h"
 #include "burnfs/log.h"
+#include "burnfs/md5.h"
 #include "burnfs/stage.h"
 #include "check.h"
 #include "testutil.h"
@@ -1251,6 +1253,131 @@ static void t_cache_lost(void)
 	free(cache);
 }
 
+/* 1: a data file of `size` bytes in cache carries a stored MD5 equal to
+ * the MD5 of want's first `size` bytes; 0: none of that size carries one
+ * (-1: one carries a wrong one). */
+static int stored_md5(const char *cache, const char *want, uint64_t size)
+{
+	unsigned char md5[16], real[16];
+	unsigned int n = 0;
+	char path[4096];
+	struct dirent *e;
+	struct stat sb;
+	int found = 0, fd;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/data", cache);
+	d = opendir(path);
+	CHECK(d != NULL);
+	CHECK(EVP_Digest(want, size, real, &n, EVP_md5(), NULL) == 1);
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/data/%s", cache, e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0 && !fstat(fd, &sb) && S_ISREG(sb.st_mode) &&
+		    (uint64_t)sb.st_size == size && md5_stored_get(fd, size, md5) == 1)
+			found = memcmp(md5, real, 16) ? -1 : 1;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Until the hasher has no file left (it runs at idle priority: a busy
+ * machine gives it little, so the bound is generous). */
+static void hashed(struct stage *st)
+{
+	for (int i = 0; i < 12000 && stage_hash_queued(st); i++)
+		usleep(10000);
+	CHECK_EQ(stage_hash_queued(st), 0);
+}
+
+/* The MD5 taken after a file is closed (hasher.c): stored once hashed,
+ * gone before any change reaches the file, taken again after the next
+ * close; files below BURNFS_MD5_EARLY_MIN (here 1 MiB) are left to the
+ * commit. */
+static void t_hasher(void)
+{
+	struct index *lo = new_lower(0, 0);
+	char *cache = new_cache(), *want = malloc((3 << 20) + 8);
+	struct stage_file *f, *g;
+	struct stage *st;
+	unsigned char probe[16] = { 0 };
+	int i, fd;
+
+	for (i = 0; i < 3 << 20; i++)
+		want[i] = (char)(i * 13 + i / 4099);
+	CHECK_EQ(index_finish(lo), 0);
+	setenv("BURNFS_MD5_EARLY_MIN", "1048576", 1);
+	st = open_stage(cache, lo);
+	fd = open(cache, O_RDONLY);
+	if (md5_stored_put(fd, 0, probe) == -ENOTSUP) {
+		printf("# no user xattrs here: the stored MD5s are not checked\n");
+		goto out;
+	}
+	/* written out of order, small and big writes: hashed once closed */
+	CHECK_EQ(stage_create(st, "/h", 0644, 0, 0, O_RDWR, &f), 0);
+	CHECK_EQ(stage_write(st, f, want + 100, 1 << 20, 100), 1 << 20);
+	CHECK_EQ(stage_write(st, f, want, 100, 0), 100);
+	CHECK_EQ(stage_write(st, f, want + 100 + (1 << 20), 70000, 100 + (1 << 20)), 70000);
+	CHECK_EQ(stage_flush(st, f), 0);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, 100 + (1 << 20) + 70000), 0);  /* open */
+	CHECK_EQ(stage_release(st, f), 0);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, 100 + (1 << 20) + 70000), 1);
+	/* a write inside: the stored MD5 is gone before the bytes land */
+	CHECK_EQ(stage_open_file(st, "/h", O_RDWR, &f), 0);
+	CHECK_EQ(stage_write(st, f, "X", 1, 50), 1);
+	CHECK_EQ(stored_md5(cache, want, 100 + (1 << 20) + 70000), 0);
+	want[50] = 'X';
+	/* still open through a second handle: not hashed yet */
+	CHECK_EQ(stage_open_file(st, "/h", O_RDONLY, &g), 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, 100 + (1 << 20) + 70000), 0);
+	CHECK_EQ(stage_release(st, g), 0);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, 100 + (1 << 20) + 70000), 1);
+
+	/* a truncate drops it; below the threshold none is taken */
+	CHECK_EQ(stage_create(st, "/t", 0644, 0, 0, O_RDWR, &f), 0);
+	CHECK_EQ(stage_write(st, f, want, 2 << 20, 0), 2 << 20);
+	CHECK_EQ(stage_release(st, f), 0);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, 2 << 20), 1);
+	CHECK_EQ(stage_open_file(st, "/t", O_RDWR, &f), 0);
+	CHECK_EQ(stage_ftruncate(st, f, 1000), 0);
+	CHECK_EQ(stored_md5(cache, want, 2 << 20), 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, 1000), 0);
+	/* an append after a remount: the old one goes, the new one comes */
+	CHECK_EQ(stage_open_file(st, "/t", O_WRONLY | O_TRUNC, &f), 0);
+	CHECK_EQ(stage_write(st, f, want, 3 << 20, 0), 3 << 20);
+	CHECK_EQ(stage_release(st, f), 0);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, 3 << 20), 1);
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_EQ(stored_md5(cache, want, 3 << 20), 1);
+	CHECK_EQ(stage_open_file(st, "/t", O_WRONLY | O_APPEND, &f), 0);
+	CHECK_EQ(stage_write(st, f, "more", 4, 0), 4);
+	CHECK_EQ(stored_md5(cache, want, 3 << 20), 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	memcpy(want + (3 << 20), "more", 4);
+	hashed(st);
+	CHECK_EQ(stored_md5(cache, want, (3 << 20) + 4), 1);
+out:
+	close(fd);
+	stage_close(st);
+	unsetenv("BURNFS_MD5_EARLY_MIN");
+	index_unref(lo);
+	free(want);
+	free(cache);
+}
+
 int main(void)
 {
 	blog_init(0, 0);
@@ -1280,6 +1407,7 @@ int main(void)
 	t_torn_tail();
 	t_rewrite_owed();
 	t_cache_lost();
+	t_hasher();
 	CHECK(tmp_remove() == 0);
 	free(disc);
 	return CHECK_DONE();
