@@ -166,6 +166,7 @@ static int create_locked(struct stage *st, struct snode *dir,
 		return ret;
 	}
 	(*de)->node->fd = fd;
+	(*de)->node->md5_clear = true;  /* new, or a spare emptied of its MD5 */
 	return new_handle(st, (*de)->node, flags, out);
 }
 
