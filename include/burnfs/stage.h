@@ -417,6 +417,7 @@ struct snap_node {
 	 * by the stage while the snapshot lives); else NULL */
 	const struct index *rsrc;
 	uint32_t rid;
+	uint32_t nlink;         /* names of this file (same key) */
 	const char *link;       /* symlink target */
 	uint32_t n_xattrs;
 	const struct snap_xattr *xattrs;

@@ -119,6 +119,7 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 	sn->ctime = n->ctime;
 	sn->size = S_ISDIR(n->mode) ? 0 : n->size;
 	sn->key = (uint64_t)(uintptr_t)n;
+	sn->nlink = n->nlink;
 	sn->origin = n->origin;
 	sn->data_changed = S_ISREG(n->mode) && n->data_id;
 	if (sn->data_changed && stage_data_path(sf->st, n->data_id, path,
@@ -156,6 +157,7 @@ static void fill_from_lower(struct snap_full *sf, struct snap_node *sn,
 	sn->ctime = ln->ctime;
 	sn->size = S_ISDIR(ln->mode) ? 0 : ln->size;
 	sn->key = (1ULL << 63) | id;
+	sn->nlink = ln->nlink;
 	sn->origin = id;
 	if (ln->link)
 		sn->link = snap_str(sf, ln->link, strlen(ln->link));
