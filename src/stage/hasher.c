@@ -10,7 +10,9 @@
  * A commit that finds files still queued starts a second thread at
  * normal priority that takes them newest first, while libisofs writes
  * the session oldest first: a file either of them reaches first is
- * hashed once.
+ * hashed once. At a mount, the files staged before are queued again:
+ * those still without a stored MD5 (closed just before a crash, or
+ * hashed in another boot) are hashed, the others skipped.
  *
  * Never a stale MD5: every change of a data file's content bumps the
  * node's cgen and removes a stored MD5 before the change reaches the file
@@ -145,6 +147,14 @@ size_t stage_hash_queued(struct stage *st)
 	return n;
 }
 
+/* A stored MD5 for the file's whole content: nothing to do. */
+static bool has_md5(int fd, uint64_t size)
+{
+	unsigned char md5[16];
+
+	return md5_stored_get(fd, size, md5) == 1;
+}
+
 /* Take the oldest (or newest) queued file that still wants hashing;
  * stage lock held. false: the queue is empty. */
 static bool take(struct stage *st, bool newest, struct hash_job *j)
@@ -160,6 +170,10 @@ static bool take(struct stage *st, bool newest, struct hash_job *j)
 			n->hash_wanted = true;
 		else if (n->data_id && n->size >= h->min)
 			j->fd = stage_data_open(st, n->data_id, O_RDONLY);
+		if (j->fd >= 0 && has_md5(j->fd, n->size)) {
+			close(j->fd);
+			j->fd = -1;
+		}
 		if (j->fd >= 0) {
 			j->n = n;   /* the queue's reference goes with it */
 			j->id = n->data_id;
@@ -313,6 +327,18 @@ static void *hurry_main(void *arg)
 	return NULL;
 }
 
+/* Files staged before this mount: those without a stored MD5 (closed
+ * before it was taken, or taken in another boot) are hashed again. */
+static void queue_staged(struct stage *st)
+{
+	STAGE_LOCK_NODRAIN(st);
+	for (struct snode *n = st->data_nodes; n; n = n->dnext) {
+		n->hash_wanted = true;
+		stage_hash_closed(st, n);
+	}
+	STAGE_UNLOCK(st);
+}
+
 int stage_hasher_start(struct stage *st)
 {
 	struct hasher *h = calloc(1, sizeof(*h));
@@ -329,6 +355,8 @@ int stage_hasher_start(struct stage *st)
 	pthread_cond_init(&h->cv, NULL);
 	st->hasher = h;
 	ret = -pthread_create(&h->idle, NULL, idle_main, st);
+	if (!ret)
+		queue_staged(st);
 	if (ret) {
 		st->hasher = NULL;
 		pthread_cond_destroy(&h->cv);

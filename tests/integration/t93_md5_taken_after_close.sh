@@ -15,7 +15,10 @@
 #     files in a second session: right MD5s, all taken early;
 #  c) a file changed through a handle still open at the commit: its stored
 #     MD5 is gone before the change lands, so the commit hashes it;
-#  d) kill -9 with such a handle open, remount, commit: right MD5s.
+#  d) kill -9 with such a handle open, remount, commit: right MD5s (the
+#     changed file is hashed again after the mount);
+#  e) files staged while early MD5s were off are hashed after the next
+#     mount, and recorded from there.
 . "$(dirname "$0")/lib.sh"
 
 MIB=1048576
@@ -180,6 +183,16 @@ printf 'crash' | dd of="$model/crash3" conv=notrunc status=none
 kill9_burnfs
 exec 3>&-
 start_burnfs
-commit_and_check 1                       # crash1: crash2 is small, crash3 changed
+commit_and_check 2                       # crash1, and crash3 hashed again after the
+                                         # mount (its bytes now); crash2 is small
+stop_burnfs
+
+note "e) staged without an MD5, hashed after the next mount"
+BURNFS_MD5_EARLY_MIN=off start_burnfs
+on late1 put big
+on late2 put huge
+stop_burnfs
+start_burnfs
+commit_and_check 2
 stop_burnfs
 note "stored MD5s recorded right; a file changed since was hashed at commit"
