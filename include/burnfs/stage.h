@@ -361,6 +361,11 @@ struct stage_stats {
 uint64_t stage_entry_cost(mode_t mode, size_t namelen, size_t linklen,
 			  size_t xattr_bytes, uint32_t n_xattrs);
 void stage_get_stats(struct stage *st, struct stage_stats *out);
+/* Start the stage's background thread that hashes closed files (the
+ * others start at their first use). Call once the process is what it
+ * stays: threads do not survive a daemon's fork. 0 or -errno (then the
+ * commit hashes those files itself). */
+int stage_start_threads(struct stage *st);
 /* Closed files whose MD5 is still to be taken in the background (the
  * commit hashes those itself). Takes the stage lock. */
 size_t stage_hash_queued(struct stage *st);

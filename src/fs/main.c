@@ -170,6 +170,7 @@ static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 		goto out_unmount;
 	clock_gettime(CLOCK_REALTIME, &b->mount_time);
 	/* After daemonizing: threads do not survive the fork. */
+	stage_start_threads(b->stage);
 	if (fs_notify_start(b) == 0) {
 		ret = fs_loop_run(se) != 0;
 		fs_notify_stop(b);

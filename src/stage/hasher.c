@@ -10,7 +10,10 @@
  * A commit that finds files still queued starts a second thread at
  * normal priority that takes them newest first, while libisofs writes
  * the session oldest first: a file either of them reaches first is
- * hashed once. At a mount, the files staged before are queued again:
+ * hashed once. The idle thread starts with stage_start_threads, once a
+ * daemon has forked (a thread does not survive the fork; one made
+ * before it left a condition variable waited on by no thread, and the
+ * daemon hung at exit). At a mount, the files staged before are queued again:
  * those still without a stored MD5 (closed just before a crash, or
  * hashed in another boot) are hashed, the others skipped.
  *
@@ -43,6 +46,7 @@
 
 struct hasher {
 	pthread_t idle;
+	bool idle_started;  /* stage_start_threads, after a daemon's fork */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;  /* kick, stop, hurrying */
 	bool kick;          /* a file was queued since the idle thread looked */
@@ -339,10 +343,11 @@ static void queue_staged(struct stage *st)
 	STAGE_UNLOCK(st);
 }
 
-int stage_hasher_start(struct stage *st)
+/* The queue only: a thread made now would not survive a daemon's fork
+ * (stage_start_threads starts it). */
+int stage_hasher_new(struct stage *st)
 {
 	struct hasher *h = calloc(1, sizeof(*h));
-	int ret;
 
 	if (!h)
 		return -ENOMEM;
@@ -354,15 +359,22 @@ int stage_hasher_start(struct stage *st)
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_cond_init(&h->cv, NULL);
 	st->hasher = h;
+	queue_staged(st);
+	return 0;
+}
+
+int stage_start_threads(struct stage *st)
+{
+	struct hasher *h = st->hasher;
+	int ret;
+
+	if (!h || h->idle_started)
+		return 0;
 	ret = -pthread_create(&h->idle, NULL, idle_main, st);
-	if (!ret)
-		queue_staged(st);
-	if (ret) {
-		st->hasher = NULL;
-		pthread_cond_destroy(&h->cv);
-		pthread_mutex_destroy(&h->mu);
-		free(h);
-	}
+	h->idle_started = !ret;
+	if (ret)
+		blog_warn("stage: no thread to hash closed files (%s): the "
+			  "commit hashes them", strerror(-ret));
 	return ret;
 }
 
@@ -408,7 +420,8 @@ void stage_hasher_stop(struct stage *st)
 	while (h->hurrying)
 		pthread_cond_wait(&h->cv, &h->mu);
 	pthread_mutex_unlock(&h->mu);
-	pthread_join(h->idle, NULL);
+	if (h->idle_started)
+		pthread_join(h->idle, NULL);
 	STAGE_LOCK_NODRAIN(st);
 	while (h->head < h->len) {
 		struct snode *n = h->q[h->head++];

@@ -91,7 +91,7 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 	if (!ret)
 		ret = stage_replay_journal(st);
 	if (!ret)
-		ret = stage_hasher_start(st);
+		ret = stage_hasher_new(st);
 	if (ret) {
 		blog_error("stage: cannot open %s: %s", cache_dir, strerror(-ret));
 		stage_close(st);

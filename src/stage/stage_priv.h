@@ -309,8 +309,8 @@ int stage_behind_take_error(struct snode *n);
  * stage_hash_closed: n's last handle is gone: queue it if it changed.
  * stage_hash_hurry: a commit froze the stage: hash what is queued at
  * normal priority too; stage_hash_calm: the commit ended. All with the
- * stage lock held; start and stop (stage_open/close) without it. */
-int stage_hasher_start(struct stage *st);
+ * stage lock held; new and stop (stage_open/close) without it. */
+int stage_hasher_new(struct stage *st);
 void stage_hasher_stop(struct stage *st);
 int stage_hash_changed(struct stage *st, struct snode *n);
 void stage_hash_closed(struct stage *st, struct snode *n);

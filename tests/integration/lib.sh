@@ -104,6 +104,34 @@ sanitizer_report() {
 	grep -E -A30 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|ERROR: UndefinedBehaviorSanitizer' "$LOG" 2>/dev/null | sed -n 1,60p
 }
 
+# lingering_daemons: burnfs processes on this test's files that still run
+# (once everything is unmounted, every daemon must exit: one that hangs at
+# exit keeps its image locked).
+lingering_daemons() {
+	local exe p
+	exe=$(readlink -f "$BURNFS")
+	for p in $(pgrep -f -- "$T/" || true); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$exe" ] && echo "$p"
+	done
+	return 0
+}
+
+# no_lingering_daemons: wait up to 30 s for them; kill what is left, status 1.
+no_lingering_daemons() {
+	local i p
+	for ((i = 0; i < 300; i++)); do
+		p=$(lingering_daemons)
+		[ -z "$p" ] && return 0
+		sleep 0.1
+	done
+	echo "FAIL: $TEST_NAME: burnfs still running 30 s after its unmount (pid $p)" >&2
+	for i in $p; do
+		cat "/proc/$i/task/"*/stack 2>/dev/null | head -5 >&2
+		kill -KILL "$i" 2>/dev/null
+	done
+	return 1
+}
+
 cleanup() {
 	local rc=$? m p
 	set +eE
@@ -120,6 +148,9 @@ cleanup() {
 	for m in "${KERNEL_MOUNTS[@]}"; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
+	if ! no_lingering_daemons && [ "$rc" = 0 ]; then
+		rc=1
+	fi
 	if sanitizer_report >/dev/null; then
 		echo "FAIL: $TEST_NAME: sanitizer report in the daemon log:" >&2
 		sanitizer_report >&2

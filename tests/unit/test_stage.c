@@ -1311,6 +1311,7 @@ static void t_hasher(void)
 	CHECK_EQ(index_finish(lo), 0);
 	setenv("BURNFS_MD5_EARLY_MIN", "1048576", 1);
 	st = open_stage(cache, lo);
+	CHECK_EQ(stage_start_threads(st), 0);
 	fd = open(cache, O_RDONLY);
 	if (md5_stored_put(fd, 0, probe) == -ENOTSUP) {
 		printf("# no user xattrs here: the stored MD5s are not checked\n");
@@ -1361,6 +1362,7 @@ static void t_hasher(void)
 	CHECK_EQ(stored_md5(cache, want, 3 << 20), 1);
 	stage_close(st);
 	st = open_stage(cache, lo);
+	CHECK_EQ(stage_start_threads(st), 0);
 	CHECK_EQ(stored_md5(cache, want, 3 << 20), 1);
 	CHECK_EQ(stage_open_file(st, "/t", O_WRONLY | O_APPEND, &f), 0);
 	CHECK_EQ(stage_write(st, f, "more", 4, 0), 4);
