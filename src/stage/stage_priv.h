@@ -144,6 +144,7 @@ struct stage {
 	struct index *lower;
 	char *cache;           /* absolute path of the cache folder */
 	int cache_fd, data_dir_fd, lock_fd, jfd;
+	int alive_fd;          /* inotify watch of the cache folder (alive.c) */
 	uint64_t jsize;        /* journal bytes */
 	uint64_t jreserved;    /* journal bytes allocated ahead (fallocate) */
 	bool jno_reserve;      /* the cache's file system cannot allocate ahead */
@@ -366,6 +367,10 @@ int stage_journal_sync(struct stage *st);
 /* 0 while the cache folder is there; -EIO (and a log line, once) when it
  * was removed under the mount: then every change fails. */
 int stage_cache_alive(struct stage *st);
+/* alive.c: the watch that makes stage_cache_alive cheap; without one
+ * (inotify refused) every call looks at the descriptors. */
+void stage_alive_watch(struct stage *st);
+void stage_alive_unwatch(struct stage *st);
 /* An error of the cache's file system as the staging call reports it:
  * -EROFS (it went read-only after I/O errors) is -EIO. */
 int stage_cache_errno(int err);
