@@ -104,6 +104,7 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 	}
 	stage_data_gc(st);
 	st->gen++;
+	stage_count_stale(st);
 	*out = st;
 	return 0;
 }
