@@ -360,7 +360,13 @@ struct stage_stats {
  * its n_xattrs xattrs. */
 uint64_t stage_entry_cost(mode_t mode, size_t namelen, size_t linklen,
 			  size_t xattr_bytes, uint32_t n_xattrs);
+/* Exact, by a walk of the whole tree (cached until the next change). */
 void stage_get_stats(struct stage *st, struct stage_stats *out);
+/* The same without a walk: pending_bytes, pending_blocks, tree_entries
+ * and meta_bytes as each change left them; pending_entries as the last
+ * walk counted it. For checks that run while writes arrive. Takes the
+ * stage lock (without waiting for writes finishing in the background). */
+void stage_get_space(struct stage *st, struct stage_stats *out);
 /* Start the stage's background thread that hashes closed files (the
  * others start at their first use). Call once the process is what it
  * stays: threads do not survive a daemon's fork. 0 or -errno (then the

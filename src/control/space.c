@@ -25,12 +25,17 @@ static long age_ns(const struct timespec *then)
 	       (now.tv_nsec - then->tv_nsec);
 }
 
+/* fresh: exact, by a walk; else the stage's counters, which each change
+ * keeps (no walk while writes arrive). */
 void control_refresh_stats_locked(struct control *c, bool fresh)
 {
 	if (!fresh && c->stats_time.tv_sec &&
 	    age_ns(&c->stats_time) < STATS_MAX_AGE_NS)
 		return;
-	stage_get_stats(c->stage, &c->stats);
+	if (fresh)
+		stage_get_stats(c->stage, &c->stats);
+	else
+		stage_get_space(c->stage, &c->stats);
 	clock_gettime(CLOCK_MONOTONIC, &c->stats_time);
 	c->grown_since_stats = 0;
 }

@@ -37,6 +37,7 @@ static int adopt_data(struct stage *st, struct snode *n, uint64_t id)
 	if (n->data_id != id)
 		stage_node_set_data(st, n, id);
 	n->size = (uint64_t)sb.st_size;
+	stage_count_node(st, n);
 	return 0;
 }
 
@@ -281,13 +282,17 @@ static int apply_rename(struct stage *st, const struct jrec *r)
 
 int stage_node_take_attrs(struct stage *st, struct snode *n, const struct jrec *r)
 {
+	int ret;
+
 	n->mode = (n->mode & S_IFMT) | (r->mode & 07777);
 	n->uid = r->uid;
 	n->gid = r->gid;
 	n->atime = r->atime;
 	n->mtime = r->mtime;
 	n->ctime = r->ctime;
-	return stage_xattr_follow_mode(st, n);
+	ret = stage_xattr_follow_mode(st, n);
+	stage_count_node(st, n);
+	return ret;
 }
 
 static int apply_attr(struct stage *st, const struct jrec *r)
@@ -341,6 +346,7 @@ static int apply_xattr(struct stage *st, const struct jrec *r)
 				      (int)r->flags);
 	if (!ret)
 		de->node->ctime = r->ts;
+	stage_count_node(st, de->node);
 	return ret;
 }
 

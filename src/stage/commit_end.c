@@ -145,6 +145,7 @@ static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
 	index_unref(old);
 	free(rb.map);
 	st->gen++;
+	stage_count_stale(st);
 	return ret;
 }
 

@@ -204,6 +204,7 @@ void stage_node_drop_data(struct stage *st, struct snode *n)
 	n->dnext = n->dprev = NULL;
 	stage_data_delete(st, n->data_id);
 	n->data_id = 0;
+	stage_count_node(st, n);
 }
 
 void stage_node_set_data(struct stage *st, struct snode *n, uint64_t id)
@@ -215,6 +216,7 @@ void stage_node_set_data(struct stage *st, struct snode *n, uint64_t id)
 	if (st->data_nodes)
 		st->data_nodes->dprev = n;
 	st->data_nodes = n;
+	stage_count_node(st, n);
 }
 
 /* The node's data file, opened on demand and kept while handles are open. */
@@ -349,6 +351,7 @@ int stage_node_copy_up(struct stage *st, struct snode *n, bool keep_content)
 	n->fd = fd;
 	if (!keep_content)
 		n->size = 0;
+	stage_count_node(st, n);
 	return 0;
 }
 

@@ -41,6 +41,7 @@ int stage_discard(struct stage *st, struct index *lower)
 	stage_data_gc(st);
 	st->gen++;
 out:
+	stage_count_stale(st);
 	STAGE_UNLOCK(st);
 	return ret;
 }
@@ -228,6 +229,7 @@ int stage_rebase(struct stage *st, struct index *lower)
 	stage_data_gc(st);
 	st->gen++;
 out:
+	stage_count_stale(st);
 	STAGE_UNLOCK(st);
 	if (!ret)
 		stage_tell_rebased(st);

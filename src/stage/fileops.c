@@ -51,6 +51,7 @@ int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size)
 			ret = -errno;
 		if (!ret)
 			n->size = size;
+		stage_count_node(st, n);
 	}
 	if (!ret) {
 		stage_now_ts(&n->mtime);
@@ -300,8 +301,10 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 		r = -errno;
 	if (r < 0)
 		goto out;
-	if ((uint64_t)off + (uint64_t)r > n->size)
+	if ((uint64_t)off + (uint64_t)r > n->size) {
 		n->size = (uint64_t)off + (uint64_t)r;
+		stage_count_node(st, n);
+	}
 	stage_now_ts(&n->mtime);
 	n->ctime = n->mtime;
 	f->written = true;

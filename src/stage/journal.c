@@ -208,24 +208,6 @@ static int pwrite_all(int fd, const char *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int stage_cache_alive(struct stage *st)
-{
-	struct stat j, d, c;
-
-	if (st->lost)
-		return -EIO;
-	if (fstat(st->jfd, &j) || fstat(st->data_dir_fd, &d) ||
-	    fstat(st->cache_fd, &c))
-		return -errno;
-	if (j.st_nlink && d.st_nlink && c.st_nlink)
-		return 0;
-	st->lost = true;
-	blog_error("stage: the cache folder %s was removed while mounted: "
-		   "every change fails with EIO until burnfs is remounted",
-		   st->cache);
-	return -EIO;
-}
-
 /* Room for `need` more bytes allocated ahead of the end, plus JOURNAL_KEEP
  * if keep. File systems that cannot allocate ahead just append. */
 static int reserve(struct stage *st, size_t need, bool keep)

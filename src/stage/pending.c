@@ -211,15 +211,17 @@ static void fold_replacements(struct pwalk *w)
 	}
 }
 
-static int visit(struct pwalk *w, const struct sdentry *de)
+static int visit(struct pwalk *w, struct sdentry *de)
 {
 	struct snode *n = de->node;
 	int ret = 0;
 
 	w->s.tree_entries++;
-	w->s.meta_bytes += stage_dentry_cost(w->st, de);
+	de->acost = stage_dentry_cost(w->st, de);
+	w->s.meta_bytes += de->acost;
 	if (n->data_id && n->mark != w->mark) {
 		n->mark = w->mark;
+		n->asize = n->size;
 		w->s.pending_bytes += n->size;
 		w->s.pending_blocks += (n->size + 2047) / 2048 * 2048;
 	}
@@ -247,7 +249,7 @@ static int visit(struct pwalk *w, const struct sdentry *de)
 
 static int walk_dir(struct pwalk *w, const struct snode *dir, size_t plen)
 {
-	const struct sdentry *de;
+	struct sdentry *de;
 	int ret = 0;
 
 	if (!dir->materialized) {
@@ -305,6 +307,7 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 	if (!ret)
 		ret = room(&w->lpath, &w->lcap, 256);
 	if (!ret) {
+		stage_count_walk_begin(st);
 		w->path[0] = '\0';
 		w->s.meta_bytes = stage_entry_cost(S_IFDIR, 1, 0, 0, 0);
 		ret = walk_dir(w, st->root->node, 0);
@@ -313,6 +316,10 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 		fold_replacements(w);
 		ret = deleted(w);
 	}
+	if (!ret)
+		stage_count_walk_end(st, &w->s);
+	else
+		stage_count_stale(st);
 	free(w->ref);
 	free(w->cand);
 	free(w->path);
@@ -343,6 +350,18 @@ void stage_get_stats(struct stage *st, struct stage_stats *out)
 	STAGE_LOCK(st);
 	stage_compute_stats(st);
 	*out = st->stats;
+	STAGE_UNLOCK(st);
+}
+
+void stage_get_space(struct stage *st, struct stage_stats *out)
+{
+	STAGE_LOCK_NODRAIN(st);
+	if (st->counts_stale) {
+		st->stats_gen = st->gen - 1;  /* walk even if nothing changed */
+		stage_compute_stats(st);
+	}
+	*out = st->counts;
+	out->pending_entries = st->stats.pending_entries;
 	STAGE_UNLOCK(st);
 }
 

@@ -253,6 +253,7 @@ static int restore_into(struct stage *st, const struct jrec *r,
 	}
 	free(from);
 	free(c.links);
+	stage_count_stale(st);
 	if (!ret) {
 		stage_node_touch_dir(dir, &r->ts);
 		st->gen++;

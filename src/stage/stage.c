@@ -60,7 +60,11 @@ static int open_cache(struct stage *st, const char *dir)
 	if (st->jfd < 0)
 		return -errno;
 	ret = stage_fd_owned(st->jfd, "journal");
-	return ret ? ret : stage_data_init(st);
+	if (!ret)
+		ret = stage_data_init(st);
+	if (!ret)
+		stage_alive_watch(st);
+	return ret;
 }
 
 static void close_fd(int *fd)
@@ -79,6 +83,7 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 		return -ENOMEM;
 	pthread_mutex_init(&st->lock, NULL);
 	st->cache_fd = st->data_dir_fd = st->lock_fd = st->jfd = -1;
+	st->alive_fd = -1;
 	pthread_mutex_init(&st->spares.lock, NULL);
 	st->spares.dirfd = -1;
 	st->next_ino = STAGE_INO_BASE;
@@ -99,6 +104,7 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 	}
 	stage_data_gc(st);
 	st->gen++;
+	stage_count_stale(st);
 	*out = st;
 	return 0;
 }
@@ -118,6 +124,7 @@ void stage_close(struct stage *st)
 	stage_tree_free(st);
 	free(st->htab);
 	free(st->frozen_ids);
+	stage_alive_unwatch(st);
 	close_fd(&st->jfd);
 	close_fd(&st->data_dir_fd);
 	stage_spare_free(st);

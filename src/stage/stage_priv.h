@@ -51,6 +51,7 @@ struct sdentry;
 struct snode {
 	uint32_t origin;       /* lower id of content/attributes, or IDX_NONE */
 	uint32_t nlink;        /* sdentries naming it */
+	uint64_t asize;        /* content size in st->counts (counters.c) */
 	uint32_t ref;          /* sdentries + handles + snapshots + lookups
 				  (one for all of them) + queued invals */
 	uint64_t nlookup;      /* the kernel's lookups (stage_forget) */
@@ -105,6 +106,7 @@ struct sdentry {
 	bool dead;
 	bool in_snap;
 	char *rfrom;         /* root of a restore: "N:/path" it came from */
+	uint64_t acost;      /* its cost in st->counts (counters.c) */
 };
 
 struct stage_file {
@@ -144,6 +146,7 @@ struct stage {
 	struct index *lower;
 	char *cache;           /* absolute path of the cache folder */
 	int cache_fd, data_dir_fd, lock_fd, jfd;
+	int alive_fd;          /* inotify watch of the cache folder (alive.c) */
 	uint64_t jsize;        /* journal bytes */
 	uint64_t jreserved;    /* journal bytes allocated ahead (fallocate) */
 	bool jno_reserve;      /* the cache's file system cannot allocate ahead */
@@ -185,7 +188,23 @@ struct stage {
 	uint64_t gen;          /* bumped on every change */
 	uint64_t stats_gen;
 	struct stage_stats stats;
+	struct stage_stats counts; /* kept by each change (counters.c) */
+	bool counts_stale;     /* a walk must set counts first */
 };
+
+/* counters.c: keep st->counts. added/removed: a name linked into or
+ * taken out of the tree (removed before the node loses the link);
+ * materialized: a lower entry given a name (counted already); node: after
+ * n's size, content, xattrs or names changed; stale: after a change of
+ * many entries, the next stage_get_space walks. The walk calls begin
+ * before and end with its totals. Stage lock held. */
+void stage_count_added(struct stage *st, struct sdentry *de);
+void stage_count_removed(struct stage *st, struct sdentry *de);
+void stage_count_materialized(struct stage *st, struct sdentry *de);
+void stage_count_node(struct stage *st, struct snode *n);
+void stage_count_stale(struct stage *st);
+void stage_count_walk_begin(struct stage *st);
+void stage_count_walk_end(struct stage *st, const struct stage_stats *s);
 
 /* stage.c: call the stage_on_rebase function (stage lock not held). */
 void stage_tell_rebased(struct stage *st);
@@ -366,6 +385,10 @@ int stage_journal_sync(struct stage *st);
 /* 0 while the cache folder is there; -EIO (and a log line, once) when it
  * was removed under the mount: then every change fails. */
 int stage_cache_alive(struct stage *st);
+/* alive.c: the watch that makes stage_cache_alive cheap; without one
+ * (inotify refused) every call looks at the descriptors. */
+void stage_alive_watch(struct stage *st);
+void stage_alive_unwatch(struct stage *st);
 /* An error of the cache's file system as the staging call reports it:
  * -EROFS (it went read-only after I/O errors) is -EIO. */
 int stage_cache_errno(int err);

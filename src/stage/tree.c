@@ -286,6 +286,7 @@ int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
 	n->nlink++;
 	n->ref++;
 	dentry_link(st, de);
+	stage_count_added(st, de);
 	if (out)
 		*out = de;
 	return 0;
@@ -317,11 +318,13 @@ void stage_dentry_remove(struct stage *st, struct sdentry *de)
 {
 	struct snode *n = de->node;
 
+	stage_count_removed(st, de);
 	dentry_unlink(st, de);
 	stage_alias_del(n, de);
 	stage_inval_name(st, de->parent, de->name, n);
 	de->dead = true;
 	n->nlink--;
+	stage_count_node(st, n);
 	stage_node_unref(st, n);
 	stage_dentry_unref(de);
 }
@@ -339,6 +342,7 @@ int stage_dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,
 	de->hash = name_hash(nn);
 	de->parent = dir;
 	dentry_link(st, de);
+	stage_count_node(st, de->node);
 	return 0;
 }
 
@@ -367,6 +371,7 @@ struct sdentry *stage_dir_find(struct stage *st, struct snode *dir, const char *
 /* Give every lower child of `dir` a name in the merged tree. */
 int stage_dir_materialize(struct stage *st, struct snode *dir)
 {
+	struct sdentry *de;
 	const struct idx_node *ln;
 	uint32_t id;
 	int ret = 0;
@@ -383,11 +388,12 @@ int stage_dir_materialize(struct stage *st, struct snode *dir)
 			ret = -ENOMEM;
 			goto out;
 		}
-		ret = stage_dentry_add(st, dir, ln->name, n, id, NULL);
+		ret = stage_dentry_add(st, dir, ln->name, n, id, &de);
 		if (ret) {
 			stage_node_unref(st, n);
 			goto out;
 		}
+		stage_count_materialized(st, de);
 	}
 	dir->materialized = true;
 out:
