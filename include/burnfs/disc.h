@@ -87,9 +87,12 @@ void disc_get_facts(struct disc *d, struct disc_facts *out);
 /* A new reference to the newest session's index (an empty tree on a blank
  * medium). Never NULL after a successful disc_open. */
 struct index *disc_lower(struct disc *d);
-/* A new reference to the index of session n (1 = oldest), loaded on first
- * use and cached. -ENOENT: no such session; -EBUSY: the drive is writing and
- * the session is not loaded yet (try again after the burn). */
+/* A new reference to the index of session n (1 = oldest): the lower index
+ * for its own session, else loaded on first use (an image's session by
+ * itself, from its start block) and kept while it is one of the two older
+ * sessions used last; one given up is loaded again when asked for (same
+ * ids). -ENOENT: no such session; -EBUSY: the drive is writing and the
+ * session is not in memory (try again after the burn). */
 int disc_session_index(struct disc *d, int n, struct index **out);
 /* The same without loading: -EAGAIN when session n is not in memory. */
 int disc_session_index_cached(struct disc *d, int n, struct index **out);

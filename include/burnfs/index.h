@@ -83,6 +83,10 @@ struct stat;
 /* A new index holding only the root (id 0, mode S_IFDIR|0755). The reader is
  * copied. Returns NULL on ENOMEM. */
 struct index *index_new(const struct idx_reader *reader);
+/* Room for n nodes in all (the root included), so that a builder that
+ * knows the count adds them without the array doubling and copying.
+ * Returns 0 or -ENOMEM. index_finish() gives up room not used either way. */
+int index_reserve(struct index *idx, uint32_t n);
 /* Copy the attributes of *tmpl onto the root (links and extents ignored). */
 void index_set_root(struct index *idx, const struct idx_node *tmpl);
 /* Append a child to directory `parent`; strings, extents and xattrs of *tmpl

@@ -131,6 +131,17 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em);
 void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
 			int err, const char *why);
 void disc_loadable_free(struct disc *d);
+/* sesscache.c (state_lock held by the caller for a disc's cache): get:
+ * a new reference to session n's index, marked used, or NULL. put: keep
+ * idx (a new reference is taken) as session n's, giving up n's old one
+ * or, when full, the least recently used; returns the index given up
+ * (its cache reference, for the caller to index_unref after unlocking),
+ * or NULL. clear: give up every index. count: indexes kept. */
+struct index *disc_sesscache_get(struct disc_sesscache *c, int n);
+struct index *disc_sesscache_put(struct disc_sesscache *c, int n,
+				 struct index *idx);
+void disc_sesscache_clear(struct disc_sesscache *c);
+unsigned int disc_sesscache_count(const struct disc_sesscache *c);
 /* sessions.c: drop the per-session cache (state_lock held). */
 void disc_sessions_drop(struct disc *d);
 

@@ -21,6 +21,19 @@
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 
+/* The indexes of older sessions opened through sessions/N (sesscache.c).
+ * Two: a user comparing two sessions keeps both; a third gives up the
+ * one used least recently. */
+#define DISC_SESSIONS_CACHED 2
+struct disc_sesscache {
+	struct disc_sesscache_slot {
+		int n;                   /* session number */
+		struct index *idx;       /* one reference; NULL: free */
+		uint64_t used;           /* c->tick at the last get or put */
+	} slot[DISC_SESSIONS_CACHED];
+	uint64_t tick;
+};
+
 struct disc {
 	/* Held around every call into libburn, libisofs, libisoburn. Taken
 	 * before state_lock when both are needed, and before the stage lock
@@ -48,8 +61,8 @@ struct disc {
 	struct disc_facts facts;     /* state_lock */
 	struct progress prog;        /* state_lock */
 	struct index *lower;         /* state_lock: newest session */
-	struct index **sessions;     /* state_lock: [0..n_sessions) cache, NULL = not loaded */
-	int n_sessions;              /* state_lock */
+	struct disc_sesscache sessions; /* state_lock: sessions/N opened */
+	int n_sessions;              /* state_lock: sessions in the TOC */
 	bool busy;                   /* state_lock: a job runs (commit, verify,
 					blank, format, eject) */
 	bool closed_marker;          /* state_lock: the newest session's root

@@ -1,5 +1,7 @@
-/* sessions.c — the lower index (newest session), the per-session cache for
- * sessions/N/, and reloading both after the medium changed. */
+/* sessions.c — the lower index (newest session), the indexes of
+ * sessions/N/ (the lower serves its own session; older ones are loaded on
+ * first use and a few kept, sesscache.c), and reloading after the medium
+ * changed. */
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -10,13 +12,7 @@
 
 void disc_sessions_drop(struct disc *d)
 {
-	int i;
-
-	for (i = 0; i < d->n_sessions; i++)
-		if (d->sessions[i])
-			index_unref(d->sessions[i]);
-	free(d->sessions);
-	d->sessions = NULL;
+	disc_sesscache_clear(&d->sessions);
 	d->n_sessions = 0;
 }
 
@@ -30,16 +26,21 @@ struct index *disc_lower(struct disc *d)
 	return idx;
 }
 
-/* The cached index of session n with a new ref, or NULL. state_lock held. */
+/* Session n's index in memory with a new ref, or NULL: the lower index
+ * for its own session (one copy serves staging/ and sessions/N), else a
+ * kept one. state_lock held. */
 static struct index *cached(struct disc *d, int n)
 {
-	if (n < 1 || n > d->n_sessions || !d->sessions[n - 1])
+	if (n < 1 || n > d->n_sessions)
 		return NULL;
-	return index_ref(d->sessions[n - 1]);
+	if (d->lower && index_info(d->lower)->session == n)
+		return index_ref(d->lower);
+	return disc_sesscache_get(&d->sessions, n);
 }
 
 static int load_session(struct disc *d, int n, struct index **out)
 {
+	uint64_t t0 = disc_now_us();
 	struct errmsg em;
 	int r = d->fmt->index_session(d, n, out, &em);
 
@@ -48,6 +49,9 @@ static int load_session(struct disc *d, int n, struct index **out)
 		blog_warn("session %d of %s: %s", n, d->target, em.text);
 		return r == -ETIMEDOUT ? -EIO : r;
 	}
+	blog_info("session %d of %s: %u entries loaded in %.0f ms", n,
+		  d->target, index_count(*out),
+		  (double)(disc_now_us() - t0) / 1e3);
 	return 0;
 }
 
@@ -80,6 +84,7 @@ int disc_session_index_cached(struct disc *d, int n, struct index **out)
 
 int disc_session_index(struct disc *d, int n, struct index **out)
 {
+	struct index *gone = NULL;
 	int r, count;
 
 	*out = NULL;
@@ -105,10 +110,12 @@ int disc_session_index(struct disc *d, int n, struct index **out)
 	else if (!*out)
 		r = -ENOENT;
 	pthread_mutex_lock(&d->state_lock);
-	if (r == 0 && n <= d->n_sessions && !d->sessions[n - 1])
-		d->sessions[n - 1] = index_ref(*out);
+	if (r == 0 && n <= d->n_sessions)
+		gone = disc_sesscache_put(&d->sessions, n, *out);
 	pthread_mutex_unlock(&d->state_lock);
 	pthread_mutex_unlock(&d->lib_lock);
+	/* Freed outside the locks, unless someone still reads it. */
+	index_unref(gone);
 	return r;
 }
 
@@ -216,16 +223,6 @@ static bool only_appended(struct disc *d, int sessions)
 	return now_start == start && now_blocks == blocks;
 }
 
-/* Move the cached indexes of sessions that did not change into cache
- * (so sessions/N stays readable during the next burn). state_lock held. */
-static void carry_cache(struct disc *d, struct index **cache, int sessions)
-{
-	for (int i = 0; i < d->n_sessions && i < sessions; i++) {
-		cache[i] = d->sessions[i];
-		d->sessions[i] = NULL;
-	}
-}
-
 /* Why staging/ shows session `shown` and not the newest (state_lock). */
 static void note_fallback(struct disc *d, int sessions, int shown)
 {
@@ -240,26 +237,13 @@ static void note_fallback(struct disc *d, int sessions, int shown)
 			 sessions, shown);
 }
 
-/* The new session cache, holding the lower index as its own session.
- * state_lock held. */
-static void install_cache(struct disc *d, struct index **cache,
-			  const struct disc_facts *f, struct index *idx,
-			  int shown)
-{
-	disc_sessions_drop(d);
-	d->sessions = cache;
-	d->n_sessions = cache ? f->sessions : 0;
-	if (cache && shown > 0 && !cache[shown - 1])
-		cache[shown - 1] = index_ref(idx);
-}
-
-/* Publish new facts, and a new lower index; the session cache keeps what
- * is still valid when the medium only grew. */
+/* Publish new facts, and a new lower index. The sessions kept for
+ * sessions/N stay when the medium only grew (they did not change); the
+ * old lower index is not kept for its session: nobody may ever open it,
+ * and a commit would otherwise hold one more index each time. */
 static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 		    bool closed, bool appended, int shown)
 {
-	size_t n = f->sessions > 0 ? (size_t)f->sessions : 1;
-	struct index **cache = idx ? calloc(n, sizeof(*cache)) : NULL;
 	struct index *old = NULL;
 
 	pthread_mutex_lock(&d->state_lock);
@@ -267,11 +251,11 @@ static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 		old = d->lower;
 		d->lower = idx;
 		d->closed_marker = closed;
-		if (cache && appended)
-			carry_cache(d, cache, f->sessions);
 		note_fallback(d, f->sessions, shown);
-		install_cache(d, cache, f, idx, shown);
+		if (!appended)
+			disc_sesscache_clear(&d->sessions);
 	}
+	d->n_sessions = f->sessions;
 	disc_facts_apply_closed(f, d->closed_marker);
 	disc_facts_apply_damage(f, d->scan_note, d->load_note);
 	snprintf(f->volid, sizeof(f->volid), "%s",

@@ -150,16 +150,16 @@ static const char *entry_name(struct fs_dir *d, size_t i, char nbuf[24])
 	}
 }
 
-/* sessions/N: its attributes when its index is (or, for readdirplus, can
- * be) in memory; else only its number (an index's root has none of its
- * own) and no attributes for the kernel to keep. */
-static int session_top(struct burnfs *b, size_t i, bool plus,
-		       struct fuse_entry_param *e)
+/* sessions/N: its attributes when its index is in memory; else only its
+ * number (an index's root has none of its own) and no attributes for the
+ * kernel to keep. Never loaded here, readdirplus included: the kernel asks
+ * for plus at the start of every listing, and the daemon keeps only a few
+ * sessions, so `ls sessions/` would read every session each time. */
+static int session_top(struct burnfs *b, size_t i, struct fuse_entry_param *e)
 {
 	int n = (int)i + 1;
 	struct index *idx;
-	int ret = plus ? fs_session_index(b, n, &idx)
-		       : disc_session_index_cached(b->disc, n, &idx);
+	int ret = disc_session_index_cached(b->disc, n, &idx);
 
 	if (!ret) {
 		fs_session_entry(idx, fs_sessions_epoch(b), n, IDX_ROOT, e);
@@ -190,7 +190,7 @@ static int entry_param(struct burnfs *b, struct fs_dir *d, size_t i,
 		return 0;
 	default:
 		if (d->ino == FS_INO_SESSIONS)
-			return session_top(b, i, plus, e);
+			return session_top(b, i, e);
 		return fs_virtual_row(b, i, plus, &name, e);
 	}
 }

@@ -204,13 +204,30 @@ static void group_links(struct build *b)
 	}
 }
 
-static int new_index(struct disc *d, struct index **out)
+static int count_visit(void *ctx, uint32_t id, IsoNode *n, uint32_t parent)
+{
+	(*(uint32_t *)ctx)++;
+	return 0;
+}
+
+/* An index with room for every node of img: one walk of the tree costs
+ * far less than growing a 300,000-node array by doubling and copying. */
+static int new_index(struct disc *d, IsoImage *img, struct index **out)
 {
 	struct idx_reader rd;
+	uint32_t count = 0;
 
 	disc_reader_init(d, &rd);
 	*out = index_new(&rd);
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	if (imgfmt_walk_image(img, count_visit, &count) == 0 &&
+	    index_reserve(*out, count) < 0) {
+		index_unref(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
@@ -221,7 +238,7 @@ int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
 	const char *vid;
 	int r;
 
-	r = new_index(d, out);
+	r = new_index(d, img, out);
 	if (r < 0)
 		return r;
 	b.idx = *out;

@@ -58,6 +58,13 @@ static inline struct iso_trees *iso_trees(struct disc *d)
  * reload leak. */
 int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
 			     struct errmsg *em);
+/* Session n of an image, read from its own start block in the TOC the
+ * drive was last assessed with (imgfmt_import_session), after checking it
+ * is loadable: no re-assess, nothing attached, the newest session not read
+ * again. For sessions/N; a drive loads through the msc1 override instead
+ * (imgfmt_load_image_locked). *out: the caller's reference. */
+int imgfmt_import_older_locked(struct disc *d, int n, IsoImage **out,
+			       struct errmsg *em);
 /* The newest session's tree, attached to the drive; the caller must have
  * re-assessed (or acquired) the drive since the last read. */
 int imgfmt_read_newest_locked(struct disc *d, IsoImage **out,
@@ -83,6 +90,15 @@ bool imgfmt_image_closed(IsoImage *img);
 typedef int (*imgfmt_walk_fn)(void *ctx, uint32_t id, IsoNode *node,
 			      uint32_t parent_id);
 int imgfmt_walk_image(IsoImage *img, imgfmt_walk_fn visit, void *ctx);
+
+/* --- import.c: one session's tree from its own start block --- */
+
+/* Session tree at block lba, read by libisofs through a pread data source
+ * on the image file or block device (burn_read_data on a drive: lib_lock
+ * held, drive idle), with the options a mount loads the newest session
+ * with (AAIP, MD5 array and tag check, no ISO 9660:1999). Nothing is
+ * attached to the drive. *img: the caller's reference. 0 or -errno. */
+int imgfmt_import_session(struct disc *d, uint32_t lba, IsoImage **img);
 
 /* --- build.c, build_attrs.c: an index from a loaded tree --- */
 

@@ -3,6 +3,8 @@
  * load.c, build.c, prepared.c, session.c and verify_plan.c. */
 #include <errno.h>
 
+#include "burnfs/alloc.h"
+
 #include "imgfmt/imgfmt_priv.h"
 
 /* Index session n's tree img; on failure img is dropped. */
@@ -19,16 +21,24 @@ static int build(struct disc *d, IsoImage *img, int n, struct index **out,
 	return 0;
 }
 
+/* An image's session is read from its own start block (nothing attached
+ * to the drive, the newest session not read again); a drive's through
+ * libisoburn's msc1 override, where TOC addresses are the drive's word.
+ * The tree is freed as soon as it is indexed: the index serves
+ * sessions/N. */
 static int index_session(struct disc *d, int n, struct index **out,
 			 struct errmsg *em)
 {
 	IsoImage *img = NULL;
-	int r = imgfmt_load_image_locked(d, n, &img, em);
+	int r = disc_is_image(d) ? imgfmt_import_older_locked(d, n, &img, em)
+				 : imgfmt_load_image_locked(d, n, &img, em);
 
-	if (r == 0)
-		r = build(d, img, n, out, em);
+	if (r < 0)
+		return r;
+	r = build(d, img, n, out, em);
 	if (r == 0)
 		iso_image_unref(img);
+	alloc_release();  /* the tree's pages back to the system now */
 	return r;
 }
 
@@ -63,10 +73,16 @@ static int index_lower(struct disc *d, int n, int count, struct index **out,
 	return r;
 }
 
+/* The probe loads a session the way the daemon will: an older session of
+ * an image by its own start block, anything else through libisoburn. */
 static int load_session(struct disc *d, int n, struct errmsg *em)
 {
 	IsoImage *img = NULL;
-	int r = imgfmt_load_image_locked(d, n, &img, em);
+	int count = disc_toc_session_locked(d, 0, &(uint32_t){0},
+					    &(uint32_t){0}, NULL);
+	int r = disc_is_image(d) && n > 0 && n < count
+		? imgfmt_import_older_locked(d, n, &img, em)
+		: imgfmt_load_image_locked(d, n, &img, em);
 
 	if (img)
 		iso_image_unref(img);

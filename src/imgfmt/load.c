@@ -109,6 +109,30 @@ int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
 	return read_older(d, n, out, em);
 }
 
+int imgfmt_import_older_locked(struct disc *d, int n, IsoImage **out,
+			       struct errmsg *em)
+{
+	uint32_t start = 0, blocks = 0;
+	int r, count;
+
+	*out = NULL;
+	count = disc_toc_session_locked(d, n, &start, &blocks, NULL);
+	if (n < 1 || count < n ||
+	    isoburn_disc_get_status(disc_drive(d)) == BURN_DISC_BLANK)
+		return errmsg_set(em, -ENOENT, "there is no session %d on %s",
+				  n, disc_target(d));
+	r = disc_check_loadable_locked(d, n, count, em);
+	if (r < 0)
+		return r;
+	disc_take_dropped();  /* count what this load drops, nothing older */
+	r = imgfmt_import_session(d, start, out);
+	if (r < 0)
+		return errmsg_set(em, -EIO, "session %d of %s (block %u) cannot "
+				  "be read: %s", n, disc_target(d), start,
+				  strerror(-r));
+	return 0;
+}
+
 void imgfmt_warm_drop_locked(struct disc *d)
 {
 	struct iso_trees *t = iso_trees(d);

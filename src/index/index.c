@@ -107,9 +107,8 @@ void index_set_root(struct index *idx, const struct idx_node *tmpl)
 	}
 }
 
-static int grow(struct index *idx)
+static int resize(struct index *idx, uint32_t cap)
 {
-	uint32_t cap = idx->cap * 2;
 	struct idx_node *nodes;
 	uint32_t *last;
 
@@ -123,6 +122,30 @@ static int grow(struct index *idx)
 	idx->last_child = last;
 	idx->cap = cap;
 	return 0;
+}
+
+static int grow(struct index *idx)
+{
+	return resize(idx, idx->cap * 2);
+}
+
+int index_reserve(struct index *idx, uint32_t n)
+{
+	return n > idx->cap ? resize(idx, n) : 0;
+}
+
+/* The node array without the slack doubling left (up to half of it). */
+static void shrink(struct index *idx)
+{
+	struct idx_node *nodes;
+
+	if (idx->cap <= idx->n)
+		return;
+	nodes = realloc(idx->nodes, idx->n * sizeof(*nodes));
+	if (nodes) {   /* else it stays as it was: still correct */
+		idx->nodes = nodes;
+		idx->cap = idx->n;
+	}
 }
 
 int64_t index_add(struct index *idx, uint32_t parent, const struct idx_node *tmpl)
@@ -237,6 +260,7 @@ int index_finish(struct index *idx)
 		hash_insert(idx, i);
 	free(idx->last_child);
 	idx->last_child = NULL;
+	shrink(idx);
 	return count_links(idx);
 }
 

@@ -454,15 +454,108 @@ static void test_refresh(void)
 	CHECK(disc_session_index(d, 1, &idx) == 0 && idx == s1);
 	if (idx == s1)
 		index_unref(idx);
-	CHECK(disc_session_index(d, 2, &idx) == 0);  /* the old lower */
-	CHECK(idx && index_info(idx)->session == 2);
-	index_unref(idx);
+	/* The old lower index is not kept for its session (nobody opened
+	 * it through sessions/): loaded again once the burn is over. */
+	CHECK(disc_session_index(d, 2, &idx) == -EBUSY);
 	pthread_mutex_lock(&d->state_lock);
 	d->busy = false;
 	pthread_mutex_unlock(&d->state_lock);
+	CHECK(disc_session_index(d, 2, &idx) == 0);
+	CHECK(idx && index_info(idx)->session == 2);
+	CHECK(read_equals(idx, "/new.txt", 0, "new in 2\n", 9));
+	index_unref(idx);
 	index_unref(s1);
 	CHECK(disc_session_index(d, 3, &idx) == 0);
 	CHECK(idx && index_info(idx)->session == 3);
+	index_unref(idx);
+	disc_close(d);
+}
+
+/* The cache of sessions/N by itself: at most DISC_SESSIONS_CACHED
+ * indexes, the least recently used given up first, and one given up stays
+ * usable for whoever holds it. */
+static void test_sesscache(void)
+{
+	struct idx_reader rd = { 0 };
+	struct disc_sesscache c = { 0 };
+	struct index *idx[4], *got, *gone;
+	struct idx_info info = { 0 };
+
+	for (int i = 0; i < 4; i++) {
+		idx[i] = index_new(&rd);
+		info.session = i + 1;
+		index_set_info(idx[i], &info);
+		CHECK(index_finish(idx[i]) == 0);
+	}
+	CHECK(DISC_SESSIONS_CACHED == 2);
+	CHECK(disc_sesscache_put(&c, 1, idx[0]) == NULL);
+	CHECK(disc_sesscache_put(&c, 2, idx[1]) == NULL);
+	got = disc_sesscache_get(&c, 1);            /* 1 used last */
+	CHECK(got == idx[0]);
+	index_unref(got);
+	gone = disc_sesscache_put(&c, 3, idx[2]);   /* 2 goes */
+	CHECK(gone == idx[1] && disc_sesscache_count(&c) == 2);
+	index_unref(gone);
+	CHECK(disc_sesscache_get(&c, 2) == NULL);
+	index_unref(idx[1]);                        /* freed: nobody held it */
+	got = disc_sesscache_get(&c, 3);
+	CHECK(got == idx[2]);
+	index_unref(got);
+	/* 1 goes now; our own reference keeps it readable */
+	gone = disc_sesscache_put(&c, 4, idx[3]);
+	CHECK(gone == idx[0]);
+	index_unref(gone);
+	CHECK(index_info(idx[0])->session == 1);
+	/* put again for a kept session replaces it, evicting nothing else */
+	gone = disc_sesscache_put(&c, 4, idx[3]);
+	CHECK(gone == idx[3] && disc_sesscache_count(&c) == 2);
+	index_unref(gone);
+	disc_sesscache_clear(&c);
+	CHECK(disc_sesscache_count(&c) == 0);
+	for (int i = 0; i < 4; i++)
+		if (i != 1)
+			index_unref(idx[i]);
+}
+
+/* Through the disc: opening more older sessions than are kept gives the
+ * least recently used up, loads it again when asked (same tree), and an
+ * appended session publishes a new lower index without keeping the old
+ * one. */
+static void test_sessions_kept(void)
+{
+	struct index *s1 = NULL, *idx = NULL;
+	struct errmsg em;
+	struct disc *d = NULL;
+
+	CHECK(sh("cp %s/two.iso %s/four.iso", tmp, tmp) == 0);
+	for (int i = 3; i <= 4; i++)
+		CHECK(sh(XORRISO "-dev stdio:%s/four.iso -map %s/s3 /s%d "
+			 "-commit >/dev/null 2>&1", tmp, tmp, i) == 0);
+	CHECK(open_img(&d, "four.iso", 0) == 0);
+	if (!d)
+		return;
+	CHECK(disc_session_index(d, 1, &s1) == 0);
+	for (int n = 1; n <= 4; n++) {
+		CHECK(disc_session_index(d, n, &idx) == 0);
+		CHECK(idx && index_info(idx)->session == n);
+		CHECK(n < 4 || idx == d->lower);   /* the lower serves its own */
+		index_unref(idx);
+	}
+	CHECK(disc_sesscache_count(&d->sessions) == DISC_SESSIONS_CACHED);
+	/* 1 was given up for 3; the copy we hold still reads */
+	CHECK(disc_session_index_cached(d, 1, &idx) == -EAGAIN);
+	CHECK(read_equals(s1, "/gone.txt", 0, "soon gone\n", 10));
+	CHECK(disc_session_index(d, 1, &idx) == 0 && idx != s1);
+	CHECK(idx && index_count(idx) == index_count(s1));
+	CHECK(read_equals(idx, "/big.bin", 5000, big + 5000, 3000));
+	index_unref(idx);
+	index_unref(s1);
+	CHECK(sh(XORRISO "-dev stdio:%s/four.iso -map %s/s3 /s5 -commit "
+		 ">/dev/null 2>&1", tmp, tmp) == 0);
+	CHECK(disc_refresh(d, &em) == 1);
+	CHECK(disc_sesscache_count(&d->sessions) == DISC_SESSIONS_CACHED);
+	CHECK(disc_session_index_cached(d, 4, &idx) == -EAGAIN);
+	CHECK(disc_session_index_cached(d, 5, &idx) == 0 && idx == d->lower);
 	index_unref(idx);
 	disc_close(d);
 }
@@ -871,6 +964,8 @@ int main(void)
 	test_closed();
 	test_readonly();
 	test_refresh();
+	test_sesscache();
+	test_sessions_kept();
 	test_foreign();
 	test_truncated();
 	test_content();
