@@ -1,5 +1,5 @@
 /* md5.h — MD5 for libisofs, hashed beside the image writer; a staged
- * file's MD5 taken while it is written, kept with it and recorded by
+ * file's MD5 taken once it is written, kept with it and recorded by
  * libisofs without hashing the file again.
  *
  * libisofs hashes every byte it writes twice (the file's MD5 and the
@@ -44,7 +44,7 @@ bool md5_offload_active(void);
  * hash inline. */
 void md5_offload_shutdown(void);
 
-/* --- A staged file's MD5, taken while it is written (md5run.c) ---
+/* --- A staged file's MD5, taken once it is written and closed (md5run.c) ---
  * The MD5 of bytes given in order, with libcrypto, on the caller's thread.
  * One thread at a time per run. md5_run_new: NULL when out of memory.
  * md5_run_digest: the MD5 of the bytes so far, the run going on; 0 or

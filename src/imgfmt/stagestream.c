@@ -7,7 +7,7 @@
  * when the node is added and the check at open that it did not change
  * (2: grew, will be cut; 3: shrank, will be padded — libisofs reports
  * both), repeatable reads, a clone for linked names.
- * A data file that carries the MD5 taken while it was written (md5.h) is
+ * A data file that carries the MD5 taken after it was written (md5.h) is
  * offered to libisofs's MD5 at each open, so its bytes are not hashed
  * again (claim.c checks that they are the ones the MD5 covers). */
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* md5run.c — the MD5 of bytes given in order, read at any point without
- * ending it: the stage takes a data file's MD5 while the file is written
- * (libcrypto's MD5, on the thread that writes). */
+ * ending it: the stage's hasher takes a closed data file's MD5 with it
+ * (libcrypto's MD5, on the hasher's thread). */
 #include <errno.h>
 #include <stdlib.h>
 #include <openssl/evp.h>

@@ -188,7 +188,8 @@ void stage_data_delete(struct stage *st, uint64_t id)
 
 void stage_node_drop_data(struct stage *st, struct snode *n)
 {
-	n->cgen++;               /* a hash under way is for another file */
+	/* a hash under way is for another file (read without the lock) */
+	__atomic_fetch_add(&n->cgen, 1, __ATOMIC_RELAXED);
 	n->md5_clear = false;    /* the next data file: not known */
 	if (n->fd >= 0)
 		close(n->fd);

@@ -86,7 +86,7 @@ int stage_hash_changed(struct stage *st, struct snode *n)
 {
 	int ret;
 
-	n->cgen++;
+	__atomic_fetch_add(&n->cgen, 1, __ATOMIC_RELAXED);  /* still() reads it */
 	n->hash_wanted = true;
 	if (n->md5_clear)
 		return 0;
