@@ -171,13 +171,14 @@ int imgfmt_write_snapshot_locked(struct disc *d,
 
 /* --- write.c: options, prepare, space check, write, poll, activate --- */
 
-/* Write img (the drive's attached image, already modified) as a new
+/* Write *img (the drive's attached image, already modified) as a new
  * session. free_limit: the most bytes the session may take (the disc
  * facts' free_bytes, which honour -o capacity=). Activates the session
  * unless s->simulate, after reading it back and comparing it with rb's
- * snapshot (rb NULL: no check; see readback.h). lib_lock held. 0 or -errno
- * (ENOSPC, ECANCELED, EIO). */
-int imgfmt_write_session(struct disc *d, IsoImage *img,
+ * snapshot (rb NULL: no check; see readback.h); before the read-back the
+ * written tree is given up: the caller's reference is dropped and *img set
+ * to NULL. lib_lock held. 0 or -errno (ENOSPC, ECANCELED, EIO). */
+int imgfmt_write_session(struct disc *d, IsoImage **img,
 			 const struct job_settings *s, bool close,
 			 uint64_t free_limit, const struct imgfmt_readback *rb,
 			 struct errmsg *em);

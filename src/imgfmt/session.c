@@ -94,7 +94,7 @@ int imgfmt_write_snapshot_locked(struct disc *d,
 					      close && disc_emulated_locked(d), &fs,
 					      s->compress, em);
 	if (!rc)
-		rc = imgfmt_write_session(d, img, s, close, free_bytes, &rb, em);
+		rc = imgfmt_write_session(d, &img, s, close, free_bytes, &rb, em);
 	if (img)
 		iso_image_unref(img);
 	imgfmt_foreign_free(&fs);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "burnfs/alloc.h"
 #include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/readback.h"
 #include "burnfs/log.h"
@@ -283,6 +284,26 @@ static int activate(struct disc *d, struct disc_msgwatch *mw, struct errmsg *em)
 			  mw->first_bad[0] ? ": " : "", mw->first_bad);
 }
 
+/* The written tree is not needed to activate the session (libisoburn
+ * kept the head it will write), and the read-back loads the new session's
+ * tree beside it: giving it up first keeps two trees of the disc from
+ * being in memory at once. The drive holds it too, so an empty image takes
+ * its place there. */
+static void release_written(struct disc *d, IsoImage **img)
+{
+	IsoImage *empty = NULL;
+
+	if (iso_image_new("", &empty) != ISO_SUCCESS ||
+	    isoburn_attach_image(disc_drive(d), empty) <= 0) {
+		if (empty)
+			iso_image_unref(empty);
+		return;   /* kept until the reload: more memory, nothing worse */
+	}
+	iso_image_unref(*img);
+	*img = NULL;
+	alloc_release();
+}
+
 /* The new session is read back before it is published (readback.c). */
 static int check_before_activate(struct disc *d,
 				 struct isoburn_imgen_opts *o,
@@ -298,7 +319,7 @@ static int check_before_activate(struct disc *d,
 	return imgfmt_readback_check(d, (uint32_t)lba, rb, em);
 }
 
-int imgfmt_write_session(struct disc *d, IsoImage *img,
+int imgfmt_write_session(struct disc *d, IsoImage **img,
 			 const struct job_settings *s, bool close,
 			 uint64_t free_limit, const struct imgfmt_readback *rb,
 			 struct errmsg *em)
@@ -339,7 +360,7 @@ int imgfmt_write_session(struct disc *d, IsoImage *img,
 		rc = check_space(d, disc, wo, free_limit, em);
 	if (!rc) {
 		started = true;
-		rc = run_write(d, img, disc, wo, s, &ps, em);
+		rc = run_write(d, *img, disc, wo, s, &ps, em);
 	}
 out:
 	if (rc && disc)
@@ -354,8 +375,10 @@ out:
 		burn_disc_free(disc);
 	if (!rc)
 		isoburn_sync_after_write(disc_drive(d), NULL, 0);
-	if (!rc && !s->simulate)
+	if (!rc && !s->simulate) {
+		release_written(d, img);
 		rc = check_before_activate(d, o, rb, em);
+	}
 	if (!rc && !s->simulate)
 		rc = activate(d, mw, em);
 	if (!rc && md5_claims_used() > stored_md5s)
