@@ -92,6 +92,21 @@ int disc_load_timeout_ms(void);
 bool disc_probe_can_reexec(void);
 void disc_probe_reexec(void);
 
+/* loadwatch.c: whether a load still gets somewhere, judged by the bytes
+ * the process has read (read_bytes: a counter that only grows). begin at
+ * the load's start; tick: 0 (going on), -ETIMEDOUT (nothing read for
+ * limit_ms) or -ELOOP (read far more than a session of session_bytes
+ * needs). */
+struct disc_loadwatch {
+	uint64_t last_ms;      /* when something was last read */
+	uint64_t first_read, last_read;
+	uint64_t cap;          /* bytes beyond which a load is looping */
+};
+void disc_loadwatch_begin(struct disc_loadwatch *w, uint64_t now_ms,
+			  uint64_t read_bytes, uint64_t session_bytes);
+int disc_loadwatch_tick(struct disc_loadwatch *w, uint64_t now_ms,
+			uint64_t read_bytes, uint64_t limit_ms);
+
 /* guard.c: the watchdog of the loads during disc_open. start: false when
  * there is none (no binary to start over with); sessions named in
  * BURNFS_UNREADABLE are noted unreadable first. loading/loaded bracket

@@ -3,7 +3,8 @@
  * While disc_open reads a target, the daemon is still one process doing
  * one thing, not yet mounted: a load that hangs in libisofs can then be
  * left behind by starting over. A watchdog thread watches each load; when
- * one has not ended by the deadline (BURNFS_LOAD_TIMEOUT), it runs the
+ * one has read nothing for BURNFS_LOAD_TIMEOUT, or far more than its
+ * session holds (loadwatch.c: the process's read counter), it runs the
  * daemon's binary again with the same arguments (exec: the stuck thread
  * goes with the old image, the flock on the target with its descriptor),
  * after adding where that session lies to BURNFS_UNREADABLE. The new
@@ -11,6 +12,7 @@
  * mount loads each session once; only loads after the mount, which cannot
  * start over, pay for a probe in a child process (probe.c). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@ struct guard {
 	pthread_t thread;
 	struct disc *d;
 	volatile int stop;
+	int io_fd;             /* /proc/self/io, or -1 */
 };
 
 static struct guard the_guard;
@@ -56,8 +59,32 @@ void disc_guard_loaded(struct disc *d)
 	disc_loadable_note(d, d->loading_start, d->loading_blocks, 0, "");
 }
 
+/* Bytes the process has read so far (rchar: page cache hits count too,
+ * which is what a load reading an image looks like), less the watchdog's
+ * own reads of the counter, which the kernel counts as well and would
+ * make a hang look busy. 0 when unknown: the watch then sees no progress,
+ * as the fixed deadline did. Only the watchdog thread calls it. */
+static uint64_t bytes_read(int fd)
+{
+	static uint64_t own;   /* bytes of our earlier reads of fd */
+	char buf[512];
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+	unsigned long long v = 0;
+	const char *p;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "rchar:");
+	if (p)
+		sscanf(p + 6, "%llu", &v);
+	v -= own;   /* counted once this read returned: not yet in v */
+	own += (uint64_t)n;
+	return v;
+}
+
 /* Start over, with the session that hung named unreadable. */
-static void restart(struct disc *d, int n)
+static void restart(struct disc *d, int n, int why)
 {
 	const char *old = getenv(ENV_UNREADABLE);
 	char val[4096];
@@ -65,14 +92,18 @@ static void restart(struct disc *d, int n)
 	snprintf(val, sizeof(val), "%s%s%u:%u", old ? old : "", old ? "," : "",
 		 __atomic_load_n(&d->loading_start, __ATOMIC_RELAXED),
 		 __atomic_load_n(&d->loading_blocks, __ATOMIC_RELAXED));
-	blog_info("%s: the libraries did not finish reading session %d in "
-		  "%d s; starting over without it", d->target, n,
-		  disc_load_timeout_ms() / 1000);
+	if (why == -ELOOP)
+		blog_info("%s: loading session %d, the libraries read over four "
+			  "times its size (a loop); starting over without it",
+			  d->target, n);
+	else
+		blog_info("%s: loading session %d, the libraries read nothing "
+			  "for %d s; starting over without it", d->target, n,
+			  disc_load_timeout_ms() / 1000);
 	if (setenv(ENV_UNREADABLE, val, 1) == 0)
 		disc_probe_reexec();
-	fprintf(stderr, "burnfs: %s: the libraries did not finish reading "
-		"session %d within %d s\n", d->target, n,
-		disc_load_timeout_ms() / 1000);
+	fprintf(stderr, "burnfs: %s: the libraries did not finish loading "
+		"session %d\n", d->target, n);
 	_exit(1);
 }
 
@@ -80,14 +111,26 @@ static void *guard_main(void *arg)
 {
 	struct guard *g = arg;
 	struct timespec tick = { 0, TICK_NS };
-	int limit = disc_load_timeout_ms(), n;
+	uint64_t limit = (uint64_t)disc_load_timeout_ms(), since, seen = 0;
+	struct disc_loadwatch w;
+	int n, r;
 
 	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
 		nanosleep(&tick, NULL);
 		n = __atomic_load_n(&g->d->loading_n, __ATOMIC_ACQUIRE);
-		if (n > 0 && now_ms() - __atomic_load_n(&g->d->loading_since,
-						       __ATOMIC_RELAXED) > (uint64_t)limit)
-			restart(g->d, n);
+		if (n <= 0)
+			continue;
+		since = __atomic_load_n(&g->d->loading_since, __ATOMIC_RELAXED);
+		if (since != seen) {   /* a new load */
+			seen = since;
+			disc_loadwatch_begin(&w, since, bytes_read(g->io_fd),
+				(uint64_t)__atomic_load_n(&g->d->loading_blocks,
+							  __ATOMIC_RELAXED) * 2048);
+			continue;
+		}
+		r = disc_loadwatch_tick(&w, now_ms(), bytes_read(g->io_fd), limit);
+		if (r)
+			restart(g->d, n, r);
 	}
 	return NULL;
 }
@@ -100,8 +143,8 @@ static void note_unreadable(struct disc *d)
 	char why[DISC_TEXT_LEN];
 	int used;
 
-	snprintf(why, sizeof(why), "the libraries did not finish reading it "
-		 "within %d s", disc_load_timeout_ms() / 1000);
+	snprintf(why, sizeof(why), "the libraries did not finish loading it "
+		 "(nothing read for %d s, or a loop)", disc_load_timeout_ms() / 1000);
 	while (v && sscanf(v, "%u:%u%n", &start, &blocks, &used) == 2) {
 		disc_loadable_note(d, start, blocks, -EIO, why);
 		v += used;
@@ -116,8 +159,11 @@ bool disc_guard_start(struct disc *d)
 	note_unreadable(d);
 	the_guard.d = d;
 	the_guard.stop = 0;
+	the_guard.io_fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
 	guard_running = pthread_create(&the_guard.thread, NULL, guard_main,
 				       &the_guard) == 0;
+	if (!guard_running && the_guard.io_fd >= 0)
+		close(the_guard.io_fd);
 	return guard_running;
 }
 
@@ -128,6 +174,8 @@ void disc_guard_stop(void)
 	__atomic_store_n(&the_guard.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(the_guard.thread, NULL);
 	guard_running = false;
+	if (the_guard.io_fd >= 0)
+		close(the_guard.io_fd);
 	/* the mount's children (probes) need not know */
 	unsetenv(ENV_UNREADABLE);
 }

@@ -517,6 +517,34 @@ static void test_sesscache(void)
 			index_unref(idx[i]);
 }
 
+/* A load that keeps reading is never cut off, however long it takes; one
+ * that reads nothing for the limit is, and so is one that reads far more
+ * than its session holds (a loop the library's cache does not absorb). */
+static void test_loadwatch(void)
+{
+	const uint64_t mib = 1 << 20, session = 100 * mib;
+	struct disc_loadwatch w;
+	uint64_t t = 1000, rd = 5 * mib;
+
+	disc_loadwatch_begin(&w, t, rd, session);
+	for (int i = 0; i < 10000; i++) {          /* 500 s, reading slowly */
+		t += 50;
+		rd += i % 10 == 9 ? 2048 : 0;   /* the last tick reads */
+		CHECK_EQ(disc_loadwatch_tick(&w, t, rd, 1000), 0);
+	}
+	CHECK_EQ(disc_loadwatch_tick(&w, t + 1000, rd, 1000), 0);
+	CHECK_EQ(disc_loadwatch_tick(&w, t + 1001, rd, 1000), -ETIMEDOUT);
+
+	disc_loadwatch_begin(&w, t, rd, session);  /* a loop that reads */
+	rd += 4 * session + 64 * mib;
+	CHECK_EQ(disc_loadwatch_tick(&w, t + 50, rd, 1000), 0);
+	CHECK_EQ(disc_loadwatch_tick(&w, t + 100, rd + 1, 1000), -ELOOP);
+
+	disc_loadwatch_begin(&w, t, 0, 0);         /* no counter: the limit */
+	CHECK_EQ(disc_loadwatch_tick(&w, t + 1000, 0, 1000), 0);
+	CHECK_EQ(disc_loadwatch_tick(&w, t + 1001, 0, 1000), -ETIMEDOUT);
+}
+
 /* Through the disc: opening more older sessions than are kept gives the
  * least recently used up, loads it again when asked (same tree), and an
  * appended session publishes a new lower index without keeping the old
@@ -965,6 +993,7 @@ int main(void)
 	test_readonly();
 	test_refresh();
 	test_sesscache();
+	test_loadwatch();
 	test_sessions_kept();
 	test_foreign();
 	test_truncated();
