@@ -49,7 +49,8 @@ struct imgfmt {
 	size_t state_size;
 	/* Session n (1 = the oldest) as an index, for sessions/N: re-assess
 	 * the drive, check that n can be loaded, load it, index it. The index
-	 * is the caller's reference. */
+	 * is the caller's reference. Returns 0 (loaded here), 1 (the index
+	 * the probe child built: loaded once, in the child) or -errno. */
 	int (*index_session)(struct disc *d, int n, struct index **out,
 			     struct errmsg *em);
 	/* Session n of count (n == count: the newest, read as the drive was
@@ -59,8 +60,12 @@ struct imgfmt {
 	int (*index_lower)(struct disc *d, int n, int count, struct index **out,
 			   bool *closed, struct errmsg *em);
 	/* Only load session n (0 = the newest), checking nothing else: the
-	 * probe in a child process (disc_probe_main). */
-	int (*load_session)(struct disc *d, int n, struct errmsg *em);
+	 * probe in a child process (disc_probe_main). idx: when not NULL and
+	 * n is an older session of an image (the case index_session loads by
+	 * its own start block), also index it as index_session would; *idx
+	 * is the caller's reference, NULL for any other session. */
+	int (*load_session)(struct disc *d, int n, struct index **idx,
+			    struct errmsg *em);
 	/* Write snap as a new session on top of the newest one (simulated
 	 * when s->simulate), read it back and compare it before publishing
 	 * it, and reload the medium. close: the medium takes no more

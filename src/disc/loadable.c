@@ -49,7 +49,7 @@ void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
  * copy of them), unless they are damaged (a free scan); an older one from
  * its own, 16 blocks into it. */
 static int ask(struct disc *d, int n, int count, uint32_t start,
-	       struct errmsg *em)
+	       struct index **out, struct errmsg *em)
 {
 	bool own = n < count || (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
 	uint32_t vd = own ? start + 16 : 16;
@@ -64,7 +64,7 @@ static int ask(struct disc *d, int n, int count, uint32_t start,
 					  "session %d cannot be read: %s", n, why);
 	}
 	/* During disc_open the watchdog bounds the load itself. */
-	return d->guarded ? 0 : disc_probe_session(d, n, count, em);
+	return d->guarded ? 0 : disc_probe_session(d, n, count, out, em);
 }
 
 int disc_check_loadable_locked(struct disc *d, int n, int count,
@@ -83,7 +83,7 @@ int disc_check_loadable_locked(struct disc *d, int n, int count,
 	if (d->just_wrote && n == count)
 		r = 0;   /* burnfs's own new session */
 	else
-		r = ask(d, n, count, start, em);
+		r = ask(d, n, count, start, NULL, em);
 	if (r == 0 && d->guarded)
 		/* the load comes next, watched: not remembered as good before
 		 * it ended (a restart forgets everything anyway) */
@@ -91,6 +91,29 @@ int disc_check_loadable_locked(struct disc *d, int n, int count,
 	else
 		disc_loadable_note(d, start, blocks, r, r ? em->text : "");
 	return r;
+}
+
+/* The probe of an older session of an image also indexes it and hands
+ * the index over, so the daemon does not load the session again. A
+ * session already known (probed before in this mount, its index since
+ * given up by the sessions cache) is loaded in-process as before: one
+ * load here costs less than a child that acquires the image, loads,
+ * indexes and sends, and a known session needs no deadline. */
+int disc_session_from_probe_locked(struct disc *d, int n,
+				   struct index **out, struct errmsg *em)
+{
+	uint32_t start = 0, blocks = 0;
+	int count, r;
+
+	*out = NULL;
+	if (!d->is_image || d->guarded || n < 1)
+		return 0;
+	count = disc_toc_session_locked(d, n, &start, &blocks, NULL);
+	if (count <= n || find(d, start, blocks))
+		return 0;
+	r = ask(d, n, count, start, out, em);
+	disc_loadable_note(d, start, blocks, r, r ? em->text : "");
+	return r < 0 ? r : *out != NULL;
 }
 
 void disc_loadable_free(struct disc *d)

@@ -8,8 +8,11 @@
  * alone), which acquires the image and loads that session exactly as the
  * daemon would, then reports. A probe that has not answered by the
  * deadline is killed and the session counts as unreadable; the daemon
- * never makes the call that hung. Costs one more load of the session,
- * once per mount (sessions/N: once per session). */
+ * never makes the call that hung. At mount (the newest session) that
+ * costs one more load. For sessions/N of an older session of an image
+ * the child also indexes the session and writes the index to a memfd the
+ * parent gave it (index_wire.h), and the daemon takes that index instead
+ * of loading the session a second time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,15 +22,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "burnfs/index_wire.h"
 #include "burnfs/log.h"
 #include "disc/disc_int.h"
 
 #define DEFAULT_TIMEOUT_S 20
 #define REPLY_MAX 512
+/* Where the child finds the memfd for the index (after stdin, stdout,
+ * stderr), and the argument that asks for it. */
+#define INDEX_FD 3
+#define INDEX_ARG "index"
 
 extern char **environ;
 
@@ -60,7 +70,62 @@ int disc_load_timeout_ms(void)
 	return (int)(s > 0 && s < 3600 ? s : DEFAULT_TIMEOUT_S) * 1000;
 }
 
-/* The child: argv = exe, DISC_PROBE_ARG, address, acquire flags, session.
+/* For tests only: spoil the index the child wrote to fd, the way a
+ * child killed while writing ("kill") or a broken one ("cut", "garbage")
+ * would leave it. */
+static void spoil_for_test(int fd)
+{
+	const char *how = getenv("BURNFS_TEST_PROBE_INDEX");
+	off_t len = lseek(fd, 0, SEEK_CUR);
+	char junk[512];
+
+	if (!how || len <= 0)
+		return;
+	memset(junk, 0xff, sizeof(junk));
+	if (strcmp(how, "garbage") == 0 &&
+	    pwrite(fd, junk, sizeof(junk), len / 2) < 0)
+		return;
+	if ((strcmp(how, "cut") == 0 || strcmp(how, "kill") == 0) &&
+	    ftruncate(fd, len / 2) < 0)
+		return;
+	if (strcmp(how, "kill") == 0)
+		raise(SIGKILL);
+}
+
+/* The index the child built, to the parent's memfd. */
+static int ship(struct index *idx, struct errmsg *em)
+{
+	int r = index_wire_write(idx, INDEX_FD);
+
+	if (r < 0)
+		return errmsg_set(em, r, "cannot hand the index over: %s",
+				  strerror(-r));
+	spoil_for_test(INDEX_FD);
+	return 0;
+}
+
+static int child_open(struct disc *d, char **argv, struct errmsg *em)
+{
+	int r;
+
+	snprintf(d->adr, sizeof(d->adr), "%s", argv[2]);
+	d->is_image = strncmp(d->adr, "stdio:", 6) == 0;
+	snprintf(d->target, sizeof(d->target), "%s", d->adr + (d->is_image ? 6 : 0));
+	d->acq_extra = atoi(argv[3]);
+	dup2(STDOUT_FILENO, STDERR_FILENO);
+	blog_init(0, 0);
+	blog_set_quiet(1);
+	r = disc_lib_init(em);
+	if (r == 0 && isoburn_drive_aquire(&d->dinfo, d->adr, disc_acq_flags(d)) <= 0)
+		r = errmsg_set(em, -EIO, "cannot acquire the medium");
+	disc_drain_msgs();
+	if (r == 0)
+		d->drive = d->dinfo[0].drive;
+	return r;
+}
+
+/* The child: argv = exe, DISC_PROBE_ARG, address, acquire flags, session
+ * [, INDEX_ARG: index the session too and write it to INDEX_FD].
  * Its log (warnings and worse) and then one verdict line, "ok" or "fail
  * WHY", go to stdout, which is the parent's pipe. */
 int disc_probe_main(int argc, char **argv, const struct imgfmt *fmt)
@@ -68,46 +133,43 @@ int disc_probe_main(int argc, char **argv, const struct imgfmt *fmt)
 	struct disc d = { .img_fd = -1, .lock_fd = -1, .no_reattach = true,
 			  .fmt = fmt };
 	struct errmsg em = { "" };
+	struct index *idx = NULL;
+	bool want = argc == 6 && strcmp(argv[5], INDEX_ARG) == 0;
 	int r;
 
-	if (argc != 5)
+	if (argc != 5 && !want)
 		return 2;
 	d.fmt_state = calloc(1, fmt->state_size ? fmt->state_size : 1);
 	pthread_mutex_init(&d.lib_lock, NULL);
 	pthread_mutex_init(&d.state_lock, NULL);
-	snprintf(d.adr, sizeof(d.adr), "%s", argv[2]);
-	d.is_image = strncmp(d.adr, "stdio:", 6) == 0;
-	snprintf(d.target, sizeof(d.target), "%s", d.adr + (d.is_image ? 6 : 0));
-	d.acq_extra = atoi(argv[3]);
-	dup2(STDOUT_FILENO, STDERR_FILENO);
-	blog_init(0, 0);
-	blog_set_quiet(1);
-	r = disc_lib_init(&em);
-	if (r == 0 && isoburn_drive_aquire(&d.dinfo, d.adr, disc_acq_flags(&d)) <= 0)
-		r = errmsg_set(&em, -EIO, "cannot acquire the medium");
-	disc_drain_msgs();
-	if (r == 0) {
-		d.drive = d.dinfo[0].drive;
-		r = d.fmt_state ? fmt->load_session(&d, atoi(argv[4]), &em)
+	r = child_open(&d, argv, &em);
+	if (r == 0)
+		r = d.fmt_state ? fmt->load_session(&d, atoi(argv[4]),
+						    want ? &idx : NULL, &em)
 				: errmsg_set(&em, -ENOMEM, "out of memory");
-	}
+	if (r == 0 && idx)
+		r = ship(idx, &em);
 	fflush(stderr);
 	printf("\n%s %s\n", r == 0 ? "ok" : "fail", em.text);
 	fflush(stdout);
 	_exit(r == 0 ? 0 : 1);   /* no clean-up: the library may be in a mess */
 }
 
-static int spawn(struct disc *d, int n, int out_fd, pid_t *pid)
+/* index_fd >= 0: the child indexes the session and writes it there. */
+static int spawn(struct disc *d, int n, int out_fd, int index_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	char flags[16], sess[16];
-	char *argv[] = { probe_exe, DISC_PROBE_ARG, d->adr, flags, sess, NULL };
+	char *argv[] = { probe_exe, DISC_PROBE_ARG, d->adr, flags, sess,
+			 index_fd >= 0 ? INDEX_ARG : NULL, NULL };
 	int r;
 
 	snprintf(flags, sizeof(flags), "%d", d->acq_extra);
 	snprintf(sess, sizeof(sess), "%d", n);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+	if (index_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, index_fd, INDEX_FD);
 	r = posix_spawn(pid, probe_exe, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	return -r;
@@ -200,19 +262,49 @@ static int judge(int status, const struct reply *rp, int n, int limit_ms,
 			  "the libraries refused it");
 }
 
-int disc_probe_session(struct disc *d, int n, int count, struct errmsg *em)
+/* The index a child that said "ok" wrote to fd, read with the daemon's
+ * reader. Nothing written (the child found no older session to index):
+ * *out stays NULL and the session is loaded here. */
+static int take_index(struct disc *d, int fd, int n, struct index **out,
+		      struct errmsg *em)
+{
+	struct idx_reader rd;
+	struct stat st;
+	void *p;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return errmsg_set(em, -errno, "cannot read the probe's index: %s",
+				  strerror(errno));
+	if (st.st_size == 0)
+		return 0;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return errmsg_set(em, -errno, "cannot read the probe's index: %s",
+				  strerror(errno));
+	disc_reader_init(d, &rd);
+	r = index_wire_read(p, (size_t)st.st_size, &rd, out);
+	munmap(p, (size_t)st.st_size);
+	if (r == -EIO)
+		return errmsg_set(em, -EIO, "session %d: the probe's index of it "
+				  "is truncated or damaged", n);
+	return r < 0 ? errmsg_set(em, r, "cannot read the probe's index: %s",
+				  strerror(-r)) : 0;
+}
+
+/* Spawn the child and wait for its verdict; index_fd as for spawn. */
+static int run_probe(struct disc *d, int n, int count, int index_fd,
+		     struct errmsg *em)
 {
 	struct reply rp = { .len = 0 };
 	int fds[2], status, limit = disc_load_timeout_ms();
 	pid_t pid;
 	int r;
 
-	if (!probe_exe[0] || !d->is_image)
-		return 0;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return errmsg_set(em, -errno, "cannot start the probe: %s",
 				  strerror(errno));
-	r = spawn(d, n < count ? n : 0, fds[1], &pid);
+	r = spawn(d, n < count ? n : 0, fds[1], index_fd, &pid);
 	close(fds[1]);
 	if (r < 0) {
 		close(fds[0]);
@@ -221,4 +313,24 @@ int disc_probe_session(struct disc *d, int n, int count, struct errmsg *em)
 	status = wait_child(pid, fds[0], limit, &rp);
 	close(fds[0]);
 	return judge(status, &rp, n, limit, em);
+}
+
+int disc_probe_session(struct disc *d, int n, int count, struct index **out,
+		       struct errmsg *em)
+{
+	int fd = -1, r;
+
+	if (out)
+		*out = NULL;
+	if (!probe_exe[0] || !d->is_image)
+		return 0;
+	if (out && (fd = memfd_create("burnfs-probe-index", MFD_CLOEXEC)) < 0)
+		return errmsg_set(em, -errno, "cannot start the probe: %s",
+				  strerror(errno));
+	r = run_probe(d, n, count, fd, em);
+	if (r == 0 && out)
+		r = take_index(d, fd, n, out, em);
+	if (fd >= 0)
+		close(fd);
+	return r;
 }

@@ -24,15 +24,20 @@ static int build(struct disc *d, IsoImage *img, int n, struct index **out,
 /* An image's session is read from its own start block (nothing attached
  * to the drive, the newest session not read again); a drive's through
  * libisoburn's msc1 override, where TOC addresses are the drive's word.
- * The tree is freed as soon as it is indexed: the index serves
- * sessions/N. */
+ * An older session of an image not probed yet comes indexed from the
+ * probe child, which loads it anyway (1). The tree is freed as soon as
+ * it is indexed: the index serves sessions/N. */
 static int index_session(struct disc *d, int n, struct index **out,
 			 struct errmsg *em)
 {
 	IsoImage *img = NULL;
-	int r = disc_is_image(d) ? imgfmt_import_older_locked(d, n, &img, em)
-				 : imgfmt_load_image_locked(d, n, &img, em);
+	int r = disc_is_image(d) ? disc_session_from_probe_locked(d, n, out, em)
+				 : 0;
 
+	if (r != 0)
+		return r;
+	r = disc_is_image(d) ? imgfmt_import_older_locked(d, n, &img, em)
+			     : imgfmt_load_image_locked(d, n, &img, em);
 	if (r < 0)
 		return r;
 	r = build(d, img, n, out, em);
@@ -74,16 +79,26 @@ static int index_lower(struct disc *d, int n, int count, struct index **out,
 }
 
 /* The probe loads a session the way the daemon will: an older session of
- * an image by its own start block, anything else through libisoburn. */
-static int load_session(struct disc *d, int n, struct errmsg *em)
+ * an image by its own start block (indexed too when idx asks: then the
+ * daemon takes the index and loads nothing), anything else through
+ * libisoburn. */
+static int load_session(struct disc *d, int n, struct index **idx,
+			struct errmsg *em)
 {
 	IsoImage *img = NULL;
 	int count = disc_toc_session_locked(d, 0, &(uint32_t){0},
 					    &(uint32_t){0}, NULL);
-	int r = disc_is_image(d) && n > 0 && n < count
-		? imgfmt_import_older_locked(d, n, &img, em)
-		: imgfmt_load_image_locked(d, n, &img, em);
+	bool older = disc_is_image(d) && n > 0 && n < count;
+	int r = older ? imgfmt_import_older_locked(d, n, &img, em)
+		      : imgfmt_load_image_locked(d, n, &img, em);
 
+	if (idx)
+		*idx = NULL;
+	if (r == 0 && older && idx) {
+		r = build(d, img, n, idx, em);
+		if (r < 0)
+			img = NULL;   /* build dropped it */
+	}
 	if (img)
 		iso_image_unref(img);
 	return r;
