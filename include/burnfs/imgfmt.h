@@ -63,7 +63,8 @@ struct imgfmt {
 	 * probe in a child process (disc_probe_main). idx: when not NULL and
 	 * n is an older session of an image (the case index_session loads by
 	 * its own start block), also index it as index_session would; *idx
-	 * is the caller's reference, NULL for any other session. */
+	 * is the caller's reference, NULL for any other session. With an
+	 * index the tree is not freed: the probe exits right after. */
 	int (*load_session)(struct disc *d, int n, struct index **idx,
 			    struct errmsg *em);
 	/* Write snap as a new session on top of the newest one (simulated

@@ -6,7 +6,9 @@
  * that a child process loads the session first with a deadline (probe.c).
  * The answer is remembered by where the session lies, so each session
  * costs at most one probe per mount; a session burnfs has just written is
- * taken as it is. */
+ * taken as it is. sessions/N of an older session of an image is the
+ * exception: there the probe is the load (it sends the daemon its index),
+ * so a session known good is probed again each time it is loaded. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,24 +97,32 @@ int disc_check_loadable_locked(struct disc *d, int n, int count,
 
 /* The probe of an older session of an image also indexes it and hands
  * the index over, so the daemon does not load the session again. A
- * session already known (probed before in this mount, its index since
- * given up by the sessions cache) is loaded in-process as before: one
- * load here costs less than a child that acquires the image, loads,
- * indexes and sends, and a known session needs no deadline. */
+ * session known good (probed before in this mount, its index since given
+ * up by the sessions cache) is probed again for its index rather than
+ * loaded here: about as fast (the child's acquire and the hand-over
+ * against the daemon freeing the tree), and the daemon never holds a
+ * session's libisofs tree, so opening sessions leaves its heap as it was.
+ * A known refusal is answered by disc_check_loadable_locked. */
 int disc_session_from_probe_locked(struct disc *d, int n,
 				   struct index **out, struct errmsg *em)
 {
 	uint32_t start = 0, blocks = 0;
+	struct disc_loadable *known;
 	int count, r;
 
 	*out = NULL;
 	if (!d->is_image || d->guarded || n < 1)
 		return 0;
 	count = disc_toc_session_locked(d, n, &start, &blocks, NULL);
-	if (count <= n || find(d, start, blocks))
+	known = count > n ? find(d, start, blocks) : NULL;
+	if (count <= n || (known && known->err))
 		return 0;
-	r = ask(d, n, count, start, out, em);
-	disc_loadable_note(d, start, blocks, r, r ? em->text : "");
+	if (known)
+		r = disc_probe_session(d, n, count, out, em);
+	else
+		r = ask(d, n, count, start, out, em);
+	if (!known)
+		disc_loadable_note(d, start, blocks, r, r ? em->text : "");
 	return r < 0 ? r : *out != NULL;
 }
 

