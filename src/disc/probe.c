@@ -34,6 +34,9 @@
 
 #define DEFAULT_TIMEOUT_S 20
 #define REPLY_MAX 512
+/* Log lines of a child whose index is taken, passed on to the daemon's log
+ * (what the load dropped or renamed); the rest are counted. */
+#define KEPT_LINES 16
 /* Where the child finds the memfd for the index (after stdin, stdout,
  * stderr), and the argument that asks for it. */
 #define INDEX_FD 3
@@ -204,12 +207,15 @@ static int spawn(struct disc *d, int n, int out_fd, int index_fd, pid_t *pid)
 }
 
 /* What the parent keeps of the child's output: the first library error
- * (the reason a load failed) and the last line (the verdict). */
+ * (the reason a load failed), the last line (the verdict) and the first
+ * log lines ("burnfs: LEVEL: text"). */
 struct reply {
 	char first_bad[REPLY_MAX];
 	char last[REPLY_MAX];
 	char line[REPLY_MAX];
 	size_t len;
+	char kept[KEPT_LINES][REPLY_MAX];
+	int n_log;                 /* log lines seen, kept or not */
 };
 
 static void reply_line(struct reply *rp)
@@ -226,6 +232,11 @@ static void reply_line(struct reply *rp)
 	text = sev ? strstr(sev, ": ") : NULL;
 	if (!rp->first_bad[0] && text)
 		snprintf(rp->first_bad, sizeof(rp->first_bad), "%s", text + 2);
+	text = strstr(rp->line, ": ");   /* after "burnfs: LEVEL" */
+	text = text ? strstr(text + 2, ": ") : NULL;
+	if (strncmp(rp->line, "burnfs: ", 8) == 0 && text &&
+	    rp->n_log++ < KEPT_LINES)
+		snprintf(rp->kept[rp->n_log - 1], REPLY_MAX, "%s", text + 2);
 	memcpy(rp->last, rp->line, sizeof(rp->last));
 }
 
@@ -320,11 +331,24 @@ static int take_index(struct disc *d, int fd, int n, struct index **out,
 				  strerror(-r)) : 0;
 }
 
-/* Spawn the child and wait for its verdict; index_fd as for spawn. */
-static int run_probe(struct disc *d, int n, int count, int index_fd,
-		     struct errmsg *em)
+/* The child loaded the session in the daemon's stead: what it logged
+ * about the session (entries dropped, renamed) goes to the daemon's log,
+ * as the daemon's own load would have put it there. */
+static void pass_on_log(struct disc *d, int n, const struct reply *rp)
 {
-	struct reply rp = { .len = 0 };
+	for (int i = 0; i < rp->n_log && i < KEPT_LINES; i++)
+		blog_warn("session %d of %s, read by the probe: %s", n, d->target,
+			  rp->kept[i]);
+	if (rp->n_log > KEPT_LINES)
+		blog_warn("session %d of %s, read by the probe: %d more messages",
+			  n, d->target, rp->n_log - KEPT_LINES);
+}
+
+/* Spawn the child and wait for its verdict into *rp; index_fd as for
+ * spawn. */
+static int run_probe(struct disc *d, int n, int count, int index_fd,
+		     struct reply *rp, struct errmsg *em)
+{
 	int fds[2], status, limit = disc_load_timeout_ms();
 	pid_t pid;
 	int r;
@@ -338,27 +362,38 @@ static int run_probe(struct disc *d, int n, int count, int index_fd,
 		close(fds[0]);
 		return errmsg_set(em, r, "cannot start the probe: %s", strerror(-r));
 	}
-	status = wait_child(pid, fds[0], limit, &rp);
+	status = wait_child(pid, fds[0], limit, rp);
 	close(fds[0]);
-	return judge(status, &rp, n, limit, em);
+	return judge(status, rp, n, limit, em);
 }
 
 int disc_probe_session(struct disc *d, int n, int count, struct index **out,
 		       struct errmsg *em)
 {
+	struct reply *rp = NULL;
 	int fd = -1, r;
 
 	if (out)
 		*out = NULL;
 	if (!probe_exe[0] || !d->is_image)
 		return 0;
-	if (out && (fd = memfd_create("burnfs-probe-index", MFD_CLOEXEC)) < 0)
-		return errmsg_set(em, -errno, "cannot start the probe: %s",
-				  strerror(errno));
-	r = run_probe(d, n, count, fd, em);
+	rp = calloc(1, sizeof(*rp));
+	if (!rp)
+		return errmsg_set(em, -ENOMEM, "cannot start the probe: %s",
+				  strerror(ENOMEM));
+	if (out && (fd = memfd_create("burnfs-probe-index", MFD_CLOEXEC)) < 0) {
+		r = errmsg_set(em, -errno, "cannot start the probe: %s",
+			       strerror(errno));
+		goto out;
+	}
+	r = run_probe(d, n, count, fd, rp, em);
 	if (r == 0 && out)
 		r = take_index(d, fd, n, out, em);
+	if (r == 0 && out && *out)
+		pass_on_log(d, n, rp);
+out:
 	if (fd >= 0)
 		close(fd);
+	free(rp);
 	return r;
 }

@@ -8,7 +8,8 @@
 # comes from a probe again, never loaded in the daemon. A probe whose index
 # arrives cut short, spoiled or not at all (killed while writing) gives
 # EIO and a log line, never a crash or a partial tree; staging/ and the
-# other sessions still work.
+# other sessions still work. What the probe logged while loading (an entry
+# it renamed) reaches the daemon's log.
 TEST_LIMIT=${TEST_LIMIT:-400}
 . "$(dirname "$0")/lib.sh"
 
@@ -68,3 +69,33 @@ for how in cut garbage kill; do
 	unset BURNFS_TEST_PROBE_INDEX
 	stop_burnfs
 done
+
+# an older session with a name a folder cannot hold ("." after patching
+# its Rock Ridge name): the probe's load renames it, and what it logged
+# about that reaches the daemon's log, as the daemon's own load would
+mkdir -p "$T/src"
+printf 'dot\n' >"$T/src/zqdota"
+printf 'two\n' >"$T/second.txt"
+IMG=$T/names.iso
+CACHE=$T/cache.names
+timeout -k 5 60 xorriso -outdev "stdio:$IMG" -map "$T/src" / >/dev/null 2>&1 || fail "xorriso session 1 failed"
+timeout -k 5 60 xorriso -dev "stdio:$IMG" -map "$T/second.txt" /second.txt -commit >/dev/null 2>&1 ||
+	fail "xorriso session 2 failed"
+python3 - "$IMG" <<'PY'
+import sys
+p = sys.argv[1]
+data = bytearray(open(p, 'rb').read())
+pat = b'NM' + bytes([5 + 6, 1, 0]) + b'zqdota'
+i = data.find(pat)            # the first: session 1's record
+assert i >= 0
+data[i + 5:i + 11] = b'.'.ljust(6, b'\0')
+open(p, 'wb').write(data)
+PY
+: >"$LOG"
+start_burnfs
+assert_eq "$(cat "$MNT/sessions/1/%2E")" dot "the entry named . in sessions/1, as %2E"
+grep 'session 1 of .*read by the probe: .*shown as' "$LOG" >/dev/null ||
+	fail "the probe's log line about the renamed entry is not in the daemon's log"
+assert_eq "$(daemon_loads 1)" 0 "loads of session 1 in the daemon (renamed entry)"
+assert_eq "$(cat "$MNT/staging/second.txt")" two "the newest session"
+stop_burnfs
