@@ -214,13 +214,13 @@ int disc_toc_session_locked(struct disc *d, int n, uint32_t *start_lba,
  * process loaded it). 0, or -errno with why (-EIO, -ETIMEDOUT). */
 int disc_check_loadable_locked(struct disc *d, int n, int count,
 			       struct errmsg *em);
-/* sessions/N of an older session n of an image not asked about yet in
- * this mount: disc_check_loadable_locked's checks, with the probe child
- * also indexing the session. 1 with *out (the caller's reference): loaded
- * once, in the child; 0: load it in-process (a drive, the newest, a
- * session known loadable, no probes) after disc_check_loadable_locked
- * (which answers a known refusal); -errno with why (-EIO, -ETIMEDOUT).
- * lib_lock held. */
+/* sessions/N of an older session n of an image: disc_check_loadable_locked's
+ * checks (the first time in this mount), with the probe child also
+ * indexing the session; a session known good is probed again for its
+ * index. 1 with *out (the caller's reference): loaded once, in the child;
+ * 0: load it in-process after disc_check_loadable_locked (a drive, the
+ * newest, a session known unreadable, whose refusal that call answers,
+ * probes off); -errno with why (-EIO, -ETIMEDOUT). lib_lock held. */
 int disc_session_from_probe_locked(struct disc *d, int n,
 				   struct index **out, struct errmsg *em);
 /* A load of a session tree ended (the load watchdog of disc_open). */
