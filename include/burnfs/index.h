@@ -106,8 +106,22 @@ void index_unref(struct index *idx);
 /* --- reading (any thread, no lock) --- */
 const struct idx_info *index_info(const struct index *idx);
 uint32_t index_count(const struct index *idx);
-/* NULL when id is out of range. */
-const struct idx_node *index_node(const struct index *idx, uint32_t id);
+/* A view of node id in *out: every field as index_add was given it (tree
+ * fields, nlink and ino as the index set them). Its pointers (name, link,
+ * extents, xattrs) point into the index and stay valid as long as the
+ * index lives; *out itself is the caller's copy. Returns 0, or -ENOENT
+ * when id is out of range (then *out is zeroed, name "", the tree fields
+ * IDX_NONE). */
+int index_get(const struct index *idx, uint32_t id, struct idx_node *out);
+/* The hot fields alone, cheaper than a whole view. Out of range: IDX_NONE
+ * for the tree fields, "" for the name, 0 for the others. */
+uint32_t index_parent(const struct index *idx, uint32_t id);
+uint32_t index_first_child(const struct index *idx, uint32_t id);
+uint32_t index_next_sibling(const struct index *idx, uint32_t id);
+const char *index_name(const struct index *idx, uint32_t id);
+mode_t index_mode(const struct index *idx, uint32_t id);
+uint64_t index_ino(const struct index *idx, uint32_t id);
+uint32_t index_nlink(const struct index *idx, uint32_t id);
 /* Entry `name` in directory `dir`: id, -ENOENT, or -ENOTDIR. O(1). */
 int64_t index_lookup(const struct index *idx, uint32_t dir, const char *name);
 /* "/" or "" is the root; "/a/b" walks components. id or -errno. */

@@ -297,9 +297,51 @@ uint32_t index_count(const struct index *idx)
 	return idx->n;
 }
 
-const struct idx_node *index_node(const struct index *idx, uint32_t id)
+int index_get(const struct index *idx, uint32_t id, struct idx_node *out)
 {
-	return id < idx->n ? &idx->nodes[id] : NULL;
+	if (id >= idx->n) {
+		*out = (struct idx_node){ .parent = IDX_NONE,
+			.first_child = IDX_NONE, .next_sibling = IDX_NONE,
+			.name = "" };
+		return -ENOENT;
+	}
+	*out = idx->nodes[id];
+	return 0;
+}
+
+uint32_t index_parent(const struct index *idx, uint32_t id)
+{
+	return id < idx->n ? idx->nodes[id].parent : IDX_NONE;
+}
+
+uint32_t index_first_child(const struct index *idx, uint32_t id)
+{
+	return id < idx->n ? idx->nodes[id].first_child : IDX_NONE;
+}
+
+uint32_t index_next_sibling(const struct index *idx, uint32_t id)
+{
+	return id < idx->n ? idx->nodes[id].next_sibling : IDX_NONE;
+}
+
+const char *index_name(const struct index *idx, uint32_t id)
+{
+	return id < idx->n ? idx->nodes[id].name : "";
+}
+
+mode_t index_mode(const struct index *idx, uint32_t id)
+{
+	return id < idx->n ? idx->nodes[id].mode : 0;
+}
+
+uint64_t index_ino(const struct index *idx, uint32_t id)
+{
+	return id < idx->n ? idx->nodes[id].ino : 0;
+}
+
+uint32_t index_nlink(const struct index *idx, uint32_t id)
+{
+	return id < idx->n ? idx->nodes[id].nlink : 0;
 }
 
 int64_t index_lookup(const struct index *idx, uint32_t dir, const char *name)

@@ -47,6 +47,7 @@ static struct index *build(void)
 
 static void test_lookup(struct index *idx)
 {
+	struct idx_node view;
 	char path[64];
 
 	CHECK_EQ(index_resolve(idx, "/"), IDX_ROOT);
@@ -60,20 +61,23 @@ static void test_lookup(struct index *idx)
 	CHECK_EQ(index_path(idx, 2, path, 4), -ENAMETOOLONG);
 	CHECK_EQ(index_path(idx, IDX_ROOT, path, sizeof(path)), 1);
 	CHECK(strcmp(path, "/") == 0);
-	CHECK_EQ(index_node(idx, 0)->first_child, 1);
-	CHECK_EQ(index_node(idx, 1)->next_sibling, 3);
-	CHECK(index_node(idx, 99) == NULL);
+	CHECK_EQ(index_first_child(idx, 0), 1);
+	CHECK_EQ(index_next_sibling(idx, 1), 3);
+	CHECK_EQ(index_first_child(idx, 99), IDX_NONE);
+	CHECK(index_get(idx, 99, &view) == -ENOENT && view.name &&
+	      !view.name[0] && view.parent == IDX_NONE);
 }
 
 static void test_attrs(struct index *idx)
 {
-	const struct idx_node *f = index_node(idx, 2);
+	struct idx_node view, *f = &view;
 	struct stat st;
 
+	CHECK_EQ(index_get(idx, 2, f), 0);
 	CHECK(strcmp(f->xattrs[0].name, "user.a") == 0);
 	CHECK_EQ(f->nlink, 2);
-	CHECK_EQ(index_node(idx, 3)->nlink, 2);
-	CHECK_EQ(index_node(idx, 0)->nlink, 3);
+	CHECK_EQ(index_nlink(idx, 3), 2);
+	CHECK_EQ(index_nlink(idx, 0), 3);
 	index_stat(idx, 2, &st);
 	CHECK_EQ(st.st_ino, 7);
 	CHECK_EQ(st.st_size, 150);
