@@ -93,8 +93,9 @@ void index_set_root(struct index *idx, const struct idx_node *tmpl);
  * are copied; tree fields of *tmpl are ignored. Returns the new id or -errno. */
 int64_t index_add(struct index *idx, uint32_t parent, const struct idx_node *tmpl);
 void index_set_info(struct index *idx, const struct idx_info *info);
-/* Give node id an inode number (hard links share one). */
-void index_set_ino(struct index *idx, uint32_t id, uint64_t ino);
+/* Give node id an inode number (hard links share one). Returns 0, or
+ * -ENOMEM when a number above 32 bits found no room. */
+int index_set_ino(struct index *idx, uint32_t id, uint64_t ino);
 /* Build the lookup tables, count links. After this the index is immutable.
  * Returns 0 or -ENOMEM. */
 int index_finish(struct index *idx);

@@ -23,7 +23,5 @@ ssize_t index_zisofs_read(const struct index *idx, uint32_t id,
 /* A number no other index of this process has had: a key that outlives
  * the index's address. */
 uint64_t index_serial(const struct index *idx);
-/* Sort ids[0..n) by nodes[id].ino. */
-void index_sort_by_ino(const struct idx_node *nodes, uint32_t *ids, uint32_t n);
 
 #endif
