@@ -90,7 +90,11 @@ int index_reserve(struct index *idx, uint32_t n);
 /* Copy the attributes of *tmpl onto the root (links and extents ignored). */
 void index_set_root(struct index *idx, const struct idx_node *tmpl);
 /* Append a child to directory `parent`; strings, extents and xattrs of *tmpl
- * are copied; tree fields of *tmpl are ignored. Returns the new id or -errno. */
+ * are copied; tree fields and nlink of *tmpl are ignored (index_finish
+ * counts links). Ids follow the order of the calls, and a directory's
+ * children keep the order they were added in. Returns the new id or
+ * -errno (-EOVERFLOW past 2^32 - 2 nodes, 4 GiB of names or 2^27
+ * distinct (mode, uid, gid)). */
 int64_t index_add(struct index *idx, uint32_t parent, const struct idx_node *tmpl);
 void index_set_info(struct index *idx, const struct idx_info *info);
 /* Give node id an inode number (hard links share one). Returns 0, or
