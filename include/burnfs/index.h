@@ -90,11 +90,16 @@ int index_reserve(struct index *idx, uint32_t n);
 /* Copy the attributes of *tmpl onto the root (links and extents ignored). */
 void index_set_root(struct index *idx, const struct idx_node *tmpl);
 /* Append a child to directory `parent`; strings, extents and xattrs of *tmpl
- * are copied; tree fields of *tmpl are ignored. Returns the new id or -errno. */
+ * are copied; tree fields and nlink of *tmpl are ignored (index_finish
+ * counts links). Ids follow the order of the calls, and a directory's
+ * children keep the order they were added in. Returns the new id or
+ * -errno (-EOVERFLOW past 2^32 - 2 nodes, 4 GiB of names or 2^27
+ * distinct (mode, uid, gid)). */
 int64_t index_add(struct index *idx, uint32_t parent, const struct idx_node *tmpl);
 void index_set_info(struct index *idx, const struct idx_info *info);
-/* Give node id an inode number (hard links share one). */
-void index_set_ino(struct index *idx, uint32_t id, uint64_t ino);
+/* Give node id an inode number (hard links share one). Returns 0, or
+ * -ENOMEM when a number above 32 bits found no room. */
+int index_set_ino(struct index *idx, uint32_t id, uint64_t ino);
 /* Build the lookup tables, count links. After this the index is immutable.
  * Returns 0 or -ENOMEM. */
 int index_finish(struct index *idx);
@@ -106,8 +111,22 @@ void index_unref(struct index *idx);
 /* --- reading (any thread, no lock) --- */
 const struct idx_info *index_info(const struct index *idx);
 uint32_t index_count(const struct index *idx);
-/* NULL when id is out of range. */
-const struct idx_node *index_node(const struct index *idx, uint32_t id);
+/* A view of node id in *out: every field as index_add was given it (tree
+ * fields, nlink and ino as the index set them). Its pointers (name, link,
+ * extents, xattrs) point into the index and stay valid as long as the
+ * index lives; *out itself is the caller's copy. Returns 0, or -ENOENT
+ * when id is out of range (then *out is zeroed, name "", the tree fields
+ * IDX_NONE). */
+int index_get(const struct index *idx, uint32_t id, struct idx_node *out);
+/* The hot fields alone, cheaper than a whole view. Out of range: IDX_NONE
+ * for the tree fields, "" for the name, 0 for the others. */
+uint32_t index_parent(const struct index *idx, uint32_t id);
+uint32_t index_first_child(const struct index *idx, uint32_t id);
+uint32_t index_next_sibling(const struct index *idx, uint32_t id);
+const char *index_name(const struct index *idx, uint32_t id);
+mode_t index_mode(const struct index *idx, uint32_t id);
+uint64_t index_ino(const struct index *idx, uint32_t id);
+uint32_t index_nlink(const struct index *idx, uint32_t id);
 /* Entry `name` in directory `dir`: id, -ENOENT, or -ENOTDIR. O(1). */
 int64_t index_lookup(const struct index *idx, uint32_t dir, const char *name);
 /* "/" or "" is the root; "/a/b" walks components. id or -errno. */

@@ -79,26 +79,27 @@ void fs_dir_free(struct burnfs *b, struct fs_dir *d)
 
 static int list_session(struct fs_dir *d)
 {
-	const struct idx_node *dir = index_node(d->idx, d->id);
+	uint32_t first = index_first_child(d->idx, d->id);
+	uint32_t parent = index_parent(d->idx, d->id);
 	size_t n = 0;
 
-	for (uint32_t c = dir->first_child; c != IDX_NONE;
-	     c = index_node(d->idx, c)->next_sibling)
+	for (uint32_t c = first; c != IDX_NONE;
+	     c = index_next_sibling(d->idx, c))
 		n++;
 	free(d->ids);
 	d->ids = malloc((n + 1) * sizeof(*d->ids));
 	if (!d->ids)
 		return -ENOMEM;
 	n = 0;
-	for (uint32_t c = dir->first_child; c != IDX_NONE;
-	     c = index_node(d->idx, c)->next_sibling)
+	for (uint32_t c = first; c != IDX_NONE;
+	     c = index_next_sibling(d->idx, c))
 		d->ids[n++] = c;
 	d->count = n;
 	d->parent_ino = d->id == IDX_ROOT ? fs_st_ino(0, FS_INO_SESSIONS) :
 			fs_st_ino((uint64_t)fs_ino_session(d->ino) + 1,
-				  index_node(d->idx, dir->parent)->ino ?
-				  index_node(d->idx, dir->parent)->ino :
-				  (uint64_t)dir->parent + 1 + (1ULL << 32));
+				  index_ino(d->idx, parent) ?
+				  index_ino(d->idx, parent) :
+				  (uint64_t)parent + 1 + (1ULL << 32));
 	return 0;
 }
 
@@ -140,7 +141,7 @@ static const char *entry_name(struct fs_dir *d, size_t i, char nbuf[24])
 	case K_STAGE:
 		return stage_list_name(d->list, i);
 	case K_SESSION:
-		return index_node(d->idx, d->ids[i])->name;
+		return index_name(d->idx, d->ids[i]);
 	default:
 		if (d->ino == FS_INO_SESSIONS) {
 			snprintf(nbuf, 24, "%zu", i + 1);

@@ -152,7 +152,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	char buf[4096];  /* a page: the most the kernel takes */
-	const struct idx_node *n;
+	struct idx_node view, *n = &view;
 	struct index *idx;
 	uint32_t id;
 	int ret = -EINVAL;
@@ -162,7 +162,7 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 					  buf, sizeof(buf));
 	} else if (fs_kind(ino) == K_SESSION &&
 		   !(ret = fs_session_node(fs_of(req), ino, &idx, &id))) {
-		n = index_node(idx, id);
+		index_get(idx, id, n);
 		ret = S_ISLNK(n->mode) && n->link ? 0 : -EINVAL;
 		if (!ret)
 			snprintf(buf, sizeof(buf), "%s", n->link);

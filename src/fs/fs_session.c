@@ -35,7 +35,7 @@ int fs_session_node(struct burnfs *b, fuse_ino_t ino, struct index **idx,
 	if (ret)
 		return ret == -ENOENT ? -ESTALE : ret;
 	*id = (uint32_t)ino;
-	if (!index_node(*idx, *id)) {
+	if (*id >= index_count(*idx)) {
 		index_unref(*idx);
 		return -ESTALE;
 	}
@@ -115,7 +115,7 @@ int fs_session_open(struct burnfs *b, fuse_ino_t ino,
 	if (!h)
 		return -ENOMEM;
 	ret = fs_session_node(b, ino, &h->idx, &h->id);
-	if (!ret && !S_ISREG(index_node(h->idx, h->id)->mode))
+	if (!ret && !S_ISREG(index_mode(h->idx, h->id)))
 		ret = -EISDIR;
 	if (ret) {
 		fs_handle_free(b, h);
@@ -130,7 +130,7 @@ int fs_session_open(struct burnfs *b, fuse_ino_t ino,
 int fs_session_xattr(struct burnfs *b, fuse_ino_t ino, const char *name,
 		     char *out, size_t size)
 {
-	const struct idx_node *n;
+	struct idx_node view, *n = &view;
 	struct index *idx;
 	size_t need = 0;
 	uint32_t id;
@@ -138,7 +138,7 @@ int fs_session_xattr(struct burnfs *b, fuse_ino_t ino, const char *name,
 
 	if (ret < 0)
 		return ret;
-	n = index_node(idx, id);
+	index_get(idx, id, n);
 	ret = name ? -ENODATA : 0;
 	for (uint32_t i = 0; i < n->n_xattrs; i++) {
 		const struct idx_xattr *x = &n->xattrs[i];

@@ -110,7 +110,7 @@ static bool has_xattr(const struct idx_node *old, const struct snap_xattr *x)
  * node, the larger part of applying a tree that mostly did not change. */
 static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 {
-	const struct idx_node *old;
+	struct idx_node view, *old = &view;
 
 	if (a->placed == P_NEW)
 		return sn->n_xattrs != 0;
@@ -120,10 +120,9 @@ static bool xattrs_may_differ(const struct apply *a, const struct snap_node *sn)
 		return true;
 	if (!a->lower)
 		return true;
-	old = index_node(a->lower, sn->origin);
 	/* A list the loader could not decode is rewritten: libisofs fails
 	 * the write where it has to read it again (isofs.cx). */
-	if (!old || old->attrs_lost || old->n_xattrs != sn->n_xattrs)
+	if (index_get(a->lower, sn->origin, old) || old->attrs_lost || old->n_xattrs != sn->n_xattrs)
 		return true;
 	for (uint32_t i = 0; i < sn->n_xattrs; i++)
 		if (!has_xattr(old, &sn->xattrs[i]))
@@ -190,13 +189,13 @@ static IsoNode *take_origin(struct apply *a, const struct snap_node *sn,
  * (a zisofs file's filter and ZF entry: a clone of one is written wrong). */
 static IsoNode *take_link(struct apply *a, const struct snap_node *sn)
 {
-	const struct idx_node *ln;
+	uint64_t ino;
 	uintptr_t head;
 
 	if (!a->link_next || sn->origin >= a->n ||
-	    !(ln = index_node(a->lower, sn->origin)) || !ln->ino)
+	    !(ino = index_ino(a->lower, sn->origin)))
 		return NULL;
-	head = (uintptr_t)imgfmt_keymap_get(&a->link_head, ln->ino);
+	head = (uintptr_t)imgfmt_keymap_get(&a->link_head, ino);
 	for (uint32_t id = head ? (uint32_t)(head - 1) : IDX_NONE; id != IDX_NONE;
 	     id = a->link_next[id]) {
 		if (a->state[id] == N_DETACHED &&
@@ -217,15 +216,16 @@ static int chain_links(struct apply *a)
 	if (!a->link_next)
 		return -ENOMEM;
 	for (uint32_t id = 0; id < a->n; id++) {
-		const struct idx_node *ln = index_node(a->lower, id);
+		uint64_t ino = index_ino(a->lower, id);
 		uintptr_t head;
 
 		a->link_next[id] = IDX_NONE;
-		if (!ln || !S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
+		if (!ino || !S_ISREG(index_mode(a->lower, id)) ||
+		    index_nlink(a->lower, id) < 2)
 			continue;
-		head = (uintptr_t)imgfmt_keymap_get(&a->link_head, ln->ino);
+		head = (uintptr_t)imgfmt_keymap_get(&a->link_head, ino);
 		a->link_next[id] = head ? (uint32_t)(head - 1) : IDX_NONE;
-		if (imgfmt_keymap_put(&a->link_head, ln->ino, (void *)(uintptr_t)(id + 1)))
+		if (imgfmt_keymap_put(&a->link_head, ino, (void *)(uintptr_t)(id + 1)))
 			return -ENOMEM;
 	}
 	return 0;
@@ -539,7 +539,7 @@ static bool alone(const struct apply *a, const struct snap_node *c)
 {
 	return S_ISREG(c->mode) && c->nlink == 1 &&
 	       (c->origin >= a->n || !a->lower ||
-		index_node(a->lower, c->origin)->nlink < 2);
+		index_nlink(a->lower, c->origin) < 2);
 }
 
 /* In name order, depth first: the order in which libisofs meets the

@@ -187,10 +187,11 @@ static int cmp_linkable(const void *a, const void *b)
 /* Symlinks and specials that libisofs sees as one inode (the same PX
  * inode, the same attributes) get one inode number in the index, above
  * the 32-bit Rock Ridge numbers of files, so index_finish counts them as
- * hard links. */
-static void group_links(struct build *b)
+ * hard links. 0 or -ENOMEM. */
+static int group_links(struct build *b)
 {
 	size_t i, j;
+	int r = 0;
 
 	if (b->n_links > 1)
 		qsort(b->links, b->n_links, sizeof(*b->links), cmp_linkable);
@@ -198,10 +199,11 @@ static void group_links(struct build *b)
 		for (j = i + 1; j < b->n_links &&
 		     iso_node_cmp_ino(b->links[i].node, b->links[j].node, 0) == 0; j++)
 			;
-		for (size_t k = i; j - i > 1 && k < j; k++)
-			index_set_ino(b->idx, b->links[k].id,
-				      (uint64_t)b->links[i].id + 1 + (1ull << 32));
+		for (size_t k = i; j - i > 1 && k < j && !r; k++)
+			r = index_set_ino(b->idx, b->links[k].id,
+				(uint64_t)b->links[i].id + 1 + (1ull << 32));
 	}
+	return r;
 }
 
 static int count_visit(void *ctx, uint32_t id, IsoNode *n, uint32_t parent)
@@ -249,7 +251,8 @@ int imgfmt_build_index_locked(struct disc *d, IsoImage *img, int session,
 	if (!info.volid[0] && vid)
 		snprintf(info.volid, sizeof(info.volid), "%s", vid);
 	r = imgfmt_walk_image(img, build_visit, &b);
-	group_links(&b);
+	if (r == 0)
+		r = group_links(&b);
 	free(b.links);
 	/* Entries the loader dropped (logged as it dropped them). */
 	info.damaged = b.damaged + disc_take_dropped();

@@ -117,9 +117,10 @@ static size_t enter(struct cmp *c, const char *name)
 
 static void visit(struct cmp *c, uint32_t id, const struct snap_node *sn)
 {
-	const struct idx_node *n = index_node(c->idx, id);
+	struct idx_node view, *n = &view;
 	size_t len = enter(c, sn->name);
 
+	index_get(c->idx, id, n);
 	check_entry(c, n, id, sn);
 	if (S_ISDIR(sn->mode) && S_ISDIR(n->mode))
 		walk(c, id, sn);
@@ -165,25 +166,25 @@ static struct snap_node **sorted_children(const struct snap_node *sdir,
  * so one pass pairs them up. */
 static void walk(struct cmp *c, uint32_t dir, const struct snap_node *sdir)
 {
-	uint32_t id = index_node(c->idx, dir)->first_child, i = 0;
+	uint32_t id = index_first_child(c->idx, dir), i = 0;
 	struct snap_node **copy, **kids = sorted_children(sdir, &copy);
 	uint32_t nk = kids ? sdir->n_children : 0;
 
 	if (!kids && sdir->n_children)
 		bad(c, "out of memory");
 	while (id != IDX_NONE || i < nk) {
-		const struct idx_node *n = id != IDX_NONE ? index_node(c->idx, id) : NULL;
+		const char *name = id != IDX_NONE ? index_name(c->idx, id) : NULL;
 		const struct snap_node *sn = i < nk ? kids[i] : NULL;
-		int d = !n ? 1 : !sn ? -1 : strcmp(n->name, sn->name);
+		int d = !name ? 1 : !sn ? -1 : strcmp(name, sn->name);
 
 		if (d == 0)
 			visit(c, id, sn);
 		else if (d < 0)
-			missing(c, n->name, "not staged");
+			missing(c, name, "not staged");
 		else
 			missing(c, sn->name, "missing");
 		if (d <= 0)
-			id = n->next_sibling;
+			id = index_next_sibling(c->idx, id);
 		if (d >= 0)
 			i++;
 	}
@@ -195,10 +196,12 @@ unsigned int imgfmt_readback_compare(const struct index *idx,
 				     size_t size)
 {
 	struct cmp c = { .idx = idx, .report = report, .size = size };
+	struct idx_node root;
 
 	if (size)
 		report[0] = '\0';
-	check_entry(&c, index_node(idx, IDX_ROOT), IDX_ROOT, snap->root);
+	index_get(idx, IDX_ROOT, &root);
+	check_entry(&c, &root, IDX_ROOT, snap->root);
 	walk(&c, IDX_ROOT, snap->root);
 	if (index_info(idx)->damaged)
 		c.bad++;

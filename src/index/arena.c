@@ -87,17 +87,3 @@ void index_arena_free(struct arena *a)
 		a->head = next;
 	}
 }
-
-static int cmp_ino(const void *a, const void *b, void *ctx)
-{
-	const struct idx_node *nodes = ctx;
-	uint64_t x = nodes[*(const uint32_t *)a].ino;
-	uint64_t y = nodes[*(const uint32_t *)b].ino;
-
-	return x < y ? -1 : x > y;
-}
-
-void index_sort_by_ino(const struct idx_node *nodes, uint32_t *ids, uint32_t n)
-{
-	qsort_r(ids, n, sizeof(*ids), cmp_ino, (void *)nodes);
-}

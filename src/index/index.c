@@ -1,9 +1,6 @@
-/* index.c — an immutable, lock-free copy of one session's tree.
- *
- * Nodes live in one growable array (ids are array positions) and all their
- * strings, extents and xattrs in an arena, so an index of 100,000 files is a
- * handful of allocations. Lookups go through one open-addressing hash keyed
- * by (parent id, name), built once by index_finish(). */
+/* index.c — an immutable, lock-free copy of one session's tree: its life,
+ * and lookups by (parent id, name) through one open-addressing hash that
+ * index_finish() builds. How nodes are kept: store.h. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -15,20 +12,23 @@
 #include "burnfs/index.h"
 #include "index/arena.h"
 #include "index/index_priv.h"
+#include "index/store.h"
 
+/* The root (id 0): a blank medium's was made now, not in 1970, and
+ * belongs to the user who mounted it, who can then fill staging/. */
+static int init_root(struct index *idx)
+{
+	struct idx_node r = { .mode = S_IFDIR | 0755, .uid = geteuid(),
+			      .gid = getegid() };
 
-struct index {
-	atomic_int refs;
-	uint64_t serial;        /* see index_serial() */
-	struct idx_info info;
-	struct idx_reader reader;
-	struct idx_node *nodes;
-	uint32_t *last_child;   /* building only: tail of each dir's list */
-	uint32_t n, cap;
-	uint32_t *hash;         /* ids, IDX_NONE = empty slot */
-	uint32_t hash_mask;
-	struct arena arena;
-};
+	idx->nodes[0] = (struct cnode){ .parent = IDX_ROOT,
+		.first_child = IDX_NONE, .next_sibling = IDX_NONE,
+		.u.dir = { .last = IDX_NONE } };
+	idx->n = 1;
+	clock_gettime(CLOCK_REALTIME, &r.mtime);
+	r.atime = r.ctime = r.mtime;
+	return index_store_attrs(idx, IDX_ROOT, &r);
+}
 
 struct index *index_new(const struct idx_reader *reader)
 {
@@ -42,151 +42,25 @@ struct index *index_new(const struct idx_reader *reader)
 	if (reader)
 		idx->reader = *reader;
 	idx->cap = 64;
-	idx->nodes = calloc(idx->cap, sizeof(*idx->nodes));
-	idx->last_child = malloc(idx->cap * sizeof(*idx->last_child));
-	if (!idx->nodes || !idx->last_child) {
+	idx->nodes = malloc(idx->cap * sizeof(*idx->nodes));
+	idx->names_cap = 4096;
+	idx->names = malloc(idx->names_cap);
+	if (!idx->nodes || !idx->names) {
 		index_unref(idx);
 		return NULL;
 	}
-	idx->n = 1;
-	idx->nodes[0] = (struct idx_node){ .parent = IDX_ROOT,
-		.first_child = IDX_NONE, .next_sibling = IDX_NONE,
-		.name = "", .mode = S_IFDIR | 0755 };
-	/* A blank medium's root was made now, not in 1970, and belongs to
-	 * the user who mounted it, who can then fill staging/. */
-	idx->nodes[0].uid = geteuid();
-	idx->nodes[0].gid = getegid();
-	clock_gettime(CLOCK_REALTIME, &idx->nodes[0].mtime);
-	idx->nodes[0].atime = idx->nodes[0].ctime = idx->nodes[0].mtime;
-	idx->last_child[0] = IDX_NONE;
+	idx->names[0] = '\0';   /* every empty name: offset 0 */
+	idx->names_len = 1;
+	if (init_root(idx) < 0) {
+		index_unref(idx);
+		return NULL;
+	}
 	return idx;
-}
-
-static int copy_payload(struct index *idx, struct idx_node *dst,
-			const struct idx_node *tmpl)
-{
-	dst->name = index_arena_strdup(&idx->arena, tmpl->name ? tmpl->name : "");
-	dst->link = tmpl->link ? index_arena_strdup(&idx->arena, tmpl->link) : NULL;
-	if (!dst->name || (tmpl->link && !dst->link))
-		return -ENOMEM;
-	dst->extents = NULL;
-	if (tmpl->n_extents) {
-		dst->extents = index_arena_memdup(&idx->arena, tmpl->extents,
-			tmpl->n_extents * sizeof(*tmpl->extents));
-		if (!dst->extents)
-			return -ENOMEM;
-	}
-	dst->xattrs = NULL;
-	if (tmpl->n_xattrs) {
-		dst->xattrs = index_arena_copy_xattrs(&idx->arena, tmpl->xattrs,
-						      tmpl->n_xattrs);
-		if (!dst->xattrs)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-void index_set_root(struct index *idx, const struct idx_node *tmpl)
-{
-	struct idx_node *root = &idx->nodes[0];
-
-	root->mode = S_IFDIR | (tmpl->mode & 07777);
-	root->uid = tmpl->uid;
-	root->gid = tmpl->gid;
-	root->atime = tmpl->atime;
-	root->mtime = tmpl->mtime;
-	root->ctime = tmpl->ctime;
-	root->ino = tmpl->ino;
-	root->n_xattrs = 0;
-	root->xattrs = NULL;
-	if (tmpl->n_xattrs) {
-		root->xattrs = index_arena_copy_xattrs(&idx->arena, tmpl->xattrs,
-						       tmpl->n_xattrs);
-		if (root->xattrs)
-			root->n_xattrs = tmpl->n_xattrs;
-	}
-}
-
-static int resize(struct index *idx, uint32_t cap)
-{
-	struct idx_node *nodes;
-	uint32_t *last;
-
-	nodes = realloc(idx->nodes, cap * sizeof(*nodes));
-	if (!nodes)
-		return -ENOMEM;
-	idx->nodes = nodes;
-	last = realloc(idx->last_child, cap * sizeof(*last));
-	if (!last)
-		return -ENOMEM;
-	idx->last_child = last;
-	idx->cap = cap;
-	return 0;
-}
-
-static int grow(struct index *idx)
-{
-	return resize(idx, idx->cap * 2);
-}
-
-int index_reserve(struct index *idx, uint32_t n)
-{
-	return n > idx->cap ? resize(idx, n) : 0;
-}
-
-/* The node array without the slack doubling left (up to half of it). */
-static void shrink(struct index *idx)
-{
-	struct idx_node *nodes;
-
-	if (idx->cap <= idx->n)
-		return;
-	nodes = realloc(idx->nodes, idx->n * sizeof(*nodes));
-	if (nodes) {   /* else it stays as it was: still correct */
-		idx->nodes = nodes;
-		idx->cap = idx->n;
-	}
-}
-
-int64_t index_add(struct index *idx, uint32_t parent, const struct idx_node *tmpl)
-{
-	struct idx_node *node;
-	uint32_t id = idx->n;
-	int ret;
-
-	if (parent >= idx->n || !S_ISDIR(idx->nodes[parent].mode))
-		return -ENOTDIR;
-	if (idx->n == IDX_NONE - 1)
-		return -EOVERFLOW;
-	if (idx->n == idx->cap && (ret = grow(idx)) < 0)
-		return ret;
-	node = &idx->nodes[id];
-	*node = *tmpl;
-	ret = copy_payload(idx, node, tmpl);
-	if (ret < 0)
-		return ret;
-	node->parent = parent;
-	node->first_child = IDX_NONE;
-	node->next_sibling = IDX_NONE;
-	idx->last_child[id] = IDX_NONE;
-	if (idx->last_child[parent] == IDX_NONE)
-		idx->nodes[parent].first_child = id;
-	else
-		idx->nodes[idx->last_child[parent]].next_sibling = id;
-	idx->last_child[parent] = id;
-	idx->n++;
-	return id;
 }
 
 void index_set_info(struct index *idx, const struct idx_info *info)
 {
 	idx->info = *info;
-}
-
-void index_set_ino(struct index *idx, uint32_t id, uint64_t ino)
-{
-	if (id < idx->n)
-		idx->nodes[id].ino = ino;
 }
 
 static uint32_t hash_key(uint32_t parent, const char *name)
@@ -204,51 +78,20 @@ static uint32_t hash_key(uint32_t parent, const char *name)
 
 static void hash_insert(struct index *idx, uint32_t id)
 {
-	const struct idx_node *n = &idx->nodes[id];
-	uint32_t slot = hash_key(n->parent, n->name) & idx->hash_mask;
+	const struct cnode *n = &idx->nodes[id];
+	uint32_t slot = hash_key(n->parent, idx->names + n->name) & idx->hash_mask;
 
 	while (idx->hash[slot] != IDX_NONE)
 		slot = (slot + 1) & idx->hash_mask;
 	idx->hash[slot] = id;
 }
 
-/* Files sharing a Rock Ridge inode number are hard links of one another. */
-static int count_links(struct index *idx)
-{
-	uint32_t *sorted, i, j;
-
-	for (i = 0; i < idx->n; i++) {
-		struct idx_node *n = &idx->nodes[i];
-
-		n->nlink = S_ISDIR(n->mode) ? 2 : 1;
-		if (i && S_ISDIR(n->mode))
-			idx->nodes[n->parent].nlink++;
-	}
-	sorted = malloc(idx->n * sizeof(*sorted));
-	if (!sorted)
-		return -ENOMEM;
-	for (i = j = 0; i < idx->n; i++)
-		if (!S_ISDIR(idx->nodes[i].mode) && idx->nodes[i].ino)
-			sorted[j++] = i;
-	index_sort_by_ino(idx->nodes, sorted, j);
-	for (i = 0; i < j;) {
-		uint32_t k = i;
-
-		while (k < j && idx->nodes[sorted[k]].ino == idx->nodes[sorted[i]].ino)
-			k++;
-		for (uint32_t m = i; m < k; m++)
-			idx->nodes[sorted[m]].nlink = k - i;
-		i = k;
-	}
-	free(sorted);
-	return 0;
-}
-
-int index_finish(struct index *idx)
+/* At most 3/4 full: linear probing stays short, at 4-8 bytes a node. */
+static int build_hash(struct index *idx)
 {
 	uint32_t size = 16, i;
 
-	while (size < idx->n * 2)
+	while (size < idx->n + idx->n / 3)
 		size <<= 1;
 	free(idx->hash);
 	idx->hash = malloc(size * sizeof(*idx->hash));
@@ -258,10 +101,18 @@ int index_finish(struct index *idx)
 	idx->hash_mask = size - 1;
 	for (i = 1; i < idx->n; i++)
 		hash_insert(idx, i);
-	free(idx->last_child);
-	idx->last_child = NULL;
-	shrink(idx);
-	return count_links(idx);
+	return 0;
+}
+
+int index_finish(struct index *idx)
+{
+	int ret;
+
+	free(idx->attr_hash);
+	idx->attr_hash = NULL;
+	index_store_shrink(idx);
+	ret = build_hash(idx);
+	return ret < 0 ? ret : index_count_links(idx);
 }
 
 struct index *index_ref(struct index *idx)
@@ -277,7 +128,11 @@ void index_unref(struct index *idx)
 		return;
 	index_arena_free(&idx->arena);
 	free(idx->nodes);
-	free(idx->last_child);
+	free(idx->names);
+	free(idx->attrs);
+	free(idx->attr_hash);
+	free(idx->extras);
+	free(idx->links);
 	free(idx->hash);
 	free(idx);
 }
@@ -297,26 +152,21 @@ uint32_t index_count(const struct index *idx)
 	return idx->n;
 }
 
-const struct idx_node *index_node(const struct index *idx, uint32_t id)
-{
-	return id < idx->n ? &idx->nodes[id] : NULL;
-}
-
 int64_t index_lookup(const struct index *idx, uint32_t dir, const char *name)
 {
 	uint32_t slot;
 
 	if (dir >= idx->n)
 		return -ENOENT;
-	if (!S_ISDIR(idx->nodes[dir].mode))
+	if (!store_is_dir(idx, &idx->nodes[dir]))
 		return -ENOTDIR;
 	if (!idx->hash)
 		return -ENOENT;
 	slot = hash_key(dir, name) & idx->hash_mask;
 	for (; idx->hash[slot] != IDX_NONE; slot = (slot + 1) & idx->hash_mask) {
-		const struct idx_node *n = &idx->nodes[idx->hash[slot]];
+		const struct cnode *n = &idx->nodes[idx->hash[slot]];
 
-		if (n->parent == dir && strcmp(n->name, name) == 0)
+		if (n->parent == dir && strcmp(idx->names + n->name, name) == 0)
 			return idx->hash[slot];
 	}
 	return -ENOENT;
@@ -368,13 +218,14 @@ int index_path(const struct index *idx, uint32_t id, char *buf, size_t size)
 	}
 	/* Fill from the end, then move to the front. */
 	while (id != IDX_ROOT) {
-		const struct idx_node *n = &idx->nodes[id];
-		size_t len = strlen(n->name);
+		const struct cnode *n = &idx->nodes[id];
+		const char *name = idx->names + n->name;
+		size_t len = strlen(name);
 
 		if (len + 1 > pos)
 			return -ENAMETOOLONG;
 		pos -= len;
-		memcpy(buf + pos, n->name, len);
+		memcpy(buf + pos, name, len);
 		buf[--pos] = '/';
 		id = n->parent;
 	}

@@ -48,27 +48,27 @@ ssize_t index_read_stored(const struct index *idx, const struct idx_node *n,
 ssize_t index_read(const struct index *idx, uint32_t id, void *buf, size_t len,
 		   uint64_t off)
 {
-	const struct idx_node *n = index_node(idx, id);
+	struct idx_node n;
 
-	if (!n)
+	if (index_get(idx, id, &n))
 		return -ENOENT;
-	if (!S_ISREG(n->mode))
+	if (!S_ISREG(n.mode))
 		return -EISDIR;
-	if (off >= n->size)
+	if (off >= n.size)
 		return 0;
-	if (len > n->size - off)
-		len = (size_t)(n->size - off);
-	if (n->zisofs)
-		return index_zisofs_read(idx, id, buf, len, off);
-	return index_read_stored(idx, n, buf, len, off);
+	if (len > n.size - off)
+		len = (size_t)(n.size - off);
+	if (n.zisofs)
+		return index_zisofs_read(idx, id, &n, buf, len, off);
+	return index_read_stored(idx, &n, buf, len, off);
 }
 
 void index_stat(const struct index *idx, uint32_t id, struct stat *st)
 {
-	const struct idx_node *n = index_node(idx, id);
+	struct idx_node view, *n = &view;
 
 	memset(st, 0, sizeof(*st));
-	if (!n)
+	if (index_get(idx, id, n))
 		return;
 	/* Rock Ridge inode numbers are 32-bit: entries without one get
 	 * numbers above that range so they never collide with a file's. */

@@ -174,11 +174,11 @@ static int inflate_block(const struct index *idx, const struct idx_node *n,
 
 /* The bytes of block blk, from the thread's cache or inflated into it. */
 static const unsigned char *cached_block(const struct index *idx,
-					 uint32_t id, const struct zhdr *h,
-					 uint64_t blk, size_t want, int *err)
+					 uint32_t id, const struct idx_node *n,
+					 const struct zhdr *h, uint64_t blk,
+					 size_t want, int *err)
 {
 	struct zcache *c = cache_get();
-	const struct idx_node *n = index_node(idx, id);
 
 	*err = c ? 0 : -ENOMEM;
 	if (!c)
@@ -197,10 +197,10 @@ static const unsigned char *cached_block(const struct index *idx,
 	return c->data;
 }
 
-ssize_t index_zisofs_read(const struct index *idx, uint32_t id, void *buf,
-			  size_t len, uint64_t off)
+ssize_t index_zisofs_read(const struct index *idx, uint32_t id,
+			  const struct idx_node *n, void *buf, size_t len,
+			  uint64_t off)
 {
-	const struct idx_node *n = index_node(idx, id);
 	struct zhdr h;
 	size_t done = 0;
 	int r = read_header(idx, n, &h);
@@ -214,7 +214,7 @@ ssize_t index_zisofs_read(const struct index *idx, uint32_t id, void *buf,
 
 		if (part > len - done)
 			part = len - done;
-		data = cached_block(idx, id, &h, blk, want, &r);
+		data = cached_block(idx, id, n, &h, blk, want, &r);
 		if (data)
 			memcpy((char *)buf + done, data + in, part);
 		done += data ? part : 0;

@@ -153,8 +153,12 @@ int index_wire_write(const struct index *idx, int fd)
 	put_u32(w, WIRE_VERSION);
 	put_u32(w, count);
 	put_info(w, index_info(idx));
-	for (uint32_t id = 0; id < count && !w->err; id++)
-		put_node(w, index_node(idx, id));
+	for (uint32_t id = 0; id < count && !w->err; id++) {
+		struct idx_node n;
+
+		index_get(idx, id, &n);
+		put_node(w, &n);
+	}
 	put_u32(w, WIRE_END);
 	flush(w);
 	r = w->err;
@@ -393,8 +397,7 @@ static int add_node(struct index *idx, struct rbuf *r, uint32_t id)
 		return -ENOMEM;
 	if (got != (int64_t)id)
 		return -EIO;   /* a parent that is no folder, or a bug */
-	index_set_ino(idx, id, n.ino);
-	return 0;
+	return index_set_ino(idx, id, n.ino);
 }
 
 static int get_header(struct rbuf *r, uint32_t *count, struct idx_info *info)

@@ -26,17 +26,17 @@ static int cmp_hl(const void *a, const void *b)
 /* The merged name still standing for lower entry id at its lower path. */
 static struct sdentry *find_lower(struct stage *st, uint32_t id, int depth)
 {
-	const struct idx_node *ln = index_node(st->lower, id);
+	uint32_t parent = index_parent(st->lower, id);
 	struct sdentry *pde, *de;
 
 	if (id == IDX_ROOT)
 		return st->root;
-	if (!ln || depth > 2048)
+	if (parent == IDX_NONE || depth > 2048)
 		return NULL;
-	pde = find_lower(st, ln->parent, depth + 1);
+	pde = find_lower(st, parent, depth + 1);
 	if (!pde || !S_ISDIR(pde->node->mode) || stage_dir_materialize(st, pde->node))
 		return NULL;
-	de = stage_dir_find(st, pde->node, ln->name);
+	de = stage_dir_find(st, pde->node, index_name(st->lower, id));
 	return de && de->lower == id ? de : NULL;
 }
 
@@ -87,9 +87,10 @@ int stage_link_lower_hardlinks(struct stage *st)
 	size_t n = 0, cap = 0, i, j;
 
 	for (id = 1; id < cnt; id++) {
-		const struct idx_node *ln = index_node(st->lower, id);
+		uint64_t ino = index_ino(st->lower, id);
 
-		if (S_ISDIR(ln->mode) || ln->nlink < 2 || !ln->ino)
+		if (S_ISDIR(index_mode(st->lower, id)) || !ino ||
+		    index_nlink(st->lower, id) < 2)
 			continue;
 		if (n == cap) {
 			struct hl *t = realloc(v, (cap = cap * 2 + 64) * sizeof(*v));
@@ -100,7 +101,7 @@ int stage_link_lower_hardlinks(struct stage *st)
 			}
 			v = t;
 		}
-		v[n++] = (struct hl){ ln->ino, id };
+		v[n++] = (struct hl){ ino, id };
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_hl);

@@ -65,12 +65,11 @@ static int lower_path(struct pwalk *w, uint32_t id)
 
 bool stage_node_changed(const struct stage *st, const struct snode *n)
 {
-	const struct idx_node *ln;
+	struct idx_node view, *ln = &view;
 
 	if (n->origin == IDX_NONE)
 		return false;
-	ln = index_node(st->lower, n->origin);
-	if (!ln)
+	if (index_get(st->lower, n->origin, ln))
 		return true;
 	if (n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid ||
 	    stage_xattrs_differ(st, n))
@@ -151,26 +150,27 @@ static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
 /* Every lower entry below an untouched folder is still there. */
 static void mark_lower_subtree(struct pwalk *w, uint32_t dir)
 {
-	const struct idx_node *ln = index_node(w->st->lower, dir);
+	const struct index *lower = w->st->lower;
+	struct idx_node ln;
 	uint32_t id;
 
-	for (id = ln->first_child; id != IDX_NONE; id = ln->next_sibling) {
-		ln = index_node(w->st->lower, id);
+	for (id = index_first_child(lower, dir); id != IDX_NONE;
+	     id = index_next_sibling(lower, id)) {
+		index_get(lower, id, &ln);
 		w->ref[id] = 1;
 		w->s.tree_entries++;
-		w->s.meta_bytes += stage_lower_entry_cost(ln);
-		if (S_ISDIR(ln->mode))
+		w->s.meta_bytes += stage_lower_entry_cost(&ln);
+		if (S_ISDIR(ln.mode))
 			mark_lower_subtree(w, id);
-		ln = index_node(w->st->lower, id);
 	}
 }
 
 bool stage_dentry_moved(const struct stage *st, const struct sdentry *de)
 {
-	const struct idx_node *ln = index_node(st->lower, de->lower);
+	uint32_t parent = index_parent(st->lower, de->lower);
 
-	return !ln || ln->parent != de->parent->origin ||
-	       strcmp(ln->name, de->name);
+	return parent == IDX_NONE || parent != de->parent->origin ||
+	       strcmp(index_name(st->lower, de->lower), de->name);
 }
 
 /* Remember a new entry whose path a disc entry had. */
@@ -282,9 +282,7 @@ static int deleted(struct pwalk *w)
 	int ret = 0;
 
 	for (id = 1; id < cnt && !ret; id++) {
-		const struct idx_node *ln = index_node(w->st->lower, id);
-
-		if (w->ref[id] || !w->ref[ln->parent])
+		if (w->ref[id] || !w->ref[index_parent(w->st->lower, id)])
 			continue;
 		ret = lower_path(w, id);
 		if (!ret)

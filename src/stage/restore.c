@@ -95,15 +95,17 @@ static int make_node(struct rctx *c, uint32_t id, const struct idx_node *ln,
 	return 0;
 }
 
-/* Session entry id as `name` in dir, with everything below it. */
-static int restore_entry(struct rctx *c, struct snode *dir, const char *name,
-			 uint32_t id, struct sdentry **out)
+/* Session entry id as `name` in dir, without what is below it. */
+static int restore_one(struct rctx *c, struct snode *dir, const char *name,
+		       uint32_t id, struct snode **np, struct sdentry **out)
 {
-	const struct idx_node *ln = index_node(c->src, id);
-	struct snode *n = linked(c, ln);
+	struct idx_node view, *ln = &view;
+	struct snode *n;
 	struct sdentry *de;
 	int ret;
 
+	index_get(c->src, id, ln);
+	n = linked(c, ln);
 	if (!n && (ret = make_node(c, id, ln, &n)))
 		return ret;
 	ret = stage_dentry_add(c->st, dir, name, n, IDX_NONE, &de);
@@ -118,9 +120,22 @@ static int restore_entry(struct rctx *c, struct snode *dir, const char *name,
 	}
 	if (out)
 		*out = de;
-	for (uint32_t k = ln->first_child; S_ISDIR(ln->mode) && k != IDX_NONE;
-	     k = index_node(c->src, k)->next_sibling) {
-		ret = restore_entry(c, n, index_node(c->src, k)->name, k, NULL);
+	*np = n;
+	return 0;
+}
+
+/* Session entry id as `name` in dir, with everything below it. */
+static int restore_entry(struct rctx *c, struct snode *dir, const char *name,
+			 uint32_t id, struct sdentry **out)
+{
+	struct snode *n;
+	int ret = restore_one(c, dir, name, id, &n, out);
+
+	if (ret || !S_ISDIR(index_mode(c->src, id)))
+		return ret;
+	for (uint32_t k = index_first_child(c->src, id); k != IDX_NONE;
+	     k = index_next_sibling(c->src, k)) {
+		ret = restore_entry(c, n, index_name(c->src, k), k, NULL);
 		if (ret)
 			return ret;
 	}
@@ -313,9 +328,9 @@ int stage_restore(struct stage *st, struct index *src, const char *from,
 
 bool stage_restored_changed(const struct snode *n)
 {
-	const struct idx_node *ln = index_node(n->rsrc, n->rid);
+	struct idx_node view, *ln = &view;
 
-	if (!ln || n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid)
+	if (index_get(n->rsrc, n->rid, ln) || n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid)
 		return true;
 	if (S_ISDIR(n->mode))
 		return false;

@@ -43,31 +43,35 @@ static void collect(struct revert *rv, struct snode *dir)
  * comes back as it is and the kernel need not forget it. */
 static bool in_place(const struct revert *rv, const struct sdentry *de)
 {
-	const struct idx_node *ln, *on;
+	const struct index *lower = rv->st->lower;
+	uint32_t parent;
+	uint64_t ino;
 
 	if (de->lower == IDX_NONE || de->node->origin == IDX_NONE ||
 	    rv->keep[de->node->origin] != de->node)
 		return false;
-	ln = index_node(rv->st->lower, de->lower);
-	if (!ln || ln->parent != de->parent->origin ||
-	    rv->keep[ln->parent] != de->parent || strcmp(ln->name, de->name))
+	parent = index_parent(lower, de->lower);
+	if (parent == IDX_NONE || parent != de->parent->origin ||
+	    rv->keep[parent] != de->parent ||
+	    strcmp(index_name(lower, de->lower), de->name))
 		return false;
 	if (de->node->origin == de->lower)
 		return true;
-	on = index_node(rv->st->lower, de->node->origin);  /* a hard link */
-	return S_ISREG(ln->mode) && on && ln->ino && on->ino == ln->ino;
+	ino = index_ino(lower, de->lower);  /* a hard link */
+	return S_ISREG(index_mode(lower, de->lower)) && ino &&
+	       index_ino(lower, de->node->origin) == ino;
 }
 
 /* The disc's names a kept folder the kernel knows did not show. */
 static void queue_missing(struct revert *rv, struct snode *dir)
 {
-	const struct idx_node *ln = index_node(rv->st->lower, dir->origin);
+	const struct index *lower = rv->st->lower;
 
-	if (!dir->nlookup || !ln || !S_ISDIR(ln->mode))
+	if (!dir->nlookup || !S_ISDIR(index_mode(lower, dir->origin)))
 		return;
-	for (uint32_t c = ln->first_child; c != IDX_NONE;
-	     c = index_node(rv->st->lower, c)->next_sibling) {
-		const char *name = index_node(rv->st->lower, c)->name;
+	for (uint32_t c = index_first_child(lower, dir->origin); c != IDX_NONE;
+	     c = index_next_sibling(lower, c)) {
+		const char *name = index_name(lower, c);
 
 		if (!stage_dir_find(rv->st, dir, name))
 			stage_inval_missing(rv->st, dir, name);
@@ -97,9 +101,12 @@ static void strip(struct revert *rv, struct snode *dir)
 static void reset(struct revert *rv, struct snode *n, uint32_t id)
 {
 	struct stage *st = rv->st;
-	const struct idx_node *ln = index_node(st->lower, id);
-	bool changed = n->data_id || n->xa || stage_node_changed(st, n) ||
-		       n->size != ln->size || S_ISDIR(n->mode);
+	struct idx_node view, *ln = &view;
+	bool changed;
+
+	index_get(st->lower, id, ln);
+	changed = n->data_id || n->xa || stage_node_changed(st, n) ||
+		  n->size != ln->size || S_ISDIR(n->mode);
 
 	stage_node_drop_data(st, n);
 	stage_xattrs_free(n->xa);

@@ -144,9 +144,10 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 static void fill_from_lower(struct snap_full *sf, struct snap_node *sn,
 			    uint32_t id)
 {
-	const struct idx_node *ln = index_node(sf->st->lower, id);
+	struct idx_node view, *ln = &view;
 	struct snode tmp = { .origin = id };
 
+	index_get(sf->st->lower, id, ln);
 	sn->name = snap_str(sf, ln->name, strlen(ln->name));
 	sn->mode = ln->mode;
 	sn->uid = ln->uid;
@@ -173,17 +174,17 @@ static int cmp_snap(const void *a, const void *b)
 static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
 			    uint32_t dir)
 {
-	const struct idx_node *ln = index_node(sf->st->lower, dir);
+	const struct index *lower = sf->st->lower;
 	uint32_t id, i = 0, cnt = 0;
 
-	for (id = ln->first_child; id != IDX_NONE;
-	     id = index_node(sf->st->lower, id)->next_sibling)
+	for (id = index_first_child(lower, dir); id != IDX_NONE;
+	     id = index_next_sibling(lower, id))
 		cnt++;
 	sn->children = snap_alloc(sf, (cnt + 1) * sizeof(*sn->children));
 	if (!sn->children)
 		return;
-	for (id = ln->first_child; id != IDX_NONE && !sf->err;
-	     id = index_node(sf->st->lower, id)->next_sibling) {
+	for (id = index_first_child(lower, dir); id != IDX_NONE && !sf->err;
+	     id = index_next_sibling(lower, id)) {
 		struct snap_priv *c = snap_alloc(sf, sizeof(*c));
 
 		if (!c)

@@ -120,10 +120,10 @@ void stage_node_take_lower_attrs(struct snode *n, const struct idx_node *ln)
 
 static struct snode *node_from_lower(struct stage *st, uint32_t id)
 {
-	const struct idx_node *ln = index_node(st->lower, id);
+	struct idx_node view, *ln = &view;
 	struct snode *n;
 
-	if (!ln)
+	if (index_get(st->lower, id, ln))
 		return NULL;
 	if (st->reuse && id < st->nreuse && st->reuse[id]) {
 		n = st->reuse[id];   /* discard takes its old node back: */
@@ -372,23 +372,21 @@ struct sdentry *stage_dir_find(struct stage *st, struct snode *dir, const char *
 int stage_dir_materialize(struct stage *st, struct snode *dir)
 {
 	struct sdentry *de;
-	const struct idx_node *ln;
 	uint32_t id;
 	int ret = 0;
 
 	if (dir->materialized)
 		return 0;
-	ln = index_node(st->lower, dir->origin);
-	for (id = ln ? ln->first_child : IDX_NONE; id != IDX_NONE;
-	     id = ln->next_sibling) {
+	for (id = index_first_child(st->lower, dir->origin); id != IDX_NONE;
+	     id = index_next_sibling(st->lower, id)) {
 		struct snode *n = node_from_lower(st, id);
 
-		ln = index_node(st->lower, id);
 		if (!n) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		ret = stage_dentry_add(st, dir, ln->name, n, id, &de);
+		ret = stage_dentry_add(st, dir, index_name(st->lower, id), n,
+				       id, &de);
 		if (ret) {
 			stage_node_unref(st, n);
 			goto out;
@@ -482,12 +480,12 @@ int stage_child_path_dup(const struct stage *st, const struct snode *dir,
 
 uint32_t stage_dir_nlink(const struct stage *st, const struct snode *n)
 {
-	const struct idx_node *ln;
+	uint32_t nlink;
 
 	if (n->materialized)
 		return 2 + n->nsubdir;
-	ln = index_node(st->lower, n->origin);
-	return ln && ln->nlink >= 2 ? ln->nlink : 2;
+	nlink = index_nlink(st->lower, n->origin);
+	return nlink >= 2 ? nlink : 2;
 }
 
 void stage_node_touch_dir(struct snode *dir, const struct timespec *ts)

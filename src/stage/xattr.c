@@ -29,16 +29,13 @@
 const struct idx_xattr *stage_lower_xattrs(const struct stage *st,
 					   const struct snode *n, uint32_t *count)
 {
-	const struct idx_node *ln;
+	struct idx_node ln;
 
 	*count = 0;
-	if (n->origin == IDX_NONE)
+	if (n->origin == IDX_NONE || index_get(st->lower, n->origin, &ln))
 		return NULL;
-	ln = index_node(st->lower, n->origin);
-	if (!ln)
-		return NULL;
-	*count = ln->n_xattrs;
-	return ln->xattrs;
+	*count = ln.n_xattrs;
+	return ln.xattrs;
 }
 
 void stage_xattrs_free(struct xattrs *xa)

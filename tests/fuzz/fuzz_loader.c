@@ -45,9 +45,10 @@ static void read_all(struct index *idx)
 	static char buf[65536];
 
 	for (uint32_t id = 0; id < index_count(idx); id++) {
-		const struct idx_node *n = index_node(idx, id);
+		struct idx_node view, *n = &view;
 		struct stat st;
 
+		index_get(idx, id, n);
 		index_stat(idx, id, &st);
 		if (!S_ISREG(n->mode))
 			continue;

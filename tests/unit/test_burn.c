@@ -15,6 +15,7 @@
 #include "jobs/jobs_priv.h"
 #include "imgfmt/imgfmt_priv.h"
 #include "burnfs/errmsg.h"
+#include "idxview.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
@@ -272,7 +273,7 @@ static void test_apply_swap_and_errors(void)
 /* Mirror index node `id` (and below) as unchanged snapshot entries. */
 static struct snap_node *snap_from_index(struct index *idx, uint32_t id)
 {
-	const struct idx_node *in = index_node(idx, id);
+	const struct idx_node *in = idx_view(idx, id);
 	struct snap_node *n = sn_new(in->name, in->mode, id);
 
 	n->uid = in->uid;
@@ -287,7 +288,7 @@ static struct snap_node *snap_from_index(struct index *idx, uint32_t id)
 	n->n_xattrs = in->n_xattrs;
 	n->xattrs = (const struct snap_xattr *)in->xattrs;
 	for (uint32_t c = in->first_child; c != IDX_NONE;
-	     c = index_node(idx, c)->next_sibling)
+	     c = idx_view(idx, c)->next_sibling)
 		sn_add(n, snap_from_index(idx, c));
 	return n;
 }
@@ -782,9 +783,9 @@ static bool same_index(const struct index *a, const struct index *b)
 	    strcmp(x->volid, y->volid) != 0)
 		return false;
 	for (uint32_t id = 0; id < index_count(a); id++)
-		if (!same_node(index_node(a, id), index_node(b, id))) {
+		if (!same_node(idx_view(a, id), idx_view(b, id))) {
 			fprintf(stderr, "index differs at id %u (%s)\n", id,
-				index_node(a, id)->name);
+				idx_view(a, id)->name);
 			return false;
 		}
 	return true;
@@ -795,7 +796,7 @@ static bool xattrs_are(struct index *idx, const char *path, int n,
 		       const char *const *want)
 {
 	int64_t id = index_resolve(idx, path);
-	const struct idx_node *in = id < 0 ? NULL : index_node(idx, (uint32_t)id);
+	const struct idx_node *in = id < 0 ? NULL : idx_view(idx, (uint32_t)id);
 	char buf[256];
 
 	if (!in || in->n_xattrs != (uint32_t)n)
@@ -936,7 +937,7 @@ static void link_case(const char *dir)
 	lower = disc_lower(d);
 	snprintf(path, sizeof(path), "/%s/link", dir);
 	id = index_resolve(lower, path);
-	CHECK(id > 0 && index_node(lower, (uint32_t)id)->nlink == 2);
+	CHECK(id > 0 && idx_view(lower, (uint32_t)id)->nlink == 2);
 	index_unref(lower);
 	disc_close(d);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "burnfs/errmsg.h"
+#include "idxview.h"
 #include "burnfs/index.h"
 #include "burnfs/log.h"
 #include "disc/disc_int.h"
@@ -153,7 +154,7 @@ static const struct idx_node *node_at(struct index *idx, const char *p)
 {
 	int64_t id = index_resolve(idx, p);
 
-	return id < 0 ? NULL : index_node(idx, (uint32_t)id);
+	return id < 0 ? NULL : idx_view(idx, (uint32_t)id);
 }
 
 static bool read_equals(struct index *idx, const char *p, uint64_t off,
@@ -190,7 +191,7 @@ static void check_no_internal_xattrs(struct index *idx)
 	uint32_t id, i;
 
 	for (id = 0; id < index_count(idx); id++) {
-		const struct idx_node *n = index_node(idx, id);
+		const struct idx_node *n = idx_view(idx, id);
 
 		for (i = 0; i < n->n_xattrs; i++)
 			CHECK(strncmp(n->xattrs[i].name, "user.", 5) == 0 &&
@@ -383,7 +384,7 @@ static void test_closed(void)
 	CHECK(strcmp(f.closed_reason, "closed by commit close") == 0);
 	CHECK(f.free_bytes == 0 && f.sessions == 1);
 	idx = disc_lower(d);
-	CHECK(idx && index_node(idx, 0)->n_xattrs == 0);
+	CHECK(idx && idx_view(idx, 0)->n_xattrs == 0);
 	CHECK(read_equals(idx, "/closed.txt", 0, "last\n", 5));
 	index_unref(idx);
 	disc_close(d);

@@ -1,7 +1,9 @@
 /* test_index.c — the index alone: building, lookups, paths, links, reads. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "burnfs/index.h"
 #include "check.h"
@@ -47,6 +49,7 @@ static struct index *build(void)
 
 static void test_lookup(struct index *idx)
 {
+	struct idx_node view;
 	char path[64];
 
 	CHECK_EQ(index_resolve(idx, "/"), IDX_ROOT);
@@ -60,20 +63,23 @@ static void test_lookup(struct index *idx)
 	CHECK_EQ(index_path(idx, 2, path, 4), -ENAMETOOLONG);
 	CHECK_EQ(index_path(idx, IDX_ROOT, path, sizeof(path)), 1);
 	CHECK(strcmp(path, "/") == 0);
-	CHECK_EQ(index_node(idx, 0)->first_child, 1);
-	CHECK_EQ(index_node(idx, 1)->next_sibling, 3);
-	CHECK(index_node(idx, 99) == NULL);
+	CHECK_EQ(index_first_child(idx, 0), 1);
+	CHECK_EQ(index_next_sibling(idx, 1), 3);
+	CHECK_EQ(index_first_child(idx, 99), IDX_NONE);
+	CHECK(index_get(idx, 99, &view) == -ENOENT && view.name &&
+	      !view.name[0] && view.parent == IDX_NONE);
 }
 
 static void test_attrs(struct index *idx)
 {
-	const struct idx_node *f = index_node(idx, 2);
+	struct idx_node view, *f = &view;
 	struct stat st;
 
+	CHECK_EQ(index_get(idx, 2, f), 0);
 	CHECK(strcmp(f->xattrs[0].name, "user.a") == 0);
 	CHECK_EQ(f->nlink, 2);
-	CHECK_EQ(index_node(idx, 3)->nlink, 2);
-	CHECK_EQ(index_node(idx, 0)->nlink, 3);
+	CHECK_EQ(index_nlink(idx, 3), 2);
+	CHECK_EQ(index_nlink(idx, 0), 3);
 	index_stat(idx, 2, &st);
 	CHECK_EQ(st.st_ino, 7);
 	CHECK_EQ(st.st_size, 150);
@@ -131,6 +137,148 @@ static void test_short_reads(void)
 	index_unref(idx);
 }
 
+static bool same_ts(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+static bool same_xattrs(const struct idx_node *a, const struct idx_node *b)
+{
+	if (a->n_xattrs != b->n_xattrs)
+		return false;
+	for (uint32_t i = 0; i < a->n_xattrs; i++)
+		if (strcmp(a->xattrs[i].name, b->xattrs[i].name) ||
+		    a->xattrs[i].len != b->xattrs[i].len ||
+		    memcmp(a->xattrs[i].value, b->xattrs[i].value, a->xattrs[i].len))
+			return false;
+	return true;
+}
+
+/* The view of a node is what was added: every attribute field. */
+static bool same_as_added(const struct idx_node *t, const struct idx_node *v)
+{
+	return strcmp(t->name, v->name) == 0 && t->mode == v->mode &&
+	       t->uid == v->uid && t->gid == v->gid && t->rdev == v->rdev &&
+	       t->ino == v->ino && t->size == v->size &&
+	       same_ts(t->atime, v->atime) && same_ts(t->mtime, v->mtime) &&
+	       same_ts(t->ctime, v->ctime) &&
+	       (t->link ? v->link && strcmp(t->link, v->link) == 0 : !v->link) &&
+	       t->n_extents == v->n_extents &&
+	       (!t->n_extents || memcmp(t->extents, v->extents,
+					t->n_extents * sizeof(*t->extents)) == 0) &&
+	       same_xattrs(t, v) && t->zisofs == v->zisofs &&
+	       t->attrs_lost == v->attrs_lost;
+}
+
+/* Entries whose fields do not fit a compact node (and some that do),
+ * under two folders filled in turns: each comes back whole, with the id
+ * and the place among its siblings it was added with. */
+static void test_rare_fields(void)
+{
+	static const struct idx_extent one[] = { { 7, 4096 } };
+	static const struct idx_extent big[] = { { 10, 0xfffff800u },
+						 { 0x200000, 0x10000000u } };
+	static const char acl[] = { 2, 0, 0, 0, 1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff };
+	struct idx_xattr xa[] = { { "system.posix_acl_access", acl, sizeof(acl) },
+				  { "user.empty", "", 0 }, { "user.z", "v\0w", 3 } };
+	struct timespec t0 = { 1000, 0 }, before = { -86400, 0 },
+		after = { (time_t)UINT32_MAX + 10, 0 }, nsec = { 5, 123 };
+	struct idx_node t[] = {
+		{ .name = "plain", .mode = S_IFREG | 0644, .size = 4096, .ino = 9,
+		  .n_extents = 1, .extents = one, .atime = t0, .mtime = t0,
+		  .ctime = t0, .uid = 1000, .gid = 100 },
+		{ .name = "d1", .mode = S_IFDIR | 0755 },
+		{ .name = "d2", .mode = S_IFDIR | 0700, .uid = 5 },
+		{ .name = "link", .mode = S_IFLNK | 0777, .link = "../x", .size = 4 },
+		{ .name = "elink", .mode = S_IFLNK | 0777, .link = "" },
+		{ .name = "dev", .mode = S_IFCHR | 0600, .rdev = makedev(8, 1) },
+		{ .name = "huge", .mode = S_IFREG | 0600, .n_extents = 2,
+		  .extents = big, .size = 0xfffff800ull + 0x10000000ull },
+		{ .name = "xa", .mode = S_IFREG | 0600, .n_xattrs = 3, .xattrs = xa },
+		{ .name = "old", .mode = S_IFREG | 0600, .mtime = before },
+		{ .name = "late", .mode = S_IFREG | 0600, .atime = after },
+		{ .name = "nsec", .mode = S_IFREG | 0600, .ctime = nsec },
+		{ .name = "ino64", .mode = S_IFREG | 0600, .ino = 1ull << 40 },
+		{ .name = "zf", .mode = S_IFREG | 0644, .zisofs = 1, .size = 1 << 20,
+		  .n_extents = 1, .extents = one },
+		{ .name = "lost", .mode = S_IFDIR | 0755, .attrs_lost = 1 },
+		{ .name = "zfxa", .mode = S_IFREG | 0644, .zisofs = 1,
+		  .attrs_lost = 1, .n_xattrs = 1, .xattrs = xa + 2, .ino = 9 },
+		{ .name = "noext", .mode = S_IFREG | 0644, .size = 0 },
+		{ .name = "dirext", .mode = S_IFDIR | 0755, .n_extents = 1,
+		  .extents = one },
+	};
+	size_t n = sizeof(t) / sizeof(t[0]);
+	struct index *idx = index_new(NULL);
+	struct idx_node v;
+	uint32_t parent[sizeof(t) / sizeof(t[0])], prev[3] = { IDX_NONE,
+		IDX_NONE, IDX_NONE };
+
+	CHECK_EQ(index_add(idx, IDX_ROOT, &t[0]), 1);
+	CHECK_EQ(index_add(idx, IDX_ROOT, &t[1]), 2);
+	CHECK_EQ(index_add(idx, IDX_ROOT, &t[2]), 3);
+	parent[0] = parent[1] = parent[2] = IDX_ROOT;
+	for (size_t i = 3; i < n; i++) {   /* d1, d2, d1, ... in turns */
+		parent[i] = i % 2 ? 2 : 3;
+		CHECK_EQ(index_add(idx, parent[i], &t[i]), (int64_t)i + 1);
+	}
+	CHECK_EQ(index_set_ino(idx, 16, 1ull << 33), 0);   /* noext */
+	t[15].ino = 1ull << 33;
+	CHECK_EQ(index_set_ino(idx, 4, 77), 0);            /* link */
+	t[3].ino = 77;
+	CHECK_EQ(index_finish(idx), 0);
+	for (size_t i = 0; i < n; i++) {
+		CHECK_EQ(index_get(idx, (uint32_t)i + 1, &v), 0);
+		CHECK(same_as_added(&t[i], &v));
+		CHECK_EQ(v.parent, parent[i]);
+		CHECK_EQ(index_lookup(idx, parent[i], t[i].name), (int64_t)i + 1);
+	}
+	/* Children in the order added, in each folder. */
+	for (size_t i = 3; i < n; i++) {
+		uint32_t *p = &prev[parent[i] - 1];
+		uint32_t want = (uint32_t)i + 1;
+
+		CHECK_EQ(*p == IDX_NONE ? index_first_child(idx, parent[i]) :
+			 index_next_sibling(idx, *p), want);
+		*p = want;
+	}
+	CHECK_EQ(index_next_sibling(idx, prev[1]), IDX_NONE);
+	CHECK_EQ(index_next_sibling(idx, prev[2]), IDX_NONE);
+	CHECK_EQ(index_nlink(idx, 1), 2);     /* plain and zfxa: inode 9 */
+	CHECK_EQ(index_nlink(idx, 15), 2);
+	CHECK_EQ(index_nlink(idx, 4), 1);
+	CHECK_EQ(index_ino(idx, 12), 1ull << 40);
+	CHECK_EQ(index_nlink(idx, 2), 2 + 1); /* d1 holds "lost" */
+	index_unref(idx);
+}
+
+/* The root: no name but "", its attributes and xattrs from set_root, its
+ * creation time (with nanoseconds) until then. */
+static void test_root(void)
+{
+	struct idx_xattr xa[] = { { "user.r", "1", 1 } };
+	struct timespec t0 = { 1234, 0 };
+	struct idx_node r = { .name = "ignored", .mode = S_IFREG | 0711,
+		.uid = 3, .gid = 4, .atime = t0, .mtime = t0, .ctime = t0,
+		.ino = 42, .n_xattrs = 1, .xattrs = xa };
+	struct idx_node e = { .name = "", .mode = S_IFREG | 0644 };
+	struct index *idx = index_new(NULL);
+	struct idx_node v;
+
+	index_get(idx, IDX_ROOT, &v);
+	CHECK(v.name && !v.name[0] && S_ISDIR(v.mode) && v.mtime.tv_sec > t0.tv_sec);
+	index_set_root(idx, &r);
+	CHECK_EQ(index_add(idx, IDX_ROOT, &e), 1);   /* kept as given, as before */
+	CHECK_EQ(index_finish(idx), 0);
+	CHECK_EQ(index_get(idx, IDX_ROOT, &v), 0);
+	CHECK(!v.name[0] && v.mode == (S_IFDIR | 0711) && v.uid == 3 &&
+	      v.gid == 4 && same_ts(v.mtime, t0) && v.ino == 42 &&
+	      v.n_xattrs == 1 && strcmp(v.xattrs[0].name, "user.r") == 0);
+	CHECK_EQ(v.parent, IDX_ROOT);
+	CHECK_EQ(index_lookup(idx, IDX_ROOT, ""), 1);
+	index_unref(idx);
+}
+
 static void test_many(void)
 {
 	struct index *idx = index_new(NULL);
@@ -159,6 +307,8 @@ int main(void)
 	test_read(idx);
 	index_unref(idx);
 	test_short_reads();
+	test_rare_fields();
+	test_root();
 	test_many();
 	return CHECK_DONE();
 }

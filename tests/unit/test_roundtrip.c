@@ -23,6 +23,7 @@
 #include "burnfs/stage.h"
 #include "check.h"
 #include "testutil.h"
+#include "idxview.h"
 
 struct rig {
 	struct disc *d;
@@ -84,7 +85,7 @@ static const struct idx_node *node_of(struct index *idx, const char *path)
 {
 	int64_t id = idx ? index_resolve(idx, path) : -1;
 
-	return id < 0 ? NULL : index_node(idx, (uint32_t)id);
+	return id < 0 ? NULL : idx_view(idx, (uint32_t)id);
 }
 
 static const struct idx_xattr *xattr_of(const struct idx_node *n,

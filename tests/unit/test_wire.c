@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "burnfs/index.h"
+#include "idxview.h"
 #include "burnfs/index_wire.h"
 #include "check.h"
 
@@ -131,7 +132,7 @@ static void same_arrays(const struct idx_node *a, const struct idx_node *b)
 static void same_node(const struct index *x, const struct index *y,
 		      uint32_t id)
 {
-	const struct idx_node *a = index_node(x, id), *b = index_node(y, id);
+	const struct idx_node *a = idx_view(x, id), *b = idx_view(y, id);
 	char pa[256], pb[256];
 
 	CHECK_EQ(a->parent, b->parent);
@@ -202,8 +203,8 @@ static void test_round_trip(void)
 	CHECK(b != NULL);
 	if (b) {
 		same_index(a, b);
-		CHECK_EQ(index_node(b, (uint32_t)index_resolve(b, "/d/hard"))->nlink, 2);
-		CHECK_EQ(index_node(b, (uint32_t)index_resolve(b, "/d/empty/link"))->nlink, 2);
+		CHECK_EQ(idx_view(b, (uint32_t)index_resolve(b, "/d/hard"))->nlink, 2);
+		CHECK_EQ(idx_view(b, (uint32_t)index_resolve(b, "/d/empty/link"))->nlink, 2);
 		/* reads go through the receiver's reader, not the sender's */
 		memcpy(medium + 2048, "tail", 4);
 		CHECK_EQ(index_read(b, (uint32_t)index_resolve(b, "/d/multi"), buf,
