@@ -76,8 +76,8 @@ static uint64_t bytes_read(int fd)
 		return 0;
 	buf[n] = '\0';
 	p = strstr(buf, "rchar:");
-	if (p)
-		sscanf(p + 6, "%llu", &v);
+	if (!p || sscanf(p + 6, "%llu", &v) != 1 || v < own)
+		v = own;   /* unknown: reported as no progress */
 	v -= own;   /* counted once this read returned: not yet in v */
 	own += (uint64_t)n;
 	return v;

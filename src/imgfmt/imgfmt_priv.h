@@ -82,6 +82,10 @@ int imgfmt_take_newest_locked(struct disc *d, IsoImage **out,
 void imgfmt_keep_warm_locked(struct disc *d, IsoImage *tree,
 			     const struct index *idx);
 void imgfmt_warm_drop_locked(struct disc *d);
+/* An empty image takes the place of the tree attached to the drive, which
+ * thereby drops its reference (the tree lives on only if someone else
+ * holds one). 0, or -ENOMEM: the drive still holds its tree. */
+int imgfmt_detach_tree_locked(struct disc *d);
 /* 1 when the root of img carries DISC_CLOSED_XATTR = "1". */
 bool imgfmt_image_closed(IsoImage *img);
 /* Depth-first walk in iso_dir_get_children() order, root first, calling

@@ -162,23 +162,28 @@ static uint64_t keep_tree_max(void)
 	return *end ? KEEP_TREE_MAX_DEFAULT : n;
 }
 
+int imgfmt_detach_tree_locked(struct disc *d)
+{
+	IsoImage *empty = NULL;
+
+	if (iso_image_new("", &empty) == ISO_SUCCESS &&
+	    isoburn_attach_image(disc_drive(d), empty) > 0)
+		return 0;
+	if (empty)
+		iso_image_unref(empty);
+	return -ENOMEM;
+}
+
 /* Give up a tree not kept: the drive holds it too (isoburn_read_image
- * attached it), so an empty image takes its place there; the next commit
- * re-assesses the medium and loads the tree afresh. */
+ * attached it), so it is detached there; the next commit re-assesses the
+ * medium and loads the tree afresh. */
 static void give_up_tree(struct disc *d, IsoImage *tree)
 {
 	IsoImage *attached = isoburn_get_attached_image(disc_drive(d));
-	IsoImage *empty = NULL;
 
-	if (attached == tree) {
-		if (iso_image_new("", &empty) != ISO_SUCCESS ||
-		    isoburn_attach_image(disc_drive(d), empty) <= 0) {
-			blog_warn("%s: the disc's tree stays in memory: "
-				  "could not release it", disc_target(d));
-			if (empty)
-				iso_image_unref(empty);
-		}
-	}
+	if (attached == tree && imgfmt_detach_tree_locked(d) < 0)
+		blog_warn("%s: the disc's tree stays in memory: could not "
+			  "release it", disc_target(d));
 	if (attached)
 		iso_image_unref(attached);
 	iso_image_unref(tree);
@@ -190,15 +195,15 @@ void imgfmt_keep_warm_locked(struct disc *d, IsoImage *tree,
 {
 	struct iso_trees *t = iso_trees(d);
 	const struct idx_info *info = index_info(idx);
+	uint64_t max = keep_tree_max();
 
 	imgfmt_warm_drop_locked(d);
 	if (!tree)
 		return;
-	if (index_count(idx) > keep_tree_max()) {
+	if (index_count(idx) > max) {
 		blog_info("%s: the tree of its %u entries is not kept between "
 			  "commits (more than BURNFS_KEEP_TREE_MAX=%llu)",
-			  disc_target(d), index_count(idx),
-			  (unsigned long long)keep_tree_max());
+			  disc_target(d), index_count(idx), (unsigned long long)max);
 		give_up_tree(d, tree);
 		return;
 	}

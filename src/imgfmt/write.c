@@ -287,18 +287,12 @@ static int activate(struct disc *d, struct disc_msgwatch *mw, struct errmsg *em)
 /* The written tree is not needed to activate the session (libisoburn
  * kept the head it will write), and the read-back loads the new session's
  * tree beside it: giving it up first keeps two trees of the disc from
- * being in memory at once. The drive holds it too, so an empty image takes
- * its place there. */
+ * being in memory at once. The drive holds it too, so it is detached
+ * there. */
 static void release_written(struct disc *d, IsoImage **img)
 {
-	IsoImage *empty = NULL;
-
-	if (iso_image_new("", &empty) != ISO_SUCCESS ||
-	    isoburn_attach_image(disc_drive(d), empty) <= 0) {
-		if (empty)
-			iso_image_unref(empty);
+	if (imgfmt_detach_tree_locked(d) < 0)
 		return;   /* kept until the reload: more memory, nothing worse */
-	}
 	iso_image_unref(*img);
 	*img = NULL;
 	alloc_release();
