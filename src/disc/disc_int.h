@@ -99,9 +99,10 @@ void disc_probe_reexec(void);
 /* loadwatch.c: whether a load still gets somewhere, judged by the bytes
  * the process has read (read_bytes: a counter that only grows). begin at
  * the load's start; tick: 0 (going on), -ETIMEDOUT (nothing read for
- * limit_ms) or -ELOOP (read far more than a session of session_bytes
- * needs). */
+ * limit_ms), -ELOOP (read far more than a session of session_bytes
+ * needs) or -ETIME (ran past limit_ms and the time its size allows). */
 struct disc_loadwatch {
+	uint64_t start_ms, budget_ms;
 	uint64_t last_ms;      /* when something was last read */
 	uint64_t first_read, last_read;
 	uint64_t cap;          /* bytes beyond which a load is looping */
@@ -110,6 +111,13 @@ void disc_loadwatch_begin(struct disc_loadwatch *w, uint64_t now_ms,
 			  uint64_t read_bytes, uint64_t session_bytes);
 int disc_loadwatch_tick(struct disc_loadwatch *w, uint64_t now_ms,
 			uint64_t read_bytes, uint64_t limit_ms);
+/* The rchar line of a /proc/PID/io file open as fd (read from its start)
+ * into *rchar, left as it was when the kernel does not give it; the bytes
+ * this read of the file took (the reader's own rchar grows by them), or a
+ * negative errno. */
+int disc_loadwatch_rchar(int fd, uint64_t *rchar);
+/* What a non-zero tick means, as words after "the libraries", into buf. */
+const char *disc_loadwatch_why(int r, int limit_s, char *buf, size_t len);
 
 /* guard.c: the watchdog of the loads during disc_open. start: false when
  * there is none (no binary to start over with); sessions named in

@@ -67,17 +67,13 @@ void disc_guard_loaded(struct disc *d)
 static uint64_t bytes_read(int fd)
 {
 	static uint64_t own;   /* bytes of our earlier reads of fd */
-	char buf[512];
-	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
-	unsigned long long v = 0;
-	const char *p;
+	uint64_t v = own;      /* unknown: reported as no progress */
+	int n = disc_loadwatch_rchar(fd, &v);
 
 	if (n <= 0)
 		return 0;
-	buf[n] = '\0';
-	p = strstr(buf, "rchar:");
-	if (!p || sscanf(p + 6, "%llu", &v) != 1 || v < own)
-		v = own;   /* unknown: reported as no progress */
+	if (v < own)
+		v = own;
 	v -= own;   /* counted once this read returned: not yet in v */
 	own += (uint64_t)n;
 	return v;
@@ -87,19 +83,14 @@ static uint64_t bytes_read(int fd)
 static void restart(struct disc *d, int n, int why)
 {
 	const char *old = getenv(ENV_UNREADABLE);
-	char val[4096];
+	char val[4096], text[128];
 
 	snprintf(val, sizeof(val), "%s%s%u:%u", old ? old : "", old ? "," : "",
 		 __atomic_load_n(&d->loading_start, __ATOMIC_RELAXED),
 		 __atomic_load_n(&d->loading_blocks, __ATOMIC_RELAXED));
-	if (why == -ELOOP)
-		blog_info("%s: loading session %d, the libraries read over four "
-			  "times its size (a loop); starting over without it",
-			  d->target, n);
-	else
-		blog_info("%s: loading session %d, the libraries read nothing "
-			  "for %d s; starting over without it", d->target, n,
-			  disc_load_timeout_ms() / 1000);
+	blog_info("%s: loading session %d, the libraries %s; starting over "
+		  "without it", d->target, n, disc_loadwatch_why(why,
+		  disc_load_timeout_ms() / 1000, text, sizeof(text)));
 	if (setenv(ENV_UNREADABLE, val, 1) == 0)
 		disc_probe_reexec();
 	fprintf(stderr, "burnfs: %s: the libraries did not finish loading "

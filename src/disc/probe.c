@@ -1,4 +1,4 @@
-/* probe.c — load a session in a child process first, with a deadline.
+/* probe.c — load a session in a child process first, under a watch.
  *
  * libisofs and libisoburn can spin on a damaged image (they recurse into a
  * directory loop, rebuild a session table that never ends) or crash, and a
@@ -6,9 +6,10 @@
  * of an image it has not read yet, it runs its own binary again in a
  * hidden probe mode (posix_spawn: safe in a threaded daemon, unlike fork
  * alone), which acquires the image and loads that session exactly as the
- * daemon would, then reports. A probe that has not answered by the
- * deadline is killed and the session counts as unreadable; the daemon
- * never makes the call that hung. At mount (the newest session) that
+ * daemon would, then reports. A probe whose load reads nothing for
+ * BURNFS_LOAD_TIMEOUT, or reads over four times the session (loadwatch.c),
+ * is killed and the session counts as unreadable; the daemon never makes
+ * the call that hung. At mount (the newest session) that
  * costs one more load. For sessions/N of an older session of an image
  * the child also indexes the session and writes the index to a memfd the
  * parent gave it (index_wire.h), and the daemon takes that index instead
@@ -19,6 +20,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,8 @@
 #include "disc/disc_int.h"
 
 #define DEFAULT_TIMEOUT_S 20
+/* How often the child's read counter is looked at. */
+#define WATCH_TICK_MS 50
 #define REPLY_MAX 512
 /* Log lines of a child whose index is taken, passed on to the daemon's log
  * (what the load dropped or renamed); the rest are counted. */
@@ -249,45 +253,68 @@ static void reply_add(struct reply *rp, const char *buf, size_t n)
 	}
 }
 
-static int now_ms(void)
+static uint64_t now_ms(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int)(t.tv_sec * 1000 + t.tv_nsec / 1000000);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
-/* Read the child's output until it closes it (it exited) or the deadline
- * passes; then reap it, killed if need be. Its status, or -ETIMEDOUT. */
-static int wait_child(pid_t pid, int fd, int limit_ms, struct reply *rp)
+/* Read the child's output until it closes it (it exited), for as long as
+ * its load gets somewhere (loadwatch.c, fed the child's read counter: a
+ * big session on a busy machine takes as long as it takes, a loop is cut
+ * off); then reap it, killed if need be. Its status, or -ETIMEDOUT (it
+ * read nothing for limit_ms) or -ELOOP (it read over four times the
+ * session's session_bytes) or -ETIME (it ran past the time the session's
+ * size allows). */
+static int wait_child(pid_t pid, int fd, uint64_t session_bytes,
+		      uint64_t limit_ms, struct reply *rp)
 {
-	int end = now_ms() + limit_ms, status = 0, left;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char buf[4096];
+	struct disc_loadwatch w;
+	char buf[4096], io_path[64];
+	int io, status = 0, r = 0;
+	uint64_t rd = 0;
 	ssize_t n = 1;
 
-	while (n > 0 && (left = end - now_ms()) > 0) {
-		if (poll(&p, 1, left) <= 0)
-			continue;
-		n = read(fd, buf, sizeof(buf));
-		if (n > 0)
-			reply_add(rp, buf, (size_t)n);
-		else if (n < 0 && errno == EINTR)
-			n = 1;
+	snprintf(io_path, sizeof(io_path), "/proc/%d/io", (int)pid);
+	io = open(io_path, O_RDONLY | O_CLOEXEC);   /* -1: nothing counts as read */
+	disc_loadwatch_rchar(io, &rd);
+	disc_loadwatch_begin(&w, now_ms(), rd, session_bytes);
+	while (n > 0 && r == 0) {
+		if (poll(&p, 1, WATCH_TICK_MS) > 0) {
+			n = read(fd, buf, sizeof(buf));
+			if (n > 0)
+				reply_add(rp, buf, (size_t)n);
+			else if (n < 0 && errno == EINTR)
+				n = 1;
+		}
+		disc_loadwatch_rchar(io, &rd);
+		r = n > 0 ? disc_loadwatch_tick(&w, now_ms(), rd, limit_ms) : 0;
 	}
-	if (n > 0)
+	if (io >= 0)
+		close(io);
+	if (n != 0)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return n > 0 ? -ETIMEDOUT : status;
+	return r ? r : n < 0 ? -EIO : status;
 }
 
 static int judge(int status, const struct reply *rp, int n, int limit_ms,
 		 struct errmsg *em)
 {
-	if (status == -ETIMEDOUT)
-		return errmsg_set(em, -ETIMEDOUT, "the libraries did not finish "
-				  "reading session %d within %d s", n, limit_ms / 1000);
+	char why[128];
+
+	if (status == -ETIMEDOUT || status == -ELOOP || status == -ETIME)
+		return errmsg_set(em, status == -ETIMEDOUT ? -ETIMEDOUT : -EIO,
+				  "session %d cannot be read: the libraries %s", n,
+				  disc_loadwatch_why(status, limit_ms / 1000, why,
+						     sizeof(why)));
+	if (status < 0)
+		return errmsg_set(em, status, "cannot hear the probe of session "
+				  "%d: %s", n, strerror(-status));
 	if (WIFSIGNALED(status))
 		return errmsg_set(em, -EIO, "the libraries crashed reading "
 				  "session %d (signal %d)", n, WTERMSIG(status));
@@ -349,6 +376,7 @@ static int run_probe(struct disc *d, int n, int count, int index_fd,
 		     struct reply *rp, struct errmsg *em)
 {
 	int fds[2], status, limit = disc_load_timeout_ms();
+	uint32_t start = 0, blocks = 0;
 	pid_t pid;
 	int r;
 
@@ -361,7 +389,10 @@ static int run_probe(struct disc *d, int n, int count, int index_fd,
 		close(fds[0]);
 		return errmsg_set(em, r, "cannot start the probe: %s", strerror(-r));
 	}
-	status = wait_child(pid, fds[0], limit, rp);
+	if (disc_toc_session_locked(d, n, &start, &blocks, NULL) <= 0)
+		blocks = UINT32_MAX;   /* unknown: only a silent child is cut off */
+	status = wait_child(pid, fds[0], (uint64_t)blocks * 2048,
+			    (uint64_t)limit, rp);
 	close(fds[0]);
 	return judge(status, rp, n, limit, em);
 }

@@ -523,9 +523,10 @@ static void test_sesscache(void)
  * than its session holds (a loop the library's cache does not absorb). */
 static void test_loadwatch(void)
 {
-	const uint64_t mib = 1 << 20, session = 100 * mib;
+	const uint64_t mib = 1 << 20, session = 1000 * mib;
 	struct disc_loadwatch w;
 	uint64_t t = 1000, rd = 5 * mib;
+	char why[128];
 
 	disc_loadwatch_begin(&w, t, rd, session);
 	for (int i = 0; i < 10000; i++) {          /* 500 s, reading slowly */
@@ -544,6 +545,16 @@ static void test_loadwatch(void)
 	disc_loadwatch_begin(&w, t, 0, 0);         /* no counter: the limit */
 	CHECK_EQ(disc_loadwatch_tick(&w, t + 1000, 0, 1000), 0);
 	CHECK_EQ(disc_loadwatch_tick(&w, t + 1001, 0, 1000), -ETIMEDOUT);
+
+	/* a loop that reads ever slower: past the limit and a second per
+	 * MiB of its 10 MiB session, however much it still reads */
+	disc_loadwatch_begin(&w, t, rd, 10 * mib);
+	for (uint64_t ms = 50; ms <= 1000 + 10 * 1000; ms += 50)
+		CHECK_EQ(disc_loadwatch_tick(&w, t + ms, rd += 2048, 1000), 0);
+	CHECK_EQ(disc_loadwatch_tick(&w, t + 12000, rd += 2048, 1000), -ETIME);
+	CHECK(strstr(disc_loadwatch_why(-ETIME, 1, why, sizeof(why)), "loop"));
+	CHECK(strstr(disc_loadwatch_why(-ETIMEDOUT, 5, why, sizeof(why)),
+		     "nothing for 5 s"));
 }
 
 /* Through the disc: opening more older sessions than are kept gives the
