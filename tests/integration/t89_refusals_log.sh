@@ -77,3 +77,14 @@ else
 		fail "no log in the cache folder without syslog: $(ls "$CACHE")"
 	unmount_any "$MNT"
 fi
+
+# a copy of the binary under another name (a benchmark keeps one per
+# build): libfuse offers that name as the subtype; the mount is still
+# fuse.burnfs, which the burnfs command finds its mounts by
+mkdir -p "$T/bin"
+cp "$BURNFS" "$T/bin/burnfs-copy"
+timeout -k 5 30 "$T/bin/burnfs-copy" -o "cache=$CACHE" "$IMG" "$MNT" </dev/null 2>"$T/err" ||
+	fail "a renamed copy of the binary does not mount: $(cat "$T/err")"
+EXTRA_MOUNTS+=("$MNT")
+assert_eq "$(awk -v m="$MNT" '$2 == m {print $3}' /proc/mounts)" fuse.burnfs "the renamed copy's mount type"
+unmount_any "$MNT"
