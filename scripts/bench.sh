@@ -39,7 +39,9 @@
 #      same file to a restored copy of the same image, and the daemon's peak
 #      RSS during the commit; on a fresh mount of the result, the first walk
 #      of sessions/1/ (the 300,000-file session) and the RSS it adds, and cat
-#      pending after 100,000 chmods (issue 14). The tree and image are made once and kept in
+#      pending after 100,000 chmods; on another fresh mount, one file added
+#      and committed without a walk (the common case) and its peak RSS
+#      (issue 14). The tree and image are made once and kept in
 #      $BENCH_DIR/h-NDIRSxPERDIR/ (minutes to make; delete by hand)
 #   I  small writers into an empty staging/, a local folder and
 #      fuse-overlayfs, each + sync: tar -x, unzip, cpio -p and rsync -a of
@@ -791,6 +793,19 @@ h_burnfs() {
 	record h_pending burnfs "$(toc)"
 	record h_pending_lines burnfs "$n"
 	umount_one "$m"
+	# the common case: a fresh mount (another cache: nothing staged), one
+	# file copied in, commit; only the folders on its path are listed
+	m=$d/mnt3
+	mount_burnfs "$RUN/H/img.iso" "$d/cache3" "$m"
+	pid=${PID_OF[$m]}
+	cp "$RUN/H/newfile" "$m/staging/d001/newfile"
+	sync
+	echo 5 2>/dev/null >"/proc/$pid/clear_refs" || true
+	tic
+	control "$m" commit || die "burnfs commit (one file, fresh mount) failed: $(status_key "$m" last_result)"
+	record h_commit_fresh burnfs "$(toc)"
+	record h_hwm_commit_fresh burnfs "$(burnfs_hwm_kib "$pid")"
+	umount_one "$m"
 }
 
 h_local() {
@@ -974,6 +989,13 @@ report_h() {
 	b=$(per_entry "$(med h_hwm_commit burnfs)") x=$(per_entry "$(med h_hwm_commit xorriso)")
 	goal_check "$b" 1.0 "peak RSS of the one-file commit on $NH files (KiB/entry)"
 	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB) xorriso=%sKiB/entry (%sMiB)  %s' hwm_commit "$b" "$(kib_to_mib "$(med h_hwm_commit burnfs)")" "$x" "$(kib_to_mib "$(med h_hwm_commit xorriso)")" "$G")"
+	b=$(med h_commit_fresh burnfs) x=$(med h_commit xorriso)
+	r=$(ratio "$b" "$x")
+	goal_check "$r" 0.3 "h_commit_fresh burnfs/xorriso ratio"
+	out "$(printf '%-22s burnfs=%ss xorriso=%ss ratio=%s (fresh mount, no walk)  %s' h_commit_fresh "$b" "$x" "$r" "$G")"
+	b=$(per_entry "$(med h_hwm_commit_fresh burnfs)")
+	goal_check "$b" 1.0 "peak RSS of the one-file commit on a fresh mount of $NH files (KiB/entry)"
+	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB)  %s' hwm_commit_fresh "$b" "$(kib_to_mib "$(med h_hwm_commit_fresh burnfs)")" "$G")"
 	b=$(med h_sessions1_load burnfs)
 	goal_check "$b" 2 "load of sessions/1/ ($NH files, s)"
 	out "$(printf '%-22s burnfs=%ss (ls, first access after a fresh mount)  %s' sessions1_load "$b" "$G")"
@@ -1032,7 +1054,7 @@ report() {
 	for m in h_commit h_hwm_commit; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs xorriso
 	done
-	for m in h_mount h_rss_mount h_rss_walk h_rss_commit h_rss_mount2 h_sessions1_load h_sessions1 h_rss_sessions h_pending h_pending_lines; do
+	for m in h_mount h_rss_mount h_rss_walk h_rss_commit h_commit_fresh h_hwm_commit_fresh h_rss_mount2 h_sessions1_load h_sessions1 h_rss_sessions h_pending h_pending_lines; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
 	done
 	out ""

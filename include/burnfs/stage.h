@@ -434,6 +434,10 @@ struct snap_node {
 	const struct snap_xattr *xattrs;
 	uint32_t n_children;
 	struct snap_node **children;  /* sorted by name */
+	/* a folder nothing beneath was changed or even looked at: its whole
+	 * subtree is its origin's on the snapshot's lower index, and it has
+	 * no children here (stage_snap_expand makes them when asked) */
+	bool clean;
 };
 
 struct stage_snapshot {
@@ -441,6 +445,7 @@ struct stage_snapshot {
 	uint64_t pending_entries;  /* 0: nothing to burn */
 	uint64_t pending_bytes;
 	uint32_t base_lba;         /* lower session start it applies to */
+	const struct index *lower; /* what origins name (held while it lives) */
 };
 
 /* Freeze the upper layer: append FREEZE to the journal, mark every data file
@@ -457,6 +462,15 @@ int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
 /* The burn failed or was cancelled: unfreeze; every change stays pending. */
 void stage_commit_failed(struct stage *st, struct stage_snapshot *snap);
 void stage_snapshot_free(struct stage_snapshot *snap);
+/* The children of a clean folder of snap, made from its lower index as
+ * the snapshot would have held them (sorted by name; their folders clean
+ * in turn), in memory *mem owns: free it with stage_snap_expand_free once
+ * *kids is no longer used. Strings point into the lower index. Needs no
+ * lock. 0 or -ENOMEM. */
+int stage_snap_expand(const struct stage_snapshot *snap,
+		      const struct snap_node *dir, struct snap_node ***kids,
+		      uint32_t *n, void **mem);
+void stage_snap_expand_free(void *mem);
 /* The data files a commit freed are deleted in the background (a burst of
  * deletes is slow on ext4 and slows the creates after it); this waits until
  * they are gone. stage_close waits too. */

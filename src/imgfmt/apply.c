@@ -6,7 +6,10 @@
  * that node back (renamed, moved, attributes set): an unchanged file keeps
  * its old extents, so no data is rewritten. New or changed files are added
  * from their frozen cache files. Old nodes nothing took back are unreffed:
- * their data stays in the older sessions. */
+ * their data stays in the older sessions. A clean folder of the snapshot
+ * (nothing beneath it was changed) keeps its subtree: only the folder
+ * itself is detached and placed, its entries stay in it as loaded, so a
+ * commit on a big disc touches only the folders the user did. */
 #include <errno.h>
 #include <stdio.h>
 #include <limits.h>
@@ -22,7 +25,9 @@
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
 
-enum { N_ATTACHED = 0, N_DETACHED, N_REUSED };
+enum { N_ATTACHED = 0, N_DETACHED, N_REUSED,
+       N_KEPT,    /* inside a clean folder: stays where it is */
+       N_CLEAN }; /* a clean folder, to be marked (mark_kept) */
 
 /* Where a placed node came from, which says what xattrs it has now. */
 enum placed {
@@ -63,6 +68,42 @@ static int iso_fail(struct apply *a, int iso_ret, const char *what)
 	return imgfmt_apply_fail(&a->c, iso_ret, what);
 }
 
+/* The snapshot's clean folders, then every id beneath one: ids are
+ * depth-first preorder, so a parent's mark is known before its
+ * children's. */
+static void mark_clean(struct apply *a, const struct snap_node *sn)
+{
+	for (uint32_t i = 0; i < sn->n_children; i++) {
+		const struct snap_node *c = sn->children[i];
+
+		if (c->clean && c->origin < a->n)
+			a->state[c->origin] = N_CLEAN;
+		else if (S_ISDIR(c->mode))
+			mark_clean(a, c);
+	}
+}
+
+static void mark_kept(struct apply *a, const struct snap_node *root)
+{
+	uint32_t folders = 0, kept = 0;
+
+	if (!a->lower)
+		return;
+	mark_clean(a, root);
+	for (uint32_t id = 1; id < a->n; id++) {
+		uint32_t p = index_parent(a->lower, id);
+
+		folders += a->state[id] == N_CLEAN;
+		if (p < a->n && (a->state[p] == N_CLEAN || a->state[p] == N_KEPT)) {
+			a->state[id] = N_KEPT;
+			kept++;
+		}
+	}
+	if (folders)
+		blog_info("commit: %u folders nobody changed kept as the disc holds "
+			  "them (%u entries in them)", folders, kept);
+}
+
 static int detach_all(struct apply *a)
 {
 	/* Ids are depth-first preorder in each directory's list order, so
@@ -73,7 +114,7 @@ static int detach_all(struct apply *a)
 	for (uint32_t id = 1; id < a->n; id++) {
 		int ret;
 
-		if (!a->by_id[id])
+		if (!a->by_id[id] || a->state[id] == N_KEPT)
 			continue;
 		ret = iso_node_take(a->by_id[id]);
 		if (ret < 0)
@@ -396,6 +437,9 @@ static int place_dir(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		*out = old;
 		return attach_old(a, dir, old, sn);
 	}
+	if (sn->clean)   /* an empty folder would lose what it holds */
+		return errmsg_set(a->c.em, -EIO, "cannot keep %s as it was: the "
+				  "loaded tree lacks it", a->c.path);
 	ret = iso_image_add_new_dir(a->c.img, dir, sn->name, &nd);
 	if (ret < 0)
 		return iso_fail(a, ret, "create the folder");
@@ -617,6 +661,9 @@ int imgfmt_apply_snapshot_from(IsoImage *img, const struct index *lower,
 	IsoDir *root = iso_image_get_root(img);
 	int rc;
 
+	if (snap->root->clean)
+		return errmsg_set(em, -EINVAL, "a snapshot's root must list its "
+				  "entries");
 	a.state = calloc(n ? n : 1, 1);
 	if (!a.state || path_room(&a.c, PATH_MAX)) {
 		free(a.state);
@@ -626,6 +673,7 @@ int imgfmt_apply_snapshot_from(IsoImage *img, const struct index *lower,
 	 * must not leak in. Oversized names fail instead of being cut. */
 	iso_image_set_ignore_aclea(img, 1 | 2);
 	iso_image_set_truncate_mode(img, 0, 255);
+	mark_kept(&a, snap->root);
 	rc = detach_all(&a);
 	if (!rc)
 		rc = make_scratch(&a);

@@ -2,7 +2,9 @@
  * snapshot it was written from holds? Entry by entry, in name order: type,
  * permission bits, owner, the three times (to the second: Rock Ridge keeps
  * no more), size, symlink target, device number, xattrs and ACLs, and which
- * names are hard links of each other. Pure: an index against a snapshot. */
+ * names are hard links of each other. Pure: an index against a snapshot.
+ * A clean folder of the snapshot is checked against what the lower index
+ * held beneath it, made one folder at a time (stage_snap_expand). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 struct cmp {
 	const struct index *idx;
+	const struct stage_snapshot *snap;
 	struct imgfmt_keymap key_to_file;  /* snapshot key -> index identity + 1 */
 	struct imgfmt_keymap file_to_key;  /* index identity -> snapshot key + 1 */
 	unsigned int bad;
@@ -166,12 +169,19 @@ static struct snap_node **sorted_children(const struct snap_node *sdir,
  * so one pass pairs them up. */
 static void walk(struct cmp *c, uint32_t dir, const struct snap_node *sdir)
 {
-	uint32_t id = index_first_child(c->idx, dir), i = 0;
-	struct snap_node **copy, **kids = sorted_children(sdir, &copy);
-	uint32_t nk = kids ? sdir->n_children : 0;
+	uint32_t id = index_first_child(c->idx, dir), i = 0, nk;
+	struct snap_node **copy = NULL, **kids;
+	void *mem = NULL;
 
-	if (!kids && sdir->n_children)
-		bad(c, "out of memory");
+	if (sdir->clean) {   /* made sorted */
+		if (stage_snap_expand(c->snap, sdir, &kids, &nk, &mem))
+			bad(c, "out of memory");
+	} else {
+		kids = sorted_children(sdir, &copy);
+		nk = kids ? sdir->n_children : 0;
+		if (!kids && sdir->n_children)
+			bad(c, "out of memory");
+	}
 	while (id != IDX_NONE || i < nk) {
 		const char *name = id != IDX_NONE ? index_name(c->idx, id) : NULL;
 		const struct snap_node *sn = i < nk ? kids[i] : NULL;
@@ -189,13 +199,15 @@ static void walk(struct cmp *c, uint32_t dir, const struct snap_node *sdir)
 			i++;
 	}
 	free(copy);
+	stage_snap_expand_free(mem);
 }
 
 unsigned int imgfmt_readback_compare(const struct index *idx,
 				     const struct stage_snapshot *snap, char *report,
 				     size_t size)
 {
-	struct cmp c = { .idx = idx, .report = report, .size = size };
+	struct cmp c = { .idx = idx, .snap = snap, .report = report,
+			 .size = size };
 	struct idx_node root;
 
 	if (size)

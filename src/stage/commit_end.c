@@ -16,6 +16,7 @@
 
 struct rebase {
 	struct stage *st;
+	const struct stage_snapshot *snap;
 	struct index *nl;   /* the new lower */
 	uint32_t *map;      /* old lower id -> new lower id */
 	uint32_t mark;
@@ -31,11 +32,16 @@ static uint32_t lookup_new(struct rebase *rb, uint32_t dir, const char *name)
 	return id < 0 ? IDX_NONE : (uint32_t)id;
 }
 
-/* Snapshot entry sn sits at new lower id nid: remember it both ways. */
-static void map_snap(struct rebase *rb, const struct snap_node *sn, uint32_t nid)
+/* Snapshot entry sn sits at new lower id nid: remember it both ways. A
+ * clean folder's entries are made from the old lower one folder at a
+ * time: an open file in there needs its new id too. */
+static int map_snap(struct rebase *rb, const struct snap_node *sn, uint32_t nid)
 {
 	struct sdentry *de = stage_snap_dentry(sn);
-	uint32_t i;
+	struct snap_node **kids = sn->children;
+	uint32_t i, n = sn->n_children;
+	void *mem = NULL;
+	int ret = 0;
 
 	if (sn->origin != IDX_NONE && rb->map[sn->origin] == IDX_NONE)
 		rb->map[sn->origin] = nid;
@@ -43,11 +49,12 @@ static void map_snap(struct rebase *rb, const struct snap_node *sn, uint32_t nid
 		de->snap_lower = nid;
 		de->node->snap_lower = nid;
 	}
-	for (i = 0; i < sn->n_children; i++) {
-		const struct snap_node *c = sn->children[i];
-
-		map_snap(rb, c, lookup_new(rb, nid, c->name));
-	}
+	if (sn->clean)
+		ret = stage_snap_expand(rb->snap, sn, &kids, &n, &mem);
+	for (i = 0; i < n && !ret; i++)
+		ret = map_snap(rb, kids[i], lookup_new(rb, nid, kids[i]->name));
+	stage_snap_expand_free(mem);
+	return ret;
 }
 
 static uint32_t remap(const struct rebase *rb, uint32_t old)
@@ -116,7 +123,8 @@ static void unfreeze(struct stage *st)
 static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
 			  struct index *nl)
 {
-	struct rebase rb = { .st = st, .nl = nl, .mark = ++st->markgen };
+	struct rebase rb = { .st = st, .snap = snap, .nl = nl,
+			     .mark = ++st->markgen };
 	struct index *old = st->lower;
 	size_t i, cnt = index_count(old);
 	int ret;
@@ -126,7 +134,10 @@ static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
 		return -ENOMEM;
 	for (i = 0; i < cnt; i++)
 		rb.map[i] = IDX_NONE;
-	map_snap(&rb, snap->root, IDX_ROOT);
+	if (map_snap(&rb, snap->root, IDX_ROOT)) {
+		free(rb.map);
+		return -ENOMEM;
+	}
 	save_orphans(&rb);
 	st->lower = index_ref(nl);
 	st->root->lower = IDX_ROOT;

@@ -1,7 +1,14 @@
 /* snapshot.c — freeze: an immutable deep copy of the merged tree for the
  * burn to walk without the stage lock. Strings live in an arena owned by the
  * snapshot; entries that have a live name hold a reference on it (and on its
- * node), so commit_done can find them again however they moved since. */
+ * node), so commit_done can find them again however they moved since.
+ * A folder the stage never listed (not materialised) holds nothing the
+ * stage changed: all beneath it is the lower index's, so the snapshot
+ * marks it clean and copies none of it (on a big disc most of the tree; a
+ * commit then keeps such a folder's libisofs subtree as loaded). Whoever
+ * needs its entries makes them from the lower index (stage_snap_expand),
+ * one folder at a time. Not on a damaged disc: there every entry is
+ * rebuilt as shown, which repairs the damage in the new session. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -27,6 +34,9 @@ struct snap_priv {
 struct snap_full {
 	struct stage_snapshot pub;
 	struct stage *st;
+	struct index *lower;   /* the reference pub.lower stands for */
+	size_t chunk_min;      /* 0: 1 MiB */
+	bool full;             /* copy clean folders too */
 	struct chunk *chunks;
 	struct snap_priv *all; /* entries holding references */
 	int err;
@@ -39,7 +49,8 @@ static void *snap_alloc(struct snap_full *sf, size_t size)
 
 	size = (size + 15) & ~(size_t)15;
 	if (!c || c->used + size > c->cap) {
-		size_t cap = size > (1 << 20) ? size : 1 << 20;
+		size_t min = sf->chunk_min ? sf->chunk_min : 1 << 20;
+		size_t cap = size > min ? size : min;
 
 		c = malloc(sizeof(*c) + cap);
 		if (!c) {
@@ -141,14 +152,16 @@ static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 	sf->all = sp;
 }
 
+/* A lower-only entry: strings point into the lower index, which the
+ * snapshot holds. */
 static void fill_from_lower(struct snap_full *sf, struct snap_node *sn,
 			    uint32_t id)
 {
 	struct idx_node view, *ln = &view;
-	struct snode tmp = { .origin = id };
+	struct snap_xattr *v;
 
-	index_get(sf->st->lower, id, ln);
-	sn->name = snap_str(sf, ln->name, strlen(ln->name));
+	index_get(sf->lower, id, ln);
+	sn->name = ln->name;
 	sn->mode = ln->mode;
 	sn->uid = ln->uid;
 	sn->gid = ln->gid;
@@ -160,9 +173,17 @@ static void fill_from_lower(struct snap_full *sf, struct snap_node *sn,
 	sn->key = (1ULL << 63) | id;
 	sn->nlink = ln->nlink;
 	sn->origin = id;
-	if (ln->link)
-		sn->link = snap_str(sf, ln->link, strlen(ln->link));
-	copy_xattrs(sf, sn, &tmp);
+	sn->link = ln->link;
+	sn->clean = S_ISDIR(ln->mode);
+	if (!ln->n_xattrs || !(v = snap_alloc(sf, ln->n_xattrs * sizeof(*v))))
+		return;
+	for (uint32_t i = 0; i < ln->n_xattrs; i++) {
+		v[i].name = ln->xattrs[i].name;
+		v[i].value = ln->xattrs[i].value;
+		v[i].len = ln->xattrs[i].len;
+	}
+	sn->xattrs = v;
+	sn->n_xattrs = ln->n_xattrs;
 }
 
 static int cmp_snap(const void *a, const void *b)
@@ -171,10 +192,11 @@ static int cmp_snap(const void *a, const void *b)
 		      (*(struct snap_node *const *)b)->name);
 }
 
-static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
-			    uint32_t dir)
+/* The lower folder dir's entries as sn's children, their folders clean. */
+static void lower_children(struct snap_full *sf, struct snap_node *sn,
+			   uint32_t dir)
 {
-	const struct index *lower = sf->st->lower;
+	const struct index *lower = sf->lower;
 	uint32_t id, i = 0, cnt = 0;
 
 	for (id = index_first_child(lower, dir); id != IDX_NONE;
@@ -190,12 +212,67 @@ static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
 		if (!c)
 			return;
 		fill_from_lower(sf, &c->pub, id);
-		if (S_ISDIR(c->pub.mode))
-			build_lower_dir(sf, &c->pub, id);
 		sn->children[i++] = &c->pub;
 	}
 	sn->n_children = i;
 	qsort(sn->children, i, sizeof(*sn->children), cmp_snap);
+}
+
+int stage_snap_expand(const struct stage_snapshot *snap,
+		      const struct snap_node *dir, struct snap_node ***kids,
+		      uint32_t *n, void **mem)
+{
+	const struct snap_full *owner = (const struct snap_full *)snap;
+	struct snap_full tmp = { .lower = owner->lower, .chunk_min = 64 << 10 };
+	struct snap_node sn = { 0 };
+
+	*kids = NULL;
+	*n = 0;
+	*mem = NULL;
+	if (!dir->clean || dir->origin == IDX_NONE)
+		return 0;
+	lower_children(&tmp, &sn, dir->origin);
+	*mem = tmp.chunks;
+	if (tmp.err)
+		return tmp.err;
+	*kids = sn.children;
+	*n = sn.n_children;
+	return 0;
+}
+
+void stage_snap_expand_free(void *mem)
+{
+	struct chunk *c = mem;
+
+	while (c) {
+		struct chunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+}
+
+/* For measurements: BURNFS_FULL_SNAPSHOT=1 copies the whole tree, as
+ * before folders were left clean. */
+static bool full_snapshot(void)
+{
+	const char *v = getenv("BURNFS_FULL_SNAPSHOT");
+
+	return v && strcmp(v, "1") == 0;
+}
+
+static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
+			    uint32_t dir)
+{
+	lower_children(sf, sn, dir);
+	for (uint32_t i = 0; i < sn->n_children && !sf->err; i++) {
+		struct snap_node *c = sn->children[i];
+
+		if (c->clean) {
+			c->clean = false;
+			build_lower_dir(sf, c, c->origin);
+		}
+	}
 }
 
 static void build_dir(struct snap_full *sf, struct snap_node *sn,
@@ -205,7 +282,12 @@ static void build_dir(struct snap_full *sf, struct snap_node *sn,
 	uint32_t i = 0;
 
 	if (!dir->materialized) {
-		build_lower_dir(sf, sn, dir->origin);
+		if (dir->origin == IDX_NONE || sf->full)
+			build_lower_dir(sf, sn, dir->origin);
+		else if (dir == sf->st->root->node)   /* the root is never clean */
+			lower_children(sf, sn, dir->origin);
+		else
+			sn->clean = true;
 		return;
 	}
 	sn->children = snap_alloc(sf, (dir->nchild + 1) * sizeof(*sn->children));
@@ -230,7 +312,6 @@ void stage_snapshot_release(struct stage *st, struct stage_snapshot *snap)
 {
 	struct snap_full *sf = (struct snap_full *)snap;
 	struct snap_priv *sp;
-	struct chunk *c;
 
 	if (!snap)
 		return;
@@ -240,10 +321,8 @@ void stage_snapshot_release(struct stage *st, struct stage_snapshot *snap)
 		stage_node_unref(st, sp->de->node);
 		stage_dentry_unref(sp->de);
 	}
-	while ((c = sf->chunks)) {
-		sf->chunks = c->next;
-		free(c);
-	}
+	stage_snap_expand_free(sf->chunks);
+	index_unref(sf->lower);
 	free(sf);
 }
 
@@ -305,7 +384,15 @@ int stage_freeze(struct stage *st, struct stage_snapshot **out)
 	if (!sf)
 		return -ENOMEM;
 	sf->st = st;
+	sf->full = full_snapshot();
 	STAGE_LOCK(st);
+	sf->lower = index_ref(st->lower);
+	sf->pub.lower = sf->lower;
+	/* A damaged disc's entries are shown renamed or without what could
+	 * not be read; the commit rebuilds every folder, so the new session
+	 * holds what is shown instead of the damage again. */
+	if (index_info(sf->lower)->damaged)
+		sf->full = true;
 	ret = st->frozen ? -EBUSY : build(st, sf);
 	if (!ret)
 		ret = freeze_data(st);

@@ -252,9 +252,13 @@ static int fill_count(void *ctx, const char *name, const struct stat *sb)
 
 /* --- build the index the burn would produce from a snapshot --- */
 
-static void snap_add(struct index *nl, const struct index *old, uint32_t parent,
-		     const struct snap_node *sn)
+static void snap_add(struct index *nl, const struct stage_snapshot *snap,
+		     uint32_t parent, const struct snap_node *sn)
 {
+	const struct index *old = snap->lower;
+	struct snap_node **kids = sn->children;
+	uint32_t nk = sn->n_children;
+	void *mem = NULL;
 	struct idx_node t = { .name = sn->name, .mode = sn->mode, .uid = sn->uid,
 			      .gid = sn->gid, .rdev = sn->rdev, .atime = sn->atime,
 			      .mtime = sn->mtime, .ctime = sn->ctime,
@@ -292,11 +296,14 @@ static void snap_add(struct index *nl, const struct index *old, uint32_t parent,
 	if (!sn->name[0])
 		index_set_root(nl, &t);
 	CHECK(id >= 0);
-	for (i = 0; i < sn->n_children; i++) {
+	if (sn->clean)   /* as a commit keeps it: what the old session held */
+		CHECK_EQ(stage_snap_expand(snap, sn, &kids, &nk, &mem), 0);
+	for (i = 0; i < nk; i++) {
 		if (i)
-			CHECK(strcmp(sn->children[i - 1]->name, sn->children[i]->name) < 0);
-		snap_add(nl, old, (uint32_t)id, sn->children[i]);
+			CHECK(strcmp(kids[i - 1]->name, kids[i]->name) < 0);
+		snap_add(nl, snap, (uint32_t)id, kids[i]);
 	}
+	stage_snap_expand_free(mem);
 }
 
 static struct index *burn(const struct stage_snapshot *snap,
@@ -304,7 +311,8 @@ static struct index *burn(const struct stage_snapshot *snap,
 {
 	struct index *nl = new_lower(lba, index_info(old)->session + 1);
 
-	snap_add(nl, old, 0, snap->root);
+	CHECK(snap->lower == old);
+	snap_add(nl, snap, 0, snap->root);
 	CHECK_EQ(index_finish(nl), 0);
 	return nl;
 }
@@ -687,6 +695,57 @@ static void t_commit(void)
 	st = open_stage(cache, nl);
 	CHECK_PENDING(st, "A /b\nD /del\nR /e/f -> /f\nM /w\n");
 	CHECK_STR(read_all(st, "/w"), "AFTER!x");
+	stage_close(st);
+	index_unref(nl);
+	index_unref(lo);
+	free(cache);
+}
+
+/* A folder the stage never listed is clean in the snapshot: no entries
+ * copied, made from the lower index when asked; the root never is. */
+static const struct snap_node *snap_child(const struct snap_node *dir,
+					  const char *name)
+{
+	for (uint32_t i = 0; i < dir->n_children; i++)
+		if (strcmp(dir->children[i]->name, name) == 0)
+			return dir->children[i];
+	return NULL;
+}
+
+static void t_snapshot_clean(void)
+{
+	struct index *lo = std_lower(), *nl;
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_snapshot *snap;
+	const struct snap_node *d, *sub;
+	struct snap_node **kids;
+	uint32_t n;
+	void *mem;
+
+	CHECK_EQ(stage_chmod(st, "/g", 0600), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	CHECK(!snap->root->clean);
+	d = snap_child(snap->root, "d");
+	sub = d ? snap_child(d, "sub") : NULL;   /* d: a hard link's folder */
+	CHECK(sub && sub->clean && sub->n_children == 0 && sub->origin == 2);
+	CHECK_EQ(stage_snap_expand(snap, sub, &kids, &n, &mem), 0);
+	CHECK(n == 1 && strcmp(kids[0]->name, "deep") == 0 && !kids[0]->clean);
+	CHECK_EQ(kids[0]->size, 1);
+	stage_snap_expand_free(mem);
+	nl = burn(snap, lo, 200);
+	CHECK_EQ(stage_commit_done(st, snap, nl), 0);
+	CHECK_STR(read_all(st, "/d/sub/deep"), "x");
+	CHECK_PENDING(st, "");
+	/* the same with the whole tree copied, for measurements */
+	setenv("BURNFS_FULL_SNAPSHOT", "1", 1);
+	CHECK_EQ(stage_chmod(st, "/g", 0644), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	d = snap_child(snap->root, "d");
+	sub = d ? snap_child(d, "sub") : NULL;
+	CHECK(sub && !sub->clean && sub->n_children == 1);
+	stage_commit_failed(st, snap);
+	unsetenv("BURNFS_FULL_SNAPSHOT");
 	stage_close(st);
 	index_unref(nl);
 	index_unref(lo);
@@ -1522,6 +1581,7 @@ int main(void)
 	t_persist();
 	t_crash();
 	t_commit();
+	t_snapshot_clean();
 	t_commit_failed();
 	t_commit_crash();
 	t_discard_rebase_ro();

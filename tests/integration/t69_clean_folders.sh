@@ -1,0 +1,98 @@
+#!/bin/bash
+# t69_clean_folders — folders nobody listed since the mount are clean: the
+# commit keeps them as the disc holds them instead of copying and
+# rebuilding every entry (the daemon logs how many). Such a folder renamed
+# or moved unlisted, files added and changed beside it, two commits in a
+# row and a fresh mount: xorriso's extraction equals a local copy given the
+# same changes and the session burnfs writes with the whole tree copied
+# (BURNFS_FULL_SNAPSHOT=1); the kept files keep their blocks and xattrs.
+# Once with the disc's tree kept between commits, once loaded afresh for
+# each commit (BURNFS_KEEP_TREE_MAX=5).
+. "$(dirname "$0")/lib.sh"
+
+make_tree "$T/src"
+mkdir -p "$T/src/docs/nested/deep/deeper"
+printf 'deepest\n' >"$T/src/docs/nested/deep/deeper/z.txt"
+setfattr -n user.kept -v yes "$T/src/private/secret.txt"
+find "$T/src" -mindepth 1 -depth -type d -exec touch -d '2010-05-06 07:08:09' {} +
+start_burnfs
+timeout 60 cp -a "$T/src/." "$MNT/staging/"
+ctl_ok commit
+stop_burnfs
+cp "$IMG" "$T/base.iso"
+
+kept_lines() { grep -c 'folders nobody changed kept as the disc holds them' "$LOG" || true; }
+
+# changes that list none of docs/nested, private or emptydir (docs is
+# listed at the mount: it holds a hard link)
+edit1() {
+	printf 'new\n' >"$1/new.txt"
+	mv "$1/private" "$1/private2"
+	mv "$1/docs/nested" "$1/nested2"
+	printf 'changed\n' >"$1/docs/a.txt"
+	touch -d '2020-01-01 00:00:00' "$1/new.txt" "$1/docs/a.txt"
+}
+edit2() {
+	mkdir "$1/later"
+	printf 'x\n' >"$1/later/x"
+	mv "$1/emptydir" "$1/later/emptydir"
+	touch -d '2020-01-01 00:00:00' "$1/later/x"
+}
+
+# run NAME: the two commits on a copy of base.iso, a fresh stage (the
+# caller's environment assignments reach the daemon)
+run() {
+	cp "$T/base.iso" "$IMG"
+	rm -rf "$CACHE"
+	start_burnfs
+	edit1 "$MNT/staging"
+	ctl_ok commit
+	edit2 "$MNT/staging"
+	ctl_ok commit
+	stop_burnfs
+	check_md5 "$IMG"
+	xorriso_extract "$IMG" "$T/x.$1"
+	cp "$IMG" "$T/$1.iso"
+}
+
+cp -a "$T/src" "$T/local"
+edit1 "$T/local"
+edit2 "$T/local"
+lba_x=$(lba_of "$T/base.iso" /docs/nested/deep/x.bin)
+lba_s=$(lba_of "$T/base.iso" /private/secret.txt)
+[ -n "$lba_x" ] && [ -n "$lba_s" ] || fail "no LBAs in the first session"
+
+export MANIFEST_NO_DIR_MTIME=1   # the folders the changes touched
+for mode in kept cold; do
+	: >"$LOG"
+	if [ $mode = kept ]; then run $mode; else BURNFS_KEEP_TREE_MAX=5 run $mode; fi
+	[ "$(kept_lines)" = 2 ] || fail "$mode: $(kept_lines) commits said they kept folders, not 2"
+	assert_same_tree "$T/local" "$T/x.$mode" "$mode: local copy and xorriso's extraction"
+	assert_eq "$(lba_of "$IMG" /nested2/deep/x.bin)" "$lba_x" "$mode: LBA of the kept nested2/deep/x.bin"
+	assert_eq "$(lba_of "$IMG" /private2/secret.txt)" "$lba_s" "$mode: LBA of the kept private2/secret.txt"
+	assert_eq "$(xattr_get "$T/x.$mode/private2/secret.txt" user.kept)" yes "$mode: user.kept of private2/secret.txt"
+done
+
+: >"$LOG"
+BURNFS_FULL_SNAPSHOT=1 run full
+assert_eq "$(kept_lines)" 0 "commits that kept folders with BURNFS_FULL_SNAPSHOT=1"
+assert_same_tree "$T/x.full" "$T/x.kept" "the session with the whole tree copied and the one with clean folders"
+unset MANIFEST_NO_DIR_MTIME
+# the own times of folders in a kept one: nothing touched them
+for d in deep deep/deeper; do
+	assert_eq "$(stat -c %Y "$T/x.kept/nested2/$d")" "$(stat -c %Y "$T/src/docs/nested/$d")" \
+		"mtime of the kept folder nested2/$d"
+done
+
+# a fresh mount of the kept run's image shows the same, and a walk that
+# lists every folder then commits with none clean
+IMG=$T/kept.iso
+rm -rf "$CACHE"
+: >"$LOG"
+start_burnfs
+MANIFEST_NO_DIR_MTIME=1 assert_same_tree "$T/local" "$MNT/staging" "local copy and staging/ after a fresh mount"
+printf 'after walk\n' >"$MNT/staging/after.txt"
+ctl_ok commit
+assert_eq "$(kept_lines)" 0 "commits that kept folders after a walk listed them all"
+stop_burnfs
+check_md5 "$IMG"
