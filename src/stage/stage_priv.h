@@ -73,6 +73,8 @@ struct snode {
 	uint32_t mark;         /* walk generation */
 	bool materialized;     /* dirs: lower children have sdentries */
 	bool in_snap;          /* referenced by the current snapshot */
+	bool snap_clean;       /* listed dirs, at a freeze: all beneath is
+				  the lower's (snapshot.c) */
 	bool md5_clear;        /* the data file has no stored MD5 for sure */
 	bool hash_wanted;      /* content changed since queued for hashing */
 	/* directories */

@@ -7,7 +7,8 @@
 # same changes and the session burnfs writes with the whole tree copied
 # (BURNFS_FULL_SNAPSHOT=1); the kept files keep their blocks and xattrs.
 # Once with the disc's tree kept between commits, once loaded afresh for
-# each commit (BURNFS_KEEP_TREE_MAX=5).
+# each commit (BURNFS_KEEP_TREE_MAX=5). After a walk that lists every
+# folder, the unchanged ones are still kept and a changed one is rebuilt.
 . "$(dirname "$0")/lib.sh"
 
 make_tree "$T/src"
@@ -84,15 +85,24 @@ for d in deep deep/deeper; do
 		"mtime of the kept folder nested2/$d"
 done
 
-# a fresh mount of the kept run's image shows the same, and a walk that
-# lists every folder then commits with none clean
+# a fresh mount of the kept run's image: a walk lists every folder, yet
+# the unchanged ones stay clean; one changed beneath is rebuilt
 IMG=$T/kept.iso
 rm -rf "$CACHE"
 : >"$LOG"
 start_burnfs
 MANIFEST_NO_DIR_MTIME=1 assert_same_tree "$T/local" "$MNT/staging" "local copy and staging/ after a fresh mount"
-printf 'after walk\n' >"$MNT/staging/after.txt"
+for t in "$T/local" "$MNT/staging"; do
+	printf 'after walk\n' >"$t/after.txt"
+	chmod 0600 "$t/nested2/deep/deeper/z.txt"
+	touch -d '2020-01-01 00:00:00' "$t/after.txt"
+done
 ctl_ok commit
-assert_eq "$(kept_lines)" 0 "commits that kept folders after a walk listed them all"
+assert_eq "$(kept_lines)" 1 "commits that kept folders after a walk"
+grep -q 'commit: 3 folders nobody changed' "$LOG" ||
+	fail "not the 3 unchanged folders kept after the walk (private2, later, nested2/empty): $(grep 'folders nobody' "$LOG")"
 stop_burnfs
 check_md5 "$IMG"
+xorriso_extract "$IMG" "$T/x.walked"
+MANIFEST_NO_DIR_MTIME=1 assert_same_tree "$T/local" "$T/x.walked" "local copy and the session after the walk"
+assert_eq "$(lba_of "$IMG" /private2/secret.txt)" "$lba_s" "LBA of private2/secret.txt after the walk"

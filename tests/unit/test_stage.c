@@ -737,6 +737,32 @@ static void t_snapshot_clean(void)
 	CHECK_EQ(stage_commit_done(st, snap, nl), 0);
 	CHECK_STR(read_all(st, "/d/sub/deep"), "x");
 	CHECK_PENDING(st, "");
+	/* listed (and read) but unchanged: clean still; a chmod beneath, a
+	 * removal or an added name: copied */
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	CHECK(sub && sub->clean && sub->n_children == 0);
+	stage_commit_failed(st, snap);
+	CHECK_EQ(stage_chmod(st, "/d/sub/deep", 0600), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	CHECK(sub && !sub->clean && sub->n_children == 1);
+	stage_commit_failed(st, snap);
+	CHECK_EQ(stage_chmod(st, "/d/sub/deep", 0644), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);   /* the mode back, a new ctime */
+	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	CHECK(sub && !sub->clean && sub->n_children == 1);
+	stage_commit_failed(st, snap);
+	CHECK_EQ(stage_unlink(st, "/d/sub/deep"), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	CHECK(sub && !sub->clean && sub->n_children == 0);
+	stage_commit_failed(st, snap);
+	CHECK_EQ(put_text(st, "/d/sub/deep", "x"), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);   /* the same bytes, but a new file */
+	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	CHECK(sub && !sub->clean && sub->n_children == 1);
+	stage_commit_failed(st, snap);
 	/* the same with the whole tree copied, for measurements */
 	setenv("BURNFS_FULL_SNAPSHOT", "1", 1);
 	CHECK_EQ(stage_chmod(st, "/g", 0644), 0);
