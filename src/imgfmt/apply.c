@@ -9,7 +9,7 @@
  * their data stays in the older sessions. A clean folder of the snapshot
  * (nothing beneath it was changed) keeps its subtree: only the folder
  * itself is detached and placed, its entries stay in it as loaded, so a
- * commit on a big disc touches only the folders the user did. */
+ * commit on a big disc touches only the folders where something changed. */
 #include <errno.h>
 #include <stdio.h>
 #include <limits.h>

@@ -73,8 +73,6 @@ struct snode {
 	uint32_t mark;         /* walk generation */
 	bool materialized;     /* dirs: lower children have sdentries */
 	bool in_snap;          /* referenced by the current snapshot */
-	bool snap_clean;       /* listed dirs, at a freeze: all beneath is
-				  the lower's (snapshot.c) */
 	bool md5_clear;        /* the data file has no stored MD5 for sure */
 	bool hash_wanted;      /* content changed since queued for hashing */
 	/* directories */
@@ -92,7 +90,13 @@ struct snode {
 	struct index *rsrc;
 	uint32_t rid;
 	bool hqueued;          /* in the hasher's queue (holds a ref) */
+	/* listed dirs, at a freeze: all beneath is the lower's (snapshot.c).
+	 * In the padding: 256 bytes is a size class of the allocator, 264
+	 * costs 320. */
+	bool snap_clean;
 };
+/* One node per entry a walk looked up: the next size class is 25% more. */
+_Static_assert(sizeof(struct snode) <= 256, "struct snode outgrew 256 bytes");
 
 struct sdentry {
 	struct sdentry *hnext;              /* global (parent, name) hash */

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t69_clean_folders — folders nobody listed since the mount are clean: the
+# t69_clean_folders — folders with nothing staged beneath them are clean: the
 # commit keeps them as the disc holds them instead of copying and
 # rebuilding every entry (the daemon logs how many). Such a folder renamed
 # or moved unlisted, files added and changed beside it, two commits in a
