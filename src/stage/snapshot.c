@@ -7,8 +7,7 @@
  * marks it clean and copies none of it (on a big disc most of the tree; a
  * commit then keeps such a folder's libisofs subtree as loaded). A listed
  * folder is clean too when every entry beneath it would be copied exactly
- * as the lower index holds it (same_as_lower, checked field by field
- * before the copy). Whoever
+ * as the lower index holds it (clean.c). Whoever
  * needs its entries makes them from the lower index (stage_snap_expand),
  * one folder at a time. Not on a damaged disc: there every entry is
  * rebuilt as shown, which repairs the damage in the new session. */
@@ -116,6 +115,7 @@ static void copy_xattrs(struct snap_full *sf, struct snap_node *sn,
 	sn->n_xattrs = cnt;
 }
 
+/* A field added here must be compared in clean.c's same_as_lower. */
 static void fill_from_node(struct snap_full *sf, struct snap_priv *sp,
 			   struct sdentry *de)
 {
@@ -278,60 +278,6 @@ static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
 	}
 }
 
-/* Would the snapshot copy de exactly as fill_from_lower makes its lower
- * entry? Every field fill_from_node takes. Hard links never: their names
- * span folders. */
-static bool same_as_lower(const struct stage *st, const struct sdentry *de)
-{
-	const struct snode *n = de->node;
-	struct idx_node view, *ln = &view;
-
-	if (de->lower == IDX_NONE || de->rfrom || n->origin != de->lower ||
-	    n->rsrc || n->data_id || stage_dentry_moved(st, de) ||
-	    index_get(st->lower, de->lower, ln))
-		return false;
-	if (n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid ||
-	    n->atime.tv_sec != ln->atime.tv_sec ||
-	    n->mtime.tv_sec != ln->mtime.tv_sec ||
-	    n->ctime.tv_sec != ln->ctime.tv_sec)
-		return false;
-	if ((S_ISCHR(n->mode) || S_ISBLK(n->mode)) && n->rdev != ln->rdev)
-		return false;
-	if (!S_ISDIR(n->mode) &&
-	    (n->nlink != 1 || ln->nlink != 1 || n->size != ln->size))
-		return false;
-	if (strcmp(n->link ? n->link : "", ln->link ? ln->link : ""))
-		return false;
-	return !stage_xattrs_differ(st, n);
-}
-
-/* Before the copy: each listed folder is marked clean when all beneath it
- * is the lower's, its folders clean in turn (bottom up, every listed
- * folder visited once). */
-static bool mark_listed_clean(struct snap_full *sf, struct snode *dir)
-{
-	const struct index *lower = sf->st->lower;
-	bool clean = dir->origin != IDX_NONE;
-	uint32_t id, cnt = 0;
-	struct sdentry *de;
-
-	for (de = dir->children; de; de = de->sib_next) {
-		struct snode *c = de->node;
-		bool sub = true;
-
-		if (S_ISDIR(c->mode) && c->materialized)
-			sub = mark_listed_clean(sf, c);
-		clean = clean && sub && same_as_lower(sf->st, de);
-		cnt++;
-	}
-	/* as many names as the lower folder had: none removed */
-	for (id = clean ? index_first_child(lower, dir->origin) : IDX_NONE;
-	     id != IDX_NONE; id = index_next_sibling(lower, id))
-		cnt--;
-	dir->snap_clean = clean && cnt == 0;
-	return dir->snap_clean;
-}
-
 static void build_dir(struct snap_full *sf, struct snap_node *sn,
 		      struct snode *dir)
 {
@@ -427,7 +373,7 @@ static int build(struct stage *st, struct snap_full *sf)
 		return -ENOMEM;
 	fill_from_node(sf, root, st->root);
 	if (!sf->full)
-		mark_listed_clean(sf, st->root->node);
+		stage_mark_clean(st, st->root->node);
 	build_dir(sf, &root->pub, st->root->node);
 	if (sf->err)
 		return sf->err;

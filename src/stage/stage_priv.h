@@ -471,6 +471,10 @@ bool stage_node_changed(const struct stage *st, const struct snode *n);
 /* A name from the lower layer (de->lower set) that is now elsewhere. */
 bool stage_dentry_moved(const struct stage *st, const struct sdentry *de);
 
+/* clean.c: mark dir and each listed folder beneath it clean (snap_clean)
+ * when all beneath is the lower's, its folders clean in turn (bottom up,
+ * every listed folder once); whether dir is. Stage lock held. */
+bool stage_mark_clean(struct stage *st, struct snode *dir);
 /* snapshot.c */
 void stage_snapshot_release(struct stage *st, struct stage_snapshot *snap);
 /* Walk a snapshot: its node's live name (NULL for lower-only entries). */
