@@ -124,6 +124,7 @@ struct fs_handle {
 	struct index *idx;       /* H_DISC */
 	uint32_t id;
 	struct fs_dir *dir;      /* H_DIR */
+	struct fs_handle *live_prev, *live_next;  /* fs_io.c's list */
 };
 
 static inline struct fs_handle *fs_handle(const struct fuse_file_info *fi)
@@ -136,6 +137,11 @@ struct fs_handle *fs_handle_get(const struct fuse_file_info *fi);
 void fs_handle_put(struct burnfs *b, struct fs_handle *h);
 /* The RELEASE's (or a failed open's) reference. */
 #define fs_handle_free fs_handle_put
+/* After the session loop ended: free the handles the kernel never
+ * released. It drops RELEASE requests still queued when the file system
+ * is unmounted (a `find` closing its folders just before the unmount);
+ * their files are closed as a RELEASE would have. */
+void fs_handles_drop_all(struct burnfs *b);
 
 /* --- the areas: each returns 0 or -errno and fills what it is given --- */
 

@@ -9,8 +9,13 @@
 #include "burnfs/control.h"
 #include "burnfs/disc.h"
 #include "burnfs/index.h"
+#include "burnfs/log.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
+
+/* Every handle not yet freed, for fs_handles_drop_all. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fs_handle *live;
 
 struct fs_handle *fs_handle_new(enum handle_kind kind)
 {
@@ -21,7 +26,25 @@ struct fs_handle *fs_handle_new(enum handle_kind kind)
 	h->kind = kind;
 	h->refs = 1;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_lock(&live_lock);
+	h->live_next = live;
+	if (live)
+		live->live_prev = h;
+	live = h;
+	pthread_mutex_unlock(&live_lock);
 	return h;
+}
+
+static void live_del(struct fs_handle *h)
+{
+	pthread_mutex_lock(&live_lock);
+	if (h->live_prev)
+		h->live_prev->live_next = h->live_next;
+	else
+		live = h->live_next;
+	if (h->live_next)
+		h->live_next->live_prev = h->live_prev;
+	pthread_mutex_unlock(&live_lock);
 }
 
 struct fs_handle *fs_handle_get(const struct fuse_file_info *fi)
@@ -36,6 +59,7 @@ void fs_handle_put(struct burnfs *b, struct fs_handle *h)
 {
 	if (!h || __atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	live_del(h);
 	pthread_mutex_destroy(&h->lock);
 	if (h->sf)
 		stage_release(b->stage, h->sf);
@@ -43,6 +67,23 @@ void fs_handle_put(struct burnfs *b, struct fs_handle *h)
 	free(h->text);
 	fs_dir_free(b, h->dir);
 	free(h);
+}
+
+void fs_handles_drop_all(struct burnfs *b)
+{
+	unsigned n = 0;
+
+	/* no request is served any more: nothing else holds a reference */
+	while (live) {
+		struct fs_handle *h = live;
+
+		h->refs = 1;
+		fs_handle_put(b, h);
+		n++;
+	}
+	if (n)
+		blog_info("%u open files and folders the kernel did not release "
+			  "before the unmount closed", n);
 }
 
 /* Reading a disc file (or a staged file still on the disc) may wait for

@@ -174,6 +174,7 @@ static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 	if (fs_notify_start(b) == 0) {
 		ret = fs_loop_run(se) != 0;
 		fs_notify_stop(b);
+		fs_handles_drop_all(b);
 	}
 out_unmount:
 	fuse_session_unmount(se);
