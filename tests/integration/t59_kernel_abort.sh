@@ -10,6 +10,7 @@ conns=/sys/fs/fuse/connections
 [ -d "$conns" ] || skip "no $conns"
 if [ -z "$(ls -A "$conns" 2>/dev/null)" ] && ! mountpoint -q "$conns"; then
 	mount -t fusectl none "$conns" 2>/dev/null || skip "cannot mount fusectl on $conns"
+	EXTRA_MOUNTS+=("$conns")   # as it was, at exit
 fi
 
 start_burnfs
