@@ -438,6 +438,11 @@ struct snap_node {
 	 * subtree is its origin's on the snapshot's lower index, and it has
 	 * no children here (stage_snap_expand makes them when asked) */
 	bool clean;
+	/* a clean folder the stage had listed: digest is what the stage
+	 * showed beneath it (stage_digest_index of the written session must
+	 * give the same) */
+	bool has_digest;
+	uint64_t digest;
 };
 
 struct stage_snapshot {
@@ -471,6 +476,10 @@ int stage_snap_expand(const struct stage_snapshot *snap,
 		      const struct snap_node *dir, struct snap_node ***kids,
 		      uint32_t *n, void **mem);
 void stage_snap_expand_free(void *mem);
+/* A digest of all beneath folder dir of idx: names, types, modes, owners,
+ * devices, sizes, times (seconds), symlink targets, xattrs; the order of
+ * entries does not count. What a snapshot's has_digest folder held. */
+uint64_t stage_digest_index(const struct index *idx, uint32_t dir);
 /* The data files a commit freed are deleted in the background (a burst of
  * deletes is slow on ext4 and slows the creates after it); this waits until
  * they are gone. stage_close waits too. */

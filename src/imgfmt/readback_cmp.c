@@ -4,7 +4,8 @@
  * no more), size, symlink target, device number, xattrs and ACLs, and which
  * names are hard links of each other. Pure: an index against a snapshot.
  * A clean folder of the snapshot is checked against what the lower index
- * held beneath it, made one folder at a time (stage_snap_expand). */
+ * held beneath it, made one folder at a time (stage_snap_expand), and a
+ * listed one also against the digest of what the stage showed there. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,9 @@ static void walk(struct cmp *c, uint32_t dir, const struct snap_node *sdir)
 	void *mem = NULL;
 
 	if (sdir->clean) {   /* made sorted */
+		if (sdir->has_digest &&
+		    stage_digest_index(c->idx, dir) != sdir->digest)
+			bad(c, "a kept folder is not what was staged");
 		if (stage_snap_expand(c->snap, sdir, &kids, &nk, &mem))
 			bad(c, "out of memory");
 	} else {

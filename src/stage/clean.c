@@ -23,6 +23,8 @@ static bool same_as_lower(const struct stage *st, const struct sdentry *de)
 	    n->rsrc || n->data_id || stage_dentry_moved(st, de) ||
 	    index_get(st->lower, de->lower, ln))
 		return false;
+	if (st->test_clean_lax)   /* tests: digest.c's guard must catch it */
+		return true;
 	if (n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid ||
 	    n->atime.tv_sec != ln->atime.tv_sec ||
 	    n->mtime.tv_sec != ln->mtime.tv_sec ||

@@ -287,6 +287,8 @@ static void build_dir(struct snap_full *sf, struct snap_node *sn,
 	if (dir->materialized && dir->snap_clean && !sf->full &&
 	    dir != sf->st->root->node) {
 		sn->clean = true;
+		sn->has_digest = true;
+		sn->digest = stage_digest_dir(sf->st, dir);
 		return;
 	}
 	if (!dir->materialized) {

@@ -162,6 +162,8 @@ struct stage {
 	bool lost;             /* the cache folder was removed under the mount */
 	uint64_t freeze_off;   /* journal offset after the FREEZE record */
 	bool frozen;
+	bool test_clean_lax;   /* BURNFS_TEST_CLEAN_LAX=1: clean.c judges by
+				  names only (tests of digest.c's guard) */
 	uint64_t *frozen_ids;  /* sorted; data files the burn may read */
 	size_t n_frozen;
 	uint64_t next_id;
@@ -475,6 +477,8 @@ bool stage_dentry_moved(const struct stage *st, const struct sdentry *de);
  * when all beneath is the lower's, its folders clean in turn (bottom up,
  * every listed folder once); whether dir is. Stage lock held. */
 bool stage_mark_clean(struct stage *st, struct snode *dir);
+/* digest.c: stage_digest_index of what the stage shows beneath dir. */
+uint64_t stage_digest_dir(const struct stage *st, const struct snode *dir);
 /* snapshot.c */
 void stage_snapshot_release(struct stage *st, struct stage_snapshot *snap);
 /* Walk a snapshot: its node's live name (NULL for lower-only entries). */

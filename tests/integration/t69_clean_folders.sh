@@ -106,3 +106,26 @@ check_md5 "$IMG"
 xorriso_extract "$IMG" "$T/x.walked"
 MANIFEST_NO_DIR_MTIME=1 assert_same_tree "$T/local" "$T/x.walked" "local copy and the session after the walk"
 assert_eq "$(lba_of "$IMG" /private2/secret.txt)" "$lba_s" "LBA of private2/secret.txt after the walk"
+
+# the read-back's second guard: a judge that looks at names only
+# (BURNFS_TEST_CLEAN_LAX=1, tests only) keeps a listed folder beneath which
+# a mode changed; the digest of what the stage showed there does not match
+# the new session, which is not published, and nothing is lost
+sessions=$(toc_sessions "$IMG")
+rm -rf "$CACHE"
+: >"$LOG"
+BURNFS_TEST_CLEAN_LAX=1 start_burnfs
+find "$MNT/staging" >/dev/null
+chmod 0640 "$MNT/staging/private2/secret.txt"
+ctl_fail EIO commit
+grep -q 'a kept folder is not what was staged' "$LOG" ||
+	fail "the read-back does not say a kept folder differs: $(grep -i 'read' "$LOG" | tail -3)"
+grep -q '^M /private2/secret.txt$' "$MNT/pending" || fail "the chmod is no longer pending: $(cat "$MNT/pending")"
+stop_burnfs
+assert_eq "$(toc_sessions "$IMG")" "$sessions" "sessions after the refused commit"
+start_burnfs
+ctl_ok commit
+stop_burnfs
+rm -rf "$T/x.lax"
+xorriso_extract "$IMG" "$T/x.lax"
+assert_eq "$(stat -c %a "$T/x.lax/private2/secret.txt")" 640 "mode of private2/secret.txt after the commit"

@@ -741,7 +741,10 @@ static void t_snapshot_clean(void)
 	 * removal or an added name: copied */
 	CHECK_EQ(stage_freeze(st, &snap), 0);
 	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
-	CHECK(sub && sub->clean && sub->n_children == 0);
+	CHECK(sub && sub->clean && sub->n_children == 0 && sub->has_digest);
+	/* what the stage showed is what the disc holds there */
+	CHECK(sub && sub->digest == stage_digest_index(nl, sub->origin));
+	CHECK(sub && sub->digest != stage_digest_index(nl, 0));
 	stage_commit_failed(st, snap);
 	CHECK_EQ(stage_chmod(st, "/d/sub/deep", 0600), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
@@ -774,6 +777,32 @@ static void t_snapshot_clean(void)
 	unsetenv("BURNFS_FULL_SNAPSHOT");
 	stage_close(st);
 	index_unref(nl);
+	index_unref(lo);
+	free(cache);
+}
+
+/* A folder judged clean by names only (the tests' lax judge) while a
+ * mode beneath changed: its digest tells, as the read-back's would. */
+static void t_snapshot_digest(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache();
+	struct stage *st;
+	struct stage_snapshot *snap;
+	const struct snap_node *d, *sub;
+	struct stat sb;
+
+	setenv("BURNFS_TEST_CLEAN_LAX", "1", 1);
+	st = open_stage(cache, lo);
+	unsetenv("BURNFS_TEST_CLEAN_LAX");
+	CHECK_EQ(stage_getattr(st, "/d/sub/deep", &sb), 0);
+	CHECK_EQ(stage_chmod(st, "/d/sub/deep", 0600), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	CHECK(sub && sub->clean && sub->has_digest);
+	CHECK(sub && sub->digest != stage_digest_index(lo, sub->origin));
+	stage_commit_failed(st, snap);
+	stage_close(st);
 	index_unref(lo);
 	free(cache);
 }
@@ -1608,6 +1637,7 @@ int main(void)
 	t_crash();
 	t_commit();
 	t_snapshot_clean();
+	t_snapshot_digest();
 	t_commit_failed();
 	t_commit_crash();
 	t_discard_rebase_ro();
