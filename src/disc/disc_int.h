@@ -79,15 +79,16 @@ int disc_toc_scan_check(int fd, uint64_t size, bool free_scan, int *sessions,
  * forever). 0, -ELOOP with why, or -ENOMEM. */
 int disc_tree_check(int fd, uint64_t size, uint32_t vd_lba, char *why,
 		    size_t why_len);
-/* probe.c: load session n of count (count: the newest) of d's image in a
- * child process with a deadline (see disc_probe_enable). 0 when it loads
+/* probe.c: load session n of count (count: the newest) of d's image, of
+ * blocks blocks (what the load is watched against, loadwatch.c), in a
+ * child process (see disc_probe_enable). 0 when it loads
  * (or probes are off, or d is a drive), else -errno with why: -ETIMEDOUT,
  * -EIO (also for an index the child sent that cannot be read). out: when
  * not NULL, the child also indexes an older session (load_session's idx)
  * and *out is that index, read with d's reader (the caller's reference),
  * or NULL when the child sent none (probes off, the newest session). */
-int disc_probe_session(struct disc *d, int n, int count, struct index **out,
-		       struct errmsg *em);
+int disc_probe_session(struct disc *d, int n, int count, uint32_t blocks,
+		       struct index **out, struct errmsg *em);
 
 /* probe.c: the deadline of a load in ms (BURNFS_LOAD_TIMEOUT). */
 int disc_load_timeout_ms(void);

@@ -51,7 +51,7 @@ void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
  * copy of them), unless they are damaged (a free scan); an older one from
  * its own, 16 blocks into it. */
 static int ask(struct disc *d, int n, int count, uint32_t start,
-	       struct index **out, struct errmsg *em)
+	       uint32_t blocks, struct index **out, struct errmsg *em)
 {
 	bool own = n < count || (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
 	uint32_t vd = own ? start + 16 : 16;
@@ -66,7 +66,7 @@ static int ask(struct disc *d, int n, int count, uint32_t start,
 					  "session %d cannot be read: %s", n, why);
 	}
 	/* During disc_open the watchdog bounds the load itself. */
-	return d->guarded ? 0 : disc_probe_session(d, n, count, out, em);
+	return d->guarded ? 0 : disc_probe_session(d, n, count, blocks, out, em);
 }
 
 int disc_check_loadable_locked(struct disc *d, int n, int count,
@@ -85,7 +85,7 @@ int disc_check_loadable_locked(struct disc *d, int n, int count,
 	if (d->just_wrote && n == count)
 		r = 0;   /* burnfs's own new session */
 	else
-		r = ask(d, n, count, start, NULL, em);
+		r = ask(d, n, count, start, blocks, NULL, em);
 	if (r == 0 && d->guarded)
 		/* the load comes next, watched: not remembered as good before
 		 * it ended (a restart forgets everything anyway) */
@@ -118,9 +118,9 @@ int disc_session_from_probe_locked(struct disc *d, int n,
 	if (count <= n || (known && known->err))
 		return 0;
 	if (known)
-		r = disc_probe_session(d, n, count, out, em);
+		r = disc_probe_session(d, n, count, blocks, out, em);
 	else
-		r = ask(d, n, count, start, out, em);
+		r = ask(d, n, count, start, blocks, out, em);
 	if (!known)
 		disc_loadable_note(d, start, blocks, r, r ? em->text : "");
 	return r < 0 ? r : *out != NULL;

@@ -10,8 +10,8 @@
  * MD5 check). Some loops do read, slower and slower as they pile up
  * memory (a relocation link to the root: 35 KB/s after a minute), so a
  * load also has a time budget its size earns: the deadline plus a second
- * per MiB of session, a rate any disk or busy CPU beats many times over. guard.c feeds it the daemon's own read counter, probe.c
- * its child's. */
+ * per MiB of session, a rate any disk or busy CPU beats many times over.
+ * guard.c feeds it the daemon's own read counter, probe.c its child's. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

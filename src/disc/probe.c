@@ -7,9 +7,10 @@
  * hidden probe mode (posix_spawn: safe in a threaded daemon, unlike fork
  * alone), which acquires the image and loads that session exactly as the
  * daemon would, then reports. A probe whose load reads nothing for
- * BURNFS_LOAD_TIMEOUT, or reads over four times the session (loadwatch.c),
- * is killed and the session counts as unreadable; the daemon never makes
- * the call that hung. At mount (the newest session) that
+ * BURNFS_LOAD_TIMEOUT, reads over four times the session, or runs past
+ * that deadline plus a second per MiB of session (loadwatch.c) is killed
+ * and the session counts as unreadable; the daemon never makes the call
+ * that hung. At mount (the newest session) that
  * costs one more load. For sessions/N of an older session of an image
  * the child also indexes the session and writes the index to a memfd the
  * parent gave it (index_wire.h), and the daemon takes that index instead
@@ -372,11 +373,10 @@ static void pass_on_log(struct disc *d, int n, const struct reply *rp)
 
 /* Spawn the child and wait for its verdict into *rp; index_fd as for
  * spawn. */
-static int run_probe(struct disc *d, int n, int count, int index_fd,
-		     struct reply *rp, struct errmsg *em)
+static int run_probe(struct disc *d, int n, int count, uint32_t blocks,
+		     int index_fd, struct reply *rp, struct errmsg *em)
 {
 	int fds[2], status, limit = disc_load_timeout_ms();
-	uint32_t start = 0, blocks = 0;
 	pid_t pid;
 	int r;
 
@@ -389,16 +389,14 @@ static int run_probe(struct disc *d, int n, int count, int index_fd,
 		close(fds[0]);
 		return errmsg_set(em, r, "cannot start the probe: %s", strerror(-r));
 	}
-	if (disc_toc_session_locked(d, n, &start, &blocks, NULL) <= 0)
-		blocks = UINT32_MAX;   /* unknown: only a silent child is cut off */
 	status = wait_child(pid, fds[0], (uint64_t)blocks * 2048,
 			    (uint64_t)limit, rp);
 	close(fds[0]);
 	return judge(status, rp, n, limit, em);
 }
 
-int disc_probe_session(struct disc *d, int n, int count, struct index **out,
-		       struct errmsg *em)
+int disc_probe_session(struct disc *d, int n, int count, uint32_t blocks,
+		       struct index **out, struct errmsg *em)
 {
 	struct reply *rp = NULL;
 	int fd = -1, r;
@@ -416,7 +414,7 @@ int disc_probe_session(struct disc *d, int n, int count, struct index **out,
 			       strerror(errno));
 		goto out;
 	}
-	r = run_probe(d, n, count, fd, rp, em);
+	r = run_probe(d, n, count, blocks, fd, rp, em);
 	if (r == 0 && out)
 		r = take_index(d, fd, n, out, em);
 	if (r == 0 && out && *out)

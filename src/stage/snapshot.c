@@ -7,10 +7,12 @@
  * marks it clean and copies none of it (on a big disc most of the tree; a
  * commit then keeps such a folder's libisofs subtree as loaded). A listed
  * folder is clean too when every entry beneath it would be copied exactly
- * as the lower index holds it (clean.c). Whoever
- * needs its entries makes them from the lower index (stage_snap_expand),
- * one folder at a time. Not on a damaged disc: there every entry is
- * rebuilt as shown, which repairs the damage in the new session. */
+ * as the lower index holds it (clean.c); it carries a digest of what the
+ * stage showed beneath it for the read-back to check (digest.c). Whoever
+ * needs a clean folder's entries makes them from the lower index
+ * (stage_snap_expand), one folder at a time. Not on a damaged disc: there
+ * every entry is rebuilt as shown, which repairs the damage in the new
+ * session. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>

@@ -712,13 +712,21 @@ static const struct snap_node *snap_child(const struct snap_node *dir,
 	return NULL;
 }
 
+/* /d/sub of the snapshot (d: a hard link's folder, always listed). */
+static const struct snap_node *snap_sub(const struct stage_snapshot *snap)
+{
+	const struct snap_node *d = snap_child(snap->root, "d");
+
+	return d ? snap_child(d, "sub") : NULL;
+}
+
 static void t_snapshot_clean(void)
 {
 	struct index *lo = std_lower(), *nl;
 	char *cache = new_cache();
 	struct stage *st = open_stage(cache, lo);
 	struct stage_snapshot *snap;
-	const struct snap_node *d, *sub;
+	const struct snap_node *sub;
 	struct snap_node **kids;
 	uint32_t n;
 	void *mem;
@@ -726,8 +734,7 @@ static void t_snapshot_clean(void)
 	CHECK_EQ(stage_chmod(st, "/g", 0600), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
 	CHECK(!snap->root->clean);
-	d = snap_child(snap->root, "d");
-	sub = d ? snap_child(d, "sub") : NULL;   /* d: a hard link's folder */
+	sub = snap_sub(snap);
 	CHECK(sub && sub->clean && sub->n_children == 0 && sub->origin == 2);
 	CHECK_EQ(stage_snap_expand(snap, sub, &kids, &n, &mem), 0);
 	CHECK(n == 1 && strcmp(kids[0]->name, "deep") == 0 && !kids[0]->clean);
@@ -740,7 +747,7 @@ static void t_snapshot_clean(void)
 	/* listed (and read) but unchanged: clean still; a chmod beneath, a
 	 * removal or an added name: copied */
 	CHECK_EQ(stage_freeze(st, &snap), 0);
-	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	sub = snap_sub(snap);
 	CHECK(sub && sub->clean && sub->n_children == 0 && sub->has_digest);
 	/* what the stage showed is what the disc holds there */
 	CHECK(sub && sub->digest == stage_digest_index(nl, sub->origin));
@@ -748,30 +755,29 @@ static void t_snapshot_clean(void)
 	stage_commit_failed(st, snap);
 	CHECK_EQ(stage_chmod(st, "/d/sub/deep", 0600), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
-	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	sub = snap_sub(snap);
 	CHECK(sub && !sub->clean && sub->n_children == 1);
 	stage_commit_failed(st, snap);
 	CHECK_EQ(stage_chmod(st, "/d/sub/deep", 0644), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);   /* the mode back, a new ctime */
-	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	sub = snap_sub(snap);
 	CHECK(sub && !sub->clean && sub->n_children == 1);
 	stage_commit_failed(st, snap);
 	CHECK_EQ(stage_unlink(st, "/d/sub/deep"), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
-	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	sub = snap_sub(snap);
 	CHECK(sub && !sub->clean && sub->n_children == 0);
 	stage_commit_failed(st, snap);
 	CHECK_EQ(put_text(st, "/d/sub/deep", "x"), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);   /* the same bytes, but a new file */
-	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	sub = snap_sub(snap);
 	CHECK(sub && !sub->clean && sub->n_children == 1);
 	stage_commit_failed(st, snap);
 	/* the same with the whole tree copied, for measurements */
 	setenv("BURNFS_FULL_SNAPSHOT", "1", 1);
 	CHECK_EQ(stage_chmod(st, "/g", 0644), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
-	d = snap_child(snap->root, "d");
-	sub = d ? snap_child(d, "sub") : NULL;
+	sub = snap_sub(snap);
 	CHECK(sub && !sub->clean && sub->n_children == 1);
 	stage_commit_failed(st, snap);
 	unsetenv("BURNFS_FULL_SNAPSHOT");
@@ -789,7 +795,7 @@ static void t_snapshot_digest(void)
 	char *cache = new_cache();
 	struct stage *st;
 	struct stage_snapshot *snap;
-	const struct snap_node *d, *sub;
+	const struct snap_node *sub;
 	struct stat sb;
 
 	setenv("BURNFS_TEST_CLEAN_LAX", "1", 1);
@@ -798,7 +804,7 @@ static void t_snapshot_digest(void)
 	CHECK_EQ(stage_getattr(st, "/d/sub/deep", &sb), 0);
 	CHECK_EQ(stage_chmod(st, "/d/sub/deep", 0600), 0);
 	CHECK_EQ(stage_freeze(st, &snap), 0);
-	sub = (d = snap_child(snap->root, "d")) ? snap_child(d, "sub") : NULL;
+	sub = snap_sub(snap);
 	CHECK(sub && sub->clean && sub->has_digest);
 	CHECK(sub && sub->digest != stage_digest_index(lo, sub->origin));
 	stage_commit_failed(st, snap);
