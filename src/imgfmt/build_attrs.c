@@ -81,6 +81,18 @@ static void add_acl_xattrs(struct node_tmp *t, size_t *k)
 	}
 }
 
+/* What a node's attribute list (AAIP) holds, told by its framing alone. */
+enum aa_kind {
+	AA_NONE,         /* no list, or only libisofs's own isofs.* names */
+	AA_SOME,         /* names the index shows, or the ACL pair */
+	AA_UNDECODABLE,
+};
+
+/* The short form libisofs gives a name in the "isofs." namespace: a first
+ * byte 4 in place of the prefix. Every list libisofs writes for MD5s
+ * (isofs.cx) or hard links (isofs.di) uses it. */
+#define AA_NS_ISOFS 0x04
+
 /* libisofs 1.5.4 cannot decode an attribute list whose last value is
  * empty: it drops the list or fails, and a failure keeps the memory of
  * the attempt (as it does for a list damaged otherwise). Such lists (made
@@ -89,22 +101,29 @@ static void add_acl_xattrs(struct node_tmp *t, size_t *k)
  * decoder: SUSP AL fields of 5 header bytes, carrying component records
  * (a flags byte whose bit 0 says the component goes on, a length, data);
  * names and values alternate, so the components must pair up, and the
- * last record must be whole and carry bytes. No name or value is decoded
- * here. */
-bool imgfmt_attrs_undecodable(IsoNode *n)
+ * last record must be whole and carry bytes.
+ * The first byte of each name is looked at too: a list of isofs.* names
+ * only (the MD5 index every file of an MD5 session has) shows nothing, and
+ * a mount of a million such files would otherwise spend a tenth of its
+ * time decoding them. A name spelled out ("isofs.cx" in full) counts as
+ * shown: the decoder then sorts it out. */
+static enum aa_kind aa_scan(IsoNode *n)
 {
 	const unsigned char *f;
 	unsigned char hdr[2] = { 0, 0 };
 	size_t got = 0, skip = 0, comps = 0;
+	bool starts = true, peek = false, some = false;
 	void *x = NULL;
 
 	if (iso_node_get_xinfo(n, aaip_xinfo_func, &x) != 1 || !x)
-		return false;
+		return AA_NONE;
 	for (f = x;; f += f[2]) {
 		if (f[0] != 'A' || f[1] != 'L' || f[2] < 5)
-			return true;
+			return AA_UNDECODABLE;
 		for (size_t i = 5; i < f[2]; i++) {
 			if (skip) {
+				some |= peek && f[i] != AA_NS_ISOFS;
+				peek = false;
 				skip--;
 				continue;
 			}
@@ -113,12 +132,25 @@ bool imgfmt_attrs_undecodable(IsoNode *n)
 				continue;
 			got = 0;
 			skip = hdr[1];
-			comps += !(hdr[0] & 1);
+			/* A name's first record: the empty name is the ACL pair. */
+			if (starts && comps % 2 == 0) {
+				some |= !skip;
+				peek = skip > 0;
+			}
+			starts = !(hdr[0] & 1);
+			comps += starts;
 		}
 		if (!(f[4] & 1))
 			break;
 	}
-	return got || skip || comps % 2 || hdr[1] == 0;
+	if (got || skip || comps % 2 || hdr[1] == 0)
+		return AA_UNDECODABLE;
+	return some ? AA_SOME : AA_NONE;
+}
+
+bool imgfmt_attrs_undecodable(IsoNode *n)
+{
+	return aa_scan(n) == AA_UNDECODABLE;
 }
 
 int imgfmt_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
@@ -127,10 +159,13 @@ int imgfmt_copy_attrs(IsoNode *n, bool root, struct idx_node *tmpl,
 	bool has_acl = false;
 	size_t i, k = 0;
 	int r = ISO_AAIP_BAD_AASTRING;
+	enum aa_kind kind = aa_scan(n);
 
+	if (kind == AA_NONE)
+		return 0;     /* tmpl came zeroed: no xattrs */
 	/* bit0: the ACL pair too (empty name), so a node without ACLs
 	 * costs no second decoding. */
-	if (!imgfmt_attrs_undecodable(n))
+	if (kind == AA_SOME)
 		r = iso_node_get_attrs(n, &t->n_attrs, &t->names, &t->lens,
 				       &t->vals, 1);
 	if (r < 0) {
