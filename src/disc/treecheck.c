@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "burnfs/grow.h"
 #include "disc/disc_int.h"
 
 #define BLK 2048
@@ -90,15 +91,9 @@ static int push_dir(struct tree_walk *w, uint32_t ext, uint32_t len)
 			 "reached twice: a directory loop", ext);
 		return -ELOOP;
 	}
-	if (w->n_todo == w->todo_cap) {
-		size_t cap = w->todo_cap ? w->todo_cap * 2 : 256;
-		void *n = realloc(w->todo, cap * sizeof(*w->todo));
-
-		if (!n)
-			return -ENOMEM;
-		w->todo = n;
-		w->todo_cap = cap;
-	}
+	r = GROW(&w->todo, &w->todo_cap, w->n_todo + 1, 256);
+	if (r)
+		return r;
 	w->todo[w->n_todo].ext = ext;
 	w->todo[w->n_todo].len = len;
 	w->n_todo++;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "imgfmt/build_int.h"
 
@@ -98,15 +99,10 @@ static int copy_file(IsoFile *f, struct idx_node *tmpl, struct node_tmp *t)
  * into hard links after the walk (group_links). */
 static int note_linkable(struct build *b, IsoNode *n, uint32_t id)
 {
-	if (b->n_links == b->cap_links) {
-		size_t cap = b->cap_links ? b->cap_links * 2 : 256;
-		struct linkable *nl = realloc(b->links, cap * sizeof(*nl));
+	int r = GROW(&b->links, &b->cap_links, b->n_links + 1, 256);
 
-		if (!nl)
-			return -ENOMEM;
-		b->links = nl;
-		b->cap_links = cap;
-	}
+	if (r)
+		return r;
 	b->links[b->n_links++] = (struct linkable){ n, id };
 	return 0;
 }

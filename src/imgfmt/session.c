@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "burnfs/grow.h"
 #include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/foreign.h"
 #include "imgfmt/readback.h"
@@ -19,17 +20,12 @@ int imgfmt_collect_node(void *ctx, uint32_t id, IsoNode *node, uint32_t parent)
 	struct imgfmt_id_map *m = ctx;
 
 	if (id >= m->cap) {
-		uint32_t cap = m->cap ? m->cap * 2 : 1024;
-		IsoNode **nb;
+		uint32_t old = m->cap;
+		int r = GROW(&m->by_id, &m->cap, (size_t)id + 1, 1024);
 
-		while (cap <= id)
-			cap *= 2;
-		nb = realloc(m->by_id, cap * sizeof(*nb));
-		if (!nb)
-			return -ENOMEM;
-		memset(nb + m->cap, 0, (cap - m->cap) * sizeof(*nb));
-		m->by_id = nb;
-		m->cap = cap;
+		if (r)
+			return r;
+		memset(m->by_id + old, 0, (m->cap - old) * sizeof(*m->by_id));
 	}
 	m->by_id[id] = node;
 	if (id >= m->n)

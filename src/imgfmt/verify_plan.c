@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "burnfs/grow.h"
 #include "imgfmt/imgfmt_priv.h"
 #include "burnfs/log.h"
 
@@ -57,15 +58,9 @@ static int add_file(struct walk *w, IsoFile *file)
 
 	if (iso_file_get_md5(w->img, file, md5, 0) != 1)
 		return 0;   /* nothing recorded: nothing to check */
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct imgfmt_plan_file *nf = realloc(p->files, cap * sizeof(*nf));
-
-		if (!nf)
-			return -ENOMEM;
-		p->files = nf;
-		p->cap = cap;
-	}
+	ret = GROW(&p->files, &p->cap, (size_t)p->n + 1, 256);
+	if (ret)
+		return ret;
 	vf = &p->files[p->n];
 	memset(vf, 0, sizeof(*vf));
 	memcpy(vf->md5, md5, 16);

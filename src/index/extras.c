@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "burnfs/grow.h"
 #include "index/store.h"
 
 /* The position of id's record, or where it would go. */
@@ -34,18 +35,6 @@ struct idx_extra *index_extra_find(const struct index *idx, uint32_t id)
 	       &idx->extras[i] : NULL;
 }
 
-static int grow(struct index *idx)
-{
-	uint32_t cap = idx->cap_extras ? idx->cap_extras * 2 : 64;
-	struct idx_extra *x = realloc(idx->extras, cap * sizeof(*x));
-
-	if (!x)
-		return -ENOMEM;
-	idx->extras = x;
-	idx->cap_extras = cap;
-	return 0;
-}
-
 int index_extra_put(struct index *idx, const struct idx_extra *x)
 {
 	uint32_t i = position(idx, x->id);
@@ -55,7 +44,8 @@ int index_extra_put(struct index *idx, const struct idx_extra *x)
 		idx->extras[i] = *x;
 		return 0;
 	}
-	if (idx->n_extras == idx->cap_extras && (ret = grow(idx)) < 0)
+	ret = GROW(&idx->extras, &idx->cap_extras, (size_t)idx->n_extras + 1, 64);
+	if (ret)
 		return ret;
 	memmove(&idx->extras[i + 1], &idx->extras[i],
 		(idx->n_extras - i) * sizeof(*idx->extras));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "burnfs/grow.h"
 #include "index/store.h"
 
 static int resize(struct index *idx, uint32_t cap)
@@ -98,17 +99,13 @@ static int attr_rehash(struct index *idx)
 
 static int64_t attr_append(struct index *idx, const struct idx_attr *a)
 {
+	int r;
+
 	if (idx->n_attrs > CN_ATTR_MASK)
 		return -EOVERFLOW;
-	if (idx->n_attrs == idx->cap_attrs) {
-		uint32_t cap = idx->cap_attrs ? idx->cap_attrs * 2 : 16;
-		struct idx_attr *p = realloc(idx->attrs, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		idx->attrs = p;
-		idx->cap_attrs = cap;
-	}
+	r = GROW(&idx->attrs, &idx->cap_attrs, (size_t)idx->n_attrs + 1, 16);
+	if (r)
+		return r;
 	idx->attrs[idx->n_attrs] = *a;
 	return idx->n_attrs++;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
@@ -374,13 +375,8 @@ static void gc(struct stage *st, bool later)
 	DIR *d;
 
 	for (nd = st->data_nodes; nd; nd = nd->dnext) {
-		if (n == cap) {
-			uint64_t *t = realloc(ids, (cap = cap * 2 + 64) * 8);
-
-			if (!t)
-				goto out;
-			ids = t;
-		}
+		if (GROW(&ids, &cap, n + 1, 64))
+			goto out;
 		ids[n++] = nd->data_id;
 	}
 	if (n)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/grow.h"
 #include "stage/stage_priv.h"
 
 struct hl {
@@ -92,14 +93,9 @@ int stage_link_lower_hardlinks(struct stage *st)
 		if (S_ISDIR(index_mode(st->lower, id)) || !ino ||
 		    index_nlink(st->lower, id) < 2)
 			continue;
-		if (n == cap) {
-			struct hl *t = realloc(v, (cap = cap * 2 + 64) * sizeof(*v));
-
-			if (!t) {
-				free(v);
-				return -ENOMEM;
-			}
-			v = t;
+		if (GROW(&v, &cap, n + 1, 64)) {
+			free(v);
+			return -ENOMEM;
 		}
 		v[n++] = (struct hl){ ino, id };
 	}

@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "burnfs/md5.h"
 #include "stage/stage_priv.h"
@@ -102,9 +103,6 @@ int stage_hash_changed(struct stage *st, struct snode *n)
 
 static bool queue_grow(struct hasher *h)
 {
-	size_t cap;
-	struct snode **q;
-
 	if (h->head) {   /* slide what is left to the front */
 		memmove(h->q, h->q + h->head, (h->len - h->head) * sizeof(*h->q));
 		h->len -= h->head;
@@ -112,13 +110,7 @@ static bool queue_grow(struct hasher *h)
 		if (h->len < h->cap)
 			return true;
 	}
-	cap = h->cap ? h->cap * 2 : 64;
-	q = realloc(h->q, cap * sizeof(*q));
-	if (!q)
-		return false;
-	h->q = q;
-	h->cap = cap;
-	return true;
+	return GROW(&h->q, &h->cap, h->len + 1, 64) == 0;
 }
 
 void stage_hash_closed(struct stage *st, struct snode *n)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/grow.h"
 #include "stage/stage_priv.h"
 
 struct replaced {
@@ -123,14 +124,8 @@ static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
 	w->s.pending_entries++;
 	if (!w->text)
 		return 0;
-	if (w->n == w->cap) {
-		char **t = realloc(w->lines, (w->cap = w->cap * 2 + 64) *
-				   sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		w->lines = t;
-	}
+	if (GROW(&w->lines, &w->cap, w->n + 1, 64))
+		return -ENOMEM;
 	qa = quote_path(a);
 	if (b)
 		qb = quote_path(b);
@@ -184,14 +179,8 @@ static int note_replacement(struct pwalk *w, const struct sdentry *de)
 	lid = index_lookup(w->st->lower, parent->origin, de->name);
 	if (lid < 0)
 		return 0;
-	if (w->ncand == w->capcand) {
-		struct replaced *t = realloc(w->cand, (w->capcand = w->capcand * 2
-					     + 16) * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		w->cand = t;
-	}
+	if (GROW(&w->cand, &w->capcand, w->ncand + 1, 16))
+		return -ENOMEM;
 	w->cand[w->ncand++] = (struct replaced){ w->n, (uint32_t)lid };
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
@@ -126,7 +127,6 @@ void stage_reaper_stop(struct stage *st)
 void stage_reaper_add(struct stage *st, uint64_t id)
 {
 	struct reaper *r;
-	uint64_t *grown;
 
 	if (!st->reaper && reaper_start(st) < 0)
 		blog_warn("stage: no cleanup thread; deleting at once");
@@ -136,15 +136,10 @@ void stage_reaper_add(struct stage *st, uint64_t id)
 		return;
 	}
 	pthread_mutex_lock(&r->lock);
-	if (r->n == r->cap) {
-		grown = realloc(r->ids, (r->cap * 2 + 256) * sizeof(*grown));
-		if (!grown) {
-			pthread_mutex_unlock(&r->lock);
-			retire_ids(st, st->data_dir_fd, &id, 1);
-			return;
-		}
-		r->ids = grown;
-		r->cap = r->cap * 2 + 256;
+	if (GROW(&r->ids, &r->cap, r->n + 1, 256)) {
+		pthread_mutex_unlock(&r->lock);
+		retire_ids(st, st->data_dir_fd, &id, 1);
+		return;
 	}
 	r->ids[r->n++] = id;
 	r->busy = true;

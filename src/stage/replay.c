@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
@@ -32,14 +33,8 @@ static int scan(const char *buf, size_t len, struct jscan *js)
 
 	js->last_freeze = SIZE_MAX;
 	while (pos < len && (used = stage_journal_decode(buf + pos, len - pos, &r))) {
-		if (js->n == cap) {
-			size_t *t = realloc(js->off, (cap = cap * 2 + 256) *
-					    sizeof(*t));
-
-			if (!t)
-				return -ENOMEM;
-			js->off = t;
-		}
+		if (GROW(&js->off, &cap, js->n + 1, 256))
+			return -ENOMEM;
 		if (r.op == J_FREEZE) {
 			js->last_freeze = js->n;
 			js->thawed = false;

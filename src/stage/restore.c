@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
 
@@ -52,17 +53,13 @@ static struct snode *linked(struct rctx *c, const struct idx_node *ln)
 static int remember_link(struct rctx *c, const struct idx_node *ln,
 			 struct snode *n)
 {
+	int r;
+
 	if (!S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
 		return 0;
-	if (c->nlinks == c->caplinks) {
-		size_t cap = c->caplinks * 2 + 16;
-		struct rlink *t = realloc(c->links, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		c->links = t;
-		c->caplinks = cap;
-	}
+	r = GROW(&c->links, &c->caplinks, c->nlinks + 1, 16);
+	if (r)
+		return r;
 	c->links[c->nlinks++] = (struct rlink){ ln->ino, n };
 	return 0;
 }

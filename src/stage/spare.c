@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "burnfs/md5.h"
 #include "stage/stage_priv.h"
@@ -36,15 +37,8 @@ static bool push(struct spares *sp, uint64_t id)
 	bool ok = false;
 
 	pthread_mutex_lock(&sp->lock);
-	if (sp->n == sp->cap && sp->cap < SPARE_MAX) {
-		size_t cap = sp->cap ? sp->cap * 2 : 256;
-		uint64_t *t = realloc(sp->ids, cap * sizeof(*t));
-
-		if (t) {
-			sp->ids = t;
-			sp->cap = cap;
-		}
-	}
+	if (sp->n == sp->cap && sp->cap < SPARE_MAX)
+		(void)GROW(&sp->ids, &sp->cap, sp->n + 1, 256);   /* else: not kept */
 	if (sp->n < sp->cap) {
 		sp->ids[sp->n++] = id;
 		ok = true;

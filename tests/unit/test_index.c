@@ -1,10 +1,14 @@
-/* test_index.c — the index alone: building, lookups, paths, links, reads. */
+/* test_index.c — the index alone: building, lookups, paths, links, reads;
+ * and grow.h, which the index's arrays grow by. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "burnfs/grow.h"
 #include "burnfs/index.h"
 #include "check.h"
 
@@ -298,10 +302,39 @@ static void test_many(void)
 	index_unref(idx);
 }
 
+/* Doubling from `first`, room for `need` at once, and a capacity type too
+ * small for what is asked: -EOVERFLOW, the array as it was. */
+static void test_grow(void)
+{
+	uint8_t cap8 = 0;
+	size_t cap = 0;
+	int *v = NULL;
+	char *b = NULL;
+
+	CHECK_EQ(GROW(&v, &cap, 1, 16), 0);
+	CHECK_EQ(cap, 16);
+	v[15] = 7;
+	CHECK_EQ(GROW(&v, &cap, 16, 16), 0);
+	CHECK_EQ(cap, 16);
+	CHECK_EQ(GROW(&v, &cap, 100, 16), 0);
+	CHECK_EQ(cap, 128);
+	CHECK_EQ(v[15], 7);
+	CHECK_EQ(GROW(&b, &cap8, 200, 64), 0);
+	CHECK_EQ(cap8, 255);   /* the most a uint8_t holds, not 256 */
+	b[254] = 1;
+	CHECK_EQ(GROW(&b, &cap8, 256, 64), -EOVERFLOW);
+	CHECK(cap8 == 255 && b && b[254] == 1);
+	CHECK_EQ(GROW(&v, &cap, SIZE_MAX / 2, 16), -EOVERFLOW);
+	CHECK_EQ(cap, 128);
+	free(v);
+	free(b);
+}
+
 int main(void)
 {
 	struct index *idx = build();
 
+	test_grow();
 	test_lookup(idx);
 	test_attrs(idx);
 	test_read(idx);
