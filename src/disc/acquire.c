@@ -163,6 +163,15 @@ static int check_image(struct disc *d, struct errmsg *em)
 	if (r < 0)
 		return errmsg_set(em, r, "cannot read %s: %s", d->target,
 				  strerror(-r));
+	/* A device cannot be emptied as a file can, and zeros are no proof
+	 * that nothing lies further on (btrfs starts at 64 KiB): say how to
+	 * give it a first session instead. */
+	if (what == DISC_HOLDS_OTHER && d->is_blockdev)
+		return errmsg_set(em, -EINVAL, "%s holds no ISO 9660 image; "
+				  "burnfs writes only to a device that holds one "
+				  "(give it an empty first session with: xorriso "
+				  "-outdev stdio:%s -volid LABEL -commit)",
+				  d->target, d->target);
 	if (what == DISC_HOLDS_OTHER)
 		return errmsg_set(em, -EINVAL, "%s holds data that is not an "
 				  "ISO 9660 image; burnfs will not overwrite it "

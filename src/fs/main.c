@@ -89,8 +89,14 @@ static int open_parts(struct burnfs *b, const struct options *o)
 		ret = disc_open(&b->disc, o->target, o->capacity,
 				&imgfmt_iso9660, &em);
 	if (ret < 0) {
-		fprintf(stderr, "burnfs: %s: %s\n", o->target,
-			em.text[0] ? em.text : strerror(-ret));
+		const char *why = em.text[0] ? em.text : strerror(-ret);
+
+		/* A disc message that names the target starts with its
+		 * absolute path: do not name it twice. */
+		if (why[0] == '/')
+			fprintf(stderr, "burnfs: %s\n", why);
+		else
+			fprintf(stderr, "burnfs: %s: %s\n", o->target, why);
 		return ret;
 	}
 	ret = open_cache(b, o, &settings);

@@ -71,6 +71,8 @@ EXTRA_TMPFS=()    # file systems a test mounted itself (tmpfs), lazily unmounted
 BG_PIDS=()        # background helpers (commits in flight) to reap at exit
 KERNEL_MOUNTS=()  # tmpfs and loop file systems a test made, taken down at
                   # exit after the daemon (see mount_small_fs)
+LOOP_DEVS=()      # loop devices a test set up (make_loop_device), detached
+                  # last
 
 # The watchdog keeps no pipe of the caller's open (meson waits for those);
 # cleanup prints what it wrote. Never use a bare `wait`: it waits for it.
@@ -148,6 +150,7 @@ cleanup() {
 	for m in "${KERNEL_MOUNTS[@]}"; do
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
 	done
+	for m in "${LOOP_DEVS[@]}"; do losetup -d "$m" 2>/dev/null; done
 	if ! no_lingering_daemons && [ "$rc" = 0 ]; then
 		rc=1
 	fi
@@ -204,6 +207,17 @@ mount_small_fs() {
 	*) fail "mount_small_fs: unknown type $type" ;;
 	esac
 	KERNEL_MOUNTS+=("$dir")
+}
+
+# make_loop_device SIZE: a loop block device over a new zeroed file of SIZE
+# in $T, detached at exit; its path in LOOP_DEV. Skips the test when the
+# machine gives none.
+make_loop_device() {
+	command -v losetup >/dev/null || skip "losetup is not installed"
+	truncate -s "$1" "$T/loop${#LOOP_DEVS[@]}.img"
+	LOOP_DEV=$(losetup -f --show "$T/loop${#LOOP_DEVS[@]}.img" 2>/dev/null) ||
+		skip "cannot set up a loop device"
+	LOOP_DEVS+=("$LOOP_DEV")
 }
 
 # --- errno names --------------------------------------------------------------
