@@ -7,7 +7,9 @@
 # extraction of each session, isoinfo of the newest); sessions/N (read by
 # the probe process from the device itself) show what they held; the
 # device's size is the medium's: capacity_bytes and df say so, and a file
-# that cannot fit is refused at write with ENOSPC, nothing written.
+# that cannot fit is refused at write with ENOSPC, nothing written; data
+# another program left where the next session would go makes the commit
+# EPERM, nothing written, until `set foreign=overwrite`.
 . "$(dirname "$0")/lib.sh"
 
 M=$((1024 * 1024))
@@ -79,3 +81,24 @@ start_burnfs
 assert_eq "$(st sessions)" 3 "sessions after a fresh mount of the device"
 assert_same_tree "$T/v2" "$MNT/staging" "staging/ after a fresh mount of the device"
 stop_burnfs
+
+# Another program's data where the next session goes (a stick used before):
+# named, the commit refused and the device untouched, then overwritten on
+# request; every earlier session stays readable.
+last=$(timeout -k 5 60 xorriso -indev "stdio:$IMG" -toc 2>&1 | awk -F, '/^ISO session/ { l = $2 + 0; n = $3 + 0 } END { print l + n }')
+next=$(((last + 31) / 32 * 32))
+head -c 100000 /dev/urandom | dd of="$IMG" bs=2048 seek="$next" conv=notrunc status=none
+before=$(sha "$IMG")
+start_burnfs
+case $(st media_origin) in "foreign: data after"*) ;; *) fail "junk: media_origin is '$(st media_origin)'" ;; esac
+printf 'over the junk\n' >"$MNT/staging/late.txt"
+ctl_fail EPERM commit
+assert_eq "$(sha "$IMG")" "$before" "the device after the refused commit"
+ctl_ok "set foreign=overwrite"
+ctl_ok commit
+stop_burnfs
+assert_eq "$(dev_sessions)" 4 "sessions after overwriting the junk"
+assert_eq "$(timeout -k 5 60 isoinfo -R -i "$IMG" -x /late.txt)" "over the junk" "the file written over the junk"
+check_md5 "$IMG" 4
+xorriso_extract "$IMG" "$T/x2b" 2
+assert_same_tree "$T/v1" "$T/x2b" "session 2 after the overwrite"
