@@ -49,13 +49,7 @@ static void join(struct stage *st, struct sdentry *de, struct snode *n)
 	stage_alias_del(old, de);
 	stage_inval_name(st, de->parent, de->name, old);
 	old->nlink--;
-	de->node = n;
-	de->alias_next = n->aliases;
-	if (n->aliases)
-		n->aliases->alias_prev = de;
-	n->aliases = de;
-	n->nlink++;
-	n->ref++;
+	stage_alias_add(n, de);
 	stage_node_unref(st, old);
 }
 

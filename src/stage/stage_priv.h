@@ -231,6 +231,7 @@ int stage_dir_lookup(struct stage *st, struct snode *dir, const char *name,
 int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
 		     struct snode *n, uint32_t lower, struct sdentry **out);
 void stage_dentry_remove(struct stage *st, struct sdentry *de);
+void stage_alias_add(struct snode *n, struct sdentry *de);
 void stage_alias_del(struct snode *n, struct sdentry *de);
 void stage_dentry_unref(struct sdentry *de);
 int stage_dentry_move(struct stage *st, struct sdentry *de, struct snode *dir,

@@ -275,16 +275,10 @@ int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
 		return -ENOMEM;
 	}
 	de->parent = dir;
-	de->node = n;
 	de->hash = name_hash(name);
 	de->lower = lower;
 	de->ref = 1;
-	de->alias_next = n->aliases;
-	if (n->aliases)
-		n->aliases->alias_prev = de;
-	n->aliases = de;
-	n->nlink++;
-	n->ref++;
+	stage_alias_add(n, de);
 	dentry_link(st, de);
 	stage_count_added(st, de);
 	if (out)
@@ -299,6 +293,19 @@ void stage_dentry_unref(struct sdentry *de)
 	free(de->rfrom);
 	free(de->name);
 	free(de);
+}
+
+/* Make de one more name of n (a link and a reference). */
+void stage_alias_add(struct snode *n, struct sdentry *de)
+{
+	de->node = n;
+	de->alias_prev = NULL;
+	de->alias_next = n->aliases;
+	if (n->aliases)
+		n->aliases->alias_prev = de;
+	n->aliases = de;
+	n->nlink++;
+	n->ref++;
 }
 
 /* Take de out of its node's list of names. */
