@@ -73,6 +73,10 @@ struct idx_info {
 	uint32_t damaged;   /* entries the loader could not read whole:
 			       dropped, shown without an attribute, or
 			       under a safe name */
+	uint64_t disc_ident; /* the medium's identity when the disc loaded
+				it as its newest (disc_identity's number), 0:
+				not known; tells a swapped disc whose
+				sessions lie where the old one's did */
 };
 
 struct index;

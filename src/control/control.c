@@ -115,12 +115,34 @@ static int run_set(struct control *c, const struct command *cmd,
 	return ret;
 }
 
+static bool same_medium(const struct idx_info *x, const struct idx_info *y)
+{
+	return !x->disc_ident || !y->disc_ident || x->disc_ident == y->disc_ident;
+}
+
 static bool same_session(struct index *a, struct index *b)
 {
 	const struct idx_info *x = index_info(a), *y = index_info(b);
 
 	return x->session == y->session && x->start_lba == y->start_lba &&
-	       x->blocks == y->blocks && strcmp(x->volid, y->volid) == 0;
+	       x->blocks == y->blocks && strcmp(x->volid, y->volid) == 0 &&
+	       same_medium(x, y);
+}
+
+/* Why staged changes no longer fit the disc: another program wrote to it,
+ * or another disc is there (its staged changes stay for it). */
+static int changed_refusal(struct index *staged, struct index *now,
+			   struct errmsg *em)
+{
+	if (!same_medium(index_info(staged), index_info(now)))
+		return errmsg_set(em, -ESTALE, "another disc took the place of "
+			"the one these changes were staged for: put that disc "
+			"back (they stay staged for it) or discard them");
+	return errmsg_set(em, -ESTALE, "the disc changed since these changes "
+		"were staged (staged on session %d, the disc now has %d): "
+		"discard them, put the right disc back, or remount to "
+		"re-apply them to the new session",
+		index_info(staged)->session, index_info(now)->session);
 }
 
 /* The medium is re-read before each command: a drive may hold another disc
@@ -148,12 +170,7 @@ static int check_medium(struct control *c, bool adopt, struct errmsg *em)
 				ret = 1;
 		}
 		else
-			ret = errmsg_set(em, -ESTALE, "the disc changed since "
-				"these changes were staged (staged on session %d, "
-				"the disc now has %d): discard them, put the right "
-				"disc back, or remount to re-apply them to the new "
-				"session", index_info(staged)->session,
-				index_info(now)->session);
+			ret = changed_refusal(staged, now, em);
 	}
 	index_unref(now);
 	index_unref(staged);

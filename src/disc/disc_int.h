@@ -172,6 +172,10 @@ void disc_sesscache_clear(struct disc_sesscache *c);
 unsigned int disc_sesscache_count(const struct disc_sesscache *c);
 /* sessions.c: drop the per-session cache (state_lock held). */
 void disc_sessions_drop(struct disc *d);
+/* identity.c: the medium's identity (disc_identity) as a number, into
+ * *out; 0 for a blank medium or none. lib_lock held. 0 or -errno (its
+ * first session's descriptor cannot be read). */
+int disc_identity_hash_locked(struct disc *d, uint64_t *out);
 
 /* lib.c: one message taken from a library queue: lib is "libburn" or
  * "libisofs", os_errno 0 when none (libisofs never has one). */

@@ -38,31 +38,43 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t len)
 	return h;
 }
 
-int disc_identity(struct disc *d, char *out, size_t size)
+int disc_identity_hash_locked(struct disc *d, uint64_t *out)
 {
 	unsigned char pvd[2048], start_le[4];
 	uint32_t start = 0, blocks = 0;
-	struct disc_facts f;
 	uint64_t h = 14695981039346656037ull;
-	int n, r = 0;
+	int n, r;
+
+	*out = 0;
+	n = d->drive ? disc_toc_session_locked(d, 1, &start, &blocks, NULL) : 0;
+	if (n <= 0)
+		return n;
+	r = read_block(d, start + 16, pvd);
+	if (r)
+		return r;
+	for (int i = 0; i < 4; i++)
+		start_le[i] = (unsigned char)(start >> (8 * i));
+	*out = fnv1a(fnv1a(h, start_le, 4), pvd, sizeof(pvd));
+	return 0;
+}
+
+int disc_identity(struct disc *d, char *out, size_t size)
+{
+	struct disc_facts f;
+	uint64_t h = 0;
+	int r;
 
 	snprintf(out, size, "%s", "");
 	disc_get_facts(d, &f);
 	if (f.sessions == 0 || f.media == DISC_MEDIA_NONE)
 		return 0;
 	pthread_mutex_lock(&d->lib_lock);
-	n = d->drive ? disc_toc_session_locked(d, 1, &start, &blocks, NULL) : 0;
-	if (n > 0)
-		r = read_block(d, start + 16, pvd);
+	r = disc_identity_hash_locked(d, &h);
 	pthread_mutex_unlock(&d->lib_lock);
 	disc_drain_msgs();
-	if (n <= 0)
-		return n;
-	if (r)
+	if (r < 0)
 		return r;
-	for (int i = 0; i < 4; i++)
-		start_le[i] = (unsigned char)(start >> (8 * i));
-	h = fnv1a(fnv1a(h, start_le, 4), pvd, sizeof(pvd));
-	snprintf(out, size, "%016llx", (unsigned long long)h);
+	if (h)
+		snprintf(out, size, "%016llx", (unsigned long long)h);
 	return 0;
 }

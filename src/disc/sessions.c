@@ -178,10 +178,30 @@ static bool had_lower(struct disc *d)
 	return had;
 }
 
+/* The medium's identity now; 0 when there is none or its first session
+ * cannot be read (then the sessions' places alone tell). lib_lock held. */
+static uint64_t ident_now(struct disc *d, const struct disc_facts *f)
+{
+	uint64_t h = 0;
+
+	if (f->sessions > 0 && f->media != DISC_MEDIA_NONE &&
+	    disc_identity_hash_locked(d, &h) < 0)
+		h = 0;
+	return h;
+}
+
+/* Whether the lower index was loaded from this very medium: a disc put in
+ * its place whose sessions lie where its sessions lay is another disc all
+ * the same. state_lock held. */
+static bool same_medium(const struct idx_info *info, uint64_t ident)
+{
+	return !ident || !info->disc_ident || info->disc_ident == ident;
+}
+
 /* Whether the lower index still shows the session it should: the
  * newest of the TOC, or the older one shown because the newest of this
  * very TOC cannot be read. */
-static bool lower_is_current(struct disc *d, int sessions)
+static bool lower_is_current(struct disc *d, int sessions, uint64_t ident)
 {
 	uint32_t start = 0, blocks = 0;
 	const struct idx_info *info;
@@ -198,7 +218,7 @@ static bool lower_is_current(struct disc *d, int sessions)
 	pthread_mutex_lock(&d->state_lock);
 	info = d->lower ? index_info(d->lower) : NULL;
 	same = info && info->session == want && info->start_lba == start &&
-	       info->blocks == blocks;
+	       info->blocks == blocks && same_medium(info, ident);
 	pthread_mutex_unlock(&d->state_lock);
 	return same;
 }
@@ -207,13 +227,14 @@ static bool lower_is_current(struct disc *d, int sessions)
  * still where it was, so every session up to it is unchanged and its
  * cached index stays good (a blank or another disc fails this). lib_lock
  * held; reads the TOC already assessed. */
-static bool only_appended(struct disc *d, int sessions)
+static bool only_appended(struct disc *d, int sessions, uint64_t ident)
 {
 	uint32_t start = 0, blocks = 0, now_start = 0, now_blocks = 0;
 	int n;
 
 	pthread_mutex_lock(&d->state_lock);
-	n = d->lower ? index_info(d->lower)->session : 0;
+	n = d->lower && same_medium(index_info(d->lower), ident) ?
+	    index_info(d->lower)->session : 0;
 	if (n > 0) {
 		start = index_info(d->lower)->start_lba;
 		blocks = index_info(d->lower)->blocks;
@@ -268,6 +289,15 @@ static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 		index_unref(old);
 }
 
+/* A new lower index, not shared yet, learns which medium it came from. */
+static void stamp_ident(struct index *idx, uint64_t ident)
+{
+	struct idx_info info = *index_info(idx);
+
+	info.disc_ident = ident;
+	index_set_info(idx, &info);
+}
+
 int disc_reload_locked(struct disc *d, struct errmsg *em)
 {
 	int r = disc_reassess_locked(d, em);
@@ -282,12 +312,14 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 	struct disc_facts f;
 	struct index *idx = NULL;
 	bool closed = false, appended = false;
+	uint64_t ident;
 	int r, shown = 0;
 
 	disc_reopen_img_fd(d);
 	disc_read_facts_locked(d, &f);
-	if (!lower_is_current(d, f.sessions)) {
-		appended = only_appended(d, f.sessions);
+	ident = ident_now(d, &f);
+	if (!lower_is_current(d, f.sessions, ident)) {
+		appended = only_appended(d, f.sessions, ident);
 		d->fmt->forget_lower(d);
 		/* Another disc, or a blanked one: what was found about the
 		 * sessions at these places is no longer true. (Not at the first
@@ -297,6 +329,7 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 		r = load_lower(d, f.sessions, &idx, &closed, &shown, em);
 		if (r < 0)
 			return r;
+		stamp_ident(idx, ident);
 	}
 	publish(d, &f, idx, closed, appended, shown);
 	return idx ? 1 : 0;

@@ -36,6 +36,7 @@ struct fs_notify {
 	/* sessions/ as the kernel was shown it (the thread's own) */
 	int sessions;
 	uint32_t newest_lba;
+	uint64_t ident;            /* the medium's (idx_info.disc_ident) */
 	unsigned epoch;            /* atomic: read by any request */
 };
 
@@ -85,14 +86,15 @@ static void inval_stage(void *ctx, struct stage_node *node, const char *name)
 }
 
 /* The newest session's start and whether the sessions the kernel saw are
- * still those of the medium. */
+ * still those of the medium: another disc whose sessions lie where the
+ * old one's did is told by its identity. */
 static bool same_sessions(struct burnfs *b, struct fs_notify *n, int now,
-			  uint32_t lba)
+			  uint32_t lba, uint64_t ident)
 {
 	struct index *idx;
 	bool same;
 
-	if (now < n->sessions)
+	if (now < n->sessions || (ident && n->ident && ident != n->ident))
 		return false;
 	if (now == n->sessions || n->sessions == 0)
 		return now != n->sessions || lba == n->newest_lba;
@@ -103,7 +105,8 @@ static bool same_sessions(struct burnfs *b, struct fs_notify *n, int now,
 	return same;
 }
 
-static void note_sessions(struct burnfs *b, int *count, uint32_t *lba)
+static void note_sessions(struct burnfs *b, int *count, uint32_t *lba,
+			  uint64_t *ident)
 {
 	struct index *lower = disc_lower(b->disc);
 	struct disc_facts f;
@@ -111,17 +114,19 @@ static void note_sessions(struct burnfs *b, int *count, uint32_t *lba)
 	disc_get_facts(b->disc, &f);
 	*count = f.sessions;
 	*lba = lower ? index_info(lower)->start_lba : 0;
+	*ident = lower ? index_info(lower)->disc_ident : 0;
 	index_unref(lower);
 }
 
 static void check_sessions(struct burnfs *b, struct fs_notify *n)
 {
 	char name[16];
+	uint64_t ident;
 	uint32_t lba;
 	int now;
 
-	note_sessions(b, &now, &lba);
-	if (!same_sessions(b, n, now, lba)) {
+	note_sessions(b, &now, &lba, &ident);
+	if (!same_sessions(b, n, now, lba, ident)) {
 		__atomic_store_n(&n->epoch, (n->epoch + 1) & FS_EPOCH_MASK,
 				 __ATOMIC_RELEASE);
 		for (int i = 1; i <= n->sessions; i++) {
@@ -134,6 +139,7 @@ static void check_sessions(struct burnfs *b, struct fs_notify *n)
 		fuse_lowlevel_notify_inval_inode(b->se, FS_INO_SESSIONS, -1, 0);
 	n->sessions = now;
 	n->newest_lba = lba;
+	n->ident = ident;
 }
 
 static void *notify_main(void *arg)
@@ -174,7 +180,7 @@ int fs_notify_start(struct burnfs *b)
 		return -ENOMEM;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cv, NULL);
-	note_sessions(b, &n->sessions, &n->newest_lba);
+	note_sessions(b, &n->sessions, &n->newest_lba, &n->ident);
 	b->notify = n;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

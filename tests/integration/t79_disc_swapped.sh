@@ -1,0 +1,75 @@
+#!/bin/bash
+# t79_disc_swapped — another disc whose sessions lie exactly where the
+# mounted one's do (two backups of the same file of the same size, made on
+# different days) takes its place while mounted: a drive's disc swapped, an
+# image file rewritten in place. The medium's identity (its first session's
+# volume descriptor) tells them apart: with a change staged, commit is
+# refused (ESTALE) and the disc is untouched; staging/ and sessions/1 never
+# show the first disc's names or times over the second disc's data; with
+# nothing staged, both show the second disc.
+. "$(dirname "$0")/lib.sh"
+
+# make_disc IMG CONTENT DATE: one session of /backup.img (CONTENT, 64 KiB)
+# and /dir/note.txt, written by burnfs.
+make_disc() {
+	local m=$T/mk.mnt pid
+	mkdir -p "$m"
+	"$BURNFS" -f -o "cache=$T/mk.cache" "$1" "$m" >>"$LOG" 2>&1 </dev/null &
+	pid=$!
+	wait_mounted "$m" "$pid"
+	head -c 65536 /dev/zero | tr '\0' "$2" >"$m/staging/backup.img"
+	mkdir "$m/staging/dir"
+	printf 'note\n' >"$m/staging/dir/note.txt"
+	touch -d "$3" "$m/staging/backup.img" "$m/staging/dir/note.txt" "$m/staging/dir"
+	printf '%s\n' commit >"$m/control" || fail "make_disc: commit failed"
+	timeout -k 2 30 fusermount3 -u "$m" || fail "make_disc: unmount failed"
+	wait_pid_exit "$pid" 30 || fail "make_disc: burnfs did not exit"
+	wait "$pid" || fail "make_disc: burnfs exited non-zero"
+	rm -rf "$T/mk.cache"
+}
+
+session_place() {
+	timeout -k 5 60 xorriso -indev "stdio:$1" -toc 2>&1 | awk -F, '/^ISO session/ { print $2 + 0, $3 + 0 }'
+}
+
+make_disc "$T/monday.iso" M '2026-11-30 03:00:00'
+sleep 1.1   # another volume creation time, to the hundredth of a second
+make_disc "$T/tuesday.iso" T '2026-12-01 03:00:00'
+[ "$(session_place "$T/monday.iso")" = "$(session_place "$T/tuesday.iso")" ] ||
+	skip "the two discs' sessions do not lie at the same place ($(session_place "$T/monday.iso") / $(session_place "$T/tuesday.iso"))"
+cmp -s "$T/monday.iso" "$T/tuesday.iso" && fail "the two discs are the same"
+
+swap_in() { cat "$1" >"$IMG"; }   # the same file, as a drive is the same drive
+
+# A change staged on Monday's disc; Tuesday's disc goes in.
+cp "$T/monday.iso" "$IMG"
+start_burnfs
+assert_eq "$(head -c 1 "$MNT/sessions/1/backup.img")" M "Monday's sessions/1"
+printf 'staged on monday\n' >"$MNT/staging/staged.txt"
+swap_in "$T/tuesday.iso"
+img_sha=$(sha "$IMG")
+ctl commit
+assert_eq "$CTL_ERRNO" ESTALE "errno of a commit after the swap"
+case $(st last_result) in
+*"another disc"*) ;;
+*) fail "last_result does not say another disc is there: $(st last_result)" ;;
+esac
+assert_eq "$(sha "$IMG")" "$img_sha" "Tuesday's disc after the refused commit"
+assert_eq "$(pending_norm)" "A staged.txt" "pending after the refused commit"
+# what is shown of the disc is Tuesday's, names, times and data alike
+assert_eq "$(head -c 1 "$MNT/sessions/1/backup.img")" T "sessions/1 after the swap"
+assert_eq "$(stat -c %Y "$MNT/sessions/1/backup.img")" "$(date -d '2026-12-01 03:00:00' +%s)" "sessions/1's time after the swap"
+stop_burnfs
+
+# Nothing staged: the stage simply shows the disc that is there.
+cp "$T/monday.iso" "$IMG"
+rm -rf "$CACHE"
+start_burnfs
+assert_eq "$(stat -c %Y "$MNT/staging/backup.img")" "$(date -d '2026-11-30 03:00:00' +%s)" "Monday's time"
+swap_in "$T/tuesday.iso"
+ctl_ok commit
+assert_eq "$(session_place "$IMG" | wc -l)" 1 "sessions after a commit with nothing staged"
+assert_eq "$(head -c 1 "$MNT/staging/backup.img")" T "staging/ after the swap"
+assert_eq "$(stat -c %Y "$MNT/staging/backup.img")" "$(date -d '2026-12-01 03:00:00' +%s)" "staging/'s time after the swap"
+assert_eq "$(stat -c %Y "$MNT/sessions/1/backup.img")" "$(date -d '2026-12-01 03:00:00' +%s)" "sessions/1's time after the swap"
+stop_burnfs
