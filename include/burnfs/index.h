@@ -15,6 +15,7 @@
 #ifndef BURNFS_INDEX_H
 #define BURNFS_INDEX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -63,6 +64,10 @@ struct idx_node {
 struct idx_reader {
 	ssize_t (*pread)(void *ctx, void *buf, size_t len, uint64_t offset);
 	void *ctx;
+	/* Optional: whether the medium is still the one of identity
+	 * `ident` (idx_info.disc_ident, when known): a read of another
+	 * disc's blocks is ESTALE instead of that disc's bytes. */
+	bool (*still)(void *ctx, uint64_t ident);
 };
 
 struct idx_info {

@@ -93,6 +93,10 @@ struct disc {
 	 * the watchdog of guard.c, which reads it without a lock. */
 	int loading_n;
 	uint32_t loading_start, loading_blocks;
+	/* atomic, written under lib_lock by each look at the medium: its
+	 * identity then (0: blank, none, or unreadable); readers of an index
+	 * of another medium answer ESTALE (reader.c). */
+	uint64_t medium_ident;
 	uint64_t loading_since;      /* CLOCK_MONOTONIC ms */
 	bool guarded;                /* lib_lock: that watchdog runs */
 	/* lib_lock: the sessions asked about by disc_check_loadable_locked,

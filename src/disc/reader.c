@@ -122,9 +122,19 @@ static ssize_t drive_pread(void *ctx, void *buf, size_t len, uint64_t off)
 	return done ? (ssize_t)done : r;
 }
 
+/* The identity found by the last look at the medium (0: none known). */
+static bool still_medium(void *ctx, uint64_t ident)
+{
+	struct disc *d = ctx;
+	uint64_t now = __atomic_load_n(&d->medium_ident, __ATOMIC_ACQUIRE);
+
+	return !now || now == ident;
+}
+
 void disc_reader_init(struct disc *d, struct idx_reader *r)
 {
 	r->pread = d->is_image ? image_pread : drive_pread;
+	r->still = still_medium;
 	r->ctx = d;
 }
 

@@ -318,6 +318,7 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 	disc_reopen_img_fd(d);
 	disc_read_facts_locked(d, &f);
 	ident = ident_now(d, &f);
+	__atomic_store_n(&d->medium_ident, ident, __ATOMIC_RELEASE);
 	if (!lower_is_current(d, f.sessions, ident)) {
 		appended = only_appended(d, f.sessions, ident);
 		d->fmt->forget_lower(d);

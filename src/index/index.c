@@ -201,6 +201,9 @@ ssize_t index_pread(const struct index *idx, void *buf, size_t len,
 {
 	if (!idx->reader.pread)
 		return -EIO;
+	if (idx->reader.still && idx->info.disc_ident &&
+	    !idx->reader.still(idx->reader.ctx, idx->info.disc_ident))
+		return -ESTALE;
 	return idx->reader.pread(idx->reader.ctx, buf, len, offset);
 }
 

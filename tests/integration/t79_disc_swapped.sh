@@ -5,8 +5,9 @@
 # image file rewritten in place. The medium's identity (its first session's
 # volume descriptor) tells them apart: with a change staged, commit is
 # refused (ESTALE) and the disc is untouched; staging/ and sessions/1 never
-# show the first disc's names or times over the second disc's data; with
-# nothing staged, both show the second disc.
+# show the first disc's names or times over the second disc's data (a
+# read there is ESTALE); with the first disc back, the change is committed
+# onto it; with nothing staged, both show the second disc.
 . "$(dirname "$0")/lib.sh"
 
 # make_disc IMG CONTENT DATE: one session of /backup.img (CONTENT, 64 KiB)
@@ -56,10 +57,22 @@ case $(st last_result) in
 esac
 assert_eq "$(sha "$IMG")" "$img_sha" "Tuesday's disc after the refused commit"
 assert_eq "$(pending_norm)" "A staged.txt" "pending after the refused commit"
-# what is shown of the disc is Tuesday's, names, times and data alike
+# what is shown of the disc is Tuesday's, names, times and data alike;
+# staging/ keeps Monday's view for the staged change, and a read of
+# Monday's file there is ESTALE, never Tuesday's bytes under Monday's name
 assert_eq "$(head -c 1 "$MNT/sessions/1/backup.img")" T "sessions/1 after the swap"
 assert_eq "$(stat -c %Y "$MNT/sessions/1/backup.img")" "$(date -d '2026-12-01 03:00:00' +%s)" "sessions/1's time after the swap"
+expect_errno ESTALE cat "$MNT/staging/backup.img"
+# Monday's disc back: the change is committed onto it
+swap_in "$T/monday.iso"
+ctl_ok commit
+assert_eq "$(head -c 1 "$MNT/staging/backup.img")" M "staging/ with Monday's disc back"
 stop_burnfs
+assert_eq "$(session_place "$IMG" | wc -l)" 2 "sessions on Monday's disc after the commit"
+assert_eq "$(timeout -k 5 60 isoinfo -R -i "$IMG" -x /staged.txt)" "staged on monday" "the staged file on Monday's disc"
+xorriso_extract "$IMG" "$T/x"
+assert_eq "$(stat -c %Y "$T/x/backup.img")" "$(date -d '2026-11-30 03:00:00' +%s)" "Monday's time on Monday's disc"
+assert_eq "$(head -c 1 "$T/x/backup.img")" M "Monday's data on Monday's disc"
 
 # Nothing staged: the stage simply shows the disc that is there.
 cp "$T/monday.iso" "$IMG"

@@ -29,7 +29,7 @@ static ssize_t no_pread(void *ctx, void *buf, size_t len, uint64_t off)
 /* A cache folder at tmp/name; with a staged change when staged. */
 static void make_cache(const char *name, bool staged)
 {
-	static const struct idx_reader reader = { no_pread, NULL };
+	static const struct idx_reader reader = { .pread = no_pread };
 	struct index *lo = index_new(&reader);
 	struct stage *st = NULL;
 	char dir[512];

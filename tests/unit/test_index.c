@@ -27,7 +27,7 @@ static ssize_t mem_pread(void *ctx, void *buf, size_t len, uint64_t off)
 
 static struct index *build(void)
 {
-	struct idx_reader rd = { mem_pread, NULL };
+	struct idx_reader rd = { .pread = mem_pread };
 	struct index *idx = index_new(&rd);
 	/* A file in two extents: 100 bytes at block 2, then 50 at block 0. */
 	static const struct idx_extent ext[] = { { 2, 100 }, { 0, 50 } };
@@ -113,7 +113,7 @@ static void test_read(struct index *idx)
  * reader would take for the end of the file. */
 static void test_short_reads(void)
 {
-	struct idx_reader rd = { mem_pread, NULL };
+	struct idx_reader rd = { .pread = mem_pread };
 	struct index *idx = index_new(&rd);
 	/* past: its extent runs 100 bytes past the end of the medium;
 	 * over: 3 bytes recorded beyond its only extent; none: no extent */
@@ -302,6 +302,40 @@ static void test_many(void)
 	index_unref(idx);
 }
 
+/* A reader that can tell the medium changed: reads of an index made
+ * from another medium are ESTALE; an index of unknown medium reads. */
+static uint64_t medium_now;
+
+static bool still_here(void *ctx, uint64_t ident)
+{
+	(void)ctx;
+	return ident == medium_now;
+}
+
+static void test_other_medium(void)
+{
+	struct idx_reader rd = { .pread = mem_pread, .still = still_here };
+	struct idx_node f = { .name = "f", .mode = S_IFREG | 0600, .size = 10,
+		.n_extents = 1, .extents = &(struct idx_extent){ 0, 10 } };
+	struct index *idx = index_new(&rd);
+	struct idx_info info = { .session = 1 };
+	char buf[16];
+
+	CHECK(idx != NULL);
+	if (!idx)
+		return;
+	CHECK_EQ(index_add(idx, IDX_ROOT, &f), 1);
+	CHECK_EQ(index_finish(idx), 0);
+	medium_now = 5;
+	CHECK_EQ(index_read(idx, 1, buf, 10, 0), 10);   /* not known: reads */
+	info.disc_ident = 5;
+	index_set_info(idx, &info);
+	CHECK_EQ(index_read(idx, 1, buf, 10, 0), 10);
+	medium_now = 6;
+	CHECK_EQ(index_read(idx, 1, buf, 10, 0), -ESTALE);
+	index_unref(idx);
+}
+
 /* Doubling from `first`, room for `need` at once, and a capacity type too
  * small for what is asked: -EOVERFLOW, the array as it was. */
 static void test_grow(void)
@@ -335,6 +369,7 @@ int main(void)
 	struct index *idx = build();
 
 	test_grow();
+	test_other_medium();
 	test_lookup(idx);
 	test_attrs(idx);
 	test_read(idx);

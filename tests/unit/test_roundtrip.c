@@ -484,7 +484,7 @@ static void test_zisofs_reads(void)
 	static unsigned char content[150001], stored[200000];
 	struct idx_extent ext = { 0, 0 };
 	struct mem m = { stored, 0 };
-	struct idx_reader rd = { mem_pread, &m };
+	struct idx_reader rd = { .pread = mem_pread, .ctx = &m };
 	struct idx_node tmpl = { .name = "z", .mode = S_IFREG | 0644,
 				 .size = sizeof(content), .zisofs = 1,
 				 .n_extents = 1, .extents = &ext };

@@ -42,7 +42,7 @@ static ssize_t mem_pread(void *ctx, void *buf, size_t len, uint64_t off)
 	return (ssize_t)len;
 }
 
-static const struct idx_reader reader = { mem_pread, NULL };
+static const struct idx_reader reader = { .pread = mem_pread };
 
 static struct index *new_lower(uint32_t lba, int session)
 {

@@ -35,7 +35,7 @@ static ssize_t mem_pread(void *ctx, void *buf, size_t len, uint64_t off)
 	return (ssize_t)len;
 }
 
-static const struct idx_reader reader = { mem_pread, NULL };
+static const struct idx_reader reader = { .pread = mem_pread };
 
 /* A lower layer: /d (folder), /d/x "xx" (ino 5), /d/y "yy" (ino 6),
  * /d/h1 and /h2 (hard links, ino 7); lba tells one session from another. */

@@ -84,7 +84,7 @@ static void add_specials(struct index *idx, uint32_t dir)
 
 static struct index *build(void)
 {
-	struct idx_reader rd = { no_pread, NULL };
+	struct idx_reader rd = { .pread = no_pread };
 	struct idx_info info = { .session = 3, .start_lba = 1234,
 		.blocks = 567, .volid = "VOLUME_ID_OF_32_CHARACTERS_LONG!",
 		.damaged = 2 };
@@ -192,7 +192,7 @@ static unsigned char *send(const struct index *idx, size_t *len)
 
 static void test_round_trip(void)
 {
-	struct idx_reader rd = { mem_pread, medium };
+	struct idx_reader rd = { .pread = mem_pread, .ctx = medium };
 	struct index *a = build(), *b = NULL;
 	unsigned char *s;
 	size_t len;
@@ -220,7 +220,7 @@ static void test_round_trip(void)
  * a crash or a leak (ASan says which). */
 static void test_damage(void)
 {
-	struct idx_reader rd = { mem_pread, medium };
+	struct idx_reader rd = { .pread = mem_pread, .ctx = medium };
 	struct index *a = build(), *b;
 	size_t len;
 	unsigned char *s = send(a, &len);
@@ -255,7 +255,7 @@ static void test_damage(void)
  * middle of writing over an old stream could leave. */
 static void test_noise(void)
 {
-	struct idx_reader rd = { mem_pread, medium };
+	struct idx_reader rd = { .pread = mem_pread, .ctx = medium };
 	struct index *b;
 	size_t len = 300000;
 	unsigned char *c = malloc(len);
