@@ -685,6 +685,8 @@ int imgfmt_apply_snapshot_from(IsoImage *img, const struct index *lower,
 		rc = set_attributes(&a, (IsoNode *)root, snap->root, closed);
 	if (!rc)
 		rc = build_dir(&a, root, snap->root);
+	if (!rc)
+		rc = imgfmt_bootcat_stand_in(&a.c);
 	apply_free(&a);
 	if (rc)
 		blog_warn("applying the staged changes failed: %s", em ? em->text : "");

@@ -38,4 +38,9 @@ int imgfmt_local_node(struct apply_ctx *c, IsoDir *dir,
 /* Remove the scratch files (once no more nodes are added). */
 void imgfmt_local_cleanup(struct apply_ctx *c);
 
+/* bootcat.c: a boot catalog left in the tree (its folder kept) gives its
+ * place to an empty file with its name and attributes, as burnfs shows
+ * it. 0 or -errno (em set). */
+int imgfmt_bootcat_stand_in(struct apply_ctx *c);
+
 #endif
