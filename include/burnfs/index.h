@@ -84,6 +84,13 @@ struct idx_info {
 				sessions lie where the old one's did */
 };
 
+/* Whether two medium identities (idx_info.disc_ident) may be one medium:
+ * equal, or one of them not known. */
+static inline bool idx_same_medium(uint64_t a, uint64_t b)
+{
+	return !a || !b || a == b;
+}
+
 struct index;
 struct stat;
 

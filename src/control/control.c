@@ -115,18 +115,13 @@ static int run_set(struct control *c, const struct command *cmd,
 	return ret;
 }
 
-static bool same_medium(const struct idx_info *x, const struct idx_info *y)
-{
-	return !x->disc_ident || !y->disc_ident || x->disc_ident == y->disc_ident;
-}
-
 static bool same_session(struct index *a, struct index *b)
 {
 	const struct idx_info *x = index_info(a), *y = index_info(b);
 
 	return x->session == y->session && x->start_lba == y->start_lba &&
 	       x->blocks == y->blocks && strcmp(x->volid, y->volid) == 0 &&
-	       same_medium(x, y);
+	       idx_same_medium(x->disc_ident, y->disc_ident);
 }
 
 /* Why staged changes no longer fit the disc: another program wrote to it,
@@ -134,7 +129,8 @@ static bool same_session(struct index *a, struct index *b)
 static int changed_refusal(struct index *staged, struct index *now,
 			   struct errmsg *em)
 {
-	if (!same_medium(index_info(staged), index_info(now)))
+	if (!idx_same_medium(index_info(staged)->disc_ident,
+			     index_info(now)->disc_ident))
 		return errmsg_set(em, -ESTALE, "another disc took the place of "
 			"the one these changes were staged for: put that disc "
 			"back (they stay staged for it) or discard them");

@@ -126,9 +126,8 @@ static ssize_t drive_pread(void *ctx, void *buf, size_t len, uint64_t off)
 static bool still_medium(void *ctx, uint64_t ident)
 {
 	struct disc *d = ctx;
-	uint64_t now = __atomic_load_n(&d->medium_ident, __ATOMIC_ACQUIRE);
-
-	return !now || now == ident;
+	return idx_same_medium(__atomic_load_n(&d->medium_ident, __ATOMIC_ACQUIRE),
+			       ident);
 }
 
 void disc_reader_init(struct disc *d, struct idx_reader *r)

@@ -190,14 +190,6 @@ static uint64_t ident_now(struct disc *d, const struct disc_facts *f)
 	return h;
 }
 
-/* Whether the lower index was loaded from this very medium: a disc put in
- * its place whose sessions lie where its sessions lay is another disc all
- * the same. state_lock held. */
-static bool same_medium(const struct idx_info *info, uint64_t ident)
-{
-	return !ident || !info->disc_ident || info->disc_ident == ident;
-}
-
 /* Whether the lower index still shows the session it should: the
  * newest of the TOC, or the older one shown because the newest of this
  * very TOC cannot be read. */
@@ -217,8 +209,11 @@ static bool lower_is_current(struct disc *d, int sessions, uint64_t ident)
 		return false;
 	pthread_mutex_lock(&d->state_lock);
 	info = d->lower ? index_info(d->lower) : NULL;
+	/* A disc put in the place of another, its sessions where the other's
+	 * lay, is another disc all the same. */
 	same = info && info->session == want && info->start_lba == start &&
-	       info->blocks == blocks && same_medium(info, ident);
+	       info->blocks == blocks &&
+	       idx_same_medium(info->disc_ident, ident);
 	pthread_mutex_unlock(&d->state_lock);
 	return same;
 }
@@ -233,7 +228,7 @@ static bool only_appended(struct disc *d, int sessions, uint64_t ident)
 	int n;
 
 	pthread_mutex_lock(&d->state_lock);
-	n = d->lower && same_medium(index_info(d->lower), ident) ?
+	n = d->lower && idx_same_medium(index_info(d->lower)->disc_ident, ident) ?
 	    index_info(d->lower)->session : 0;
 	if (n > 0) {
 		start = index_info(d->lower)->start_lba;
