@@ -728,25 +728,35 @@ expect_refused() {
 	refused_run "$2" -o "cache=$T/cache-refused" "$1" "$MNT"
 }
 
+# mk_start IMG / mk_commit WHAT / mk_stop WHAT: a mount of its own at $MK
+# (cache $T/mk.cache, removed at mk_stop) to make a test disc with.
+mk_start() {
+	MK=$T/mk.mnt
+	mkdir -p "$MK"
+	"$BURNFS" -f -o "cache=$T/mk.cache" "$1" "$MK" >>"$LOG" 2>&1 </dev/null &
+	MK_PID=$!
+	wait_mounted "$MK" "$MK_PID"
+}
+mk_commit() { printf '%s\n' commit >"$MK/control" || fail "$1: commit failed"; }
+mk_stop() {
+	timeout -k 2 30 fusermount3 -u "$MK" || fail "$1: unmount failed"
+	wait_pid_exit "$MK_PID" 30 || fail "$1: burnfs did not exit"
+	wait "$MK_PID" || fail "$1: burnfs exited non-zero"
+	rm -rf "$T/mk.cache"
+}
+
 # make_two_sessions IMG: a two-session image written by burnfs itself
 # (folders, a 300 KB file, a symlink), with a private cache.
 make_two_sessions() {
-	local img=$1 m=$T/mk.mnt pid
-	mkdir -p "$m"
-	"$BURNFS" -f -o "cache=$T/mk.cache" "$img" "$m" >>"$LOG" 2>&1 </dev/null &
-	pid=$!
-	wait_mounted "$m" "$pid"
-	mkdir -p "$m/staging/d1/d2"
-	printf 'one\n' >"$m/staging/d1/one.txt"
-	head -c 300000 /dev/urandom >"$m/staging/d1/d2/data.bin"
-	printf '%s\n' commit >"$m/control" || fail "make_two_sessions: commit 1 failed"
-	printf 'two\n' >"$m/staging/two.txt"
-	ln -s d1/one.txt "$m/staging/link"
-	printf '%s\n' commit >"$m/control" || fail "make_two_sessions: commit 2 failed"
-	timeout -k 2 30 fusermount3 -u "$m" || fail "make_two_sessions: unmount failed"
-	wait_pid_exit "$pid" 30 || fail "make_two_sessions: burnfs did not exit"
-	wait "$pid" || fail "make_two_sessions: burnfs exited non-zero"
-	rm -rf "$T/mk.cache"
+	mk_start "$1"
+	mkdir -p "$MK/staging/d1/d2"
+	printf 'one\n' >"$MK/staging/d1/one.txt"
+	head -c 300000 /dev/urandom >"$MK/staging/d1/d2/data.bin"
+	mk_commit "make_two_sessions: 1"
+	printf 'two\n' >"$MK/staging/two.txt"
+	ln -s d1/one.txt "$MK/staging/link"
+	mk_commit "make_two_sessions: 2"
+	mk_stop make_two_sessions
 }
 
 # make_xorriso_sessions IMG: two sessions written by xorriso (no MD5s; its

@@ -13,20 +13,13 @@
 # make_disc IMG CONTENT DATE: one session of /backup.img (CONTENT, 64 KiB)
 # and /dir/note.txt, written by burnfs.
 make_disc() {
-	local m=$T/mk.mnt pid
-	mkdir -p "$m"
-	"$BURNFS" -f -o "cache=$T/mk.cache" "$1" "$m" >>"$LOG" 2>&1 </dev/null &
-	pid=$!
-	wait_mounted "$m" "$pid"
-	head -c 65536 /dev/zero | tr '\0' "$2" >"$m/staging/backup.img"
-	mkdir "$m/staging/dir"
-	printf 'note\n' >"$m/staging/dir/note.txt"
-	touch -d "$3" "$m/staging/backup.img" "$m/staging/dir/note.txt" "$m/staging/dir"
-	printf '%s\n' commit >"$m/control" || fail "make_disc: commit failed"
-	timeout -k 2 30 fusermount3 -u "$m" || fail "make_disc: unmount failed"
-	wait_pid_exit "$pid" 30 || fail "make_disc: burnfs did not exit"
-	wait "$pid" || fail "make_disc: burnfs exited non-zero"
-	rm -rf "$T/mk.cache"
+	mk_start "$1"
+	head -c 65536 /dev/zero | tr '\0' "$2" >"$MK/staging/backup.img"
+	mkdir "$MK/staging/dir"
+	printf 'note\n' >"$MK/staging/dir/note.txt"
+	touch -d "$3" "$MK/staging/backup.img" "$MK/staging/dir/note.txt" "$MK/staging/dir"
+	mk_commit make_disc
+	mk_stop make_disc
 }
 
 session_place() {
