@@ -46,18 +46,20 @@ static int stand_in(struct apply_ctx *c, IsoDir *dir, IsoNode *cat,
 	r = iso_memory_stream_new(calloc(1, 1), 0, &stream);
 	if (r < 0)
 		return imgfmt_apply_fail(c, r, "stand in for the boot catalog at");
-	/* The catalog stays the image's (it holds a reference of its own). */
+	/* We get the folder's reference; the image keeps its own, and
+	 * writes the catalog from it. */
 	r = iso_node_take(cat);
-	if (r >= 0) {
-		iso_node_unref(cat);
-		r = iso_image_add_new_file(c->img, dir, name, stream, &f);
-	}
 	if (r < 0) {
 		iso_stream_unref(stream);
 		return imgfmt_apply_fail(c, r, "stand in for the boot catalog at");
 	}
-	r = copy_attrs(cat, (IsoNode *)f);
-	return r < 0 ? imgfmt_apply_fail(c, r, "copy the boot catalog's attributes to") : 0;
+	r = iso_image_add_new_file(c->img, dir, name, stream, &f);
+	if (r < 0)
+		iso_stream_unref(stream);
+	else
+		r = copy_attrs(cat, (IsoNode *)f);
+	iso_node_unref(cat);
+	return r < 0 ? imgfmt_apply_fail(c, r, "stand in for the boot catalog at") : 0;
 }
 
 int imgfmt_bootcat_stand_in(struct apply_ctx *c)
