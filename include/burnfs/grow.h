@@ -18,7 +18,8 @@
 int grow_array(void **arr, size_t *cap, size_t need, size_t size,
 	       size_t first, size_t max);
 
-/* The same for any array pointer and unsigned capacity counter. */
+/* The same for any array pointer and unsigned capacity counter (arr and
+ * cap are evaluated more than once: pass plain addresses). */
 #define GROW(arr, cap, need, first) __extension__({                      \
 	void *grow_a_ = *(arr);                                           \
 	size_t grow_c_ = *(cap);                                          \
