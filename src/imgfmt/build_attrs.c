@@ -104,7 +104,7 @@ enum aa_kind {
  * last record must be whole and carry bytes.
  * The first byte of each name is looked at too: a list of isofs.* names
  * only (the MD5 index every file of an MD5 session has) shows nothing, and
- * a mount of a million such files would otherwise spend a tenth of its
+ * a mount of a million such files would otherwise spend a quarter of its
  * time decoding them. A name spelled out ("isofs.cx" in full) counts as
  * shown: the decoder then sorts it out. */
 static enum aa_kind aa_scan(IsoNode *n)
