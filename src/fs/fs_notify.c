@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "burnfs/disc.h"
 #include "burnfs/index.h"
@@ -38,6 +39,9 @@ struct fs_notify {
 	uint32_t newest_lba;
 	uint64_t ident;            /* the medium's (idx_info.disc_ident) */
 	unsigned epoch;            /* atomic: read by any request */
+	/* tests only (BURNFS_TEST_NOTIFY_DELAY_MS): a notifier that runs
+	 * late, as under load, so that no test passes by its speed */
+	unsigned test_delay_ms;
 };
 
 unsigned fs_sessions_epoch(struct burnfs *b)
@@ -158,6 +162,9 @@ static void *notify_main(void *arg)
 		poke = n->poke;
 		n->wake = n->poke = false;
 		pthread_mutex_unlock(&n->lock);
+		if (n->test_delay_ms)
+			nanosleep(&(struct timespec){ n->test_delay_ms / 1000,
+				  (long)(n->test_delay_ms % 1000) * 1000000 }, NULL);
 		if (wake)
 			stage_take_invals(b->stage, inval_stage, b);
 		if (poke)
@@ -181,6 +188,8 @@ int fs_notify_start(struct burnfs *b)
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cv, NULL);
 	note_sessions(b, &n->sessions, &n->newest_lba, &n->ident);
+	if (getenv("BURNFS_TEST_NOTIFY_DELAY_MS"))
+		n->test_delay_ms = (unsigned)atoi(getenv("BURNFS_TEST_NOTIFY_DELAY_MS"));
 	b->notify = n;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);

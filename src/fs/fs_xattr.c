@@ -1,10 +1,13 @@
 /* fs_xattr.c — extended attributes: staged entries keep user.*, trusted.*,
  * security.* and POSIX ACLs in the stage (which checks the names, and
  * queues the inode's invalidation when an ACL changes its mode); sessions/
- * shows what the disc recorded; the mount's own entries have none. */
+ * shows what the disc recorded; the mount's own entries have none. An
+ * access ACL's change of the mode reaches the kernel before the reply. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "burnfs/acl.h"
 #include "burnfs/control.h"
 #include "burnfs/stage.h"
 #include "fs/fs.h"
@@ -55,6 +58,19 @@ void fs_xattr_list(fuse_req_t req, fuse_ino_t ino, size_t size)
 	free(buf);
 }
 
+/* An access ACL sets the group bits from its mask, which the kernel does
+ * not expect of a setxattr: it must forget the mode it holds before the
+ * caller's next stat, not whenever the notifier gets to it (a `stat`
+ * right after `setfacl -m m::rwx` showed the old bits under load). With
+ * no write-back cache this never blocks. */
+static int forget_mode(struct burnfs *b, fuse_ino_t ino, const char *name,
+		       int ret)
+{
+	if (ret == 0 && strcmp(name, PACL_XATTR_ACCESS) == 0)
+		fuse_lowlevel_notify_inval_inode(b->se, ino, -1, 0);
+	return ret;
+}
+
 int fs_xattr_set(struct burnfs *b, fuse_ino_t ino, const char *name,
 		 const char *value, size_t size, int flags)
 {
@@ -64,14 +80,17 @@ int fs_xattr_set(struct burnfs *b, fuse_ino_t ino, const char *name,
 		return fs_kind(ino) == K_SESSION ? -EROFS : -ENOTSUP;
 	/* its AAIP fields: ENOSPC now, not at the commit */
 	ret = control_check_xattr(b->control, name, size);
-	return ret ? ret : stage_node_setxattr(b->stage, fs_stage_node(ino),
-					       name, value, size, flags);
+	if (!ret)
+		ret = stage_node_setxattr(b->stage, fs_stage_node(ino), name,
+					  value, size, flags);
+	return forget_mode(b, ino, name, ret);
 }
 
 int fs_xattr_remove(struct burnfs *b, fuse_ino_t ino, const char *name)
 {
 	if (fs_kind(ino) == K_STAGE)
-		return stage_node_removexattr(b->stage, fs_stage_node(ino),
-					      name);
+		return forget_mode(b, ino, name,
+				   stage_node_removexattr(b->stage,
+							  fs_stage_node(ino), name));
 	return fs_kind(ino) == K_SESSION ? -EROFS : -ENOTSUP;
 }
