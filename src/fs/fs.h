@@ -223,11 +223,15 @@ int fs_xattr_remove(struct burnfs *b, fuse_ino_t ino, const char *name);
 /* fs_notify.c: a thread that tells the kernel what changed without its
  * asking — the names the stage queued, and sessions/ after a command. The
  * kernel may wait for inode locks that requests in flight hold, so no
- * request handler sends these itself. */
+ * request handler sends a name's invalidation itself (an inode's
+ * attributes alone take no such lock: fs_xattr.c). */
 int fs_notify_start(struct burnfs *b);
 void fs_notify_stop(struct burnfs *b);
-/* A command ended: look at the sessions list again. */
-void fs_notify_poke(struct burnfs *b);
+/* A command ended: look at the sessions list again and tell the kernel
+ * what the stage queued; wait (at most FS_NOTIFY_SYNC_MAX_S) until it was
+ * told all that was queued before the call. Holding no lock. */
+#define FS_NOTIFY_SYNC_MAX_S 10
+void fs_notify_sync(struct burnfs *b);
 
 /* fs_control.c: the jobs' runner goes through the notifier (call once
  * control exists: the init request). */

@@ -15,7 +15,8 @@
  *   "COMMAND: RESULT" line, or fails with that job's errno. An interrupted
  *   reader gets EINTR: a waiter may give up, the job goes on.
  * When a job ends, the notifier looks at what the kernel must forget of
- * sessions/ (fs_notify.c); what the stage changed it queues itself. */
+ * sessions/ (fs_notify.c), and tells it that and what the stage queued
+ * before the job counts as done. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@ static int run_job(void *arg, const char *buf, size_t len)
 	struct burnfs *b = arg;
 	int ret = control_execute(b->control, buf, len);
 
-	fs_notify_poke(b);
+	fs_notify_sync(b);
 	return ret;
 }
 
@@ -41,9 +42,14 @@ void fs_control_init(struct burnfs *b)
 
 int fs_control_write(struct burnfs *b, const char *buf, size_t len)
 {
+	int ret;
+
 	/* A command can take minutes; the mount must keep answering. */
 	fs_loop_yield();
-	return control_run(b->control, buf, len);
+	ret = control_run(b->control, buf, len);
+	/* The quick ones (restore, set) run here, not through run_job. */
+	fs_notify_sync(b);
+	return ret;
 }
 
 int fs_control_open_check(struct burnfs *b, int flags)

@@ -10,6 +10,11 @@
  *   and its name is invalidated.
  * A commit keeps every staged node as it was, so it costs nothing here.
  *
+ * A command waits for its round of notifications (fs_notify_sync) before
+ * its writer is answered: a script that reads staging/ or sessions/ right
+ * after `echo discard > control` must not find what the kernel should have
+ * forgotten.
+ *
  * The notifications go out from a thread of their own, holding no lock:
  * the kernel may wait for the lock of the folder named, which a request in
  * flight can hold while it waits for burnfs (libfuse's notify examples do
@@ -32,8 +37,10 @@
 struct fs_notify {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
+	pthread_cond_t done_cv;    /* a round of notifications ended */
 	pthread_t thread;
 	bool stop, wake, poke;     /* guarded by lock */
+	unsigned long asked, done; /* lock: fs_notify_sync's rounds */
 	/* sessions/ as the kernel was shown it (the thread's own) */
 	int sessions;
 	uint32_t newest_lba;
@@ -66,10 +73,29 @@ static void stage_woke(void *ctx)
 	signal_work(n, &n->wake);
 }
 
-void fs_notify_poke(struct burnfs *b)
+void fs_notify_sync(struct burnfs *b)
 {
-	if (b->notify)
-		signal_work(b->notify, &b->notify->poke);
+	struct fs_notify *n = b->notify;
+	struct timespec until;
+	unsigned long mine;
+
+	if (!n)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += FS_NOTIFY_SYNC_MAX_S;
+	pthread_mutex_lock(&n->lock);
+	mine = ++n->asked;
+	n->wake = n->poke = true;
+	pthread_cond_signal(&n->cv);
+	while (n->done < mine && !n->stop) {
+		if (pthread_cond_timedwait(&n->done_cv, &n->lock, &until) == ETIMEDOUT) {
+			blog_warn("fs: the kernel took over %d s to take what it "
+				  "must forget; the command returns without waiting",
+				  FS_NOTIFY_SYNC_MAX_S);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&n->lock);
 }
 
 static void inval_stage(void *ctx, struct stage_node *node, const char *name)
@@ -150,6 +176,7 @@ static void *notify_main(void *arg)
 {
 	struct burnfs *b = arg;
 	struct fs_notify *n = b->notify;
+	unsigned long round;
 	bool wake, poke;
 
 	pthread_mutex_lock(&n->lock);
@@ -160,6 +187,7 @@ static void *notify_main(void *arg)
 		}
 		wake = n->wake;
 		poke = n->poke;
+		round = n->asked;
 		n->wake = n->poke = false;
 		pthread_mutex_unlock(&n->lock);
 		if (n->test_delay_ms)
@@ -170,7 +198,10 @@ static void *notify_main(void *arg)
 		if (poke)
 			check_sessions(b, n);
 		pthread_mutex_lock(&n->lock);
+		n->done = round;
+		pthread_cond_broadcast(&n->done_cv);
 	}
+	pthread_cond_broadcast(&n->done_cv);
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
 }
@@ -187,6 +218,7 @@ int fs_notify_start(struct burnfs *b)
 		return -ENOMEM;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cv, NULL);
+	pthread_cond_init(&n->done_cv, NULL);
 	note_sessions(b, &n->sessions, &n->newest_lba, &n->ident);
 	if (getenv("BURNFS_TEST_NOTIFY_DELAY_MS"))
 		n->test_delay_ms = (unsigned)atoi(getenv("BURNFS_TEST_NOTIFY_DELAY_MS"));
@@ -214,6 +246,7 @@ void fs_notify_stop(struct burnfs *b)
 	signal_work(n, &n->stop);
 	pthread_join(n->thread, NULL);
 	b->notify = NULL;
+	pthread_cond_destroy(&n->done_cv);
 	pthread_cond_destroy(&n->cv);
 	pthread_mutex_destroy(&n->lock);
 	free(n);

@@ -5,10 +5,13 @@
 # show the new state at once, also to a process whose current folder is
 # inside (relative lookups), and names that had been removed come back
 # (no cached "missing" entry survives). So does a restore at its
-# destination. A commit keeps every staged inode.
+# destination. A commit keeps every staged inode. "At once" means when
+# the command's write returns, even with the thread that tells the kernel
+# made late (BURNFS_TEST_NOTIFY_DELAY_MS, tests only, as under load).
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 is not installed"
+export BURNFS_TEST_NOTIFY_DELAY_MS=300
 start_burnfs
 S=$MNT/staging
 mkdir -p "$S/d/sub"
