@@ -80,6 +80,11 @@ void control_free(struct control *c);
  * what discard and blank change. Set before the first command. */
 typedef int (*control_runner)(void *arg, const char *buf, size_t len);
 void control_set_runner(struct control *c, control_runner run, void *arg);
+/* What runs after a quick command (set, abort, restore) on the writer's
+ * thread, before its write returns: the FUSE glue has the kernel drop
+ * what a restore changed. NULL: nothing. Set before the first command. */
+typedef void (*control_settle)(void *arg);
+void control_set_settle(struct control *c, control_settle fn, void *arg);
 
 /* Run the command in buf (a write to the control file). set and abort act
  * at once. A long command (commit, verify, blank, format, eject, discard)

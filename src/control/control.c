@@ -45,6 +45,12 @@ void control_free(struct control *c)
 	free(c);
 }
 
+void control_set_settle(struct control *c, control_settle fn, void *arg)
+{
+	c->settle = fn;
+	c->settle_arg = arg;
+}
+
 void control_set_runner(struct control *c, control_runner run, void *arg)
 {
 	c->runner = run;
@@ -277,6 +283,8 @@ int control_run(struct control *c, const char *buf, size_t len)
 		if (ret < 0)
 			blog_warn("%s failed: %s", cmd_names[cmd.kind], em.text);
 		control_set_result(c, &cmd, ret, &em);
+		if (c->settle)
+			c->settle(c->settle_arg);
 		return ret;
 	}
 	ret = control_job_start(c, &cmd, buf, len, &id, &em);

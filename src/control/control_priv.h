@@ -45,6 +45,8 @@ struct control {
 
 	control_runner runner;          /* set before the first job */
 	void *runner_arg;
+	control_settle settle;          /* after a quick command, or NULL */
+	void *settle_arg;
 
 	/* Guards everything below. Never held while a command runs. */
 	pthread_mutex_t lock;

@@ -35,21 +35,24 @@ static int run_job(void *arg, const char *buf, size_t len)
 	return ret;
 }
 
+/* After a quick command (restore): what it changed reaches the kernel
+ * before the writer's write returns. */
+static void settle(void *arg)
+{
+	fs_notify_sync(arg);
+}
+
 void fs_control_init(struct burnfs *b)
 {
 	control_set_runner(b->control, run_job, b);
+	control_set_settle(b->control, settle, b);
 }
 
 int fs_control_write(struct burnfs *b, const char *buf, size_t len)
 {
-	int ret;
-
 	/* A command can take minutes; the mount must keep answering. */
 	fs_loop_yield();
-	ret = control_run(b->control, buf, len);
-	/* The quick ones (restore, set) run here, not through run_job. */
-	fs_notify_sync(b);
-	return ret;
+	return control_run(b->control, buf, len);
 }
 
 int fs_control_open_check(struct burnfs *b, int flags)
