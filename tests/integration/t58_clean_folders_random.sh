@@ -6,6 +6,7 @@
 # xorriso's extraction of every new session equals the local copy, file
 # contents, modes, times and xattrs included. CLEAN_SEED repeats a run.
 . "$(dirname "$0")/lib.sh"
+unset BURNFS_FULL_SNAPSHOT   # what is checked here is its default (a sweep may set it)
 
 SEED=${CLEAN_SEED:-$RANDOM}
 note "seed $SEED (CLEAN_SEED repeats a run)"

@@ -10,6 +10,7 @@
 # each commit (BURNFS_KEEP_TREE_MAX=5). After a walk that lists every
 # folder, the unchanged ones are still kept and a changed one is rebuilt.
 . "$(dirname "$0")/lib.sh"
+unset BURNFS_FULL_SNAPSHOT   # what is checked here is its default (a sweep may set it)
 
 make_tree "$T/src"
 mkdir -p "$T/src/docs/nested/deep/deeper"

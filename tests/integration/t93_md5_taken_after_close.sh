@@ -20,6 +20,7 @@
 #  e) files staged while early MD5s were off are hashed after the next
 #     mount, and recorded from there.
 . "$(dirname "$0")/lib.sh"
+unset BURNFS_MD5_EARLY_MIN   # what is checked here is its default (a sweep may set it)
 
 MIB=1048576
 model=$T/model

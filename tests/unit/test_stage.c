@@ -1633,6 +1633,10 @@ int main(void)
 	 * (256 MiB by default); t_write_behind must not depend on how full
 	 * this machine's /tmp is. Read once, at the stage's first big write. */
 	setenv("BURNFS_CACHE_MARGIN", "0", 1);
+	/* The defaults are what is checked here, also when the whole suite
+	 * runs with other settings. */
+	unsetenv("BURNFS_MD5_EARLY_MIN");
+	unsetenv("BURNFS_FULL_SNAPSHOT");
 	disc = calloc(DISC_BLOCKS, 2048);
 	if (!disc || tmp_make("test_stage"))
 		return 2;
