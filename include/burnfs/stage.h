@@ -148,6 +148,11 @@ ssize_t stage_write_owned(struct stage *st, struct stage_file *f,
 			  const void *buf, size_t size, off_t off,
 			  void (*release)(void *base), void *base);
 int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size);
+/* fallocate(2) with mode 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE or
+ * FALLOC_FL_ZERO_RANGE (others: -EOPNOTSUPP), as ext4 does it; the
+ * medium's room is the caller's to check. */
+int stage_fallocate(struct stage *st, struct stage_file *f, int mode,
+		    off_t off, off_t len);
 int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf);
 int stage_fsync(struct stage *st, struct stage_file *f, int datasync);
 /* True while the file's bytes are still read from the disc: reading it,

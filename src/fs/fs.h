@@ -208,6 +208,8 @@ void fs_io_read(fuse_req_t req, struct fs_handle *h, size_t size, off_t off);
 void fs_io_write(fuse_req_t req, fuse_ino_t ino, struct fs_handle *h,
 		 const char *buf, size_t size, off_t off);
 int fs_io_fsync(struct burnfs *b, struct fs_handle *h, int datasync);
+int fs_io_fallocate(struct burnfs *b, struct fs_handle *h, int mode,
+		    off_t off, off_t len);
 void fs_io_statfs(fuse_req_t req);
 /* ENOSPC when growing a file of size `now` to `end` would not fit. */
 int fs_check_space(struct burnfs *b, uint64_t now, uint64_t end);

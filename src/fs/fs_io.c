@@ -2,6 +2,7 @@
  * read from the disc through their index, the mount's own files to their
  * rows (fs_virtual.c). Also fsync and statfs. */
 #include <errno.h>
+#include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
@@ -183,6 +184,34 @@ void fs_io_write(fuse_req_t req, fuse_ino_t ino, struct fs_handle *h,
 		fuse_reply_err(req, (int)-n);
 	else
 		fuse_reply_write(req, (size_t)n);
+}
+
+/* Growing a file by reserving room costs the session what writing the
+ * zeros would: ENOSPC now, as for a write; a range kept past the end
+ * (FALLOC_FL_KEEP_SIZE) is never burned and costs nothing. The mount's
+ * own files hold no blocks to reserve. */
+int fs_io_fallocate(struct burnfs *b, struct fs_handle *h, int mode,
+		    off_t off, off_t len)
+{
+	struct stat st;
+	int ret;
+
+	if (h->kind != H_STAGE)
+		return -EOPNOTSUPP;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if ((uint64_t)off > STAGE_FILE_SIZE_MAX ||
+	    (uint64_t)len > STAGE_FILE_SIZE_MAX - (uint64_t)off)
+		return -EFBIG;
+	ret = stage_fgetattr(b->stage, h->sf, &st);
+	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE))
+		ret = fs_check_space(b, (uint64_t)st.st_size,
+				     (uint64_t)off + (uint64_t)len);
+	if (ret)
+		return ret;
+	if (stage_file_on_disc(b->stage, h->sf))
+		fs_loop_yield();  /* it is copied up first */
+	return stage_fallocate(b->stage, h->sf, mode, off, len);
 }
 
 int fs_io_fsync(struct burnfs *b, struct fs_handle *h, int datasync)

@@ -392,6 +392,16 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	fs_handle_put(b, h);
 }
 
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t off, off_t len, struct fuse_file_info *fi)
+{
+	struct fs_handle *h = fs_handle_get(fi);
+	struct burnfs *b = fs_of(req);
+
+	fuse_reply_err(req, -fs_io_fallocate(b, h, mode, off, len));
+	fs_handle_put(b, h);
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -485,6 +495,7 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.flush = op_flush,
 	.release = op_release,
 	.fsync = op_fsync,
+	.fallocate = op_fallocate,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,

@@ -12,7 +12,7 @@
 #include "stage/stage_priv.h"
 
 /* No handle needs the data file any more: give the descriptor back. */
-static void node_fd_idle(struct snode *n)
+void stage_node_fd_idle(struct snode *n)
 {
 	if (!n->nopen && n->fd >= 0) {
 		close(n->fd);
@@ -22,7 +22,7 @@ static void node_fd_idle(struct snode *n)
 
 /* n's content in a data file of its own that no burn is reading, open.
  * A data file whose cache folder is gone takes no more changes. */
-static int node_writable(struct stage *st, struct snode *n, bool keep)
+int stage_node_writable(struct stage *st, struct snode *n, bool keep)
 {
 	int ret = stage_cache_alive(st);
 
@@ -44,7 +44,7 @@ int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size)
 	if (!S_ISREG(n->mode))
 		return -EINVAL;
 	if (size != n->size || n->data_id) {
-		ret = node_writable(st, n, size > 0);
+		ret = stage_node_writable(st, n, size > 0);
 		if (!ret)
 			ret = stage_hash_changed(st, n);
 		if (!ret && ftruncate(n->fd, (off_t)size))
@@ -58,7 +58,7 @@ int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size)
 		n->ctime = n->mtime;
 		ret = stage_record_attr(st, n);
 	}
-	node_fd_idle(n);
+	stage_node_fd_idle(n);
 	return ret;
 }
 
@@ -118,12 +118,12 @@ static int open_node(struct stage *st, struct snode *n, int flags,
 		ret = stage_node_truncate(st, n, 0);
 		n->nopen--;
 		if (ret) {
-			node_fd_idle(n);
+			stage_node_fd_idle(n);
 			return ret;
 		}
 	}
 	ret = new_handle(st, n, flags, out);
-	node_fd_idle(n);
+	stage_node_fd_idle(n);
 	return ret;
 }
 
@@ -278,7 +278,7 @@ static ssize_t write_src(struct stage *st, struct stage_file *f,
 	if (!r)
 		r = stage_behind_take_error(n);
 	if (!r)
-		r = node_writable(st, n, true);
+		r = stage_node_writable(st, n, true);
 	if (!r)
 		r = stage_hash_changed(st, n);
 	if (r)
@@ -433,7 +433,7 @@ int stage_release(struct stage *st, struct stage_file *f)
 		open_list_del(st, n);
 		stage_hash_closed(st, n);
 	}
-	node_fd_idle(n);
+	stage_node_fd_idle(n);
 	stage_node_unref(st, n);
 	STAGE_UNLOCK(st);
 	free(f);

@@ -458,6 +458,11 @@ void stage_limit_time(struct timespec *ts);
 
 /* fileops.c */
 int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size);
+/* n's content in a data file of its own, open in n->fd (a copy-up if it
+ * is the disc's, with its bytes when keep): 0 or -errno. */
+int stage_node_writable(struct stage *st, struct snode *n, bool keep);
+/* No handle needs the data file any more: close n->fd. */
+void stage_node_fd_idle(struct snode *n);
 
 /* attr.c */
 void stage_node_stat(const struct stage *st, const struct snode *n,

@@ -240,6 +240,7 @@ errno_text() {
 	EFBIG) echo "File too large" ;;
 	EXDEV) echo "Invalid cross-device link" ;;
 	ESTALE) echo "Stale file handle" ;;
+	EOPNOTSUPP) echo "Operation not supported" ;;
 	*) fail "errno_text: unknown name $1" ;;
 	esac
 }
@@ -247,7 +248,7 @@ errno_text() {
 errno_name() {
 	local e
 	for e in EINVAL EBUSY ENOSPC EROFS ENOMEDIUM EIO ECANCELED ENAMETOOLONG \
-		ENOTEMPTY EACCES EPERM ENOENT EEXIST EFBIG EXDEV ESTALE; do
+		ENOTEMPTY EACCES EPERM ENOENT EEXIST EFBIG EXDEV ESTALE EOPNOTSUPP; do
 		case $1 in *"$(errno_text "$e")"*) echo "$e"; return 0 ;; esac
 	done
 	echo "OTHER($1)"

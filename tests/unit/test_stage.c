@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,6 +468,54 @@ static void t_copyup(void)
 	CHECK_EQ(stage_truncate(st, "/e", 0), -EISDIR);
 	CHECK_PENDING(st, "R /d -> /e\nM /e/f\nM /e/h2\nM /e/sub/deep\n"
 		      "M /g\nM /h1\n");
+	stage_close(st);
+	index_unref(lo);
+	free(cache);
+}
+
+/* fallocate: what ext4 does with each mode, on a disc file (copied up
+ * first), kept across a remount */
+static void t_fallocate(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_file *f;
+	struct stat sb;
+	char buf[16];
+
+	CHECK_EQ(stage_open_file(st, "/d/f", O_RDWR, &f), 0);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_PUNCH_HOLE |
+				 FALLOC_FL_KEEP_SIZE, 1, 2), 0);
+	CHECK_EQ(stage_read(st, f, buf, sizeof(buf), 0), 5);
+	CHECK(!memcmp(buf, "h\0\0lo", 5));
+	/* a zeroed range past the end grows the file; KEEP_SIZE does not */
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_ZERO_RANGE, 4, 4), 0);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_KEEP_SIZE, 0, 4096), 0);
+	CHECK_EQ(stage_fallocate(st, f, 0, 0, 3), 0);
+	CHECK_EQ(stage_fgetattr(st, f, &sb), 0);
+	CHECK_EQ(sb.st_size, 8);
+	CHECK_EQ(stage_read(st, f, buf, sizeof(buf), 0), 8);
+	CHECK(!memcmp(buf, "h\0\0l\0\0\0\0", 8));
+	CHECK_EQ(stage_fallocate(st, f, 0, 0, 100), 0);
+	/* what ext4 refuses too */
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_PUNCH_HOLE, 0, 1), -EOPNOTSUPP);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_COLLAPSE_RANGE, 0, 4096),
+		 -EOPNOTSUPP);
+	CHECK_EQ(stage_fallocate(st, f, 0, -1, 1), -EINVAL);
+	CHECK_EQ(stage_fallocate(st, f, 0, 0, 0), -EINVAL);
+	CHECK_EQ(stage_fallocate(st, f, 0, 1, (off_t)STAGE_FILE_SIZE_MAX),
+		 -EFBIG);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_PENDING(st, "M /d/f\n");
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_EQ(stage_getattr(st, "/d/f", &sb), 0);
+	CHECK_EQ(sb.st_size, 100);
+	CHECK_EQ(stage_open_file(st, "/d/f", O_RDONLY, &f), 0);
+	CHECK_EQ(stage_read(st, f, buf, sizeof(buf), 0), 16);
+	CHECK(!memcmp(buf, "h\0\0l\0\0\0\0\0\0\0\0\0\0\0\0", 16));
+	CHECK_EQ(stage_release(st, f), 0);
 	stage_close(st);
 	index_unref(lo);
 	free(cache);
@@ -1642,6 +1691,7 @@ int main(void)
 		return 2;
 	t_ops();
 	t_copyup();
+	t_fallocate();
 	t_pending();
 	t_persist();
 	t_crash();
