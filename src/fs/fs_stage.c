@@ -169,6 +169,10 @@ int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
 	int ret = 0;
 
 	attr_from_fuse(in, to_set, &a);
+	/* chown(f, -1, -1) arrives as a SETATTR that sets nothing (the kernel
+	 * passes a ctime only with a write-back cache); ext4 moves ctime */
+	if (!to_set)
+		a.valid = STAGE_SET_CTIME;
 	if (a.valid & STAGE_SET_SIZE)
 		ret = check_size(b, n, a.size);
 	if (!ret)

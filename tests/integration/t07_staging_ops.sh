@@ -102,6 +102,14 @@ blocks=$(awk 'NR == 2 { print $2 }' "$T/df")
 [ "$blocks" -gt 0 ] || fail "df shows no capacity: $(cat "$T/df")"
 assert_eq "$(stat -f -c %l "$S")" 255 "statfs namelen"
 
+# chown(-1, -1) changes nothing but ctime, as on ext4
+ctime_moves() {
+	python3 -c 'import os, sys, time
+p = sys.argv[1]; c = os.stat(p).st_ctime_ns; time.sleep(0.02); os.chown(p, -1, -1)
+sys.exit(os.stat(p).st_ctime_ns == c)' "$1"
+}
+ctime_moves "$S/x.txt" || fail "chown(-1, -1) did not move ctime in staging/"
+
 ctl_ok commit
 assert_same_tree "$T/local" "$MNT/staging" "local folder and staging/ after commit"
 stop_burnfs
