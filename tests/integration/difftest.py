@@ -26,6 +26,7 @@ stderr. The trees must be reachable by `nobody` (their parents traversable);
 A and B are created (mode 0777) when missing.
 """
 import argparse
+import ctypes
 import errno
 import hashlib
 import multiprocessing as mp
@@ -47,6 +48,13 @@ UIDS = [0, NOBODY.pw_uid, 1234]
 GIDS = [0, NOBODY.pw_gid, 1234]
 HANDLES = 4
 LOG = None  # --log: every call of the first phase and its results
+LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long,
+                           ctypes.c_long]
+# fallocate modes: 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE(|KEEP);
+# run draws only those the reference tree's file system has (tmpfs has no
+# ZERO_RANGE)
+FALLOC_MODES = [0, 1, 3, 16, 17]
 
 
 def data(seed, length):
@@ -100,6 +108,11 @@ def do_fd(fds, op):
     if kind == "fchown":
         os.fchown(fd, op[2], op[3])
         return None
+    if kind == "fallocate":
+        if LIBC.fallocate(fd, op[2], op[3], op[4]):
+            e = ctypes.get_errno()
+            raise OSError(e, os.strerror(e))
+        return None
     raise ValueError(kind)
 
 
@@ -150,7 +163,7 @@ def run_op(root, fds, op):
         if op[0] == "open":
             return ("ok", do_open(root, fds, op))
         if op[0] in ("close", "pwrite", "write", "pread", "ftruncate",
-                     "fstat", "fchmod", "fchown"):
+                     "fstat", "fchmod", "fchown", "fallocate"):
             return ("ok", do_fd(fds, op))
         return ("ok", do_path(root, op))
     except OSError as e:
@@ -172,9 +185,10 @@ def draw(r, base, root_worker):
         ["open", "create", "close", "pwrite", "write", "pread", "ftruncate",
          "fstat", "fchmod", "fchown", "truncate", "stat", "lstat", "unlink",
          "rmdir", "mkdir", "mkfifo", "chmod", "chown", "utime", "link",
-         "rename", "symlink", "readlink", "listdir", "setxattr", "getxattr"],
+         "rename", "symlink", "readlink", "listdir", "setxattr", "getxattr",
+         "fallocate"],
         [8, 10, 4, 10, 5, 6, 3, 5, 2, 1, 3, 4, 2, 5, 2, 4, 1, 4, 2, 2, 5, 6,
-         2, 1, 2, 1, 1])[0]
+         2, 1, 2, 1, 1, 3])[0]
     seed = r.getrandbits(32)
     if k == "create":
         flags = os.O_CREAT | r.choice([os.O_WRONLY, os.O_RDWR]) | r.choice(
@@ -194,6 +208,12 @@ def draw(r, base, root_worker):
     if k in ("ftruncate", "truncate"):
         size = r.choice([0, 1, 4096, 5000, 100000, 1 << 21])
         return (k, h, size) if k == "ftruncate" else (k, p, size)
+    if k == "fallocate" and not FALLOC_MODES:
+        return ("fstat", h)
+    if k == "fallocate":
+        return (k, h, r.choice(FALLOC_MODES),
+                r.choice([0, 1, 4095, 4096, 70000]) + r.randrange(3000),
+                r.choice([1, 100, 5000, 70000]))
     if k == "fchmod":
         return (k, h, r.choice(MODES))
     if k == "fchown":
@@ -367,6 +387,18 @@ def report(title, bad):
         print("  %s" % (b,), file=sys.stderr)
 
 
+def falloc_modes(root):
+    """The fallocate modes root's file system has."""
+    p = os.path.join(root, ".falloc-probe")
+    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, b"x" * 8192)
+        return [m for m in FALLOC_MODES if LIBC.fallocate(fd, m, 100, 100) == 0]
+    finally:
+        os.close(fd)
+        os.unlink(p)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["run", "compare"])
@@ -383,7 +415,10 @@ def main():
         LOG = open(args.log, "w")
     roots = [args.a, args.b]
     if args.mode == "run":
+        global FALLOC_MODES
         setup(roots, ["", "p0", "p1", "p2"])
+        FALLOC_MODES = falloc_modes(args.b)
+        print("# fallocate modes drawn: %s" % FALLOC_MODES)
         bad = serial_phase(roots, args.seed, args.ops)
         if bad:
             report("calls from several processes, one at a time", bad)

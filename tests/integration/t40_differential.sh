@@ -3,7 +3,7 @@
 # the same random calls on both — create, write at offsets, truncate, hard
 # links, unlink while open, rename over links, chmod with set-user-ID and
 # set-group-ID bits and writes by `nobody` (direct-I/O and buffered handles),
-# chown, utimens, symlinks, fifos, mkdir/rmdir, user xattrs — from several
+# chown, utimens, symlinks, fifos, mkdir/rmdir, user xattrs, fallocate — from several
 # processes, one at a time and then at once, every result and errno
 # compared (difftest.py). Then the final trees; then a commit, a remount
 # with an empty cache and the disc's tree as xorriso extracts it, each
