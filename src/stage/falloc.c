@@ -1,6 +1,8 @@
 /* falloc.c — fallocate(2) on an open file: reserve room (growing the file
  * unless FALLOC_FL_KEEP_SIZE), punch a hole, zero a range, as ext4 does.
- * A disc file is copied into the cache first, as for a write. The cache's
+ * A disc file is copied into the cache first when its bytes or size
+ * change, as for a write; a reservation that changes neither only moves
+ * its times. The cache's
  * file system does the work where it can, so a reservation reserves room
  * on the cache disk too (ENOSPC there, as on ext4); where it cannot (tmpfs
  * has no FALLOC_FL_ZERO_RANGE), a hole or written zeros read back the same.
@@ -72,7 +74,9 @@ static int falloc_fd(int fd, int mode, uint64_t off, uint64_t len,
 	return ret;
 }
 
-static int check_mode(int mode)
+/* -EOPNOTSUPP for modes ext4 refuses or burnfs does not do, -EINVAL,
+ * -EFBIG past what a disc holds; 0 otherwise. */
+static int check_args(int mode, off_t off, off_t len)
 {
 	const int known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
 			  FALLOC_FL_ZERO_RANGE;
@@ -82,43 +86,64 @@ static int check_mode(int mode)
 	if ((mode & FALLOC_FL_PUNCH_HOLE) &&
 	    (!(mode & FALLOC_FL_KEEP_SIZE) || (mode & FALLOC_FL_ZERO_RANGE)))
 		return -EOPNOTSUPP;
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if ((uint64_t)off > STAGE_FILE_SIZE_MAX ||
+	    (uint64_t)len > STAGE_FILE_SIZE_MAX - (uint64_t)off)
+		return -EFBIG;
 	return 0;
+}
+
+/* Will the bytes or the size change? A reservation inside the file or
+ * past its end with KEEP_SIZE changes neither. */
+static bool changes_content(const struct snode *n, int mode, uint64_t off,
+			    uint64_t end)
+{
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > n->size)
+		return true;
+	return (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+	       off < n->size;
+}
+
+/* The data file is touched when the content changes, or to reserve in
+ * one the node has of its own. A disc file (or one a burn is reading)
+ * whose content stays is not copied into the cache for nothing: only its
+ * times move, as on ext4. */
+static int falloc_locked(struct stage *st, struct snode *n, int mode,
+			 uint64_t off, uint64_t len)
+{
+	bool change = changes_content(n, mode, off, off + len);
+	bool own = n->data_id && !stage_data_is_frozen(st, n->data_id);
+	int ret = st->readonly ? -EROFS : S_ISREG(n->mode) ? 0 : -ENODEV;
+
+	if (!ret && (change || own))
+		ret = stage_node_writable(st, n, true);
+	if (!ret && change)
+		ret = stage_hash_changed(st, n);
+	if (!ret && (change || own))
+		ret = falloc_fd(n->fd, mode, off, len, n->size);
+	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) && off + len > n->size) {
+		n->size = off + len;
+		stage_count_node(st, n);
+	}
+	if (ret)
+		return ret;
+	stage_now_ts(&n->mtime);
+	n->ctime = n->mtime;
+	st->gen++;
+	return stage_record_attr(st, n);
 }
 
 int stage_fallocate(struct stage *st, struct stage_file *f, int mode,
 		    off_t off, off_t len)
 {
-	struct snode *n = f->node;
-	int ret = check_mode(mode);
+	int ret = check_args(mode, off, len);
 
-	if (!ret && (off < 0 || len <= 0))
-		ret = -EINVAL;
-	if (!ret && ((uint64_t)off > STAGE_FILE_SIZE_MAX ||
-		     (uint64_t)len > STAGE_FILE_SIZE_MAX - (uint64_t)off))
-		ret = -EFBIG;
 	if (ret)
 		return ret;
 	STAGE_LOCK(st);  /* writes queued behind land first */
-	ret = st->readonly ? -EROFS : S_ISREG(n->mode) ? 0 : -ENODEV;
-	if (!ret)
-		ret = stage_node_writable(st, n, true);
-	if (!ret)
-		ret = stage_hash_changed(st, n);
-	if (!ret)
-		ret = falloc_fd(n->fd, mode, (uint64_t)off, (uint64_t)len,
-				n->size);
-	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) &&
-	    (uint64_t)(off + len) > n->size) {
-		n->size = (uint64_t)(off + len);
-		stage_count_node(st, n);
-	}
-	if (!ret) {
-		stage_now_ts(&n->mtime);
-		n->ctime = n->mtime;
-		st->gen++;
-		ret = stage_record_attr(st, n);
-	}
-	stage_node_fd_idle(n);
+	ret = falloc_locked(st, f->node, mode, (uint64_t)off, (uint64_t)len);
+	stage_node_fd_idle(f->node);
 	STAGE_UNLOCK(st);
 	return ret;
 }

@@ -64,6 +64,11 @@ fallocate -o 10 -l 10 "$S/disc.bin" || fail "a reservation inside the file faile
 fallocate -z -n -o 2200000 -l 500000 "$S/disc.bin" || fail "fallocate -z -n failed"
 assert_eq "$(file_size "$S/disc.bin")" 2300000 "size after -n reservations"
 cmp -s "$S/disc.bin" "$T/want2" || fail "reservations inside the file changed its bytes"
+# a reservation that changes no byte of a disc file moves its times only
+touch -d "$OLD" "$S/sparse.bin"
+fallocate -n -l $((2 * M)) "$S/sparse.bin" || fail "fallocate -n of a disc file failed"
+moved "$S/sparse.bin" "a -n reservation of a disc file"
+cmp -s "$S/sparse.bin" "$T/sparse.bin" || fail "a -n reservation changed a disc file's bytes"
 fallocate -d "$S/sparse.bin" || fail "fallocate --dig-holes failed"
 cmp -s "$S/sparse.bin" "$T/sparse.bin" || fail "digging holes changed the bytes"
 

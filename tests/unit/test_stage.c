@@ -484,6 +484,15 @@ static void t_fallocate(void)
 	struct stat sb;
 	char buf[16];
 
+	/* reservations that change no byte copy no disc file */
+	CHECK_EQ(stage_open_file(st, "/g", O_RDWR, &f), 0);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_KEEP_SIZE, 2, 1 << 20), 0);
+	CHECK_EQ(stage_fallocate(st, f, 0, 0, 5), 0);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_PUNCH_HOLE |
+				 FALLOC_FL_KEEP_SIZE, 5, 100), 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(count_data_files(cache), 0);
+	CHECK_STR(read_all(st, "/g"), "world");
 	CHECK_EQ(stage_open_file(st, "/d/f", O_RDWR, &f), 0);
 	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_PUNCH_HOLE |
 				 FALLOC_FL_KEEP_SIZE, 1, 2), 0);
@@ -507,7 +516,7 @@ static void t_fallocate(void)
 	CHECK_EQ(stage_fallocate(st, f, 0, 1, (off_t)STAGE_FILE_SIZE_MAX),
 		 -EFBIG);
 	CHECK_EQ(stage_release(st, f), 0);
-	CHECK_PENDING(st, "M /d/f\n");
+	CHECK_PENDING(st, "M /d/f\nM /g\n");
 	stage_close(st);
 	st = open_stage(cache, lo);
 	CHECK_EQ(stage_getattr(st, "/d/f", &sb), 0);
