@@ -139,7 +139,7 @@ static int learn(struct imgfmt_foreigns *fs, IsoImage *imported,
 	return 0;
 }
 
-static struct imgfmt_foreign *find(struct imgfmt_foreigns *fs,
+static struct imgfmt_foreign *find(const struct imgfmt_foreigns *fs,
 				   const struct index *idx)
 {
 	for (size_t i = 0; i < fs->n; i++)
@@ -155,6 +155,7 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 	struct imgfmt_foreign *f;
 	struct imgfmt_id_map m = { 0 };
 	IsoImage *img = NULL;
+	uint8_t *taken = NULL;
 	int session = index_info(idx)->session, rc;
 	void *t = realloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
 
@@ -170,6 +171,8 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 				index_count(idx));
 	if (!rc)
 		rc = learn(fs, img, em);
+	if (!rc && !(taken = calloc(m.n + 1, 1)))
+		rc = errmsg_set(em, -ENOMEM, "out of memory loading session %d", session);
 	if (rc) {
 		if (img)
 			iso_image_unref(img);
@@ -177,7 +180,7 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 		return rc < 0 ? rc : -EIO;
 	}
 	f = &fs->v[fs->n++];
-	*f = (struct imgfmt_foreign){ idx, img, m.by_id, m.n };
+	*f = (struct imgfmt_foreign){ idx, img, m.by_id, taken, m.n };
 	return 0;
 }
 
@@ -205,6 +208,7 @@ void imgfmt_foreign_free(struct imgfmt_foreigns *fs)
 	for (size_t i = 0; i < fs->n; i++) {
 		iso_image_unref(fs->v[i].img);
 		free(fs->v[i].by_id);
+		free(fs->v[i].taken);
 	}
 	free(fs->v);
 	memset(fs, 0, sizeof(*fs));
@@ -242,15 +246,15 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 	int ret;
 
 	*out = NULL;
-	if (!f || sn->rid >= f->n || !(n = f->by_id[sn->rid]) ||
-	    iso_node_get_type(n) != LIBISO_FILE)
+	if (!f || sn->rid >= f->n || f->taken[sn->rid] ||
+	    !(n = f->by_id[sn->rid]) || iso_node_get_type(n) != LIBISO_FILE)
 		return errmsg_set(em, -EIO, "the restored file %s is not in its session",
 				  sn->name);
 	ret = iso_node_take(n);
 	if (ret < 0)
 		return errmsg_set(em, -EIO, "cannot take the restored file %s: %s",
 				  sn->name, iso_error_to_msg(ret));
-	f->by_id[sn->rid] = NULL;
+	f->taken[sn->rid] = 1;
 	ret = carry_md5(f->img, n);
 	if (!ret)
 		ret = set_ino(n, (1ULL << 32) + ++fs->serial);
@@ -261,4 +265,17 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 	}
 	*out = n;
 	return 0;
+}
+
+IsoNode *imgfmt_foreign_taken(const struct imgfmt_foreigns *fs,
+			      const struct snap_node *sn)
+{
+	const struct imgfmt_foreign *f = find(fs, sn->rsrc);
+
+	return f && sn->rid < f->n && f->taken[sn->rid] ? f->by_id[sn->rid] : NULL;
+}
+
+int imgfmt_foreign_own_ino(struct imgfmt_foreigns *fs, IsoNode *n)
+{
+	return set_ino(n, (1ULL << 32) + ++fs->serial);
 }

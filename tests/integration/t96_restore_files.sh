@@ -2,7 +2,8 @@
 # t96_restore_files — single files back from older sessions: an old version
 # over the current one, a file deleted in a later session (undelete), a
 # file renamed since, and `AS NEWPATH` beside the unchanged original (two
-# files after the commit: other inodes, writing one leaves the other alone).
+# files after the commit: other inodes, writing one leaves the other alone),
+# one file restored twice (two files on its blocks, attributes their own).
 # Restored bytes are read from the disc before the commit and keep their
 # blocks after it; xorriso's -check_md5 and extraction, isoinfo -x and
 # `verify` agree. The errors at the call (control and `burnfs restore`):
@@ -75,4 +76,27 @@ assert_eq "$(cat "$S/other/renamed.txt")" "changed" "changed twin"
 assert_eq "$(stat -c %h "$S/docs/moved.txt")" 1 "link count of the restored copy"
 cmp "$S/docs/gone.bin" "$T/gone.bin" || fail "undeleted file after a mount with an empty cache"
 check_md5 "$IMG"
+
+# one file restored twice is two files on the same blocks (the commit
+# failed with EIO before: the second found its node taken by the first)
+ctl_ok "restore 1 /docs/gone.bin AS /other/copy1.bin"
+ctl_ok "restore 1 /docs/gone.bin AS /other/copy2.bin"
+chmod 600 "$S/other/copy2.bin"
+setfattr -n user.note -v two "$S/other/copy2.bin"
+ctl_ok commit                                   # session 5
+for f in /other/copy1.bin /other/copy2.bin; do
+	assert_eq "$(lba_of "$IMG" "$f")" "$lba_gone" "block of $f"
+	cmp "$S$f" "$T/gone.bin" || fail "$f reads wrong after the commit"
+done
+[ "$(stat -c %i "$S/other/copy1.bin")" != "$(stat -c %i "$S/other/copy2.bin")" ] ||
+	fail "two restored copies share an inode"
+check_md5 "$IMG"
 stop_burnfs
+xorriso_extract_all "$IMG" "$T/x5"
+for f in copy1.bin copy2.bin; do
+	cmp "$T/x5/other/$f" "$T/gone.bin" || fail "xorriso: $f differs"
+	assert_eq "$(stat -c %h "$T/x5/other/$f")" 1 "xorriso: link count of $f"
+done
+assert_eq "$(stat -c %a "$T/x5/other/copy2.bin")" 600 "xorriso: mode of the second copy"
+assert_eq "$(xattr_get "$T/x5/other/copy2.bin" user.note)" two "xorriso: xattr of the second copy"
+assert_eq "$(stat -c %a "$T/x5/other/copy1.bin")" 644 "xorriso: mode of the first copy"
