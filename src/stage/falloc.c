@@ -35,26 +35,32 @@ static int write_zeros(int fd, uint64_t off, uint64_t end)
 }
 
 /* Bytes [off, end) of the first `size` read as zeros afterwards. */
-static int punch(int fd, uint64_t off, uint64_t end, uint64_t size)
+static int punch(int fd, uint64_t off, uint64_t end, uint64_t size,
+		 bool none)
 {
 	if (end > size)
 		end = size;
 	if (off >= end)
 		return 0;
-	if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		       (off_t)off, (off_t)(end - off)))
+	if (none)
+		errno = EOPNOTSUPP;
+	else if (!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			    (off_t)off, (off_t)(end - off)))
 		return 0;
 	return errno == EOPNOTSUPP ? write_zeros(fd, off, end) : -errno;
 }
 
-/* mode on the data file, or what reads back the same. */
+/* mode on the data file, or what reads back the same (none: act as if
+ * the cache's file system had no fallocate). */
 static int falloc_fd(int fd, int mode, uint64_t off, uint64_t len,
-		     uint64_t size)
+		     uint64_t size, bool none)
 {
 	uint64_t end = off + len;
 	int ret = 0;
 
-	if (!fallocate(fd, mode, (off_t)off, (off_t)len))
+	if (none)
+		errno = EOPNOTSUPP;
+	else if (!fallocate(fd, mode, (off_t)off, (off_t)len))
 		return 0;
 	if (errno != EOPNOTSUPP) {
 		ret = -errno;
@@ -67,7 +73,7 @@ static int falloc_fd(int fd, int mode, uint64_t off, uint64_t len,
 		return ret;
 	}
 	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
-		ret = punch(fd, off, end, size);
+		ret = punch(fd, off, end, size, none);
 	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) && end > size &&
 	    ftruncate(fd, (off_t)end))
 		ret = -errno;
@@ -121,7 +127,8 @@ static int falloc_locked(struct stage *st, struct snode *n, int mode,
 	if (!ret && change)
 		ret = stage_hash_changed(st, n);
 	if (!ret && (change || own))
-		ret = falloc_fd(n->fd, mode, off, len, n->size);
+		ret = falloc_fd(n->fd, mode, off, len, n->size,
+				st->test_no_falloc);
 	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE) && off + len > n->size) {
 		n->size = off + len;
 		stage_count_node(st, n);

@@ -90,6 +90,8 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 	st->lower = index_ref(lower);
 	st->test_clean_lax = getenv("BURNFS_TEST_CLEAN_LAX") &&
 			     strcmp(getenv("BURNFS_TEST_CLEAN_LAX"), "1") == 0;
+	st->test_no_falloc = getenv("BURNFS_TEST_NO_FALLOCATE") &&
+			     strcmp(getenv("BURNFS_TEST_NO_FALLOCATE"), "1") == 0;
 	ret = open_cache(st, cache_dir);
 	if (!ret)
 		ret = stage_tree_init(st);

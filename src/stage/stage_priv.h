@@ -164,6 +164,9 @@ struct stage {
 	bool frozen;
 	bool test_clean_lax;   /* BURNFS_TEST_CLEAN_LAX=1: clean.c judges by
 				  names only (tests of digest.c's guard) */
+	bool test_no_falloc;   /* BURNFS_TEST_NO_FALLOCATE=1: the cache's file
+				  system has no fallocate (falloc.c's
+				  fallbacks) */
 	uint64_t *frozen_ids;  /* sorted; data files the burn may read */
 	size_t n_frozen;
 	uint64_t next_id;

@@ -526,6 +526,24 @@ static void t_fallocate(void)
 	CHECK(!memcmp(buf, "h\0\0l\0\0\0\0\0\0\0\0\0\0\0\0", 16));
 	CHECK_EQ(stage_release(st, f), 0);
 	stage_close(st);
+
+	/* a cache file system without fallocate: zeros written, the end
+	 * moved by truncating */
+	setenv("BURNFS_TEST_NO_FALLOCATE", "1", 1);
+	st = open_stage(cache, lo);
+	unsetenv("BURNFS_TEST_NO_FALLOCATE");
+	CHECK_EQ(stage_open_file(st, "/h1", O_RDWR, &f), 0);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_PUNCH_HOLE |
+				 FALLOC_FL_KEEP_SIZE, 1, 2), 0);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_ZERO_RANGE, 5, 3), 0);
+	CHECK_EQ(stage_fallocate(st, f, 0, 0, 10), 0);
+	CHECK_EQ(stage_fallocate(st, f, FALLOC_FL_KEEP_SIZE, 0, 4096), 0);
+	CHECK_EQ(stage_fgetattr(st, f, &sb), 0);
+	CHECK_EQ(sb.st_size, 10);
+	CHECK_EQ(stage_read(st, f, buf, sizeof(buf), 0), 10);
+	CHECK(!memcmp(buf, "l\0\0ke\0\0\0\0\0", 10));
+	CHECK_EQ(stage_release(st, f), 0);
+	stage_close(st);
 	index_unref(lo);
 	free(cache);
 }
