@@ -153,6 +153,10 @@ int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size);
  * medium's room is the caller's to check. */
 int stage_fallocate(struct stage *st, struct stage_file *f, int mode,
 		    off_t off, off_t len);
+/* What stage_fallocate refuses before it looks at the file: -EOPNOTSUPP
+ * (a mode ext4 refuses or burnfs does not do), -EINVAL, -EFBIG (past what
+ * a disc holds); 0 otherwise. */
+int stage_fallocate_check(int mode, off_t off, off_t len);
 int stage_fgetattr(struct stage *st, struct stage_file *f, struct stat *stbuf);
 int stage_fsync(struct stage *st, struct stage_file *f, int datasync);
 /* True while the file's bytes are still read from the disc: reading it,

@@ -198,12 +198,9 @@ int fs_io_fallocate(struct burnfs *b, struct fs_handle *h, int mode,
 
 	if (h->kind != H_STAGE)
 		return -EOPNOTSUPP;
-	if (off < 0 || len <= 0)
-		return -EINVAL;
-	if ((uint64_t)off > STAGE_FILE_SIZE_MAX ||
-	    (uint64_t)len > STAGE_FILE_SIZE_MAX - (uint64_t)off)
-		return -EFBIG;
-	ret = stage_fgetattr(b->stage, h->sf, &st);
+	ret = stage_fallocate_check(mode, off, len);
+	if (!ret)
+		ret = stage_fgetattr(b->stage, h->sf, &st);
 	if (!ret && !(mode & FALLOC_FL_KEEP_SIZE))
 		ret = fs_check_space(b, (uint64_t)st.st_size,
 				     (uint64_t)off + (uint64_t)len);

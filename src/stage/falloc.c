@@ -80,9 +80,7 @@ static int falloc_fd(int fd, int mode, uint64_t off, uint64_t len,
 	return ret;
 }
 
-/* -EOPNOTSUPP for modes ext4 refuses or burnfs does not do, -EINVAL,
- * -EFBIG past what a disc holds; 0 otherwise. */
-static int check_args(int mode, off_t off, off_t len)
+int stage_fallocate_check(int mode, off_t off, off_t len)
 {
 	const int known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
 			  FALLOC_FL_ZERO_RANGE;
@@ -144,7 +142,7 @@ static int falloc_locked(struct stage *st, struct snode *n, int mode,
 int stage_fallocate(struct stage *st, struct stage_file *f, int mode,
 		    off_t off, off_t len)
 {
-	int ret = check_args(mode, off, len);
+	int ret = stage_fallocate_check(mode, off, len);
 
 	if (ret)
 		return ret;
