@@ -216,7 +216,12 @@ static int visit(struct pwalk *w, struct sdentry *de)
 	}
 	if (de->rfrom) {   /* replacing a disc entry: no D line for it */
 		ret = note_replacement(w, de);
-		return ret ? ret : add_line(w, 'S', de->rfrom, w->path);
+		if (!ret)
+			ret = add_line(w, 'S', de->rfrom, w->path);
+		/* changed since it was restored: it is not the session's */
+		if (!ret && n->rsrc && stage_restored_changed(n))
+			ret = add_line(w, 'M', w->path, NULL);
+		return ret;
 	}
 	if (de->lower == IDX_NONE && n->rsrc && w->in_restore)
 		return stage_restored_changed(n) ? add_line(w, 'M', w->path, NULL) : 0;

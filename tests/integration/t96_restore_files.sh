@@ -91,6 +91,12 @@ done
 [ "$(stat -c %i "$S/other/copy1.bin")" != "$(stat -c %i "$S/other/copy2.bin")" ] ||
 	fail "two restored copies share an inode"
 check_md5 "$IMG"
+# a restored file written since is no longer the session's: pending says so
+ctl_ok "restore 1 /docs/v.txt AS /other/v1.txt"
+printf 'more\n' >>"$S/other/v1.txt"
+assert_eq "$(pending)" "S 1:/docs/v.txt -> /other/v1.txt
+M /other/v1.txt" "pending after writing a restored file"
+ctl_ok discard
 stop_burnfs
 xorriso_extract_all "$IMG" "$T/x5"
 for f in copy1.bin copy2.bin; do
