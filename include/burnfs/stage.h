@@ -153,6 +153,13 @@ int stage_ftruncate(struct stage *st, struct stage_file *f, off_t size);
  * medium's room is the caller's to check. */
 int stage_fallocate(struct stage *st, struct stage_file *f, int mode,
 		    off_t off, off_t len);
+/* copy_file_range of all of in (a file whose bytes are the disc's) into
+ * out (a new, empty file), both from offset 0: out then refers to the
+ * same disc entry, as a restored file does, and no byte is copied.
+ * Returns the bytes "copied" (in's size); -EOPNOTSUPP for any other copy
+ * (the caller copies the bytes itself); -errno. */
+ssize_t stage_share(struct stage *st, struct stage_file *in, off_t off_in,
+		    struct stage_file *out, off_t off_out, size_t len);
 /* What stage_fallocate refuses before it looks at the file: -EOPNOTSUPP
  * (a mode ext4 refuses or burnfs does not do), -EINVAL, -EFBIG (past what
  * a disc holds); 0 otherwise. */

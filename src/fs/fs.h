@@ -210,6 +210,9 @@ void fs_io_write(fuse_req_t req, fuse_ino_t ino, struct fs_handle *h,
 int fs_io_fsync(struct burnfs *b, struct fs_handle *h, int datasync);
 int fs_io_fallocate(struct burnfs *b, struct fs_handle *h, int mode,
 		    off_t off, off_t len);
+ssize_t fs_io_copy_range(struct burnfs *b, struct fs_handle *in, off_t off_in,
+			 struct fs_handle *out, off_t off_out, size_t len,
+			 int flags);
 void fs_io_statfs(fuse_req_t req);
 /* ENOSPC when growing a file of size `now` to `end` would not fit. */
 int fs_check_space(struct burnfs *b, uint64_t now, uint64_t end);

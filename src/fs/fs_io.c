@@ -211,6 +211,19 @@ int fs_io_fallocate(struct burnfs *b, struct fs_handle *h, int mode,
 	return stage_fallocate(b->stage, h->sf, mode, off, len);
 }
 
+/* A copy inside staging/ of a whole disc file into a new one shares its
+ * blocks (stage_share): no cache space and nothing new to burn, so no
+ * room to ask the medium for. Anything else is EOPNOTSUPP, and the
+ * kernel copies the bytes through read and write. */
+ssize_t fs_io_copy_range(struct burnfs *b, struct fs_handle *in, off_t off_in,
+			 struct fs_handle *out, off_t off_out, size_t len,
+			 int flags)
+{
+	if (flags || in->kind != H_STAGE || out->kind != H_STAGE)
+		return -EOPNOTSUPP;
+	return stage_share(b->stage, in->sf, off_in, out->sf, off_out, len);
+}
+
 int fs_io_fsync(struct burnfs *b, struct fs_handle *h, int datasync)
 {
 	if (h->kind != H_STAGE)

@@ -402,6 +402,25 @@ static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	fs_handle_put(b, h);
 }
 
+static void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in,
+			       off_t off_in, struct fuse_file_info *fi_in,
+			       fuse_ino_t ino_out, off_t off_out,
+			       struct fuse_file_info *fi_out, size_t len,
+			       int flags)
+{
+	struct fs_handle *in = fs_handle_get(fi_in);
+	struct fs_handle *out = fs_handle_get(fi_out);
+	struct burnfs *b = fs_of(req);
+	ssize_t n = fs_io_copy_range(b, in, off_in, out, off_out, len, flags);
+
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+	fs_handle_put(b, out);
+	fs_handle_put(b, in);
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -496,6 +515,7 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.release = op_release,
 	.fsync = op_fsync,
 	.fallocate = op_fallocate,
+	.copy_file_range = op_copy_file_range,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
 	.readdirplus = op_readdirplus,

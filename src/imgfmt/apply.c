@@ -371,36 +371,13 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 
 /* A file restored from an older session: its node there, moved here, so
  * that its extents are reused. */
-/* The same file restored again, as another file: a clone of the node
- * placed first shares its blocks, under an inode number of its own. */
-static int add_foreign_again(struct apply *a, IsoDir *dir,
-			     const struct snap_node *sn, IsoNode *first,
-			     IsoNode **out)
-{
-	int ret = iso_image_tree_clone(a->c.img, first, dir, (char *)sn->name,
-				       out, 0);
-
-	if (ret < 0)
-		return iso_fail(a, ret, "restore");
-	ret = imgfmt_foreign_own_ino(a->foreign, *out);
-	if (ret)
-		return errmsg_set(a->c.em, ret, "cannot prepare the restored "
-				  "file %s", a->c.path);
-	a->placed = P_FOREIGN;
-	return 0;
-}
-
 static int add_foreign(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		       IsoNode **out)
 {
-	IsoNode *first = a->foreign ? imgfmt_foreign_taken(a->foreign, sn) : NULL;
-	int ret;
+	int ret = a->foreign ? imgfmt_foreign_take(a->foreign, sn, out, a->c.em)
+			     : errmsg_set(a->c.em, -EIO, "restored file %s: its session "
+					  "is not loaded", a->c.path);
 
-	if (first)
-		return add_foreign_again(a, dir, sn, first, out);
-	ret = a->foreign ? imgfmt_foreign_take(a->foreign, sn, out, a->c.em)
-			 : errmsg_set(a->c.em, -EIO, "restored file %s: its session "
-				      "is not loaded", a->c.path);
 	if (ret)
 		return ret;
 	ret = iso_image_set_node_name(a->c.img, *out, sn->name, 0);

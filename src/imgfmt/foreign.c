@@ -12,13 +12,21 @@
  *   files: it gets a number above 32 bits, which libisofs replaces by a
  *   fresh one of the new session's when it writes.
  * Neither the MD5 nor the inode attachment is exported by libisofs 1.5.4:
- * both are learned once from nodes it made itself, and checked. */
+ * both are learned once from nodes it made itself, and checked.
+ *
+ * A file restored (or copied, stage/share.c) twice needs a second node:
+ * a clone would not do, libisofs writes a clone's data anew (only nodes
+ * it imported keep their extents), reading it from the very drive it is
+ * writing to. So a session is loaded as many times as its most used file
+ * is placed as distinct files; each copy of the tree gives one node. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/foreign.h"
+#include "imgfmt/keymap.h"
+#include "burnfs/grow.h"
 #include "burnfs/index.h"
 #include "burnfs/stage.h"
 
@@ -139,11 +147,13 @@ static int learn(struct imgfmt_foreigns *fs, IsoImage *imported,
 	return 0;
 }
 
-static struct imgfmt_foreign *find(const struct imgfmt_foreigns *fs,
-				   const struct index *idx)
+/* A loaded copy of session idx whose node `id` is not taken yet. */
+static struct imgfmt_foreign *find_free(struct imgfmt_foreigns *fs,
+					const struct index *idx, uint32_t id)
 {
 	for (size_t i = 0; i < fs->n; i++)
-		if (fs->v[i].idx == idx)
+		if (fs->v[i].idx == idx && id < fs->v[i].n &&
+		    fs->v[i].by_id[id])
 			return &fs->v[i];
 	return NULL;
 }
@@ -155,7 +165,6 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 	struct imgfmt_foreign *f;
 	struct imgfmt_id_map m = { 0 };
 	IsoImage *img = NULL;
-	uint8_t *taken = NULL;
 	int session = index_info(idx)->session, rc;
 	void *t = realloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
 
@@ -171,8 +180,6 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 				index_count(idx));
 	if (!rc)
 		rc = learn(fs, img, em);
-	if (!rc && !(taken = calloc(m.n + 1, 1)))
-		rc = errmsg_set(em, -ENOMEM, "out of memory loading session %d", session);
 	if (rc) {
 		if (img)
 			iso_image_unref(img);
@@ -180,27 +187,72 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 		return rc < 0 ? rc : -EIO;
 	}
 	f = &fs->v[fs->n++];
-	*f = (struct imgfmt_foreign){ idx, img, m.by_id, taken, m.n };
+	*f = (struct imgfmt_foreign){ idx, img, m.by_id, m.n };
 	return 0;
 }
 
-static int load_tree(struct disc *d, struct imgfmt_foreigns *fs,
-		     const struct snap_node *sn, struct errmsg *em)
+/* How many nodes of each entry of a session the snapshot places. */
+struct need {
+	const struct index *idx;
+	uint32_t *uses;     /* by index id */
+	uint32_t most;      /* the most of them: the loads it takes */
+};
+
+struct needs {
+	struct need *v;
+	size_t n, cap;
+	struct imgfmt_keymap seen;  /* nodes counted (hard links: once) */
+};
+
+static struct need *need_of(struct needs *ns, const struct index *idx)
 {
+	uint32_t *uses;
+
+	for (size_t i = 0; i < ns->n; i++)
+		if (ns->v[i].idx == idx)
+			return &ns->v[i];
+	if (GROW(&ns->v, &ns->cap, ns->n + 1, 4) ||
+	    !(uses = calloc((size_t)index_count(idx) + 1, sizeof(*uses))))
+		return NULL;
+	ns->v[ns->n] = (struct need){ idx, uses, 0 };
+	return &ns->v[ns->n++];
+}
+
+static int count_tree(struct needs *ns, const struct snap_node *sn)
+{
+	struct need *nd;
 	int rc = 0;
 
-	if (sn->rsrc && !find(fs, sn->rsrc))
-		rc = load_one(d, fs, sn->rsrc, em);
+	if (sn->rsrc && !imgfmt_keymap_get(&ns->seen, sn->key)) {
+		if (!(nd = need_of(ns, sn->rsrc)) ||
+		    imgfmt_keymap_put(&ns->seen, sn->key, (void *)sn))
+			return -ENOMEM;
+		if (sn->rid < index_count(sn->rsrc) &&
+		    ++nd->uses[sn->rid] > nd->most)
+			nd->most = nd->uses[sn->rid];
+	}
 	for (uint32_t i = 0; i < sn->n_children && !rc; i++)
-		rc = load_tree(d, fs, sn->children[i], em);
+		rc = count_tree(ns, sn->children[i]);
 	return rc;
 }
 
 int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
 			struct imgfmt_foreigns *fs, struct errmsg *em)
 {
+	struct needs ns = { 0 };
+	int rc = count_tree(&ns, snap->root);
+
 	memset(fs, 0, sizeof(*fs));
-	return load_tree(d, fs, snap->root, em);
+	if (rc)
+		errmsg_set(em, rc, "out of memory planning restored files");
+	for (size_t i = 0; i < ns.n && !rc; i++)
+		for (uint32_t k = 0; k < ns.v[i].most && !rc; k++)
+			rc = load_one(d, fs, ns.v[i].idx, em);
+	for (size_t i = 0; i < ns.n; i++)
+		free(ns.v[i].uses);
+	free(ns.v);
+	imgfmt_keymap_free(&ns.seen);
+	return rc;
 }
 
 void imgfmt_foreign_free(struct imgfmt_foreigns *fs)
@@ -208,7 +260,6 @@ void imgfmt_foreign_free(struct imgfmt_foreigns *fs)
 	for (size_t i = 0; i < fs->n; i++) {
 		iso_image_unref(fs->v[i].img);
 		free(fs->v[i].by_id);
-		free(fs->v[i].taken);
 	}
 	free(fs->v);
 	memset(fs, 0, sizeof(*fs));
@@ -241,20 +292,19 @@ static int carry_md5(IsoImage *from, IsoNode *n)
 int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 			IsoNode **out, struct errmsg *em)
 {
-	struct imgfmt_foreign *f = find(fs, sn->rsrc);
+	struct imgfmt_foreign *f = find_free(fs, sn->rsrc, sn->rid);
 	IsoNode *n;
 	int ret;
 
 	*out = NULL;
-	if (!f || sn->rid >= f->n || f->taken[sn->rid] ||
-	    !(n = f->by_id[sn->rid]) || iso_node_get_type(n) != LIBISO_FILE)
+	if (!f || !(n = f->by_id[sn->rid]) || iso_node_get_type(n) != LIBISO_FILE)
 		return errmsg_set(em, -EIO, "the restored file %s is not in its session",
 				  sn->name);
 	ret = iso_node_take(n);
 	if (ret < 0)
 		return errmsg_set(em, -EIO, "cannot take the restored file %s: %s",
 				  sn->name, iso_error_to_msg(ret));
-	f->taken[sn->rid] = 1;
+	f->by_id[sn->rid] = NULL;
 	ret = carry_md5(f->img, n);
 	if (!ret)
 		ret = set_ino(n, (1ULL << 32) + ++fs->serial);
@@ -265,17 +315,4 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 	}
 	*out = n;
 	return 0;
-}
-
-IsoNode *imgfmt_foreign_taken(const struct imgfmt_foreigns *fs,
-			      const struct snap_node *sn)
-{
-	const struct imgfmt_foreign *f = find(fs, sn->rsrc);
-
-	return f && sn->rid < f->n && f->taken[sn->rid] ? f->by_id[sn->rid] : NULL;
-}
-
-int imgfmt_foreign_own_ino(struct imgfmt_foreigns *fs, IsoNode *n)
-{
-	return set_ino(n, (1ULL << 32) + ++fs->serial);
 }

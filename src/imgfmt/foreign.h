@@ -14,9 +14,7 @@ struct stage_snapshot;
 struct imgfmt_foreign {
 	const struct index *idx;   /* the stage's index of the session */
 	IsoImage *img;             /* that session, loaded for this commit */
-	IsoNode **by_id;           /* its nodes by index id */
-	uint8_t *taken;            /* by index id: taken into the new tree
-				      (by_id then borrows the new tree's) */
+	IsoNode **by_id;           /* its nodes by index id; NULL once taken */
 	uint32_t n;
 };
 
@@ -37,12 +35,5 @@ void imgfmt_foreign_free(struct imgfmt_foreigns *fs);
  * caller owns the reference. 0 or -errno (em set). */
 int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 			IsoNode **out, struct errmsg *em);
-/* The node imgfmt_foreign_take gave for sn's file before (restored twice,
- * as two files), or NULL: a clone of it shares its blocks. */
-IsoNode *imgfmt_foreign_taken(const struct imgfmt_foreigns *fs,
-			      const struct snap_node *sn);
-/* A fresh inode number for n (such a clone): another file, not a hard
- * link. 0 or -errno. */
-int imgfmt_foreign_own_ino(struct imgfmt_foreigns *fs, IsoNode *n);
 
 #endif

@@ -376,6 +376,8 @@ int stage_apply_record(struct stage *st, const struct jrec *r,
 		return apply_xattr(st, r);
 	case J_RESTORE:
 		return stage_restore_apply(st, r, NULL, out);
+	case J_SHARE:
+		return stage_share_apply(st, r);
 	case J_BASE:
 	case J_FREEZE:
 	case J_THAW:

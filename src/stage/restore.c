@@ -156,9 +156,7 @@ static void remove_tree(struct stage *st, struct sdentry *de)
 	stage_dentry_remove(st, de);
 }
 
-/* The session a replayed record names, if the disc still has it where the
- * record says. */
-static int replay_source(const struct jrec *r, struct index **out)
+int stage_restore_source(const struct jrec *r, struct index **out)
 {
 	int ret;
 
@@ -196,25 +194,24 @@ static int destination(struct stage *st, const struct jrec *r,
 	return (r->mode & RESTORE_AS) ? -EEXIST : 0;
 }
 
-/* "N:/path" of session entry id, malloc'ed in *out: the root of an S
- * line. The buffer grows with the path, which has no limit of its own. */
-static int restored_from(const struct jrec *r, struct index *src,
-			 uint32_t id, char **out)
+/* The buffer grows with the path, which has no limit of its own. */
+int stage_index_path_dup(const struct index *idx, uint32_t id,
+			 const char *prefix, char **out)
 {
-	int pre = snprintf(NULL, 0, "%d:", (int)r->id), ret;
-	size_t cap = 256;
+	size_t pre = strlen(prefix), cap = 256;
 	char *buf = NULL, *t;
+	int ret;
 
 	do {
 		cap *= 2;
-		t = realloc(buf, cap + (size_t)pre);
+		t = realloc(buf, cap + pre);
 		if (!t) {
 			free(buf);
 			return -ENOMEM;
 		}
 		buf = t;
-		snprintf(buf, (size_t)pre + 1, "%d:", (int)r->id);
-		ret = index_path(src, id, buf + pre, cap);
+		memcpy(buf, prefix, pre);
+		ret = index_path(idx, id, buf + pre, cap);
 	} while (ret == -ENAMETOOLONG && cap < (1u << 24));
 	if (ret < 0) {
 		free(buf);
@@ -222,6 +219,17 @@ static int restored_from(const struct jrec *r, struct index *src,
 	}
 	*out = buf;
 	return 0;
+}
+
+/* "N:/path" of session entry id, malloc'ed in *out: the root of an S
+ * line. */
+static int restored_from(const struct jrec *r, struct index *src,
+			 uint32_t id, char **out)
+{
+	char pre[24];
+
+	snprintf(pre, sizeof(pre), "%d:", (int)r->id);
+	return stage_index_path_dup(src, id, pre, out);
 }
 
 /* The kernel did not ask for a restore: it must forget what it may cache
@@ -282,7 +290,7 @@ int stage_restore_apply(struct stage *st, const struct jrec *r, struct index *sr
 	int ret = 0;
 
 	if (!src) {
-		ret = replay_source(r, &own);
+		ret = stage_restore_source(r, &own);
 		if (ret)
 			return ret;
 		src = own;

@@ -356,7 +356,7 @@ void stage_reaper_add(struct stage *st, uint64_t id);
 enum jop {
 	J_BASE = 1, J_FREEZE, J_THAW, J_MKNOD, J_MKDIR, J_SYMLINK, J_LINK,
 	J_UNLINK, J_RMDIR, J_RENAME, J_ATTR, J_SETDATA, J_SETXATTR,
-	J_RMXATTR, J_RESTORE,
+	J_RMXATTR, J_RESTORE, J_SHARE,
 };
 
 struct jrec {
@@ -433,6 +433,17 @@ int stage_restore_apply(struct stage *st, const struct jrec *r, struct index *sr
 bool stage_restored_changed(const struct snode *n);
 /* A commit wrote it: n no longer refers to its session. */
 void stage_restored_forget(struct snode *n);
+/* The session a replayed J_RESTORE or J_SHARE names (r->id, at start
+ * block r->flags), referenced in *out: 0, -ENOENT, -ESTALE (the disc no
+ * longer has it there). */
+int stage_restore_source(const struct jrec *r, struct index **out);
+/* prefix + the absolute path of idx's entry id, malloc'ed in *out: 0 or
+ * -errno. */
+int stage_index_path_dup(const struct index *idx, uint32_t id,
+			 const char *prefix, char **out);
+
+/* share.c: a J_SHARE record, replayed (the session from the provider) */
+int stage_share_apply(struct stage *st, const struct jrec *r);
 
 /* replay.c */
 int stage_replay_journal(struct stage *st);

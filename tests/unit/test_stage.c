@@ -548,6 +548,58 @@ static void t_fallocate(void)
 	free(cache);
 }
 
+static int provide_lower(void *ctx, int n, struct index **out)
+{
+	if (n != index_info(ctx)->session)
+		return -ENOENT;
+	*out = index_ref(ctx);
+	return 0;
+}
+
+/* copy_file_range of a whole disc file into a new empty one refers to
+ * the disc entry (no data file), anything else is EOPNOTSUPP; the record
+ * replays at the next open */
+static void t_share(void)
+{
+	struct index *lo = std_lower();
+	char *cache = new_cache();
+	struct stage *st;
+	struct stage_file *f, *g, *h;
+	struct stat sb;
+
+	stage_set_session_provider(provide_lower, lo);
+	st = open_stage(cache, lo);
+	CHECK_EQ(stage_open_file(st, "/g", O_RDONLY, &f), 0);
+	CHECK_EQ(stage_create(st, "/copy", 0640, 0, 0, O_WRONLY, &g), 0);
+	CHECK_EQ(stage_share(st, f, 1, g, 0, 100), -EOPNOTSUPP);
+	CHECK_EQ(stage_share(st, f, 0, g, 0, 3), -EOPNOTSUPP);
+	CHECK_EQ(stage_share(st, f, 0, g, 0, 1 << 20), 5);
+	CHECK_EQ(stage_share(st, f, 0, g, 0, 1 << 20), -EOPNOTSUPP);  /* not empty */
+	CHECK_EQ(count_data_files(cache), 0);
+	CHECK_STR(read_all(st, "/copy"), "world");
+	/* a disc file as destination, a staged file as source: copied */
+	CHECK_EQ(stage_open_file(st, "/d/f", O_WRONLY | O_TRUNC, &h), 0);
+	CHECK_EQ(stage_share(st, f, 0, h, 0, 1 << 20), -EOPNOTSUPP);
+	CHECK_EQ(stage_release(st, h), 0);
+	CHECK_EQ(stage_create(st, "/c2", 0640, 0, 0, O_WRONLY, &h), 0);
+	CHECK_EQ(stage_share(st, g, 0, h, 0, 1 << 20), 5);  /* a copy's copy */
+	CHECK_EQ(stage_release(st, h), 0);
+	CHECK_EQ(stage_release(st, g), 0);
+	CHECK_EQ(stage_release(st, f), 0);
+	CHECK_EQ(stage_getattr(st, "/copy", &sb), 0);
+	CHECK_EQ(sb.st_mode & 07777, 0640);
+	stage_close(st);
+	st = open_stage(cache, lo);
+	CHECK_STR(read_all(st, "/copy"), "world");
+	CHECK_STR(read_all(st, "/c2"), "world");
+	CHECK_EQ(count_data_files(cache), 1);   /* /d/f's, emptied */
+	CHECK_PENDING(st, "A /c2\nA /copy\nM /d/f\n");
+	stage_close(st);
+	stage_set_session_provider(NULL, NULL);
+	index_unref(lo);
+	free(cache);
+}
+
 static void t_pending(void)
 {
 	struct index *lo = std_lower();
@@ -1719,6 +1771,7 @@ int main(void)
 	t_ops();
 	t_copyup();
 	t_fallocate();
+	t_share();
 	t_pending();
 	t_persist();
 	t_crash();
