@@ -160,6 +160,11 @@ int stage_fallocate(struct stage *st, struct stage_file *f, int mode,
  * (the caller copies the bytes itself); -errno. */
 ssize_t stage_share(struct stage *st, struct stage_file *in, off_t off_in,
 		    struct stage_file *out, off_t off_out, size_t len);
+/* stage_share from entry id of a session's index (a file of sessions/N):
+ * out then refers to it, as a restored file does. */
+ssize_t stage_share_entry(struct stage *st, struct index *src, uint32_t id,
+			  off_t off_in, struct stage_file *out, off_t off_out,
+			  size_t len);
 /* What stage_fallocate refuses before it looks at the file: -EOPNOTSUPP
  * (a mode ext4 refuses or burnfs does not do), -EINVAL, -EFBIG (past what
  * a disc holds); 0 otherwise. */

@@ -211,15 +211,27 @@ int fs_io_fallocate(struct burnfs *b, struct fs_handle *h, int mode,
 	return stage_fallocate(b->stage, h->sf, mode, off, len);
 }
 
-/* A copy inside staging/ of a whole disc file into a new one shares its
- * blocks (stage_share): no cache space and nothing new to burn, so no
- * room to ask the medium for. Anything else is EOPNOTSUPP, and the
- * kernel copies the bytes through read and write. */
+/* A copy into staging/ of a whole disc file (from staging/ or
+ * sessions/N) into a new one shares its blocks (stage_share): no cache
+ * space and nothing new to burn, so no room to ask the medium for.
+ * Anything else is EOPNOTSUPP, and the kernel copies the bytes through
+ * read and write. */
 ssize_t fs_io_copy_range(struct burnfs *b, struct fs_handle *in, off_t off_in,
 			 struct fs_handle *out, off_t off_out, size_t len,
 			 int flags)
 {
-	if (flags || in->kind != H_STAGE || out->kind != H_STAGE)
+	if (flags || out->kind != H_STAGE)
+		return -EOPNOTSUPP;
+	if (in->kind == H_DISC) {
+		/* a byte through the session's reader: ESTALE when another
+		 * disc took this one's place since the file was opened */
+		char c;
+		ssize_t r = index_read(in->idx, in->id, &c, 1, 0);
+
+		return r < 0 ? r : stage_share_entry(b->stage, in->idx, in->id,
+						     off_in, out->sf, off_out, len);
+	}
+	if (in->kind != H_STAGE)
 		return -EOPNOTSUPP;
 	return stage_share(b->stage, in->sf, off_in, out->sf, off_out, len);
 }

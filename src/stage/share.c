@@ -6,7 +6,8 @@
  * cache gets no bytes, and the commit points the new name at the blocks
  * the data already has (imgfmt's foreign.c), so the session grows by
  * directory records only. Writing into the copy copies it into the cache
- * first, as for any disc file. Anything else (part of a file, a staged
+ * first, as for any disc file. A file of sessions/N copied into staging/
+ * is shared the same way. Anything else (part of a file, a staged
  * source, a destination that is not empty and new) is -EOPNOTSUPP, and
  * the kernel copies the bytes itself.
  *
@@ -41,19 +42,22 @@ static void point_at(struct stage *st, struct snode *dst, struct index *src,
 	st->gen++;
 }
 
-static bool can_share(const struct stage *st, const struct snode *src,
-		      const struct snode *dst, uint64_t len)
+/* Can dst, a new empty file, become entry sid of idx (copied whole)? */
+static bool can_share(const struct stage *st, const struct index *idx,
+		      uint32_t sid, const struct snode *dst, uint64_t len)
 {
-	return !st->readonly && src != dst && S_ISREG(src->mode) &&
-	       S_ISREG(dst->mode) && stage_node_on_disc(src) &&
-	       src->size <= len && src->size <= SHARE_MAX &&
-	       dst->size == 0 && dst->origin == IDX_NONE && !dst->rsrc;
+	struct idx_node view, *ln = &view;
+
+	if (st->readonly || !S_ISREG(dst->mode) || dst->size ||
+	    dst->origin != IDX_NONE || dst->rsrc || index_get(idx, sid, ln))
+		return false;
+	return S_ISREG(ln->mode) && ln->size && ln->size <= len &&
+	       ln->size <= SHARE_MAX;
 }
 
-static int share_locked(struct stage *st, struct snode *src, struct snode *dst)
+static int share_locked(struct stage *st, struct index *idx, uint32_t sid,
+			struct snode *dst)
 {
-	uint32_t sid;
-	struct index *idx = stage_node_src(st, src, &sid);
 	const struct idx_info *info = index_info(idx);
 	struct jrec r = { .op = J_SHARE, .id = (uint64_t)info->session,
 			  .flags = info->start_lba };
@@ -79,20 +83,47 @@ static int share_locked(struct stage *st, struct snode *src, struct snode *dst)
 	return ret < 0 ? ret : 0;
 }
 
+/* Stage lock held. */
+static ssize_t share_entry(struct stage *st, struct index *idx, uint32_t sid,
+			   struct snode *dst, size_t len)
+{
+	int ret;
+
+	if (!can_share(st, idx, sid, dst, len))
+		return -EOPNOTSUPP;
+	ret = share_locked(st, idx, sid, dst);
+	return ret ? ret : (ssize_t)dst->size;
+}
+
 ssize_t stage_share(struct stage *st, struct stage_file *in, off_t off_in,
 		    struct stage_file *out, off_t off_out, size_t len)
 {
-	struct snode *src = in->node, *dst = out->node;
+	struct snode *src = in->node;
+	struct index *idx;
+	uint32_t sid;
 	ssize_t ret = -EOPNOTSUPP;
 
 	if (off_in || off_out)
 		return -EOPNOTSUPP;
 	STAGE_LOCK(st);
-	if (can_share(st, src, dst, len)) {
-		ret = share_locked(st, src, dst);
-		if (!ret)
-			ret = (ssize_t)dst->size;
-	}
+	/* only bytes the disc holds: not a file written since */
+	if (src != out->node && S_ISREG(src->mode) && stage_node_on_disc(src) &&
+	    (idx = stage_node_src(st, src, &sid)))
+		ret = share_entry(st, idx, sid, out->node, len);
+	STAGE_UNLOCK(st);
+	return ret;
+}
+
+ssize_t stage_share_entry(struct stage *st, struct index *src, uint32_t id,
+			  off_t off_in, struct stage_file *out, off_t off_out,
+			  size_t len)
+{
+	ssize_t ret;
+
+	if (off_in || off_out)
+		return -EOPNOTSUPP;
+	STAGE_LOCK(st);
+	ret = share_entry(st, src, id, out->node, len);
 	STAGE_UNLOCK(st);
 	return ret;
 }

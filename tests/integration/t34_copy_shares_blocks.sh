@@ -5,8 +5,9 @@
 # bytes, the commit points the copy at the blocks the data already has
 # (the session grows by directory records only), the copy is its own file
 # (its own inode, mode and xattrs; writing it leaves the original alone),
-# and a kill -9 keeps it. What cannot be shared is copied byte for byte by
-# the kernel: part of a file, a staged source, a disc file as destination.
+# and a kill -9 keeps it. A file copied out of sessions/N is shared the
+# same way. What cannot be shared is copied byte for byte by the kernel:
+# part of a file, a staged source, a disc file as destination.
 # xorriso's -check_md5 and extraction, isoinfo -x.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is not installed"
@@ -81,10 +82,19 @@ for f in /r2.txt /r3.txt; do
 	assert_eq "$(lba_of "$IMG" "$f")" "$(lba_of "$IMG" /d2/sub/s.txt)" "blocks of the copy $f"
 	assert_eq "$(cat "$S$f")" small "the copy $f"
 done
+# a file of an older session, copied out of sessions/N, is shared too
+kb0=$(cache_kb)
+cp "$S/../sessions/1/d/a.bin" "$S/a-old.bin" || fail "cp from sessions/1 failed"
+cmp "$S/a-old.bin" "$T/src/d/a.bin" || fail "the copy from sessions/1 reads wrong"
+[ $(( $(cache_kb) - kb0 )) -lt 64 ] || fail "a copy from sessions/1 went into the cache"
+ctl_ok commit                                   # session 5
+lba_a1=$(timeout -k 5 60 xorriso -load session 1 -indev "stdio:$IMG" -find /d/a.bin \
+	-exec report_lba -- 2>/dev/null | awk -F, '/^File data lba:/ { gsub(/ /, "", $2); print $2; exit }')
+assert_eq "$(lba_of "$IMG" /a-old.bin)" "$lba_a1" "blocks of the copy from sessions/1"
 # writing the copy leaves the original alone
 printf 'tail\n' >>"$S/big2"
 cmp "$S/big" "$T/big" || fail "writing the copy changed the original"
-ctl_ok commit                                   # session 5
+ctl_ok commit                                   # session 6
 stop_burnfs
 
 xorriso_extract_all "$IMG" "$T/x"

@@ -584,6 +584,13 @@ static void t_share(void)
 	CHECK_EQ(stage_create(st, "/c2", 0640, 0, 0, O_WRONLY, &h), 0);
 	CHECK_EQ(stage_share(st, g, 0, h, 0, 1 << 20), 5);  /* a copy's copy */
 	CHECK_EQ(stage_release(st, h), 0);
+	/* from a session's index (sessions/N): a folder is no file */
+	CHECK_EQ(stage_create(st, "/c3", 0640, 0, 0, O_WRONLY, &h), 0);
+	CHECK_EQ(stage_share_entry(st, lo, (uint32_t)index_resolve(lo, "/d"), 0,
+				   h, 0, 1 << 20), -EOPNOTSUPP);
+	CHECK_EQ(stage_share_entry(st, lo, (uint32_t)index_resolve(lo, "/d/f"),
+				   0, h, 0, 1 << 20), 5);
+	CHECK_EQ(stage_release(st, h), 0);
 	CHECK_EQ(stage_release(st, g), 0);
 	CHECK_EQ(stage_release(st, f), 0);
 	CHECK_EQ(stage_getattr(st, "/copy", &sb), 0);
@@ -592,8 +599,9 @@ static void t_share(void)
 	st = open_stage(cache, lo);
 	CHECK_STR(read_all(st, "/copy"), "world");
 	CHECK_STR(read_all(st, "/c2"), "world");
+	CHECK_STR(read_all(st, "/c3"), "hello");
 	CHECK_EQ(count_data_files(cache), 1);   /* /d/f's, emptied */
-	CHECK_PENDING(st, "A /c2\nA /copy\nM /d/f\n");
+	CHECK_PENDING(st, "A /c2\nA /c3\nA /copy\nM /d/f\n");
 	stage_close(st);
 	stage_set_session_provider(NULL, NULL);
 	index_unref(lo);
