@@ -42,14 +42,17 @@ static void point_at(struct stage *st, struct snode *dst, struct index *src,
 	st->gen++;
 }
 
-/* Can dst, a new empty file, become entry sid of idx (copied whole)? */
+/* Can dst, a new empty file, become entry sid of idx (copied whole)?
+ * Not while a burn holds dst (created before its freeze): the commit
+ * would take the empty file it burned for the shared one. */
 static bool can_share(const struct stage *st, const struct index *idx,
 		      uint32_t sid, const struct snode *dst, uint64_t len)
 {
 	struct idx_node view, *ln = &view;
 
 	if (st->readonly || !S_ISREG(dst->mode) || dst->size ||
-	    dst->origin != IDX_NONE || dst->rsrc || index_get(idx, sid, ln))
+	    dst->origin != IDX_NONE || dst->rsrc || dst->in_snap ||
+	    index_get(idx, sid, ln))
 		return false;
 	return S_ISREG(ln->mode) && ln->size && ln->size <= len &&
 	       ln->size <= SHARE_MAX;

@@ -565,6 +565,7 @@ static void t_share(void)
 	char *cache = new_cache();
 	struct stage *st;
 	struct stage_file *f, *g, *h;
+	struct stage_snapshot *snap;
 	struct stat sb;
 
 	stage_set_session_provider(provide_lower, lo);
@@ -591,6 +592,14 @@ static void t_share(void)
 	CHECK_EQ(stage_share_entry(st, lo, (uint32_t)index_resolve(lo, "/d/f"),
 				   0, h, 0, 1 << 20), 5);
 	CHECK_EQ(stage_release(st, h), 0);
+	/* an empty file a burn holds (made before its freeze) is copied:
+	 * the commit burns it empty and would take that for the share */
+	CHECK_EQ(stage_create(st, "/c4", 0640, 0, 0, O_WRONLY, &h), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	CHECK_EQ(stage_share(st, f, 0, h, 0, 1 << 20), -EOPNOTSUPP);
+	stage_commit_failed(st, snap);
+	CHECK_EQ(stage_share(st, f, 0, h, 0, 1 << 20), 5);
+	CHECK_EQ(stage_release(st, h), 0);
 	CHECK_EQ(stage_release(st, g), 0);
 	CHECK_EQ(stage_release(st, f), 0);
 	CHECK_EQ(stage_getattr(st, "/copy", &sb), 0);
@@ -600,8 +609,9 @@ static void t_share(void)
 	CHECK_STR(read_all(st, "/copy"), "world");
 	CHECK_STR(read_all(st, "/c2"), "world");
 	CHECK_STR(read_all(st, "/c3"), "hello");
+	CHECK_STR(read_all(st, "/c4"), "world");
 	CHECK_EQ(count_data_files(cache), 1);   /* /d/f's, emptied */
-	CHECK_PENDING(st, "A /c2\nA /c3\nA /copy\nM /d/f\n");
+	CHECK_PENDING(st, "A /c2\nA /c3\nA /c4\nA /copy\nM /d/f\n");
 	stage_close(st);
 	stage_set_session_provider(NULL, NULL);
 	index_unref(lo);
