@@ -223,10 +223,13 @@ ssize_t fs_io_copy_range(struct burnfs *b, struct fs_handle *in, off_t off_in,
 	if (flags || out->kind != H_STAGE)
 		return -EOPNOTSUPP;
 	if (in->kind == H_DISC) {
-		/* a byte through the session's reader: ESTALE when another
-		 * disc took this one's place since the file was opened */
+		/* a byte through the session's reader first: ESTALE when its
+		 * index knows its medium (the newest session's does) and
+		 * another disc took that one's place since the file was
+		 * opened; it reads the disc, so the reader's place is handed
+		 * over as for any read */
 		char c;
-		ssize_t r = index_read(in->idx, in->id, &c, 1, 0);
+		ssize_t r = read_file(b, in, &c, 1, 0);
 
 		return r < 0 ? r : stage_share_entry(b->stage, in->idx, in->id,
 						     off_in, out->sf, off_out, len);

@@ -2,10 +2,10 @@
  * unless FALLOC_FL_KEEP_SIZE), punch a hole, zero a range, as ext4 does.
  * A disc file is copied into the cache first when its bytes or size
  * change, as for a write; a reservation that changes neither only moves
- * its times. The cache's
- * file system does the work where it can, so a reservation reserves room
- * on the cache disk too (ENOSPC there, as on ext4); where it cannot (tmpfs
- * has no FALLOC_FL_ZERO_RANGE), a hole or written zeros read back the same.
+ * its times. The cache's file system does the work where it can, so a
+ * reservation reserves room on the cache disk too (ENOSPC there, as on
+ * ext4); where it cannot (tmpfs has no FALLOC_FL_ZERO_RANGE), a hole or
+ * written zeros read back the same.
  * The medium's room is the caller's to check (fs layer), as for writes. */
 #include <errno.h>
 #include <fcntl.h>
