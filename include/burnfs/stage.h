@@ -485,6 +485,10 @@ int stage_freeze(struct stage *st, struct stage_snapshot **out);
  * deletes frozen data files nothing refers to any more, and frees snap. */
 int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
 		      struct index *new_lower);
+/* Out of memory, stage_commit_done leaves the stage frozen and its rebase
+ * owed; every command calls this first to finish it. 0 when nothing is
+ * owed any more, else the error again (-ENOMEM). */
+int stage_take_owed(struct stage *st);
 /* The burn failed or was cancelled: unfreeze; every change stays pending. */
 void stage_commit_failed(struct stage *st, struct stage_snapshot *snap);
 void stage_snapshot_free(struct stage_snapshot *snap);

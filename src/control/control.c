@@ -179,12 +179,25 @@ static int check_medium(struct control *c, bool adopt, struct errmsg *em)
 	return ret;
 }
 
+/* A commit that landed but ran out of memory taking its session in is
+ * finished before anything else looks at the stage. */
+static int take_owed(struct control *c, struct errmsg *em)
+{
+	int ret = stage_take_owed(c->stage);
+
+	return ret < 0 ? errmsg_set(em, ret, "the last commit's session is on "
+				    "the disc, but the staging area still "
+				    "cannot take it in") : 0;
+}
+
 /* The long commands. Called without c->lock. */
 static int run_job(struct control *c, const struct command *cmd,
 		   const struct job_settings *s, struct errmsg *em)
 {
-	int ret;
+	int ret = take_owed(c, em);
 
+	if (ret < 0)
+		return ret;
 	switch (cmd->kind) {
 	case CMD_COMMIT:
 		ret = check_medium(c, false, em);
@@ -259,8 +272,11 @@ static int run_quick(struct control *c, const struct command *cmd,
 		control_abort(c);
 		return 0;
 	}
-	if (cmd->kind == CMD_RESTORE)
-		return control_restore(c, cmd, em);
+	if (cmd->kind == CMD_RESTORE) {
+		int ret = take_owed(c, em);
+
+		return ret < 0 ? ret : control_restore(c, cmd, em);
+	}
 	return run_set(c, cmd, em);
 }
 

@@ -102,7 +102,9 @@ int job_commit(struct disc *d, struct stage *st,
 		rc = stage_commit_done(st, snap, lower);
 		index_unref(lower);
 		if (rc)
-			errmsg_set(em, rc, "the session was written, but the stage could not be updated");
+			errmsg_set(em, rc, "the session was written, but the staging "
+				   "area could not take it in (the next command "
+				   "tries again)");
 		else
 			blog_info("commit: session written%s", close ? ", medium closed" : "");
 		follow_closed(d, st);

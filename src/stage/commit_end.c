@@ -120,32 +120,71 @@ static void unfreeze(struct stage *st)
 	stage_data_gc_later(st);
 }
 
-static int do_commit_done(struct stage *st, struct stage_snapshot *snap,
-			  struct index *nl)
+/* Every freeze-time entry's new lower id. Fails (ENOMEM) before anything
+ * else changed: the rebase can be tried again. */
+static int map_all(struct rebase *rb)
 {
+	size_t i, cnt = index_count(rb->st->lower);
+
+	rb->map = malloc((cnt + 1) * sizeof(*rb->map));
+	if (!rb->map)
+		return -ENOMEM;
+	for (i = 0; i < cnt; i++)
+		rb->map[i] = IDX_NONE;
+	if (map_snap(rb, rb->snap->root, IDX_ROOT)) {
+		free(rb->map);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void rebase_all(struct rebase *rb)
+{
+	struct stage *st = rb->st;
+
+	save_orphans(rb);
+	st->lower = index_ref(rb->nl);
+	st->root->lower = IDX_ROOT;
+	rebase_node(rb, st->root->node);
+	st->root->node->origin = IDX_ROOT;
+	rebase_dir(rb, st->root->node);
+	for (struct snode *n = st->open_nodes; n; n = n->onext)
+		rebase_node(rb, n);
+}
+
+/* BURNFS_TEST_REBASE_ENOMEM=N (tests only): the first N rebases run out
+ * of memory. */
+static bool test_out_of_memory(struct stage *st)
+{
+	if (st->test_rebase_enomem <= 0)
+		return false;
+	st->test_rebase_enomem--;
+	return true;
+}
+
+/* Called with the lock held, st->snap the frozen snapshot. -ENOMEM leaves
+ * the stage frozen and the rebase owed (st->owed_lower): the session is on
+ * the disc, and the journal's FREEZE without a THAW already says so to a
+ * remount. */
+static int do_commit_done(struct stage *st, struct index *nl)
+{
+	struct stage_snapshot *snap = st->snap;
 	struct rebase rb = { .st = st, .snap = snap, .nl = nl,
 			     .mark = ++st->markgen };
 	struct index *old = st->lower;
-	size_t i, cnt = index_count(old);
-	int ret;
+	int ret = test_out_of_memory(st) ? -ENOMEM : map_all(&rb);
 
-	rb.map = malloc((cnt + 1) * sizeof(*rb.map));
-	if (!rb.map)
-		return -ENOMEM;
-	for (i = 0; i < cnt; i++)
-		rb.map[i] = IDX_NONE;
-	if (map_snap(&rb, snap->root, IDX_ROOT)) {
-		free(rb.map);
-		return -ENOMEM;
+	if (ret) {
+		if (st->owed_lower != nl) {
+			index_unref(st->owed_lower);
+			st->owed_lower = index_ref(nl);
+		}
+		return ret;
 	}
-	save_orphans(&rb);
-	st->lower = index_ref(nl);
-	st->root->lower = IDX_ROOT;
-	rebase_node(&rb, st->root->node);
-	st->root->node->origin = IDX_ROOT;
-	rebase_dir(&rb, st->root->node);
-	for (struct snode *n = st->open_nodes; n; n = n->onext)
-		rebase_node(&rb, n);
+	rebase_all(&rb);
+	st->snap = NULL;
+	index_unref(st->owed_lower);
+	st->owed_lower = NULL;
 	stage_snapshot_release(st, snap);
 	unfreeze(st);
 	ret = stage_link_lower_hardlinks(st);
@@ -166,16 +205,36 @@ int stage_commit_done(struct stage *st, struct stage_snapshot *snap,
 	int ret;
 
 	STAGE_LOCK(st);
-	if (!st->frozen || st->snap != snap) {
+	if (!st->frozen || st->snap != snap || st->owed_lower) {
 		STAGE_UNLOCK(st);
 		return -EINVAL;
 	}
-	st->snap = NULL;
-	ret = do_commit_done(st, snap, new_lower);
+	ret = do_commit_done(st, new_lower);
 	if (ret)
-		blog_error("stage: after the commit: %s", strerror(-ret));
+		blog_error("stage: after the commit: %s%s", strerror(-ret),
+			   st->owed_lower ? " (the next command tries again)" : "");
 	STAGE_UNLOCK(st);
 	stage_tell_rebased(st);
+	return ret;
+}
+
+int stage_take_owed(struct stage *st)
+{
+	bool owed;
+	int ret = 0;
+
+	STAGE_LOCK(st);
+	owed = st->owed_lower != NULL;
+	if (owed)
+		ret = do_commit_done(st, st->owed_lower);
+	if (owed && !ret)
+		blog_info("stage: took in the session written before");
+	else if (owed)
+		blog_error("stage: taking in the session written before: %s",
+			   strerror(-ret));
+	STAGE_UNLOCK(st);
+	if (owed && !ret)
+		stage_tell_rebased(st);
 	return ret;
 }
 

@@ -401,10 +401,13 @@ static int join_lines(struct pwalk *w, char **out, size_t *len)
 
 int stage_pending_text(struct stage *st, char **out, size_t *len)
 {
-	struct pwalk *w = calloc(1, sizeof(*w));
-	int ret;
+	struct pwalk *w;
+	int ret = stage_take_owed(st);  /* else the burned changes show again */
 	size_t i;
 
+	if (ret)
+		return ret;
+	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->text = true;

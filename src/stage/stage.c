@@ -92,6 +92,8 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 			     strcmp(getenv("BURNFS_TEST_CLEAN_LAX"), "1") == 0;
 	st->test_no_falloc = getenv("BURNFS_TEST_NO_FALLOCATE") &&
 			     strcmp(getenv("BURNFS_TEST_NO_FALLOCATE"), "1") == 0;
+	if (getenv("BURNFS_TEST_REBASE_ENOMEM"))
+		st->test_rebase_enomem = atoi(getenv("BURNFS_TEST_REBASE_ENOMEM"));
 	ret = open_cache(st, cache_dir);
 	if (!ret)
 		ret = stage_tree_init(st);
@@ -125,6 +127,8 @@ void stage_close(struct stage *st)
 	 * goes: the FREEZE stays, replay decides at the next open */
 	stage_snapshot_release(st, st->snap);
 	st->snap = NULL;
+	index_unref(st->owed_lower);
+	st->owed_lower = NULL;
 	stage_tree_free(st);
 	free(st->htab);
 	free(st->frozen_ids);

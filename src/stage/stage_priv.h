@@ -193,6 +193,9 @@ struct stage {
 	struct snode *data_nodes;
 	struct snode *open_nodes;
 	struct stage_snapshot *snap; /* the frozen snapshot, while a burn runs */
+	struct index *owed_lower;    /* a landed session whose rebase ran out
+					of memory: stage_take_owed tries again */
+	int test_rebase_enomem;      /* BURNFS_TEST_REBASE_ENOMEM: rebases to fail */
 	stage_rebased_fn rebased;    /* told after a commit or a blank */
 	void *rebased_ctx;
 	uint32_t markgen;

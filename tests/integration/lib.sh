@@ -241,6 +241,7 @@ errno_text() {
 	EXDEV) echo "Invalid cross-device link" ;;
 	ESTALE) echo "Stale file handle" ;;
 	EOPNOTSUPP) echo "Operation not supported" ;;
+	ENOMEM) echo "Cannot allocate memory" ;;
 	*) fail "errno_text: unknown name $1" ;;
 	esac
 }
@@ -248,7 +249,8 @@ errno_text() {
 errno_name() {
 	local e
 	for e in EINVAL EBUSY ENOSPC EROFS ENOMEDIUM EIO ECANCELED ENAMETOOLONG \
-		ENOTEMPTY EACCES EPERM ENOENT EEXIST EFBIG EXDEV ESTALE EOPNOTSUPP; do
+		ENOTEMPTY EACCES EPERM ENOENT EEXIST EFBIG EXDEV ESTALE EOPNOTSUPP \
+		ENOMEM; do
 		case $1 in *"$(errno_text "$e")"*) echo "$e"; return 0 ;; esac
 	done
 	echo "OTHER($1)"
