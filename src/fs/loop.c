@@ -14,17 +14,31 @@
  * a waiting thread (started when none waits, up to 16), so the mount keeps
  * answering meanwhile.
  *
+ * A reader that has just answered looks for the next request for up to
+ * LOOP_SPIN_US (poll with no timeout, yielding the CPU in between) before
+ * it sleeps in read(2): a writer that writes in small pieces sends its
+ * next request within microseconds, and waking a sleeping thread on the
+ * other CPU costs more than that (an inter-processor interrupt, on a
+ * virtual machine an exit to the host). One reader spins at a time. On
+ * two vCPUs, alternated runs into an empty staging/: dd bs=512 -20%,
+ * cpio -p -15%, rsync -a -14%, for 15-30% more daemon CPU. Not with one
+ * CPU, where nobody else could send the request meanwhile.
+ *
  * Before a request is served, the loop notes whether it is a WRITE that
  * carries FUSE_WRITE_KILL_SUIDGID: libfuse 3.14 drops a write's flags, and
  * that one is how the kernel asks a file system to kill set-user-ID bits
  * on a direct-I/O write by a writer without CAP_FSETID. */
 #include <errno.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
@@ -34,6 +48,7 @@
 
 #define LOOP_MAX_THREADS 16
 #define LOOP_MAX_READERS 4
+#define LOOP_SPIN_US 50     /* BURNFS_SPIN_US overrides; 0: never spin */
 
 struct worker {
 	pthread_t thread;
@@ -50,6 +65,8 @@ struct loop {
 	bool unmounted;     /* else a signal ended the session */
 	int idle;           /* threads waiting for a reader's place */
 	int nthreads;
+	long spin_ns;
+	atomic_bool spinning;
 	struct worker workers[LOOP_MAX_THREADS];
 };
 
@@ -222,6 +239,42 @@ static void session_over(struct loop *l)
 	sem_post(&l->finish);
 }
 
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+/* Returns when a request is there, or after the spin time; at once when
+ * another reader spins. Never inlined: its locals, inlined into
+ * worker_main, would stay poisoned for ASan's use-after-scope check in a
+ * frame that a cancel in read(2) unwinds, and ASan's own thread exit then
+ * trips on them. */
+static __attribute__((noinline)) void spin_for_request(struct loop *l)
+{
+	struct pollfd p = { .fd = fuse_session_fd(l->se), .events = POLLIN };
+	long end;
+
+	if (!l->spin_ns || atomic_exchange(&l->spinning, true))
+		return;
+	end = now_ns() + l->spin_ns;
+	while (poll(&p, 1, 0) == 0 && now_ns() < end)
+		sched_yield();
+	atomic_store(&l->spinning, false);
+}
+
+static long spin_time_ns(void)
+{
+	const char *v = getenv("BURNFS_SPIN_US");
+	long us = v ? atol(v) : LOOP_SPIN_US;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || us <= 0)
+		return 0;
+	return (us > 10000 ? 10000 : us) * 1000;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -232,6 +285,7 @@ static void *worker_main(void *arg)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	while (become_reader(l)) {
 		while (is_reader && !fuse_session_exited(l->se)) {
+			spin_for_request(l);
 			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 			res = fuse_session_receive_buf(l->se, &w->buf);
 			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
@@ -298,6 +352,7 @@ int fs_loop_run(struct fuse_session *se)
 	sem_init(&l->finish, 0, 0);
 	the_loop = l;
 	l->max_readers = reader_count();
+	l->spin_ns = spin_time_ns();
 	pthread_mutex_lock(&l->lock);
 	for (int i = 0; i < l->max_readers && ret == 0; i++)
 		ret = start_worker(l);
