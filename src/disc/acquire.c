@@ -250,6 +250,7 @@ static struct disc *disc_alloc(const struct imgfmt *fmt)
 	}
 	pthread_mutex_init(&d->lib_lock, NULL);
 	pthread_mutex_init(&d->state_lock, NULL);
+	pthread_mutex_init(&d->img_check.lock, NULL);
 	d->img_fd = -1;
 	d->lock_fd = -1;
 	return d;
@@ -381,6 +382,7 @@ void disc_close(struct disc *d)
 		close(d->lock_fd);
 	pthread_mutex_destroy(&d->lib_lock);
 	pthread_mutex_destroy(&d->state_lock);
+	pthread_mutex_destroy(&d->img_check.lock);
 	free(d->fmt_state);
 	free(d);
 }

@@ -176,6 +176,9 @@ void disc_sessions_drop(struct disc *d);
  * *out; 0 for a blank medium or none. lib_lock held. 0 or -errno (its
  * first session's descriptor cannot be read). */
 int disc_identity_hash_locked(struct disc *d, uint64_t *out);
+/* The image file's identity now, read again only when the file changed
+ * since the last call (one fstat otherwise); 0: unknown. No lock needed. */
+uint64_t disc_image_ident_now(struct disc *d);
 
 /* lib.c: one message taken from a library queue: lib is "libburn" or
  * "libisofs", os_errno 0 when none (libisofs never has one). */

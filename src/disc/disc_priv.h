@@ -97,6 +97,20 @@ struct disc {
 	 * identity then (0: blank, none, or unreadable); readers of an index
 	 * of another medium answer ESTALE (reader.c). */
 	uint64_t medium_ident;
+	/* An image file rewritten in place between commands (another disc
+	 * "swapped in"): its identity as a read last found it, looked at again
+	 * whenever the file changed (identity.c, disc_image_ident_now). */
+	struct disc_img_check {
+		pthread_mutex_t lock;
+		bool start_known;        /* the first session's start, from */
+		uint32_t start;          /* the last look at the medium */
+		bool valid;
+		uint32_t hashed_start;
+		ino_t ino;
+		off_t size;
+		struct timespec mtime, ctime;
+		uint64_t ident;
+	} img_check;
 	uint64_t loading_since;      /* CLOCK_MONOTONIC ms */
 	bool guarded;                /* lib_lock: that watchdog runs */
 	/* lib_lock: the sessions asked about by disc_check_loadable_locked,

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "disc/disc_int.h"
@@ -38,11 +39,20 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t len)
 	return h;
 }
 
+static uint64_t hash_of(uint32_t start, const unsigned char *pvd)
+{
+	unsigned char start_le[4];
+	uint64_t h = 14695981039346656037ull;
+
+	for (int i = 0; i < 4; i++)
+		start_le[i] = (unsigned char)(start >> (8 * i));
+	return fnv1a(fnv1a(h, start_le, 4), pvd, 2048);
+}
+
 int disc_identity_hash_locked(struct disc *d, uint64_t *out)
 {
-	unsigned char pvd[2048], start_le[4];
+	unsigned char pvd[2048];
 	uint32_t start = 0, blocks = 0;
-	uint64_t h = 14695981039346656037ull;
 	int n, r;
 
 	*out = 0;
@@ -52,10 +62,57 @@ int disc_identity_hash_locked(struct disc *d, uint64_t *out)
 	r = read_block(d, start + 16, pvd);
 	if (r)
 		return r;
-	for (int i = 0; i < 4; i++)
-		start_le[i] = (unsigned char)(start >> (8 * i));
-	*out = fnv1a(fnv1a(h, start_le, 4), pvd, sizeof(pvd));
+	*out = hash_of(start, pvd);
+	pthread_mutex_lock(&d->img_check.lock);
+	d->img_check.start = start;
+	d->img_check.start_known = true;
+	pthread_mutex_unlock(&d->img_check.lock);
 	return 0;
+}
+
+static bool same_file_state(const struct stat *a, const struct disc_img_check *c)
+{
+	return a->st_ino == c->ino && a->st_size == c->size &&
+	       a->st_mtim.tv_sec == c->mtime.tv_sec &&
+	       a->st_mtim.tv_nsec == c->mtime.tv_nsec &&
+	       a->st_ctim.tv_sec == c->ctime.tv_sec &&
+	       a->st_ctim.tv_nsec == c->ctime.tv_nsec;
+}
+
+/* lib_lock not needed: pread only. Called with img_check.lock held. */
+static uint64_t image_hash(struct disc_img_check *c, int fd)
+{
+	unsigned char pvd[2048];
+
+	if (!c->start_known)
+		return 0;
+	if (pread(fd, pvd, sizeof(pvd), ((off_t)c->start + 16) * 2048) != 2048)
+		return 1;  /* no volume descriptor there: not the disc it was */
+	return hash_of(c->start, pvd);
+}
+
+uint64_t disc_image_ident_now(struct disc *d)
+{
+	struct disc_img_check *c = &d->img_check;
+	int fd = __atomic_load_n(&d->img_fd, __ATOMIC_ACQUIRE);
+	struct stat st;
+	uint64_t h;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;
+	pthread_mutex_lock(&c->lock);
+	if (!c->valid || c->hashed_start != c->start || !same_file_state(&st, c)) {
+		c->ino = st.st_ino;
+		c->size = st.st_size;
+		c->mtime = st.st_mtim;
+		c->ctime = st.st_ctim;
+		c->hashed_start = c->start;
+		c->valid = true;
+		c->ident = image_hash(c, fd);
+	}
+	h = c->ident;
+	pthread_mutex_unlock(&c->lock);
+	return h;
 }
 
 int disc_identity(struct disc *d, char *out, size_t size)

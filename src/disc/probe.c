@@ -150,6 +150,7 @@ int disc_probe_main(int argc, char **argv, const struct imgfmt *fmt)
 	d.fmt_state = calloc(1, fmt->state_size ? fmt->state_size : 1);
 	pthread_mutex_init(&d.lib_lock, NULL);
 	pthread_mutex_init(&d.state_lock, NULL);
+	pthread_mutex_init(&d.img_check.lock, NULL);
 	r = child_open(&d, argv, &em);
 	if (r == 0)
 		r = d.fmt_state ? fmt->load_session(&d, atoi(argv[4]),

@@ -122,12 +122,18 @@ static ssize_t drive_pread(void *ctx, void *buf, size_t len, uint64_t off)
 	return done ? (ssize_t)done : r;
 }
 
-/* The identity found by the last look at the medium (0: none known). */
+/* The identity found by the last look at the medium (0: none known); for
+ * an image file also what the file holds now, so that one rewritten in
+ * place between commands is not read under the old disc's names. A drive
+ * changes its disc only through a command's look (no media-change poll). */
 static bool still_medium(void *ctx, uint64_t ident)
 {
 	struct disc *d = ctx;
-	return idx_same_medium(__atomic_load_n(&d->medium_ident, __ATOMIC_ACQUIRE),
-			       ident);
+
+	if (!idx_same_medium(__atomic_load_n(&d->medium_ident, __ATOMIC_ACQUIRE),
+			     ident))
+		return false;
+	return !d->is_image || idx_same_medium(disc_image_ident_now(d), ident);
 }
 
 void disc_reader_init(struct disc *d, struct idx_reader *r)

@@ -45,6 +45,9 @@ assert_eq "$(head -c 1 "$MNT/sessions/1/backup.img")" M "Monday's sessions/1"
 printf 'staged on monday\n' >"$MNT/staging/staged.txt"
 swap_in "$T/tuesday.iso"
 img_sha=$(sha "$IMG")
+# before any command looks at the medium: a read of the image file that
+# was rewritten in place is ESTALE, not Tuesday's bytes under Monday's name
+expect_errno ESTALE cat "$MNT/staging/backup.img"
 ctl commit
 assert_eq "$CTL_ERRNO" ESTALE "errno of a commit after the swap"
 case $(st last_result) in
