@@ -38,6 +38,17 @@ static struct index *cached(struct disc *d, int n)
 	return disc_sesscache_get(&d->sessions, n);
 }
 
+/* A new index, not shared yet, learns which medium it came from. */
+static void stamp_ident(struct index *idx, uint64_t ident)
+{
+	struct idx_info info = *index_info(idx);
+
+	info.disc_ident = ident;
+	index_set_info(idx, &info);
+}
+
+/* lib_lock held. The index learns the medium as the last look found it,
+ * so its reads answer ESTALE once another disc is there. */
 static int load_session(struct disc *d, int n, struct index **out)
 {
 	uint64_t t0 = disc_now_us();
@@ -49,6 +60,7 @@ static int load_session(struct disc *d, int n, struct index **out)
 		blog_warn("session %d of %s: %s", n, d->target, em.text);
 		return r == -ETIMEDOUT ? -EIO : r;
 	}
+	stamp_ident(*out, __atomic_load_n(&d->medium_ident, __ATOMIC_ACQUIRE));
 	/* Tests count the loads done here: the probe's index must be used. */
 	blog_info("session %d of %s: %u entries loaded in %.0f ms (%s)", n,
 		  d->target, index_count(*out),
@@ -282,15 +294,6 @@ static void publish(struct disc *d, struct disc_facts *f, struct index *idx,
 	pthread_mutex_unlock(&d->state_lock);
 	if (old)
 		index_unref(old);
-}
-
-/* A new lower index, not shared yet, learns which medium it came from. */
-static void stamp_ident(struct index *idx, uint64_t ident)
-{
-	struct idx_info info = *index_info(idx);
-
-	info.disc_ident = ident;
-	index_set_info(idx, &info);
 }
 
 int disc_reload_locked(struct disc *d, struct errmsg *em)

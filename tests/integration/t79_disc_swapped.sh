@@ -66,6 +66,13 @@ expect_errno ESTALE cat "$MNT/staging/backup.img"
 swap_in "$T/monday.iso"
 ctl_ok commit
 assert_eq "$(head -c 1 "$MNT/staging/backup.img")" M "staging/ with Monday's disc back"
+# an older session's file read after another rewrite in place, before any
+# command: ESTALE too (its index was loaded from Monday's disc)
+ls "$MNT/sessions/1/dir" >/dev/null || fail "ls sessions/1/dir"
+cp "$IMG" "$T/monday2.iso"
+swap_in "$T/tuesday.iso"
+expect_errno ESTALE cat "$MNT/sessions/1/backup.img"
+swap_in "$T/monday2.iso"
 stop_burnfs
 assert_eq "$(session_place "$IMG" | wc -l)" 2 "sessions on Monday's disc after the commit"
 assert_eq "$(timeout -k 5 60 isoinfo -R -i "$IMG" -x /staged.txt)" "staged on monday" "the staged file on Monday's disc"
