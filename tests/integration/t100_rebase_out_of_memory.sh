@@ -56,4 +56,15 @@ assert_eq "$(timeout 60 isoinfo -R -i "$IMG" -x /f)" five "/f on the disc"
 assert_eq "$(timeout 60 isoinfo -R -i "$IMG" -x /e)" four "/e on the disc"
 check_md5 "$IMG"
 stop_burnfs
+# 3. The same, then a clean unmount while the session is owed: nothing
+#    leaks (the sanitizers' exit check), and the remount takes it in.
+BURNFS_TEST_REBASE_ENOMEM=1 start_burnfs
+printf 'six\n' >"$MNT/staging/g"
+ctl_fail ENOMEM commit
+stop_burnfs
+start_burnfs
+assert_eq "$(pending_norm)" "" "pending after an unmount with the session owed"
+assert_eq "$(cat "$MNT/staging/g")" six "staging/g after the remount"
+assert_eq "$(toc_sessions "$IMG")" 5 "sessions after the third part"
+stop_burnfs
 note "a session the staging area could not take in at once was taken in by the next command, then burned on"
