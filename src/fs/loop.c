@@ -38,11 +38,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
 
+#include "burnfs/disc.h"
 #include "burnfs/log.h"
 #include "fs/fs.h"
 
@@ -65,7 +65,7 @@ struct loop {
 	bool unmounted;     /* else a signal ended the session */
 	int idle;           /* threads waiting for a reader's place */
 	int nthreads;
-	long spin_ns;
+	uint64_t spin_us;
 	atomic_bool spinning;
 	struct worker workers[LOOP_MAX_THREADS];
 };
@@ -239,14 +239,6 @@ static void session_over(struct loop *l)
 	sem_post(&l->finish);
 }
 
-static long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000L + ts.tv_nsec;
-}
-
 /* Returns when a request is there, or after the spin time; at once when
  * another reader spins. Never inlined: its locals, inlined into
  * worker_main, would stay poisoned for ASan's use-after-scope check in a
@@ -255,24 +247,24 @@ static long now_ns(void)
 static __attribute__((noinline)) void spin_for_request(struct loop *l)
 {
 	struct pollfd p = { .fd = fuse_session_fd(l->se), .events = POLLIN };
-	long end;
+	uint64_t end;
 
-	if (!l->spin_ns || atomic_exchange(&l->spinning, true))
+	if (!l->spin_us || atomic_exchange(&l->spinning, true))
 		return;
-	end = now_ns() + l->spin_ns;
-	while (poll(&p, 1, 0) == 0 && now_ns() < end)
+	end = disc_now_us() + l->spin_us;
+	while (poll(&p, 1, 0) == 0 && disc_now_us() < end)
 		sched_yield();
 	atomic_store(&l->spinning, false);
 }
 
-static long spin_time_ns(void)
+static uint64_t spin_time_us(void)
 {
 	const char *v = getenv("BURNFS_SPIN_US");
 	long us = v ? atol(v) : LOOP_SPIN_US;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || us <= 0)
 		return 0;
-	return (us > 10000 ? 10000 : us) * 1000;
+	return us > 10000 ? 10000 : (uint64_t)us;
 }
 
 static void *worker_main(void *arg)
@@ -352,7 +344,7 @@ int fs_loop_run(struct fuse_session *se)
 	sem_init(&l->finish, 0, 0);
 	the_loop = l;
 	l->max_readers = reader_count();
-	l->spin_ns = spin_time_ns();
+	l->spin_us = spin_time_us();
 	pthread_mutex_lock(&l->lock);
 	for (int i = 0; i < l->max_readers && ret == 0; i++)
 		ret = start_worker(l);
