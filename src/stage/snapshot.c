@@ -257,15 +257,6 @@ void stage_snap_expand_free(void *mem)
 	}
 }
 
-/* For measurements: BURNFS_FULL_SNAPSHOT=1 copies the whole tree, as
- * before folders were left clean. */
-static bool full_snapshot(void)
-{
-	const char *v = getenv("BURNFS_FULL_SNAPSHOT");
-
-	return v && strcmp(v, "1") == 0;
-}
-
 static void build_lower_dir(struct snap_full *sf, struct snap_node *sn,
 			    uint32_t dir)
 {
@@ -398,7 +389,9 @@ int stage_freeze(struct stage *st, struct stage_snapshot **out)
 	if (!sf)
 		return -ENOMEM;
 	sf->st = st;
-	sf->full = full_snapshot();
+	/* for measurements: the whole tree copied, as before folders were
+	 * left clean */
+	sf->full = stage_env_on("BURNFS_FULL_SNAPSHOT");
 	STAGE_LOCK(st);
 	sf->lower = index_ref(st->lower);
 	sf->pub.lower = sf->lower;

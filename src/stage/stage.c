@@ -74,6 +74,13 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+bool stage_env_on(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && strcmp(v, "1") == 0;
+}
+
 int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 {
 	struct stage *st = calloc(1, sizeof(*st));
@@ -88,10 +95,8 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 	st->spares.dirfd = -1;
 	st->next_ino = STAGE_INO_BASE;
 	st->lower = index_ref(lower);
-	st->test_clean_lax = getenv("BURNFS_TEST_CLEAN_LAX") &&
-			     strcmp(getenv("BURNFS_TEST_CLEAN_LAX"), "1") == 0;
-	st->test_no_falloc = getenv("BURNFS_TEST_NO_FALLOCATE") &&
-			     strcmp(getenv("BURNFS_TEST_NO_FALLOCATE"), "1") == 0;
+	st->test_clean_lax = stage_env_on("BURNFS_TEST_CLEAN_LAX");
+	st->test_no_falloc = stage_env_on("BURNFS_TEST_NO_FALLOCATE");
 	if (getenv("BURNFS_TEST_REBASE_ENOMEM"))
 		st->test_rebase_enomem = atoi(getenv("BURNFS_TEST_REBASE_ENOMEM"));
 	ret = open_cache(st, cache_dir);

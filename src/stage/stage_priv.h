@@ -222,6 +222,9 @@ void stage_count_walk_end(struct stage *st, const struct stage_stats *s);
 
 /* stage.c: call the stage_on_rebase function (stage lock not held). */
 void stage_tell_rebased(struct stage *st);
+/* The daemon's environment sets `name` to "1" (switches for tests and
+ * measurements). */
+bool stage_env_on(const char *name);
 
 /* tree.c */
 struct snode *stage_node_new(struct stage *st, mode_t mode);
