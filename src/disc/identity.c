@@ -91,6 +91,18 @@ static uint64_t image_hash(struct disc_img_check *c, int fd)
 	return hash_of(c->start, pvd);
 }
 
+/* Once per change: the reads that now answer ESTALE say why in the log. */
+static void note_other_disc(struct disc *d, uint64_t now)
+{
+	uint64_t looked = __atomic_load_n(&d->medium_ident, __ATOMIC_ACQUIRE);
+
+	if (looked && now != looked)
+		blog_warn("disc: %s no longer holds the disc it held at the "
+			  "last look (rewritten or blanked): reads of that "
+			  "disc answer ESTALE until a command looks again",
+			  d->target);
+}
+
 uint64_t disc_image_ident_now(struct disc *d)
 {
 	struct disc_img_check *c = &d->img_check;
@@ -108,7 +120,10 @@ uint64_t disc_image_ident_now(struct disc *d)
 		c->ctime = st.st_ctim;
 		c->hashed_start = c->start;
 		c->valid = true;
-		c->ident = image_hash(c, fd);
+		h = image_hash(c, fd);
+		if (h != c->ident)
+			note_other_disc(d, h);
+		c->ident = h;
 	}
 	h = c->ident;
 	pthread_mutex_unlock(&c->lock);

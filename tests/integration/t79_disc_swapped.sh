@@ -48,6 +48,8 @@ img_sha=$(sha "$IMG")
 # before any command looks at the medium: a read of the image file that
 # was rewritten in place is ESTALE, not Tuesday's bytes under Monday's name
 expect_errno ESTALE cat "$MNT/staging/backup.img"
+grep -q "no longer holds the disc it held at the last look" "$LOG" ||
+	fail "no log line for the reads refused after the rewrite"
 ctl commit
 assert_eq "$CTL_ERRNO" ESTALE "errno of a commit after the swap"
 case $(st last_result) in
