@@ -644,6 +644,28 @@ status_settle() { sleep 0.3; }
 PTYRUN=$LIB_DIR/ptyrun.py
 ptyrun() { timeout -k 5 300 python3 "$PTYRUN" "$@"; }
 
+# session_gone SID SECONDS: poll until no live process of session SID is
+# left (what `ptyrun --sid-file` names); status 1 when one still is. A
+# process that a hang-up killed inside a call on the mount lives, with its
+# files open, until that call returns, and an unmount meanwhile is EBUSY.
+session_gone() {
+	local sid=$1 n=$(($2 * 20)) i f s
+	for ((i = 0; i < n; i++)); do
+		s=
+		for f in /proc/[0-9]*/stat; do
+			read -r s <"$f" 2>/dev/null || continue
+			s=${s##*) }
+			# after the name: state ppid pgrp session
+			set -- $s
+			[ "$1" != Z ] && [ "$4" = "$sid" ] && break
+			s=
+		done
+		[ -z "$s" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # cli ARGS...: the burnfs command (the same binary as the daemon); sets
 # CLI_RC, CLI_OUT, CLI_ERR and never fails by itself.
 cli() {
