@@ -374,7 +374,8 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 static int add_foreign(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		       IsoNode **out)
 {
-	int ret = a->foreign ? imgfmt_foreign_take(a->foreign, sn, out, a->c.em)
+	int ret = a->foreign ? imgfmt_foreign_take(a->foreign, a->c.img, sn, out,
+						   a->c.em)
 			     : errmsg_set(a->c.em, -EIO, "restored file %s: its session "
 					  "is not loaded", a->c.path);
 

@@ -1,151 +1,41 @@
-/* foreign.c — files a snapshot restores from older sessions. libisofs
- * writes a file's data anew unless the node was imported from the medium,
- * and it offers no way to point a new node at old extents. So each session
- * a snapshot restores from is loaded as a tree of its own, and the restored
- * file's imported node is moved into the tree being written: libisofs then
- * reuses its extents. Two things such a node carries would be wrong in
- * the new session and are replaced:
- * - its MD5 reference (isofs.cx) indexes the MD5 array of its own session,
- *   but libisofs looks it up in the newest one: the MD5 libisofs read for
- *   it is attached instead, as the node's own MD5;
- * - its Rock Ridge inode number may equal one of the newest session's
- *   files: it gets a number above 32 bits, which libisofs replaces by a
- *   fresh one of the new session's when it writes.
- * Neither the MD5 nor the inode attachment is exported by libisofs 1.5.4:
- * both are learned once from nodes it made itself, and checked.
+/* foreign.c — files a snapshot restores from older sessions or copies from
+ * the disc (stage/share.c). libisofs writes a file's data anew unless the
+ * node was imported from the medium, and it offers no way to point a new
+ * node at old extents. So each session such files come from is loaded as
+ * a tree of its own, and a file's imported node is moved into the tree
+ * being written: libisofs then reuses its extents. Its MD5 and Rock Ridge
+ * inode number are replaced on the way (foreign_xinfo.c).
  *
- * A file restored (or copied, stage/share.c) twice needs a second node:
- * a clone would not do, libisofs writes a clone's data anew (only nodes
- * it imported keep their extents), reading it from the very drive it is
- * writing to. So a session is loaded as many times as its most used file
- * is placed as distinct files; each copy of the tree gives one node. */
+ * An entry the snapshot makes several files of (cp of one disc file five
+ * times) needs as many nodes. A second load of the session per file would
+ * cost the whole tree each time (hundreds of MiB on a big disc), so the
+ * imported node is kept hidden instead, in a folder of the new tree that
+ * no directory shows, and each file is a clone of it. libisofs gives
+ * nodes whose streams read the same extents of the loaded image one file
+ * source, made for the node it meets first; a clone met first would have
+ * its data written anew, read from the very drive being written. The
+ * hidden folder is named "\1", which sorts before every other name of the
+ * root, so its node is met first. Where the root holds that name, or an
+ * entry is not a plain image file (plain_image_file: zisofs files are
+ * not), the session is loaded once per file of that entry instead. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "imgfmt/imgfmt_priv.h"
 #include "imgfmt/foreign.h"
 #include "imgfmt/keymap.h"
+#include "burnfs/disc.h"
 #include "burnfs/grow.h"
 #include "burnfs/index.h"
+#include "burnfs/log.h"
 #include "burnfs/stage.h"
 
-static iso_node_xinfo_func md5_proc, ino_proc;
-
-/* The attachment libisofs stores a file's MD5 under: found on a file
- * whose MD5 it computed (the empty file's), then checked to be what
- * iso_file_get_md5 reports. */
-static int learn_md5_proc(void)
-{
-	static const char empty[16] = "\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04"
-				      "\xe9\x80\x09\x98\xec\xf8\x42\x7e";
-	IsoImage *img = NULL;
-	IsoStream *s = NULL;
-	IsoFile *f = NULL;
-	iso_node_xinfo_func p;
-	char got[16], *val;
-	void *h = NULL, *d;
-	int ret = -ENOTSUP;
-
-	if (iso_image_new("t", &img) < 0)
-		return -ENOMEM;
-	if (iso_memory_stream_new(calloc(1, 1), 0, &s) < 0 ||
-	    iso_image_add_new_file(img, iso_image_get_root(img), "x", s, &f) < 0 ||
-	    iso_file_make_md5(f, 0) < 0)
-		goto out;
-	while (iso_node_get_next_xinfo((IsoNode *)f, &h, &p, &d) == 1)
-		if (memcmp(d, empty, 16) == 0)
-			md5_proc = p;
-	iso_node_get_next_xinfo((IsoNode *)f, &h, NULL, NULL);
-	if (!md5_proc || !(val = malloc(16)))
-		goto out;
-	memset(val, 0x5a, 16);
-	iso_node_remove_xinfo((IsoNode *)f, md5_proc);
-	if (iso_node_add_xinfo((IsoNode *)f, md5_proc, val) < 0) {
-		free(val);
-		goto out;
-	}
-	if (iso_file_get_md5(img, f, got, 0) == 1 && memcmp(got, val, 16) == 0)
-		ret = 0;
-out:
-	if (ret)
-		md5_proc = NULL;
-	iso_image_unref(img);
-	return ret;
-}
-
-static int set_ino(IsoNode *n, uint64_t ino)
-{
-	ino_t *d = malloc(sizeof(*d));
-
-	if (!d)
-		return -ENOMEM;
-	*d = (ino_t)ino;
-	iso_node_remove_xinfo(n, ino_proc);
-	if (iso_node_add_xinfo(n, ino_proc, d) < 0) {
-		free(d);
-		return -EIO;
-	}
-	return 0;
-}
-
-static IsoNode *scratch_file(IsoImage *img, const char *name)
-{
-	IsoStream *s = NULL;
-	IsoFile *f = NULL;
-
-	if (iso_memory_stream_new(calloc(1, 1), 0, &s) < 0)
-		return NULL;
-	if (iso_image_add_new_file(img, iso_image_get_root(img), name, s, &f) < 0)
-		return NULL;
-	iso_node_set_mtime((IsoNode *)f, 1);
-	iso_node_set_atime((IsoNode *)f, 1);
-	iso_node_set_ctime((IsoNode *)f, 1);
-	return (IsoNode *)f;
-}
-
-/* The attachment an imported node's inode number is kept in: the one on
- * an imported root that is not the attribute list's; checked by two
- * scratch files that must be one file with equal numbers only. */
-static int learn_ino_proc(IsoImage *imported)
-{
-	IsoNode *root = (IsoNode *)iso_image_get_root(imported), *a, *b;
-	iso_node_xinfo_func p;
-	IsoImage *img = NULL;
-	void *h = NULL, *d;
-	int ret = -ENOTSUP;
-
-	while (iso_node_get_next_xinfo(root, &h, &p, &d) == 1)
-		if (p != aaip_xinfo_func)
-			ino_proc = p;
-	if (!ino_proc || iso_image_new("t", &img) < 0)
-		goto out;
-	a = scratch_file(img, "a");
-	b = scratch_file(img, "b");
-	if (a && b && !set_ino(a, 7) && !set_ino(b, 7) &&
-	    iso_node_cmp_ino(a, b, 0) == 0 && !set_ino(b, 8) &&
-	    iso_node_cmp_ino(a, b, 0) != 0)
-		ret = 0;
-out:
-	if (ret)
-		ino_proc = NULL;
-	if (img)
-		iso_image_unref(img);
-	return ret;
-}
-
-static int learn(struct imgfmt_foreigns *fs, IsoImage *imported,
-		 struct errmsg *em)
-{
-	if (!md5_proc && learn_md5_proc() < 0)
-		return errmsg_set(em, -ENOTSUP, "this libisofs keeps MD5 sums in a way "
-				  "burnfs does not know: restored files cannot be written");
-	if (!ino_proc && learn_ino_proc(imported) < 0)
-		return errmsg_set(em, -ENOTSUP, "this libisofs keeps inode numbers in a "
-				  "way burnfs does not know: restored files cannot be written");
-	(void)fs;
-	return 0;
-}
+#define HIDDEN_NAME "\1"
+#define HIDE_ALL (LIBISO_HIDE_ON_RR | LIBISO_HIDE_ON_JOLIET | \
+		  LIBISO_HIDE_ON_1999 | LIBISO_HIDE_ON_HFSPLUS | \
+		  LIBISO_HIDE_ON_FAT | LIBISO_HIDE_BUT_WRITE)
 
 /* A loaded copy of session idx whose node `id` is not taken yet. */
 static struct imgfmt_foreign *find_free(struct imgfmt_foreigns *fs,
@@ -179,7 +69,7 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 				"from (%u entries, %u expected)", session, m.n,
 				index_count(idx));
 	if (!rc)
-		rc = learn(fs, img, em);
+		rc = imgfmt_foreign_learn(img, em);
 	if (rc) {
 		if (img)
 			iso_image_unref(img);
@@ -188,70 +78,128 @@ static int load_one(struct disc *d, struct imgfmt_foreigns *fs,
 	}
 	f = &fs->v[fs->n++];
 	*f = (struct imgfmt_foreign){ idx, img, m.by_id, m.n };
+	blog_info("commit: session %d loaded for the files taken from it", session);
 	return 0;
 }
 
-/* How many nodes of each entry of a session the snapshot places. */
-struct need {
-	const struct index *idx;
-	uint32_t *uses;     /* by index id */
-	uint32_t most;      /* the most of them: the loads it takes */
-};
-
-struct needs {
-	struct need *v;
-	size_t n, cap;
-	struct imgfmt_keymap seen;  /* nodes counted (hard links: once) */
-};
-
-static struct need *need_of(struct needs *ns, const struct index *idx)
+static struct imgfmt_source *source_of(struct imgfmt_foreigns *fs,
+				       const struct index *idx)
 {
-	uint32_t *uses;
-
-	for (size_t i = 0; i < ns->n; i++)
-		if (ns->v[i].idx == idx)
-			return &ns->v[i];
-	if (GROW(&ns->v, &ns->cap, ns->n + 1, 4) ||
-	    !(uses = calloc((size_t)index_count(idx) + 1, sizeof(*uses))))
-		return NULL;
-	ns->v[ns->n] = (struct need){ idx, uses, 0 };
-	return &ns->v[ns->n++];
+	for (size_t i = 0; i < fs->n_src; i++)
+		if (fs->src[i].idx == idx)
+			return &fs->src[i];
+	return NULL;
 }
 
-static int count_tree(struct needs *ns, const struct snap_node *sn)
+static struct imgfmt_source *add_source(struct imgfmt_foreigns *fs,
+					const struct index *idx)
 {
-	struct need *nd;
+	struct imgfmt_source *s = source_of(fs, idx);
+	uint32_t *uses;
+
+	if (s)
+		return s;
+	if (GROW(&fs->src, &fs->cap_src, fs->n_src + 1, 4) ||
+	    !(uses = calloc((size_t)index_count(idx) + 1, sizeof(*uses))))
+		return NULL;
+	fs->src[fs->n_src] = (struct imgfmt_source){ .idx = idx, .uses = uses };
+	return &fs->src[fs->n_src++];
+}
+
+/* Count the files the snapshot makes of each entry (names of one file,
+ * hard links, count once: seen by key). */
+static int count_tree(struct imgfmt_foreigns *fs, struct imgfmt_keymap *seen,
+		      const struct snap_node *sn)
+{
+	struct imgfmt_source *s;
 	int rc = 0;
 
-	if (sn->rsrc && !imgfmt_keymap_get(&ns->seen, sn->key)) {
-		if (!(nd = need_of(ns, sn->rsrc)) ||
-		    imgfmt_keymap_put(&ns->seen, sn->key, (void *)sn))
+	if (sn->rsrc && !imgfmt_keymap_get(seen, sn->key)) {
+		if (!(s = add_source(fs, sn->rsrc)) ||
+		    imgfmt_keymap_put(seen, sn->key, (void *)sn))
 			return -ENOMEM;
 		if (sn->rid < index_count(sn->rsrc) &&
-		    ++nd->uses[sn->rid] > nd->most)
-			nd->most = nd->uses[sn->rid];
+		    ++s->uses[sn->rid] > s->most)
+			s->most = s->uses[sn->rid];
 	}
 	for (uint32_t i = 0; i < sn->n_children && !rc; i++)
-		rc = count_tree(ns, sn->children[i]);
+		rc = count_tree(fs, seen, sn->children[i]);
 	return rc;
+}
+
+/* Whether the hidden folder's name is free in the tree to be written:
+ * neither the snapshot's root nor the newest session's has it. */
+static bool hidden_name_free(struct disc *d, const struct stage_snapshot *snap)
+{
+	const struct snap_node *root = snap->root;
+	struct index *lower = disc_lower(d);
+	bool used = lower && index_lookup(lower, IDX_ROOT, HIDDEN_NAME) >= 0;
+
+	index_unref(lower);
+	for (uint32_t i = 0; i < root->n_children && !used; i++)
+		used = strcmp(root->children[i]->name, HIDDEN_NAME) == 0;
+	return !used;
+}
+
+/* A file whose stream reads the loaded image directly: the streams that
+ * libisofs compares by their extents. Not a zisofs file's, which the
+ * loader filters: libisofs 1.5.4 compares filtered streams otherwise, and
+ * its clone of the unfiltered one loses the compression algorithm, so the
+ * ZF field would be written with none. */
+static bool plain_image_file(IsoNode *n)
+{
+	IsoStream *st;
+
+	if (!n || iso_node_get_type(n) != LIBISO_FILE)
+		return false;
+	st = iso_file_get_stream((IsoFile *)n);
+	return st && !iso_stream_get_input_stream(st, 0) &&
+	       memcmp(st->class->type, "fsrc", 4) == 0;
+}
+
+/* After the first load of s (fs->v[fs->n - 1]): which of its entries
+ * used more than once may be cloned, and the loads the others take. */
+static int plan_clones(struct imgfmt_foreigns *fs, struct imgfmt_source *s,
+		       bool name_free)
+{
+	const struct imgfmt_foreign *f = &fs->v[fs->n - 1];
+
+	s->loads = 1;
+	if (name_free && (!(s->clone = calloc(f->n + 1, 1)) ||
+			  !(s->held = calloc(f->n + 1, sizeof(*s->held)))))
+		return -ENOMEM;
+	for (uint32_t id = 0; id < f->n; id++) {
+		if (s->uses[id] < 2)
+			continue;
+		if (name_free && plain_image_file(f->by_id[id]))
+			s->clone[id] = 1;
+		else if (s->uses[id] > s->loads)
+			s->loads = s->uses[id];
+	}
+	return 0;
 }
 
 int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
 			struct imgfmt_foreigns *fs, struct errmsg *em)
 {
-	struct needs ns = { 0 };
-	int rc = count_tree(&ns, snap->root);
+	struct imgfmt_keymap seen = { 0 };
+	bool name_free = hidden_name_free(d, snap);
+	int rc;
 
 	memset(fs, 0, sizeof(*fs));
+	rc = count_tree(fs, &seen, snap->root);
+	imgfmt_keymap_free(&seen);
 	if (rc)
-		errmsg_set(em, rc, "out of memory planning restored files");
-	for (size_t i = 0; i < ns.n && !rc; i++)
-		for (uint32_t k = 0; k < ns.v[i].most && !rc; k++)
-			rc = load_one(d, fs, ns.v[i].idx, em);
-	for (size_t i = 0; i < ns.n; i++)
-		free(ns.v[i].uses);
-	free(ns.v);
-	imgfmt_keymap_free(&ns.seen);
+		return errmsg_set(em, rc, "out of memory planning restored files");
+	for (size_t i = 0; i < fs->n_src && !rc; i++) {
+		struct imgfmt_source *s = &fs->src[i];
+
+		rc = load_one(d, fs, s->idx, em);
+		if (!rc && plan_clones(fs, s, name_free && s->most > 1))
+			rc = errmsg_set(em, -ENOMEM, "out of memory planning copies");
+		for (uint32_t k = 1; k < s->loads && !rc; k++)
+			rc = load_one(d, fs, s->idx, em);
+	}
 	return rc;
 }
 
@@ -261,42 +209,25 @@ void imgfmt_foreign_free(struct imgfmt_foreigns *fs)
 		iso_image_unref(fs->v[i].img);
 		free(fs->v[i].by_id);
 	}
+	/* held nodes belong to the tree written, freed with it */
+	for (size_t i = 0; i < fs->n_src; i++) {
+		free(fs->src[i].uses);
+		free(fs->src[i].clone);
+		free(fs->src[i].held);
+	}
 	free(fs->v);
+	free(fs->src);
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* Its own session's MD5 as its own, and no reference into that
- * session's MD5 array. */
-static int carry_md5(IsoImage *from, IsoNode *n)
-{
-	char *names[1] = { "isofs.cx" }, *vals[1] = { "" }, md5[16], *own;
-	size_t lens[1] = { 0 };
-	int have = iso_file_get_md5(from, (IsoFile *)n, md5, 0);
-
-	if (iso_node_set_attrs(n, 1, names, lens, vals, 4 | 8) < 0)
-		return -EIO;
-	if (have != 1)
-		return 0;
-	own = malloc(16);
-	if (!own)
-		return -ENOMEM;
-	memcpy(own, md5, 16);
-	iso_node_remove_xinfo(n, md5_proc);
-	if (iso_node_add_xinfo(n, md5_proc, own) < 0) {
-		free(own);
-		return -EIO;
-	}
-	return 0;
-}
-
-int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
-			IsoNode **out, struct errmsg *em)
+/* sn's node, moved out of a load of its session. */
+static int take_moved(struct imgfmt_foreigns *fs, const struct snap_node *sn,
+		      IsoNode **out, struct errmsg *em)
 {
 	struct imgfmt_foreign *f = find_free(fs, sn->rsrc, sn->rid);
 	IsoNode *n;
 	int ret;
 
-	*out = NULL;
 	if (!f || !(n = f->by_id[sn->rid]) || iso_node_get_type(n) != LIBISO_FILE)
 		return errmsg_set(em, -EIO, "the restored file %s is not in its session",
 				  sn->name);
@@ -305,9 +236,9 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 		return errmsg_set(em, -EIO, "cannot take the restored file %s: %s",
 				  sn->name, iso_error_to_msg(ret));
 	f->by_id[sn->rid] = NULL;
-	ret = carry_md5(f->img, n);
+	ret = imgfmt_foreign_carry_md5(f->img, n);
 	if (!ret)
-		ret = set_ino(n, (1ULL << 32) + ++fs->serial);
+		ret = imgfmt_foreign_set_ino(n, (1ULL << 32) + ++fs->serial);
 	if (ret) {
 		iso_node_unref(n);
 		return errmsg_set(em, ret, "cannot prepare the restored file %s",
@@ -315,4 +246,105 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
 	}
 	*out = n;
 	return 0;
+}
+
+/* The hidden folder, the first child of img's root. */
+static int hidden_dir(struct imgfmt_foreigns *fs, IsoImage *img,
+		      struct errmsg *em)
+{
+	IsoDir *root = iso_image_get_root(img);
+	IsoDirIter *it = NULL;
+	IsoNode *first = NULL;
+	int ret;
+
+	if (fs->hidden)
+		return 0;
+	ret = iso_image_add_new_dir(img, root, HIDDEN_NAME, &fs->hidden);
+	if (ret < 0)
+		return errmsg_set(em, -EIO, "cannot make the folder of shared files: %s",
+				  iso_error_to_msg(ret));
+	iso_node_set_hidden((IsoNode *)fs->hidden, HIDE_ALL);
+	if (iso_dir_get_children(root, &it) == 1)
+		iso_dir_iter_next(it, &first);
+	if (it)
+		iso_dir_iter_free(it);
+	if (first != (IsoNode *)fs->hidden)
+		return errmsg_set(em, -EIO, "the folder of shared files is not the "
+				  "root's first entry");
+	return 0;
+}
+
+/* A file of its own whose stream reads held's extents. */
+static int clone_of(struct imgfmt_foreigns *fs, IsoImage *img, IsoNode *held,
+		    IsoNode **out)
+{
+	IsoStream *st = NULL;
+	IsoFile *f = NULL;
+	char name[32];
+	int ret = iso_stream_clone(iso_file_get_stream((IsoFile *)held), &st, 0);
+
+	if (ret < 0)
+		return -EIO;
+	snprintf(name, sizeof(name), "c%llu", (unsigned long long)++fs->serial);
+	ret = iso_image_add_new_file(img, fs->hidden, name, st, &f);
+	if (ret < 0) {
+		iso_stream_unref(st);
+		return imgfmt_iso_errno(ret);
+	}
+	/* made in the hidden folder, it took that folder's hiding */
+	iso_node_take((IsoNode *)f);
+	iso_node_set_hidden((IsoNode *)f, 0);
+	ret = imgfmt_foreign_set_ino((IsoNode *)f, (1ULL << 32) + ++fs->serial);
+	if (ret) {
+		iso_node_unref((IsoNode *)f);
+		return ret;
+	}
+	*out = (IsoNode *)f;
+	return 0;
+}
+
+static int take_clone(struct imgfmt_foreigns *fs, IsoImage *img,
+		      struct imgfmt_source *s, const struct snap_node *sn,
+		      IsoNode **out, struct errmsg *em)
+{
+	IsoNode **held = &s->held[sn->rid];
+	char name[32];
+	int ret;
+
+	if (!*held) {
+		IsoNode *n;
+
+		ret = hidden_dir(fs, img, em);
+		if (!ret)
+			ret = take_moved(fs, sn, &n, em);
+		if (ret)
+			return ret;
+		iso_node_set_hidden(n, HIDE_ALL);
+		snprintf(name, sizeof(name), "h%llu", (unsigned long long)++fs->serial);
+		ret = iso_image_set_node_name(img, n, name, 0);
+		if (ret >= 0)
+			ret = iso_dir_add_node(fs->hidden, n, ISO_REPLACE_NEVER);
+		if (ret < 0) {
+			iso_node_unref(n);
+			return errmsg_set(em, -EIO, "cannot hold the shared file %s: %s",
+					  sn->name, iso_error_to_msg(ret));
+		}
+		*held = n;
+	}
+	ret = clone_of(fs, img, *held, out);
+	if (ret)
+		return errmsg_set(em, ret, "cannot make the copy %s", sn->name);
+	return 0;
+}
+
+int imgfmt_foreign_take(struct imgfmt_foreigns *fs, IsoImage *img,
+			const struct snap_node *sn, IsoNode **out,
+			struct errmsg *em)
+{
+	struct imgfmt_source *s = source_of(fs, sn->rsrc);
+
+	*out = NULL;
+	if (s && s->clone && sn->rid < index_count(s->idx) && s->clone[sn->rid])
+		return take_clone(fs, img, s, sn, out, em);
+	return take_moved(fs, sn, out, em);
 }

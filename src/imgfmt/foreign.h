@@ -1,8 +1,9 @@
-/* foreign.h — the sessions a snapshot restores files from (foreign.c).
- * lib_lock held for all of it. */
+/* foreign.h — the sessions a snapshot restores or copies files from
+ * (foreign.c, foreign_xinfo.c). lib_lock held for all of it. */
 #ifndef BURNFS_IMGFMT_FOREIGN_H
 #define BURNFS_IMGFMT_FOREIGN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,6 +12,7 @@
 struct snap_node;
 struct stage_snapshot;
 
+/* One load of a session. */
 struct imgfmt_foreign {
 	const struct index *idx;   /* the stage's index of the session */
 	IsoImage *img;             /* that session, loaded for this commit */
@@ -18,22 +20,50 @@ struct imgfmt_foreign {
 	uint32_t n;
 };
 
-struct imgfmt_foreigns {
-	struct imgfmt_foreign *v;
-	size_t n;
-	uint64_t serial;           /* inode numbers handed out */
+/* A session the snapshot takes files from: how many distinct files it
+ * makes of each entry. */
+struct imgfmt_source {
+	const struct index *idx;
+	uint32_t *uses;            /* by index id */
+	uint32_t most;             /* the most of them */
+	uint32_t loads;            /* loads it takes */
+	unsigned char *clone;      /* by id: an entry used more than once
+				      whose files are clones of one hidden
+				      node; NULL: none is */
+	IsoNode **held;            /* by id, that hidden node */
 };
 
-/* Load every session the snapshot's restored files come from. Call it
- * before the newest session is taken for writing (a load re-attaches the
- * newest tree to the drive). 0 or -errno (em set); free fs either way. */
+struct imgfmt_foreigns {
+	struct imgfmt_foreign *v;  /* the loads */
+	size_t n;
+	struct imgfmt_source *src;
+	size_t n_src, cap_src;
+	IsoDir *hidden;            /* in the tree being written: held nodes */
+	uint64_t serial;           /* inode numbers and names handed out */
+};
+
+/* Load every session the snapshot's restored and copied files come from.
+ * Call it before the newest session is taken for writing (a load
+ * re-attaches the newest tree to the drive). 0 or -errno (em set); free
+ * fs either way. */
 int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
 			struct imgfmt_foreigns *fs, struct errmsg *em);
 void imgfmt_foreign_free(struct imgfmt_foreigns *fs);
-/* The node of restored file sn (sn->rsrc set), detached from its session
- * and ready to attach: its MD5 carried, a fresh inode number to come. The
- * caller owns the reference. 0 or -errno (em set). */
-int imgfmt_foreign_take(struct imgfmt_foreigns *fs, const struct snap_node *sn,
-			IsoNode **out, struct errmsg *em);
+/* A node for restored or copied file sn (sn->rsrc set) in img, the tree
+ * being written, detached and ready to attach: libisofs writes it onto the
+ * extents its data has, with its MD5, as a file of its own. The caller
+ * owns the reference. 0 or -errno (em set). */
+int imgfmt_foreign_take(struct imgfmt_foreigns *fs, IsoImage *img,
+			const struct snap_node *sn, IsoNode **out,
+			struct errmsg *em);
+
+/* foreign_xinfo.c: libisofs's unexported attachments. */
+int imgfmt_foreign_learn(IsoImage *imported, struct errmsg *em);
+/* n's Rock Ridge inode number; one above 32 bits is replaced by a fresh
+ * one of the new session when libisofs writes. */
+int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino);
+/* n's MD5 in session from as its own, without a reference into that
+ * session's MD5 array (libisofs would look it up in the newest one). */
+int imgfmt_foreign_carry_md5(IsoImage *from, IsoNode *n);
 
 #endif
