@@ -66,4 +66,9 @@ int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino);
  * session's MD5 array (libisofs would look it up in the newest one). */
 int imgfmt_foreign_carry_md5(IsoImage *from, IsoNode *n);
 
+/* Every filtered (zisofs) file of a loaded tree (by_id, n nodes) gets its
+ * PX inode as its inode attachment, so that the writer tells it apart
+ * from other files on the same extents. 0 or -errno. */
+int imgfmt_pin_filtered_inos(IsoImage *img, IsoNode **by_id, uint32_t n);
+
 #endif

@@ -149,3 +149,43 @@ int imgfmt_foreign_carry_md5(IsoImage *from, IsoNode *n)
 	}
 	return 0;
 }
+
+/* A loaded file's PX inode, when libisofs would not tell it apart by it:
+ * it gives regular files no inode attachment, comparing their streams'
+ * ids (the PX inode) instead, but a zisofs file's stream is the
+ * decompression filter, which compares the extents below it. So two
+ * compressed files on the same extents (copies, a restored file beside
+ * its original) were one file to the writer's hard-link grouping: written
+ * as hard links, which the read-back refused, for every later commit. */
+static int pin_one(IsoImage *img, IsoNode *n, bool *learned)
+{
+	IsoStream *st, *base;
+	unsigned int fs_id;
+	dev_t dev_id;
+	ino_t ino;
+	struct errmsg em;
+
+	if (!n || iso_node_get_type(n) != LIBISO_FILE)
+		return 0;
+	st = iso_file_get_stream((IsoFile *)n);
+	base = st ? iso_stream_get_input_stream(st, 1) : NULL;
+	if (!base || memcmp(base->class->type, "fsrc", 4) != 0)
+		return 0;
+	iso_stream_get_id(base, &fs_id, &dev_id, &ino);
+	if (ino == 0)   /* a stream of the loaded image: fs_id is its own */
+		return 0;
+	if (!*learned && imgfmt_foreign_learn(img, &em) < 0)
+		return 1;   /* no inode attachment known: leave them as they are */
+	*learned = true;
+	return imgfmt_foreign_set_ino(n, ino);
+}
+
+int imgfmt_pin_filtered_inos(IsoImage *img, IsoNode **by_id, uint32_t n)
+{
+	bool learned = false;
+	int rc = 0;
+
+	for (uint32_t id = 0; id < n && rc == 0; id++)
+		rc = pin_one(img, by_id[id], &learned);
+	return rc < 0 ? rc : 0;
+}

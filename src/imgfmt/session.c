@@ -60,6 +60,9 @@ static int load_tree(struct disc *d, IsoImage **img, struct imgfmt_id_map *m,
 	rc = imgfmt_walk_image(*img, imgfmt_collect_node, m);
 	if (rc)
 		return errmsg_set(em, rc, "cannot walk the newest session's tree");
+	rc = imgfmt_pin_filtered_inos(*img, m->by_id, m->n);
+	if (rc)
+		return errmsg_set(em, rc, "cannot mark the inodes of compressed files");
 	return 0;
 }
 
