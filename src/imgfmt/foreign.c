@@ -274,6 +274,15 @@ static int hidden_dir(struct imgfmt_foreigns *fs, IsoImage *img,
 	return 0;
 }
 
+/* A name for the hidden folder that sorts before every one given so far:
+ * libisofs keeps a folder's children in name order and looks for a new
+ * one's place from the start, so each insertion is at the head, not a
+ * walk (a cp -a of a big folder twice holds one node per file). */
+static void hidden_name(struct imgfmt_foreigns *fs, char *name, size_t size)
+{
+	snprintf(name, size, "%016llx", ~(unsigned long long)++fs->serial);
+}
+
 /* A file of its own whose stream reads held's extents. */
 static int clone_of(struct imgfmt_foreigns *fs, IsoImage *img, IsoNode *held,
 		    IsoNode **out)
@@ -285,7 +294,7 @@ static int clone_of(struct imgfmt_foreigns *fs, IsoImage *img, IsoNode *held,
 
 	if (ret < 0)
 		return -EIO;
-	snprintf(name, sizeof(name), "c%llu", (unsigned long long)++fs->serial);
+	hidden_name(fs, name, sizeof(name));
 	ret = iso_image_add_new_file(img, fs->hidden, name, st, &f);
 	if (ret < 0) {
 		iso_stream_unref(st);
@@ -320,7 +329,7 @@ static int take_clone(struct imgfmt_foreigns *fs, IsoImage *img,
 		if (ret)
 			return ret;
 		iso_node_set_hidden(n, HIDE_ALL);
-		snprintf(name, sizeof(name), "h%llu", (unsigned long long)++fs->serial);
+		hidden_name(fs, name, sizeof(name));
 		ret = iso_image_set_node_name(img, n, name, 0);
 		if (ret >= 0)
 			ret = iso_dir_add_node(fs->hidden, n, ISO_REPLACE_NEVER);
