@@ -370,14 +370,16 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 }
 
 /* A file restored from an older session: its node there, moved here, so
- * that its extents are reused. */
+ * that its extents are reused; or a further name of file `first` that
+ * needs a node of its own (imgfmt_foreign_needs_twin). */
 static int add_foreign(struct apply *a, IsoDir *dir, const struct snap_node *sn,
-		       IsoNode **out)
+		       IsoNode *first, IsoNode **out)
 {
-	int ret = a->foreign ? imgfmt_foreign_take(a->foreign, a->c.img, sn, out,
-						   a->c.em)
-			     : errmsg_set(a->c.em, -EIO, "restored file %s: its session "
-					  "is not loaded", a->c.path);
+	int ret = !a->foreign ? errmsg_set(a->c.em, -EIO, "restored file %s: its "
+					   "session is not loaded", a->c.path) :
+		  first ? imgfmt_foreign_take_twin(a->foreign, sn, first, out,
+						   a->c.em) :
+		  imgfmt_foreign_take(a->foreign, a->c.img, sn, out, a->c.em);
 
 	if (ret)
 		return ret;
@@ -408,6 +410,8 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 	if (old) {
 		ret = attach_old(a, dir, old, sn);
 		*out = old;
+	} else if (first && !sn->data_changed && imgfmt_foreign_needs_twin(first)) {
+		ret = add_foreign(a, dir, sn, first, out);
 	} else if (first) {
 		ret = iso_image_tree_clone(a->c.img, first, dir, (char *)sn->name, out, 0);
 		if (ret < 0)
@@ -415,7 +419,7 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		ret = 0;
 		a->placed = P_CLONE;
 	} else if (sn->rsrc) {
-		ret = add_foreign(a, dir, sn, out);
+		ret = add_foreign(a, dir, sn, NULL, out);
 	} else {
 		ret = add_new_file(a, dir, sn, out);
 		a->placed = P_NEW;

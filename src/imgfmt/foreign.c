@@ -20,6 +20,7 @@
  * not), the session is loaded once per file of that entry instead. */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,22 +107,55 @@ static struct imgfmt_source *add_source(struct imgfmt_foreigns *fs,
 	return &fs->src[fs->n_src++];
 }
 
+/* Whether entry id of idx is a file stored zisofs-compressed. */
+static bool compressed(const struct index *idx, uint32_t id)
+{
+	struct idx_node view;
+
+	return id < index_count(idx) && !index_get(idx, id, &view) &&
+	       S_ISREG(view.mode) && view.zisofs;
+}
+
 /* Count the files the snapshot makes of each entry (names of one file,
- * hard links, count once: seen by key). */
+ * hard links, count once: seen by key), and the further names of
+ * compressed disc files, restored, copied or unchanged: libisofs cannot
+ * write a clone of such a node with its ZF field, so each name takes a
+ * node of its own from a load of the session (imgfmt_foreign_take_twin). */
+static int count_node(struct imgfmt_foreigns *fs, struct imgfmt_keymap *seen,
+		      const struct snap_node *sn)
+{
+	const struct index *idx = sn->rsrc ? sn->rsrc : fs->lower;
+	uint32_t id = sn->rsrc ? sn->rid : sn->origin, need;
+	struct imgfmt_source *s;
+	bool twins;
+
+	if (!S_ISREG(sn->mode) || !idx || imgfmt_keymap_get(seen, sn->key))
+		return 0;
+	twins = sn->nlink > 1 && !sn->data_changed && compressed(idx, id);
+	if (!sn->rsrc && !twins)
+		return 0;
+	if (imgfmt_keymap_put(seen, sn->key, (void *)sn) ||
+	    !(s = add_source(fs, idx)))
+		return -ENOMEM;
+	if (id >= index_count(idx))
+		return 0;
+	if (twins && !s->twins &&
+	    !(s->twins = calloc((size_t)index_count(idx) + 1, sizeof(*s->twins))))
+		return -ENOMEM;
+	s->uses[id] += sn->rsrc ? 1 : 0;
+	if (twins)
+		s->twins[id] += sn->nlink - 1;
+	need = s->uses[id] + (s->twins ? s->twins[id] : 0);
+	if (need > s->most)
+		s->most = need;
+	return 0;
+}
+
 static int count_tree(struct imgfmt_foreigns *fs, struct imgfmt_keymap *seen,
 		      const struct snap_node *sn)
 {
-	struct imgfmt_source *s;
-	int rc = 0;
+	int rc = count_node(fs, seen, sn);
 
-	if (sn->rsrc && !imgfmt_keymap_get(seen, sn->key)) {
-		if (!(s = add_source(fs, sn->rsrc)) ||
-		    imgfmt_keymap_put(seen, sn->key, (void *)sn))
-			return -ENOMEM;
-		if (sn->rid < index_count(sn->rsrc) &&
-		    ++s->uses[sn->rid] > s->most)
-			s->most = s->uses[sn->rid];
-	}
 	for (uint32_t i = 0; i < sn->n_children && !rc; i++)
 		rc = count_tree(fs, seen, sn->children[i]);
 	return rc;
@@ -169,12 +203,15 @@ static int plan_clones(struct imgfmt_foreigns *fs, struct imgfmt_source *s,
 			  !(s->held = calloc(f->n + 1, sizeof(*s->held)))))
 		return -ENOMEM;
 	for (uint32_t id = 0; id < f->n; id++) {
-		if (s->uses[id] < 2)
+		uint32_t need = s->uses[id] + (s->twins ? s->twins[id] : 0);
+
+		if (need < 2)
 			continue;
-		if (name_free && plain_image_file(f->by_id[id]))
+		if (name_free && need == s->uses[id] &&
+		    plain_image_file(f->by_id[id]))
 			s->clone[id] = 1;
-		else if (s->uses[id] > s->loads)
-			s->loads = s->uses[id];
+		else if (need > s->loads)
+			s->loads = need;
 	}
 	return 0;
 }
@@ -187,6 +224,7 @@ int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
 	int rc;
 
 	memset(fs, 0, sizeof(*fs));
+	fs->lower = disc_lower(d);
 	rc = count_tree(fs, &seen, snap->root);
 	imgfmt_keymap_free(&seen);
 	if (rc)
@@ -212,40 +250,49 @@ void imgfmt_foreign_free(struct imgfmt_foreigns *fs)
 	/* held nodes belong to the tree written, freed with it */
 	for (size_t i = 0; i < fs->n_src; i++) {
 		free(fs->src[i].uses);
+		free(fs->src[i].twins);
 		free(fs->src[i].clone);
 		free(fs->src[i].held);
 	}
 	free(fs->v);
 	free(fs->src);
+	index_unref(fs->lower);
 	memset(fs, 0, sizeof(*fs));
 }
 
-/* sn's node, moved out of a load of its session. */
-static int take_moved(struct imgfmt_foreigns *fs, const struct snap_node *sn,
-		      IsoNode **out, struct errmsg *em)
+/* Node id of session idx, moved out of a load of it, with its MD5 and
+ * inode number ino. */
+static int take_moved(struct imgfmt_foreigns *fs, const struct index *idx,
+		      uint32_t id, const char *name, uint64_t ino, IsoNode **out,
+		      struct errmsg *em)
 {
-	struct imgfmt_foreign *f = find_free(fs, sn->rsrc, sn->rid);
+	struct imgfmt_foreign *f = find_free(fs, idx, id);
 	IsoNode *n;
 	int ret;
 
-	if (!f || !(n = f->by_id[sn->rid]) || iso_node_get_type(n) != LIBISO_FILE)
+	if (!f || !(n = f->by_id[id]) || iso_node_get_type(n) != LIBISO_FILE)
 		return errmsg_set(em, -EIO, "the restored file %s is not in its session",
-				  sn->name);
+				  name);
 	ret = iso_node_take(n);
 	if (ret < 0)
 		return errmsg_set(em, -EIO, "cannot take the restored file %s: %s",
-				  sn->name, iso_error_to_msg(ret));
-	f->by_id[sn->rid] = NULL;
+				  name, iso_error_to_msg(ret));
+	f->by_id[id] = NULL;
 	ret = imgfmt_foreign_carry_md5(f->img, n);
 	if (!ret)
-		ret = imgfmt_foreign_set_ino(n, (1ULL << 32) + ++fs->serial);
+		ret = imgfmt_foreign_set_ino(n, ino);
 	if (ret) {
 		iso_node_unref(n);
 		return errmsg_set(em, ret, "cannot prepare the restored file %s",
-				  sn->name);
+				  name);
 	}
 	*out = n;
 	return 0;
+}
+
+static uint64_t fresh_ino(struct imgfmt_foreigns *fs)
+{
+	return (1ULL << 32) + ++fs->serial;
 }
 
 /* The hidden folder, the first child of img's root. */
@@ -303,7 +350,7 @@ static int clone_of(struct imgfmt_foreigns *fs, IsoImage *img, IsoNode *held,
 	/* made in the hidden folder, it took that folder's hiding */
 	iso_node_take((IsoNode *)f);
 	iso_node_set_hidden((IsoNode *)f, 0);
-	ret = imgfmt_foreign_set_ino((IsoNode *)f, (1ULL << 32) + ++fs->serial);
+	ret = imgfmt_foreign_set_ino((IsoNode *)f, fresh_ino(fs));
 	if (ret) {
 		iso_node_unref((IsoNode *)f);
 		return ret;
@@ -325,7 +372,8 @@ static int take_clone(struct imgfmt_foreigns *fs, IsoImage *img,
 
 		ret = hidden_dir(fs, img, em);
 		if (!ret)
-			ret = take_moved(fs, sn, &n, em);
+			ret = take_moved(fs, s->idx, sn->rid, sn->name,
+					 fresh_ino(fs), &n, em);
 		if (ret)
 			return ret;
 		iso_node_set_hidden(n, HIDE_ALL);
@@ -355,5 +403,31 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, IsoImage *img,
 	*out = NULL;
 	if (s && s->clone && sn->rid < index_count(s->idx) && s->clone[sn->rid])
 		return take_clone(fs, img, s, sn, out, em);
-	return take_moved(fs, sn, out, em);
+	return take_moved(fs, sn->rsrc, sn->rid, sn->name, fresh_ino(fs), out, em);
+}
+
+bool imgfmt_foreign_needs_twin(IsoNode *first)
+{
+	IsoStream *st;
+
+	if (iso_node_get_type(first) != LIBISO_FILE)
+		return false;
+	st = iso_file_get_stream((IsoFile *)first);
+	return st && iso_stream_get_input_stream(st, 0) &&
+	       memcmp(st->class->type, "osiz", 4) == 0;
+}
+
+int imgfmt_foreign_take_twin(struct imgfmt_foreigns *fs,
+			     const struct snap_node *sn, IsoNode *first,
+			     IsoNode **out, struct errmsg *em)
+{
+	const struct index *idx = sn->rsrc ? sn->rsrc : fs->lower;
+	uint32_t id = sn->rsrc ? sn->rid : sn->origin;
+	uint64_t ino;
+
+	*out = NULL;
+	if (!idx || imgfmt_foreign_get_ino(first, &ino))
+		return errmsg_set(em, -EIO, "the compressed file %s has no inode "
+				  "number to share", sn->name);
+	return take_moved(fs, idx, id, sn->name, ino, out, em);
 }

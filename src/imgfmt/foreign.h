@@ -25,7 +25,9 @@ struct imgfmt_foreign {
 struct imgfmt_source {
 	const struct index *idx;
 	uint32_t *uses;            /* by index id */
-	uint32_t most;             /* the most of them */
+	uint32_t *twins;           /* by id: further names of a compressed
+				      file, each a node of its own; or NULL */
+	uint32_t most;             /* the most nodes one entry takes */
 	uint32_t loads;            /* loads it takes */
 	unsigned char *clone;      /* by id: an entry used more than once
 				      whose files are clones of one hidden
@@ -34,6 +36,7 @@ struct imgfmt_source {
 };
 
 struct imgfmt_foreigns {
+	struct index *lower;       /* the newest session's (held) */
 	struct imgfmt_foreign *v;  /* the loads */
 	size_t n;
 	struct imgfmt_source *src;
@@ -57,11 +60,25 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, IsoImage *img,
 			const struct snap_node *sn, IsoNode **out,
 			struct errmsg *em);
 
+/* Whether a further name of file `first` needs a node of its own
+ * (imgfmt_foreign_take_twin) instead of a clone: a compressed file of a
+ * loaded session, whose clone libisofs would write without its ZF field
+ * on the same extents. */
+bool imgfmt_foreign_needs_twin(IsoNode *first);
+/* That node for name sn of first's file: from a load of sn's session
+ * (the newest one's for an unchanged disc file), with first's inode
+ * number, so that libisofs writes both as one hard-linked file. */
+int imgfmt_foreign_take_twin(struct imgfmt_foreigns *fs,
+			     const struct snap_node *sn, IsoNode *first,
+			     IsoNode **out, struct errmsg *em);
+
 /* foreign_xinfo.c: libisofs's unexported attachments. */
 int imgfmt_foreign_learn(IsoImage *imported, struct errmsg *em);
 /* n's Rock Ridge inode number; one above 32 bits is replaced by a fresh
  * one of the new session when libisofs writes. */
 int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino);
+/* n's inode number as attached; -ENOENT when it has none. */
+int imgfmt_foreign_get_ino(IsoNode *n, uint64_t *ino);
 /* n's MD5 in session from as its own, without a reference into that
  * session's MD5 array (libisofs would look it up in the newest one). */
 int imgfmt_foreign_carry_md5(IsoImage *from, IsoNode *n);

@@ -70,6 +70,16 @@ int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino)
 	return 0;
 }
 
+int imgfmt_foreign_get_ino(IsoNode *n, uint64_t *ino)
+{
+	void *d;
+
+	if (!ino_proc || iso_node_get_xinfo(n, ino_proc, &d) != 1)
+		return -ENOENT;
+	*ino = (uint64_t)*(ino_t *)d;
+	return 0;
+}
+
 static IsoNode *scratch_file(IsoImage *img, const char *name)
 {
 	IsoStream *s = NULL;
