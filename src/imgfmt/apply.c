@@ -369,6 +369,20 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 	return 0;
 }
 
+/* A new node whose further names will be its clones: an inode number of
+ * its own (imgfmt_foreign_mark_new_link). */
+static int mark_new_link(struct apply *a, IsoNode *n)
+{
+	int ret;
+
+	if (!a->foreign)
+		return 0;
+	ret = imgfmt_foreign_mark_new_link(a->c.img, n,
+					   imgfmt_foreign_fresh_ino(a->foreign));
+	return ret ? errmsg_set(a->c.em, ret, "cannot number the new hard link %s",
+				a->c.path) : 0;
+}
+
 /* A file restored from an older session: its node there, moved here, so
  * that its extents are reused; or a further name of file `first` that
  * needs a node of its own (imgfmt_foreign_needs_twin). */
@@ -426,7 +440,9 @@ static int place_file(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 	}
 	if (ret < 0)
 		return ret;
-	if (!first)
+	if (!first && a->placed == P_NEW && sn->nlink > 1)
+		ret = mark_new_link(a, *out);
+	if (!ret && !first)
 		ret = imgfmt_keymap_put(&a->first_link, sn->key, *out);
 	return ret;
 }
@@ -511,6 +527,8 @@ static int place_other(struct apply *a, IsoDir *dir, const struct snap_node *sn,
 		a->placed = P_CLONE;
 	} else if ((uintptr_t)imgfmt_keymap_get(&a->names, sn->key) > 1) {
 		ret = imgfmt_local_node(&a->c, dir, sn, out);
+		if (!ret)
+			ret = mark_new_link(a, *out);
 	} else {
 		ret = add_other(a, dir, sn, out);
 	}

@@ -290,7 +290,7 @@ static int take_moved(struct imgfmt_foreigns *fs, const struct index *idx,
 	return 0;
 }
 
-static uint64_t fresh_ino(struct imgfmt_foreigns *fs)
+uint64_t imgfmt_foreign_fresh_ino(struct imgfmt_foreigns *fs)
 {
 	return (1ULL << 32) + ++fs->serial;
 }
@@ -350,7 +350,7 @@ static int clone_of(struct imgfmt_foreigns *fs, IsoImage *img, IsoNode *held,
 	/* made in the hidden folder, it took that folder's hiding */
 	iso_node_take((IsoNode *)f);
 	iso_node_set_hidden((IsoNode *)f, 0);
-	ret = imgfmt_foreign_set_ino((IsoNode *)f, fresh_ino(fs));
+	ret = imgfmt_foreign_set_ino((IsoNode *)f, imgfmt_foreign_fresh_ino(fs));
 	if (ret) {
 		iso_node_unref((IsoNode *)f);
 		return ret;
@@ -373,7 +373,7 @@ static int take_clone(struct imgfmt_foreigns *fs, IsoImage *img,
 		ret = hidden_dir(fs, img, em);
 		if (!ret)
 			ret = take_moved(fs, s->idx, sn->rid, sn->name,
-					 fresh_ino(fs), &n, em);
+					 imgfmt_foreign_fresh_ino(fs), &n, em);
 		if (ret)
 			return ret;
 		iso_node_set_hidden(n, HIDE_ALL);
@@ -403,7 +403,7 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, IsoImage *img,
 	*out = NULL;
 	if (s && s->clone && sn->rid < index_count(s->idx) && s->clone[sn->rid])
 		return take_clone(fs, img, s, sn, out, em);
-	return take_moved(fs, sn->rsrc, sn->rid, sn->name, fresh_ino(fs), out, em);
+	return take_moved(fs, sn->rsrc, sn->rid, sn->name, imgfmt_foreign_fresh_ino(fs), out, em);
 }
 
 bool imgfmt_foreign_needs_twin(IsoNode *first)

@@ -72,11 +72,22 @@ int imgfmt_foreign_take_twin(struct imgfmt_foreigns *fs,
 			     const struct snap_node *sn, IsoNode *first,
 			     IsoNode **out, struct errmsg *em);
 
+/* An inode number above 32 bits that no other node of this commit has:
+ * libisofs replaces it by a fresh one of the new session. */
+uint64_t imgfmt_foreign_fresh_ino(struct imgfmt_foreigns *fs);
+
 /* foreign_xinfo.c: libisofs's unexported attachments. */
 int imgfmt_foreign_learn(IsoImage *imported, struct errmsg *em);
 /* n's Rock Ridge inode number; one above 32 bits is replaced by a fresh
  * one of the new session when libisofs writes. */
 int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino);
+/* The first node of a new hard-linked file (its other names will be
+ * clones) gets inode number ino attached. libisofs 1.5.4 gives a group of
+ * names without one the number of the first node it sorted (often a
+ * folder's, or another new group's): two groups could end up one file.
+ * Nothing is attached where the attachment is unknown (a blank disc,
+ * where no node has a number yet). 0 or -errno. */
+int imgfmt_foreign_mark_new_link(IsoImage *img, IsoNode *n, uint64_t ino);
 /* n's inode number as attached; -ENOENT when it has none. */
 int imgfmt_foreign_get_ino(IsoNode *n, uint64_t *ino);
 /* n's MD5 in session from as its own, without a reference into that

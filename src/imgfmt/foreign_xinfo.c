@@ -70,6 +70,15 @@ int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino)
 	return 0;
 }
 
+int imgfmt_foreign_mark_new_link(IsoImage *img, IsoNode *n, uint64_t ino)
+{
+	struct errmsg em;
+
+	if (!ino_proc && imgfmt_foreign_learn(img, &em) < 0)
+		return 0;
+	return imgfmt_foreign_set_ino(n, ino);
+}
+
 int imgfmt_foreign_get_ino(IsoNode *n, uint64_t *ino)
 {
 	void *d;
