@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""random_copies.py — random copies (cp, cp -a, cp out of sessions/N),
+restores, hard links, symlinks, xattrs, edits, renames and removals on a
+burnfs mount, mirrored on a local model folder, with commits, fresh mounts
+and toggled compression between rounds. After each commit staging/ must
+equal the model (contents, modes, link counts, user xattrs, symlinks);
+every fourth round xorriso's extraction must too, and -check_md5 pass.
+
+usage: random_copies.py BURNFS WORKDIR SEED ROUNDS
+Exit status 0 with "OK ..." on stdout; else the reason on stdout and the
+operations done so far in WORKDIR/trace."""
+import os, random, shutil, subprocess, sys, time, filecmp, stat
+
+B, W, seed, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(seed)
+shutil.rmtree(W, ignore_errors=True)
+os.makedirs(W)
+IMG, MNT, CACHE, M = W + "/img.iso", W + "/mnt", W + "/cache", W + "/model"
+os.makedirs(MNT); os.makedirs(M)
+S = MNT + "/staging"
+log = open(W + "/daemon.log", "a")
+snaps = []   # model after each session
+proc = None
+
+def sh(*a, **k):
+    return subprocess.run(a, check=k.get("check", True), capture_output=True, text=True)
+
+def mount(extra=()):
+    global proc
+    proc = subprocess.Popen([B, "-f", "-o", "cache=" + CACHE, *extra, IMG, MNT], stdout=log, stderr=log)
+    for _ in range(200):
+        if os.path.exists(MNT + "/control"):
+            return
+        time.sleep(0.05)
+    raise SystemExit("no mount")
+
+def umount():
+    sh("fusermount3", "-u", MNT)
+    proc.wait(timeout=60)
+    if proc.returncode != 0:
+        raise SystemExit("daemon exit %d" % proc.returncode)
+
+def ctl(cmd):
+    try:
+        with open(MNT + "/control", "w") as f:
+            f.write(cmd + "\n")
+    except OSError as e:
+        st = open(MNT + "/control").read()
+        res = [l for l in st.splitlines() if l.startswith(("last_result", "job_result"))]
+        raise SystemExit("control %r: %s %s" % (cmd, e, res))
+
+def files(root):
+    out = []
+    for d, ds, fs in os.walk(root):
+        for f in fs:
+            out.append(os.path.relpath(os.path.join(d, f), root))
+    return sorted(out)
+
+def dirs(root):
+    out = []
+    for d, ds, fs in os.walk(root):
+        for x in ds:
+            out.append(os.path.relpath(os.path.join(d, x), root))
+    return sorted(out)
+
+def content(n):
+    if rng.random() < 0.08:
+        return os.urandom(rng.randrange(300000, 3000000))
+    if rng.random() < 0.5:
+        return ("\n".join(str(rng.randrange(100)) for _ in range(rng.randrange(1, 30000)))).encode()
+    return os.urandom(rng.randrange(1, 200000))
+
+def newname():
+    return "n%d" % rng.randrange(10**9)
+
+def both(fn):
+    fn(S); fn(M)
+
+def op():
+    fl, dl = files(M), dirs(M)
+    k = rng.random()
+    if k < 0.03:
+        d = rng.choice([""] + dl); n = os.path.join(d, newname()); t = "t%d" % rng.randrange(100)
+        both(lambda r: os.symlink(t, os.path.join(r, n)))
+        return "symlink %s %s" % (t, n)
+    if k < 0.06 and fl:
+        f = rng.choice(fl)
+        if not os.path.islink(os.path.join(M, f)):
+            v = os.urandom(rng.randrange(1, 200)); key = "user.k%d" % rng.randrange(3)
+            both(lambda r: os.setxattr(os.path.join(r, f), key, v))
+            return "setxattr " + f
+    if k < 0.12 or not fl:
+        d = rng.choice([""] + dl); n = os.path.join(d, newname()); data = content(n)
+        for r in (S, M):
+            open(os.path.join(r, n), "wb").write(data)
+        return "mk " + n
+    f = rng.choice(fl)
+    if os.path.islink(os.path.join(M, f)):
+        if k < 0.5:
+            both(lambda r: os.unlink(os.path.join(r, f)))
+            return "rm " + f
+        return "noop"
+    if k < 0.40:
+        d = rng.choice([""] + dl); n = os.path.join(d, newname())
+        sh("cp", os.path.join(S, f), os.path.join(S, n)); sh("cp", os.path.join(M, f), os.path.join(M, n))
+        return "cp %s %s" % (f, n)
+    if k < 0.48 and dl:
+        d = rng.choice(dl); n = os.path.join(os.path.dirname(d), newname())
+        sh("cp", "-a", os.path.join(S, d), os.path.join(S, n)); sh("cp", "-a", os.path.join(M, d), os.path.join(M, n))
+        return "cp -a %s %s" % (d, n)
+    if k < 0.55:
+        n = newname()
+        both(lambda r: os.mkdir(os.path.join(r, n)))
+        return "mkdir " + n
+    if k < 0.62:
+        both(lambda r: os.unlink(os.path.join(r, f)))
+        return "rm " + f
+    if k < 0.70:
+        line = b"tail %d\n" % rng.randrange(1000)
+        for r in (S, M):
+            open(os.path.join(r, f), "ab").write(line)
+        return "append " + f
+    if k < 0.76:
+        mode = rng.choice([0o600, 0o644, 0o755, 0o444])
+        both(lambda r: os.chmod(os.path.join(r, f), mode))
+        return "chmod %o %s" % (mode, f)
+    if k < 0.82:
+        d = rng.choice([""] + dl); n = os.path.join(d, newname())
+        both(lambda r: os.rename(os.path.join(r, f), os.path.join(r, n)))
+        return "mv %s %s" % (f, n)
+    if k < 0.86:
+        n = os.path.join(os.path.dirname(f), newname())
+        both(lambda r: os.link(os.path.join(r, f), os.path.join(r, n)))
+        return "ln %s %s" % (f, n)
+    if k < 0.88 and snaps:
+        i = rng.randrange(len(snaps)); sf = [x for x in files(snaps[i]) if not os.path.islink(os.path.join(snaps[i], x))]
+        if sf:
+            p = rng.choice(sf); n = newname()
+            sh("cp", os.path.join(MNT, "sessions", str(i + 1), p), os.path.join(S, n))
+            shutil.copy(os.path.join(snaps[i], p), os.path.join(M, n))
+            return "cp sessions/%d/%s %s" % (i + 1, p, n)
+    if k < 0.90:
+        size = rng.randrange(0, 300000)
+        both(lambda r: os.truncate(os.path.join(r, f), size))
+        return "truncate %s %d" % (f, size)
+    if k < 0.92:
+        off = rng.randrange(0, 200000); data = os.urandom(rng.randrange(1, 5000))
+        for r in (S, M):
+            with open(os.path.join(r, f), "r+b") as fh:
+                fh.seek(off); fh.write(data)
+        return "pwrite %s %d" % (f, off)
+    if k < 0.94 and dl:
+        d = rng.choice(dl); n = os.path.join(os.path.dirname(d), newname())
+        both(lambda r: os.rename(os.path.join(r, d), os.path.join(r, n)))
+        return "mvdir %s %s" % (d, n)
+    if k < 0.95 and dl:
+        d = rng.choice(dl)
+        both(lambda r: shutil.rmtree(os.path.join(r, d)))
+        return "rm -r " + d
+    if snaps:
+        i = rng.randrange(len(snaps)); sf = [x for x in files(snaps[i]) if not os.path.islink(os.path.join(snaps[i], x))]
+        if sf:
+            p = rng.choice(sf); n = newname()
+            ctl("restore %d /%s AS /%s" % (i + 1, p, n))
+            shutil.copy2(os.path.join(snaps[i], p), os.path.join(M, n))
+            return "restore %d %s AS %s" % (i + 1, p, n)
+    return "noop"
+
+def compare(a, b, what, links=True):
+    fa, fb = files(a), files(b)
+    if fa != fb:
+        raise SystemExit("%s: file lists differ: %s" % (what, sorted(set(fa) ^ set(fb))[:10]))
+    for f in fa:
+        pa, pb = os.path.join(a, f), os.path.join(b, f)
+        if os.path.islink(pa) or os.path.islink(pb):
+            if not (os.path.islink(pa) and os.path.islink(pb)) or os.readlink(pa) != os.readlink(pb):
+                raise SystemExit("%s: symlink %s differs" % (what, f))
+            continue
+        xa = {x: os.getxattr(pa, x) for x in os.listxattr(pa) if x.startswith("user.")}
+        xb = {x: os.getxattr(pb, x) for x in os.listxattr(pb) if x.startswith("user.")}
+        if xa != xb:
+            raise SystemExit("%s: xattrs of %s differ: %s vs %s" % (what, f, sorted(xa), sorted(xb)))
+        if not filecmp.cmp(pa, pb, shallow=False):
+            raise SystemExit("%s: %s differs" % (what, f))
+        sa, sb = os.lstat(pa), os.lstat(pb)
+        if stat.S_IMODE(sa.st_mode) != stat.S_IMODE(sb.st_mode):
+            raise SystemExit("%s: mode of %s %o vs %o" % (what, f, sa.st_mode, sb.st_mode))
+        if links and sa.st_nlink != sb.st_nlink:
+            raise SystemExit("%s: links of %s %d vs %d" % (what, f, sa.st_nlink, sb.st_nlink))
+
+def nsessions():
+    for l in open(MNT + "/control").read().splitlines():
+        if l.startswith("sessions:"):
+            return int(l.split()[1])
+    return -1
+
+def commit():
+    before = nsessions()
+    ctl("commit")
+    if nsessions() == before:
+        return
+    snap = W + "/snap%d" % (len(snaps) + 1)
+    shutil.copytree(M, snap, symlinks=True)
+    snaps.append(snap)
+
+def main():
+    mount(["-o", "compress=zisofs"] if rng.random() < 0.5 else [])
+    try:
+        rounds_run()
+    finally:
+        if proc.poll() is None:
+            subprocess.run(["fusermount3", "-u", MNT], capture_output=True)
+    print("OK seed %d: %d sessions" % (seed, len(snaps)))
+
+def rounds_run():
+    trace = open(W + "/trace", "w")
+    for r in range(rounds):
+        for _ in range(rng.randrange(3, 12)):
+            trace.write(op() + "\n"); trace.flush()
+        if rng.random() < 0.3:
+            ctl("set compress=%s" % rng.choice(["zisofs", "none"]))
+        commit(); trace.write("commit %d\n" % len(snaps)); trace.flush()
+        compare(S, M, "round %d staging" % r)
+        if rng.random() < 0.4:
+            umount(); shutil.rmtree(CACHE, ignore_errors=True); mount()
+            compare(S, M, "round %d fresh mount" % r)
+        if r % 4 == 3:
+            x = W + "/x"; shutil.rmtree(x, ignore_errors=True)
+            sh("xorriso", "-osirrox", "on", "-xattr", "on", "-indev", "stdio:" + IMG, "-extract", "/", x)
+            compare(x, M, "round %d xorriso" % r, links=False)
+            out = sh("xorriso", "-md5", "on", "-indev", "stdio:" + IMG, "-check_md5", "FAILURE", "--",
+                     "-check_md5_r", "FAILURE", "/", "--", check=False)
+            if out.returncode != 0:
+                raise SystemExit("round %d: check_md5 failed: %s" % (r, out.stdout[-500:] + out.stderr[-500:]))
+    umount()
+
+
+if __name__ == "__main__":
+    main()
