@@ -4,7 +4,8 @@ restores, hard links, symlinks, xattrs, edits, renames and removals on a
 burnfs mount, mirrored on a local model folder, with commits, fresh mounts
 and toggled compression between rounds. After each commit staging/ must
 equal the model (contents, modes, link counts, user xattrs, symlinks);
-every fourth round xorriso's extraction must too, and -check_md5 pass.
+every fourth round xorriso's extraction must too, and -check_md5 and
+burnfs's verify pass.
 
 usage: random_copies.py BURNFS WORKDIR SEED ROUNDS
 Exit status 0 with "OK ..." on stdout; else the reason on stdout and the
@@ -232,6 +233,7 @@ def rounds_run():
                      "-check_md5_r", "FAILURE", "/", "--", check=False)
             if out.returncode != 0:
                 raise SystemExit("round %d: check_md5 failed: %s" % (r, out.stdout[-500:] + out.stderr[-500:]))
+            ctl("verify")
     umount()
 
 

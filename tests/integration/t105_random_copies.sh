@@ -4,7 +4,7 @@
 # removals, mirrored on a local folder, over many sessions with fresh
 # mounts and compression toggled between them (random_copies.py): staging/
 # equals the local folder after every commit and fresh mount, and so do
-# xorriso's extraction and -check_md5 every fourth session. It found the
+# xorriso's extraction, -check_md5 and verify every fourth session. It found the
 # new hard links that shared an inode number (t104). RC_SEEDS, RC_ROUNDS.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is missing"
