@@ -2,8 +2,10 @@
 """random_copies.py — random copies (cp, cp -a, cp out of sessions/N),
 restores, hard links, symlinks, xattrs, edits, renames and removals on a
 burnfs mount, mirrored on a local model folder, with commits, fresh mounts
-and toggled compression between rounds. After each commit staging/ must
-equal the model (contents, modes, link counts, user xattrs, symlinks);
+and toggled compression between rounds, and a kill -9 of the daemon (during
+a commit or not) in some rounds (RC_CRASHES). After each commit, kill and
+mount staging/ must equal the model (contents, modes, link counts, user
+xattrs, symlinks);
 every fourth round xorriso's extraction must too, and -check_md5 and
 burnfs's verify pass.
 
@@ -13,6 +15,7 @@ operations done so far in WORKDIR/trace."""
 import os, random, shutil, subprocess, sys, time, filecmp, stat
 
 B, W, seed, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+CRASHES = float(os.environ.get("RC_CRASHES", "0.25"))   # rounds with a kill -9
 rng = random.Random(seed)
 shutil.rmtree(W, ignore_errors=True)
 os.makedirs(W)
@@ -198,11 +201,31 @@ def nsessions():
 def commit():
     before = nsessions()
     ctl("commit")
-    if nsessions() == before:
-        return
+    if nsessions() != before:
+        snapshot()
+
+def snapshot():
     snap = W + "/snap%d" % (len(snaps) + 1)
     shutil.copytree(M, snap, symlinks=True)
     snaps.append(snap)
+
+def crash(during_commit):
+    """kill -9 the daemon, during a commit when asked; mount again on the
+    same cache. The commit landed or not: staging/ must equal the model."""
+    before = nsessions()
+    writer = None
+    if during_commit:
+        writer = subprocess.Popen(["sh", "-c", "echo commit > '%s/control'" % MNT],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.random() * 0.3)
+    proc.kill()
+    proc.wait()
+    if writer:
+        writer.wait(timeout=30)
+    sh("fusermount3", "-uz", MNT)
+    mount()
+    if nsessions() > before:
+        snapshot()
 
 def main():
     mount(["-o", "compress=zisofs"] if rng.random() < 0.5 else [])
@@ -220,6 +243,12 @@ def rounds_run():
             trace.write(op() + "\n"); trace.flush()
         if rng.random() < 0.3:
             ctl("set compress=%s" % rng.choice(["zisofs", "none"]))
+        k = rng.random()
+        if k < CRASHES / 2:
+            crash(True); trace.write("kill -9 during a commit: %d sessions\n" % len(snaps))
+        elif k < CRASHES:
+            crash(False); trace.write("kill -9\n")
+        compare(S, M, "round %d after a kill -9" % r)
         commit(); trace.write("commit %d\n" % len(snaps)); trace.flush()
         compare(S, M, "round %d staging" % r)
         if rng.random() < 0.4:
