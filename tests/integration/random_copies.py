@@ -5,7 +5,8 @@ burnfs mount, mirrored on a local model folder, with commits, fresh mounts
 and toggled compression between rounds, and a kill -9 of the daemon (during
 a commit or not) in some rounds (RC_CRASHES). After each commit, kill and
 mount staging/ must equal the model (contents, modes, link counts, user
-xattrs, symlinks);
+xattrs, symlinks), and every second round a random sessions/N the model
+of that session;
 every fourth round xorriso's extraction must too, and -check_md5 and
 burnfs's verify pass.
 
@@ -251,6 +252,10 @@ def rounds_run():
         compare(S, M, "round %d after a kill -9" % r)
         commit(); trace.write("commit %d\n" % len(snaps)); trace.flush()
         compare(S, M, "round %d staging" % r)
+        if snaps and r % 2 == 1:
+            k = rng.randrange(len(snaps))
+            compare(MNT + "/sessions/%d" % (k + 1), snaps[k], "round %d sessions/%d" % (r, k + 1),
+                    links=False)   # copytree made the model of it without hard links
         if rng.random() < 0.4:
             umount(); shutil.rmtree(CACHE, ignore_errors=True); mount()
             compare(S, M, "round %d fresh mount" % r)
