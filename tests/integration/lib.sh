@@ -653,7 +653,7 @@ session_gone() {
 	for ((i = 0; i < n; i++)); do
 		s=
 		for f in /proc/[0-9]*/stat; do
-			read -r s <"$f" 2>/dev/null || continue
+			read -r s 2>/dev/null <"$f" || continue
 			s=${s##*) }
 			# after the name: state ppid pgrp session
 			set -- $s
