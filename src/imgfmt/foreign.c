@@ -116,6 +116,18 @@ static bool compressed(const struct index *idx, uint32_t id)
 	       S_ISREG(view.mode) && view.zisofs;
 }
 
+/* The names of sn's file that no node of the tree being written has: all
+ * but the first of a restored or copied file; of an unchanged disc file,
+ * those beyond the names it has on the disc (apply reuses those nodes,
+ * whichever names they had). */
+static uint32_t names_without_node(const struct index *idx, uint32_t id,
+				   const struct snap_node *sn)
+{
+	uint32_t on_disc = sn->rsrc ? 1 : index_nlink(idx, id);
+
+	return sn->nlink > on_disc ? sn->nlink - on_disc : 0;
+}
+
 /* Count the files the snapshot makes of each entry (names of one file,
  * hard links, count once: seen by key), and the further names of
  * compressed disc files, restored, copied or unchanged: libisofs cannot
@@ -125,26 +137,26 @@ static int count_node(struct imgfmt_foreigns *fs, struct imgfmt_keymap *seen,
 		      const struct snap_node *sn)
 {
 	const struct index *idx = sn->rsrc ? sn->rsrc : fs->lower;
-	uint32_t id = sn->rsrc ? sn->rid : sn->origin, need;
+	uint32_t id = sn->rsrc ? sn->rid : sn->origin, need, extra = 0;
 	struct imgfmt_source *s;
-	bool twins;
 
 	if (!S_ISREG(sn->mode) || !idx || imgfmt_keymap_get(seen, sn->key))
 		return 0;
-	twins = sn->nlink > 1 && !sn->data_changed && compressed(idx, id);
-	if (!sn->rsrc && !twins)
+	if (sn->nlink > 1 && !sn->data_changed && compressed(idx, id))
+		extra = names_without_node(idx, id, sn);
+	if (!sn->rsrc && !extra)
 		return 0;
 	if (imgfmt_keymap_put(seen, sn->key, (void *)sn) ||
 	    !(s = add_source(fs, idx)))
 		return -ENOMEM;
 	if (id >= index_count(idx))
 		return 0;
-	if (twins && !s->twins &&
+	if (extra && !s->twins &&
 	    !(s->twins = calloc((size_t)index_count(idx) + 1, sizeof(*s->twins))))
 		return -ENOMEM;
 	s->uses[id] += sn->rsrc ? 1 : 0;
-	if (twins)
-		s->twins[id] += sn->nlink - 1;
+	if (extra)
+		s->twins[id] += extra;
 	need = s->uses[id] + (s->twins ? s->twins[id] : 0);
 	if (need > s->most)
 		s->most = need;

@@ -40,10 +40,14 @@ ctl_ok "restore 1 /d AS /rd"
 # new hard links: of a compressed disc file, of a copy of one
 ln "$S/d/text.txt" "$S/text-link" && ln "$S/d/c1.txt" "$S/c1-link" || fail "ln failed"
 ctl_ok commit                                   # session 2: failed with EIO (the links)
+loads=$(grep -c "loaded for the files taken from it" "$LOG")
 printf 'new\n' >"$S/new.txt"
 ctl_ok commit                                   # session 3: failed with EIO (the copies)
 chmod 600 "$S/d/c1.txt"
 ctl_ok commit                                   # session 4
+# the hard links are on the disc now: their names have nodes, nothing to load
+assert_eq "$(grep -c "loaded for the files taken from it" "$LOG")" "$loads" \
+	"sessions loaded by the commits after the links were written"
 ctl_ok verify
 lba=$(lba_of "$IMG" /d/text.txt)
 for f in text.txt text-link c1.txt c1-link c2.txt r.txt h1.txt h2.txt; do
