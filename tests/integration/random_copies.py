@@ -54,19 +54,18 @@ def ctl(cmd):
         res = [l for l in st.splitlines() if l.startswith(("last_result", "job_result"))]
         raise SystemExit("control %r: %s %s" % (cmd, e, res))
 
-def files(root):
+def walk(root, want_dirs):
+    """Paths under root, relative: the folders', or the other entries'."""
     out = []
     for d, ds, fs in os.walk(root):
-        for f in fs:
-            out.append(os.path.relpath(os.path.join(d, f), root))
+        out += [os.path.relpath(os.path.join(d, x), root) for x in (ds if want_dirs else fs)]
     return sorted(out)
 
+def files(root):
+    return walk(root, False)
+
 def dirs(root):
-    out = []
-    for d, ds, fs in os.walk(root):
-        for x in ds:
-            out.append(os.path.relpath(os.path.join(d, x), root))
-    return sorted(out)
+    return walk(root, True)
 
 def content(n):
     if rng.random() < 0.08:
