@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """random_copies.py — random copies (cp, cp -a, cp out of sessions/N),
-restores, hard links, symlinks, xattrs, edits, renames and removals on a
-burnfs mount, mirrored on a local model folder, with commits, fresh mounts
+restores, hard links, symlinks, fifos, xattrs, owners, set-ID modes, empty
+files, edits, renames and removals on a burnfs mount, mirrored on a local model folder, with commits, fresh mounts
 and toggled compression between rounds, and a kill -9 of the daemon (during
 a commit or not) in some rounds (RC_CRASHES). After each commit, kill and
-mount staging/ must equal the model (contents, modes, link counts, user
-xattrs, symlinks), and every second round a random sessions/N the model
+mount staging/ must equal the model (types, contents, modes, owners, link
+counts, user xattrs, symlink targets), and every second round a random sessions/N the model
 of that session;
 every fourth round xorriso's extraction must too, and -check_md5 and
 burnfs's verify pass.
@@ -80,6 +80,21 @@ def newname():
 def both(fn):
     fn(S); fn(M)
 
+def other_op(f, dl, k):
+    """A symlink's or fifo's turn: what cannot block or follow it."""
+    if k < 0.4:
+        both(lambda r: os.unlink(os.path.join(r, f)))
+        return "rm " + f
+    if k < 0.6:
+        d = rng.choice([""] + dl); n = os.path.join(d, newname())
+        both(lambda r: os.rename(os.path.join(r, f), os.path.join(r, n)))
+        return "mv %s %s" % (f, n)
+    if k < 0.8:
+        n = os.path.join(os.path.dirname(f), newname())
+        both(lambda r: os.link(os.path.join(r, f), os.path.join(r, n), follow_symlinks=False))
+        return "ln %s %s" % (f, n)
+    return "noop"
+
 def op():
     fl, dl = files(M), dirs(M)
     k = rng.random()
@@ -89,21 +104,27 @@ def op():
         return "symlink %s %s" % (t, n)
     if k < 0.06 and fl:
         f = rng.choice(fl)
-        if not os.path.islink(os.path.join(M, f)):
+        if stat.S_ISREG(os.lstat(os.path.join(M, f)).st_mode):   # user.* is EPERM on fifos
             v = os.urandom(rng.randrange(1, 200)); key = "user.k%d" % rng.randrange(3)
             both(lambda r: os.setxattr(os.path.join(r, f), key, v))
             return "setxattr " + f
+    if k < 0.075:
+        d = rng.choice([""] + dl); n = os.path.join(d, newname())
+        both(lambda r: os.mkfifo(os.path.join(r, n), 0o640))
+        return "mkfifo " + n
+    if k < 0.09 and fl:
+        f = rng.choice(fl); uid, gid = rng.choice([0, 1000, 65534]), rng.choice([0, 100, 65534])
+        both(lambda r: os.chown(os.path.join(r, f), uid, gid, follow_symlinks=False))
+        return "chown %d:%d %s" % (uid, gid, f)
     if k < 0.12 or not fl:
-        d = rng.choice([""] + dl); n = os.path.join(d, newname()); data = content(n)
+        d = rng.choice([""] + dl); n = os.path.join(d, newname())
+        data = b"" if rng.random() < 0.1 else content(n)
         for r in (S, M):
             open(os.path.join(r, n), "wb").write(data)
         return "mk " + n
     f = rng.choice(fl)
-    if os.path.islink(os.path.join(M, f)):
-        if k < 0.5:
-            both(lambda r: os.unlink(os.path.join(r, f)))
-            return "rm " + f
-        return "noop"
+    if not stat.S_ISREG(os.lstat(os.path.join(M, f)).st_mode):
+        return other_op(f, dl, k)
     if k < 0.40:
         d = rng.choice([""] + dl); n = os.path.join(d, newname())
         sh("cp", os.path.join(S, f), os.path.join(S, n)); sh("cp", os.path.join(M, f), os.path.join(M, n))
@@ -125,7 +146,7 @@ def op():
             open(os.path.join(r, f), "ab").write(line)
         return "append " + f
     if k < 0.76:
-        mode = rng.choice([0o600, 0o644, 0o755, 0o444])
+        mode = rng.choice([0o600, 0o644, 0o755, 0o444, 0o4755, 0o2750])
         both(lambda r: os.chmod(os.path.join(r, f), mode))
         return "chmod %o %s" % (mode, f)
     if k < 0.82:
@@ -137,11 +158,11 @@ def op():
         both(lambda r: os.link(os.path.join(r, f), os.path.join(r, n)))
         return "ln %s %s" % (f, n)
     if k < 0.88 and snaps:
-        i = rng.randrange(len(snaps)); sf = [x for x in files(snaps[i]) if not os.path.islink(os.path.join(snaps[i], x))]
+        i = rng.randrange(len(snaps)); sf = [x for x in files(snaps[i]) if stat.S_ISREG(os.lstat(os.path.join(snaps[i], x)).st_mode)]
         if sf:
             p = rng.choice(sf); n = newname()
             sh("cp", os.path.join(MNT, "sessions", str(i + 1), p), os.path.join(S, n))
-            shutil.copy(os.path.join(snaps[i], p), os.path.join(M, n))
+            sh("cp", os.path.join(snaps[i], p), os.path.join(M, n))
             return "cp sessions/%d/%s %s" % (i + 1, p, n)
     if k < 0.90:
         size = rng.randrange(0, 300000)
@@ -162,23 +183,33 @@ def op():
         both(lambda r: shutil.rmtree(os.path.join(r, d)))
         return "rm -r " + d
     if snaps:
-        i = rng.randrange(len(snaps)); sf = [x for x in files(snaps[i]) if not os.path.islink(os.path.join(snaps[i], x))]
+        i = rng.randrange(len(snaps)); sf = [x for x in files(snaps[i]) if stat.S_ISREG(os.lstat(os.path.join(snaps[i], x)).st_mode)]
         if sf:
             p = rng.choice(sf); n = newname()
             ctl("restore %d /%s AS /%s" % (i + 1, p, n))
-            shutil.copy2(os.path.join(snaps[i], p), os.path.join(M, n))
+            sh("cp", "-a", os.path.join(snaps[i], p), os.path.join(M, n))   # its owner too
             return "restore %d %s AS %s" % (i + 1, p, n)
     return "noop"
 
-def compare(a, b, what, links=True):
+def compare(a, b, what, links=True, owners=True):
     fa, fb = files(a), files(b)
     if fa != fb:
         raise SystemExit("%s: file lists differ: %s" % (what, sorted(set(fa) ^ set(fb))[:10]))
     for f in fa:
         pa, pb = os.path.join(a, f), os.path.join(b, f)
-        if os.path.islink(pa) or os.path.islink(pb):
-            if not (os.path.islink(pa) and os.path.islink(pb)) or os.readlink(pa) != os.readlink(pb):
+        la, lb = os.lstat(pa), os.lstat(pb)
+        if stat.S_IFMT(la.st_mode) != stat.S_IFMT(lb.st_mode):
+            raise SystemExit("%s: type of %s %o vs %o" % (what, f, la.st_mode, lb.st_mode))
+        if owners and (la.st_uid, la.st_gid) != (lb.st_uid, lb.st_gid):
+            raise SystemExit("%s: owner of %s %d:%d vs %d:%d" % (what, f, la.st_uid, la.st_gid,
+                                                                 lb.st_uid, lb.st_gid))
+        if stat.S_ISLNK(la.st_mode):
+            if os.readlink(pa) != os.readlink(pb):
                 raise SystemExit("%s: symlink %s differs" % (what, f))
+            continue
+        if stat.S_ISFIFO(la.st_mode):
+            if stat.S_IMODE(la.st_mode) != stat.S_IMODE(lb.st_mode):
+                raise SystemExit("%s: mode of fifo %s" % (what, f))
             continue
         xa = {x: os.getxattr(pa, x) for x in os.listxattr(pa) if x.startswith("user.")}
         xb = {x: os.getxattr(pb, x) for x in os.listxattr(pb) if x.startswith("user.")}
@@ -206,7 +237,7 @@ def commit():
 
 def snapshot():
     snap = W + "/snap%d" % (len(snaps) + 1)
-    shutil.copytree(M, snap, symlinks=True)
+    sh("cp", "-a", M, snap)   # fifos, owners and hard links too
     snaps.append(snap)
 
 def crash(during_commit):
@@ -253,15 +284,14 @@ def rounds_run():
         compare(S, M, "round %d staging" % r)
         if snaps and r % 2 == 1:
             k = rng.randrange(len(snaps))
-            compare(MNT + "/sessions/%d" % (k + 1), snaps[k], "round %d sessions/%d" % (r, k + 1),
-                    links=False)   # copytree made the model of it without hard links
+            compare(MNT + "/sessions/%d" % (k + 1), snaps[k], "round %d sessions/%d" % (r, k + 1))
         if rng.random() < 0.4:
             umount(); shutil.rmtree(CACHE, ignore_errors=True); mount()
             compare(S, M, "round %d fresh mount" % r)
         if r % 4 == 3:
             x = W + "/x"; shutil.rmtree(x, ignore_errors=True)
             sh("xorriso", "-osirrox", "on", "-xattr", "on", "-indev", "stdio:" + IMG, "-extract", "/", x)
-            compare(x, M, "round %d xorriso" % r, links=False)
+            compare(x, M, "round %d xorriso" % r, links=False, owners=False)
             out = sh("xorriso", "-md5", "on", "-indev", "stdio:" + IMG, "-check_md5", "FAILURE", "--",
                      "-check_md5_r", "FAILURE", "/", "--", check=False)
             if out.returncode != 0:

@@ -1,13 +1,14 @@
 #!/bin/bash
 # t105_random_copies — random copies of disc files (cp, cp -a, cp out of
-# sessions/N), restores, hard links, symlinks, xattrs, edits, renames and
-# removals, mirrored on a local folder, over many sessions with fresh
-# mounts, compression toggled and kill -9 (during a commit or not) between
-# them (random_copies.py): staging/ equals the local folder after every
-# commit, kill and fresh mount (a random sessions/N its session's model
-# every second round), and every fourth session so do xorriso's
-# extraction, -check_md5 and verify. It found the new hard links that
-# shared an inode number (t104). RC_SEEDS, RC_ROUNDS, RC_CRASHES.
+# sessions/N), restores, hard links, symlinks, fifos, xattrs, owners,
+# set-ID modes, edits, renames and removals, mirrored on a local folder,
+# over many sessions with fresh mounts, compression toggled and kill -9
+# (during a commit or not) between them (random_copies.py): staging/
+# equals the local folder after every commit, kill and fresh mount (a
+# random sessions/N its session's model every second round), and every
+# fourth session so do xorriso's extraction, -check_md5 and verify. It
+# found the new hard links that shared an inode number (t104) and the
+# compressed files' hard links (t103). RC_SEEDS, RC_ROUNDS, RC_CRASHES.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is missing"
 
