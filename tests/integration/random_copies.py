@@ -86,14 +86,20 @@ def other_op(f, dl, k):
         both(lambda r: os.unlink(os.path.join(r, f)))
         return "rm " + f
     if k < 0.6:
-        d = rng.choice([""] + dl); n = os.path.join(d, newname())
-        both(lambda r: os.rename(os.path.join(r, f), os.path.join(r, n)))
-        return "mv %s %s" % (f, n)
+        return do_mv(f, dl)
     if k < 0.8:
-        n = os.path.join(os.path.dirname(f), newname())
-        both(lambda r: os.link(os.path.join(r, f), os.path.join(r, n), follow_symlinks=False))
-        return "ln %s %s" % (f, n)
+        return do_ln(f)
     return "noop"
+
+def do_mv(f, dl):
+    d = rng.choice([""] + dl); n = os.path.join(d, newname())
+    both(lambda r: os.rename(os.path.join(r, f), os.path.join(r, n)))
+    return "mv %s %s" % (f, n)
+
+def do_ln(f):
+    n = os.path.join(os.path.dirname(f), newname())
+    both(lambda r: os.link(os.path.join(r, f), os.path.join(r, n), follow_symlinks=False))
+    return "ln %s %s" % (f, n)
 
 def op():
     fl, dl = files(M), dirs(M)
@@ -150,13 +156,9 @@ def op():
         both(lambda r: os.chmod(os.path.join(r, f), mode))
         return "chmod %o %s" % (mode, f)
     if k < 0.82:
-        d = rng.choice([""] + dl); n = os.path.join(d, newname())
-        both(lambda r: os.rename(os.path.join(r, f), os.path.join(r, n)))
-        return "mv %s %s" % (f, n)
+        return do_mv(f, dl)
     if k < 0.86:
-        n = os.path.join(os.path.dirname(f), newname())
-        both(lambda r: os.link(os.path.join(r, f), os.path.join(r, n)))
-        return "ln %s %s" % (f, n)
+        return do_ln(f)
     if k < 0.88 and snaps:
         i = rng.randrange(len(snaps)); sf = [x for x in files(snaps[i]) if stat.S_ISREG(os.lstat(os.path.join(snaps[i], x)).st_mode)]
         if sf:
