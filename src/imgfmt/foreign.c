@@ -137,7 +137,7 @@ static int count_node(struct imgfmt_foreigns *fs, struct imgfmt_keymap *seen,
 		      const struct snap_node *sn)
 {
 	const struct index *idx = sn->rsrc ? sn->rsrc : fs->lower;
-	uint32_t id = sn->rsrc ? sn->rid : sn->origin, need, extra = 0;
+	uint32_t id = sn->rsrc ? sn->rid : sn->origin, extra = 0;
 	struct imgfmt_source *s;
 
 	if (!S_ISREG(sn->mode) || !idx || imgfmt_keymap_get(seen, sn->key))
@@ -157,9 +157,6 @@ static int count_node(struct imgfmt_foreigns *fs, struct imgfmt_keymap *seen,
 	s->uses[id] += sn->rsrc ? 1 : 0;
 	if (extra)
 		s->twins[id] += extra;
-	need = s->uses[id] + (s->twins ? s->twins[id] : 0);
-	if (need > s->most)
-		s->most = need;
 	return 0;
 }
 
@@ -175,13 +172,12 @@ static int count_tree(struct imgfmt_foreigns *fs, struct imgfmt_keymap *seen,
 
 /* Whether the hidden folder's name is free in the tree to be written:
  * neither the snapshot's root nor the newest session's has it. */
-static bool hidden_name_free(struct disc *d, const struct stage_snapshot *snap)
+static bool hidden_name_free(const struct index *lower,
+			     const struct stage_snapshot *snap)
 {
 	const struct snap_node *root = snap->root;
-	struct index *lower = disc_lower(d);
 	bool used = lower && index_lookup(lower, IDX_ROOT, HIDDEN_NAME) >= 0;
 
-	index_unref(lower);
 	for (uint32_t i = 0; i < root->n_children && !used; i++)
 		used = strcmp(root->children[i]->name, HIDDEN_NAME) == 0;
 	return !used;
@@ -211,19 +207,21 @@ static int plan_clones(struct imgfmt_foreigns *fs, struct imgfmt_source *s,
 	const struct imgfmt_foreign *f = &fs->v[fs->n - 1];
 
 	s->loads = 1;
-	if (name_free && (!(s->clone = calloc(f->n + 1, 1)) ||
-			  !(s->held = calloc(f->n + 1, sizeof(*s->held)))))
-		return -ENOMEM;
 	for (uint32_t id = 0; id < f->n; id++) {
 		uint32_t need = s->uses[id] + (s->twins ? s->twins[id] : 0);
 
 		if (need < 2)
 			continue;
 		if (name_free && need == s->uses[id] &&
-		    plain_image_file(f->by_id[id]))
+		    plain_image_file(f->by_id[id])) {
+			if (!s->clone &&
+			    (!(s->clone = calloc(f->n + 1, 1)) ||
+			     !(s->held = calloc(f->n + 1, sizeof(*s->held)))))
+				return -ENOMEM;
 			s->clone[id] = 1;
-		else if (need > s->loads)
+		} else if (need > s->loads) {
 			s->loads = need;
+		}
 	}
 	return 0;
 }
@@ -232,11 +230,12 @@ int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
 			struct imgfmt_foreigns *fs, struct errmsg *em)
 {
 	struct imgfmt_keymap seen = { 0 };
-	bool name_free = hidden_name_free(d, snap);
+	bool name_free;
 	int rc;
 
 	memset(fs, 0, sizeof(*fs));
 	fs->lower = disc_lower(d);
+	name_free = hidden_name_free(fs->lower, snap);
 	rc = count_tree(fs, &seen, snap->root);
 	imgfmt_keymap_free(&seen);
 	if (rc)
@@ -245,7 +244,7 @@ int imgfmt_foreign_load(struct disc *d, const struct stage_snapshot *snap,
 		struct imgfmt_source *s = &fs->src[i];
 
 		rc = load_one(d, fs, s->idx, em);
-		if (!rc && plan_clones(fs, s, name_free && s->most > 1))
+		if (!rc && plan_clones(fs, s, name_free))
 			rc = errmsg_set(em, -ENOMEM, "out of memory planning copies");
 		for (uint32_t k = 1; k < s->loads && !rc; k++)
 			rc = load_one(d, fs, s->idx, em);
@@ -371,35 +370,44 @@ static int clone_of(struct imgfmt_foreigns *fs, IsoImage *img, IsoNode *held,
 	return 0;
 }
 
+/* sn's entry moved into the hidden folder, where the clones of it are
+ * made (take_clone). */
+static int hold(struct imgfmt_foreigns *fs, IsoImage *img,
+		const struct imgfmt_source *s, const struct snap_node *sn,
+		IsoNode **held, struct errmsg *em)
+{
+	char name[32];
+	IsoNode *n;
+	int ret = hidden_dir(fs, img, em);
+
+	if (!ret)
+		ret = take_moved(fs, s->idx, sn->rid, sn->name,
+				 imgfmt_foreign_fresh_ino(fs), &n, em);
+	if (ret)
+		return ret;
+	iso_node_set_hidden(n, HIDE_ALL);
+	hidden_name(fs, name, sizeof(name));
+	ret = iso_image_set_node_name(img, n, name, 0);
+	if (ret >= 0)
+		ret = iso_dir_add_node(fs->hidden, n, ISO_REPLACE_NEVER);
+	if (ret < 0) {
+		iso_node_unref(n);
+		return errmsg_set(em, -EIO, "cannot hold the shared file %s: %s",
+				  sn->name, iso_error_to_msg(ret));
+	}
+	*held = n;
+	return 0;
+}
+
 static int take_clone(struct imgfmt_foreigns *fs, IsoImage *img,
 		      struct imgfmt_source *s, const struct snap_node *sn,
 		      IsoNode **out, struct errmsg *em)
 {
 	IsoNode **held = &s->held[sn->rid];
-	char name[32];
-	int ret;
+	int ret = *held ? 0 : hold(fs, img, s, sn, held, em);
 
-	if (!*held) {
-		IsoNode *n;
-
-		ret = hidden_dir(fs, img, em);
-		if (!ret)
-			ret = take_moved(fs, s->idx, sn->rid, sn->name,
-					 imgfmt_foreign_fresh_ino(fs), &n, em);
-		if (ret)
-			return ret;
-		iso_node_set_hidden(n, HIDE_ALL);
-		hidden_name(fs, name, sizeof(name));
-		ret = iso_image_set_node_name(img, n, name, 0);
-		if (ret >= 0)
-			ret = iso_dir_add_node(fs->hidden, n, ISO_REPLACE_NEVER);
-		if (ret < 0) {
-			iso_node_unref(n);
-			return errmsg_set(em, -EIO, "cannot hold the shared file %s: %s",
-					  sn->name, iso_error_to_msg(ret));
-		}
-		*held = n;
-	}
+	if (ret)
+		return ret;
 	ret = clone_of(fs, img, *held, out);
 	if (ret)
 		return errmsg_set(em, ret, "cannot make the copy %s", sn->name);
@@ -415,7 +423,8 @@ int imgfmt_foreign_take(struct imgfmt_foreigns *fs, IsoImage *img,
 	*out = NULL;
 	if (s && s->clone && sn->rid < index_count(s->idx) && s->clone[sn->rid])
 		return take_clone(fs, img, s, sn, out, em);
-	return take_moved(fs, sn->rsrc, sn->rid, sn->name, imgfmt_foreign_fresh_ino(fs), out, em);
+	return take_moved(fs, sn->rsrc, sn->rid, sn->name,
+			  imgfmt_foreign_fresh_ino(fs), out, em);
 }
 
 bool imgfmt_foreign_needs_twin(IsoNode *first)

@@ -27,7 +27,6 @@ struct imgfmt_source {
 	uint32_t *uses;            /* by index id */
 	uint32_t *twins;           /* by id: further names of a compressed
 				      file, each a node of its own; or NULL */
-	uint32_t most;             /* the most nodes one entry takes */
 	uint32_t loads;            /* loads it takes */
 	unsigned char *clone;      /* by id: an entry used more than once
 				      whose files are clones of one hidden

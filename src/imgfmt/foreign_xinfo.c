@@ -70,13 +70,17 @@ int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino)
 	return 0;
 }
 
-int imgfmt_foreign_mark_new_link(IsoImage *img, IsoNode *n, uint64_t ino)
+/* Whether the inode attachment is known, learned from img if not yet. */
+static bool ino_attachment_known(IsoImage *img)
 {
 	struct errmsg em;
 
-	if (!ino_proc && imgfmt_foreign_learn(img, &em) < 0)
-		return 0;
-	return imgfmt_foreign_set_ino(n, ino);
+	return ino_proc || imgfmt_foreign_learn(img, &em) == 0;
+}
+
+int imgfmt_foreign_mark_new_link(IsoImage *img, IsoNode *n, uint64_t ino)
+{
+	return ino_attachment_known(img) ? imgfmt_foreign_set_ino(n, ino) : 0;
 }
 
 int imgfmt_foreign_get_ino(IsoNode *n, uint64_t *ino)
@@ -176,13 +180,12 @@ int imgfmt_foreign_carry_md5(IsoImage *from, IsoNode *n)
  * compressed files on the same extents (copies, a restored file beside
  * its original) were one file to the writer's hard-link grouping: written
  * as hard links, which the read-back refused, for every later commit. */
-static int pin_one(IsoImage *img, IsoNode *n, bool *learned)
+static int pin_one(IsoImage *img, IsoNode *n)
 {
 	IsoStream *st, *base;
 	unsigned int fs_id;
 	dev_t dev_id;
 	ino_t ino;
-	struct errmsg em;
 
 	if (!n || iso_node_get_type(n) != LIBISO_FILE)
 		return 0;
@@ -193,18 +196,16 @@ static int pin_one(IsoImage *img, IsoNode *n, bool *learned)
 	iso_stream_get_id(base, &fs_id, &dev_id, &ino);
 	if (ino == 0)   /* a stream of the loaded image: fs_id is its own */
 		return 0;
-	if (!*learned && imgfmt_foreign_learn(img, &em) < 0)
-		return 1;   /* no inode attachment known: leave them as they are */
-	*learned = true;
+	if (!ino_attachment_known(img))
+		return 1;   /* leave them all as they are */
 	return imgfmt_foreign_set_ino(n, ino);
 }
 
 int imgfmt_pin_filtered_inos(IsoImage *img, IsoNode **by_id, uint32_t n)
 {
-	bool learned = false;
 	int rc = 0;
 
 	for (uint32_t id = 0; id < n && rc == 0; id++)
-		rc = pin_one(img, by_id[id], &learned);
+		rc = pin_one(img, by_id[id]);
 	return rc < 0 ? rc : 0;
 }
