@@ -644,25 +644,23 @@ status_settle() { sleep 0.3; }
 PTYRUN=$LIB_DIR/ptyrun.py
 ptyrun() { timeout -k 5 300 python3 "$PTYRUN" "$@"; }
 
-# session_gone SID SECONDS: poll until no live process of session SID is
-# left (what `ptyrun --sid-file` names); status 1 when one still is. A
-# process that a hang-up killed inside a call on the mount lives, with its
-# files open, until that call returns, and an unmount meanwhile is EBUSY.
-session_gone() {
-	local sid=$1 n=$(($2 * 20)) i f s
+# mount_released DIR SECONDS: poll until no process has a file or its
+# working folder under DIR, which is what makes an unmount EBUSY; status 1
+# when one still has after SECONDS. A process that a hang-up killed inside
+# a call on the mount keeps its files open until that call returns.
+mount_released() {
+	local dir=$1 n=$(($2 * 20)) i l busy
 	for ((i = 0; i < n; i++)); do
-		s=
-		for f in /proc/[0-9]*/stat; do
-			read -r s 2>/dev/null <"$f" || continue
-			s=${s##*) }
-			# after the name: state ppid pgrp session
-			set -- $s
-			[ "$1" != Z ] && [ "$4" = "$sid" ] && break
-			s=
+		busy=
+		for l in /proc/[0-9]*/cwd /proc/[0-9]*/fd/*; do
+			case $(readlink "$l" 2>/dev/null) in
+			"$dir" | "$dir"/*) busy=$l; break ;;
+			esac
 		done
-		[ -z "$s" ] && return 0
+		[ -z "$busy" ] && return 0
 		sleep 0.05
 	done
+	echo "# still under $dir: $busy" >&2
 	return 1
 }
 

@@ -4,16 +4,13 @@ would: record what the screen shows, type a line, and press Ctrl-C or close
 the terminal once something appears on the screen or in a file.
 
 usage: ptyrun.py [--out FILE] [--type TEXT] [--when REGEX] [--in FILE]
-                 [--then int|hangup] [--timeout S] [--sid-file FILE]
-                 -- CMD ARG...
+                 [--then int|hangup] [--timeout S] -- CMD ARG...
 
 --when REGEX is looked for in what the command printed, or with --in FILE
 in that file (read afresh every 50 ms, e.g. a burnfs mount's control
 file). --then int types Ctrl-C (the terminal sends SIGINT to the command);
 --then hangup closes the terminal (the kernel sends SIGHUP to the session)
-and returns at once, leaving the command to its fate. --sid-file FILE
-gets the id of the session the command leads (its pid), so that a caller
-can wait for what a hang-up left running.
+and returns at once, leaving the command to its fate.
 
 Exit status: the command's (128+N when a signal N ended it); 0 right after
 a hangup; 124 when --timeout (default 240 s) ran out first.
@@ -39,7 +36,6 @@ def parse():
     p.add_argument("--in", dest="infile")
     p.add_argument("--then", choices=["int", "hangup"])
     p.add_argument("--timeout", type=float, default=240.0)
-    p.add_argument("--sid-file")
     p.add_argument("cmd", nargs="+")
     return p.parse_args()
 
@@ -69,9 +65,6 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(args.cmd[0], args.cmd)
-    if args.sid_file:
-        with open(args.sid_file, "w") as f:
-            f.write("%d\n" % pid)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
     if args.type:
         os.write(fd, args.type.encode())
