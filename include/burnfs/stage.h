@@ -233,7 +233,9 @@ int stage_root(struct stage *st, struct stage_entry *out);
 int stage_lookup(struct stage *st, struct stage_node *dir, const char *name,
 		 struct stage_entry *out);
 /* Drop nlookup lookups; a node without lookups, names and open files
- * goes. */
+ * goes. A folder forgotten so gives its disc entries back to the lower
+ * index when nobody changed them (they are made again, the same, at the
+ * next lookup). */
 void stage_forget(struct stage *st, struct stage_node *n, uint64_t nlookup);
 struct stage_forget {
 	struct stage_node *node;
@@ -396,6 +398,10 @@ int stage_start_threads(struct stage *st);
 /* Closed files whose MD5 is still to be taken in the background (the
  * commit hashes those itself). Takes the stage lock. */
 size_t stage_hash_queued(struct stage *st);
+/* Nodes the merged tree holds in memory: what the kernel has looked up,
+ * what changed, and the entries of folders listed and not forgotten yet
+ * (trim.c). Takes the stage lock. */
+size_t stage_node_count(struct stage *st);
 /* Sorted by path, one per line: "A path", "M path", "D path",
  * "R old -> new", "S N:/path -> new" (restored from session N). *out is malloc'ed, NUL-terminated; caller frees. */
 int stage_pending_text(struct stage *st, char **out, size_t *len);

@@ -96,6 +96,7 @@ static void put_cache(FILE *out, struct stage *st, bool lost)
 {
 	fprintf(out, "cache_dir: %s\n", stage_cache_path(st));
 	fprintf(out, "hashing: %zu\n", stage_hash_queued(st));
+	fprintf(out, "stage_nodes: %zu\n", stage_node_count(st));
 	fprintf(out, "cache_state: %s\n", lost ?
 		"error: the cache folder was removed while mounted; every "
 		"change fails with EIO until burnfs is remounted" : "ok");

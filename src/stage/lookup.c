@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/alloc.h"
 #include "stage/stage_priv.h"
 
 static void known_add(struct stage *st, struct snode *n)
@@ -47,15 +48,29 @@ void stage_entry_fill(struct stage *st, struct snode *n, struct stage_entry *out
 	stage_node_stat(st, n, &out->attr);
 }
 
+/* The kernel forgets a folder only after its children (their dentries pin
+ * it), but two threads may hand the forgets on in the other order: a
+ * child forgotten after its folder tries the folder again. */
 static void forget_one(struct stage *st, struct snode *n, uint64_t count)
 {
+	struct snode *parent;
+
 	if (!n->nlookup)
 		return;
 	n->nlookup = count < n->nlookup ? n->nlookup - count : 0;
 	if (n->nlookup)
 		return;
 	known_del(st, n);
+	if (!n->aliases) {   /* no name holds it: this may be the last ref */
+		stage_node_unref(st, n);
+		return;
+	}
+	parent = n->aliases->parent;
 	stage_node_unref(st, n);
+	if (S_ISDIR(n->mode))
+		stage_dir_trim(st, n);
+	if (parent && !parent->nlookup)
+		stage_dir_trim(st, parent);
 }
 
 /* Unmount: the kernel's references go with it. */
@@ -100,18 +115,21 @@ int stage_lookup(struct stage *st, struct stage_node *dir, const char *name,
 
 void stage_forget(struct stage *st, struct stage_node *n, uint64_t nlookup)
 {
-	STAGE_LOCK_NODRAIN(st);
-	forget_one(st, (struct snode *)n, nlookup);
-	STAGE_UNLOCK(st);
+	stage_forget_many(st, &(struct stage_forget){ n, nlookup }, 1);
 }
 
 void stage_forget_many(struct stage *st, const struct stage_forget *v,
 		       size_t count)
 {
+	bool release;
+
 	STAGE_LOCK_NODRAIN(st);
 	for (size_t i = 0; i < count; i++)
 		forget_one(st, (struct snode *)v[i].node, v[i].nlookup);
+	release = stage_trim_take_release(st);
 	STAGE_UNLOCK(st);
+	if (release)
+		alloc_release();
 }
 
 static void queue(struct stage *st, struct snode *n, const char *name,

@@ -180,6 +180,7 @@ struct stage {
 	struct snode **inos;   /* open hash: ino -> live node */
 	size_t isize, icount;
 	struct snode *known;   /* nodes the kernel has looked up */
+	size_t trimmed;        /* nodes given back since the last release */
 	/* names the kernel may cache that changed without its request
 	 * (discard, blank, restore, a changed disc): stage_take_invals */
 	struct sinval *inval_head, **inval_tail;
@@ -240,6 +241,19 @@ int stage_dir_lookup(struct stage *st, struct snode *dir, const char *name,
 int stage_dentry_add(struct stage *st, struct snode *dir, const char *name,
 		     struct snode *n, uint32_t lower, struct sdentry **out);
 void stage_dentry_remove(struct stage *st, struct sdentry *de);
+void stage_dentry_unmaterialize(struct stage *st, struct sdentry *de);
+/* The inode-number and name hashes made smaller when mostly empty (after
+ * trim.c gave many entries back); a failed allocation keeps them. */
+void stage_tables_fit(struct stage *st);
+/* The inode number stage_dir_materialize gives lower entry id. */
+uint64_t stage_lower_ino(uint32_t id, const struct idx_node *ln);
+/* trim.c: give dir's lower children back to the index when every one is
+ * exactly as materializing made it and nothing holds it. Stage lock held. */
+void stage_dir_trim(struct stage *st, struct snode *dir);
+/* Whether enough nodes were given back since the last time to hand the
+ * allocator's free pages back (after the stage lock is let go); if so,
+ * the hashes are fitted to what is left first. */
+bool stage_trim_take_release(struct stage *st);
 void stage_alias_add(struct snode *n, struct sdentry *de);
 void stage_alias_del(struct snode *n, struct sdentry *de);
 void stage_dentry_unref(struct sdentry *de);

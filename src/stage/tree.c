@@ -50,22 +50,27 @@ static struct snode **ino_find(const struct stage *st, uint64_t ino)
 	return &st->inos[i];
 }
 
-static int ino_grow(struct stage *st)
+static int ino_resize(struct stage *st, size_t nsize)
 {
 	struct snode **old = st->inos;
 	size_t osize = st->isize, i;
 
-	st->inos = calloc(osize ? osize * 2 : 1024, sizeof(*st->inos));
+	st->inos = calloc(nsize, sizeof(*st->inos));
 	if (!st->inos) {
 		st->inos = old;
 		return -ENOMEM;
 	}
-	st->isize = osize ? osize * 2 : 1024;
+	st->isize = nsize;
 	for (i = 0; i < osize; i++)
 		if (old[i])
 			*ino_find(st, old[i]->ino) = old[i];
 	free(old);
 	return 0;
+}
+
+static int ino_grow(struct stage *st)
+{
+	return ino_resize(st, st->isize ? st->isize * 2 : 1024);
 }
 
 /* Give n a unique inode number: want when free (0: a fresh one). */
@@ -145,8 +150,13 @@ static struct snode *node_from_lower(struct stage *st, uint32_t id)
 			return NULL;
 		}
 	}
-	ino_claim(st, n, ln->ino ? ln->ino : (uint64_t)id + 1 + (1ULL << 32));
+	ino_claim(st, n, stage_lower_ino(id, ln));
 	return n;
+}
+
+uint64_t stage_lower_ino(uint32_t id, const struct idx_node *ln)
+{
+	return ln->ino ? ln->ino : (uint64_t)id + 1 + (1ULL << 32);
 }
 
 /* Take n out of the hash; the entries after it move back into the gap. */
@@ -184,9 +194,9 @@ void stage_node_unref(struct stage *st, struct snode *n)
 	free(n);
 }
 
-static int htab_grow(struct stage *st)
+static int htab_resize(struct stage *st, size_t nsize)
 {
-	size_t nsize = st->hsize ? st->hsize * 2 : 1024, old = st->hsize, i;
+	size_t old = st->hsize, i;
 	struct sdentry **nt = calloc(nsize, sizeof(*nt)), **ot = st->htab;
 
 	if (!nt)
@@ -206,6 +216,31 @@ static int htab_grow(struct stage *st)
 	}
 	free(ot);
 	return 0;
+}
+
+static int htab_grow(struct stage *st)
+{
+	return htab_resize(st, st->hsize ? st->hsize * 2 : 1024);
+}
+
+/* The smallest power of two from 1024 that holds want. */
+static size_t table_size(size_t want)
+{
+	size_t n = 1024;
+
+	while (n < want)
+		n *= 2;
+	return n;
+}
+
+void stage_tables_fit(struct stage *st)
+{
+	/* shrunk to a quarter full: far from the next growth (half full for
+	 * the inode numbers, full for the names) */
+	if (st->isize > 1024 && st->icount * 8 < st->isize)
+		ino_resize(st, table_size(st->icount * 4));
+	if (st->hsize > 1024 && st->hcount * 8 < st->hsize)
+		htab_resize(st, table_size(st->hcount * 4));
 }
 
 static void hash_insert(struct stage *st, struct sdentry *de)
@@ -332,6 +367,21 @@ void stage_dentry_remove(struct stage *st, struct sdentry *de)
 	de->dead = true;
 	n->nlink--;
 	stage_count_node(st, n);
+	stage_node_unref(st, n);
+	stage_dentry_unref(de);
+}
+
+/* The inverse of one step of stage_dir_materialize: nothing is counted
+ * (the lower folder's totals held the entry all along) and nothing is told
+ * to the kernel (the caller made sure it holds neither). */
+void stage_dentry_unmaterialize(struct stage *st, struct sdentry *de)
+{
+	struct snode *n = de->node;
+
+	dentry_unlink(st, de);
+	stage_alias_del(n, de);
+	de->dead = true;
+	n->nlink--;
 	stage_node_unref(st, n);
 	stage_dentry_unref(de);
 }

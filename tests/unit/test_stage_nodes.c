@@ -449,6 +449,181 @@ static void t_disc_limits(void)
 	index_unref(low);
 }
 
+/* /a holds p (ino 11), q (12) and folder s with r (13); /b holds t (14). */
+static struct index *trim_lower(void)
+{
+	struct index *idx = index_new(&reader);
+	struct idx_info info = { .session = 1, .start_lba = 100 };
+	struct idx_extent ext = { .block = 1, .size = 2 };
+	struct idx_node dir = { .mode = S_IFDIR | 0755, .mtime = { 1000, 5 } };
+	struct idx_node f = { .mode = S_IFREG | 0644, .size = 2, .n_extents = 1,
+			      .extents = &ext, .mtime = { 2000, 7 } };
+	int64_t a, s, b;
+
+	memcpy(disc + 2048, "xx", 2);
+	index_set_info(idx, &info);
+	dir.name = "a";
+	a = index_add(idx, IDX_ROOT, &dir);
+	f.name = "p", f.ino = 11;
+	index_add(idx, (uint32_t)a, &f);
+	f.name = "q", f.ino = 12;
+	index_add(idx, (uint32_t)a, &f);
+	dir.name = "s";
+	s = index_add(idx, (uint32_t)a, &dir);
+	f.name = "r", f.ino = 13;
+	index_add(idx, (uint32_t)s, &f);
+	dir.name = "b";
+	b = index_add(idx, IDX_ROOT, &dir);
+	f.name = "t", f.ino = 14;
+	index_add(idx, (uint32_t)b, &f);
+	index_finish(idx);
+	return idx;
+}
+
+/* Look up every entry of /a, as a walk does; forget them all again. */
+static void walk_a(struct stage *st, struct stage_node *root, bool forget)
+{
+	static struct stage_node *a, *p, *q, *s, *r;
+
+	if (!forget) {
+		a = look(st, root, "a", NULL);
+		p = look(st, a, "p", NULL);
+		q = look(st, a, "q", NULL);
+		s = look(st, a, "s", NULL);
+		r = look(st, s, "r", NULL);
+		CHECK(a && p && q && s && r);
+		return;
+	}
+	/* the kernel's order: children before their folder */
+	stage_forget(st, r, 1);
+	stage_forget(st, s, 1);
+	stage_forget(st, p, 1);
+	stage_forget(st, q, 1);
+	stage_forget(st, a, 1);
+}
+
+/* A folder the kernel forgot gives back the entries nobody changed; the
+ * same lookups make them again with the same numbers and attributes; a
+ * change of any kind, an open file or a name removed keeps the folder. */
+static void t_trim(void)
+{
+	struct index *low = trim_lower();
+	struct stage *st = open_stage("trim", low);
+	struct stage_entry root;
+	struct stage_node *a, *p, *q, *b, *t;
+	struct stage_file *f;
+	struct stat before = { 0 }, after = { 0 };
+	size_t base;
+
+	stage_root(st, &root);
+	b = look(st, root.node, "b", NULL);   /* the root's entries: a, b */
+	stage_forget(st, b, 1);
+	base = stage_node_count(st);
+	walk_a(st, root.node, false);
+	a = look(st, root.node, "a", NULL);
+	p = look(st, a, "p", &before);
+	stage_forget(st, a, 1);
+	stage_forget(st, p, 1);
+	CHECK_EQ(stage_node_count(st), base + 4);   /* p, q, s, r */
+	walk_a(st, root.node, true);
+	CHECK_EQ(stage_node_count(st), base);       /* /a unlisted again */
+	a = look(st, root.node, "a", NULL);
+	p = look(st, a, "p", &after);
+	CHECK_EQ(after.st_ino, 11);
+	CHECK_EQ(after.st_ino, before.st_ino);
+	CHECK_EQ(after.st_mtim.tv_sec, 2000);
+	CHECK_EQ(after.st_mtim.tv_nsec, 7);
+	CHECK_EQ(after.st_nlink, 1);
+	stage_forget(st, p, 1);
+	stage_forget(st, a, 1);
+
+	/* a time set to another nanosecond of the same second: kept */
+	walk_a(st, root.node, false);
+	a = look(st, root.node, "a", NULL);
+	q = look(st, a, "q", NULL);
+	struct stage_attr at = { .valid = STAGE_SET_MTIME,
+				 .mtime = { 2000, 8 } };
+	CHECK_EQ(stage_node_setattr(st, q, &at, NULL), 0);
+	stage_forget(st, q, 1);
+	stage_forget(st, a, 1);
+	walk_a(st, root.node, true);
+	CHECK_EQ(stage_node_count(st), base + 3);   /* /a kept; s gave r back */
+	a = look(st, root.node, "a", NULL);
+	q = look(st, a, "q", &after);
+	CHECK_EQ(after.st_mtim.tv_nsec, 8);
+	stage_forget(st, q, 1);
+	stage_forget(st, a, 1);
+
+	/* a file open, then a name removed: /b is kept either way */
+	b = look(st, root.node, "b", NULL);
+	t = look(st, b, "t", NULL);
+	CHECK_EQ(stage_node_open(st, t, O_RDONLY, &f), 0);
+	stage_forget(st, t, 1);
+	stage_forget(st, b, 1);
+	CHECK_EQ(stage_node_count(st), base + 4);   /* and /b kept: its t */
+	stage_release(st, f);
+	b = look(st, root.node, "b", NULL);
+	CHECK_EQ(stage_node_unlink(st, b, "t"), 0);
+	stage_forget(st, b, 1);
+	b = look(st, root.node, "b", NULL);
+	CHECK(look(st, b, "t", NULL) == NULL);
+	stage_forget(st, b, 1);
+	stage_close(st);
+	index_unref(low);
+}
+
+/* Enough entries given back that the hashes shrink to what is left: every
+ * name and inode number is found again afterwards. */
+static void t_trim_many(void)
+{
+	enum { N = 20000 };
+	struct index *idx = index_new(&reader);
+	struct idx_info info = { .session = 1, .start_lba = 100 };
+	struct idx_node dir = { .mode = S_IFDIR | 0755, .name = "big" };
+	struct idx_node f = { .mode = S_IFREG | 0644 };
+	struct stage_node **v = calloc(N, sizeof(*v)), *big;
+	struct stage_entry root;
+	struct stat sb = { 0 };
+	struct stage *st;
+	char name[32];
+	size_t base;
+	int64_t d;
+
+	index_set_info(idx, &info);
+	d = index_add(idx, IDX_ROOT, &dir);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		f.name = name;
+		f.ino = 1000 + (uint64_t)i;
+		index_add(idx, (uint32_t)d, &f);
+	}
+	index_finish(idx);
+	st = open_stage("trim_many", idx);
+	stage_root(st, &root);
+	big = look(st, root.node, "big", NULL);
+	base = stage_node_count(st);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		v[i] = look(st, big, name, NULL);
+		CHECK(v[i] != NULL);
+	}
+	CHECK_EQ(stage_node_count(st), base + N);
+	for (int i = 0; i < N; i++)
+		stage_forget(st, v[i], 1);
+	stage_forget(st, big, 1);
+	CHECK_EQ(stage_node_count(st), base);
+	big = look(st, root.node, "big", NULL);
+	for (int i = 0; i < N; i += 7) {
+		snprintf(name, sizeof(name), "n%d", i);
+		CHECK(look(st, big, name, &sb) != NULL);
+		CHECK_EQ(sb.st_ino, 1000 + (uint64_t)i);
+	}
+	CHECK(look(st, big, "n20000", NULL) == NULL);
+	stage_close(st);
+	index_unref(idx);
+	free(v);
+}
+
 int main(void)
 {
 	blog_init(0, 0);
@@ -462,6 +637,8 @@ int main(void)
 	t_limits();
 	t_journal_first();
 	t_disc_limits();
+	t_trim();
+	t_trim_many();
 	CHECK(tmp_remove() == 0);
 	return CHECK_DONE();
 }
