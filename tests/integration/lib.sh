@@ -865,3 +865,38 @@ xorriso_extract_all() {
 		-indev "stdio:$1" -extract / "$2" >"$T/xorriso.extract.log" 2>&1 ||
 		{ tail -20 "$T/xorriso.extract.log" >&2; fail "xorriso -extract (ACLs, xattrs) failed"; }
 }
+
+# --- difftest.py (t40, t107) ----------------------------------------------------------
+
+# difftest_staged SEED OPS: difftest.py's random calls on staging/w beside
+# the local folder $REF/w (set here), from a fresh mount, then a commit.
+# The mount is stopped afterwards.
+difftest_staged() {
+	chmod 755 "$T"   # nobody's calls reach both trees
+	REF=$T/ref
+	mkdir -p "$REF"
+	# allow_other: nobody may use the mount (default_permissions is burnfs's)
+	start_burnfs -o allow_other
+	python3 "$LIB_DIR/difftest.py" run "$MNT/staging/w" "$REF/w" --seed "$1" \
+		--ops "$2" || fail "staging/ and the local folder differ (DIFF_SEED=$1)"
+	ctl_ok commit
+	stop_burnfs
+}
+
+# difftest_remounted SEED: a mount with an empty cache (everything comes
+# from the disc) shows $REF/w; it stays mounted.
+difftest_remounted() {
+	CACHE=$T/cache2
+	start_burnfs -o allow_other
+	python3 "$LIB_DIR/difftest.py" compare --disc "$REF/w" "$MNT/staging/w" ||
+		fail "after a remount with an empty cache, staging/ differs (DIFF_SEED=$1)"
+}
+
+# difftest_disc_matches SEED: the disc as xorriso extracts it equals $REF/w,
+# and its MD5s check.
+difftest_disc_matches() {
+	xorriso_extract "$IMG" "$T/x"
+	python3 "$LIB_DIR/difftest.py" compare --disc --extracted "$REF/w" "$T/x/w" ||
+		fail "the disc (xorriso -extract) differs from the local folder (DIFF_SEED=$1)"
+	check_md5 "$IMG"
+}

@@ -18,19 +18,9 @@ SEED=${DIFF_SEED:-$RANDOM}
 OPS=${DIFF_OPS:-3000}
 note "seed $SEED, $OPS calls"
 
-chmod 755 "$T"   # nobody's calls reach both trees
-REF=$T/ref
-mkdir -p "$REF"
-start_burnfs -o allow_other
-python3 "$LIB_DIR/difftest.py" run "$MNT/staging/w" "$REF/w" --seed "$SEED" \
-	--ops "$OPS" || fail "staging/ and the local folder differ (DIFF_SEED=$SEED)"
-ctl_ok commit
-stop_burnfs
+difftest_staged "$SEED" "$OPS"
 
-CACHE=$T/cache2   # an empty cache: every entry is the disc's
-start_burnfs -o allow_other
-python3 "$LIB_DIR/difftest.py" compare --disc "$REF/w" "$MNT/staging/w" ||
-	fail "after a remount with an empty cache, staging/ differs (DIFF_SEED=$SEED)"
+difftest_remounted "$SEED"   # every entry is the disc's
 touch "$T/dropping"
 (while [ -e "$T/dropping" ]; do echo 2 >/proc/sys/vm/drop_caches; sleep 0.2; done) &
 dropper=$!
@@ -46,7 +36,4 @@ python3 "$LIB_DIR/difftest.py" compare "$REF/w" "$MNT/staging/w" ||
 ctl_ok commit
 stop_burnfs
 
-xorriso_extract "$IMG" "$T/x"
-python3 "$LIB_DIR/difftest.py" compare --disc --extracted "$REF/w" "$T/x/w" ||
-	fail "the disc (xorriso -extract) differs from the local folder (DIFF_SEED=$SEED)"
-check_md5 "$IMG"
+difftest_disc_matches "$SEED"

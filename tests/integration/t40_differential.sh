@@ -17,23 +17,9 @@ OPS=${DIFF_OPS:-3000}
 note "seed $SEED, $OPS calls (DIFF_SEED and DIFF_OPS repeat or change a run)"
 note "the local folder is on $(stat -f -c %T "$T")"
 
-chmod 755 "$T"   # nobody's calls reach both trees
-REF=$T/ref
-mkdir -p "$REF"
-# allow_other: nobody may use the mount (default_permissions is burnfs's)
-start_burnfs -o allow_other
-python3 "$LIB_DIR/difftest.py" run "$MNT/staging/w" "$REF/w" --seed "$SEED" \
-	--ops "$OPS" || fail "staging/ and the local folder differ (DIFF_SEED=$SEED)"
-ctl_ok commit
+difftest_staged "$SEED" "$OPS"
+
+difftest_remounted "$SEED"
 stop_burnfs
 
-CACHE=$T/cache2   # an empty cache: everything comes from the disc
-start_burnfs -o allow_other
-python3 "$LIB_DIR/difftest.py" compare --disc "$REF/w" "$MNT/staging/w" ||
-	fail "after a remount with an empty cache, staging/ differs (DIFF_SEED=$SEED)"
-stop_burnfs
-
-xorriso_extract "$IMG" "$T/x"
-python3 "$LIB_DIR/difftest.py" compare --disc --extracted "$REF/w" "$T/x/w" ||
-	fail "the disc (xorriso -extract) differs from the local folder (DIFF_SEED=$SEED)"
-check_md5 "$IMG"
+difftest_disc_matches "$SEED"
