@@ -8,8 +8,9 @@
  * entry is exactly what materializing would make again, and that nothing
  * holds, goes back to unlisted: the next lookup makes the same nodes, with
  * the same inode numbers, from the same index. Anything else (a change of
- * any kind, an open file, a listing in progress, a snapshot, hard links,
- * a folder beneath that stays listed) keeps the folder as it is. */
+ * any kind, an open file, a listing in progress, a commit's snapshot, hard
+ * links, a folder beneath that stays listed) keeps the folder as it is. A
+ * commit running meanwhile is no exception: memory is shortest then. */
 #include <string.h>
 #include <sys/stat.h>
 
@@ -58,7 +59,10 @@ static bool trimmable(const struct stage *st, const struct snode *dir)
 	uint32_t id, cnt = 0, lower_nlink;
 	const struct sdentry *de;
 
-	if (st->frozen || st->snap || st->closing || !dir->materialized ||
+	/* While frozen too: a commit's snapshot holds a reference on every
+	 * entry it copied (failing the checks above), and takes what is
+	 * beneath a folder it keeps as the disc holds it from the index. */
+	if (st->closing || !dir->materialized ||
 	    !S_ISDIR(dir->mode) || dir->origin == IDX_NONE || !dir->aliases ||
 	    !st->root || dir == st->root->node)
 		return false;

@@ -933,6 +933,69 @@ static void t_snapshot_clean(void)
 	free(cache);
 }
 
+/* /d/sub looked up through the inode calls, as the kernel does: its
+ * lookups. */
+static struct stage_node *look_sub(struct stage *st, struct stage_node **deep)
+{
+	struct stage_entry root, d, sub, e;
+
+	CHECK_EQ(stage_root(st, &root), 0);
+	CHECK_EQ(stage_lookup(st, root.node, "d", &d), 0);
+	CHECK_EQ(stage_lookup(st, d.node, "sub", &sub), 0);
+	CHECK_EQ(stage_lookup(st, sub.node, "deep", &e), 0);
+	stage_forget(st, d.node, 1);
+	stage_forget(st, root.node, 1);
+	*deep = e.node;
+	return sub.node;
+}
+
+/* A folder the commit keeps as the disc holds it may be given back while
+ * the commit runs (the kernel forgot it): the commit's end, and a failed
+ * commit's fold-back, still find everything. */
+static void t_trim_while_frozen(void)
+{
+	struct index *lo = std_lower(), *nl;
+	char *cache = new_cache();
+	struct stage *st = open_stage(cache, lo);
+	struct stage_snapshot *snap;
+	struct stage_node *sub, *deep;
+	struct stat sb;
+	size_t held;
+
+	CHECK_EQ(stage_chmod(st, "/g", 0600), 0);
+	sub = look_sub(st, &deep);
+	CHECK_EQ(stage_getattr(st, "/d/sub/deep", &sb), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	CHECK(snap_sub(snap) && snap_sub(snap)->clean);
+	held = stage_node_count(st);
+	stage_forget(st, deep, 1);
+	stage_forget(st, sub, 1);
+	CHECK_EQ(stage_node_count(st), held - 1);   /* deep given back */
+	stage_commit_failed(st, snap);
+	CHECK_STR(read_all(st, "/d/sub/deep"), "x");
+	CHECK_PENDING(st, "M /g\n");
+
+	sub = look_sub(st, &deep);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	held = stage_node_count(st);
+	stage_forget(st, deep, 1);
+	stage_forget(st, sub, 1);
+	CHECK_EQ(stage_node_count(st), held - 1);
+	nl = burn(snap, lo, 200);
+	CHECK_EQ(stage_commit_done(st, snap, nl), 0);
+	CHECK_STR(read_all(st, "/d/sub/deep"), "x");
+	CHECK_PENDING(st, "");
+	sub = look_sub(st, &deep);
+	CHECK_EQ(stage_node_getattr(st, deep, &sb), 0);
+	CHECK_EQ(sb.st_size, 1);
+	stage_forget(st, deep, 1);
+	stage_forget(st, sub, 1);
+	stage_close(st);
+	index_unref(nl);
+	index_unref(lo);
+	free(cache);
+}
+
 /* A folder judged clean by names only (the tests' lax judge) while a
  * mode beneath changed: its digest tells, as the read-back's would. */
 static void t_snapshot_digest(void)
@@ -1796,6 +1859,7 @@ int main(void)
 	t_commit();
 	t_snapshot_clean();
 	t_snapshot_digest();
+	t_trim_while_frozen();
 	t_commit_failed();
 	t_commit_crash();
 	t_discard_rebase_ro();
