@@ -337,9 +337,7 @@ static void op_create(fuse_req_t req, fuse_ino_t dir, const char *name,
 		return;
 	}
 	fi->fh = (uintptr_t)h;
-	/* as fs_stage_open: see there */
-	fi->direct_io = (fi->flags & O_ACCMODE) == O_WRONLY;
-	fi->keep_cache = 1;
+	fs_stage_cache_mode(b, se.node, fi);
 	if (fuse_reply_create(req, &e, fi))
 		fs_handle_free(b, h);  /* the opener went away */
 }

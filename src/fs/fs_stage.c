@@ -197,19 +197,34 @@ int fs_stage_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi)
 		return ret;
 	}
 	fi->fh = (uintptr_t)h;
+	fs_stage_cache_mode(b, fs_stage_node(ino), fi);
+	return 0;
+}
+
+void fs_stage_cache_mode(struct burnfs *b, struct stage_node *n,
+			 struct fuse_file_info *fi)
+{
+	struct stat st;
+
 	/* A write-only handle can neither read nor be mapped, so the
 	 * kernel's page cache gains it nothing: with direct I/O the data
 	 * goes from the writer's buffer to the cache file in one copy
 	 * instead of two (cp and most file managers write this way; rsync's
 	 * temporary files are read-write and stay buffered).
-	 * Writes stay synchronous, so ENOSPC still comes from write(). */
-	fi->direct_io = (fi->flags & O_ACCMODE) == O_WRONLY;
+	 * Writes stay synchronous, so ENOSPC still comes from write().
+	 * Not for a set-ID file: a direct write has burnfs drop the bits
+	 * (FUSE_WRITE_KILL_SUIDGID) behind the kernel's copy of the mode,
+	 * on which link(2) decides (protected_hardlinks: EPERM for the
+	 * writer); a buffered write has the kernel drop them by a setattr,
+	 * whose answer it keeps, as on ext4. */
+	fi->direct_io = (fi->flags & O_ACCMODE) == O_WRONLY &&
+			!stage_node_getattr(b->stage, n, &st) &&
+			!(st.st_mode & (S_ISUID | S_ISGID));
 	/* Only burnfs changes the files, always through the kernel or with
 	 * a notification, and every write moves mtime, which makes the
 	 * kernel drop pages a direct write made stale: the cache may stay
 	 * across opens. */
 	fi->keep_cache = 1;
-	return 0;
 }
 
 /* What ext4 does for a writer without CAP_FSETID: set-user-ID goes;

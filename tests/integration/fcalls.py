@@ -168,6 +168,21 @@ def setid(d):
             res = without_fsetid(p, how)
             out.append("root-without-CAP_FSETID %s %o: %s -> %s" % (
                 how, mode, res, oct(os.stat(p).st_mode)))
+    # link(2) by the writer right after: with protected_hardlinks the
+    # kernel decides on the mode it holds, which the write must have set
+    for mode in [0o4777, 0o6777, 0o2777]:
+        for how in ["wronly", "append", "rdwr"]:
+            p = os.path.join(d, "l%o-%s" % (mode, how))
+            with open(p, "wb") as f:
+                f.write(b"data")
+            os.chmod(p, mode)
+
+            def write_then_link(p=p, how=how):
+                write_how(p, how)()
+                os.link(p, p + ".l")
+                return "ok"
+            res = as_user(NOBODY.pw_uid, NOBODY.pw_gid, write_then_link)
+            out.append("nobody %s %o, then link: %s" % (how, mode, res))
     for mode in [0o4755, 0o2755, 0o6755, 0o2644]:
         p = os.path.join(d, "c%o" % mode)
         open(p, "w").close()

@@ -5,8 +5,10 @@
 # O_TRUNC opens, truncate and ftruncate, on files 04777, 02777, 02666
 # (set-group-ID without group execute: dropped for a writer outside the
 # group), 06777, 06666, 04666 and 0777; root keeps them, root without
-# CAP_FSETID (setpriv) does not; chown drops them. fcalls.py runs every case
-# on staging/ and on a local folder; the results must match.
+# CAP_FSETID (setpriv) does not; chown drops them; `nobody` hard-links the
+# file right after its write (protected_hardlinks judges the kernel's copy
+# of the mode: a direct write left it stale, EPERM). fcalls.py runs every
+# case on staging/ and on a local folder; the results must match.
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip "python3 is not installed"
