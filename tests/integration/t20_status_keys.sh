@@ -5,8 +5,8 @@
 # committed.
 . "$(dirname "$0")/lib.sh"
 
-keys="state target media media_status sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total eta_seconds last_result cache_dir cache_state hashing"
-numeric="sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total"
+keys="state target media media_status sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total eta_seconds last_result cache_dir cache_state hashing stage_nodes"
+numeric="sessions capacity_bytes free_bytes pending_bytes pending_entries progress_percent bytes_done bytes_total stage_nodes"
 
 check_shape() {
 	local s k
