@@ -153,9 +153,9 @@ int fs_stage_lookup(struct burnfs *b, fuse_ino_t dir, const char *name,
 int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
 		     int to_set, struct stat *out);
 int fs_stage_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi);
-/* Direct I/O or the page cache for a handle just opened on n (fi->flags). */
-void fs_stage_cache_mode(struct burnfs *b, struct stage_node *n,
-			 struct fuse_file_info *fi);
+/* Direct I/O or the page cache for a handle just opened (fi->flags) on a
+ * file of this mode (only read for a write-only handle). */
+void fs_stage_cache_mode(struct fuse_file_info *fi, mode_t mode);
 /* Kill n's set-user-ID bits for the caller, who has no CAP_FSETID (the
  * kernel asked: a write's flags or an empty SETATTR). */
 void fs_stage_kill_privs(fuse_req_t req, struct burnfs *b,

@@ -337,7 +337,7 @@ static void op_create(fuse_req_t req, fuse_ino_t dir, const char *name,
 		return;
 	}
 	fi->fh = (uintptr_t)h;
-	fs_stage_cache_mode(b, se.node, fi);
+	fs_stage_cache_mode(fi, se.attr.st_mode);   /* the reply's attributes */
 	if (fuse_reply_create(req, &e, fi))
 		fs_handle_free(b, h);  /* the opener went away */
 }

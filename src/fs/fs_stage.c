@@ -187,6 +187,7 @@ int fs_stage_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *in,
 int fs_stage_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_handle *h = fs_handle_new(H_STAGE);
+	struct stat st = { 0 };
 	int ret;
 
 	if (!h)
@@ -197,15 +198,17 @@ int fs_stage_open(struct burnfs *b, fuse_ino_t ino, struct fuse_file_info *fi)
 		return ret;
 	}
 	fi->fh = (uintptr_t)h;
-	fs_stage_cache_mode(b, fs_stage_node(ino), fi);
+	/* only a write-only handle asks for the mode (a failed getattr: as
+	 * if set-ID, the buffered way) */
+	if ((fi->flags & O_ACCMODE) == O_WRONLY &&
+	    stage_node_getattr(b->stage, fs_stage_node(ino), &st))
+		st.st_mode = S_ISUID;
+	fs_stage_cache_mode(fi, st.st_mode);
 	return 0;
 }
 
-void fs_stage_cache_mode(struct burnfs *b, struct stage_node *n,
-			 struct fuse_file_info *fi)
+void fs_stage_cache_mode(struct fuse_file_info *fi, mode_t mode)
 {
-	struct stat st;
-
 	/* A write-only handle can neither read nor be mapped, so the
 	 * kernel's page cache gains it nothing: with direct I/O the data
 	 * goes from the writer's buffer to the cache file in one copy
@@ -218,8 +221,7 @@ void fs_stage_cache_mode(struct burnfs *b, struct stage_node *n,
 	 * writer); a buffered write has the kernel drop them by a setattr,
 	 * whose answer it keeps, as on ext4. */
 	fi->direct_io = (fi->flags & O_ACCMODE) == O_WRONLY &&
-			!stage_node_getattr(b->stage, n, &st) &&
-			!(st.st_mode & (S_ISUID | S_ISGID));
+			!(mode & (S_ISUID | S_ISGID));
 	/* Only burnfs changes the files, always through the kernel or with
 	 * a notification, and every write moves mtime, which makes the
 	 * kernel drop pages a direct write made stale: the cache may stay
