@@ -47,6 +47,11 @@ OPEN_FLAGS = [os.O_RDONLY, os.O_WRONLY, os.O_RDWR, os.O_WRONLY | os.O_APPEND,
 UIDS = [0, NOBODY.pw_uid, 1234]
 GIDS = [0, NOBODY.pw_gid, 1234]
 HANDLES = 4
+# A worker of the second phase works in pN/w, not pN: a symlink to ../d3/e
+# at the top of its folder then lands in pN/d3, its own, instead of the
+# first phase's d3/e, which all three workers could reach at once and
+# change in a different order on each tree.
+PARALLEL_BASE = "p%d/w"
 LOG = None  # --log: every call of the first phase and its results
 LIBC = ctypes.CDLL(None, use_errno=True)
 LIBC.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long,
@@ -282,8 +287,9 @@ def setup(roots, bases):
         os.makedirs(root, exist_ok=True)
         os.chmod(root, 0o777)
         for b in bases:
-            for d in DIRS:
-                p = os.path.join(root, b, d)
+            # DIRS in b; b/../d3 too, where a link to ../d3/e lands
+            for d in DIRS + ([os.path.join("..", "d3")] if b else []):
+                p = os.path.normpath(os.path.join(root, b, d))
                 os.makedirs(p, exist_ok=True)
                 os.chmod(p, 0o777)
 
@@ -317,8 +323,8 @@ def parallel_phase(roots, seed, ops):
     procs = []
     for i, as_nobody in enumerate((False, False, True)):
         pr = mp.Process(target=parallel_worker,
-                        args=(roots, as_nobody, seed + i + 1, ops, "p%d" % i,
-                              out))
+                        args=(roots, as_nobody, seed + i + 1, ops,
+                              PARALLEL_BASE % i, out))
         pr.start()
         procs.append(pr)
     bad = []
@@ -416,7 +422,7 @@ def main():
     roots = [args.a, args.b]
     if args.mode == "run":
         global FALLOC_MODES
-        setup(roots, ["", "p0", "p1", "p2"])
+        setup(roots, [""] + [PARALLEL_BASE % i for i in range(3)])
         FALLOC_MODES = falloc_modes(args.b)
         print("# fallocate modes drawn: %s" % FALLOC_MODES)
         bad = serial_phase(roots, args.seed, args.ops)
