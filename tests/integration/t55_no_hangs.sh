@@ -58,6 +58,39 @@ expect_errno EIO ls "$MNT/sessions/2/"
 assert_eq "$(cat "$MNT/sessions/1/d1/one.txt")" one "sessions/1"
 unmount_daemon
 
+# cl_to_root IMG PVD_BLOCK FOLDER: the first file of FOLDER (an ISO 9660
+# name) in the root named by the volume descriptor at PVD_BLOCK gets, in
+# place of its PX entry, a relocation link (CL) to that same root
+cl_to_root() {
+	cp "$T/x.iso" "$1"
+	python3 - "$@" <<'PY'
+import struct, sys
+path, pvd, folder = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+with open(path, 'r+b') as f:
+    d = bytearray(f.read())
+    root = struct.unpack_from('<I', d, pvd * 2048 + 158)[0]
+    def records(ext):
+        o, k = ext * 2048, 0
+        while d[o]:
+            if k >= 2:
+                yield o
+            o, k = o + d[o], k + 1
+    sub = [o for o in records(root) if d[o + 25] & 2 and
+           d[o + 33:o + 33 + d[o + 32]] == folder][0]
+    ext = struct.unpack_from('<I', d, sub + 2)[0]
+    o = [o for o in records(ext) if not d[o + 25] & 2][0]
+    nl = d[o + 32]
+    e = o + 33 + nl + (0 if nl % 2 else 1)
+    while d[e:e + 2] != b'PX':                 # its PX entry becomes CL + PD
+        e += d[e + 2]
+    n = d[e + 2]
+    d[e:e + 12] = b'CL\x0c\x01' + struct.pack('<I', root) + struct.pack('>I', root)
+    d[e + 12:e + 16] = bytes([ord('P'), ord('D'), n - 12, 1])
+    f.seek(0)
+    f.write(d)
+PY
+}
+
 # 2. and 3. a session whose header gives it 0 blocks: libisoburn's
 # session scan would never end; the newest session (from block 16) shows
 S1=32
@@ -85,32 +118,7 @@ unmount_daemon
 # (/e/two.txt) back to the root: the folder walk cannot tell it from a relocated folder,
 # libisofs follows it for ever; after BURNFS_LOAD_TIMEOUT the mount starts
 # over without session 2 and shows session 1
-cp "$T/x.iso" "$T/cl2.iso"
-python3 - "$T/cl2.iso" "$ROOT" <<'PY'
-import struct, sys
-path, root = sys.argv[1], int(sys.argv[2])
-with open(path, 'r+b') as f:
-    d = bytearray(f.read())
-    def records(ext):
-        o, k = ext * 2048, 0
-        while d[o]:
-            if k >= 2:
-                yield o
-            o, k = o + d[o], k + 1
-    e_dir = [o for o in records(root) if d[o + 25] & 2 and
-             d[o + 33:o + 33 + d[o + 32]] == b'E'][0]
-    ext = struct.unpack_from('<I', d, e_dir + 2)[0]
-    o = [o for o in records(ext) if not d[o + 25] & 2][0]   # /e/two.txt
-    nl = d[o + 32]
-    e = o + 33 + nl + (0 if nl % 2 else 1)
-    while d[e:e + 2] != b'PX':                 # its PX entry becomes CL + PD
-        e += d[e + 2]
-    n = d[e + 2]
-    d[e:e + 12] = b'CL\x0c\x01' + struct.pack('<I', root) + struct.pack('>I', root)
-    d[e + 12:e + 16] = bytes([ord('P'), ord('D'), n - 12, 1])
-    f.seek(0)
-    f.write(d)
-PY
+cl_to_root "$T/cl2.iso" 16 E
 mount_damaged "$T/cl2.iso" "a relocation link to the root in session 2"
 case $(st media_damage) in *"session 2 cannot be read"*"session 1"*) ;; *) fail "the status does not say session 1 is shown" ;; esac
 assert_eq "$(cat "$MNT/staging/d1/one.txt")" one "session 1's file"
@@ -121,32 +129,7 @@ unmount_daemon
 # session 2; sessions/1/ is first read by a probe process, which is cut
 # off (this loop reads, ever slower: by the time its size allows, past
 # BURNFS_LOAD_TIMEOUT): EIO, and the daemon goes on serving
-cp "$T/x.iso" "$T/cl1.iso"
-python3 - "$T/cl1.iso" <<'PY'
-import struct, sys
-with open(sys.argv[1], 'r+b') as f:
-    d = bytearray(f.read())
-    root = struct.unpack_from('<I', d, (32 + 16) * 2048 + 158)[0]  # session 1's
-    def records(ext):
-        o, k = ext * 2048, 0
-        while d[o]:
-            if k >= 2:
-                yield o
-            o, k = o + d[o], k + 1
-    d1 = [o for o in records(root) if d[o + 25] & 2 and
-          d[o + 33:o + 33 + d[o + 32]] == b'D1'][0]
-    ext = struct.unpack_from('<I', d, d1 + 2)[0]
-    o = [o for o in records(ext) if not d[o + 25] & 2][0]      # one.txt
-    nl = d[o + 32]
-    e = o + 33 + nl + (0 if nl % 2 else 1)
-    while d[e:e + 2] != b'PX':
-        e += d[e + 2]
-    n = d[e + 2]
-    d[e:e + 12] = b'CL\x0c\x01' + struct.pack('<I', root) + struct.pack('>I', root)
-    d[e + 12:e + 16] = bytes([ord('P'), ord('D'), n - 12, 1])
-    f.seek(0)
-    f.write(d)
-PY
+cl_to_root "$T/cl1.iso" $((S1 + 16)) D1
 IMG=$T/cl1.iso
 CACHE=$T/cache.cl1
 start_burnfs
