@@ -2,8 +2,10 @@
 """random_copies.py — random copies (cp, cp -a, cp out of sessions/N),
 restores, hard links, symlinks, fifos, xattrs, owners, set-ID modes, empty
 files, edits, renames and removals on a burnfs mount, mirrored on a local model folder, with commits, fresh mounts
-and toggled compression between rounds, and a kill -9 of the daemon (during
-a commit or not) in some rounds (RC_CRASHES). After each commit, kill and
+and toggled compression between rounds, a discard of what was staged in
+some rounds (RC_DISCARDS; staging/ must then equal the newest session's
+model), and a kill -9 of the daemon (during a commit or not) in some
+rounds (RC_CRASHES). After each commit, kill and
 mount staging/ must equal the model (types, contents, modes, owners, link
 counts, user xattrs, symlink targets), and every second round a random sessions/N the model
 of that session;
@@ -17,6 +19,7 @@ import os, random, shutil, subprocess, sys, time, filecmp, stat
 
 B, W, seed, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 CRASHES = float(os.environ.get("RC_CRASHES", "0.25"))   # rounds with a kill -9
+DISCARDS = float(os.environ.get("RC_DISCARDS", "0.15"))  # rounds with a discard
 rng = random.Random(seed)
 shutil.rmtree(W, ignore_errors=True)
 os.makedirs(W)
@@ -269,11 +272,25 @@ def main():
             subprocess.run(["fusermount3", "-u", MNT], capture_output=True)
     print("OK seed %d: %d sessions" % (seed, len(snaps)))
 
+def discard(r):
+    """Drop what is staged: staging/ must be the newest session again."""
+    ctl("discard")
+    shutil.rmtree(M)
+    if snaps:
+        sh("cp", "-a", snaps[-1], M)
+    else:
+        os.makedirs(M)
+    compare(S, M, "round %d after a discard" % r)
+
 def rounds_run():
     trace = open(W + "/trace", "w")
     for r in range(rounds):
         for _ in range(rng.randrange(3, 12)):
             trace.write(op() + "\n"); trace.flush()
+        if rng.random() < DISCARDS:
+            discard(r); trace.write("discard\n")
+            for _ in range(rng.randrange(1, 6)):
+                trace.write(op() + "\n"); trace.flush()
         if rng.random() < 0.3:
             ctl("set compress=%s" % rng.choice(["zisofs", "none"]))
         k = rng.random()
