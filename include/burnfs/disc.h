@@ -283,6 +283,8 @@ struct disc_msgwatch {
 	char errfile[256];    /* path of the last ERRFILE pseudo-message */
 	bool write_thread_ended; /* libburn 0x20178 "Write thread ... ended" */
 	int os_errno;         /* first errno a SORRY-or-worse message carried */
+	bool user_cancel;     /* the user aborted: failures that follow are
+				 the abort's echo, logged as info */
 };
 void disc_msgwatch_init(struct disc_msgwatch *w);
 void disc_msgwatch_drain(struct disc_msgwatch *w);

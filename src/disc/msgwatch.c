@@ -42,8 +42,15 @@ static void note(void *ctx, const char *lib, int code, const char *text,
 	 * one warning per symlink and commit would only be noise. */
 	if (code == 0x3ff75)
 		lvl = BLOG_DEBUG;
+	/* After an abort libburn ends the burn with a FATAL ("Burn run
+	 * failed"): what the user asked for, not an error to alarm a log
+	 * reader; the job's result says it was cancelled. */
+	if (w->user_cancel && lvl < BLOG_INFO)
+		lvl = BLOG_INFO;
 	if (lvl != BLOG_DEBUG || blog_debug_enabled())
-		blog(lvl, "%s %s: %s (0x%x)", lib, sev, text, (unsigned)code);
+		blog(lvl, "%s %s%s: %s (0x%x)", lib, sev,
+		     w->user_cancel ? " after the abort" : "", text,
+		     (unsigned)code);
 }
 
 void disc_msgwatch_drain(struct disc_msgwatch *w)

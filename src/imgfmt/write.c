@@ -145,7 +145,7 @@ static void maybe_cancel(struct disc *d, struct poll_state *ps)
 	if (ps->cancel_sent)
 		return;
 	if (disc_job_cancelled(d))
-		ps->user_cancel = true;
+		ps->user_cancel = ps->mw.user_cancel = true;
 	else if (!disc_msgwatch_failed(&ps->mw))
 		return;
 	blog_info("cancelling the burn");

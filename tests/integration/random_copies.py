@@ -4,7 +4,8 @@ restores, hard links, symlinks, fifos, xattrs, owners, set-ID modes, empty
 files, edits, renames and removals on a burnfs mount, mirrored on a local model folder, with commits, fresh mounts
 and toggled compression between rounds, a discard of what was staged in
 some rounds (RC_DISCARDS; staging/ must then equal the newest session's
-model), and a kill -9 of the daemon (during a commit or not) in some
+model), a detached commit aborted at a random moment in some (RC_ABORTS;
+it lands whole or not at all, and nothing staged is lost), and a kill -9 of the daemon (during a commit or not) in some
 rounds (RC_CRASHES). After each commit, kill and
 mount staging/ must equal the model (types, contents, modes, owners, link
 counts, user xattrs, symlink targets), and every second round a random sessions/N the model
@@ -20,6 +21,7 @@ import os, random, shutil, subprocess, sys, time, filecmp, stat
 B, W, seed, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 CRASHES = float(os.environ.get("RC_CRASHES", "0.25"))   # rounds with a kill -9
 DISCARDS = float(os.environ.get("RC_DISCARDS", "0.15"))  # rounds with a discard
+ABORTS = float(os.environ.get("RC_ABORTS", "0.15"))      # ... an aborted commit
 rng = random.Random(seed)
 shutil.rmtree(W, ignore_errors=True)
 os.makedirs(W)
@@ -240,6 +242,27 @@ def commit():
     if nsessions() != before:
         snapshot()
 
+def aborted_commit(r):
+    """A detached commit, aborted at a random moment: it landed whole or
+    not at all, and nothing staged is lost either way."""
+    before = nsessions()
+    ctl("detach commit")
+    time.sleep(rng.choice([0, 0.005, 0.02, 0.05, rng.random() * 0.3]))
+    with open(MNT + "/abort", "w") as f:
+        f.write("\n")
+    try:
+        res = open(MNT + "/wait").read().strip()
+    except OSError as e:
+        res = e.strerror
+    after = nsessions()
+    if after == before + 1:
+        snapshot()
+    elif after != before:
+        raise SystemExit("round %d: %d sessions after an aborted commit, %d before" %
+                         (r, after, before))
+    compare(S, M, "round %d after an aborted commit" % r)
+    return "aborted commit: %s, %d sessions" % (res, after)
+
 def snapshot():
     snap = W + "/snap%d" % (len(snaps) + 1)
     sh("cp", "-a", M, snap)   # fifos, owners and hard links too
@@ -299,6 +322,8 @@ def rounds_run():
         elif k < CRASHES:
             crash(False); trace.write("kill -9\n")
         compare(S, M, "round %d after a kill -9" % r)
+        if rng.random() < ABORTS:
+            trace.write(aborted_commit(r) + "\n")
         commit(); trace.write("commit %d\n" % len(snaps)); trace.flush()
         compare(S, M, "round %d staging" % r)
         if snaps and r % 2 == 1:
