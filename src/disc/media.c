@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/falloc.h>
 
 #include "disc/disc_int.h"
 #include "burnfs/log.h"
@@ -86,6 +88,61 @@ static int blank_image(struct disc *d, struct errmsg *em)
 	if (ftruncate(fd, 0) < 0 || fsync(fd) < 0)
 		rc = errmsg_set(em, -errno, "cannot empty %s: %s", d->target,
 				strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* The head a fresh image file gets before its first session: zeros but
+ * "CDXX1" where the descriptor at block 16 says "CD001", as
+ * isoburn_disc_erase leaves it on a stdio drive (xorriso -blank fast).
+ * libisoburn and content.c both read it as a blank medium, until the
+ * activation of the session writes the real header over it. Without it
+ * a first burn cut short left session data behind 64 KiB of zeros, which
+ * libburn takes for blank but content.c cannot tell from another tool's
+ * data (a btrfs image starts the same way): the image was refused at
+ * every mount after. */
+#define HEAD_BYTES (32 * 2048)
+#define ERASED_AT (16 * 2048 + 1)
+
+/* A head written in part (a full file system) is zeros that count as
+ * data: given back, so the file holds nothing again. */
+static void unwrite_head(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return;
+	if (st.st_size <= HEAD_BYTES) {
+		if (ftruncate(fd, 0) < 0)
+			blog_warn("cannot empty the image again: %s", strerror(errno));
+	} else if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			     0, HEAD_BYTES) < 0) {
+		blog_warn("cannot give the image's head back: %s", strerror(errno));
+	}
+}
+
+int disc_mark_blank_image_locked(struct disc *d, struct errmsg *em)
+{
+	static char head[HEAD_BYTES];
+	enum disc_content what;
+	int fd, rc = 0;
+
+	if (!d->is_image || d->is_blockdev || d->img_fd < 0 ||
+	    disc_read_content(d->img_fd, &what) < 0 ||
+	    what != DISC_HOLDS_NOTHING)
+		return 0;
+	memcpy(head + ERASED_AT, "CDXX1", 5);
+	fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errmsg_set(em, -errno, "cannot open %s: %s", d->target,
+				  strerror(errno));
+	if (pwrite(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    fdatasync(fd) < 0) {
+		rc = errmsg_set(em, errno ? -errno : -EIO, "cannot write the "
+				"head of %s: %s", d->target,
+				strerror(errno ? errno : EIO));
+		unwrite_head(fd);
+	}
 	close(fd);
 	return rc;
 }

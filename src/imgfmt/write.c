@@ -352,6 +352,8 @@ int imgfmt_write_session(struct disc *d, IsoImage **img,
 	rc = check_layout(d, o, s, &size_before, em);
 	if (!rc)
 		rc = check_space(d, disc, wo, free_limit, em);
+	if (!rc && !s->simulate)
+		rc = disc_mark_blank_image_locked(d, em);
 	if (!rc) {
 		started = true;
 		rc = run_write(d, *img, disc, wo, s, &ps, em);
