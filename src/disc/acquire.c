@@ -172,6 +172,12 @@ static int check_image(struct disc *d, struct errmsg *em)
 				  "(give it an empty first session with: xorriso "
 				  "-outdev stdio:%s -volid LABEL -commit)",
 				  d->target, d->target);
+	if (what == DISC_HOLDS_OTHER && disc_unpublished_first_session(d->img_fd))
+		return errmsg_set(em, -EINVAL, "%s holds a session that was never "
+				  "published; burnfs will not overwrite it. If it "
+				  "is a first burn of an older burnfs cut short, "
+				  "truncate -s 0 %s makes it blank again",
+				  d->target, d->target);
 	if (what == DISC_HOLDS_OTHER)
 		return errmsg_set(em, -EINVAL, "%s holds data that is not an "
 				  "ISO 9660 image; burnfs will not overwrite it "

@@ -65,3 +65,17 @@ int disc_read_content(int fd, enum disc_content *out)
 		*out = DISC_HOLDS_OTHER;
 	return 0;
 }
+
+/* What a first burn of an older burnfs that was cut short left: a head
+ * of zeros (never written: the activation writes it last) and a session
+ * at block 32. Only to say so when such a file is refused. */
+bool disc_unpublished_first_session(int fd)
+{
+	static const char zero[32 * 2048];
+	char head[sizeof(zero)], vd[6];
+
+	return pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	       !memcmp(head, zero, sizeof(zero)) &&
+	       pread(fd, vd, sizeof(vd), 48 * 2048) == (ssize_t)sizeof(vd) &&
+	       vd[0] == 1 && !memcmp(vd + 1, "CD001", 5);
+}

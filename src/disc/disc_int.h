@@ -66,6 +66,7 @@ enum disc_content {
 	DISC_HOLDS_OTHER,    /* anything else: never written by burnfs */
 };
 int disc_read_content(int fd, enum disc_content *out);
+bool disc_unpublished_first_session(int fd);
 /* The size of an image file or block device. 0 or -errno. */
 int disc_medium_size(int fd, uint64_t *bytes);
 
