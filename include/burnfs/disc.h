@@ -229,6 +229,10 @@ void disc_guard_loaded(struct disc *d);
  * instead of the newest being attached again: the newest cannot be read,
  * or this is a probe; nothing will be written either way. */
 bool disc_keeps_older_attached(const struct disc *d);
+/* The sessions were found by scanning for their own headers (the head
+ * at blocks 0-31 names none): each, the newest too, is read from its own
+ * start, and the medium is read-only. */
+bool disc_sessions_scanned(const struct disc *d);
 /* A session was just activated: the reload of the newest session is of
  * what burnfs wrote and needs no probe. */
 void disc_note_written_locked(struct disc *d);

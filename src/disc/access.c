@@ -59,6 +59,11 @@ bool disc_keeps_older_attached(const struct disc *d)
 	return d->no_reattach;
 }
 
+bool disc_sessions_scanned(const struct disc *d)
+{
+	return (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
+}
+
 void disc_note_written_locked(struct disc *d)
 {
 	d->just_wrote = true;

@@ -172,12 +172,6 @@ static int check_image(struct disc *d, struct errmsg *em)
 				  "(give it an empty first session with: xorriso "
 				  "-outdev stdio:%s -volid LABEL -commit)",
 				  d->target, d->target);
-	if (what == DISC_HOLDS_OTHER && disc_unpublished_first_session(d->img_fd))
-		return errmsg_set(em, -EINVAL, "%s holds a session that was never "
-				  "published; burnfs will not overwrite it. If it "
-				  "is a first burn of an older burnfs cut short, "
-				  "truncate -s 0 %s makes it blank again",
-				  d->target, d->target);
 	if (what == DISC_HOLDS_OTHER)
 		return errmsg_set(em, -EINVAL, "%s holds data that is not an "
 				  "ISO 9660 image; burnfs will not overwrite it "
@@ -204,7 +198,8 @@ static int scan_guard(struct disc *d, struct errmsg *em)
 	snprintf(d->scan_note, sizeof(d->scan_note), "%s", free_scan ?
 		 "the volume descriptor at block 16 is damaged; the sessions "
 		 "were found by their own headers" : "");
-	if (disc_read_content(d->img_fd, &what) < 0 || what != DISC_HOLDS_ISO ||
+	if (disc_read_content(d->img_fd, &what) < 0 ||
+	    (what != DISC_HOLDS_ISO && what != DISC_HOLDS_HEADLESS) ||
 	    disc_medium_size(d->img_fd, &size) < 0 ||
 	    disc_toc_scan_check(d->img_fd, size, free_scan, &found, d->scan_note,
 				sizeof(d->scan_note)) != -ELOOP)

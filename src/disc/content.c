@@ -2,7 +2,8 @@
  * libburn sees it. libburn takes a file whose first 64 KiB are zeros for
  * a blank disc (a btrfs image looks like that) and the first commit cuts
  * it to the new session's end: only a file with nothing in it, an ISO 9660
- * volume, or one that libisoburn erased may ever be written. */
+ * volume, or one that libisoburn erased may ever be written. A volume
+ * whose head is gone is read by scanning for its sessions, read-only. */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -42,6 +43,19 @@ static bool holds_no_data(int fd)
 	return lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
 }
 
+/* Blocks 0-31 zeros and a volume descriptor at block 48 (libisoburn puts
+ * the first session at 32 and writes the head last). */
+static bool headless(int fd)
+{
+	static const char zero[32 * 2048];
+	char head[sizeof(zero)], vd[6];
+
+	return pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	       !memcmp(head, zero, sizeof(zero)) &&
+	       pread(fd, vd, sizeof(vd), 48 * 2048) == (ssize_t)sizeof(vd) &&
+	       vd[0] == 1 && !memcmp(vd + 1, "CD001", 5);
+}
+
 int disc_read_content(int fd, enum disc_content *out)
 {
 	char vd[6];
@@ -61,21 +75,10 @@ int disc_read_content(int fd, enum disc_content *out)
 	 * xorriso): libisoburn's own marker for a blank medium. */
 	else if (r == (ssize_t)sizeof(vd) && memcmp(vd + 1, "CDXX1", 5) == 0)
 		*out = DISC_HOLDS_ERASED;
+	else if (headless(fd))
+		*out = DISC_HOLDS_HEADLESS;
 	else
 		*out = DISC_HOLDS_OTHER;
 	return 0;
 }
 
-/* What a first burn of an older burnfs that was cut short left: a head
- * of zeros (never written: the activation writes it last) and a session
- * at block 32. Only to say so when such a file is refused. */
-bool disc_unpublished_first_session(int fd)
-{
-	static const char zero[32 * 2048];
-	char head[sizeof(zero)], vd[6];
-
-	return pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
-	       !memcmp(head, zero, sizeof(zero)) &&
-	       pread(fd, vd, sizeof(vd), 48 * 2048) == (ssize_t)sizeof(vd) &&
-	       vd[0] == 1 && !memcmp(vd + 1, "CD001", 5);
-}

@@ -53,7 +53,7 @@ void disc_loadable_note(struct disc *d, uint32_t start, uint32_t blocks,
 static int ask(struct disc *d, int n, int count, uint32_t start,
 	       uint32_t blocks, struct index **out, struct errmsg *em)
 {
-	bool own = n < count || (d->acq_extra & DISC_ACQ_SCAN) == DISC_ACQ_SCAN;
+	bool own = n < count || disc_sessions_scanned(d);
 	uint32_t vd = own ? start + 16 : 16;
 	char why[DISC_TEXT_LEN];
 	uint64_t size = 0;

@@ -133,14 +133,22 @@ int disc_session_index(struct disc *d, int n, struct index **out)
 	return r;
 }
 
-/* A volume descriptor at block 16 of an image with no session to show:
- * a damaged disc, never a blank one. */
-static bool holds_iso(struct disc *d)
+/* A volume descriptor at block 16 (or at 48 behind a head of zeros) of
+ * an image with no session to show: a damaged disc, never a blank one. */
+static enum disc_content holds(struct disc *d)
 {
 	enum disc_content what;
 
-	return d->img_fd >= 0 && disc_read_content(d->img_fd, &what) == 0 &&
-	       what == DISC_HOLDS_ISO;
+	if (d->img_fd < 0 || disc_read_content(d->img_fd, &what) < 0)
+		return DISC_HOLDS_OTHER;
+	return what;
+}
+
+static bool holds_iso(struct disc *d)
+{
+	enum disc_content what = holds(d);
+
+	return what == DISC_HOLDS_ISO || what == DISC_HOLDS_HEADLESS;
 }
 
 /* The newest readable session as the lower index (empty on a blank
@@ -160,7 +168,9 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 				  d->target);
 	if (sessions == 0)
 		return disc_empty_index(d, out);
-	d->no_reattach = (d->acq_extra & DISC_ACQ_NO_TOC) != 0;
+	/* read-only: nothing grows from the newest tree */
+	d->no_reattach = (d->acq_extra & DISC_ACQ_NO_TOC) != 0 ||
+			 disc_sessions_scanned(d);
 	for (n = sessions; n >= 1; n--) {
 		r = d->fmt->index_lower(d, n, sessions, out, closed, &why);
 		if (r == 0)
@@ -174,6 +184,13 @@ static int load_lower(struct disc *d, int sessions, struct index **out,
 	}
 	*shown = n;
 	d->just_wrote = false;
+	/* Nothing readable is lost by emptying such a file */
+	if (r < 0 && holds(d) == DISC_HOLDS_HEADLESS)
+		return errmsg_set(em, -EIO, "no session of %s can be read (%s); "
+				  "its head (blocks 0-31) is zeros, as a first "
+				  "burn of an older burnfs left it when cut short: "
+				  "truncate -s 0 %s makes it blank", d->target,
+				  first.text, d->target);
 	if (r < 0)
 		return errmsg_set(em, -EIO, "no session of %s can be read (%s)",
 				  d->target, first.text);

@@ -48,8 +48,9 @@ static int index_session(struct disc *d, int n, struct index **out,
 }
 
 /* The newest is read as the drive was just assessed (or taken from the
- * commit that read it back already); an older one through the msc1
- * override, left attached. The tree is kept warm for the next commit. */
+ * commit that read it back already); an older one, and the newest of a
+ * disc whose sessions were found by scanning, through the msc1 override,
+ * left attached. The tree is kept warm for the next commit. */
 static int index_lower(struct disc *d, int n, int count, struct index **out,
 		       bool *closed, struct errmsg *em)
 {
@@ -61,7 +62,7 @@ static int index_lower(struct disc *d, int n, int count, struct index **out,
 		imgfmt_keep_warm_locked(d, img, *out);
 		return 0;
 	}
-	if (n == count) {
+	if (n == count && !disc_sessions_scanned(d)) {
 		r = disc_check_loadable_locked(d, n, count, em);
 		if (r == 0)
 			r = imgfmt_read_newest_locked(d, &img, em);

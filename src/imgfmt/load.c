@@ -105,9 +105,10 @@ int imgfmt_load_image_locked(struct disc *d, int n, IsoImage **out,
 	r = disc_check_loadable_locked(d, n ? n : count, count, em);
 	if (r < 0)
 		return r;
-	if (n == 0 || n == count)
+	/* From the head at block 0, unless it names no session */
+	if ((n == 0 || n == count) && !disc_sessions_scanned(d))
 		return read_one(d, out, em);
-	return read_older(d, n, out, em);
+	return read_older(d, n ? n : count, out, em);
 }
 
 int imgfmt_import_older_locked(struct disc *d, int n, IsoImage **out,

@@ -7,7 +7,8 @@
 # image" at every mount after, and what was staged could never be burned.
 # Now the image reads as blank (burnfs, xorriso), the next mount shows
 # everything still staged, and its commit is a good first session. Such a
-# file of an older burnfs is refused with a line that says what it is.
+# file of an older burnfs, which has no readable session, is refused with
+# a line that says how to make it blank.
 # A commit that ends before the kill lands (a fast machine) skips with a
 # note.
 . "$(dirname "$0")/lib.sh"
@@ -34,11 +35,11 @@ note "image: $(file_size "$IMG") bytes after the kill"
 [ "$(file_size "$IMG")" -gt 65536 ] || fail "the killed burn wrote nothing behind the head; the test shows nothing"
 assert_eq "$(toc_sessions "$IMG")" 0 "sessions in xorriso -toc after the kill"
 
-# what an older burnfs left (no mark: a head of zeros) is refused, and the
-# refusal says how to make it blank again
+# what an older burnfs left (no mark: a head of zeros before an unfinished
+# session) has no session to read: refused, saying how to make it blank
 cp "$IMG" "$T/old.iso"
 dd if=/dev/zero of="$T/old.iso" bs=64k count=1 conv=notrunc status=none
-expect_refused_says "never published.*truncate -s 0" -o "cache=$T/cache-old" "$T/old.iso" "$MNT"
+expect_refused_says "no session .* can be read.*truncate -s 0" -o "cache=$T/cache-old" "$T/old.iso" "$MNT"
 
 start_burnfs
 assert_eq "$(st media_status)" blank "media_status after the kill"

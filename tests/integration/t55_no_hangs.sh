@@ -112,6 +112,22 @@ put32 "$T/zero16.iso" $((16 * 2048 + 80)) 0
 mount_damaged "$T/zero16.iso" "size 0 at block 16"
 case $(st media_damage) in *"block 16"*) ;; *) fail "the status does not name block 16" ;; esac
 assert_eq "$(cat "$MNT/staging/d1/one.txt")" one "a file of the session shown"
+# the newest is read from its own start, not from the damaged copy
+assert_eq "$(cat "$MNT/staging/e/two.txt")" two "the newest session's file"
+unmount_daemon
+
+# 3c. the whole head (blocks 0-31) zeros, as a power cut in the middle of
+# writing it could leave: libisoburn takes the image for blank and a write
+# would cut every session off; burnfs finds them by their own headers and
+# shows the newest (read-only), every session in sessions/
+cp "$T/x.iso" "$T/headless.iso"
+dd if=/dev/zero of="$T/headless.iso" bs=64k count=1 conv=notrunc status=none
+mount_damaged "$T/headless.iso" "a head of zeros"
+case $(st media_damage) in *"block 16"*) ;; *) fail "the status does not name block 16" ;; esac
+assert_eq "$(st sessions)" 2 "sessions found without the head"
+assert_eq "$(cat "$MNT/staging/e/two.txt")" two "the newest session's file"
+assert_eq "$(cat "$MNT/sessions/1/d1/one.txt")" one "session 1's file"
+expect_errno EROFS touch "$MNT/staging/new"
 unmount_daemon
 
 # 4. a Rock Ridge relocation link (CL) from a file of the newest session
