@@ -325,6 +325,25 @@ expect_refused_says() {
 	grep -E "$pat" <<<"$REFUSAL" >/dev/null || fail "burnfs $*: '$REFUSAL' does not say '$pat'"
 }
 
+# kill9_while_writing MIB: start a commit (of about MIB MiB) in the
+# background and kill -9 the daemon once its write has begun (bytes_done
+# above 0), then collect the writer (CTL_ERRNO). Skips the test with a
+# note when the commit ends before it is seen running or before the kill.
+kill9_while_writing() {
+	local done_b=0 i
+	ctl_bg commit
+	catch_state committing 30 || skip "the commit of $1 MiB ended before it was seen running (raise BIG_MB)"
+	for ((i = 0; i < 200; i++)); do
+		done_b=$(st bytes_done)
+		[ "$done_b" -gt 0 ] && break
+		sleep 0.05
+	done
+	[ "$(st state)" = committing ] || skip "the commit ended before the kill (raise BIG_MB)"
+	note "killing burnfs at bytes_done=$done_b of $(st bytes_total)"
+	kill9_burnfs
+	ctl_wait
+}
+
 # kill9_burnfs: kill -9 the daemon and take down its dead mount.
 kill9_burnfs() {
 	[ -n "$DAEMON_PID" ] || fail "kill9_burnfs: no daemon"

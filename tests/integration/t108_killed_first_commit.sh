@@ -19,17 +19,7 @@ make_big "$T/big" 3 "$BIG_MB"
 start_burnfs
 timeout 60 cp -a "$T/v1/." "$MNT/staging/"
 timeout 120 cp -a "$T/big/"*.bin "$MNT/staging/"
-ctl_bg commit
-catch_state committing 30 || skip "the commit of $((3 * BIG_MB)) MiB ended before it was seen running (raise BIG_MB)"
-for ((i = 0; i < 200; i++)); do
-	done_b=$(st bytes_done)
-	[ "$done_b" -gt 0 ] && break
-	sleep 0.05
-done
-[ "$(st state)" = committing ] || skip "the commit ended before the kill (raise BIG_MB)"
-note "killing burnfs at bytes_done=$done_b of $(st bytes_total)"
-kill9_burnfs
-ctl_wait
+kill9_while_writing $((3 * BIG_MB))
 [ -n "$CTL_ERRNO" ] || skip "the commit ended before the kill landed (raise BIG_MB)"
 note "image: $(file_size "$IMG") bytes after the kill"
 [ "$(file_size "$IMG")" -gt 65536 ] || fail "the killed burn wrote nothing behind the head; the test shows nothing"

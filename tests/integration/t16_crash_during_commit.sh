@@ -15,17 +15,7 @@ size1=$(file_size "$IMG")
 
 make_big "$T/big" 3 "$BIG_MB"
 timeout 120 cp -a "$T/big/"*.bin "$MNT/staging/"
-ctl_bg commit
-catch_state committing 30 || skip "the commit of $((3 * BIG_MB)) MiB ended before it was seen running (raise BIG_MB)"
-for ((i = 0; i < 200; i++)); do
-	done_b=$(st bytes_done)
-	[ "$done_b" -gt 0 ] && break
-	sleep 0.05
-done
-[ "$(st state)" = committing ] || skip "the commit ended before the kill (raise BIG_MB)"
-note "killing burnfs at bytes_done=$done_b of $(st bytes_total)"
-kill9_burnfs
-ctl_wait
+kill9_while_writing $((3 * BIG_MB))
 if [ -z "$CTL_ERRNO" ]; then
 	# the write returned success: the commit must really have ended first
 	assert_eq "$(toc_sessions "$IMG")" 2 "sessions after a commit that returned success"
