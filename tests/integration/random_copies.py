@@ -5,7 +5,9 @@ files, edits, renames and removals on a burnfs mount, mirrored on a local model 
 and toggled compression between rounds, a discard of what was staged in
 some rounds (RC_DISCARDS; staging/ must then equal the newest session's
 model), a detached commit aborted at a random moment in some (RC_ABORTS;
-it lands whole or not at all, and nothing staged is lost), and a kill -9 of the daemon (during a commit or not) in some
+it lands whole or not at all, and nothing staged is lost), the image's
+head zeroed in some (RC_HEADLESS; a mount finds every session by its own
+header, read-only, the same trees), and a kill -9 of the daemon (during a commit or not) in some
 rounds (RC_CRASHES). After each commit, kill and
 mount staging/ must equal the model (types, contents, modes, owners, link
 counts, user xattrs, symlink targets), and every second round a random sessions/N the model
@@ -22,6 +24,7 @@ B, W, seed, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]
 CRASHES = float(os.environ.get("RC_CRASHES", "0.25"))   # rounds with a kill -9
 DISCARDS = float(os.environ.get("RC_DISCARDS", "0.15"))  # rounds with a discard
 ABORTS = float(os.environ.get("RC_ABORTS", "0.15"))      # ... an aborted commit
+HEADLESS = float(os.environ.get("RC_HEADLESS", "0.1"))   # ... the image's head zeroed
 rng = random.Random(seed)
 shutil.rmtree(W, ignore_errors=True)
 os.makedirs(W)
@@ -35,9 +38,10 @@ proc = None
 def sh(*a, **k):
     return subprocess.run(a, check=k.get("check", True), capture_output=True, text=True)
 
-def mount(extra=()):
+def mount(extra=(), cache=None):
     global proc
-    proc = subprocess.Popen([B, "-f", "-o", "cache=" + CACHE, *extra, IMG, MNT], stdout=log, stderr=log)
+    proc = subprocess.Popen([B, "-f", "-o", "cache=" + (cache or CACHE), *extra, IMG, MNT],
+                            stdout=log, stderr=log)
     for _ in range(200):
         if os.path.exists(MNT + "/control"):
             return
@@ -263,6 +267,32 @@ def aborted_commit(r):
     compare(S, M, "round %d after an aborted commit" % r)
     return "aborted commit: %s, %d sessions" % (res, after)
 
+def headless(r):
+    """The image's head (blocks 0-31) zeroed, as a torn activation could
+    leave it: a mount (with a cache of its own) finds the sessions by their
+    own headers, read-only, and shows the same trees; then the head is put
+    back."""
+    umount()
+    with open(IMG, "r+b") as f:
+        head = f.read(65536)
+        f.seek(0)
+        f.write(bytes(len(head)))
+    try:
+        mount(cache=W + "/headless-cache")
+        if nsessions() != len(snaps):
+            raise SystemExit("round %d: %d sessions without the head, %d written" %
+                             (r, nsessions(), len(snaps)))
+        compare(S, M, "round %d without the head" % r)
+        k = rng.randrange(len(snaps))
+        compare(MNT + "/sessions/%d" % (k + 1), snaps[k],
+                "round %d without the head, sessions/%d" % (r, k + 1))
+        umount()
+    finally:
+        with open(IMG, "r+b") as f:
+            f.write(head)
+        shutil.rmtree(W + "/headless-cache", ignore_errors=True)
+    mount()
+
 def snapshot():
     snap = W + "/snap%d" % (len(snaps) + 1)
     sh("cp", "-a", M, snap)   # fifos, owners and hard links too
@@ -332,6 +362,8 @@ def rounds_run():
         if rng.random() < 0.4:
             umount(); shutil.rmtree(CACHE, ignore_errors=True); mount()
             compare(S, M, "round %d fresh mount" % r)
+        if snaps and rng.random() < HEADLESS:
+            headless(r); trace.write("head zeroed, mounted, put back\n")
         if r % 4 == 3:
             x = W + "/x"; shutil.rmtree(x, ignore_errors=True)
             sh("xorriso", "-osirrox", "on", "-xattr", "on", "-indev", "stdio:" + IMG, "-extract", "/", x)
