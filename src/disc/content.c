@@ -81,4 +81,3 @@ int disc_read_content(int fd, enum disc_content *out)
 		*out = DISC_HOLDS_OTHER;
 	return 0;
 }
-

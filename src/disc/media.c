@@ -92,15 +92,6 @@ static int blank_image(struct disc *d, struct errmsg *em)
 	return rc;
 }
 
-/* The head a fresh image file gets before its first session: zeros but
- * "CDXX1" where the descriptor at block 16 says "CD001", as
- * isoburn_disc_erase leaves it on a stdio drive (xorriso -blank fast).
- * libisoburn and content.c both read it as a blank medium, until the
- * activation of the session writes the real header over it. Without it
- * a first burn cut short left session data behind 64 KiB of zeros, which
- * libburn takes for blank but content.c cannot tell from another tool's
- * data (a btrfs image starts the same way): the image was refused at
- * every mount after. */
 #define HEAD_BYTES (32 * 2048)
 #define ERASED_AT (16 * 2048 + 1)
 
@@ -121,9 +112,20 @@ static void unwrite_head(int fd)
 	}
 }
 
+/* The head a fresh image file gets before its first session: zeros but
+ * "CDXX1" where the descriptor at block 16 says "CD001", as
+ * isoburn_disc_erase leaves it on a stdio drive (xorriso -blank fast).
+ * libisoburn and content.c both read it as a blank medium, until the
+ * activation of the session writes the real header over it. Without it
+ * a first burn cut short left session data behind 64 KiB of zeros, which
+ * libburn takes for blank but content.c cannot tell from another tool's
+ * data (a btrfs image starts the same way): the image was refused at
+ * every mount after. Written here rather than by isoburn_disc_erase: an
+ * erase in the middle of a commit, on a drive libisoburn has just
+ * assessed as blank, would leave its emulation state in doubt. */
 int disc_mark_blank_image_locked(struct disc *d, struct errmsg *em)
 {
-	static char head[HEAD_BYTES];
+	static char head[HEAD_BYTES];   /* one job at a time writes it */
 	enum disc_content what;
 	int fd, rc = 0;
 

@@ -133,8 +133,6 @@ int disc_session_index(struct disc *d, int n, struct index **out)
 	return r;
 }
 
-/* A volume descriptor at block 16 (or at 48 behind a head of zeros) of
- * an image with no session to show: a damaged disc, never a blank one. */
 static enum disc_content holds(struct disc *d)
 {
 	enum disc_content what;
@@ -144,6 +142,8 @@ static enum disc_content holds(struct disc *d)
 	return what;
 }
 
+/* A volume descriptor at block 16 (or at 48 behind a head of zeros) of
+ * an image with no session to show: a damaged disc, never a blank one. */
 static bool holds_iso(struct disc *d)
 {
 	enum disc_content what = holds(d);
