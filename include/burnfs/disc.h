@@ -172,6 +172,10 @@ void disc_job_progress(struct disc *d, uint64_t done, uint64_t total,
 		       const struct timespec *t0);
 /* Release the disc: progress back to JOB_IDLE, busy and cancel cleared. */
 void disc_job_end(struct disc *d);
+/* An image's path still names the file mounted: -ESTALE with the
+ * sentence when it was moved, replaced or deleted since (libburn opens
+ * the path for every write and read of a job). No lock. */
+int disc_check_image_path(struct disc *d, struct errmsg *em);
 /* Whether disc_cancel() asked the running job to stop. Any thread. */
 bool disc_job_cancelled(struct disc *d);
 

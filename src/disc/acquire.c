@@ -149,6 +149,28 @@ static int lock_target(struct disc *d, struct errmsg *em)
 	return 0;
 }
 
+/* burnfs reads an image through the file it opened at the mount, while
+ * libburn opens the path for every job: once the path names another file,
+ * or none (libburn then makes a new one), a commit wrote its session into
+ * a file without the sessions it builds on, and reported success. */
+int disc_check_image_path(struct disc *d, struct errmsg *em)
+{
+	struct stat held, now;
+
+	if (!d->is_image || d->lock_fd < 0 || fstat(d->lock_fd, &held) < 0)
+		return 0;
+	if (stat(d->target, &now) < 0)
+		return errmsg_set(em, -ESTALE, "%s was moved or deleted while "
+				  "mounted; nothing was done. Unmount, and mount "
+				  "the image where it is now", d->target);
+	if (now.st_dev != held.st_dev || now.st_ino != held.st_ino)
+		return errmsg_set(em, -ESTALE, "%s names another file than the "
+				  "one mounted (moved or replaced while mounted); "
+				  "nothing was done. Unmount, and mount the image "
+				  "where it is now", d->target);
+	return 0;
+}
+
 /* Before libburn sees an image: it must hold nothing, an ISO 9660 volume
  * or libisoburn's erased marker; libburn would take other data whose first
  * 64 KiB are zeros for a blank disc. */

@@ -13,11 +13,13 @@ int job_begin_medium(struct disc *d, enum job_state state,
 	if (rc)
 		return rc;
 	disc_get_facts(d, f);
-	if (f->media == DISC_MEDIA_NONE) {
+	if (f->media == DISC_MEDIA_NONE)
+		rc = errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
+	if (!rc)
+		rc = disc_check_image_path(d, em);
+	if (rc)
 		disc_job_end(d);
-		return errmsg_set(em, -ENOMEDIUM, "no medium in the drive");
-	}
-	return 0;
+	return rc;
 }
 
 int job_reload_medium_locked(struct disc *d, int rc, const char *done,

@@ -1,0 +1,47 @@
+#!/bin/bash
+# t109_image_path_changed — the image file moved, deleted or replaced under
+# its path while mounted. burnfs reads the file it opened at the mount, but
+# libburn opens the path for every job: a commit after `rm IMG` wrote its
+# session into a new file at that path, whose files pointed at blocks of
+# sessions that file did not hold, and said ok (-check_md5 failed, a
+# committed file read as zeros after a remount). Now every job (commit,
+# verify, blank) answers ESTALE and says why, writes nothing, creates no
+# file, and works again once the mounted file is back at its path.
+. "$(dirname "$0")/lib.sh"
+
+start_burnfs
+printf 'one\n' >"$MNT/staging/one"
+ctl_ok commit
+printf 'two\n' >"$MNT/staging/two"
+cp "$IMG" "$T/before.iso"
+
+# refused CMD WORDS AFTER FILE: ESTALE, the status says WORDS, the mounted
+# file (now FILE) is unchanged
+refused() {
+	ctl_fail ESTALE "$1"
+	case $(st last_result) in *"$2"*) ;; *) fail "$1 after $3: last_result '$(st last_result)'" ;; esac
+	cmp -s "$4" "$T/before.iso" || fail "$1 after $3 changed the mounted image"
+}
+
+mv "$IMG" "$T/moved.iso"
+refused commit "moved or deleted" "a move" "$T/moved.iso"
+[ ! -e "$IMG" ] || fail "the refused commit made a new file at the image's path"
+refused verify "moved or deleted" "a move" "$T/moved.iso"
+refused blank "moved or deleted" "a move" "$T/moved.iso"
+assert_eq "$(pending_norm)" "A two" "pending after the refusals"
+
+# another file at the path: a copy of the image is still not the file mounted
+cp "$T/moved.iso" "$IMG"
+refused commit "names another file" "a replacement" "$T/moved.iso"
+cmp -s "$IMG" "$T/before.iso" || fail "the refused commit changed the file now at the path"
+rm -f "$IMG"
+
+mv "$T/moved.iso" "$IMG"
+ctl_ok commit
+assert_eq "$(st sessions)" 2 "sessions once the file is back"
+stop_burnfs
+check_md5 "$IMG"
+mkdir -p "$T/want"
+printf 'one\n' >"$T/want/one"
+printf 'two\n' >"$T/want/two"
+assert_newest_session_is "$IMG" "$T/want"
