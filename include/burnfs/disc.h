@@ -99,7 +99,8 @@ int disc_session_index_cached(struct disc *d, int n, struct index **out);
 
 /* Reread the medium's state (a real drive may have a new disc): facts,
  * sessions, and, if the newest session changed, the lower index.
- * Returns 1 when the lower index changed, 0 when not, or -errno. */
+ * Returns 1 when the lower index changed, 0 when not, or -errno
+ * (-ESTALE: an image's path no longer names the file mounted). */
 int disc_refresh(struct disc *d, struct errmsg *em);
 
 /* The disc's identity as 16 hex digits in out (size >= 17): a hash of its
@@ -174,7 +175,7 @@ void disc_job_progress(struct disc *d, uint64_t done, uint64_t total,
 void disc_job_end(struct disc *d);
 /* An image's path still names the file mounted: -ESTALE with the
  * sentence when it was moved, replaced or deleted since (libburn opens
- * the path for every write and read of a job). No lock. */
+ * the path for every re-read of the medium and every job). No lock. */
 int disc_check_image_path(struct disc *d, struct errmsg *em);
 /* Whether disc_cancel() asked the running job to stop. Any thread. */
 bool disc_job_cancelled(struct disc *d);

@@ -353,8 +353,12 @@ int disc_reload_fresh_locked(struct disc *d, struct errmsg *em)
 
 int disc_refresh(struct disc *d, struct errmsg *em)
 {
-	int r;
+	/* libburn would re-read what the path names now, and the stage
+	 * would show that file's tree over the bytes of the one mounted */
+	int r = disc_check_image_path(d, em);
 
+	if (r < 0)
+		return r;
 	r = disc_lock_lib_nonbusy(d);
 	if (r < 0)
 		return errmsg_set(em, r, "the medium is busy with a burn");
