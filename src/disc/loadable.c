@@ -79,6 +79,11 @@ int disc_check_loadable_locked(struct disc *d, int n, int count,
 	if (!d->is_image || n < 1 ||
 	    disc_toc_session_locked(d, n, &start, &blocks, NULL) <= 0)
 		return 0;
+	/* the probe opens the path: not what another file there holds (and
+	 * not remembered: the file may come back) */
+	r = disc_check_image_path(d, em);
+	if (r < 0)
+		return r;
 	known = find(d, start, blocks);
 	if (known)
 		return known->err ? errmsg_set(em, known->err, "%s", known->why) : 0;
@@ -117,6 +122,9 @@ int disc_session_from_probe_locked(struct disc *d, int n,
 	known = count > n ? find(d, start, blocks) : NULL;
 	if (count <= n || (known && known->err))
 		return 0;
+	r = disc_check_image_path(d, em);
+	if (r < 0)
+		return r;
 	if (known)
 		r = disc_probe_session(d, n, count, blocks, out, em);
 	else

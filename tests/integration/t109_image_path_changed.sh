@@ -1,12 +1,14 @@
 #!/bin/bash
 # t109_image_path_changed — the image file moved, deleted or replaced under
 # its path while mounted. burnfs reads the file it opened at the mount, but
-# libburn opens the path for every job: a commit after `rm IMG` wrote its
-# session into a new file at that path, whose files pointed at blocks of
-# sessions that file did not hold, and said ok (-check_md5 failed, a
-# committed file read as zeros after a remount). Now every job (commit,
-# verify, blank) answers ESTALE and says why, writes nothing, creates no
-# file, and works again once the mounted file is back at its path.
+# libburn opens the path for every job, every re-read of the medium and
+# every probe of a session: a commit after `rm IMG` wrote its session into
+# a new file at that path, whose files pointed at blocks of sessions that
+# file did not hold, and said ok (-check_md5 failed, a committed file read
+# as zeros after a remount). Now every job (commit, verify, blank), the
+# re-read before discard, and a first look into an older sessions/N answer
+# ESTALE and say why, write nothing, create no file, and work again once
+# the mounted file is back at its path.
 . "$(dirname "$0")/lib.sh"
 
 start_burnfs
@@ -61,3 +63,13 @@ check_md5 "$IMG"
 xorriso_extract "$IMG" "$T/x"
 assert_eq "$(ls "$T/x" | tr '\n' ' ')" "one two " "the newest session's files"
 assert_eq "$(cat "$T/x/one")$(cat "$T/x/two")" onetwo "their contents"
+
+# an older session not loaded yet is read by a probe through the path:
+# ESTALE while the file is away, not remembered once it is back
+start_burnfs
+mv "$IMG" "$T/moved.iso"
+expect_errno ESTALE ls "$MNT/sessions/1/"
+assert_eq "$(cat "$MNT/staging/two")" two "staging/ while the file is away"
+mv "$T/moved.iso" "$IMG"
+assert_eq "$(ls "$MNT/sessions/1/")" one "sessions/1 once the file is back"
+stop_burnfs
