@@ -268,12 +268,13 @@ int disc_lib_fail(struct errmsg *em, int err, const char *what,
  * Both wait for the drive, publishing progress. 0 or -errno (-EROFS,
  * -EINVAL unsuitable medium, -EIO). The caller reloads the medium. */
 int disc_blank_locked(struct disc *d, bool full, struct errmsg *em);
-/* Before the first session is written to an image file that holds
- * nothing: libisoburn's mark of an erased medium in its head, so that a
- * burn cut short (kill -9, power loss) leaves a blank disc, not data
- * behind a zero head that no mount would take. Nothing to do for any
- * other medium. 0 or -errno. */
-int disc_mark_blank_image_locked(struct disc *d, struct errmsg *em);
+/* Before a session is written to an image: -errno with the reason when
+ * the image cannot be opened for writing. Before the first session of an
+ * image file that holds nothing: libisoburn's mark of an erased medium in
+ * its head, so that a burn cut short (kill -9, power loss) leaves a blank
+ * disc, not data behind a zero head that no mount would take. Nothing to
+ * do for a drive. 0 or -errno. */
+int disc_prepare_image_write_locked(struct disc *d, struct errmsg *em);
 int disc_format_medium_locked(struct disc *d, struct errmsg *em);
 /* Release the drive and open the tray (the image format forgets its
  * trees first); facts show no medium. Takes both locks itself. */

@@ -123,21 +123,28 @@ static void unwrite_head(int fd)
  * every mount after. Written here rather than by isoburn_disc_erase: an
  * erase in the middle of a commit, on a drive libisoburn has just
  * assessed as blank, would leave its emulation state in doubt. */
-int disc_mark_blank_image_locked(struct disc *d, struct errmsg *em)
+int disc_prepare_image_write_locked(struct disc *d, struct errmsg *em)
 {
 	static char head[HEAD_BYTES];   /* one job at a time writes it */
 	enum disc_content what;
 	int fd, rc = 0;
 
-	if (!d->is_image || d->is_blockdev || d->img_fd < 0 ||
-	    disc_read_content(d->img_fd, &what) < 0 ||
-	    what != DISC_HOLDS_NOTHING)
+	if (!d->is_image)
 		return 0;
-	memcpy(head + ERASED_AT, "CDXX1", 5);
-	fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* libburn says only "Failed to open device" when it cannot: the
+	 * reason (a file made read-only or immutable since the mount, a
+	 * file system remounted read-only) is the user's to know */
+	fd = open(d->target, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errmsg_set(em, -errno, "cannot open %s: %s", d->target,
-				  strerror(errno));
+		return errmsg_set(em, -errno, "cannot write to %s: %s; nothing "
+				  "was written", d->target, strerror(errno));
+	if (d->is_blockdev || d->img_fd < 0 ||
+	    disc_read_content(d->img_fd, &what) < 0 ||
+	    what != DISC_HOLDS_NOTHING) {
+		close(fd);
+		return 0;
+	}
+	memcpy(head + ERASED_AT, "CDXX1", 5);
 	if (pwrite(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    fdatasync(fd) < 0) {
 		rc = errmsg_set(em, errno ? -errno : -EIO, "cannot write the "

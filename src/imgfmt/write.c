@@ -353,7 +353,7 @@ int imgfmt_write_session(struct disc *d, IsoImage **img,
 	if (!rc)
 		rc = check_space(d, disc, wo, free_limit, em);
 	if (!rc && !s->simulate)
-		rc = disc_mark_blank_image_locked(d, em);
+		rc = disc_prepare_image_write_locked(d, em);
 	if (!rc) {
 		started = true;
 		rc = run_write(d, *img, disc, wo, s, &ps, em);

@@ -8,7 +8,8 @@
 # as zeros after a remount). Now every job (commit, verify, blank), the
 # re-read before discard, and a first look into an older sessions/N answer
 # ESTALE and say why, write nothing, create no file, and work again once
-# the mounted file is back at its path.
+# the mounted file is back at its path. An image mounted through a symlink
+# takes its first commit, and one made immutable says why it takes none.
 . "$(dirname "$0")/lib.sh"
 
 start_burnfs
@@ -73,3 +74,34 @@ assert_eq "$(cat "$MNT/staging/two")" two "staging/ while the file is away"
 mv "$T/moved.iso" "$IMG"
 assert_eq "$(ls "$MNT/sessions/1/")" one "sessions/1 once the file is back"
 stop_burnfs
+
+# an empty image mounted through a symlink: the first commit writes the
+# file the link names (the erased mark went through the link too); the
+# link turned to another file is ESTALE
+: >"$T/real.iso"
+ln -s real.iso "$T/link.iso"
+IMG=$T/link.iso
+CACHE=$T/cache.link
+start_burnfs
+printf 'linked\n' >"$MNT/staging/linked"
+ctl_ok commit
+assert_eq "$(toc_sessions "$T/real.iso")" 1 "sessions in the file the link names"
+printf 'more\n' >"$MNT/staging/more"
+cp "$T/real.iso" "$T/real2.iso"
+ln -sfn real2.iso "$T/link.iso"
+ctl_fail ESTALE commit
+ln -sfn real.iso "$T/link.iso"
+# made immutable since the mount: the commit says why (libburn only says
+# it failed to open the device)
+if chattr +i "$T/real.iso" 2>/dev/null; then
+	ctl commit
+	res=$(st last_result)
+	chattr -i "$T/real.iso"
+	assert_eq "$CTL_ERRNO" EPERM "commit onto an immutable image"
+	case $res in *"cannot write to"*"not permitted"*) ;; *) fail "commit onto an immutable image: '$res'" ;; esac
+else
+	note "chattr +i does not work here: the immutable image is not tried"
+fi
+ctl_ok commit
+stop_burnfs
+check_md5 "$T/real.iso"
