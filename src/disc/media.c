@@ -78,7 +78,9 @@ static int blank_image(struct disc *d, struct errmsg *em)
 	 * one (libburn role 4) may not. */
 	if (burn_drive_get_drive_role(d->drive) == 4)
 		return errmsg_set(em, -EROFS, "the image file is not writable");
-	fd = open(d->target, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Through a symlink too, as libburn opens it (the job checked that
+	 * the path names the file mounted) */
+	fd = open(d->target, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;   /* never written: already blank */

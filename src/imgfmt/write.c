@@ -120,7 +120,7 @@ static void restore_size(struct disc *d, off_t size_before)
 
 	if (size_before < 0)
 		return;
-	fd = open(disc_target(d), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open(disc_target(d), O_WRONLY | O_CLOEXEC);   /* as libburn did */
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&

@@ -9,7 +9,8 @@
 # re-read before discard, and a first look into an older sessions/N answer
 # ESTALE and say why, write nothing, create no file, and work again once
 # the mounted file is back at its path. An image mounted through a symlink
-# takes its first commit, and one made immutable says why it takes none.
+# takes its first commit and a blank, and one made immutable says why it
+# takes no commit.
 . "$(dirname "$0")/lib.sh"
 
 start_burnfs
@@ -105,3 +106,9 @@ fi
 ctl_ok commit
 stop_burnfs
 check_md5 "$T/real.iso"
+# blank through the link empties the file it names
+start_burnfs
+ctl_ok blank
+assert_eq "$(file_size "$T/real.iso")" 0 "the file the link names after blank"
+[ -L "$T/link.iso" ] || fail "blank replaced the link"
+stop_burnfs
