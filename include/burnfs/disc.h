@@ -205,6 +205,11 @@ struct burn_drive *disc_drive(struct disc *d);
 bool disc_emulated_locked(struct disc *d);
 /* The image file's size now, or -1 (not a regular file, not created). */
 int64_t disc_image_size_locked(struct disc *d);
+/* A descriptor of its own on the image file mounted, which its path may
+ * no longer name (moved or replaced: disc_check_image_path); in a probe
+ * child, which holds none, the path opened. -errno when there is none.
+ * The caller closes it. */
+int disc_image_dup_fd(struct disc *d);
 /* Re-assess the acquired drive after a write or erase. 0 or -errno. */
 int disc_reassess_locked(struct disc *d, struct errmsg *em);
 /* Refresh facts, sessions and the lower index after the medium changed

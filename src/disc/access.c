@@ -1,6 +1,8 @@
 /* access.c — what the image format and the jobs may know of the disc and
  * do with it: the library lock, the drive, the target, the format's state.
  * struct disc stays private to src/disc; these are its only windows. */
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "disc/disc_int.h"
@@ -52,6 +54,18 @@ int64_t disc_image_size_locked(struct disc *d)
 	if (d->img_fd >= 0 && fstat(d->img_fd, &st) == 0 && S_ISREG(st.st_mode))
 		return st.st_size;
 	return -1;
+}
+
+int disc_image_dup_fd(struct disc *d)
+{
+	int fd = __atomic_load_n(&d->img_fd, __ATOMIC_ACQUIRE);
+
+	if (!d->is_image)
+		return -ENOENT;
+	/* a probe child has none: its parent checked the path first */
+	fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0)
+		     : open(d->target, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 bool disc_keeps_older_attached(const struct disc *d)

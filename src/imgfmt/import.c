@@ -6,7 +6,6 @@
  * write grows from) stays as it is. Used by the read-back of a new
  * session before it is published and by sessions/N of older sessions. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -60,9 +59,10 @@ static int new_source(struct disc *d, IsoDataSource **out)
 	if (!src || !s)
 		goto fail;
 	s->d = d;
-	s->fd = disc_is_image(d) ? open(disc_target(d), O_RDONLY | O_CLOEXEC) : -1;
+	/* the file mounted, whatever its path names by now */
+	s->fd = disc_is_image(d) ? disc_image_dup_fd(d) : -1;
 	if (disc_is_image(d) && s->fd < 0) {
-		err = -errno;
+		err = s->fd;
 		goto fail;
 	}
 	*src = (IsoDataSource){ .refcount = 1, .open = src_open,

@@ -5,7 +5,6 @@
  * chunk so the lock is never held for the whole check. */
 #include <errno.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -159,10 +158,10 @@ static int open_reader(struct vctx *v, struct disc *d, struct errmsg *em)
 		return errmsg_set(em, -ENOMEM, "out of memory");
 	if (!disc_is_image(d))
 		return 0;
-	v->fd = open(disc_target(d), O_RDONLY | O_CLOEXEC);
+	v->fd = disc_image_dup_fd(d);   /* the file mounted */
 	if (v->fd < 0)
-		return errmsg_set(em, -errno, "cannot open %s: %s",
-				  disc_target(d), strerror(errno));
+		return errmsg_set(em, v->fd, "cannot open %s: %s",
+				  disc_target(d), strerror(-v->fd));
 	return 0;
 }
 
