@@ -91,6 +91,10 @@ static int blank_image(struct disc *d, struct errmsg *em)
 		rc = errmsg_set(em, -errno, "cannot empty %s: %s", d->target,
 				strerror(errno));
 	close(fd);
+	/* sessions once found by scanning (a damaged head) are gone: the
+	 * reload reads a blank, writable medium */
+	if (!rc)
+		d->acq_extra &= ~DISC_ACQ_SCAN;
 	return rc;
 }
 

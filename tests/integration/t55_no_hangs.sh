@@ -119,7 +119,8 @@ unmount_daemon
 # 3c. the whole head (blocks 0-31) zeros, as a power cut in the middle of
 # writing it could leave: libisoburn takes the image for blank and a write
 # would cut every session off; burnfs finds them by their own headers and
-# shows the newest (read-only), every session in sessions/
+# shows the newest (read-only), every session in sessions/; `blank` makes
+# it a disc that takes sessions again
 cp "$T/x.iso" "$T/headless.iso"
 dd if=/dev/zero of="$T/headless.iso" bs=64k count=1 conv=notrunc status=none
 mount_damaged "$T/headless.iso" "a head of zeros"
@@ -128,6 +129,12 @@ assert_eq "$(st sessions)" 2 "sessions found without the head"
 assert_eq "$(cat "$MNT/staging/e/two.txt")" two "the newest session's file"
 assert_eq "$(cat "$MNT/sessions/1/d1/one.txt")" one "session 1's file"
 expect_errno EROFS touch "$MNT/staging/new"
+# blank empties it into a disc that takes sessions again, without a remount
+ctl_ok blank
+assert_eq "$(st media_status)" blank "media_status after blank"
+printf 'new\n' >"$MNT/staging/new"
+ctl_ok commit
+assert_eq "$(toc_sessions "$T/headless.iso")" 1 "sessions after blank and commit"
 unmount_daemon
 
 # 4. a Rock Ridge relocation link (CL) from a file of the newest session
