@@ -33,16 +33,20 @@ settle() {
 	done
 }
 
-# drop_kernel_caches: drop, settle, and drop again. The kernel sends a
-# closed file's RELEASE on its own and keeps the inode until it is
-# answered: a drop in that window (right after a walk that read files, or
-# a close) leaves that file, and with it its folder, for the next drop.
+# drop_kernel_caches: drop and settle until two drops in a row give
+# nothing back (at most 6 drops). The kernel sends a closed file's (or
+# folder's) RELEASE on its own and keeps the inode until it is answered,
+# and an inode with cached pages may outlive a drop: a drop right after a
+# walk that read files, or a close, can leave a file or a folder, and with
+# it its folder's entries, for a later drop.
 drop_kernel_caches() {
-	local i
+	local i before still=0
 	sync
-	for i in 1 2; do
+	for ((i = 0; i < 6 && still < 2; i++)); do
+		before=$(st stage_nodes)
 		echo 2 >/proc/sys/vm/drop_caches || fail "cannot write /proc/sys/vm/drop_caches"
 		settle
+		if [ "$(st stage_nodes)" = "$before" ]; then still=$((still + 1)); else still=0; fi
 	done
 }
 
