@@ -13,7 +13,9 @@
 
 #include "disc/disc_int.h"
 
-#define VD_OFFSET (16 * 2048)
+#define BLK 2048
+#define VD_OFFSET (16 * BLK)
+#define HEAD_BYTES (32 * BLK)   /* an image's head: blocks 0-31 */
 
 int disc_medium_size(int fd, uint64_t *bytes)
 {
@@ -43,17 +45,51 @@ static bool holds_no_data(int fd)
 	return lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO;
 }
 
+bool disc_is_pvd(int fd, uint32_t lba)
+{
+	unsigned char b[6];
+
+	return pread(fd, b, sizeof(b), (off_t)lba * BLK) == sizeof(b) &&
+	       b[0] == 1 && memcmp(b + 1, "CD001", 5) == 0;
+}
+
+int disc_zeros_only(int fd, uint64_t off, uint64_t end, uint64_t budget)
+{
+	static const unsigned char zero[HEAD_BYTES];
+	unsigned char buf[sizeof(zero)];
+
+	while (off < end) {
+		off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+		size_t len = sizeof(buf);
+		ssize_t r;
+
+		if (data < 0 && errno == ENXIO)
+			return 1;           /* only holes from here on */
+		if (data > (off_t)off)
+			off = (uint64_t)data;
+		if (off >= end)
+			return 1;
+		if (budget < len)
+			return -1;
+		if (end - off < len)
+			len = (size_t)(end - off);
+		r = pread(fd, buf, len, (off_t)off);
+		if (r <= 0)
+			return r == 0 ? 1 : 0;
+		if (memcmp(buf, zero, (size_t)r) != 0)
+			return 0;
+		off += (uint64_t)r;
+		budget -= (uint64_t)r;
+	}
+	return 1;
+}
+
 /* Blocks 0-31 zeros and a volume descriptor at block 48 (libisoburn puts
  * the first session at 32 and writes the head last). */
 static bool headless(int fd)
 {
-	static const char zero[32 * 2048];
-	char head[sizeof(zero)], vd[6];
-
-	return pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
-	       !memcmp(head, zero, sizeof(zero)) &&
-	       pread(fd, vd, sizeof(vd), 48 * 2048) == (ssize_t)sizeof(vd) &&
-	       vd[0] == 1 && !memcmp(vd + 1, "CD001", 5);
+	return disc_is_pvd(fd, 32 + 16) &&
+	       disc_zeros_only(fd, 0, HEAD_BYTES, HEAD_BYTES) == 1;
 }
 
 int disc_read_content(int fd, enum disc_content *out)

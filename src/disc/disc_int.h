@@ -70,6 +70,12 @@ enum disc_content {
 	DISC_HOLDS_OTHER,    /* anything else: never written by burnfs */
 };
 int disc_read_content(int fd, enum disc_content *out);
+/* A primary volume descriptor ("CD001", type 1) at block lba. */
+bool disc_is_pvd(int fd, uint32_t lba);
+/* Whether [off, end) reads as zeros, looking at no more than `budget`
+ * bytes of data (holes of a sparse file cost nothing): 1, 0, or -1 when
+ * the budget ran out before the end. */
+int disc_zeros_only(int fd, uint64_t off, uint64_t end, uint64_t budget);
 /* The size of an image file or block device. 0 or -errno. */
 int disc_medium_size(int fd, uint64_t *bytes);
 

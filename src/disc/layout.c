@@ -154,48 +154,6 @@ int disc_layout_read_locked(struct disc *d, struct disc_layout *L)
 	return 0;
 }
 
-static bool is_pvd(int fd, uint32_t lba)
-{
-	unsigned char b[6];
-
-	return pread(fd, b, sizeof(b), (off_t)lba * BLK) == sizeof(b) &&
-	       b[0] == 1 && memcmp(b + 1, "CD001", 5) == 0;
-}
-
-/* Whether [off, end) reads as zeros, looking at no more than `budget`
- * bytes of data (holes of a sparse file cost nothing). -1: the budget ran
- * out before the end. */
-static int zeros_only(int fd, uint64_t off, uint64_t end, uint64_t budget)
-{
-	static const unsigned char zero[BLK * 32];
-	unsigned char buf[sizeof(zero)];
-
-	while (off < end) {
-		off_t data = lseek(fd, (off_t)off, SEEK_DATA);
-		size_t len = sizeof(buf);
-		ssize_t r;
-
-		if (data < 0 && errno == ENXIO)
-			return 1;           /* only holes from here on */
-		if (data > (off_t)off)
-			off = (uint64_t)data;
-		if (off >= end)
-			return 1;
-		if (budget < len)
-			return -1;
-		if (end - off < len)
-			len = (size_t)(end - off);
-		r = pread(fd, buf, len, (off_t)off);
-		if (r <= 0)
-			return r == 0 ? 1 : 0;
-		if (memcmp(buf, zero, (size_t)r) != 0)
-			return 0;
-		off += (uint64_t)r;
-		budget -= (uint64_t)r;
-	}
-	return 1;
-}
-
 bool disc_layout_tail_foreign(struct disc *d, uint32_t from)
 {
 	uint64_t size = 0, off = (uint64_t)from * BLK, end;
@@ -206,10 +164,10 @@ bool disc_layout_tail_foreign(struct disc *d, uint32_t from)
 	if (d->img_fd < 0 || disc_medium_size(d->img_fd, &size) < 0 ||
 	    size <= off)
 		return false;
-	end = is_pvd(d->img_fd, next + 16) ? (uint64_t)next * BLK : size;
+	end = disc_is_pvd(d->img_fd, next + 16) ? (uint64_t)next * BLK : size;
 	if (end > size)
 		end = size;
-	z = zeros_only(d->img_fd, off, end, TAIL_READ_MAX);
+	z = disc_zeros_only(d->img_fd, off, end, TAIL_READ_MAX);
 	/* An image file is cut at the write address: all of its tail must
 	 * be known. A device is written only where the session goes. */
 	return z == 0 || (z < 0 && !d->is_blockdev);
