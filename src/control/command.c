@@ -125,7 +125,7 @@ static int parse_set(char *arg, struct command *out, struct errmsg *em)
 int control_command_parse(const char *buf, size_t len, struct command *out,
 			  struct errmsg *em)
 {
-	char line[CMD_MAX], *arg, *save = NULL, *verb;
+	char line[CMD_MAX], *arg, *rest, *save = NULL, *verb;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -148,7 +148,8 @@ int control_command_parse(const char *buf, size_t len, struct command *out,
 			return errmsg_set(em, -EINVAL, "detach: restore is not a long command");
 		return parse_restore(save ? save : "", out, em);
 	}
-	arg = strtok_r(NULL, " \t", &save);
+	rest = save ? save + strspn(save, " \t") : "";
+	arg = strcmp(verb, "set") ? strtok_r(NULL, " \t", &save) : NULL;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		const struct word *w = &words[i];
 
@@ -158,11 +159,10 @@ int control_command_parse(const char *buf, size_t len, struct command *out,
 		if (out->detach && !is_job(w->kind))
 			return errmsg_set(em, -EINVAL, "detach: %s is not a long "
 					  "command", verb);
-		if (w->kind == CMD_SET) {
-			if (strtok_r(NULL, " \t", &save))
-				return errmsg_set(em, -EINVAL, "set takes one KEY=VALUE");
-			return parse_set(arg, out, em);
-		}
+		/* The value runs to the end of the line: a volume id may
+		 * hold spaces ("My Backup"); other keys refuse them. */
+		if (w->kind == CMD_SET)
+			return parse_set(*rest ? rest : NULL, out, em);
 		if (arg && (!w->flag_word || strcmp(arg, w->flag_word) != 0))
 			return errmsg_set(em, -EINVAL, "%s: unknown argument '%.64s'",
 					  verb, arg);

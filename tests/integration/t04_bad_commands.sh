@@ -34,11 +34,15 @@ assert_eq "$(toc_sessions "$IMG")" 1 "sessions after bad commands"
 # a failed command is followed by a good one: last_result goes back to ok
 ctl_ok "set joliet=off"
 ctl_ok "set joliet=on"
-ctl_ok "set volid=BURNFS_T04"
+# a label with spaces is one value: the rest of the line
+ctl_ok "set volid=BURNFS T04  x"
+assert_eq "$(st set_volid)" "BURNFS T04  x" "set_volid with spaces"
 # a command without a trailing newline is accepted too
 timeout 200 bash -c 'printf commit >"$1"' _ "$MNT/control" || fail "'commit' without newline failed"
 assert_eq "$(st last_result)" ok "last_result after commit"
 assert_eq "$(toc_sessions "$IMG")" 2 "sessions after commit"
-timeout 60 xorriso -indev "stdio:$IMG" -toc 2>&1 | grep "Volume id *: 'BURNFS_T04'" >/dev/null ||
-	fail "volume id BURNFS_T04 not on the disc"
+timeout 60 xorriso -indev "stdio:$IMG" -toc 2>&1 | grep "Volume id *: 'BURNFS T04  x'" >/dev/null ||
+	fail "volume id 'BURNFS T04  x' not on the disc"
+isoinfo -d -i "$IMG" | grep -x "Volume id: BURNFS T04  x" >/dev/null ||
+	fail "isoinfo does not read the volume id 'BURNFS T04  x'"
 stop_burnfs

@@ -46,7 +46,13 @@ static void test_commands(void)
 	CHECK_EQ(parse("verify full", &cmd), -EINVAL);
 	CHECK_EQ(parse("set", &cmd), -EINVAL);
 	CHECK_EQ(parse("set =x", &cmd), -EINVAL);
-	CHECK_EQ(parse("set a=b c=d", &cmd), -EINVAL);
+	/* the value runs to the end of the line: labels hold spaces, and
+	 * a second pair is left to the key's own check to refuse */
+	CHECK_EQ(parse("set volid=My  Backup 2026 \n", &cmd), 0);
+	CHECK_STR(cmd.key, "volid");
+	CHECK_STR(cmd.value, "My  Backup 2026");
+	CHECK_EQ(parse("set a=b c=d", &cmd), 0);
+	CHECK_STR(cmd.value, "b c=d");
 	CHECK_EQ(control_command_parse("commit\0x", 8, &cmd, NULL), -EINVAL);
 	/* one command per write: no line breaks or other control bytes
 	 * inside, so no value can forge a status line */
@@ -151,6 +157,10 @@ static void test_settings(void)
 	CHECK_EQ(s.speed_kbps, 4000);
 	CHECK_EQ(control_settings_set(&s, "speed", "-3", &em), -EINVAL);
 	CHECK_EQ(control_settings_set(&s, "speed", "12x", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "speed", "4000 joliet=off", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "joliet", "on speed=4", &em), -EINVAL);
+	CHECK_EQ(control_settings_set(&s, "volid", "My Backup", &em), 0);
+	CHECK_STR(s.volid, "My Backup");
 	CHECK_EQ(s.speed_kbps, 4000);
 	CHECK_EQ(control_settings_set(&s, "volid", "PHOTOS_2026", &em), 0);
 	CHECK(strcmp(s.volid, "PHOTOS_2026") == 0);
