@@ -23,10 +23,30 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
+static const char *const set_keys[] = { "volid", "joliet", "speed", "simulate",
+					 "foreign", "compress" };
+
+/* A word after a blank that starts with a known "KEY=": the writer meant a
+ * second setting ("set volid=A joliet=off"), not a label with it in. */
+static bool holds_second_setting(const char *v)
+{
+	for (const char *p = strchr(v, ' '); p; p = strchr(p + 1, ' '))
+		for (size_t i = 0; i < sizeof(set_keys) / sizeof(set_keys[0]); i++) {
+			size_t n = strlen(set_keys[i]);
+
+			if (!strncmp(p + 1, set_keys[i], n) && p[1 + n] == '=')
+				return true;
+		}
+	return false;
+}
+
 /* ISO 9660 volume ids are at most 32 characters, none a control
  * character (a newline would also break the status into a false line). */
 static int set_volid(struct job_settings *s, const char *v, struct errmsg *em)
 {
+	if (holds_second_setting(v))
+		return errmsg_set(em, -EINVAL, "volid: '%.40s' holds a second "
+				  "KEY=VALUE: one setting per command", v);
 	if (strlen(v) > 32)
 		return errmsg_set(em, -EINVAL, "volid: at most 32 characters");
 	for (const char *p = v; *p; p++)

@@ -18,7 +18,7 @@ tree_manifest "$MNT/staging" >"$T/staging.before"
 
 for cmd in frobnicate "commit now" "commit close please" "set foo=bar" \
 	"set joliet=maybe" "set simulate=perhaps" "set speed=fast" "set" "set volid" \
-	"set =on" "blank maybe" "verify everything" "discard all" \
+	"set =on" "set volid=A joliet=off" "blank maybe" "verify everything" "discard all" \
 	"$(head -c 3000 /dev/zero | tr '\0' x)"; do
 	ctl_fail EINVAL "$cmd"
 	assert_eq "$(sha "$IMG")" "$img_sha" "image after '$cmd'"

@@ -161,6 +161,10 @@ static void test_settings(void)
 	CHECK_EQ(control_settings_set(&s, "joliet", "on speed=4", &em), -EINVAL);
 	CHECK_EQ(control_settings_set(&s, "volid", "My Backup", &em), 0);
 	CHECK_STR(s.volid, "My Backup");
+	CHECK_EQ(control_settings_set(&s, "volid", "A joliet=off", &em), -EINVAL);
+	CHECK(strstr(em.text, "one setting per command") != NULL);
+	CHECK_STR(s.volid, "My Backup");
+	CHECK_EQ(control_settings_set(&s, "volid", "A=B C x=1", &em), 0);
 	CHECK_EQ(s.speed_kbps, 4000);
 	CHECK_EQ(control_settings_set(&s, "volid", "PHOTOS_2026", &em), 0);
 	CHECK(strcmp(s.volid, "PHOTOS_2026") == 0);
