@@ -151,6 +151,7 @@ int disc_prepare_image_write_locked(struct disc *d, struct errmsg *em)
 		return 0;
 	}
 	memcpy(head + ERASED_AT, "CDXX1", 5);
+	errno = 0;   /* a short write sets none: EIO, not an older errno */
 	if (pwrite(fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    fdatasync(fd) < 0) {
 		rc = errmsg_set(em, errno ? -errno : -EIO, "cannot write the "
