@@ -157,7 +157,20 @@ int cli_restore(const struct mnt *m, char **args, int n)
 int cli_set(const struct mnt *m, char **pairs, int n)
 {
 	int ret = EXIT_OK;
+	char why[300];
 
+	/* Every word a pair before any is sent: `set MNT volid=My Backup`
+	 * unquoted would otherwise set the label "My", then fail. */
+	for (int i = 0; i < n; i++) {
+		const char *eq = strchr(pairs[i], '=');
+
+		if (eq && eq != pairs[i] && !memchr(pairs[i], ' ', (size_t)(eq - pairs[i])))
+			continue;
+		snprintf(why, sizeof(why), "'%.64s' is not one KEY=VALUE "
+			 "(quote a value with blanks: volid='My Backup'); "
+			 "nothing was set", pairs[i]);
+		return cli_fail("set", EINVAL, why);
+	}
 	for (int i = 0; i < n && ret == EXIT_OK; i++)
 		ret = set_one(m, pairs[i]);
 	return ret;

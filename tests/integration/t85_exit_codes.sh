@@ -29,6 +29,15 @@ case $CLI_ERR in *"at most 32"*) ;; *) fail "set: the reason is missing: $CLI_ER
 expect_cli 2 set "$MNT" colour=blue
 expect_cli 0 set "$MNT" volid=CODES joliet=on
 assert_eq "$(st set_volid)" CODES "set_volid"
+# a label with blanks, unquoted: refused before anything is set
+expect_cli 2 set "$MNT" joliet=off volid=My Backup
+one_line "set with a word that is no pair"
+case $CLI_ERR in *"'Backup' is not one KEY=VALUE"*"nothing was set"*) ;;
+*) fail "set: the reason is missing: $CLI_ERR" ;; esac
+assert_eq "$(st set_volid)" CODES "set_volid after a refused set"
+assert_eq "$(st set_joliet)" on "set_joliet after a refused set"
+expect_cli 0 set "$MNT" "volid=My Backup"
+assert_eq "$(st set_volid)" "My Backup" "set_volid with blanks"
 
 # 4: busy, while a detached job runs (the write is refused) and while a
 # writer waits for its job (the open is refused)
