@@ -47,6 +47,17 @@
 #      fuse-overlayfs, each + sync: tar -x, unzip, cpio -p and rsync -a of
 #      /usr/include (its tarball, its zip, the folder), dd bs=512 of a
 #      64 MiB file (issue 14)
+#   J  the disc of phase h again (restored, page cache dropped): mount,
+#      find -exec stat, one file added and committed, all inside a memory
+#      cgroup holding the daemon, find and the kernel's caches they make:
+#      J_FIT (default 4 GiB scaled from 1,000,000 files to this disc; the
+#      issue's "no OOM on a 4 GB machine") and J_TIGHT (default 1.25 KiB
+#      per entry, about a fresh mount's commit: the kernel must give back
+#      its inodes and the daemon its copies with them). Reports whether
+#      each completed, the cgroup's and the daemon's peaks and the OOM
+#      kills; a daemon killed for the limit must lose nothing (checked by a
+#      mount outside it). Needs root and a memory cgroup (v1 or v2); skipped
+#      with a note without one
 #
 # Environment:
 #   BURNFS     the daemon (default ./build/src/fs/burnfs, then the one beside
@@ -55,7 +66,7 @@
 #              /var/tmp/burnfs-bench; must not be tmpfs)
 #   RUNS       runs per measure (default 5, --quick 1); the machine is shared
 #              and sync-bound times vary 2-3x between runs, hence the medians
-#   PHASES     which of the measure groups to run (default "a b c d e f g h i"; c
+#   PHASES     which of the measure groups to run (default "a b c d e f g h i j"; c
 #              and d need b), e.g. PHASES=e to look at the many-file mount alone
 #   KEEP=1     keep the run's folder for inspection
 #   HUGE=1     the same as --huge: phase h on 1,000,000 files (about 7 GB of
@@ -73,6 +84,8 @@ export LC_ALL=C
 unset LANG LANGUAGE
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/memcg.sh
+. "$HERE/bench/memcg.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 
 # --- parameters -----------------------------------------------------------------
@@ -112,9 +125,9 @@ else
 	RUNS=${RUNS:-5}
 fi
 [ "$HUGE" = 1 ] && H_DIRS=1000 H_PERDIR=1000   # 1,000,000 tiny files
-PHASES=${PHASES:-a b c d e f g h i}
+PHASES=${PHASES:-a b c d e f g h i j}
 for p in $PHASES; do
-	case $p in a | b | c | d | e | f | g | h | i) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f g h i)" >&2; exit 2 ;; esac
+	case $p in a | b | c | d | e | f | g | h | i | j) ;; *) echo "bench: PHASES: unknown phase '$p' (a b c d e f g h i j)" >&2; exit 2 ;; esac
 done
 case " $PHASES " in
 *" c "* | *" d "*) case " $PHASES " in *" b "*) ;; *) echo "bench: PHASES: c and d need b" >&2; exit 2 ;; esac ;;
@@ -164,7 +177,7 @@ case $(stat -f -c %T "$BENCH_DIR") in
 tmpfs | ramfs) die "BENCH_DIR=$BENCH_DIR is on $(stat -f -c %T "$BENCH_DIR"); use a disk filesystem" ;;
 esac
 need_mib=$(((NBIG * BIGMIB + NSMALL * SMALL / 1048576 + 16) * (RUNS * 5 + 2) + NHASH * HASHMIB * 4))
-if has_phase h; then
+if has_phase h || has_phase j; then
 	# the image (about 2.3 KiB per file) twice: kept and the run's copy;
 	# the tree once, if not made yet (a 4 KiB block per file)
 	need_mib=$((need_mib + NH * 5 / 1024 + 64))
@@ -188,6 +201,7 @@ OUT=$RUN/results.txt
 
 declare -A PID_OF=()   # mount point -> daemon pid, for every FUSE mount we made
 MOUNTS=()
+J_CG=   # the memory cgroup phase j is in, while it is
 
 is_mounted() { grep -qs " $1 fuse" /proc/self/mounts; }
 
@@ -218,6 +232,10 @@ cleanup() {
 		[ -n "${PID_OF[$m]:-}" ] || is_mounted "$m" || continue
 		unmount_any "$m" || echo "bench: could not unmount $m" >&2
 	done
+	if [ -n "${J_CG:-}" ]; then   # phase j cut short: out of its cgroup
+		memcg_leave "$J_CG" 2>/dev/null
+		memcg_remove "$J_CG" || echo "bench: could not remove the cgroup $J_CG" >&2
+	fi
 	if [ "${KEEP:-0}" = 1 ]; then
 		note "kept $RUN"
 	elif grep -qs " $RUN/" /proc/self/mounts; then
@@ -846,14 +864,21 @@ h_xorriso() {
 	record h_hwm_commit xorriso "$(tail -n 1 "$RUN/H/xorriso.$1.maxrss")"
 }
 
-phase_h() {
-	local r c
+# prepare_h_run: the run's copy of the big disc, its head and size for
+# restore_h, and the file each commit adds (once for phases h and j).
+prepare_h_run() {
+	[ -e "$RUN/H/img.iso" ] && return 0
 	make_h_image
 	mkdir -p "$RUN/H"
 	cp "$H_CACHE/many.iso" "$RUN/H/img.iso"
 	head -c 65536 "$RUN/H/img.iso" >"$RUN/H/head"
 	H_SIZE=$(stat -c %s "$RUN/H/img.iso")
 	head -c 4096 /dev/urandom >"$RUN/H/newfile"
+}
+
+phase_h() {
+	local r c
+	prepare_h_run
 	MOUNT_WAIT=900   # a loaded machine needs minutes for 1,000,000 files
 	for ((r = 1; r <= RUNS; r++)); do
 		for c in $(rotate $((r - 1)) burnfs local xorriso); do
@@ -861,6 +886,70 @@ phase_h() {
 			"h_$c" "$r"
 		done
 	done
+	MOUNT_WAIT=30
+}
+
+# --- J: the big disc inside a memory limit ----------------------------------------------------
+
+# j_run LABEL BYTES: on the restored big disc, with the page cache dropped
+# first (what the run reads is charged to it): mount, stat walk, one file
+# added and committed, all inside a memory cgroup of BYTES. A daemon the
+# kernel kills for the limit must lose nothing: a mount outside the limit
+# then still finds the file staged and the disc's session intact.
+j_run() {
+	local label=$1 bytes=$2 d=$RUN/J/$1 m cg pid ok=1 n
+	m=$d/mnt
+	restore_h
+	sync
+	[ -w /proc/sys/vm/drop_caches ] && echo 3 >/proc/sys/vm/drop_caches
+	cg=$(memcg_make "burnfs-bench-$$-$label" "$bytes") || {
+		note "J: no memory cgroup can be made here (cgroup v1's memory controller or v2's, as root): phase j skipped"
+		return 0
+	}
+	J_CG=$cg
+	memcg_enter "$cg"
+	mount_burnfs "$RUN/H/img.iso" "$d/cache" "$m"
+	pid=${PID_OF[$m]}
+	find "$m/staging" -type f -exec stat {} + >/dev/null 2>&1 || ok=0
+	record "j_rss_walk_$label" burnfs "$(burnfs_rss_kib "$pid" 2>/dev/null || echo nan)"
+	cp "$RUN/H/newfile" "$m/staging/d000/newfile" 2>/dev/null || ok=0
+	[ "$ok" = 1 ] && { control "$m" commit 2>/dev/null || ok=0; }
+	record "j_hwm_$label" burnfs "$(burnfs_hwm_kib "$pid" 2>/dev/null || echo nan)"
+	memcg_leave "$cg"
+	umount_one "$m"
+	record "j_ok_$label" burnfs "$ok"
+	record "j_peak_$label" burnfs "$(memcg_peak "$cg")"
+	record "j_ooms_$label" burnfs "$(memcg_ooms "$cg")"
+	memcg_remove "$cg" || note "J: cannot remove the cgroup $cg"
+	J_CG=
+	[ "$ok" = 1 ] && return 0
+	mount_burnfs "$RUN/H/img.iso" "$d/cache" "$m"
+	n=$(status_key "$m" sessions)
+	[ "$n" -ge 1 ] || die "J: the disc shows $n sessions after the daemon was killed at $label"
+	if [ -e "$m/staging/d000/newfile" ]; then
+		cmp -s "$RUN/H/newfile" "$m/staging/d000/newfile" ||
+			die "J: the staged file changed after the daemon was killed at $label"
+	fi
+	umount_one "$m"
+}
+
+# J_FIT: 4 GiB for 1,000,000 files, the issue's machine, scaled to this
+# disc; J_TIGHT: about what a fresh mount's commit needs (1 KiB/entry)
+# and a quarter more, so the kernel must give its inode cache back and the
+# daemon its copies with it. Neither below 256 MiB (the fixed costs).
+phase_j() {
+	local fit tight
+	prepare_h_run
+	fit=$((4096 * NH_ENTRIES / 1001001)) tight=$((NH_ENTRIES * 5 / 4 / 1024))
+	[ "$fit" -ge 256 ] || fit=256
+	[ "$tight" -ge 256 ] || tight=256
+	fit=${J_FIT:-${fit}M} tight=${J_TIGHT:-${tight}M}
+	J_FIT=$fit J_TIGHT=$tight
+	MOUNT_WAIT=900
+	note "J: $NH files inside $fit of memory"
+	j_run fit "$fit"
+	note "J: $NH files inside $tight of memory"
+	j_run tight "$tight"
 	MOUNT_WAIT=30
 }
 
@@ -1046,6 +1135,33 @@ report_i() {
 	out ""
 }
 
+# j_line LABEL LIMIT: whether the walk and commit completed inside LIMIT.
+j_line() {
+	local ok peak ooms
+	ok=$(med "j_ok_$1" burnfs) peak=$(med "j_peak_$1" burnfs) ooms=$(med "j_ooms_$1" burnfs)
+	[ "$ok" = nan ] && return 0
+	ok=${ok%.*} ooms=${ooms%.*}
+	out "$(printf '%-22s limit=%s: %s; cgroup peak %sMiB, daemon peak %sMiB, daemon after the walk %sMiB, OOM kills %s%s' \
+		"j_$1" "$2" "$([ "$ok" = 1 ] && echo "walk and commit completed" || echo "killed for the limit (a mount after it found the disc and the staged file intact)")" \
+		"$(mib "$peak")" "$(kib_to_mib "$(med "j_hwm_$1" burnfs)")" \
+		"$(kib_to_mib "$(med "j_rss_walk_$1" burnfs)")" "$ooms" "${3:-}")"
+}
+
+report_j() {
+	local g=
+	out "== the disc of $NH files walked and committed inside a memory cgroup (daemon, find and the kernel's caches) =="
+	if [ "$(med j_ok_fit burnfs)" != nan ]; then
+		if [ "$(med j_ok_fit burnfs)" = 1.000 ] && [ "$(med j_ooms_fit burnfs)" = 0.000 ]; then
+			GOALS_MET=$((GOALS_MET + 1)) g="  goal: no OOM on a 4 GB machine (scaled): met"
+		else
+			GOALS_MISSED+=("walk and commit of $NH files inside $J_FIT") g="  goal: no OOM on a 4 GB machine (scaled): MISSED"
+		fi
+	fi
+	j_line fit "$J_FIT" "$g"
+	j_line tight "$J_TIGHT" "  (no goal: shows the daemon shrinking with the kernel's cache)"
+	out ""
+}
+
 report() {
 	local m g
 	has_phase a && report_a
@@ -1058,6 +1174,7 @@ report() {
 	has_phase g && report_g
 	has_phase h && report_h
 	has_phase i && report_i
+	has_phase j && report_j
 	out "== raw values per run (seconds, bytes, KiB) =="
 	for m in cp_big cp_small rsync_small rsync_noop find_stat; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs passthrough_ll
@@ -1076,6 +1193,9 @@ report() {
 	[ -n "${RES["h_statwalk|burnfs"]:-}" ] && runs_line h_statwalk burnfs local
 	for m in h_commit h_hwm_commit; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs xorriso
+	done
+	for m in j_ok_fit j_peak_fit j_hwm_fit j_rss_walk_fit j_ooms_fit j_ok_tight j_peak_tight j_hwm_tight j_rss_walk_tight j_ooms_tight; do
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
 	done
 	for m in h_mount h_rss_mount h_rss_walk h_rss_commit h_commit_fresh h_hwm_commit_fresh h_rss_dropped h_hwm_commit_dropped h_rss_mount2 h_sessions1_load h_sessions1 h_rss_sessions h_pending h_pending_lines; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
