@@ -16,13 +16,13 @@
  * ENOSPC. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
@@ -41,29 +41,11 @@ struct jfixed {
 	uint32_t slen[3];
 };
 
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-	uint32_t i, j, c;
-
-	for (i = 0; i < 256; i++) {
-		for (c = i, j = 0; j < 8; j++)
-			c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
+/* zlib's CRC-32 (the IEEE polynomial, as the records always had). The
+ * body is at most JREC_MAX, well within uInt. */
 static uint32_t crc32_buf(const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-	uint32_t c = 0xFFFFFFFFu;
-
-	pthread_once(&crc_once, crc_init);
-	while (len--)
-		c = crc_table[(c ^ *p++) & 0xFF] ^ (c >> 8);
-	return c ^ 0xFFFFFFFFu;
+	return (uint32_t)crc32(0, buf, (uInt)len);
 }
 
 static uint32_t str_size(const char *s)
