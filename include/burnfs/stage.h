@@ -99,6 +99,9 @@ const char *stage_cache_path(const struct stage *st);
 /* The cache folder was removed under the mount: every change fails with
  * -EIO until the next mount. */
 bool stage_cache_lost(struct stage *st);
+/* Bytes of the journal found unreadable at open, between readable records
+ * (0: none), and how many data files went to CACHE/lost+found then. */
+uint64_t stage_journal_damage(struct stage *st, size_t *rescued);
 /* fn(ctx) is called after a commit landed (stage_commit_done) or the disc
  * was blanked (stage_rebase), without the stage lock, on their thread:
  * the owner of the cache folder records the disc's new identity there. */

@@ -94,12 +94,26 @@ static void put_job(FILE *out, const struct job *j)
 /* Where the staged changes are, and whether they can still be kept. */
 static void put_cache(FILE *out, struct stage *st, bool lost)
 {
+	size_t rescued;
+	uint64_t damaged = stage_journal_damage(st, &rescued);
+
 	fprintf(out, "cache_dir: %s\n", stage_cache_path(st));
 	fprintf(out, "hashing: %zu\n", stage_hash_queued(st));
 	fprintf(out, "stage_nodes: %zu\n", stage_node_count(st));
-	fprintf(out, "cache_state: %s\n", lost ?
-		"error: the cache folder was removed while mounted; every "
-		"change fails with EIO until burnfs is remounted" : "ok");
+	if (lost)
+		fputs("cache_state: error: the cache folder was removed while "
+		      "mounted; every change fails with EIO until burnfs is "
+		      "remounted\n", out);
+	else if (damaged)
+		fprintf(out, "cache_state: damaged: %llu bytes of the journal "
+			"could not be read at the mount; the changes recorded "
+			"there are missing from staging/ (in cache_dir: the "
+			"journal as it was, journal.damaged-*%s%.0zu%s)\n",
+			(unsigned long long)damaged,
+			rescued ? "; " : "", rescued,
+			rescued ? " data file(s) no change refers to, lost+found/" : "");
+	else
+		fputs("cache_state: ok\n", out);
 }
 
 int control_status(struct control *c, char **outp, size_t *lenp)

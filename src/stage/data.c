@@ -364,14 +364,47 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Remove data files no node refers to (left over by a crash); `later`
- * hands them to the reaper instead. */
-static void gc(struct stage *st, bool later)
+enum gc_way { GC_NOW, GC_LATER, GC_RESCUE };
+
+/* CACHE/lost+found, made when missing: -1 (and a log line) when it
+ * cannot be. */
+static int lost_found_fd(struct stage *st)
+{
+	int fd;
+
+	if (mkdirat(st->cache_fd, "lost+found", 0700) && errno != EEXIST)
+		goto fail;
+	fd = openat(st->cache_fd, "lost+found", O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+fail:
+	blog_error("stage: cannot make lost+found in the cache: %s; what no "
+		   "change refers to stays in data/", strerror(errno));
+	return -1;
+}
+
+/* A data file no record refers to after a damaged journal's replay: its
+ * bytes may be a change the damage took, so it goes to CACHE/lost+found
+ * (never burned, never reused) for its owner to look at. */
+static void rescue(struct stage *st, int lostfd, const char *name)
+{
+	if (lostfd >= 0 && !renameat(st->data_dir_fd, name, lostfd, name))
+		st->jrescued++;
+	else if (lostfd >= 0)
+		blog_error("stage: cannot move data file %s to lost+found: %s",
+			   name, strerror(errno));
+}
+
+/* Remove data files no node refers to (left over by a crash); GC_LATER
+ * hands them to the reaper instead, GC_RESCUE keeps them aside. */
+static void gc(struct stage *st, enum gc_way way)
 {
 	uint64_t *ids = NULL, id;
 	size_t n = 0, cap = 0;
 	struct snode *nd;
 	struct dirent *e;
+	int lostfd = -2;   /* not opened yet */
 	DIR *d;
 
 	for (nd = st->data_nodes; nd; nd = nd->dnext) {
@@ -391,25 +424,42 @@ static void gc(struct stage *st, bool later)
 		    ((n && bsearch(&id, ids, n, sizeof(*ids), cmp_u64)) ||
 		     stage_data_is_frozen(st, id)))
 			continue;
+		if (way == GC_RESCUE) {
+			if (lostfd == -2)
+				lostfd = lost_found_fd(st);
+			rescue(st, lostfd, e->d_name);
+			continue;
+		}
 		blog_debug("stage: removing unreferenced data file %s", e->d_name);
 		if (!stage_data_parse_id(e->d_name, &id))
 			unlinkat(st->data_dir_fd, e->d_name, 0);
-		else if (later)
+		else if (way == GC_LATER)
 			stage_reaper_add(st, id);
 		else
 			stage_spare_retire(st, st->data_dir_fd, id);
 	}
 	closedir(d);
+	if (lostfd >= 0)
+		close(lostfd);
 out:
 	free(ids);
 }
 
 void stage_data_gc(struct stage *st)
 {
-	gc(st, false);
+	gc(st, GC_NOW);
+}
+
+void stage_data_rescue(struct stage *st)
+{
+	gc(st, GC_RESCUE);
+	if (st->jrescued)
+		blog_error("stage: %zu data file(s) no readable change refers to "
+			   "were moved to %s/lost+found", st->jrescued,
+			   stage_cache_path(st));
 }
 
 void stage_data_gc_later(struct stage *st)
 {
-	gc(st, true);
+	gc(st, GC_LATER);
 }

@@ -130,12 +130,13 @@ size_t stage_journal_decode(const char *buf, size_t len, struct jrec *r)
 		return 0;
 	memcpy(hdr, buf, sizeof(hdr));
 	if (hdr[0] < sizeof(f) || hdr[0] > JREC_MAX ||
-	    hdr[0] > len - sizeof(hdr) ||
-	    crc32_buf(buf + sizeof(hdr), hdr[0]) != hdr[1])
+	    hdr[0] > len - sizeof(hdr))
 		return 0;
+	/* the lengths before the CRC: replay's search for the next good
+	 * record after a damaged one rejects most offsets by them alone */
 	memcpy(&f, buf + sizeof(hdr), sizeof(f));
 	need = sizeof(f) + (uint64_t)f.slen[0] + f.slen[1] + f.slen[2] + f.vlen;
-	if (need != hdr[0])
+	if (need != hdr[0] || crc32_buf(buf + sizeof(hdr), hdr[0]) != hdr[1])
 		return 0;
 	memset(r, 0, sizeof(*r));
 	r->op = f.op;
@@ -157,7 +158,7 @@ size_t stage_journal_decode(const char *buf, size_t len, struct jrec *r)
 	return sizeof(hdr) + hdr[0];
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int stage_write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
 		ssize_t w = write(fd, buf, len);
@@ -381,9 +382,9 @@ int stage_journal_rewrite(struct stage *st, const char *tail, size_t tlen)
 		return -errno;
 	ret = stage_journal_encode(&r, &bbuf, &blen);
 	if (!ret)
-		ret = write_all(fd, bbuf, blen);
+		ret = stage_write_all(fd, bbuf, blen);
 	if (!ret && tlen)
-		ret = write_all(fd, tail, tlen);
+		ret = stage_write_all(fd, tail, tlen);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (!ret && renameat(st->cache_fd, "journal.tmp", st->cache_fd, "journal"))

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "burnfs/grow.h"
@@ -21,18 +22,64 @@
 
 struct jscan {
 	size_t *off;        /* start of each good record */
-	size_t n, good_len; /* records, bytes they cover */
+	size_t n, good_len; /* records; where the bad bytes at the end start */
 	size_t last_freeze; /* index of the last FREEZE, or SIZE_MAX */
 	bool thawed;        /* a THAW follows it */
+	uint64_t gap_bytes; /* unreadable bytes with good records after them */
 };
 
+/* Where the next good record after a bad one at pos starts, or len. A
+ * record counts only when its lengths and its CRC agree, so a search byte
+ * by byte is cheap and finds no record that is not one. */
+static size_t resync(const char *buf, size_t len, size_t pos)
+{
+	struct jrec r;
+
+	for (pos++; pos < len; pos++)
+		if (stage_journal_decode(buf + pos, len - pos, &r))
+			return pos;
+	return len;
+}
+
+/* Whether the bad bytes from pos to the end are what a crash leaves: the
+ * start of one record whose length reaches the end (an append cut short),
+ * or zeros (appends the file system had not written yet). */
+static bool torn(const char *buf, size_t len, size_t pos)
+{
+	uint32_t n;
+
+	if (len - pos < sizeof(n) * 2)
+		return true;
+	memcpy(&n, buf + pos, sizeof(n));
+	if ((uint64_t)n + sizeof(n) * 2 >= len - pos)
+		return true;
+	while (pos < len && !buf[pos])
+		pos++;
+	return pos == len;
+}
+
+/* Every good record. Bad bytes at the end that a crash leaves are a torn
+ * tail, cut off; any other bad bytes are damage (a bad block, a bit
+ * flipped on the cache disk): stepped over, counted in gap_bytes, and
+ * the good records after them still count. */
 static int scan(const char *buf, size_t len, struct jscan *js)
 {
 	struct jrec r;
-	size_t pos = 0, used, cap = 0;
+	size_t pos = 0, used, cap = 0, next;
 
 	js->last_freeze = SIZE_MAX;
-	while (pos < len && (used = stage_journal_decode(buf + pos, len - pos, &r))) {
+	while (pos < len) {
+		used = stage_journal_decode(buf + pos, len - pos, &r);
+		if (!used) {
+			next = resync(buf, len, pos);
+			if (next == len && torn(buf, len, pos))
+				break;
+			js->gap_bytes += next - pos;
+			if (next == len)
+				break;
+			pos = next;
+			continue;
+		}
 		if (GROW(&js->off, &cap, js->n + 1, 256))
 			return -ENOMEM;
 		if (r.op == J_FREEZE) {
@@ -58,45 +105,103 @@ static bool base_matches(struct stage *st, const char *buf, size_t len)
 	return r.id == info->start_lba && r.flags == (uint32_t)info->session;
 }
 
-static void apply_range(struct stage *st, const char *buf, size_t len,
-			size_t from)
+static void apply_from(struct stage *st, const char *buf, const struct jscan *js,
+		       size_t from)
 {
 	struct jrec r;
-	size_t used;
 	int ret;
 
 	st->replaying = true;
-	while (from < len && (used = stage_journal_decode(buf + from, len - from, &r))) {
+	for (size_t i = from; i < js->n; i++) {
+		stage_journal_decode(buf + js->off[i], js->good_len - js->off[i], &r);
 		ret = stage_apply_record(st, &r, NULL);
 		if (ret)
 			blog_warn("stage: journal record %u on %s skipped: %s",
 				  r.op, r.p1 ? r.p1 : "-", strerror(-ret));
-		from += used;
 	}
 	st->replaying = false;
 }
 
-/* Which byte offset replay starts at; *rewrite: the journal must be
+/* The index of the first record to replay; *rewrite: the journal must be
  * rewritten against the current lower afterwards. */
 static size_t pick_start(struct stage *st, const char *buf,
 			 const struct jscan *js, bool *rewrite)
 {
-	bool has_base = js->n && base_matches(st, buf, js->good_len);
+	bool has_base = js->n && base_matches(st, buf + js->off[0],
+					      js->good_len - js->off[0]);
 	struct jrec r;
 
-	*rewrite = false;
+	*rewrite = js->gap_bytes > 0;
 	if (has_base)
-		return js->n > 1 ? js->off[1] : js->good_len;
+		return 1;
 	*rewrite = true;
 	if (js->last_freeze != SIZE_MAX && !js->thawed) {
 		blog_info("stage: the last commit landed; replaying the changes made during it");
-		return js->last_freeze + 1 < js->n ? js->off[js->last_freeze + 1]
-						   : js->good_len;
+		return js->last_freeze + 1;
 	}
 	blog_warn("stage: staged changes were made against another session; replaying them on the current one");
-	if (js->n && stage_journal_decode(buf, js->good_len, &r) && r.op == J_BASE)
-		return js->n > 1 ? js->off[1] : js->good_len;
+	if (js->n && stage_journal_decode(buf + js->off[0],
+					  js->good_len - js->off[0], &r) &&
+	    r.op == J_BASE)
+		return 1;
 	return 0;
+}
+
+/* The records from index `from` on, back to back: the new journal's tail
+ * (a damaged journal's records have gaps between them). */
+static int join_records(const char *buf, const struct jscan *js, size_t from,
+			char **out, size_t *olen)
+{
+	size_t len = 0, used;
+	struct jrec r;
+	char *p;
+
+	*out = NULL;
+	*olen = 0;
+	for (size_t i = from; i < js->n; i++)
+		len += stage_journal_decode(buf + js->off[i], js->good_len - js->off[i], &r);
+	if (!len)
+		return 0;
+	p = *out = malloc(len);
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = from; i < js->n; i++) {
+		used = stage_journal_decode(buf + js->off[i], js->good_len - js->off[i], &r);
+		memcpy(p, buf + js->off[i], used);
+		p += used;
+	}
+	*olen = len;
+	return 0;
+}
+
+/* A damaged journal as it was, beside the new one: the changes in its
+ * unreadable part are not lost beyond what the damage took. */
+static void keep_damaged(struct stage *st, const char *buf, size_t len)
+{
+	char name[64];
+	int fd;
+
+	snprintf(name, sizeof(name), "journal.damaged-%lld", (long long)time(NULL));
+	fd = openat(st->cache_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+	if (fd < 0 || stage_write_all(fd, buf, len) || fsync(fd))
+		blog_error("stage: cannot keep a copy of the damaged journal as "
+			   "%s: %s", name, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static int rewrite_from(struct stage *st, const char *buf, const struct jscan *js,
+			size_t from)
+{
+	char *tail;
+	size_t tlen;
+	int ret = join_records(buf, js, from, &tail, &tlen);
+
+	if (!ret)
+		ret = stage_journal_rewrite(st, tail, tlen);
+	free(tail);
+	return ret;
 }
 
 int stage_replay_journal(struct stage *st)
@@ -112,9 +217,18 @@ int stage_replay_journal(struct stage *st)
 	ret = scan(buf ? buf : "", len, &js);
 	if (ret)
 		goto out;
+	if (js.gap_bytes) {
+		st->jdamaged = js.gap_bytes;
+		blog_error("stage: the journal is damaged: %llu bytes of it cannot "
+			   "be read; the changes recorded there are missing from "
+			   "staging/ (the journal is kept as %s/journal.damaged-*)",
+			   (unsigned long long)js.gap_bytes, stage_cache_path(st));
+		keep_damaged(st, buf, len);
+	}
 	if (js.good_len < len) {
-		blog_warn("stage: journal: cutting %zu bytes of a torn record",
-			  len - js.good_len);
+		if (!js.gap_bytes)
+			blog_warn("stage: journal: cutting %zu bytes of a torn "
+				  "record", len - js.good_len);
 		if (ftruncate(st->jfd, (off_t)js.good_len))
 			ret = -errno;
 	}
@@ -123,10 +237,10 @@ int stage_replay_journal(struct stage *st)
 		goto out;
 	}
 	start = pick_start(st, buf, &js, &rewrite);
-	apply_range(st, buf, js.good_len, start);
+	apply_from(st, buf, &js, start);
 	st->jsize = st->jreserved = js.good_len;
 	if (rewrite)
-		ret = stage_journal_rewrite(st, buf + start, js.good_len - start);
+		ret = rewrite_from(st, buf, &js, start);
 out:
 	free(js.off);
 	free(buf);
@@ -160,10 +274,13 @@ static int read_fd(int fd, char **buf, size_t *len)
 	}
 }
 
+/* A damaged journal counts as holding changes: what its damage hides
+ * may be some, and another disc must not take the folder over. */
 int stage_cache_has_changes(const char *cache_dir)
 {
 	char path[STAGE_PATH_MAX];
-	size_t len = 0, pos = 0, used;
+	struct jscan js = { 0 };
+	size_t len = 0;
 	char *buf = NULL;
 	struct jrec r;
 	int fd, ret;
@@ -174,12 +291,16 @@ int stage_cache_has_changes(const char *cache_dir)
 		return errno == ENOENT ? 0 : -errno;
 	ret = read_fd(fd, &buf, &len);
 	close(fd);
-	while (!ret && pos < len &&
-	       (used = stage_journal_decode(buf + pos, len - pos, &r))) {
+	if (!ret)
+		ret = scan(buf ? buf : "", len, &js);
+	if (!ret && js.gap_bytes)
+		ret = 1;
+	for (size_t i = 0; !ret && i < js.n; i++) {
+		stage_journal_decode(buf + js.off[i], js.good_len - js.off[i], &r);
 		if (r.op != J_BASE && r.op != J_FREEZE && r.op != J_THAW)
 			ret = 1;
-		pos += used;
 	}
+	free(js.off);
 	free(buf);
 	return ret;
 }

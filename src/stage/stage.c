@@ -113,7 +113,10 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 		stage_close(st);
 		return ret;
 	}
-	stage_data_gc(st);
+	if (st->jdamaged)
+		stage_data_rescue(st);
+	else
+		stage_data_gc(st);
 	st->gen++;
 	stage_count_stale(st);
 	*out = st;
@@ -186,6 +189,12 @@ void stage_tell_rebased(struct stage *st)
 const char *stage_cache_path(const struct stage *st)
 {
 	return st->cache;
+}
+
+uint64_t stage_journal_damage(struct stage *st, size_t *rescued)
+{
+	*rescued = st->jrescued;   /* both set at open, then only read */
+	return st->jdamaged;
 }
 
 bool stage_cache_lost(struct stage *st)

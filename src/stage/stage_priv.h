@@ -161,6 +161,8 @@ struct stage {
 	bool jrewrite;         /* the journal rewrite after a commit is owed */
 	bool lost;             /* the cache folder was removed under the mount */
 	uint64_t freeze_off;   /* journal offset after the FREEZE record */
+	uint64_t jdamaged;     /* unreadable journal bytes found at open */
+	size_t jrescued;       /* data files moved to lost+found then */
 	bool frozen;
 	bool test_clean_lax;   /* BURNFS_TEST_CLEAN_LAX=1: clean.c judges by
 				  names only (tests of digest.c's guard) */
@@ -321,6 +323,9 @@ void stage_node_copy_up_dropping_lock(struct stage *st, struct snode *n);
 void stage_data_gc(struct stage *st);
 /* stage_data_gc, but the deleting is left to the reaper (commits). */
 void stage_data_gc_later(struct stage *st);
+/* After a damaged journal's replay: what no node refers to goes to
+ * CACHE/lost+found instead (st->jrescued counts it). */
+void stage_data_rescue(struct stage *st);
 
 bool stage_data_parse_id(const char *s, uint64_t *id);
 /* This user's alone (owner, not writable by group or others); a regular
@@ -413,6 +418,8 @@ int stage_journal_rewrite_tail(struct stage *st);
  * the same (nothing staged). */
 int stage_journal_reset(struct stage *st, const struct index *lower);
 int stage_journal_read(struct stage *st, char **buf, size_t *len);
+/* write(2) until all of buf is written: 0 or -errno. */
+int stage_write_all(int fd, const char *buf, size_t len);
 int stage_journal_sync(struct stage *st);
 /* 0 while the cache folder is there; -EIO (and a log line, once) when it
  * was removed under the mount: then every change fails. */

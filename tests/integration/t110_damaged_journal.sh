@@ -1,0 +1,149 @@
+#!/bin/bash
+# t110_damaged_journal — the cache disk damages CACHE/journal (a bad block, a
+# bit flipped) in the middle, not at its end: the mount steps over the
+# unreadable record and replays every readable one after it (it used to
+# cut the journal there, losing every change made after the damage), keeps
+# the journal as it was (journal.damaged-*), moves the data files no
+# readable change refers to into CACHE/lost+found (it used to delete them),
+# and says so in `cache_state` and in the log. The next commit burns what
+# staging/ shows; the next mount is clean. A torn tail (the last append cut
+# short by a crash) is still simply cut off.
+. "$(dirname "$0")/lib.sh"
+
+# rec_containing TEXT: "offset length" of the journal record whose body
+# holds TEXT (the first one)
+rec_containing() {
+	python3 - "$CACHE/journal" "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+pos = 0
+while pos + 8 <= len(b):
+    n, _ = struct.unpack_from('<II', b, pos)
+    if sys.argv[2].encode() in b[pos + 8:pos + 8 + n]:
+        print(pos, n)
+        sys.exit(0)
+    pos += 8 + n
+sys.exit(1)
+EOF
+}
+
+# poke OFFSET BYTES_HEX: overwrite the journal at OFFSET
+poke() {
+	printf "$(sed 's/../\\x&/g' <<<"$2")" |
+		dd of="$CACHE/journal" bs=1 seek="$1" conv=notrunc status=none
+}
+
+# stage_files: seven files of distinct contents, one in a folder
+stage_files() {
+	mkdir -p "$MNT/staging/dir"
+	for i in 1 2 3 4 5 6; do
+		head -c $((3000 + i * 1000)) /dev/urandom >"$T/src.f$i"
+		cp "$T/src.f$i" "$MNT/staging/f$i"
+	done
+	head -c 5000 /dev/urandom >"$T/src.inner"
+	cp "$T/src.inner" "$MNT/staging/dir/inner"
+}
+
+# staged_ok I...: those files in staging/ hold what was copied
+staged_ok() {
+	local i
+	for i in "$@"; do
+		cmp -s "$T/src.f$i" "$MNT/staging/f$i" || fail "f$i is not in staging/ as copied"
+	done
+	cmp -s "$T/src.inner" "$MNT/staging/dir/inner" || fail "dir/inner is not in staging/ as copied"
+}
+
+# --- 1: a flipped byte in the body of the record that created f3 -----------
+start_burnfs -o capacity=50M
+stage_files
+stop_burnfs
+read -r off len < <(rec_containing f3) || fail "no journal record names f3"
+poke $((off + 8 + len / 2)) ff
+cp "$CACHE/journal" "$T/journal.as.damaged"
+start_burnfs
+state=$(st cache_state)
+case $state in "damaged: "*"bytes of the journal could not be read"*) ;;
+*) fail "cache_state after a damaged journal: $state" ;; esac
+grep -q "error: stage: the journal is damaged" "$LOG" || fail "no error line in the log"
+staged_ok 1 2 4 5 6
+[ ! -e "$MNT/staging/f3" ] || note "f3 is staged though its creation was damaged"
+set -- "$CACHE"/journal.damaged-*
+[ -f "$1" ] || fail "no journal.damaged-* in the cache"
+cmp -s "$1" "$T/journal.as.damaged" || fail "journal.damaged-* is not the journal as it was"
+found=
+for f in "$CACHE"/lost+found/*; do
+	cmp -s "$f" "$T/src.f3" && found=$f
+done
+[ -n "$found" ] || fail "f3's bytes are not in lost+found: $(ls -la "$CACHE/lost+found" 2>&1)"
+case $state in *"1 data file(s) no change refers to"*) ;;
+*) fail "cache_state does not count the rescued file: $state" ;; esac
+
+ctl_ok commit
+xorriso_extract "$IMG" "$T/x1"
+for i in 1 2 4 5 6; do
+	cmp -s "$T/src.f$i" "$T/x1/f$i" || fail "f$i on the disc differs"
+done
+cmp -s "$T/src.inner" "$T/x1/dir/inner" || fail "dir/inner on the disc differs"
+check_md5 "$IMG"
+stop_burnfs
+start_burnfs
+assert_eq "$(st cache_state)" ok "cache_state at the next mount"
+cmp -s "$found" "$T/src.f3" || fail "lost+found lost f3's bytes at the next mount"
+assert_eq "$(st pending_entries)" 0 "pending_entries at the next mount"
+stop_burnfs
+
+# --- 2: a record's length destroyed: the next records are found again -----
+rm -rf "$CACHE" "$IMG"
+start_burnfs -o capacity=50M
+stage_files
+stop_burnfs
+read -r off len < <(rec_containing f2) || fail "no journal record names f2"
+poke "$off" ffffff7f
+start_burnfs
+case $(st cache_state) in "damaged: "*) ;; *) fail "cache_state: $(st cache_state)" ;; esac
+staged_ok 1 3 4 5 6
+ctl_ok commit
+stop_burnfs
+
+# --- 3: every change record damaged: the folder still counts as holding
+# changes, so another disc cannot take it over (its changes would go) -------
+rm -rf "$CACHE" "$IMG"
+start_burnfs -o capacity=50M
+printf 'solo\n' >"$MNT/staging/solo"
+stop_burnfs
+python3 - "$CACHE/journal" <<'EOF2'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+pos, first = 0, True
+while pos + 8 <= len(b):
+    n, _ = struct.unpack_from('<II', b, pos)
+    if not first:
+        b[pos + 8 + n // 2] ^= 0x5a
+    first = False
+    pos += 8 + n
+open(sys.argv[1], 'wb').write(b)
+EOF2
+expect_refused_says "holds staged changes" -o "cache=$CACHE" "$T/other.iso" "$MNT"
+# its own disc: the damage is said, the bytes are in lost+found
+start_burnfs
+case $(st cache_state) in "damaged: "*"lost+found"*) ;; *) fail "cache_state: $(st cache_state)" ;; esac
+[ ! -e "$MNT/staging/solo" ] || note "solo is staged though all its records were damaged"
+grep -lx solo "$CACHE"/lost+found/* >/dev/null || fail "solo's bytes are not in lost+found"
+stop_burnfs
+
+# --- 4: a torn tail is cut, as a crash in the middle of an append leaves it --
+rm -rf "$CACHE" "$IMG"
+start_burnfs -o capacity=50M
+stage_files
+printf 'last\n' >"$MNT/staging/last"
+stop_burnfs
+size=$(stat -c %s "$CACHE/journal")
+truncate -s $((size - 5)) "$CACHE/journal"
+start_burnfs
+assert_eq "$(st cache_state)" ok "cache_state after a torn tail"
+grep -q "bytes of a torn record" "$LOG" || fail "the torn tail was not cut"
+staged_ok 1 2 3 4 5 6
+set -- "$CACHE"/journal.damaged-*
+[ ! -e "$1" ] || fail "a torn tail was taken for damage"
+[ ! -e "$CACHE/lost+found" ] || fail "lost+found made for a torn tail"
+stop_burnfs
