@@ -10,6 +10,7 @@ struct errmsg;
 /* Whose cache a folder is (CACHE/disc), or who mounts now. */
 struct cache_record {
 	bool found;               /* read: the folder had a record */
+	bool damaged;             /* read: one that names no target */
 	char id[32];              /* disc_identity; "" for a blank medium */
 	char target[PATH_MAX];    /* absolute */
 	unsigned long long dev, ino; /* the image file; 0 when none */

@@ -53,6 +53,9 @@ int cache_record_read(const char *dir, struct cache_record *r)
 	     line = strtok_r(NULL, "\n", &save))
 		parse_line(r, line);
 	r->found = true;
+	/* every record written names its target: one that does not was
+	 * damaged on the cache disk (a bad block, a flipped bit) */
+	r->damaged = !r->target[0];
 	return 0;
 }
 
@@ -128,6 +131,11 @@ int cache_record_claim(const char *dir, const struct cache_record *r,
 		*other_disc = ids && differ;
 		return 0;
 	}
+	if (r->damaged)
+		return errmsg_set(em, -EBUSY, "%s/disc is damaged: which disc "
+				  "the changes staged there belong to cannot be "
+				  "told; if they belong to %s, remove %s/disc and "
+				  "mount again", dir, me->target, dir);
 	if (ids && differ)
 		return refuse(em, dir, "another disc", r);
 	if (ids && strcmp(r->target, me->target) && original_there(r))

@@ -7,7 +7,8 @@
 # readable change refers to into CACHE/lost+found (it used to delete them),
 # and says so in `cache_state` and in the log. The next commit burns what
 # staging/ shows; the next mount is clean. A torn tail (the last append cut
-# short by a crash) is still simply cut off.
+# short by a crash) is still simply cut off. A damaged CACHE/disc (whose
+# disc the changes are for) refuses the mount with the way out.
 . "$(dirname "$0")/lib.sh"
 
 # rec_containing TEXT: "offset length" of the journal record whose body
@@ -146,4 +147,21 @@ staged_ok 1 2 3 4 5 6
 set -- "$CACHE"/journal.damaged-*
 [ ! -e "$1" ] || fail "a torn tail was taken for damage"
 [ ! -e "$CACHE/lost+found" ] || fail "lost+found made for a torn tail"
+stop_burnfs
+
+# --- 5: CACHE/disc damaged while changes are staged: which disc they are
+# for cannot be told, so the mount is refused with the way out; taking it
+# shows them (it said "another medium, last mounted from " and nothing else)
+rm -rf "$CACHE" "$IMG"
+start_burnfs -o capacity=50M
+stage_files
+ctl_ok commit
+printf 'after\n' >"$MNT/staging/after"
+stop_burnfs
+head -c 45 /dev/urandom | tr '\n=' 'xy' >"$CACHE/disc"
+expect_refused_says "disc is damaged.*remove $CACHE/disc and mount again" -o "cache=$CACHE" "$IMG" "$MNT"
+rm "$CACHE/disc"
+start_burnfs
+assert_eq "$(cat "$MNT/staging/after")" after "the change staged before the damage"
+assert_eq "$(st pending_entries)" 1 "pending_entries once CACHE/disc is gone"
 stop_burnfs
