@@ -102,6 +102,10 @@ bool stage_cache_lost(struct stage *st);
 /* Bytes of the journal found unreadable at open, between readable records
  * (0: none), and how many data files went to CACHE/lost+found then. */
 uint64_t stage_journal_damage(struct stage *st, size_t *rescued);
+/* Staged files whose data file lost bytes between mounts (reads and
+ * commits of them fail with EIO); *first (malloc'ed, may stay NULL) names
+ * one. */
+size_t stage_lost_count(struct stage *st, char **first);
 /* fn(ctx) is called after a commit landed (stage_commit_done) or the disc
  * was blanked (stage_rebase), without the stage lock, on their thread:
  * the owner of the cache folder records the disc's new identity there. */

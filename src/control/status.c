@@ -94,9 +94,11 @@ static void put_job(FILE *out, const struct job *j)
 /* Where the staged changes are, and whether they can still be kept. */
 static void put_cache(FILE *out, struct stage *st, bool lost)
 {
-	size_t rescued;
+	size_t rescued, short_files;
 	uint64_t damaged = stage_journal_damage(st, &rescued);
+	char *first = NULL;
 
+	short_files = stage_lost_count(st, &first);
 	fprintf(out, "cache_dir: %s\n", stage_cache_path(st));
 	fprintf(out, "hashing: %zu\n", stage_hash_queued(st));
 	fprintf(out, "stage_nodes: %zu\n", stage_node_count(st));
@@ -112,8 +114,15 @@ static void put_cache(FILE *out, struct stage *st, bool lost)
 			(unsigned long long)damaged,
 			rescued ? "; " : "", rescued,
 			rescued ? " data file(s) no change refers to, lost+found/" : "");
+	else if (short_files)
+		fprintf(out, "cache_state: damaged: the cache lost bytes of %zu "
+			"staged file(s) since they were written (%s): reading "
+			"them and commits fail with EIO until they are removed "
+			"or copied again\n", short_files,
+			first ? first : "see the log");
 	else
 		fputs("cache_state: ok\n", out);
+	free(first);
 }
 
 int control_status(struct control *c, char **outp, size_t *lenp)

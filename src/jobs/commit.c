@@ -3,6 +3,7 @@
  * stage. Whatever fails after the freeze folds the frozen layer back
  * (stage_commit_failed), so nothing staged is ever lost. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jobs/jobs_priv.h"
@@ -52,6 +53,24 @@ static void follow_closed(struct disc *d, struct stage *st)
 				   : "the medium takes no more sessions");
 }
 
+/* A staged file whose data file lost bytes in the cache is not burned
+ * short or as zeros: the commit fails until it is removed or replaced. */
+static int refuse_lost(struct stage *st, struct errmsg *em)
+{
+	char *first = NULL;
+	size_t cnt = stage_lost_count(st, &first);
+	int rc = 0;
+
+	if (cnt)
+		rc = errmsg_set(em, -EIO, "the cache lost bytes of %zu staged "
+				"file(s) since they were written (%s%s): remove "
+				"them or copy them again", cnt,
+				first ? first : "see the log",
+				first && cnt > 1 ? " and more; see the log" : "");
+	free(first);
+	return rc;
+}
+
 /* lib_lock held. On return *snap is the frozen snapshot (or NULL if the
  * freeze failed). Returns WRITTEN, NOTHING_WRITTEN or -errno. A reload
  * failure after a good write returns -errno too: the changes then stay
@@ -63,8 +82,12 @@ static int commit_locked(struct disc *d, struct stage *st,
 			 const struct disc_facts *f,
 			 struct stage_snapshot **snap, struct errmsg *em)
 {
-	int rc = stage_freeze(st, snap);
+	int rc = refuse_lost(st, em);
 
+	*snap = NULL;
+	if (rc)
+		return rc;
+	rc = stage_freeze(st, snap);
 	if (rc) {
 		*snap = NULL;
 		return errmsg_set(em, rc, "cannot freeze the staged changes");

@@ -115,6 +115,7 @@ static void attr_record(const struct snode *n, const struct stage_attr *a,
 		r->mtime = a->mtime.tv_nsec == UTIME_NOW ? r->ts : a->mtime;
 	stage_limit_time(&r->atime);
 	stage_limit_time(&r->mtime);
+	stage_attr_size(n, r);
 }
 
 /* Journal r under n's first name and apply it there; a node without

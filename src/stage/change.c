@@ -300,7 +300,11 @@ static int apply_attr(struct stage *st, const struct jrec *r)
 	struct sdentry *de;
 	int ret = stage_path_resolve(st, r->p1, &de);
 
-	return ret ? ret : stage_node_take_attrs(st, de->node, r);
+	if (ret)
+		return ret;
+	if (st->replaying)
+		stage_lost_note(st, de->node, r);
+	return stage_node_take_attrs(st, de->node, r);
 }
 
 static int check_setdata(struct stage *st, const struct jrec *r,
@@ -475,6 +479,7 @@ int stage_record_attr(struct stage *st, struct snode *n)
 		.ctime = n->ctime,
 	};
 
+	stage_attr_size(n, &r);
 	return record_node(st, n, &r);
 }
 

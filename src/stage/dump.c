@@ -105,6 +105,7 @@ static void emit_attrs(struct dump *d, const struct snode *n)
 			  .mtime = n->mtime, .ctime = n->ctime, .ts = n->ctime };
 	uint32_t i;
 
+	stage_attr_size(n, &r);
 	for (i = 0; n->xa && i < n->xa->n; i++) {
 		struct jrec x = { .op = J_SETXATTR, .p1 = d->path, .ts = n->ctime,
 				  .name = n->xa->v[i].name,

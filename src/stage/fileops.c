@@ -49,8 +49,10 @@ int stage_node_truncate(struct stage *st, struct snode *n, uint64_t size)
 			ret = stage_hash_changed(st, n);
 		if (!ret && ftruncate(n->fd, (off_t)size))
 			ret = -errno;
-		if (!ret)
+		if (!ret) {
 			n->size = size;
+			n->lost_bytes = false;   /* its content is the user's again */
+		}
 		stage_count_node(st, n);
 	}
 	if (!ret) {
@@ -249,7 +251,9 @@ ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
 	if (off < 0)
 		return -EINVAL;
 	STAGE_LOCK(st);
-	if (n->data_id) {
+	if (n->lost_bytes) {
+		r = -EIO;   /* what the cache lost is not served as zeros */
+	} else if (n->data_id) {
 		fd = stage_node_data_fd(st, n);
 		r = fd < 0 ? fd : pread(fd, buf, size, off);
 		if (r < 0 && fd >= 0)

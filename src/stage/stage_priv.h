@@ -94,6 +94,9 @@ struct snode {
 	 * In the padding: 256 bytes is a size class of the allocator, 264
 	 * costs 320. */
 	bool snap_clean;
+	/* its data file lost bytes it had (lost.c): reads and commits fail
+	 * with EIO until the content is replaced or the node removed */
+	bool lost_bytes;
 };
 /* One node per entry a walk looked up: the next size class is 25% more. */
 _Static_assert(sizeof(struct snode) <= 256, "struct snode outgrew 256 bytes");
@@ -162,6 +165,8 @@ struct stage {
 	bool lost;             /* the cache folder was removed under the mount */
 	uint64_t freeze_off;   /* journal offset after the FREEZE record */
 	uint64_t jdamaged;     /* unreadable journal bytes found at open */
+	struct lost_note *lnotes; /* replay: sizes J_ATTR recorded (lost.c) */
+	size_t nlnotes, caplnotes;
 	size_t jrescued;       /* data files moved to lost+found then */
 	bool frozen;
 	bool test_clean_lax;   /* BURNFS_TEST_CLEAN_LAX=1: clean.c judges by
@@ -384,6 +389,10 @@ enum jop {
 	J_RMXATTR, J_RESTORE, J_SHARE,
 };
 
+/* J_ATTR flags: JA_SIZE, id holds the size of the node's data file then
+ * (replay tells a data file that lost bytes from one that grew). */
+#define JA_SIZE 1u
+
 struct jrec {
 	uint32_t op;
 	uint32_t mode, uid, gid, flags;
@@ -448,6 +457,12 @@ int stage_make_entry(struct stage *st, struct snode *dir, const char *name,
 		     struct jrec *r, struct sdentry **out);
 /* Journal n's full attribute state (J_ATTR) under its first name. */
 int stage_record_attr(struct stage *st, struct snode *n);
+/* A J_ATTR about n carries n's content size when a data file holds it. */
+void stage_attr_size(const struct snode *n, struct jrec *r);
+/* Replay: remember a J_ATTR's size; at its end, mark the nodes whose data
+ * file is shorter than last recorded (lost_bytes). */
+void stage_lost_note(struct stage *st, const struct snode *n, const struct jrec *r);
+void stage_lost_check(struct stage *st);
 /* Journal that n's content is data file id from now on (J_SETDATA); the
  * caller makes it so only when this succeeds. */
 int stage_record_setdata(struct stage *st, struct snode *n, uint64_t id);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t110_damaged_journal — the cache disk damages CACHE/journal (a bad block, a
+# t110_damaged_cache — the cache disk damages CACHE/journal (a bad block, a
 # bit flipped) in the middle, not at its end: the mount steps over the
 # unreadable record and replays every readable one after it (it used to
 # cut the journal there, losing every change made after the damage), keeps
@@ -8,7 +8,8 @@
 # and says so in `cache_state` and in the log. The next commit burns what
 # staging/ shows; the next mount is clean. A torn tail (the last append cut
 # short by a crash) is still simply cut off. A damaged CACHE/disc (whose
-# disc the changes are for) refuses the mount with the way out.
+# disc the changes are for) refuses the mount with the way out. Data files
+# removed or cut short in the cache make their files fail with EIO.
 . "$(dirname "$0")/lib.sh"
 
 # rec_containing TEXT: "offset length" of the journal record whose body
@@ -164,4 +165,43 @@ rm "$CACHE/disc"
 start_burnfs
 assert_eq "$(cat "$MNT/staging/after")" after "the change staged before the damage"
 assert_eq "$(st pending_entries)" 1 "pending_entries once CACHE/disc is gone"
+stop_burnfs
+
+# --- 6: data files removed or cut short in the cache between mounts (a
+# cleaner emptying ~/.cache, a bad block): the files show the size they
+# had, reads and the commit fail with EIO naming them, and replacing or
+# removing them clears it (they came back empty or short without a word,
+# and the commit burned that)
+rm -rf "$CACHE" "$IMG"
+start_burnfs -o capacity=50M
+head -c 100000 /dev/urandom >"$MNT/staging/x"
+head -c 300000 /dev/urandom >"$MNT/staging/y"
+printf 'keep\n' >"$MNT/staging/k"
+stop_burnfs
+datafile() { find "$CACHE/data" -type f -size "$1"c | head -1; }
+dx=$(datafile 100000) dy=$(datafile 300000)
+[ -n "$dx" ] && [ -n "$dy" ] || fail "the data files of x and y are not in $CACHE/data"
+rm "$dx"
+truncate -s 1000 "$dy"
+start_burnfs
+case $(st cache_state) in "damaged: the cache lost bytes of 2 staged file(s)"*) ;;
+*) fail "cache_state with short data files: $(st cache_state)" ;; esac
+assert_eq "$(stat -c %s "$MNT/staging/x") $(stat -c %s "$MNT/staging/y")" "100000 300000" "the sizes x and y had"
+expect_errno EIO cat "$MNT/staging/x"
+expect_errno EIO head -c 10 "$MNT/staging/y"
+assert_eq "$(cat "$MNT/staging/k")" keep "k, whose data file is whole"
+grep -q "error: stage: /x: its data file in the cache holds 0 bytes of the 100000" "$LOG" ||
+	fail "the log does not name x"
+ctl_fail EIO commit
+case $(st last_result) in *"lost bytes of 2 staged file(s)"*) ;;
+*) fail "last_result of the refused commit: $(st last_result)" ;; esac
+assert_eq "$(toc_sessions "$IMG")" 0 "sessions after the refused commit"
+: >"$MNT/staging/x"
+rm "$MNT/staging/y"
+assert_eq "$(st cache_state)" ok "cache_state once x is emptied and y removed"
+ctl_ok commit
+xorriso_extract "$IMG" "$T/x6"
+assert_eq "$(cat "$T/x6/k")" keep "k on the disc"
+assert_eq "$(stat -c %s "$T/x6/x")" 0 "x on the disc, emptied by its owner"
+[ ! -e "$T/x6/y" ] || fail "y, removed, is on the disc"
 stop_burnfs
