@@ -14,7 +14,7 @@
 
 #include "burnfs/index.h"
 #include "burnfs/log.h"
-#include "disc/disc_priv.h"
+#include "disc/disc_int.h"
 #include "imgfmt/imgfmt_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -84,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	IsoReadOpts *ro = NULL;
 	IsoImage *img = NULL;
 	struct index *idx = NULL;
+	char why[256];
 	struct disc d;
 
 	if (!ready) {
@@ -94,8 +95,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		blog_set_quiet(1);
 		ready = 1;
 	}
-	if (fake_disc(&d, data, size) == 0 && iso_read_opts_new(&ro, 0) >= 0 &&
-	    iso_image_new("FUZZ", &img) >= 0) {
+	/* as the daemon does: a tree with a folder loop (or other damage its
+	 * walk finds) never reaches libisofs, which would recurse for good */
+	if (fake_disc(&d, data, size) == 0 &&
+	    disc_tree_check(d.img_fd, size, 16, why, sizeof(why)) == 0 &&
+	    iso_read_opts_new(&ro, 0) >= 0 && iso_image_new("FUZZ", &img) >= 0) {
 		iso_read_opts_set_no_iso1999(ro, 1);
 		iso_read_opts_set_no_aaip(ro, 0);
 		if (iso_image_import(img, &src, ro, &feat) >= 0 &&
