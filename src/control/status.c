@@ -106,6 +106,11 @@ static void put_cache(FILE *out, struct stage *st, bool lost)
 		fputs("cache_state: error: the cache folder was removed while "
 		      "mounted; every change fails with EIO until burnfs is "
 		      "remounted\n", out);
+	else if (damaged == UINT64_MAX)
+		fprintf(out, "cache_state: damaged: the journal was missing at "
+			"the mount; the changes it held are missing from staging/ "
+			"(in cache_dir: %zu data file(s) no change refers to, "
+			"lost+found/)\n", rescued);
 	else if (damaged)
 		fprintf(out, "cache_state: damaged: %llu bytes of the journal "
 			"could not be read at the mount; the changes recorded "

@@ -54,7 +54,11 @@ static int open_cache(struct stage *st, const char *dir)
 		return -errno;
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB))
 		return errno == EWOULDBLOCK ? -EBUSY : -errno;
-	/* no O_APPEND: records go at the journal's known end (journal.c) */
+	/* no O_APPEND: records go at the journal's known end (journal.c).
+	 * A journal made now beside data files means the old one was lost:
+	 * those files are rescued, not deleted (stage_open) */
+	st->jmissing = faccessat(st->cache_fd, "journal", F_OK,
+				 AT_SYMLINK_NOFOLLOW) && errno == ENOENT;
 	st->jfd = openat(st->cache_fd, "journal", O_RDWR | O_CREAT |
 			 O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (st->jfd < 0)
@@ -113,7 +117,7 @@ int stage_open(struct stage **out, const char *cache_dir, struct index *lower)
 		stage_close(st);
 		return ret;
 	}
-	if (st->jdamaged)
+	if (st->jdamaged || st->jmissing)
 		stage_data_rescue(st);
 	else
 		stage_data_gc(st);
@@ -193,8 +197,8 @@ const char *stage_cache_path(const struct stage *st)
 
 uint64_t stage_journal_damage(struct stage *st, size_t *rescued)
 {
-	*rescued = st->jrescued;   /* both set at open, then only read */
-	return st->jdamaged;
+	*rescued = st->jrescued;   /* all set at open, then only read */
+	return st->jdamaged ? st->jdamaged : st->jrescued ? UINT64_MAX : 0;
 }
 
 bool stage_cache_lost(struct stage *st)

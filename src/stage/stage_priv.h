@@ -165,6 +165,7 @@ struct stage {
 	bool lost;             /* the cache folder was removed under the mount */
 	uint64_t freeze_off;   /* journal offset after the FREEZE record */
 	uint64_t jdamaged;     /* unreadable journal bytes found at open */
+	bool jmissing;         /* there was no journal at open */
 	struct lost_note *lnotes; /* replay: sizes J_ATTR recorded (lost.c) */
 	size_t nlnotes, caplnotes;
 	size_t jrescued;       /* data files moved to lost+found then */

@@ -9,7 +9,8 @@
 # staging/ shows; the next mount is clean. A torn tail (the last append cut
 # short by a crash) is still simply cut off. A damaged CACHE/disc (whose
 # disc the changes are for) refuses the mount with the way out. Data files
-# removed or cut short in the cache make their files fail with EIO.
+# removed or cut short in the cache make their files fail with EIO; data
+# files without a journal are rescued.
 . "$(dirname "$0")/lib.sh"
 
 # rec_containing TEXT: "offset length" of the journal record whose body
@@ -204,4 +205,24 @@ xorriso_extract "$IMG" "$T/x6"
 assert_eq "$(cat "$T/x6/k")" keep "k on the disc"
 assert_eq "$(stat -c %s "$T/x6/x")" 0 "x on the disc, emptied by its owner"
 [ ! -e "$T/x6/y" ] || fail "y, removed, is on the disc"
+stop_burnfs
+
+# --- 7: the journal gone, the data files there: they are rescued, not
+# deleted as leftovers
+rm -rf "$CACHE" "$IMG"
+start_burnfs -o capacity=50M
+stage_files
+stop_burnfs
+rm "$CACHE/journal"
+start_burnfs
+case $(st cache_state) in "damaged: the journal was missing"*"7 data file(s)"*) ;;
+*) fail "cache_state without a journal: $(st cache_state)" ;; esac
+for i in 1 2 3 4 5 6; do
+	found=
+	for f in "$CACHE"/lost+found/*; do cmp -s "$f" "$T/src.f$i" && found=1; done
+	[ -n "$found" ] || fail "f$i's bytes are not in lost+found"
+done
+stop_burnfs
+start_burnfs
+assert_eq "$(st cache_state)" ok "cache_state at the mount after that"
 stop_burnfs
