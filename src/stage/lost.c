@@ -8,9 +8,11 @@
  * recorded for it has lost bytes: its node is marked and shows the size it
  * had, reads of it and commits fail with EIO (as a bad block on a local
  * disk does), the log and the status name it, until its content is
- * replaced (truncate, O_TRUNC) or it is removed. A data file longer than recorded is not
- * damage: writes after the last close land before their size is
- * journaled. */
+ * replaced (truncate, O_TRUNC) or it is removed. A data file longer than
+ * recorded is not damage: writes after the last close land before their
+ * size is journaled. Such a file, and one with no size recorded (written
+ * but not closed before a crash, or its record lost to damage), gets a
+ * record at the mount, so what the cache loses of it later is caught. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,15 @@ static void mark(struct stage *st, struct snode *n, uint64_t had)
 	stage_count_node(st, n);
 }
 
+static void record_size(struct stage *st, struct snode *n)
+{
+	int ret = stage_record_attr(st, n);
+
+	if (ret)
+		blog_warn("stage: cannot record the size of a staged file: %s",
+			  strerror(-ret));
+}
+
 void stage_lost_check(struct stage *st)
 {
 	const struct lost_note *note;
@@ -93,10 +104,12 @@ void stage_lost_check(struct stage *st)
 
 	if (st->nlnotes)
 		qsort(st->lnotes, st->nlnotes, sizeof(*st->lnotes), cmp_note);
-	for (n = st->data_nodes; n && st->nlnotes; n = n->dnext) {
+	for (n = st->data_nodes; n; n = n->dnext) {
 		note = last_note(st, n->data_id);
 		if (note && n->size < note->size)
 			mark(st, n, note->size);
+		else if (!note || n->size != note->size)
+			record_size(st, n);
 	}
 	free(st->lnotes);
 	st->lnotes = NULL;

@@ -238,10 +238,10 @@ int stage_replay_journal(struct stage *st)
 	}
 	start = pick_start(st, buf, &js, &rewrite);
 	apply_from(st, buf, &js, start);
-	stage_lost_check(st);
 	st->jsize = st->jreserved = js.good_len;
 	if (rewrite)
 		ret = rewrite_from(st, buf, &js, start);
+	stage_lost_check(st);
 out:
 	free(js.off);
 	free(buf);
