@@ -178,12 +178,19 @@ static int join_records(const char *buf, const struct jscan *js, size_t from,
  * unreadable part are not lost beyond what the damage took. */
 static void keep_damaged(struct stage *st, const char *buf, size_t len)
 {
+	long long now = (long long)time(NULL);
 	char name[64];
-	int fd;
+	int fd = -1;
 
-	snprintf(name, sizeof(name), "journal.damaged-%lld", (long long)time(NULL));
-	fd = openat(st->cache_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
+	/* a second damaged mount in the same second gets a name of its own */
+	for (int i = 0; fd < 0 && i < 100; i++) {
+		snprintf(name, sizeof(name), i ? "journal.damaged-%lld.%d" :
+			 "journal.damaged-%lld", now, i);
+		fd = openat(st->cache_fd, name, O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
 	if (fd < 0 || stage_write_all(fd, buf, len) || fsync(fd))
 		blog_error("stage: cannot keep a copy of the damaged journal as "
 			   "%s: %s", name, strerror(errno));
@@ -225,10 +232,11 @@ int stage_replay_journal(struct stage *st)
 			   (unsigned long long)js.gap_bytes, stage_cache_path(st));
 		keep_damaged(st, buf, len);
 	}
-	if (js.good_len < len) {
-		if (!js.gap_bytes)
-			blog_warn("stage: journal: cutting %zu bytes of a torn "
-				  "record", len - js.good_len);
+	/* a damaged journal is rewritten whole below; until that has worked
+	 * it stays as it is */
+	if (js.good_len < len && !js.gap_bytes) {
+		blog_warn("stage: journal: cutting %zu bytes of a torn record",
+			  len - js.good_len);
 		if (ftruncate(st->jfd, (off_t)js.good_len))
 			ret = -errno;
 	}

@@ -105,6 +105,15 @@ poke "$off" ffffff7f
 start_burnfs
 case $(st cache_state) in "damaged: "*) ;; *) fail "cache_state: $(st cache_state)" ;; esac
 staged_ok 1 3 4 5 6
+# damaged again at once: the second mount keeps its own copy (the same
+# second would give the same name)
+printf 'again\n' >"$MNT/staging/again"
+stop_burnfs
+read -r off len < <(rec_containing again) || fail "no journal record names again"
+poke $((off + 8 + len / 2)) ff
+start_burnfs
+set -- "$CACHE"/journal.damaged-*
+assert_eq "$#" 2 "journal.damaged-* copies after two damaged mounts"
 ctl_ok commit
 stop_burnfs
 
