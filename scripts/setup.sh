@@ -13,7 +13,7 @@ meson ninja-build pkg-config gcc libc6-dev
 libfuse3-dev libburn-dev libisofs-dev libisoburn-dev libjemalloc-dev libssl-dev zlib1g-dev
 fuse3
 xorriso genisoimage libarchive-tools fuseiso rsync attr acl
-coreutils util-linux findutils diffutils python3
+coreutils util-linux findutils diffutils python3 procps
 man-db groff-base bash-completion
 fuse-overlayfs zip unzip cpio tar
 "
