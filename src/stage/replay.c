@@ -25,6 +25,7 @@ struct jscan {
 	size_t n, good_len; /* records; where the bad bytes at the end start */
 	size_t last_freeze; /* index of the last FREEZE, or SIZE_MAX */
 	bool thawed;        /* a THAW follows it */
+	bool changes;       /* a record other than BASE, FREEZE and THAW */
 	uint64_t gap_bytes; /* unreadable bytes with good records after them */
 };
 
@@ -87,6 +88,8 @@ static int scan(const char *buf, size_t len, struct jscan *js)
 			js->thawed = false;
 		} else if (r.op == J_THAW) {
 			js->thawed = true;
+		} else if (r.op != J_BASE) {
+			js->changes = true;
 		}
 		js->off[js->n++] = pos;
 		pos += used;
@@ -147,26 +150,34 @@ static size_t pick_start(struct stage *st, const char *buf,
 	return 0;
 }
 
+/* The whole size of record i, from its header: scan() checked it. */
+static size_t rec_len(const char *buf, const struct jscan *js, size_t i)
+{
+	uint32_t body;
+
+	memcpy(&body, buf + js->off[i], sizeof(body));
+	return sizeof(uint32_t) * 2 + body;
+}
+
 /* The records from index `from` on, back to back: the new journal's tail
  * (a damaged journal's records have gaps between them). */
 static int join_records(const char *buf, const struct jscan *js, size_t from,
 			char **out, size_t *olen)
 {
 	size_t len = 0, used;
-	struct jrec r;
 	char *p;
 
 	*out = NULL;
 	*olen = 0;
 	for (size_t i = from; i < js->n; i++)
-		len += stage_journal_decode(buf + js->off[i], js->good_len - js->off[i], &r);
+		len += rec_len(buf, js, i);
 	if (!len)
 		return 0;
 	p = *out = malloc(len);
 	if (!p)
 		return -ENOMEM;
 	for (size_t i = from; i < js->n; i++) {
-		used = stage_journal_decode(buf + js->off[i], js->good_len - js->off[i], &r);
+		used = rec_len(buf, js, i);
 		memcpy(p, buf + js->off[i], used);
 		p += used;
 	}
@@ -291,7 +302,6 @@ int stage_cache_has_changes(const char *cache_dir)
 	struct jscan js = { 0 };
 	size_t len = 0;
 	char *buf = NULL;
-	struct jrec r;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/journal", cache_dir);
@@ -302,13 +312,8 @@ int stage_cache_has_changes(const char *cache_dir)
 	close(fd);
 	if (!ret)
 		ret = scan(buf ? buf : "", len, &js);
-	if (!ret && js.gap_bytes)
-		ret = 1;
-	for (size_t i = 0; !ret && i < js.n; i++) {
-		stage_journal_decode(buf + js.off[i], js.good_len - js.off[i], &r);
-		if (r.op != J_BASE && r.op != J_FREEZE && r.op != J_THAW)
-			ret = 1;
-	}
+	if (!ret)
+		ret = js.changes || js.gap_bytes;
 	free(js.off);
 	free(buf);
 	return ret;
