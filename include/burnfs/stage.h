@@ -99,10 +99,10 @@ const char *stage_cache_path(const struct stage *st);
 /* The cache folder was removed under the mount: every change fails with
  * -EIO until the next mount. */
 bool stage_cache_lost(struct stage *st);
-/* Bytes of the journal found unreadable at open (0: none; UINT64_MAX: the
- * journal was missing beside data files), and how many data files went to
- * CACHE/lost+found then. */
-uint64_t stage_journal_damage(struct stage *st, size_t *rescued);
+/* Bytes of the journal found unreadable at open (0: none); *missing: the
+ * journal was gone while data files were there; *rescued: how many data
+ * files went to CACHE/lost+found then. */
+uint64_t stage_journal_damage(struct stage *st, bool *missing, size_t *rescued);
 /* Staged files whose data file lost bytes between mounts (reads and
  * commits of them fail with EIO); *first (malloc'ed, may stay NULL) names
  * one. */

@@ -95,7 +95,8 @@ static void put_job(FILE *out, const struct job *j)
 static void put_cache(FILE *out, struct stage *st, bool lost)
 {
 	size_t rescued, short_files;
-	uint64_t damaged = stage_journal_damage(st, &rescued);
+	bool missing;
+	uint64_t damaged = stage_journal_damage(st, &missing, &rescued);
 	char *first = NULL;
 
 	short_files = stage_lost_count(st, &first);
@@ -106,7 +107,7 @@ static void put_cache(FILE *out, struct stage *st, bool lost)
 		fputs("cache_state: error: the cache folder was removed while "
 		      "mounted; every change fails with EIO until burnfs is "
 		      "remounted\n", out);
-	else if (damaged == UINT64_MAX)
+	else if (missing)
 		fprintf(out, "cache_state: damaged: the journal was missing at "
 			"the mount; the changes it held are missing from staging/ "
 			"(in cache_dir: %zu data file(s) no change refers to, "

@@ -195,10 +195,12 @@ const char *stage_cache_path(const struct stage *st)
 	return st->cache;
 }
 
-uint64_t stage_journal_damage(struct stage *st, size_t *rescued)
+uint64_t stage_journal_damage(struct stage *st, bool *missing, size_t *rescued)
 {
-	*rescued = st->jrescued;   /* all set at open, then only read */
-	return st->jdamaged ? st->jdamaged : st->jrescued ? UINT64_MAX : 0;
+	/* all set at open, then only read */
+	*missing = st->jmissing && st->jrescued;
+	*rescued = st->jrescued;
+	return st->jdamaged;
 }
 
 bool stage_cache_lost(struct stage *st)
