@@ -83,7 +83,7 @@ static void mark(struct stage *st, struct snode *n, uint64_t had)
 		   "is removed or its content replaced", path ? path : "(unnamed)",
 		   (unsigned long long)n->size, (unsigned long long)had);
 	free(path);
-	n->lost_bytes = true;
+	n->lost_bytes = st->lost_marked = true;
 	n->size = had;
 	stage_count_node(st, n);
 }
@@ -121,6 +121,10 @@ size_t stage_lost_count(struct stage *st, char **first)
 	size_t cnt = 0;
 	struct snode *n;
 
+	/* every status read and commit asks: no walk of the staged files
+	 * unless the mount found one */
+	if (!st->lost_marked)
+		return 0;
 	STAGE_LOCK_NODRAIN(st);
 	for (n = st->data_nodes; n; n = n->dnext) {
 		if (!n->lost_bytes)

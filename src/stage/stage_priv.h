@@ -169,6 +169,7 @@ struct stage {
 	struct lost_note *lnotes; /* replay: sizes J_ATTR recorded (lost.c) */
 	size_t nlnotes, caplnotes;
 	size_t jrescued;       /* data files moved to lost+found then */
+	bool lost_marked;      /* a node got lost_bytes at open (lost.c) */
 	bool frozen;
 	bool test_clean_lax;   /* BURNFS_TEST_CLEAN_LAX=1: clean.c judges by
 				  names only (tests of digest.c's guard) */
