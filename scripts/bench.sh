@@ -10,6 +10,13 @@
 #   local           a plain folder on the cache's filesystem (the physical limit)
 #   fuse-overlayfs  empty lower, upper and work folders on the same filesystem
 #   passthrough_ll  libfuse's example, built now from libfuse3-dev's copy
+#   floorfs         scripts/bench/floorfs.c, built now: a FUSE server that
+#                   keeps everything in memory and does nothing else, asked
+#                   for what burnfs asks; the floor of FUSE's round trips
+#                   (phase i)
+#   isofloor        scripts/bench/isofloor.c, built now: the least a program
+#                   on libisoburn does to add one file as a new session with
+#                   burnfs's options (phase h)
 #   xorriso         -for_backup (same MD5 work) -joliet on (the same image:
 #                   burnfs writes Joliet by default) for the commit, -update_r
 #                   for the incremental
@@ -41,12 +48,16 @@
 #      of sessions/1/ (the 300,000-file session) and the RSS it adds, and cat
 #      pending after 100,000 chmods; on another fresh mount, one file added
 #      and committed without a walk (the common case) and its peak RSS
-#      (issue 14). The tree and image are made once and kept in
+#      (issue 14). isofloor adds the same file to the same image: its
+#      layout and write (isoburn_prepare_disc until written) against
+#      xorriso's whole run says how far below xorriso any program on these
+#      libraries can go. The tree and image are made once and kept in
 #      $BENCH_DIR/h-NDIRSxPERDIR/ (minutes to make; delete by hand)
-#   I  small writers into an empty staging/, a local folder and
-#      fuse-overlayfs, each + sync: tar -x, unzip, cpio -p and rsync -a of
+#   I  small writers into an empty staging/, a local folder, fuse-overlayfs
+#      and floorfs, each + sync: tar -x, unzip, cpio -p and rsync -a of
 #      /usr/include (its tarball, its zip, the folder), dd bs=512 of a
-#      64 MiB file (issue 14)
+#      64 MiB file (issue 14). floorfs/local says how near a FUSE file
+#      system with synchronous writes can come to the local folder at all
 #   J  the disc of phase h again (restored, page cache dropped): mount,
 #      find -exec stat, one file added and committed, all inside a memory
 #      cgroup holding the daemon, find and the kernel's caches they make:
@@ -184,7 +195,8 @@ if has_phase h || has_phase j; then
 	[ -e "$H_CACHE/done" ] || need_mib=$((need_mib + NH * 4 / 1024))
 fi
 if has_phase i; then
-	# each run of each of 5 measures writes a copy for each of 3 contestants
+	# each run of each of 5 measures writes a copy for each of 3
+	# contestants on disk (floorfs keeps its copy in memory)
 	need_mib=$((need_mib + ($(du -sm "$I_SRC" | cut -f1) + DD_MIB) * 3 * 5 * RUNS))
 fi
 avail_mib=$(($(stat -f -c '%a * %S' "$BENCH_DIR") / 1048576))
@@ -370,6 +382,16 @@ mount_pt() {
 	wait_mount "$m" "${PID_OF[$m]}" ""
 }
 
+# mount_floor MNT: floorfs (see the header), multithreaded as libfuse runs it.
+mount_floor() {
+	local m=$1
+	mkdir -p "$m"
+	MOUNTS+=("$m")
+	"$FLOORFS" -f "$m" >>"$LOGDIR/floorfs.log" 2>&1 </dev/null &
+	PID_OF[$m]=$!
+	wait_mount "$m" "${PID_OF[$m]}" ""
+}
+
 umount_one() { unmount_any "$1" || die "cannot unmount $1"; }
 
 # control MNT CMD: one command write; its exit status is the command's.
@@ -402,6 +424,9 @@ setup_writer() {
 	passthrough_ll)
 		mkdir -p "$d/src"
 		mount_pt "$d/src" "$d/mnt"
+		MNTP=$d/mnt DEST=$d/mnt ;;
+	floorfs)
+		mount_floor "$d/mnt"
 		MNTP=$d/mnt DEST=$d/mnt ;;
 	esac
 }
@@ -864,6 +889,18 @@ h_xorriso() {
 	record h_hwm_commit xorriso "$(tail -n 1 "$RUN/H/xorriso.$1.maxrss")"
 }
 
+h_isofloor() {
+	local log=$LOGDIR/isofloor.H.$1.log
+	restore_h
+	sync
+	/usr/bin/time -f %M -o "$RUN/H/isofloor.$1.maxrss" \
+		"$ISOFLOOR" "$RUN/H/img.iso" "$RUN/H/newfile" /d000/newfile >"$log" 2>&1 ||
+		die "isofloor failed (log: $log)"
+	record h_commit isofloor "$(awk '$1 == "total" { print $2 }' "$log")"
+	record h_commit_floor isofloor "$(awk '$1 == "floor" { print $2 }' "$log")"
+	record h_hwm_commit isofloor "$(tail -n 1 "$RUN/H/isofloor.$1.maxrss")"
+}
+
 # prepare_h_run: the run's copy of the big disc, its head and size for
 # restore_h, and the file each commit adds (once for phases h and j).
 prepare_h_run() {
@@ -881,7 +918,7 @@ phase_h() {
 	prepare_h_run
 	MOUNT_WAIT=900   # a loaded machine needs minutes for 1,000,000 files
 	for ((r = 1; r <= RUNS; r++)); do
-		for c in $(rotate $((r - 1)) burnfs local xorriso); do
+		for c in $(rotate $((r - 1)) burnfs local xorriso isofloor); do
 			note "H run $r/$RUNS: $c ($NH files)"
 			"h_$c" "$r"
 		done
@@ -960,7 +997,7 @@ phase_i() {
 	local r c d m
 	for m in tar_x unzip cpio_p rsync_inc dd512; do
 		for ((r = 1; r <= RUNS; r++)); do
-			for c in $(rotate $((r - 1)) burnfs local fuse-overlayfs); do
+			for c in $(rotate $((r - 1)) burnfs local fuse-overlayfs floorfs); do
 				note "I $m run $r/$RUNS: $c"
 				d=$RUN/I/$m.$c.$r
 				setup_writer "$c" "$d"
@@ -1092,6 +1129,15 @@ report_h() {
 	goal_check "$b" 0.6 "RSS after the stat walk of $NH files (KiB/entry)"
 	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB) after the stat walk  %s' rss_walk "$b" "$(kib_to_mib "$(med h_rss_walk burnfs)")" "$G")"
 	line h_commit s xorriso 0.3
+	line h_commit s isofloor
+	b=$(med h_commit_floor isofloor) x=$(med h_commit xorriso)
+	r=$(ratio "$b" "$x")
+	if awk -v r="$r" 'BEGIN { exit !(r != "nan" && r + 0 > 0.3) }'; then
+		G="the floor itself is over the goal of 0.3x xorriso: not reachable on libisofs"
+	else
+		G="the floor is within the goal of 0.3x xorriso"
+	fi
+	out "$(printf '%-22s isofloor=%ss xorriso=%ss ratio=%s (libisofs laying out and writing the session)  %s' h_commit_floor "$b" "$x" "$r" "$G")"
 	b=$(per_entry "$(med h_hwm_commit burnfs)") x=$(per_entry "$(med h_hwm_commit xorriso)")
 	goal_check "$b" 1.0 "peak RSS of the one-file commit on $NH files (KiB/entry)"
 	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB) xorriso=%sKiB/entry (%sMiB)  %s' hwm_commit "$b" "$(kib_to_mib "$(med h_hwm_commit burnfs)")" "$x" "$(kib_to_mib "$(med h_hwm_commit xorriso)")" "$G")"
@@ -1129,10 +1175,29 @@ report_i() {
 	for m in tar_x unzip cpio_p rsync_inc; do
 		line "$m" s local 2
 		line "$m" s fuse-overlayfs 0.8
+		line "$m" s floorfs
+		floor_line "$m" 2
 	done
 	line dd512 s local 3
 	line dd512 s fuse-overlayfs
+	line dd512 s floorfs
+	floor_line dd512 3
 	out ""
+}
+
+# floor_line MEASURE GOAL: floorfs against the local folder, and whether
+# burnfs's goal against the local folder lies above FUSE's floor at all.
+floor_line() {
+	local m=$1 goal=$2 f l r w
+	f=$(med "$m" floorfs)
+	l=$(med "$m" local)
+	r=$(ratio "$f" "$l")
+	if awk -v r="$r" -v g="$goal" 'BEGIN { exit !(r != "nan" && r + 0 > g + 0) }'; then
+		w="the floor itself is over the goal of ${goal}x local: not reachable through FUSE"
+	else
+		w="the floor is within the goal of ${goal}x local"
+	fi
+	out "$(printf '%-22s floorfs=%ss local=%ss ratio=%s  %s' "$m" "$f" "$l" "$r" "$w")"
 }
 
 # j_line LABEL LIMIT: whether the walk and commit completed inside LIMIT.
@@ -1188,12 +1253,13 @@ report() {
 	done
 	[ -n "${RES["statwalk|burnfs"]:-}" ] && runs_line statwalk burnfs local
 	for m in tar_x unzip cpio_p rsync_inc dd512; do
-		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs local fuse-overlayfs floorfs
 	done
 	[ -n "${RES["h_statwalk|burnfs"]:-}" ] && runs_line h_statwalk burnfs local
 	for m in h_commit h_hwm_commit; do
-		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs xorriso
+		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs xorriso isofloor
 	done
+	[ -n "${RES["h_commit_floor|isofloor"]:-}" ] && runs_line h_commit_floor isofloor
 	for m in j_ok_fit j_peak_fit j_hwm_fit j_rss_walk_fit j_ooms_fit j_ok_tight j_peak_tight j_hwm_tight j_rss_walk_tight j_ooms_tight; do
 		[ -n "${RES["$m|burnfs"]:-}" ] && runs_line "$m" burnfs
 	done
@@ -1211,6 +1277,25 @@ report() {
 header
 note "building passthrough_ll"
 PTLL=$("$HERE/bench/build-passthrough-ll.sh" "$RUN/passthrough_ll") || die "cannot build passthrough_ll"
+if has_phase h; then
+	note "building isofloor"
+	ISOFLOOR=$RUN/isofloor
+	# with burnfs's allocator, where there is one: a floor as low as it goes
+	# (nothing calls jemalloc by name, so the linker would drop it unasked;
+	# with glibc's allocator the floor takes 1.2-1.5x as long)
+	je=
+	pkg-config --exists jemalloc 2>/dev/null && je="-Wl,--no-as-needed $(pkg-config --libs jemalloc) -Wl,--as-needed"
+	# shellcheck disable=SC2086  # $je is a list of words
+	cc -O2 "$HERE/bench/isofloor.c" -lisoburn -lisofs -lburn $je -o "$ISOFLOOR" \
+		>"$LOGDIR/isofloor-build.log" 2>&1 || die "cannot build isofloor (see $LOGDIR/isofloor-build.log)"
+fi
+if has_phase i; then
+	note "building floorfs"
+	FLOORFS=$RUN/floorfs
+	# shellcheck disable=SC2046  # pkg-config output is a list of words
+	cc -O2 -D_FILE_OFFSET_BITS=64 "$HERE/bench/floorfs.c" $(pkg-config --cflags --libs fuse3) \
+		-lpthread -o "$FLOORFS" >"$LOGDIR/floorfs-build.log" 2>&1 || die "cannot build floorfs (see $LOGDIR/floorfs-build.log)"
+fi
 make_sources
 for p in $PHASES; do "phase_$p"; done
 report
