@@ -382,7 +382,7 @@ mount_pt() {
 	wait_mount "$m" "${PID_OF[$m]}" ""
 }
 
-# mount_floor MNT: floorfs (see the header), multithreaded as libfuse runs it.
+# mount_floor MNT: floorfs (see the header): one thread that polls like burnfs.
 mount_floor() {
 	local m=$1
 	mkdir -p "$m"

@@ -11,14 +11,20 @@
  *
  * It asks the kernel for what burnfs asks (default_permissions, a day's
  * timeouts, direct I/O for write-only handles, no HANDLE_KILLPRIV, no
- * ATOMIC_O_TRUNC), so both see the same requests. libfuse's own
- * multithreaded loop serves them.
+ * ATOMIC_O_TRUNC), so both see the same requests. One thread serves them
+ * and, like burnfs's loop, polls /dev/fuse for FLOOR_SPIN_US microseconds
+ * (default 50) after each answer before it sleeps in read(2): a single
+ * writer's next request comes sooner than a sleeping thread wakes on the
+ * other CPU, and nothing here ever blocks. FLOOR_SPIN_US=0 does not poll;
+ * FLOOR_SPIN_US=mt runs libfuse's multithreaded loop instead.
  *
  * Usage: floorfs [-f] MOUNTPOINT; unmount with fusermount3 -u. */
 #define FUSE_USE_VERSION 34
 #include <errno.h>
 #include <fuse_lowlevel.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -511,6 +517,46 @@ static const struct fuse_lowlevel_ops ops = {
 	.create = floor_create,
 };
 
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* One thread: poll for spin_us after each answer, then sleep in read. */
+static int serve(struct fuse_session *se, double spin_us)
+{
+	struct pollfd p = { .fd = fuse_session_fd(se), .events = POLLIN };
+	struct fuse_buf buf = { 0 };
+	double end;
+	int res = 0;
+
+	while (!fuse_session_exited(se)) {
+		end = now_us() + spin_us;
+		while (spin_us > 0 && poll(&p, 1, 0) == 0 && now_us() < end)
+			sched_yield();
+		res = fuse_session_receive_buf(se, &buf);
+		if (res == -EINTR || res == -EAGAIN)
+			continue;
+		if (res <= 0)
+			break;
+		fuse_session_process_buf(se, &buf);
+	}
+	free(buf.mem);
+	return res < 0 && res != -ENODEV ? 1 : 0;
+}
+
+static int run(struct fuse_session *se)
+{
+	const char *spin = getenv("FLOOR_SPIN_US");
+
+	if (spin && !strcmp(spin, "mt"))
+		return fuse_session_loop_mt(se, NULL) ? 1 : 0;
+	return serve(se, spin ? atof(spin) : 50);
+}
+
 int main(int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -538,7 +584,7 @@ int main(int argc, char **argv)
 	if (fuse_set_signal_handlers(se) == 0 &&
 	    fuse_session_mount(se, o.mountpoint) == 0) {
 		fuse_daemonize(o.foreground);
-		ret = fuse_session_loop_mt(se, NULL) ? 1 : 0;
+		ret = run(se);
 		fuse_session_unmount(se);
 	}
 	fuse_remove_signal_handlers(se);
