@@ -127,7 +127,9 @@ size_t stage_lost_count(struct stage *st, char **first)
 		return 0;
 	STAGE_LOCK_NODRAIN(st);
 	for (n = st->data_nodes; n; n = n->dnext) {
-		if (!n->lost_bytes)
+		/* a removed file kept alive by a handle or by the kernel's
+		 * late forget is no longer in the tree: never burned */
+		if (!n->lost_bytes || !n->nlink)
 			continue;
 		if (!cnt++ && first && n->aliases)
 			stage_node_path_dup(n->aliases, first);
