@@ -304,6 +304,8 @@ struct disc_msgwatch {
 	char errfile[256];    /* path of the last ERRFILE pseudo-message */
 	bool write_thread_ended; /* libburn 0x20178 "Write thread ... ended" */
 	int os_errno;         /* first errno a SORRY-or-worse message carried */
+	char os_text[256];    /* that message's text: the root of a failed
+				 write, before libisofs's "cancelled" */
 	bool user_cancel;     /* the user aborted: failures that follow are
 				 the abort's echo, logged as info */
 };

@@ -30,8 +30,10 @@ static void note(void *ctx, const char *lib, int code, const char *text,
 		snprintf(w->first_bad, sizeof(w->first_bad), "%s", text);
 	/* libburn's "Cannot write desired amount" is only a SORRY, but its
 	 * errno tells a full file system (ENOSPC) from a failing disk. */
-	if (os_errno && !w->os_errno && lvl <= BLOG_WARN)
+	if (os_errno && !w->os_errno && lvl <= BLOG_WARN) {
 		w->os_errno = os_errno;
+		snprintf(w->os_text, sizeof(w->os_text), "%s", text);
+	}
 	/* libburn's writer thread says so right before it leaves the worker
 	 * list; until then a new burn_disc_write is refused. */
 	if (code == 0x00020178)

@@ -210,9 +210,18 @@ static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 				  "(%s); the medium keeps its earlier sessions",
 				  disc_is_image(d) ? "the image's file system" : "the medium",
 				  strerror(ps->mw.os_errno));
+	if (disc_msgwatch_failed(&ps->mw) && ps->mw.errfile[0])
+		return errmsg_set(em, -EIO, "the burn failed: %s %s", ps->mw.first_bad,
+				  ps->mw.errfile);
+	/* A medium that fails to take the bytes: libburn's SORRY names the
+	 * system call and its errno; libisofs only says "cancelled" after. */
+	if ((disc_msgwatch_failed(&ps->mw) ||
+	     !isoburn_drive_wrote_well(disc_drive(d))) && ps->mw.os_text[0])
+		return errmsg_set(em, -EIO, "the burn failed: writing to %s: %s (%s)",
+				  disc_target(d), ps->mw.os_text,
+				  strerror(ps->mw.os_errno));
 	if (disc_msgwatch_failed(&ps->mw))
-		return errmsg_set(em, -EIO, "the burn failed: %s%s%s", ps->mw.first_bad,
-				  ps->mw.errfile[0] ? " " : "", ps->mw.errfile);
+		return errmsg_set(em, -EIO, "the burn failed: %s", ps->mw.first_bad);
 	if (!isoburn_drive_wrote_well(disc_drive(d)))
 		return errmsg_set(em, -EIO, "the burn failed%s%s",
 				  ps->mw.first_bad[0] ? ": " : "", ps->mw.first_bad);
