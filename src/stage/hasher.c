@@ -53,7 +53,12 @@ struct hasher {
 	bool kick;          /* a file was queued since the idle thread looked */
 	bool stop;          /* close: both threads end */
 	bool calm;          /* the commit ended: the hurry thread ends */
-	bool hurrying;      /* the hurry thread (detached) runs */
+	bool hurrying;      /* the hurry thread runs */
+	/* the last hurry thread, joined before the next starts and at stop:
+	 * a detached one still ran its exit (OpenSSL's per-thread state is
+	 * freed there) after saying it was done, racing the process's exit */
+	pthread_t hurry;
+	bool hurry_started;
 	/* the queue (stage lock): q[head..len) */
 	struct snode **q;
 	size_t head, len, cap;
@@ -373,17 +378,17 @@ int stage_start_threads(struct stage *st)
 void stage_hash_hurry(struct stage *st)
 {
 	struct hasher *h = st->hasher;
-	pthread_attr_t attr;
-	pthread_t t;
 
 	if (!h || h->head == h->len)
 		return;
 	pthread_mutex_lock(&h->mu);
-	if (!h->hurrying && !h->stop && !pthread_attr_init(&attr)) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (!h->hurrying && !h->stop) {
+		/* done with h->mu already: it only has its exit left */
+		if (h->hurry_started)
+			pthread_join(h->hurry, NULL);
 		h->calm = false;
-		h->hurrying = !pthread_create(&t, &attr, hurry_main, st);
-		pthread_attr_destroy(&attr);
+		h->hurrying = !pthread_create(&h->hurry, NULL, hurry_main, st);
+		h->hurry_started = h->hurrying;
 	}
 	pthread_mutex_unlock(&h->mu);
 }
@@ -412,6 +417,8 @@ void stage_hasher_stop(struct stage *st)
 	while (h->hurrying)
 		pthread_cond_wait(&h->cv, &h->mu);
 	pthread_mutex_unlock(&h->mu);
+	if (h->hurry_started)
+		pthread_join(h->hurry, NULL);
 	if (h->idle_started)
 		pthread_join(h->idle, NULL);
 	STAGE_LOCK_NODRAIN(st);
