@@ -209,13 +209,14 @@ mount_small_fs() {
 	KERNEL_MOUNTS+=("$dir")
 }
 
-# make_loop_device SIZE: a loop block device over a new zeroed file of SIZE
-# in $T, detached at exit; its path in LOOP_DEV. Skips the test when the
-# machine gives none.
+# make_loop_device SIZE [FILE]: a loop block device over a new zeroed
+# (sparse) file of SIZE, FILE or one in $T, detached at exit; its path in
+# LOOP_DEV. Skips the test when the machine gives none.
 make_loop_device() {
+	local file=${2:-$T/loop${#LOOP_DEVS[@]}.img}
 	command -v losetup >/dev/null || skip "losetup is not installed"
-	truncate -s "$1" "$T/loop${#LOOP_DEVS[@]}.img"
-	LOOP_DEV=$(losetup -f --show "$T/loop${#LOOP_DEVS[@]}.img" 2>/dev/null) ||
+	truncate -s "$1" "$file"
+	LOOP_DEV=$(losetup -f --show "$file" 2>/dev/null) ||
 		skip "cannot set up a loop device"
 	LOOP_DEVS+=("$LOOP_DEV")
 }
@@ -565,8 +566,9 @@ make_tree() {
 # --- image readers (not written by this project) -------------------------------------
 
 # toc_sessions IMG: the number of sessions xorriso finds (0 for blank/missing).
+# IMG may be a block device (whose size test -s does not see).
 toc_sessions() {
-	[ -s "$1" ] || { echo 0; return 0; }
+	[ -s "$1" ] || [ -b "$1" ] || { echo 0; return 0; }
 	timeout -k 5 60 xorriso -indev "stdio:$1" -toc 2>&1 | grep -c '^ISO session' || true
 }
 

@@ -12,17 +12,10 @@
 
 M=$((1024 * 1024))
 mount_small_fs tmpfs 24m "$T/fs"
-truncate -s 128M "$T/fs/dev.img"
-LOOP_DEV=$(losetup -f --show "$T/fs/dev.img" 2>/dev/null) ||
-	skip "cannot set up a loop device"
-LOOP_DEVS+=("$LOOP_DEV")
+make_loop_device 128M "$T/fs/dev.img"
 IMG=$LOOP_DEV
 timeout -k 5 60 xorriso -outdev "stdio:$IMG" -volid T112 -commit >"$T/x1.log" 2>&1 ||
 	{ tail -5 "$T/x1.log" >&2; fail "xorriso's first session on the device failed"; }
-
-dev_sessions() {
-	timeout -k 5 60 xorriso -indev "stdio:$IMG" -toc 2>&1 | grep -c '^ISO session' || true
-}
 
 start_burnfs
 # more than the tmpfs can hold, less than the device says it has
@@ -36,7 +29,7 @@ case $(st last_result) in
 *) fail "last_result does not name the failed write: $(st last_result)" ;;
 esac
 grep -q "libburn SORRY: Cannot write" "$LOG" || fail "the log does not hold libburn's message"
-assert_eq "$(dev_sessions)" 1 "sessions on the device after the failed burn"
+assert_eq "$(toc_sessions "$IMG")" 1 "sessions on the device after the failed burn"
 assert_eq "$(st sessions)" 1 "sessions in the status after the failed burn"
 cmp "$T/big" "$MNT/staging/big" || fail "big changed in staging/ after the failed burn"
 assert_eq "$(cat "$MNT/pending")" "$(printf 'A /big\nA /small')" "pending after the failed burn"
@@ -44,7 +37,7 @@ assert_eq "$(cat "$MNT/pending")" "$(printf 'A /big\nA /small')" "pending after 
 # The device takes writes again: the same commit goes through.
 mount -o remount,size=160m "$T/fs" || fail "cannot grow the tmpfs"
 ctl_ok commit
-assert_eq "$(dev_sessions)" 2 "sessions on the device after the second commit"
+assert_eq "$(toc_sessions "$IMG")" 2 "sessions on the device after the second commit"
 check_md5 "$IMG"
 timeout 60 isoinfo -R -i "$IMG" -x /big >"$T/big.back" 2>/dev/null ||
 	fail "isoinfo cannot read big from the device"

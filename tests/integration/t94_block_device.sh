@@ -22,9 +22,6 @@ cmp -n $((64 * 1024)) "$IMG" /dev/zero >/dev/null || fail "the refused mount wro
 timeout -k 5 60 xorriso -outdev "stdio:$IMG" -volid T94 -commit >"$T/x1.log" 2>&1 ||
 	{ tail -5 "$T/x1.log" >&2; fail "the command the refusal names failed"; }
 
-dev_sessions() {
-	timeout -k 5 60 xorriso -indev "stdio:$IMG" -toc 2>&1 | grep -c '^ISO session' || true
-}
 
 start_burnfs
 assert_eq "$(st sessions)" 1 "sessions after xorriso's empty first session"
@@ -38,7 +35,7 @@ assert_int_between "$df_total" $((60 * M)) $((64 * M)) "df's size of a 64 MiB de
 make_tree "$T/v1"
 timeout 60 cp -a "$T/v1/." "$MNT/staging/"
 ctl_ok commit
-assert_eq "$(dev_sessions)" 2 "sessions xorriso finds on the device after a commit"
+assert_eq "$(toc_sessions "$IMG")" 2 "sessions xorriso finds on the device after a commit"
 
 # Session 3: additions, a removal, a chmod.
 cp -a "$T/v1" "$T/v2"
@@ -51,7 +48,7 @@ rm "$T/v2/big.bin" "$MNT/staging/big.bin"
 chmod 0700 "$T/v2/docs/nested/deep/x.bin" "$MNT/staging/docs/nested/deep/x.bin"
 touch -d '2012-01-01 00:00:00' "$T/v2/added" "$MNT/staging/added"
 ctl_ok commit
-assert_eq "$(dev_sessions)" 3 "sessions after the second commit"
+assert_eq "$(toc_sessions "$IMG")" 3 "sessions after the second commit"
 assert_same_tree "$T/v2" "$MNT/staging" "staging/ after two commits"
 
 # Older sessions: each read from the device by the probe process.
@@ -97,7 +94,7 @@ assert_eq "$(sha "$IMG")" "$before" "the device after the refused commit"
 ctl_ok "set foreign=overwrite"
 ctl_ok commit
 stop_burnfs
-assert_eq "$(dev_sessions)" 4 "sessions after overwriting the junk"
+assert_eq "$(toc_sessions "$IMG")" 4 "sessions after overwriting the junk"
 assert_eq "$(timeout -k 5 60 isoinfo -R -i "$IMG" -x /late.txt)" "over the junk" "the file written over the junk"
 check_md5 "$IMG" 4
 xorriso_extract "$IMG" "$T/x2b" 2
