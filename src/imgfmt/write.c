@@ -203,29 +203,29 @@ static void poll_write(struct disc *d, IsoImage *img, uint64_t total,
  * the last poll still wins: nothing is published before activation. */
 static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 {
+	const struct disc_msgwatch *mw = &ps->mw;
+	bool failed;
+
 	if (ps->user_cancel || disc_job_cancelled(d))
 		return errmsg_set(em, -ECANCELED, "the burn was cancelled; the medium keeps its earlier sessions");
-	if (ps->mw.os_errno == ENOSPC || ps->mw.os_errno == EDQUOT)
+	if (mw->os_errno == ENOSPC || mw->os_errno == EDQUOT)
 		return errmsg_set(em, -ENOSPC, "the burn failed: %s ran out of space "
 				  "(%s); the medium keeps its earlier sessions",
 				  disc_is_image(d) ? "the image's file system" : "the medium",
-				  strerror(ps->mw.os_errno));
-	if (disc_msgwatch_failed(&ps->mw) && ps->mw.errfile[0])
-		return errmsg_set(em, -EIO, "the burn failed: %s %s", ps->mw.first_bad,
-				  ps->mw.errfile);
+				  strerror(mw->os_errno));
+	failed = disc_msgwatch_failed(mw);
+	if (!failed && isoburn_drive_wrote_well(disc_drive(d)))
+		return 0;
+	if (failed && mw->errfile[0])
+		return errmsg_set(em, -EIO, "the burn failed: %s %s", mw->first_bad,
+				  mw->errfile);
 	/* A medium that fails to take the bytes: libburn's SORRY names the
 	 * system call and its errno; libisofs only says "cancelled" after. */
-	if ((disc_msgwatch_failed(&ps->mw) ||
-	     !isoburn_drive_wrote_well(disc_drive(d))) && ps->mw.os_text[0])
+	if (mw->os_text[0])
 		return errmsg_set(em, -EIO, "the burn failed: writing to %s: %s (%s)",
-				  disc_target(d), ps->mw.os_text,
-				  strerror(ps->mw.os_errno));
-	if (disc_msgwatch_failed(&ps->mw))
-		return errmsg_set(em, -EIO, "the burn failed: %s", ps->mw.first_bad);
-	if (!isoburn_drive_wrote_well(disc_drive(d)))
-		return errmsg_set(em, -EIO, "the burn failed%s%s",
-				  ps->mw.first_bad[0] ? ": " : "", ps->mw.first_bad);
-	return 0;
+				  disc_target(d), mw->os_text, strerror(mw->os_errno));
+	return errmsg_set(em, -EIO, "the burn failed%s%s",
+			  mw->first_bad[0] ? ": " : "", mw->first_bad);
 }
 
 /* libburn reports the drive idle before its writer thread has left the
