@@ -1132,12 +1132,8 @@ report_h() {
 	line h_commit s isofloor
 	b=$(med h_commit_floor isofloor) x=$(med h_commit xorriso)
 	r=$(ratio "$b" "$x")
-	if awk -v r="$r" 'BEGIN { exit !(r != "nan" && r + 0 > 0.3) }'; then
-		G="the floor itself is over the goal of 0.3x xorriso: not reachable on libisofs"
-	else
-		G="the floor is within the goal of 0.3x xorriso"
-	fi
-	out "$(printf '%-22s isofloor=%ss xorriso=%ss ratio=%s (libisofs laying out and writing the session)  %s' h_commit_floor "$b" "$x" "$r" "$G")"
+	floor_verdict "$r" 0.3 xorriso "on libisofs"
+	out "$(printf '%-22s isofloor=%ss xorriso=%ss ratio=%s (libisofs laying out and writing the session)  %s' h_commit_floor "$b" "$x" "$r" "$FV")"
 	b=$(per_entry "$(med h_hwm_commit burnfs)") x=$(per_entry "$(med h_hwm_commit xorriso)")
 	goal_check "$b" 1.0 "peak RSS of the one-file commit on $NH files (KiB/entry)"
 	out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB) xorriso=%sKiB/entry (%sMiB)  %s' hwm_commit "$b" "$(kib_to_mib "$(med h_hwm_commit burnfs)")" "$x" "$(kib_to_mib "$(med h_hwm_commit xorriso)")" "$G")"
@@ -1185,19 +1181,26 @@ report_i() {
 	out ""
 }
 
+# floor_verdict RATIO GOAL BASELINE HOW: sets FV to whether a floor's
+# RATIO to BASELINE is already over burnfs's GOAL against it (then no
+# program HOW can meet it).
+floor_verdict() {
+	if awk -v r="$1" -v g="$2" 'BEGIN { exit !(r != "nan" && r + 0 > g + 0) }'; then
+		FV="the floor itself is over the goal of ${2}x $3: not reachable $4"
+	else
+		FV="the floor is within the goal of ${2}x $3"
+	fi
+}
+
 # floor_line MEASURE GOAL: floorfs against the local folder, and whether
 # burnfs's goal against the local folder lies above FUSE's floor at all.
 floor_line() {
-	local m=$1 goal=$2 f l r w
+	local m=$1 goal=$2 f l r
 	f=$(med "$m" floorfs)
 	l=$(med "$m" local)
 	r=$(ratio "$f" "$l")
-	if awk -v r="$r" -v g="$goal" 'BEGIN { exit !(r != "nan" && r + 0 > g + 0) }'; then
-		w="the floor itself is over the goal of ${goal}x local: not reachable through FUSE"
-	else
-		w="the floor is within the goal of ${goal}x local"
-	fi
-	out "$(printf '%-22s floorfs=%ss local=%ss ratio=%s  %s' "$m" "$f" "$l" "$r" "$w")"
+	floor_verdict "$r" "$goal" local "through FUSE"
+	out "$(printf '%-22s floorfs=%ss local=%ss ratio=%s  %s' "$m" "$f" "$l" "$r" "$FV")"
 }
 
 # j_line LABEL LIMIT: whether the walk and commit completed inside LIMIT.

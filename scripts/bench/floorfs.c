@@ -262,10 +262,16 @@ static void floor_symlink(fuse_req_t req, const char *target, fuse_ino_t parent,
 	make(req, parent, s, S_IFLNK | 0777, 0, target, NULL);
 }
 
+/* As burnfs: a write-only handle is served with direct I/O. */
+static void set_direct_io(struct fuse_file_info *fi)
+{
+	fi->direct_io = (fi->flags & O_ACCMODE) == O_WRONLY;
+}
+
 static void floor_create(fuse_req_t req, fuse_ino_t parent, const char *s,
 			mode_t mode, struct fuse_file_info *fi)
 {
-	fi->direct_io = (fi->flags & O_ACCMODE) == O_WRONLY;
+	set_direct_io(fi);
 	make(req, parent, s, S_IFREG | (mode & 07777), 0, NULL, fi);
 }
 
@@ -282,7 +288,8 @@ static void floor_readlink(fuse_req_t req, fuse_ino_t ino)
 		fuse_reply_err(req, EINVAL);
 }
 
-static void drop(fuse_req_t req, fuse_ino_t parent, const char *s)
+/* unlink and rmdir alike: a name goes */
+static void floor_unlink(fuse_req_t req, fuse_ino_t parent, const char *s)
 {
 	struct name **p;
 	int err = 0;
@@ -297,11 +304,6 @@ static void drop(fuse_req_t req, fuse_ino_t parent, const char *s)
 	}
 	pthread_mutex_unlock(&lock);
 	fuse_reply_err(req, err);
-}
-
-static void floor_unlink(fuse_req_t req, fuse_ino_t parent, const char *s)
-{
-	drop(req, parent, s);
 }
 
 static void floor_rename(fuse_req_t req, fuse_ino_t parent, const char *s,
@@ -355,7 +357,7 @@ static void floor_open(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	(void)ino;
-	fi->direct_io = (fi->flags & O_ACCMODE) == O_WRONLY;
+	set_direct_io(fi);
 	fuse_reply_open(req, fi);
 }
 

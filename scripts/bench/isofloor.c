@@ -1,7 +1,9 @@
 /* isofloor — the bench's libisofs floor for a one-file commit: what no
  * program built on libisoburn can skip to add one file to an image as a
- * new session with the options burnfs writes with (Rock Ridge, Joliet,
- * AAIP, hard links, file and session MD5s).
+ * new session with the extensions burnfs writes with (Rock Ridge, Joliet,
+ * AAIP, hard links, file and session MD5s) and its relaxations but two
+ * that only add work (Joliet in UTF-16, directories' own mtimes): a floor
+ * no higher than burnfs's.
  *
  *   isofloor IMAGE FILE ISO_PATH
  *
@@ -92,27 +94,39 @@ static int write_session(struct burn_drive *drive)
 {
 	struct isoburn_imgen_opts *o = image_opts();
 	struct burn_disc *disc = NULL;
-	struct burn_write_opts *wo;
+	struct burn_write_opts *wo = NULL;
 	struct burn_progress p;
 	double t0 = now();
+	int ret = 1;
 
-	if (!o || isoburn_prepare_disc(drive, &disc, o) <= 0)
-		return fail("isoburn_prepare_disc");
+	if (!o || isoburn_prepare_disc(drive, &disc, o) <= 0) {
+		fail("isoburn_prepare_disc");
+		goto out;
+	}
 	wo = burn_write_opts_new(drive);
 	burn_write_opts_set_multi(wo, 1);
 	burn_write_opts_set_underrun_proof(wo, 1);
 	isoburn_disc_write(wo, disc);
 	while (burn_drive_get_status(drive, &p) != BURN_DRIVE_IDLE)
 		usleep(10000);
-	if (isoburn_drive_wrote_well(drive) <= 0)
-		return fail("the write");
+	if (isoburn_drive_wrote_well(drive) <= 0) {
+		fail("the write");
+		goto out;
+	}
 	printf("floor %.3f\n", now() - t0);
-	if (isoburn_activate_session(drive) <= 0)
-		return fail("isoburn_activate_session");
-	burn_write_opts_free(wo);
-	burn_disc_free(disc);
-	isoburn_igopt_destroy(&o, 0);
-	return 0;
+	if (isoburn_activate_session(drive) <= 0) {
+		fail("isoburn_activate_session");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (wo)
+		burn_write_opts_free(wo);
+	if (disc)
+		burn_disc_free(disc);
+	if (o)
+		isoburn_igopt_destroy(&o, 0);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -151,7 +165,8 @@ int main(int argc, char **argv)
 		printf("total %.3f\n", now() - t0);
 out:
 	isoburn_ropt_destroy(&ro, 0);
-	iso_image_unref(img);
+	if (img)
+		iso_image_unref(img);
 	isoburn_drive_release(info[0].drive, 0);
 	isoburn_finish();
 	return ret;
