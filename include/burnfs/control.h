@@ -85,6 +85,10 @@ void control_set_runner(struct control *c, control_runner run, void *arg);
  * what a restore changed. NULL: nothing. Set before the first command. */
 typedef void (*control_settle)(void *arg);
 void control_set_settle(struct control *c, control_settle fn, void *arg);
+/* What runs on the job's thread before a commit writes: the FUSE glue has
+ * the kernel let go of the clean folders a walk left it holding
+ * (stage_release_cached). NULL: nothing. Set before the first command. */
+void control_set_release(struct control *c, control_settle fn, void *arg);
 
 /* Run the command in buf (a write to the control file). set and abort act
  * at once. A long command (commit, verify, blank, format, eject, discard)

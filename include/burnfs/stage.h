@@ -353,6 +353,18 @@ typedef void (*stage_inval_fn)(void *ctx, struct stage_node *node,
 /* Hand every queued name to fn, without the stage lock held. */
 void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx);
 
+/* Before a commit (release.c): when the stage holds at least
+ * BURNFS_RELEASE_MIN nodes (100,000), queue the names of the top-most
+ * folders the kernel knows that hold nothing staged, so that the kernel
+ * drops them and their entries go back to the index as it forgets them.
+ * Returns how many names were queued; *paths (malloc'ed, each path too;
+ * NULL when none) says which, as staging paths ("/a/b"). The caller has
+ * them sent, calls stage_release_settle, then looks each path up again
+ * through the mount (a process working in one needs its name back). */
+size_t stage_release_cached(struct stage *st, char ***paths);
+/* Wait (at most 2 s) until the kernel's forgets stop coming. */
+void stage_release_settle(struct stage *st);
+
 /* --- restoring from older sessions (restore.c) --- */
 
 /* The index of session n (1 = oldest) for replaying restores recorded in

@@ -51,6 +51,12 @@ void control_set_settle(struct control *c, control_settle fn, void *arg)
 	c->settle_arg = arg;
 }
 
+void control_set_release(struct control *c, control_settle fn, void *arg)
+{
+	c->release = fn;
+	c->release_arg = arg;
+}
+
 void control_set_runner(struct control *c, control_runner run, void *arg)
 {
 	c->runner = run;
@@ -201,7 +207,11 @@ static int run_job(struct control *c, const struct command *cmd,
 	switch (cmd->kind) {
 	case CMD_COMMIT:
 		ret = check_medium(c, false, em);
-		return ret < 0 ? ret : job_commit(c->disc, c->stage, s, cmd->flag, em);
+		if (ret < 0)
+			return ret;
+		if (c->release)
+			c->release(c->release_arg);
+		return job_commit(c->disc, c->stage, s, cmd->flag, em);
 	case CMD_DISCARD:
 		ret = check_medium(c, true, em);
 		if (ret == 0)

@@ -47,6 +47,8 @@ struct control {
 	void *runner_arg;
 	control_settle settle;          /* after a quick command, or NULL */
 	void *settle_arg;
+	control_settle release;         /* before a commit, or NULL */
+	void *release_arg;
 
 	/* Guards everything below. Never held while a command runs. */
 	pthread_mutex_t lock;

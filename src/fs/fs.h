@@ -39,11 +39,15 @@ struct burnfs {
 	struct fuse_session *se;
 	struct timespec mount_time;
 	struct fs_notify *notify;
+	const char *mountpoint;    /* absolute (libfuse's parser made it so) */
+	struct fs_release *release; /* the job thread's own (fs_release.c) */
 };
 
 /* The kernel may keep entries and attributes this long: burnfs is the only
  * writer, and tells the kernel itself what changes without its asking. */
 #define FS_TIMEOUT 86400.0
+
+#define FS_STAGING_NAME "staging"   /* the staging folder in the mount's root */
 
 /* --- node ids and inode numbers --- */
 
@@ -240,6 +244,14 @@ void fs_notify_stop(struct burnfs *b);
  * told all that was queued before the call. Holding no lock. */
 #define FS_NOTIFY_SYNC_MAX_S 10
 void fs_notify_sync(struct burnfs *b);
+
+/* fs_release.c: before a commit (control's release hook, on the job's
+ * thread; arg is the struct burnfs) the kernel is told to drop the clean
+ * folders it holds, on a thread beside the commit; nothing on a small
+ * tree or with a mount beneath. fs_release_join waits for that thread
+ * (the job's runner, when the job ended). */
+void fs_release_start(void *arg);
+void fs_release_join(struct burnfs *b);
 
 /* fs_control.c: the jobs' runner goes through the notifier (call once
  * control exists: the init request). */

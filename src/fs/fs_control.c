@@ -31,6 +31,7 @@ static int run_job(void *arg, const char *buf, size_t len)
 	struct burnfs *b = arg;
 	int ret = control_execute(b->control, buf, len);
 
+	fs_release_join(b);
 	fs_notify_sync(b);
 	return ret;
 }
@@ -46,6 +47,7 @@ void fs_control_init(struct burnfs *b)
 {
 	control_set_runner(b->control, run_job, b);
 	control_set_settle(b->control, settle, b);
+	control_set_release(b->control, fs_release_start, b);
 }
 
 int fs_control_write(struct burnfs *b, const char *buf, size_t len)

@@ -102,7 +102,7 @@ static void inval_stage(void *ctx, struct stage_node *node, const char *name)
 {
 	struct burnfs *b = ctx;
 	fuse_ino_t ino = node ? (fuse_ino_t)(uintptr_t)node : FUSE_ROOT_ID;
-	const char *n = node ? name : "staging";
+	const char *n = node ? name : FS_STAGING_NAME;
 	int ret;
 
 	if (!n)  /* the node's attributes and pages */

@@ -241,7 +241,7 @@ static int remove_denied(fuse_ino_t dir, const char *name)
 	if (fs_kind(dir) == K_STAGE)
 		return 0;
 	if (dir == FUSE_ROOT_ID)
-		return strcmp(name, "staging") ? -EPERM : -EBUSY;
+		return strcmp(name, FS_STAGING_NAME) ? -EPERM : -EBUSY;
 	return -EROFS;
 }
 

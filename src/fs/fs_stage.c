@@ -255,7 +255,7 @@ int fs_stage_rename(struct burnfs *b, fuse_ino_t dir, const char *name,
 {
 	if (fs_kind(newdir) == K_SESSION || newdir == FS_INO_SESSIONS)
 		return -EROFS;
-	if (dir == FUSE_ROOT_ID && !strcmp(name, "staging"))
+	if (dir == FUSE_ROOT_ID && !strcmp(name, FS_STAGING_NAME))
 		return -EBUSY;
 	if (fs_kind(dir) != K_STAGE || fs_kind(newdir) != K_STAGE)
 		return -EXDEV;

@@ -84,7 +84,7 @@ static int pending_open(struct burnfs *b, struct fs_handle *h, int flags)
 }
 
 static const struct row rows[] = {
-	{ "staging", 0, S_IFDIR | 0755, NULL, NULL, NULL },
+	{ FS_STAGING_NAME, 0, S_IFDIR | 0755, NULL, NULL, NULL },
 	{ "control", FS_INO_CONTROL, S_IFREG | 0644, control_open,
 	  control_read, control_write },
 	{ "pending", FS_INO_PENDING, S_IFREG | 0444, pending_open, NULL,

@@ -166,6 +166,7 @@ static int serve(struct fuse_args *args, const struct fuse_cmdline_opts *co,
 	if (!se)
 		return 1;
 	b->se = se;
+	b->mountpoint = co->mountpoint;
 	if (fuse_set_signal_handlers(se) != 0)
 		goto out;
 	if (fuse_session_mount(se, co->mountpoint) != 0)

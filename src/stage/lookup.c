@@ -161,7 +161,7 @@ void stage_inval_name(struct stage *st, struct snode *dir, const char *name,
 		queue(st, dir, name, false);
 }
 
-void stage_inval_missing(struct stage *st, struct snode *dir, const char *name)
+void stage_inval_dentry(struct stage *st, struct snode *dir, const char *name)
 {
 	if (!st->closing && dir->nlookup)
 		queue(st, dir, name, false);

@@ -240,7 +240,7 @@ static void restore_inval(struct stage *st, struct snode *dir,
 {
 	if (there)
 		stage_inval_node(st, there->node);
-	stage_inval_missing(st, dir, name);
+	stage_inval_dentry(st, dir, name);
 	stage_inval_node(st, dir);
 }
 

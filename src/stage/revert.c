@@ -74,7 +74,7 @@ static void queue_missing(struct revert *rv, struct snode *dir)
 		const char *name = index_name(lower, c);
 
 		if (!stage_dir_find(rv->st, dir, name))
-			stage_inval_missing(rv->st, dir, name);
+			stage_inval_dentry(rv->st, dir, name);
 	}
 }
 

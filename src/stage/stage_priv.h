@@ -286,8 +286,10 @@ void stage_known_drop_all(struct stage *st);
  * queue an invalidation (unless the kernel asked for the change). */
 void stage_inval_name(struct stage *st, struct snode *dir, const char *name,
 		      struct snode *was);
-/* The kernel may cache name in dir as missing: queue it. */
-void stage_inval_missing(struct stage *st, struct snode *dir, const char *name);
+/* Whatever the kernel caches of name in dir it must drop: a name cached
+ * as missing that now exists, or a name it need not keep (release.c: it
+ * gives the inodes beneath back). Queued when the kernel knows dir. */
+void stage_inval_dentry(struct stage *st, struct snode *dir, const char *name);
 /* n's attributes or content changed without the kernel's asking. */
 void stage_inval_node(struct stage *st, struct snode *n);
 

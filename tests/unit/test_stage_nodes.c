@@ -624,6 +624,59 @@ static void t_trim_many(void)
 	free(v);
 }
 
+/* Before a commit: the top-most folders the kernel knows with nothing
+ * staged beneath are queued for the kernel to drop, their paths handed
+ * back; a folder with a change keeps its name, its clean folders do not;
+ * below the threshold nothing is queued. Once the kernel forgets, the
+ * entries go back to the index. */
+static void t_release(void)
+{
+	struct index *low = trim_lower();
+	struct stage *st = open_stage("release", low);
+	struct stage_attr at = { .valid = STAGE_SET_MODE, .mode = 0600 };
+	struct stage_node *a, *p, *q, *s, *r, *b, *t;
+	struct stage_entry root;
+	struct seen seen = { 0 };
+	char **paths = NULL;
+	size_t base;
+
+	stage_root(st, &root);
+	a = look(st, root.node, "a", NULL);
+	p = look(st, a, "p", NULL);
+	q = look(st, a, "q", NULL);
+	s = look(st, a, "s", NULL);
+	r = look(st, s, "r", NULL);
+	b = look(st, root.node, "b", NULL);
+	t = look(st, b, "t", NULL);
+	CHECK(a && p && q && s && r && b && t);
+	CHECK_EQ(stage_node_setattr(st, q, &at, NULL), 0);
+	base = stage_node_count(st);
+
+	setenv("BURNFS_RELEASE_MIN", "1000", 1);
+	CHECK_EQ(stage_release_cached(st, &paths), 0);
+	CHECK(paths == NULL);
+	setenv("BURNFS_RELEASE_MIN", "1", 1);
+	CHECK_EQ(stage_release_cached(st, &paths), 2);
+	CHECK(paths != NULL);
+	CHECK(!strcmp(paths[0], "/a/s") || !strcmp(paths[1], "/a/s"));
+	CHECK(!strcmp(paths[0], "/b") || !strcmp(paths[1], "/b"));
+	for (int i = 0; i < 2; i++)
+		free(paths[i]);
+	free(paths);
+	stage_take_invals(st, record, &seen);
+	CHECK_EQ(seen.names, 2);
+	unsetenv("BURNFS_RELEASE_MIN");
+
+	/* the kernel drops them: their entries go back, /a keeps p and q */
+	stage_forget(st, r, 1);
+	stage_forget(st, s, 1);
+	stage_forget(st, t, 1);
+	stage_forget(st, b, 1);
+	CHECK_EQ(stage_node_count(st), base - 2);
+	stage_close(st);
+	index_unref(low);
+}
+
 int main(void)
 {
 	blog_init(0, 0);
@@ -639,6 +692,7 @@ int main(void)
 	t_disc_limits();
 	t_trim();
 	t_trim_many();
+	t_release();
 	CHECK(tmp_remove() == 0);
 	return CHECK_DONE();
 }

@@ -1,0 +1,124 @@
+/* release.c — before a commit on a big tree, the kernel lets go of the
+ * folders it caches that hold nothing staged. A walk (find, rsync's scan,
+ * a file manager) leaves the kernel holding an inode for every entry, and
+ * the stage a node for each (about 0.4 KiB an entry) for a day
+ * (FS_TIMEOUT) or until memory runs short. A commit needs its most memory
+ * just then: the disc's libisofs tree and the session's layout come on
+ * top. So a commit first has the kernel drop those folders' names, as
+ * memory pressure would, and trim.c gives their entries back to the index
+ * when the kernel forgets them. Entries in use (an open file, a working
+ * folder) stay; a later walk looks them up again from the index, with
+ * the same inode numbers. Folders with changes beneath keep the kernel's
+ * cache: the user is working there.
+ *
+ * The kernel drops a name even while its folder is in use: a process
+ * working in it would find getcwd failing (ENOENT) until the name is
+ * looked up again. So the caller looks each dropped folder up again once
+ * the forgets are in (fs_control.c): a folder nobody used comes back
+ * without its entries, one in use gets its name back. */
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "burnfs/grow.h"
+#include "burnfs/log.h"
+#include "stage/stage_priv.h"
+
+/* Nodes below which a tree is small enough to keep as the kernel holds
+ * it: the memory saved would not be worth the walk's cache. */
+#define RELEASE_MIN_DEFAULT 100000
+
+static size_t release_min(void)
+{
+	const char *v = getenv("BURNFS_RELEASE_MIN");
+	char *end = NULL;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return RELEASE_MIN_DEFAULT;
+	n = strtoull(v, &end, 10);
+	return *end ? RELEASE_MIN_DEFAULT : (size_t)n;
+}
+
+/* The folders queued, as staging paths. */
+struct released {
+	char **paths;
+	size_t n, cap;
+};
+
+/* Queue the name of de (a folder in dir) and note its path. A folder
+ * whose path cannot be noted is not queued: the kernel would keep it
+ * unhashed until somebody looked its name up again. */
+static void release_one(struct stage *st, struct snode *dir,
+			struct sdentry *de, struct released *r)
+{
+	char *path;
+
+	if (GROW(&r->paths, &r->cap, r->n + 1, 64) ||
+	    stage_node_path_dup(de, &path) < 0)
+		return;
+	r->paths[r->n++] = path;
+	stage_inval_dentry(st, dir, de->name);
+}
+
+/* The top-most clean folders beneath dir the kernel knows; clean folders
+ * are marked already (stage_mark_clean). Stage lock held. */
+static void queue_clean(struct stage *st, struct snode *dir,
+			struct released *r)
+{
+	struct sdentry *de;
+
+	for (de = dir->children; de; de = de->sib_next) {
+		struct snode *c = de->node;
+
+		if (!S_ISDIR(c->mode) || !c->materialized || de->dead)
+			continue;
+		if (c->snap_clean && c->nlookup)
+			release_one(st, dir, de, r);
+		else
+			queue_clean(st, c, r);
+	}
+}
+
+size_t stage_release_cached(struct stage *st, char ***paths)
+{
+	struct released r = { NULL, 0, 0 };
+	struct snode *root;
+	size_t held;
+
+	STAGE_LOCK_NODRAIN(st);
+	root = st->root ? st->root->node : NULL;
+	held = st->icount;
+	if (root && root->materialized && !st->frozen && !st->closing &&
+	    held >= release_min()) {
+		stage_mark_clean(st, root);
+		queue_clean(st, root, &r);
+	}
+	STAGE_UNLOCK(st);
+	if (r.n)
+		blog_info("commit: the kernel lets go of %zu folder(s) with "
+			  "nothing staged (%zu nodes held)", r.n, held);
+	*paths = r.paths;
+	return r.n;
+}
+
+/* Polls of the node count, 5 ms apart: at most 2 s in all, and done once
+ * it stood still for 20 ms. The kernel queued its forgets while it
+ * dropped the names; this waits for the loop's threads to hand them in. */
+#define SETTLE_POLL_NS 5000000L
+#define SETTLE_MAX_POLLS 400
+#define SETTLE_STILL_POLLS 4
+
+void stage_release_settle(struct stage *st)
+{
+	size_t last = stage_node_count(st), now;
+	int still = 0;
+
+	for (int i = 0; i < SETTLE_MAX_POLLS && still < SETTLE_STILL_POLLS; i++) {
+		nanosleep(&(struct timespec){ 0, SETTLE_POLL_NS }, NULL);
+		now = stage_node_count(st);
+		still = now == last ? still + 1 : 0;
+		last = now;
+	}
+	blog_info("commit: %zu nodes held after the kernel let go", last);
+}
