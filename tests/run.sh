@@ -27,15 +27,19 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 meson compile -C "$BUILD" || summary_fail "build failed"
 
-rm -f "$BUILD/meson-logs/testlog.json"
+# A log of this run's own: another `meson test` in the same build folder
+# (a single test run by hand) would overwrite testlog.json under it.
+LOGBASE=run-$$
+JSON=$BUILD/meson-logs/$LOGBASE.json
+rm -f "$JSON" "$BUILD/meson-logs/$LOGBASE.junit.xml"
 # shellcheck disable=SC2086
-meson test -C "$BUILD" --print-errorlogs --no-rebuild \
+meson test -C "$BUILD" --print-errorlogs --no-rebuild --logbase "$LOGBASE" \
 	--num-processes "${TEST_JOBS:-$(($(nproc) + 1))}" ${MESON_TEST_ARGS:-}
 mrc=$?
-[ -s "$BUILD/meson-logs/testlog.json" ] || summary_fail "meson test wrote no testlog.json (exit $mrc)"
+[ -s "$JSON" ] || summary_fail "meson test wrote no $LOGBASE.json (exit $mrc)"
 
-# testlog.json has one JSON object per line; meson is python, so python3 is here.
-python3 - "$BUILD/meson-logs/testlog.json" "$mrc" <<'PY'
+# The JSON log has one object per line; meson is python, so python3 is here.
+python3 - "$JSON" "$mrc" <<'PY'
 import json, sys
 passed = failed = skipped = 0
 rows = []
@@ -64,3 +68,6 @@ if skipped:
 print(line)
 sys.exit(1 if failed else 0)
 PY
+rc=$?
+rm -f "$JSON" "$BUILD/meson-logs/$LOGBASE.junit.xml"
+exit $rc

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "burnfs/fnv.h"
 #include "disc/disc_int.h"
 
 /* One 2048-byte block of the medium; lib_lock held. */
@@ -32,17 +33,10 @@ static int read_block(struct disc *d, uint32_t lba, unsigned char *buf)
 	return 0;
 }
 
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t len)
-{
-	while (len--)
-		h = (h ^ *p++) * 1099511628211ull;
-	return h;
-}
-
 static uint64_t hash_of(uint32_t start, const unsigned char *pvd)
 {
 	unsigned char start_le[4];
-	uint64_t h = 14695981039346656037ull;
+	uint64_t h = FNV1A_OFFSET;
 
 	for (int i = 0; i < 4; i++)
 		start_le[i] = (unsigned char)(start >> (8 * i));

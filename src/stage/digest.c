@@ -11,10 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/fnv.h"
 #include "stage/stage_priv.h"
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
 
 struct entry_view {
 	const char *name;
@@ -29,12 +27,7 @@ struct entry_view {
 
 static void put(uint64_t *h, const void *p, size_t n)
 {
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		*h ^= b[i];
-		*h *= FNV_PRIME;
-	}
+	*h = fnv1a(*h, p, n);
 }
 
 static void put_u64(uint64_t *h, uint64_t v)
@@ -64,7 +57,7 @@ static uint64_t mix(uint64_t x)
 
 static uint64_t entry_hash(const struct entry_view *e)
 {
-	uint64_t h = FNV_OFFSET;
+	uint64_t h = FNV1A_OFFSET;
 
 	put_str(&h, e->name);
 	put_u64(&h, e->mode);
