@@ -163,22 +163,6 @@ bool md5_claim_take(struct md5ctx *ctx, const char *data, size_t len)
 	return true;
 }
 
-bool md5_claim_finish(struct md5ctx *ctx, char result[16])
-{
-	struct md5claim *c = ctx->bind.claim;
-
-	if (!in_step(ctx) || c->win_len || ctx->bind.fed != c->size ||
-	    c->handed != c->size) {
-		md5_claim_drop(ctx);
-		return false;
-	}
-	memcpy(result, c->md5, 16);
-	atomic_fetch_add(&used, 1);
-	md5_claim_unref(c);
-	ctx->bind.claim = NULL;
-	return true;
-}
-
 /* The first len bytes of c's file into ctx (nothing queued for it). */
 static int rehash(struct md5ctx *ctx, const struct md5claim *c, uint64_t len)
 {
@@ -209,7 +193,9 @@ out:
 	return ret;
 }
 
-void md5_claim_drop(struct md5ctx *ctx)
+/* Hash what was fed from the file itself; cut: the reading stopped
+ * part-way, which is no news. */
+static void drop(struct md5ctx *ctx, bool cut)
 {
 	struct md5claim *c = ctx->bind.claim;
 	uint64_t fed = ctx->bind.fed;
@@ -218,8 +204,14 @@ void md5_claim_drop(struct md5ctx *ctx)
 		return;
 	ctx->bind.claim = NULL;
 	if (fed) {
-		blog_warn("md5: the MD5 stored with %s does not fit how it was "
-			  "read; hashing it again", c->path);
+		if (cut)
+			blog_debug("md5: %s was read in part only (%llu of %llu "
+				   "bytes): hashing that part", c->path,
+				   (unsigned long long)fed,
+				   (unsigned long long)c->size);
+		else
+			blog_warn("md5: the MD5 stored with %s does not fit how "
+				  "it was read; hashing it again", c->path);
 		if (rehash(ctx, c, fed) < 0) {
 			blog_error("md5: cannot read %s again to hash it", c->path);
 			ctx->failed = true;
@@ -227,4 +219,29 @@ void md5_claim_drop(struct md5ctx *ctx)
 		ctx->inline_bytes = fed;
 	}
 	md5_claim_unref(c);
+}
+
+void md5_claim_drop(struct md5ctx *ctx)
+{
+	drop(ctx, false);
+}
+
+bool md5_claim_finish(struct md5ctx *ctx, char result[16])
+{
+	struct md5claim *c = ctx->bind.claim;
+
+	if (!in_step(ctx) || c->win_len || ctx->bind.fed != c->size ||
+	    c->handed != c->size) {
+		/* every byte handed out was given, in order, but not all of
+		 * the file: the write stopped part-way (a failed or aborted
+		 * burn), nothing was wrong with the stored MD5 */
+		drop(ctx, in_step(ctx) && !c->gap && !c->win_len &&
+			  c->handed == ctx->bind.fed && c->handed < c->size);
+		return false;
+	}
+	memcpy(result, c->md5, 16);
+	atomic_fetch_add(&used, 1);
+	md5_claim_unref(c);
+	ctx->bind.claim = NULL;
+	return true;
 }

@@ -98,7 +98,9 @@ size_t stage_release_cached(struct stage *st, char ***paths)
 	if (r.n)
 		blog_info("commit: the kernel lets go of %zu folder(s) with "
 			  "nothing staged (%zu nodes held)", r.n, held);
-	*paths = r.paths;
+	else
+		free(r.paths);
+	*paths = r.n ? r.paths : NULL;
 	return r.n;
 }
 
