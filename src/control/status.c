@@ -1,11 +1,13 @@
 /* status.c — what reading the control file shows: one fact per line,
  * "key: value", stable keys. Never waits for a running command. */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "burnfs/cescape.h"
 #include "burnfs/disc.h"
 #include "burnfs/index.h"
 #include "control/control_priv.h"
@@ -21,6 +23,26 @@ static const char *const media_names[] = {
 	[DISC_MEDIA_APPENDABLE] = "appendable", [DISC_MEDIA_CLOSED] = "closed",
 };
 
+/* One "key: value" line; the value's control characters and backslashes
+ * are escaped (cescape.h), so that no name or message, a file's or a
+ * foreign disc's, can add a line a script would take for a key. */
+static __attribute__((format(printf, 3, 4)))
+void put(FILE *out, const char *key, const char *fmt, ...)
+{
+	char *value = NULL;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&value, fmt, ap);
+	va_end(ap);
+	fprintf(out, "%s: ", key);
+	if (len >= 0)
+		cescape_put(out, value, false);
+	putc('\n', out);
+	free(value);
+}
+
 /* Entries of the newest session the loader could not read whole. */
 static uint32_t damaged_entries(struct disc *disc)
 {
@@ -33,41 +55,41 @@ static uint32_t damaged_entries(struct disc *disc)
 
 static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
 {
-	fprintf(out, "target: %s\n", f->target);
-	fprintf(out, "media: %s\n", f->media == DISC_MEDIA_NONE ? "none" : f->profile);
-	fprintf(out, "media_status: %s\n", media_names[f->media]);
+	put(out, "target", "%s", f->target);
+	put(out, "media", "%s", f->media == DISC_MEDIA_NONE ? "none" : f->profile);
+	put(out, "media_status", "%s", media_names[f->media]);
 	if (f->media == DISC_MEDIA_CLOSED && f->closed_reason[0])
-		fprintf(out, "media_note: %s\n", f->closed_reason);
-	fprintf(out, "sessions: %d\n", f->sessions);
-	fprintf(out, "volume_id: %s\n", f->volid);
-	fprintf(out, "capacity_bytes: %" PRIu64 "\n", f->capacity_bytes);
-	fprintf(out, "used_bytes: %" PRIu64 "\n", f->used_bytes);
-	fprintf(out, "free_bytes: %" PRIu64 "\n",
+		put(out, "media_note", "%s", f->closed_reason);
+	put(out, "sessions", "%d", f->sessions);
+	put(out, "volume_id", "%s", f->volid);
+	put(out, "capacity_bytes", "%" PRIu64 "", f->capacity_bytes);
+	put(out, "used_bytes", "%" PRIu64 "", f->used_bytes);
+	put(out, "free_bytes", "%" PRIu64 "",
 		f->free_bytes > est ? f->free_bytes - est : 0);
-	fprintf(out, "media_origin: %s\n", f->origin);
-	fprintf(out, "media_damage: %s\n", f->damage[0] ? f->damage : "none");
+	put(out, "media_origin", "%s", f->origin);
+	put(out, "media_damage", "%s", f->damage[0] ? f->damage : "none");
 }
 
 static void put_progress(FILE *out, const struct progress *p)
 {
-	fprintf(out, "progress_percent: %d\n", p->percent);
-	fprintf(out, "bytes_done: %" PRIu64 "\n", p->bytes_done);
-	fprintf(out, "bytes_total: %" PRIu64 "\n", p->bytes_total);
-	fprintf(out, "eta_seconds: %d\n", p->eta_seconds);
-	fprintf(out, "bytes_per_second: %" PRIu64 "\n", p->bytes_per_second);
+	put(out, "progress_percent", "%d", p->percent);
+	put(out, "bytes_done", "%" PRIu64 "", p->bytes_done);
+	put(out, "bytes_total", "%" PRIu64 "", p->bytes_total);
+	put(out, "eta_seconds", "%d", p->eta_seconds);
+	put(out, "bytes_per_second", "%" PRIu64 "", p->bytes_per_second);
 }
 
 static void put_settings(FILE *out, const struct job_settings *s)
 {
-	fprintf(out, "set_volid: %s\n", s->volid);
-	fprintf(out, "set_joliet: %s\n", s->joliet ? "on" : "off");
+	put(out, "set_volid", "%s", s->volid);
+	put(out, "set_joliet", "%s", s->joliet ? "on" : "off");
 	if (s->speed_kbps)
-		fprintf(out, "set_speed: %d\n", s->speed_kbps);
+		put(out, "set_speed", "%d", s->speed_kbps);
 	else
-		fprintf(out, "set_speed: max\n");
-	fprintf(out, "set_simulate: %s\n", s->simulate ? "on" : "off");
-	fprintf(out, "set_foreign: %s\n", s->foreign_overwrite ? "overwrite" : "refuse");
-	fprintf(out, "set_compress: %s\n", s->compress ? "zisofs" : "none");
+		put(out, "set_speed", "max");
+	put(out, "set_simulate", "%s", s->simulate ? "on" : "off");
+	put(out, "set_foreign", "%s", s->foreign_overwrite ? "overwrite" : "refuse");
+	put(out, "set_compress", "%s", s->compress ? "zisofs" : "none");
 }
 
 /* "0" or the errno's name ("ENOSPC"): stable words for scripts. */
@@ -82,13 +104,13 @@ static const char *errno_word(int ret)
  * that saw job N running knows N has ended when job_state says so. */
 static void put_job(FILE *out, const struct job *j)
 {
-	fprintf(out, "job_id: %llu\n", (unsigned long long)j->id);
-	fprintf(out, "job_command: %s\n", j->id ? j->name : "none");
-	fprintf(out, "job_state: %s\n", !j->id ? "none" :
+	put(out, "job_id", "%llu", (unsigned long long)j->id);
+	put(out, "job_command", "%s", j->id ? j->name : "none");
+	put(out, "job_state", "%s", !j->id ? "none" :
 		j->running ? "running" : "ended");
-	fprintf(out, "job_detached: %s\n", j->detached ? "yes" : "no");
-	fprintf(out, "job_errno: %s\n", j->running ? "0" : errno_word(j->ret));
-	fprintf(out, "job_result: %s\n", !j->id ? "none" : j->result);
+	put(out, "job_detached", "%s", j->detached ? "yes" : "no");
+	put(out, "job_errno", "%s", j->running ? "0" : errno_word(j->ret));
+	put(out, "job_result", "%s", !j->id ? "none" : j->result);
 }
 
 /* Where the staged changes are, and whether they can still be kept. */
@@ -100,34 +122,34 @@ static void put_cache(FILE *out, struct stage *st, bool lost)
 	char *first = NULL;
 
 	short_files = stage_lost_count(st, &first);
-	fprintf(out, "cache_dir: %s\n", stage_cache_path(st));
-	fprintf(out, "hashing: %zu\n", stage_hash_queued(st));
-	fprintf(out, "stage_nodes: %zu\n", stage_node_count(st));
+	put(out, "cache_dir", "%s", stage_cache_path(st));
+	put(out, "hashing", "%zu", stage_hash_queued(st));
+	put(out, "stage_nodes", "%zu", stage_node_count(st));
 	if (lost)
-		fputs("cache_state: error: the cache folder was removed while "
-		      "mounted; every change fails with EIO until burnfs is "
-		      "remounted\n", out);
+		put(out, "cache_state", "error: the cache folder was removed "
+		    "while mounted; every change fails with EIO until burnfs "
+		    "is remounted");
 	else if (missing)
-		fprintf(out, "cache_state: damaged: the journal was missing at "
+		put(out, "cache_state", "damaged: the journal was missing at "
 			"the mount; the changes it held are missing from staging/ "
 			"(in cache_dir: %zu data file(s) no change refers to, "
-			"lost+found/)\n", rescued);
+			"lost+found/)", rescued);
 	else if (damaged)
-		fprintf(out, "cache_state: damaged: %llu bytes of the journal "
+		put(out, "cache_state", "damaged: %llu bytes of the journal "
 			"could not be read at the mount; the changes recorded "
 			"there are missing from staging/ (in cache_dir: the "
-			"journal as it was, journal.damaged-*%s%.0zu%s)\n",
+			"journal as it was, journal.damaged-*%s%.0zu%s)",
 			(unsigned long long)damaged,
 			rescued ? "; " : "", rescued,
 			rescued ? " data file(s) no change refers to, lost+found/" : "");
 	else if (short_files)
-		fprintf(out, "cache_state: damaged: the cache lost bytes of %zu "
+		put(out, "cache_state", "damaged: the cache lost bytes of %zu "
 			"staged file(s) since they were written (%s): reading "
 			"them and commits fail with EIO until they are removed "
-			"or copied again\n", short_files,
+			"or copied again", short_files,
 			first ? first : "see the log");
 	else
-		fputs("cache_state: ok\n", out);
+		put(out, "cache_state", "ok");
 	free(first);
 }
 
@@ -154,18 +176,18 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	pthread_mutex_lock(&c->lock);
 	control_refresh_stats_locked(c, true);
 	est = control_estimate_locked(c);
-	fprintf(out, "state: %s\n", state_names[p.state]);
+	put(out, "state", "%s", state_names[p.state]);
 	put_media(out, f, est);
-	fprintf(out, "damaged_entries: %" PRIu32 "\n", damaged);
-	fprintf(out, "pending_bytes: %" PRIu64 "\n",
+	put(out, "damaged_entries", "%" PRIu32 "", damaged);
+	put(out, "pending_bytes", "%" PRIu64 "",
 		c->stats.pending_bytes + c->grown_since_stats);
-	fprintf(out, "pending_entries: %" PRIu64 "\n", c->stats.pending_entries);
+	put(out, "pending_entries", "%" PRIu64 "", c->stats.pending_entries);
 	put_cache(out, c->stage, lost);
 	put_progress(out, &p);
 	put_settings(out, &c->settings);
-	fprintf(out, "last_command: %s\n", c->last_command[0] ? c->last_command : "none");
-	fprintf(out, "last_result: %s\n", c->last_result);
-	fprintf(out, "last_errno: %s\n", errno_word(c->last_ret));
+	put(out, "last_command", "%s", c->last_command[0] ? c->last_command : "none");
+	put(out, "last_result", "%s", c->last_result);
+	put(out, "last_errno", "%s", errno_word(c->last_ret));
 	put_job(out, &c->job);
 	pthread_mutex_unlock(&c->lock);
 	free(f);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/cescape.h"
 #include "burnfs/grow.h"
 #include "stage/stage_priv.h"
 
@@ -80,42 +81,6 @@ bool stage_node_changed(const struct stage *st, const struct snode *n)
 	return n->data_id || n->mtime.tv_sec != ln->mtime.tv_sec;
 }
 
-/* A path as `git status` shows one: as it is, or, when it holds a quote,
- * a backslash or a control character (a newline would split the line),
- * in double quotes with C escapes. Returns a malloc'ed string or NULL. */
-static char *quote_path(const char *p)
-{
-	static const char esc[] = "\"\\\a\b\t\n\v\f\r";
-	static const char letter[] = "\"\\abtnvfr";
-	size_t i, o = 1;
-	char *q;
-
-	for (i = 0; p[i]; i++)
-		if (p[i] == '"' || p[i] == '\\' || (unsigned char)p[i] < 0x20 ||
-		    p[i] == 0x7f)
-			break;
-	if (!p[i])
-		return strdup(p);
-	q = malloc(strlen(p) * 4 + 3);
-	if (!q)
-		return NULL;
-	q[0] = '"';
-	for (i = 0; p[i]; i++) {
-		unsigned char c = (unsigned char)p[i];
-		const char *e = c ? strchr(esc, c) : NULL;
-
-		if (e)
-			o += (size_t)sprintf(q + o, "\\%c", letter[e - esc]);
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)sprintf(q + o, "\\%03o", c);
-		else
-			q[o++] = (char)c;
-	}
-	q[o++] = '"';
-	q[o] = '\0';
-	return q;
-}
-
 static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
 {
 	char *line, *qa, *qb = NULL;
@@ -126,9 +91,9 @@ static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
 		return 0;
 	if (GROW(&w->lines, &w->cap, w->n + 1, 64))
 		return -ENOMEM;
-	qa = quote_path(a);
+	qa = cescape_quote_path(a);
 	if (b)
-		qb = quote_path(b);
+		qb = cescape_quote_path(b);
 	if (!qa || (b && !qb))
 		r = -1;
 	else

@@ -2,8 +2,11 @@
  * model, alone. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "burnfs/cescape.h"
 #include "burnfs/control.h"
 #include "burnfs/errmsg.h"
 #include "check.h"
@@ -203,8 +206,33 @@ static void test_capacity(void)
 	CHECK_EQ(control_parse_capacity("99999999999999999999T", &b), -EINVAL);
 }
 
+/* Values of the status and paths of pending stay on one line. */
+static void test_escapes(void)
+{
+	char *text = NULL, *q;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	CHECK(out != NULL);
+	if (!out)
+		return;
+	cescape_put(out, "a\nstate: idle\\ \"q\" \x01\x7f\t", false);
+	CHECK(fclose(out) == 0);
+	CHECK(!strcmp(text, "a\\nstate: idle\\\\ \"q\" \\001\\177\\t"));
+	free(text);
+	CHECK(!cescape_needed("plain name \"q\" é", false));
+	CHECK(cescape_needed("plain name \"q\"", true));
+	q = cescape_quote_path("a b");
+	CHECK(q && !strcmp(q, "a b"));
+	free(q);
+	q = cescape_quote_path("x\ny\"");
+	CHECK(q && !strcmp(q, "\"x\\ny\\\"\""));
+	free(q);
+}
+
 int main(void)
 {
+	test_escapes();
 	test_commands();
 	test_settings();
 	test_capacity();
