@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "burnfs/cescape.h"
 #include "burnfs/log.h"
 
 enum dest { TO_STDERR, TO_HOLD, TO_SYSLOG, TO_FILE };
@@ -87,9 +88,27 @@ static void emit_locked(int level, const char *line)
 	}
 }
 
+/* A line stays one line (a file name may hold a newline, a library's
+ * message too): control characters and backslashes as C escapes, cut at
+ * the buffer's end. */
+static const char *one_line(const char *line, char *esc, size_t size)
+{
+	FILE *f;
+
+	if (!cescape_needed(line, false))
+		return line;
+	memset(esc, 0, size);
+	f = fmemopen(esc, size - 1, "w");
+	if (!f)
+		return line;
+	cescape_put(f, line, false);
+	fclose(f);
+	return esc;
+}
+
 void blog(enum blog_level level, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], esc[2048];
 	va_list ap;
 
 	if (level > BLOG_DEBUG)
@@ -100,7 +119,7 @@ void blog(enum blog_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&lg.lock);
-	emit_locked(level, line);
+	emit_locked(level, one_line(line, esc, sizeof(esc)));
 	pthread_mutex_unlock(&lg.lock);
 }
 
