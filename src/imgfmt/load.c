@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "burnfs/alloc.h"
+#include "burnfs/env.h"
 #include "burnfs/log.h"
 #include "imgfmt/imgfmt_priv.h"
 
@@ -153,14 +154,7 @@ void imgfmt_warm_drop_locked(struct disc *d)
 
 static uint64_t keep_tree_max(void)
 {
-	const char *v = getenv("BURNFS_KEEP_TREE_MAX");
-	char *end = NULL;
-	unsigned long long n;
-
-	if (!v || !*v)
-		return KEEP_TREE_MAX_DEFAULT;
-	n = strtoull(v, &end, 10);
-	return *end ? KEEP_TREE_MAX_DEFAULT : n;
+	return env_u64("BURNFS_KEEP_TREE_MAX", KEEP_TREE_MAX_DEFAULT);
 }
 
 int imgfmt_detach_tree_locked(struct disc *d)

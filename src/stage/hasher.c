@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "burnfs/env.h"
 #include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "burnfs/md5.h"
@@ -77,15 +78,11 @@ struct hash_job {
 static uint64_t hash_min(void)
 {
 	const char *v = getenv("BURNFS_MD5_EARLY_MIN");
-	char *end;
-	unsigned long long m;
+	uint64_t m = env_u64("BURNFS_MD5_EARLY_MIN", HASH_MIN_DEFAULT);
 
-	if (!v || !*v)
-		return HASH_MIN_DEFAULT;
-	if (!strcmp(v, "off"))
+	if (v && !strcmp(v, "off"))
 		return UINT64_MAX;
-	m = strtoull(v, &end, 10);
-	return *end ? HASH_MIN_DEFAULT : (m ? m : 1);
+	return m ? m : 1;
 }
 
 int stage_hash_changed(struct stage *st, struct snode *n)

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "burnfs/env.h"
 #include "burnfs/grow.h"
 #include "burnfs/log.h"
 #include "stage/stage_priv.h"
@@ -27,18 +28,6 @@
 /* Nodes below which a tree is small enough to keep as the kernel holds
  * it: the memory saved would not be worth the walk's cache. */
 #define RELEASE_MIN_DEFAULT 100000
-
-static size_t release_min(void)
-{
-	const char *v = getenv("BURNFS_RELEASE_MIN");
-	char *end = NULL;
-	unsigned long long n;
-
-	if (!v || !*v)
-		return RELEASE_MIN_DEFAULT;
-	n = strtoull(v, &end, 10);
-	return *end ? RELEASE_MIN_DEFAULT : (size_t)n;
-}
 
 /* The folders queued, as staging paths. */
 struct released {
@@ -90,7 +79,7 @@ size_t stage_release_cached(struct stage *st, char ***paths)
 	root = st->root ? st->root->node : NULL;
 	held = st->icount;
 	if (root && root->materialized && !st->frozen && !st->closing &&
-	    held >= release_min()) {
+	    held >= env_u64("BURNFS_RELEASE_MIN", RELEASE_MIN_DEFAULT)) {
 		stage_mark_clean(st, root);
 		queue_clean(st, root, &r);
 	}

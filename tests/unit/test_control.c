@@ -8,6 +8,7 @@
 
 #include "burnfs/cescape.h"
 #include "burnfs/control.h"
+#include "burnfs/env.h"
 #include "burnfs/errmsg.h"
 #include "check.h"
 
@@ -230,9 +231,28 @@ static void test_escapes(void)
 	free(q);
 }
 
+/* The daemon's knobs: a whole number or the default. */
+static void test_env(void)
+{
+	static const char *const bad[] = { "", "12a", "-1", "off", " 5" };
+
+	unsetenv("BURNFS_TEST_KNOB");
+	CHECK_EQ(env_u64("BURNFS_TEST_KNOB", 7), 7);
+	setenv("BURNFS_TEST_KNOB", "12", 1);
+	CHECK_EQ(env_u64("BURNFS_TEST_KNOB", 7), 12);
+	setenv("BURNFS_TEST_KNOB", "0", 1);
+	CHECK_EQ(env_u64("BURNFS_TEST_KNOB", 7), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("BURNFS_TEST_KNOB", bad[i], 1);
+		CHECK_EQ(env_u64("BURNFS_TEST_KNOB", 7), 7);
+	}
+	unsetenv("BURNFS_TEST_KNOB");
+}
+
 int main(void)
 {
 	test_escapes();
+	test_env();
 	test_commands();
 	test_settings();
 	test_capacity();
