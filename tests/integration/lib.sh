@@ -887,6 +887,20 @@ xorriso_extract_all() {
 		{ tail -20 "$T/xorriso.extract.log" >&2; fail "xorriso -extract (ACLs, xattrs) failed"; }
 }
 
+# stop_and_check_disc: what staging/ shows now (a commit just ended) is
+# what xorriso extracts from the disc after the unmount (symlinks' own
+# times aside: extractors do not restore them), and the MD5s the session
+# recorded match.
+stop_and_check_disc() {
+	local committed
+	committed=$(MANIFEST_NO_LINK_MTIME=1 full_manifest "$MNT/staging")
+	stop_burnfs
+	xorriso_extract_all "$IMG" "$T/x"
+	assert_eq "$(MANIFEST_NO_LINK_MTIME=1 full_manifest "$T/x")" "$committed" \
+		"the disc (xorriso -extract) against staging/"
+	check_md5 "$IMG"
+}
+
 # --- difftest.py (t40, t107) ----------------------------------------------------------
 
 # difftest_staged SEED OPS: difftest.py's random calls on staging/w beside

@@ -108,9 +108,4 @@ n4=$(st stage_nodes)
 
 ctl_ok commit
 drop_kernel_caches
-committed=$(MANIFEST_NO_LINK_MTIME=1 full_manifest "$S")
-stop_burnfs
-xorriso_extract_all "$IMG" "$T/x"
-assert_eq "$(MANIFEST_NO_LINK_MTIME=1 full_manifest "$T/x")" "$committed" \
-	"the disc (xorriso -extract) against staging/"
-check_md5 "$IMG"
+stop_and_check_disc

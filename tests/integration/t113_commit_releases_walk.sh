@@ -90,9 +90,4 @@ umount "$S/f05/sub" || fail "the bind mount is gone after the commit"
 n2=$(st stage_nodes)
 [ "$n2" -ge "$n1" ] || fail "stage_nodes fell from $n1 to $n2 with a mount beneath"
 
-committed=$(MANIFEST_NO_LINK_MTIME=1 full_manifest "$S")
-stop_burnfs
-xorriso_extract_all "$IMG" "$T/x"
-assert_eq "$(MANIFEST_NO_LINK_MTIME=1 full_manifest "$T/x")" "$committed" \
-	"the disc (xorriso -extract) against staging/"
-check_md5 "$IMG"
+stop_and_check_disc
