@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,18 +381,34 @@ static int lost_found_fd(struct stage *st)
 		return fd;
 fail:
 	blog_error("stage: cannot make lost+found in the cache: %s; what no "
-		   "change refers to stays in data/", strerror(errno));
+		   "change refers to goes beside it as lost+found-NAME",
+		   strerror(errno));
 	return -1;
 }
 
 /* A data file no record refers to after a damaged journal's replay: its
  * bytes may be a change the damage took, so it goes to CACHE/lost+found
- * (never burned, never reused) for its owner to look at. */
+ * (never burned, never reused) for its owner to look at. Without that
+ * folder (a full cache disk can rename but not make one) it goes beside
+ * it as CACHE/lost+found-NAME: left in data/, the next mount's clean-up
+ * would delete it. */
 static void rescue(struct stage *st, int lostfd, const char *name)
 {
-	if (lostfd >= 0 && !renameat(st->data_dir_fd, name, lostfd, name))
+	char beside[NAME_MAX + 16];
+	int r;
+
+	if (lostfd >= 0) {
+		r = renameat(st->data_dir_fd, name, lostfd, name);
+	} else if ((size_t)snprintf(beside, sizeof(beside), "lost+found-%s",
+				    name) < sizeof(beside)) {
+		r = renameat(st->data_dir_fd, name, st->cache_fd, beside);
+	} else {
+		r = -1;
+		errno = ENAMETOOLONG;
+	}
+	if (r == 0)
 		st->jrescued++;
-	else if (lostfd >= 0)
+	else
 		blog_error("stage: cannot move data file %s to lost+found: %s",
 			   name, strerror(errno));
 }

@@ -887,6 +887,31 @@ xorriso_extract_all() {
 		{ tail -20 "$T/xorriso.extract.log" >&2; fail "xorriso -extract (ACLs, xattrs) failed"; }
 }
 
+# --- damage to the cache (t110, t115) ---------------------------------------
+
+# journal_record_with TEXT: "offset length" of the record of $CACHE/journal
+# whose body holds TEXT (the first one)
+journal_record_with() {
+	python3 - "$CACHE/journal" "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+pos = 0
+while pos + 8 <= len(b):
+    n, _ = struct.unpack_from('<II', b, pos)
+    if sys.argv[2].encode() in b[pos + 8:pos + 8 + n]:
+        print(pos, n)
+        sys.exit(0)
+    pos += 8 + n
+sys.exit(1)
+EOF
+}
+
+# journal_poke OFFSET BYTES_HEX: overwrite $CACHE/journal at OFFSET
+journal_poke() {
+	printf "$(sed 's/../\\x&/g' <<<"$2")" |
+		dd of="$CACHE/journal" bs=1 seek="$1" conv=notrunc status=none
+}
+
 # stop_and_check_disc: what staging/ shows now (a commit just ended) is
 # what xorriso extracts from the disc after the unmount (symlinks' own
 # times aside: extractors do not restore them), and the MD5s the session

@@ -13,29 +13,6 @@
 # files without a journal are rescued.
 . "$(dirname "$0")/lib.sh"
 
-# rec_containing TEXT: "offset length" of the journal record whose body
-# holds TEXT (the first one)
-rec_containing() {
-	python3 - "$CACHE/journal" "$1" <<'EOF'
-import struct, sys
-b = open(sys.argv[1], 'rb').read()
-pos = 0
-while pos + 8 <= len(b):
-    n, _ = struct.unpack_from('<II', b, pos)
-    if sys.argv[2].encode() in b[pos + 8:pos + 8 + n]:
-        print(pos, n)
-        sys.exit(0)
-    pos += 8 + n
-sys.exit(1)
-EOF
-}
-
-# poke OFFSET BYTES_HEX: overwrite the journal at OFFSET
-poke() {
-	printf "$(sed 's/../\\x&/g' <<<"$2")" |
-		dd of="$CACHE/journal" bs=1 seek="$1" conv=notrunc status=none
-}
-
 # stage_files: seven files of distinct contents, one in a folder
 stage_files() {
 	mkdir -p "$MNT/staging/dir"
@@ -60,8 +37,8 @@ staged_ok() {
 start_burnfs -o capacity=50M
 stage_files
 stop_burnfs
-read -r off len < <(rec_containing f3) || fail "no journal record names f3"
-poke $((off + 8 + len / 2)) ff
+read -r off len < <(journal_record_with f3) || fail "no journal record names f3"
+journal_poke $((off + 8 + len / 2)) ff
 cp "$CACHE/journal" "$T/journal.as.damaged"
 start_burnfs
 state=$(st cache_state)
@@ -100,8 +77,8 @@ rm -rf "$CACHE" "$IMG"
 start_burnfs -o capacity=50M
 stage_files
 stop_burnfs
-read -r off len < <(rec_containing f2) || fail "no journal record names f2"
-poke "$off" ffffff7f
+read -r off len < <(journal_record_with f2) || fail "no journal record names f2"
+journal_poke "$off" ffffff7f
 start_burnfs
 case $(st cache_state) in "damaged: "*) ;; *) fail "cache_state: $(st cache_state)" ;; esac
 staged_ok 1 3 4 5 6
@@ -109,8 +86,8 @@ staged_ok 1 3 4 5 6
 # second would give the same name)
 printf 'again\n' >"$MNT/staging/again"
 stop_burnfs
-read -r off len < <(rec_containing again) || fail "no journal record names again"
-poke $((off + 8 + len / 2)) ff
+read -r off len < <(journal_record_with again) || fail "no journal record names again"
+journal_poke $((off + 8 + len / 2)) ff
 start_burnfs
 set -- "$CACHE"/journal.damaged-*
 assert_eq "$#" 2 "journal.damaged-* copies after two damaged mounts"
