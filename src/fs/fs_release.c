@@ -14,6 +14,7 @@
  * them. After an unmount the lookups meet the folder beneath, or the ended
  * session's ENOTCONN, and the join in the job ends. */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,24 +32,46 @@ struct fs_release {
 	size_t n;
 };
 
+/* The mount point field of a mountinfo line at p, as the kernel escapes
+ * it (a space, tab, newline or backslash as \ooo), decoded into out. */
+static void mount_point(const char *p, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (*p && *p != ' ' && *p != '\n' && o + 1 < size) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' &&
+		    p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+			out[o++] = (char)((p[1] - '0') << 6 | (p[2] - '0') << 3 |
+					  (p[3] - '0'));
+			p += 4;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+}
+
 /* Whether anything is mounted beneath the mount: the kernel detaches a
- * mount beneath a name it is told to drop, so then none is dropped. */
+ * mount beneath a name it is told to drop, so then none is dropped. When
+ * in doubt (no mountinfo), there is one. */
 static bool has_submounts(const char *mp)
 {
 	size_t len = strlen(mp), cap = 0;
-	char *line = NULL, *at;
+	char *line = NULL, *at, point[PATH_MAX];
 	bool found = false;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 
 	if (!f)
 		return true;
 	while (!found && getline(&line, &cap, f) > 0) {
-		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ...; octal escapes are
-		 * left as they are: a name with them just never matches */
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... */
 		at = line;
 		for (int field = 0; field < 4 && at; field++)
 			at = strchr(at + 1, ' ');
-		found = at && !strncmp(at + 1, mp, len) && at[1 + len] == '/';
+		if (!at)
+			continue;
+		mount_point(at + 1, point, sizeof(point));
+		found = !strncmp(point, mp, len) && point[len] == '/';
 	}
 	free(line);
 	fclose(f);
