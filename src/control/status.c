@@ -1,8 +1,8 @@
 /* status.c — what reading the control file shows: one fact per line,
  * "key: value", stable keys. Never waits for a running command. */
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +62,9 @@ static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
 		put(out, "media_note", "%s", f->closed_reason);
 	put(out, "sessions", "%d", f->sessions);
 	put(out, "volume_id", "%s", f->volid);
-	put(out, "capacity_bytes", "%" PRIu64 "", f->capacity_bytes);
-	put(out, "used_bytes", "%" PRIu64 "", f->used_bytes);
-	put(out, "free_bytes", "%" PRIu64 "",
+	put(out, "capacity_bytes", "%" PRIu64, f->capacity_bytes);
+	put(out, "used_bytes", "%" PRIu64, f->used_bytes);
+	put(out, "free_bytes", "%" PRIu64,
 		f->free_bytes > est ? f->free_bytes - est : 0);
 	put(out, "media_origin", "%s", f->origin);
 	put(out, "media_damage", "%s", f->damage[0] ? f->damage : "none");
@@ -73,10 +73,10 @@ static void put_media(FILE *out, const struct disc_facts *f, uint64_t est)
 static void put_progress(FILE *out, const struct progress *p)
 {
 	put(out, "progress_percent", "%d", p->percent);
-	put(out, "bytes_done", "%" PRIu64 "", p->bytes_done);
-	put(out, "bytes_total", "%" PRIu64 "", p->bytes_total);
+	put(out, "bytes_done", "%" PRIu64, p->bytes_done);
+	put(out, "bytes_total", "%" PRIu64, p->bytes_total);
 	put(out, "eta_seconds", "%d", p->eta_seconds);
-	put(out, "bytes_per_second", "%" PRIu64 "", p->bytes_per_second);
+	put(out, "bytes_per_second", "%" PRIu64, p->bytes_per_second);
 }
 
 static void put_settings(FILE *out, const struct job_settings *s)
@@ -179,9 +179,9 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	put(out, "state", "%s", state_names[p.state]);
 	put_media(out, f, est);
 	put(out, "damaged_entries", "%" PRIu32 "", damaged);
-	put(out, "pending_bytes", "%" PRIu64 "",
+	put(out, "pending_bytes", "%" PRIu64,
 		c->stats.pending_bytes + c->grown_since_stats);
-	put(out, "pending_entries", "%" PRIu64 "", c->stats.pending_entries);
+	put(out, "pending_entries", "%" PRIu64, c->stats.pending_entries);
 	put_cache(out, c->stage, lost);
 	put_progress(out, &p);
 	put_settings(out, &c->settings);
