@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """cache_damage.py — random damage to a cache folder between mounts: bits
 flipped in CACHE/journal, the journal cut short or removed, data files
-removed or cut short, the daemon killed or unmounted in between, after
-random writes, chmods, removals, renames, truncates and commits.
+removed or cut short, CACHE/lost+found made impossible (a file in its
+place), the daemon killed or unmounted in between, after random writes,
+chmods, removals, renames, truncates and commits.
 
 What a mount must do whatever the damage: mount; show every file it
 shows readable or failing with EIO (nothing else); say `ok` or `damaged:`
@@ -16,6 +17,8 @@ no damage or damage to data files only, every file of the model must be
 shown, and every one that reads must read as written: a file whose bytes
 the cache lost fails with EIO and is never served short. After damage to
 the journal, changes may be missing: the model becomes what is shown.
+Data files rescued after damage (into lost+found, or beside it) are never
+deleted: their count never falls.
 
 usage: cache_damage.py BURNFS WORKDIR SEED ROUNDS
 Exit status 0 with "OK ..." on stdout; else the reason on stdout."""
@@ -161,16 +164,44 @@ def damage():
     if os.path.exists(j) and rng.random() < 0.05:
         os.unlink(j)
         hit = journal = True
+    block_lost_found()
     stats["damaged"] += hit
     return journal
 
 
+def block_lost_found():
+    """Now and then a file takes lost+found's name (its contents are kept
+    aside), or gives it back."""
+    lf = C + "/lost+found"
+    if os.path.isdir(lf) and rng.random() < 0.15:
+        os.rename(lf, "%s/kept-lost+found.%d" % (C, stats["damaged"]))
+        open(lf, "w").write("in the way\n")
+    elif os.path.isfile(lf) and rng.random() < 0.3:
+        os.unlink(lf)
+
+
+def rescued():
+    """Data files rescued so far, wherever they went."""
+    n = 0
+    for e in os.listdir(C) if os.path.isdir(C) else []:
+        path = C + "/" + e
+        if e.startswith("lost+found-"):
+            n += 1
+        elif (e == "lost+found" or e.startswith("kept-lost+found.")) and os.path.isdir(path):
+            n += len(os.listdir(path))
+    return n
+
+
 journal_hit = False
+kept = 0
 for r in range(rounds):
     p = mount()
     state = status("cache_state")
     if state != "ok" and not state.startswith("damaged: "):
         die("round %d: cache_state %r" % (r, state))
+    if rescued() < kept:
+        die("round %d: %d rescued data files, %d before" % (r, rescued(), kept))
+    kept = rescued()
     good, bad = read_all()
     if journal_hit:
         model = dict(good)
@@ -203,5 +234,8 @@ bad = [l for l in open(LOG) if "ERROR: AddressSanitizer" in l or "runtime error:
        or "ERROR: LeakSanitizer" in l]
 if bad:
     die("sanitizer report: " + bad[0].strip())
-print("OK seed %d: %d rounds, %d damaged, %d commits, %d refused, %d EIO reads" %
-      (seed, rounds, stats["damaged"], stats["commits"], stats["refused"], stats["eio"]))
+if rescued() < kept:
+    die("%d rescued data files at the end, %d before" % (rescued(), kept))
+print("OK seed %d: %d rounds, %d damaged, %d commits, %d refused, %d EIO reads, "
+      "%d rescued" % (seed, rounds, stats["damaged"], stats["commits"],
+                      stats["refused"], stats["eio"], rescued()))
