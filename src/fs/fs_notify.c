@@ -8,7 +8,8 @@
  *   session N that is no longer the one the kernel saw (blank, another
  *   disc) bumps the epoch of session node ids, so old ones turn ESTALE,
  *   and its name is invalidated.
- * A commit keeps every staged node as it was, so it costs nothing here.
+ * A commit keeps every staged node as it was; only on a big tree does it
+ * first queue the clean folders the kernel should let go of (fs_release.c).
  *
  * A command waits for its round of notifications (fs_notify_sync) before
  * its writer is answered: a script that reads staging/ or sessions/ right
