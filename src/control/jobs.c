@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "burnfs/cescape.h"
 #include "burnfs/log.h"
 #include "control/control_priv.h"
 
@@ -165,7 +166,7 @@ int control_wait_idle(struct control *c, int timeout_ms, char *line,
 		      size_t size)
 {
 	struct timespec until;
-	int ret = 0;
+	int ret = 0, n;
 
 	deadline_in(&until, timeout_ms < 0 ? 0 : timeout_ms);
 	pthread_mutex_lock(&c->lock);
@@ -180,7 +181,10 @@ int control_wait_idle(struct control *c, int timeout_ms, char *line,
 		ret = -ETIMEDOUT;
 	} else if (c->job.id) {
 		ret = c->job.ret;
-		snprintf(line, size, "%s: %s", c->job.name, c->job.result);
+		/* one line: the result may name a file holding a newline */
+		n = snprintf(line, size, "%s: ", c->job.name);
+		if (n >= 0 && (size_t)n < size)
+			cescape_buf(line + n, size - (size_t)n, c->job.result);
 	} else {
 		ret = 0;
 		snprintf(line, size, "none");

@@ -93,16 +93,9 @@ static void emit_locked(int level, const char *line)
  * the buffer's end. */
 static const char *one_line(const char *line, char *esc, size_t size)
 {
-	FILE *f;
-
 	if (!cescape_needed(line, false))
 		return line;
-	memset(esc, 0, size);
-	f = fmemopen(esc, size - 1, "w");
-	if (!f)
-		return line;
-	cescape_put(f, line, false);
-	fclose(f);
+	cescape_buf(esc, size, line);
 	return esc;
 }
 

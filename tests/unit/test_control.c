@@ -229,6 +229,17 @@ static void test_escapes(void)
 	q = cescape_quote_path("x\ny\"");
 	CHECK(q && !strcmp(q, "\"x\\ny\\\"\""));
 	free(q);
+	/* into a buffer: cut before an escape or a character that does not
+	 * fit whole */
+	char buf[8];
+	cescape_buf(buf, 6, "ab\ncd");
+	CHECK(!strcmp(buf, "ab\\nc"));
+	cescape_buf(buf, 4, "ab\ncd");
+	CHECK(!strcmp(buf, "ab"));
+	cescape_buf(buf, 3, "a\xc3\xa9");
+	CHECK(!strcmp(buf, "a"));
+	cescape_buf(buf, 4, "a\xc3\xa9");
+	CHECK(!strcmp(buf, "a\xc3\xa9"));
 }
 
 /* The daemon's knobs: a whole number or the default. */
