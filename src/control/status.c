@@ -133,7 +133,7 @@ static void put_cache(FILE *out, struct stage *st, bool lost)
 		put(out, "cache_state", "damaged: the journal was missing at "
 			"the mount; the changes it held are missing from staging/ "
 			"(in cache_dir: %zu data file(s) no change refers to, "
-			"lost+found/)", rescued);
+			"lost+found)", rescued);
 	else if (damaged)
 		put(out, "cache_state", "damaged: %llu bytes of the journal "
 			"could not be read at the mount; the changes recorded "
@@ -141,7 +141,7 @@ static void put_cache(FILE *out, struct stage *st, bool lost)
 			"journal as it was, journal.damaged-*%s%.0zu%s)",
 			(unsigned long long)damaged,
 			rescued ? "; " : "", rescued,
-			rescued ? " data file(s) no change refers to, lost+found/" : "");
+			rescued ? " data file(s) no change refers to, lost+found" : "");
 	else if (short_files)
 		put(out, "cache_state", "damaged: the cache lost bytes of %zu "
 			"staged file(s) since they were written (%s): reading "
