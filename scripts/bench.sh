@@ -1113,6 +1113,16 @@ report_f() {
 # per_entry KIB: a median in KiB as KiB per entry of the big disc.
 per_entry() { awk -v k="$1" -v n="$NH_ENTRIES" 'BEGIN { if (k == "nan") print "nan"; else printf "%.2f", k / n }'; }
 
+# sessions_goal SECONDS WHAT: issue 14's 2 s for sessions/1/ holds for a
+# session of up to 300,000 files; above, G only says so.
+sessions_goal() {
+	if [ "$NH" -le 300000 ]; then
+		goal_check "$1" 2 "$2"
+	else
+		G="(the goal of 2 s is for 300,000 files)"
+	fi
+}
+
 report_h() {
 	local b x r
 	out "== a disc of $NH files in $H_DIRS folders ($NH_ENTRIES entries; image made by xorriso) =="
@@ -1150,11 +1160,12 @@ report_h() {
 		goal_check "$b" 1.0 "peak RSS of the one-file commit after the walk and drop_caches (KiB/entry)"
 		out "$(printf '%-22s burnfs=%sKiB/entry (%sMiB)  %s' hwm_commit_dropped "$b" "$(kib_to_mib "$(med h_hwm_commit_dropped burnfs)")" "$G")"
 	fi
+	# issue 14 sets 2 s for a session of 300,000 files; a bigger one is shown
 	b=$(med h_sessions1_load burnfs)
-	goal_check "$b" 2 "load of sessions/1/ ($NH files, s)"
+	sessions_goal "$b" "load of sessions/1/ ($NH files, s)"
 	out "$(printf '%-22s burnfs=%ss (ls, first access after a fresh mount)  %s' sessions1_load "$b" "$G")"
 	b=$(med h_sessions1 burnfs)
-	goal_check "$b" 2 "first walk of sessions/1/ ($NH files, s)"
+	sessions_goal "$b" "first walk of sessions/1/ ($NH files, s)"
 	out "$(printf '%-22s burnfs=%ss (the ls and then find -type f)  %s' sessions1_walk "$b" "$G")"
 	r=$(ratio "$(med h_rss_sessions burnfs)" "$(med h_rss_mount2 burnfs)")
 	goal_check "$r" 2 "RSS after opening sessions/1/ / RSS before"
