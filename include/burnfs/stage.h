@@ -356,12 +356,15 @@ void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx);
 /* Before a commit (release.c): when the stage holds at least
  * BURNFS_RELEASE_MIN nodes (100,000), queue the names of the top-most
  * folders the kernel knows that hold nothing staged, so that the kernel
- * drops them and their entries go back to the index as it forgets them.
- * Returns how many names were queued; *paths (malloc'ed, each path too;
- * NULL when none) says which, as staging paths ("/a/b"). The caller has
- * them sent, calls stage_release_settle, then looks each path up again
- * through the mount (a process working in one needs its name back). */
-size_t stage_release_cached(struct stage *st, char ***paths);
+ * drops them and their entries go back to the index as it forgets them;
+ * busy (nbusy staging paths, "/a/b") are folders processes work in: not
+ * dropped, their clean folders beneath are. Returns how many names were
+ * queued; *paths (malloc'ed, each path too; NULL when none) says which.
+ * The caller has them sent, calls stage_release_settle, then looks each
+ * path up again through the mount (a process that moved into one
+ * meanwhile needs its name back). */
+size_t stage_release_cached(struct stage *st, const char *const *busy,
+			    size_t nbusy, char ***paths);
 /* Wait (at most 2 s) until the kernel's forgets stop coming. */
 void stage_release_settle(struct stage *st);
 

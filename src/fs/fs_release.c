@@ -6,13 +6,16 @@
  * other CPU; its memory peak comes later, while libisofs lays the session
  * out. The job's runner joins the thread when the job ends.
  *
- * The thread has the notifier send the names (fs_notify_sync), waits until
- * the forgets are in (stage_release_settle), then looks each dropped folder
- * up again through the mount: the kernel drops a name even while a process
- * works in that folder, whose getcwd would fail with ENOENT until then.
+ * The kernel drops a name even while a process works in that folder, whose
+ * getcwd would then fail with ENOENT until the name is looked up again. So
+ * the folders processes work in are found in /proc and kept, and the
+ * thread, once it has had the notifier send the names (fs_notify_sync) and
+ * the forgets are in (stage_release_settle), looks each dropped folder up
+ * again through the mount, for a process the daemon could not see.
  * It holds no lock while it looks names up, and the loop's readers answer
  * them. After an unmount the lookups meet the folder beneath, or the ended
  * session's ENOTCONN, and the join in the job ends. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "burnfs/log.h"
 #include "burnfs/stage.h"
@@ -78,6 +82,57 @@ static bool has_submounts(const char *mp)
 	return found;
 }
 
+/* At most this many working folders are looked for: more would be a
+ * machine of shells inside staging/, where dropping anything saves
+ * little. */
+#define WORKING_MAX 256
+
+/* The folders beneath staging/ that processes work in (their cwd), as
+ * staging paths: the kernel would unhash such a folder's name, and the
+ * process's getcwd would fail until it was looked up again. Processes
+ * the daemon may not look at are not found; the lookup again covers
+ * them. malloc'ed, NULL and 0 when none. */
+static size_t working_folders(struct burnfs *b, char ***out)
+{
+	char link[32], cwd[PATH_MAX], *top = NULL;
+	size_t n = 0, len;
+	struct dirent *e;
+	ssize_t got;
+	DIR *d;
+
+	*out = NULL;
+	if (asprintf(&top, "%s/%s", b->mountpoint, FS_STAGING_NAME) < 0)
+		return 0;
+	len = strlen(top);
+	d = opendir("/proc");
+	while (d && (e = readdir(d)) && n < WORKING_MAX) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof(link), "/proc/%.16s/cwd", e->d_name);
+		got = readlink(link, cwd, sizeof(cwd) - 1);
+		if (got <= 0)
+			continue;
+		cwd[got] = '\0';
+		if (strncmp(cwd, top, len) || cwd[len] != '/')
+			continue;
+		if (!n && !(*out = calloc(WORKING_MAX, sizeof(**out))))
+			break;
+		if (((*out)[n] = strdup(cwd + len)))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	free(top);
+	return n;
+}
+
+static void free_paths(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
 static void look_up_again(struct burnfs *b, const char *path)
 {
 	char *full;
@@ -103,9 +158,7 @@ static void *release_main(void *arg)
 
 static void release_free(struct fs_release *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		free(r->paths[i]);
-	free(r->paths);
+	free_paths(r->paths, r->n);
 	free(r);
 }
 
@@ -113,6 +166,8 @@ void fs_release_start(void *arg)
 {
 	struct burnfs *b = arg;
 	struct fs_release *r;
+	char **busy = NULL;
+	size_t nbusy;
 
 	if (b->release || !b->mountpoint || has_submounts(b->mountpoint))
 		return;
@@ -120,7 +175,11 @@ void fs_release_start(void *arg)
 	if (!r)
 		return;
 	r->b = b;
-	r->n = stage_release_cached(b->stage, &r->paths);
+	/* tests only: no scan, so that the lookup again is what helps */
+	nbusy = getenv("BURNFS_TEST_NO_CWD_SCAN") ? 0 : working_folders(b, &busy);
+	r->n = stage_release_cached(b->stage, (const char *const *)busy, nbusy,
+				    &r->paths);
+	free_paths(busy, nbusy);
 	if (!r->n) {
 		release_free(r);
 		return;

@@ -13,9 +13,11 @@
  *
  * The kernel drops a name even while its folder is in use: a process
  * working in it would find getcwd failing (ENOENT) until the name is
- * looked up again. So the caller looks each dropped folder up again once
- * the forgets are in (fs_control.c): a folder nobody used comes back
- * without its entries, one in use gets its name back. */
+ * looked up again. So the folders processes work in are not dropped (the
+ * caller finds them), and the caller looks each dropped folder up again
+ * once the forgets are in (fs_release.c), for a process that moved into
+ * one meanwhile: a folder nobody used comes back without its entries, one
+ * in use gets its name back. */
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -29,11 +31,21 @@
  * it: the memory saved would not be worth the walk's cache. */
 #define RELEASE_MIN_DEFAULT 100000
 
-/* The folders queued, as staging paths. */
+/* The folders queued, as staging paths; the folders processes work in. */
 struct released {
 	char **paths;
 	size_t n, cap;
+	struct snode **busy;
+	size_t nbusy, kept;
 };
+
+static bool is_busy(const struct released *r, const struct snode *n)
+{
+	for (size_t i = 0; i < r->nbusy; i++)
+		if (r->busy[i] == n)
+			return true;
+	return false;
+}
 
 /* Queue the name of de (a folder in dir) and note its path. A folder
  * whose path cannot be noted is not queued: the kernel would keep it
@@ -59,19 +71,36 @@ static void queue_clean(struct stage *st, struct snode *dir,
 
 	for (de = dir->children; de; de = de->sib_next) {
 		struct snode *c = de->node;
+		bool clean;
 
 		if (!S_ISDIR(c->mode) || !c->materialized || de->dead)
 			continue;
-		if (c->snap_clean && c->nlookup)
+		clean = c->snap_clean && c->nlookup;
+		if (clean && !is_busy(r, c)) {
 			release_one(st, dir, de, r);
-		else
+		} else {
+			r->kept += clean;
 			queue_clean(st, c, r);
+		}
 	}
 }
 
-size_t stage_release_cached(struct stage *st, char ***paths)
+/* The nodes of the working folders' paths (those still there). */
+static void find_busy(struct stage *st, const char *const *busy, size_t n,
+		      struct released *r)
 {
-	struct released r = { NULL, 0, 0 };
+	struct sdentry *de;
+
+	r->busy = n ? calloc(n, sizeof(*r->busy)) : NULL;
+	for (size_t i = 0; r->busy && i < n; i++)
+		if (!stage_path_resolve(st, busy[i], &de))
+			r->busy[r->nbusy++] = de->node;
+}
+
+size_t stage_release_cached(struct stage *st, const char *const *busy,
+			    size_t nbusy, char ***paths)
+{
+	struct released r = { 0 };
 	struct snode *root;
 	size_t held;
 
@@ -80,15 +109,18 @@ size_t stage_release_cached(struct stage *st, char ***paths)
 	held = st->icount;
 	if (root && root->materialized && !st->frozen && !st->closing &&
 	    held >= env_u64("BURNFS_RELEASE_MIN", RELEASE_MIN_DEFAULT)) {
+		find_busy(st, busy, nbusy, &r);
 		stage_mark_clean(st, root);
 		queue_clean(st, root, &r);
 	}
 	STAGE_UNLOCK(st);
-	if (r.n)
+	if (r.n || r.kept)
 		blog_info("commit: the kernel lets go of %zu folder(s) with "
-			  "nothing staged (%zu nodes held)", r.n, held);
-	else
+			  "nothing staged (%zu nodes held; %zu kept: a process "
+			  "works in it)", r.n, held, r.kept);
+	if (!r.n)
 		free(r.paths);
+	free(r.busy);
 	*paths = r.n ? r.paths : NULL;
 	return r.n;
 }

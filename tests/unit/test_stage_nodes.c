@@ -627,8 +627,8 @@ static void t_trim_many(void)
 /* Before a commit: the top-most folders the kernel knows with nothing
  * staged beneath are queued for the kernel to drop, their paths handed
  * back; a folder with a change keeps its name, its clean folders do not;
- * below the threshold nothing is queued. Once the kernel forgets, the
- * entries go back to the index. */
+ * nor does a folder a process works in; below the threshold nothing is
+ * queued. Once the kernel forgets, the entries go back to the index. */
 static void t_release(void)
 {
 	struct index *low = trim_lower();
@@ -637,6 +637,7 @@ static void t_release(void)
 	struct stage_node *a, *p, *q, *s, *r, *b, *t;
 	struct stage_entry root;
 	struct seen seen = { 0 };
+	const char *const busy[] = { "/b" };
 	char **paths = NULL;
 	size_t base;
 
@@ -653,10 +654,18 @@ static void t_release(void)
 	base = stage_node_count(st);
 
 	setenv("BURNFS_RELEASE_MIN", "1000", 1);
-	CHECK_EQ(stage_release_cached(st, &paths), 0);
+	CHECK_EQ(stage_release_cached(st, NULL, 0, &paths), 0);
 	CHECK(paths == NULL);
 	setenv("BURNFS_RELEASE_MIN", "1", 1);
-	CHECK_EQ(stage_release_cached(st, &paths), 2);
+	/* a process works in /b: only /a/s */
+	CHECK_EQ(stage_release_cached(st, busy, 1, &paths), 1);
+	CHECK(paths && !strcmp(paths[0], "/a/s"));
+	free(paths[0]);
+	free(paths);
+	stage_take_invals(st, record, &seen);
+	CHECK_EQ(seen.names, 1);
+	seen.names = 0;
+	CHECK_EQ(stage_release_cached(st, NULL, 0, &paths), 2);
 	CHECK(paths != NULL);
 	CHECK(!strcmp(paths[0], "/a/s") || !strcmp(paths[1], "/a/s"));
 	CHECK(!strcmp(paths[0], "/b") || !strcmp(paths[1], "/b"));
