@@ -365,6 +365,9 @@ void stage_take_invals(struct stage *st, stage_inval_fn fn, void *ctx);
  * meanwhile needs its name back). */
 size_t stage_release_cached(struct stage *st, const char *const *busy,
 			    size_t nbusy, char ***paths);
+/* Whether the stage holds enough nodes for stage_release_cached to do
+ * anything: the caller need not look for working folders otherwise. */
+bool stage_release_wanted(struct stage *st);
 /* Wait (at most 2 s) until the kernel's forgets stop coming. */
 void stage_release_settle(struct stage *st);
 

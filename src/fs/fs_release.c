@@ -169,7 +169,8 @@ void fs_release_start(void *arg)
 	char **busy = NULL;
 	size_t nbusy;
 
-	if (b->release || !b->mountpoint || has_submounts(b->mountpoint))
+	if (b->release || !b->mountpoint || !stage_release_wanted(b->stage) ||
+	    has_submounts(b->mountpoint))
 		return;
 	r = calloc(1, sizeof(*r));
 	if (!r)

@@ -97,6 +97,12 @@ static void find_busy(struct stage *st, const char *const *busy, size_t n,
 			r->busy[r->nbusy++] = de->node;
 }
 
+bool stage_release_wanted(struct stage *st)
+{
+	return stage_node_count(st) >=
+	       env_u64("BURNFS_RELEASE_MIN", RELEASE_MIN_DEFAULT);
+}
+
 size_t stage_release_cached(struct stage *st, const char *const *busy,
 			    size_t nbusy, char ***paths)
 {
