@@ -178,7 +178,7 @@ int control_status(struct control *c, char **outp, size_t *lenp)
 	est = control_estimate_locked(c);
 	put(out, "state", "%s", state_names[p.state]);
 	put_media(out, f, est);
-	put(out, "damaged_entries", "%" PRIu32 "", damaged);
+	put(out, "damaged_entries", "%" PRIu32, damaged);
 	put(out, "pending_bytes", "%" PRIu64,
 		c->stats.pending_bytes + c->grown_since_stats);
 	put(out, "pending_entries", "%" PRIu64, c->stats.pending_entries);

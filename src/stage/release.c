@@ -97,10 +97,14 @@ static void find_busy(struct stage *st, const char *const *busy, size_t n,
 			r->busy[r->nbusy++] = de->node;
 }
 
+static bool big_enough(size_t held)
+{
+	return held >= env_u64("BURNFS_RELEASE_MIN", RELEASE_MIN_DEFAULT);
+}
+
 bool stage_release_wanted(struct stage *st)
 {
-	return stage_node_count(st) >=
-	       env_u64("BURNFS_RELEASE_MIN", RELEASE_MIN_DEFAULT);
+	return big_enough(stage_node_count(st));
 }
 
 size_t stage_release_cached(struct stage *st, const char *const *busy,
@@ -114,7 +118,7 @@ size_t stage_release_cached(struct stage *st, const char *const *busy,
 	root = st->root ? st->root->node : NULL;
 	held = st->icount;
 	if (root && root->materialized && !st->frozen && !st->closing &&
-	    held >= env_u64("BURNFS_RELEASE_MIN", RELEASE_MIN_DEFAULT)) {
+	    big_enough(held)) {
 		find_busy(st, busy, nbusy, &r);
 		stage_mark_clean(st, root);
 		queue_clean(st, root, &r);

@@ -102,6 +102,7 @@ static const char *one_line(const char *line, char *esc, size_t size)
 void blog(enum blog_level level, const char *fmt, ...)
 {
 	char line[2048], esc[2048];
+	const char *shown;
 	va_list ap;
 
 	if (level > BLOG_DEBUG)
@@ -111,8 +112,9 @@ void blog(enum blog_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	shown = one_line(line, esc, sizeof(esc));
 	pthread_mutex_lock(&lg.lock);
-	emit_locked(level, one_line(line, esc, sizeof(esc)));
+	emit_locked(level, shown);
 	pthread_mutex_unlock(&lg.lock);
 }
 
