@@ -21,18 +21,17 @@
 static int adopt_data(struct stage *st, struct snode *n, uint64_t id)
 {
 	struct stat sb;
-	int fd;
+	int fd, ret;
 
 	if (id >= st->next_id)
 		st->next_id = id + 1;
 	fd = stage_data_open(st, id, O_RDWR | (st->replaying ? O_CREAT : 0));
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &sb)) {
-		close(fd);
-		return -errno;
-	}
+	ret = fstat(fd, &sb) ? -errno : 0;
 	close(fd);
+	if (ret)
+		return ret;
 	/* the same file named twice (a record repeated) stays the node's */
 	if (n->data_id != id)
 		stage_node_set_data(st, n, id);
@@ -438,8 +437,7 @@ int stage_change(struct stage *st, struct jrec *r, struct sdentry **out)
 	ret = apply_check(st, r);
 	if (ret)
 		return ret;
-	end = st->jsize;
-	ret = stage_journal_append(st, r);
+	ret = stage_journal_append(st, r, &end);
 	if (ret)
 		return ret;
 	ret = stage_apply_record(st, r, out);

@@ -280,14 +280,21 @@ static int settle(struct stage *st)
 	return ret;
 }
 
-static int append(struct stage *st, const struct jrec *r, bool keep)
+static int append(struct stage *st, const struct jrec *r, bool keep,
+		  uint64_t *start)
 {
 	int ret;
 
 	st->gen++;
+	if (start)
+		*start = st->jsize;
 	if (st->replaying)
 		return 0;
 	ret = settle(st);
+	/* Where r begins is known only now: settle may have appended an owed
+	 * THAW or rewritten the journal, which a cut back must keep. */
+	if (start)
+		*start = st->jsize;
 	if (!ret)
 		ret = write_record(st, r, keep);
 	if (ret)
@@ -303,14 +310,15 @@ int stage_cache_errno(int err)
 	return err == -EROFS ? -EIO : err;
 }
 
-int stage_journal_append(struct stage *st, const struct jrec *r)
+int stage_journal_append(struct stage *st, const struct jrec *r,
+			 uint64_t *start)
 {
-	return append(st, r, true);
+	return append(st, r, true, start);
 }
 
 int stage_journal_append_reserved(struct stage *st, const struct jrec *r)
 {
-	return append(st, r, false);
+	return append(st, r, false, NULL);
 }
 
 int stage_journal_sync(struct stage *st)
@@ -389,8 +397,11 @@ int stage_journal_rewrite(struct stage *st, const char *tail, size_t tlen)
 		ret = -errno;
 	if (!ret && renameat(st->cache_fd, "journal.tmp", st->cache_fd, "journal"))
 		ret = -errno;
+	/* Once renamed, the new file is the journal whatever comes next:
+	 * appending to the old one would write records no mount reads. */
 	if (!ret && fsync(st->cache_fd))
-		ret = -errno;
+		blog_warn("stage: the cache folder did not sync after the journal "
+			  "was rewritten: %s", strerror(errno));
 	free(bbuf);
 	if (ret) {
 		close(fd);
@@ -437,16 +448,20 @@ int stage_journal_reset(struct stage *st, const struct index *lower)
 	ret = stage_journal_encode(&r, &bbuf, &blen);
 	if (ret)
 		return ret;
-	if (ftruncate(st->jfd, 0))
+	/* A journal that could not be emptied is the journal it was. */
+	if (ftruncate(st->jfd, 0)) {
 		ret = -errno;
+		goto out;
+	}
 	st->jsize = st->jreserved = 0;
 	st->jcut = st->jrewrite = st->jthaw = false;
 	st->freeze_off = 0;
 	/* the journal is empty now, which already means "nothing staged" */
-	if (!ret && !pwrite_all(st->jfd, bbuf, blen, 0) && !fdatasync(st->jfd))
+	if (!pwrite_all(st->jfd, bbuf, blen, 0) && !fdatasync(st->jfd))
 		st->jsize = blen;
-	else if (!ret)
+	else
 		cut_tail(st);
+out:
 	free(bbuf);
 	return ret;
 }

@@ -317,8 +317,7 @@ int stage_restore(struct stage *st, struct index *src, const char *from,
 	ret = st->readonly ? -EROFS : 0;
 	if (!ret) {
 		stage_now_ts(&r.ts);
-		end = st->jsize;
-		ret = stage_journal_append(st, &r);
+		ret = stage_journal_append(st, &r, &end);
 	}
 	if (!ret) {
 		ret = restore_into(st, &r, src, NULL);

@@ -77,7 +77,7 @@ static int share_locked(struct stage *st, struct index *idx, uint32_t sid,
 		r.p1 = to;
 		r.p2 = from;
 		if (ret >= 0)
-			ret = stage_journal_append(st, &r);
+			ret = stage_journal_append(st, &r, NULL);
 	}
 	if (ret >= 0)
 		point_at(st, dst, idx, sid, &r.ts);

@@ -415,10 +415,12 @@ size_t stage_journal_decode(const char *buf, size_t len, struct jrec *r);
  * torn record can only ever be the last one. stage_journal_append keeps
  * JOURNAL_KEEP bytes of allocated room free for what follows a data
  * change; stage_journal_append_reserved (those records, and FREEZE/THAW) may
- * use it. -ENOSPC, -EIO (the cache folder is gone), -errno. */
-int stage_journal_append(struct stage *st, const struct jrec *r);
+ * use it. *start (when not NULL): where r begins, for a stage_journal_cut
+ * that takes it back. -ENOSPC, -EIO (the cache folder is gone), -errno. */
+int stage_journal_append(struct stage *st, const struct jrec *r,
+			 uint64_t *start);
 int stage_journal_append_reserved(struct stage *st, const struct jrec *r);
-/* Take back what was appended after `end` (an apply failed after all). */
+/* Take back what was appended from `end` on (an apply failed after all). */
 void stage_journal_cut(struct stage *st, uint64_t end);
 /* BASE names the lower it applies to: start lba and session number. */
 int stage_journal_rewrite(struct stage *st, const char *tail, size_t tlen);

@@ -398,6 +398,47 @@ static void t_journal_first(void)
 	index_unref(low);
 }
 
+/* A change taken back after it was journalled (here a restore of a name
+ * the session does not hold) must not take the owed THAW with it, which
+ * settle() wrote just before: without it, a mount on a newer session
+ * would take the failed commit for one that landed and drop everything
+ * staged before it. */
+static void t_cut_keeps_thaw(void)
+{
+	struct index *low = lower(100, 5), *newer = lower(200, 5);
+	struct stage *st = open_stage("thaw", low);
+	struct stage_snapshot *snap = NULL;
+	struct stage_entry root, e;
+	struct rlimit rl, old;
+	char *before = NULL, *after = NULL;
+
+	stage_root(st, &root);
+	CHECK_EQ(stage_node_mkdir(st, root.node, "b", 0755, 0, 0, &e), 0);
+	CHECK_EQ(stage_freeze(st, &snap), 0);
+	/* the failed commit's THAW does not fit: it is owed */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = (rlim_t)journal_size("thaw") + 4;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	stage_commit_failed(st, snap);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_EQ(stage_restore(st, low, "/none", "/z", false), -ENOENT);
+	CHECK_EQ(stage_pending_text(st, &before, NULL), 0);
+	CHECK(strstr(before, "A /b") != NULL);
+	stage_close(st);
+	/* another program added a session meanwhile */
+	st = open_stage("thaw", newer);
+	CHECK_EQ(stage_pending_text(st, &after, NULL), 0);
+	CHECK_STR(after, before);
+	free(before);
+	free(after);
+	stage_close(st);
+	index_unref(low);
+	index_unref(newer);
+}
+
 /* What a disc cannot hold is refused by inode as by path; times are cut
  * to Rock Ridge's; an access ACL sets the mode (and the kernel is told),
  * chmod sets the ACL's mask. */
@@ -698,6 +739,7 @@ int main(void)
 	t_deep();
 	t_limits();
 	t_journal_first();
+	t_cut_keeps_thaw();
 	t_disc_limits();
 	t_trim();
 	t_trim_many();
