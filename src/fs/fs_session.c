@@ -37,6 +37,7 @@ int fs_session_node(struct burnfs *b, fuse_ino_t ino, struct index **idx,
 	*id = (uint32_t)ino;
 	if (*id >= index_count(*idx)) {
 		index_unref(*idx);
+		*idx = NULL;  /* the callers' cleanup unrefs what it holds */
 		return -ESTALE;
 	}
 	return 0;
