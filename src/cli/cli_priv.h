@@ -92,7 +92,9 @@ int cli_fail(const char *command, int err, const char *reason);
 void cli_notify_job_end(const char *mnt, const char *command, int err,
 			const char *reason, double seconds);
 
-/* signals: Ctrl-C (and SIGTERM) only set a flag the loops look at. */
+/* signals: Ctrl-C only sets a flag the loops look at (commit then asks
+ * the daemon to abort). Other signals keep their default: a SIGTERM or
+ * SIGHUP ends this process, and the daemon's job runs to its end. */
 void cli_catch_interrupt(void);
 bool cli_interrupted(void);  /* true once per Ctrl-C */
 

@@ -109,14 +109,15 @@ static int follow(const struct mnt *m, struct call *c, bool aborts,
 	struct show sh;
 	sigset_t set, old;
 	pthread_t th;
-	bool asked = false, stopped = false;
+	bool asked = false, stopped = false, threaded;
 
 	cli_show_init(&sh, stderr);
 	pthread_mutex_init(&c->lock, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	if (pthread_create(&th, NULL, call_main, c) != 0)
+	threaded = pthread_create(&th, NULL, call_main, c) == 0;
+	if (!threaded)
 		call_main(c);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	while (!call_done(c) && !stopped) {
@@ -131,7 +132,8 @@ static int follow(const struct mnt *m, struct call *c, bool aborts,
 	cli_show_done(&sh);
 	if (stopped)
 		return -1;   /* the thread is left blocked; exit ends it */
-	pthread_join(th, NULL);
+	if (threaded)
+		pthread_join(th, NULL);
 	return 0;
 }
 

@@ -13,11 +13,11 @@
 #include "burnfs/log.h"
 #include "control/control_priv.h"
 
-static void control_job_ended(struct control *c, int ret)
+/* c->lock held. */
+static void job_ended_locked(struct control *c, int ret)
 {
 	struct job_result *r;
 
-	pthread_mutex_lock(&c->lock);
 	c->job.running = false;
 	c->job.ret = ret;
 	/* A runner that did not go through control_execute said nothing. */
@@ -28,6 +28,12 @@ static void control_job_ended(struct control *c, int ret)
 	r->id = c->job.id;
 	r->ret = ret;
 	pthread_cond_broadcast(&c->job_ended);
+}
+
+static void control_job_ended(struct control *c, int ret)
+{
+	pthread_mutex_lock(&c->lock);
+	job_ended_locked(c, ret);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -107,10 +113,14 @@ int control_job_start(struct control *c, const struct command *cmd,
 	 * disc: the job model's unit test.) */
 	if (c->disc)
 		disc_cancel_reset(c->disc);
-	if (pthread_create(&c->job.thread, NULL, job_main, c) != 0) {
-		c->job.running = false;
-		ret = errmsg_set(em, -EAGAIN, "cannot start a thread for %s",
+	ret = -pthread_create(&c->job.thread, NULL, job_main, c);
+	if (ret) {
+		/* The job ended before it began: status and wait say so. */
+		ret = errmsg_set(em, ret, "cannot start a thread for %s",
 				 c->job.name);
+		snprintf(c->job.result, sizeof(c->job.result),
+			 "error: cannot start a thread for %s", c->job.name);
+		job_ended_locked(c, ret);
 		goto out;
 	}
 	c->job.joinable = true;
