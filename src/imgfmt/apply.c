@@ -336,7 +336,6 @@ static int compress_file(struct apply *a, IsoFile *f, const struct snap_node *sn
 static int add_new_file(struct apply *a, IsoDir *dir,
 			const struct snap_node *sn, IsoNode **out)
 {
-	IsoStream *stream = NULL;
 	IsoFile *file = NULL;
 	int ret;
 
@@ -356,15 +355,9 @@ static int add_new_file(struct apply *a, IsoDir *dir,
 	if (sn->size != 0)
 		return errmsg_set(a->c.em, -EIO, "staged file %s has no data", a->c.path);
 	/* An empty new file may have no cache file at all. */
-	ret = iso_memory_stream_new(calloc(1, 1), 0, &stream);
+	ret = imgfmt_add_empty_file(a->c.img, dir, sn->name, &file);
 	if (ret < 0)
-		return iso_fail(a, ret, "create");
-	/* On success the file takes over our stream reference. */
-	ret = iso_image_add_new_file(a->c.img, dir, sn->name, stream, &file);
-	if (ret < 0) {
-		iso_stream_unref(stream);
 		return iso_fail(a, ret, "add");
-	}
 	*out = (IsoNode *)file;
 	return 0;
 }

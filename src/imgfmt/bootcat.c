@@ -39,24 +39,16 @@ static int copy_attrs(IsoNode *cat, IsoNode *f)
 static int stand_in(struct apply_ctx *c, IsoDir *dir, IsoNode *cat,
 		    const char *name)
 {
-	IsoStream *stream = NULL;
 	IsoFile *f = NULL;
 	int r;
 
-	r = iso_memory_stream_new(calloc(1, 1), 0, &stream);
-	if (r < 0)
-		return imgfmt_apply_fail(c, r, "stand in for the boot catalog at");
 	/* We get the folder's reference; the image keeps its own, and
 	 * writes the catalog from it. */
 	r = iso_node_take(cat);
-	if (r < 0) {
-		iso_stream_unref(stream);
-		return imgfmt_apply_fail(c, r, "stand in for the boot catalog at");
-	}
-	r = iso_image_add_new_file(c->img, dir, name, stream, &f);
 	if (r < 0)
-		iso_stream_unref(stream);
-	else
+		return imgfmt_apply_fail(c, r, "stand in for the boot catalog at");
+	r = imgfmt_add_empty_file(c->img, dir, name, &f);
+	if (r >= 0)
 		r = copy_attrs(cat, (IsoNode *)f);
 	iso_node_unref(cat);
 	return r < 0 ? imgfmt_apply_fail(c, r, "stand in for the boot catalog at") : 0;

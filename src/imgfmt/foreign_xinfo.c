@@ -21,7 +21,6 @@ static int learn_md5_proc(void)
 	static const char empty[16] = "\xd4\x1d\x8c\xd9\x8f\x00\xb2\x04"
 				      "\xe9\x80\x09\x98\xec\xf8\x42\x7e";
 	IsoImage *img = NULL;
-	IsoStream *s = NULL;
 	IsoFile *f = NULL;
 	iso_node_xinfo_func p;
 	char got[16], *val;
@@ -30,8 +29,7 @@ static int learn_md5_proc(void)
 
 	if (iso_image_new("t", &img) < 0)
 		return -ENOMEM;
-	if (iso_memory_stream_new(calloc(1, 1), 0, &s) < 0 ||
-	    iso_image_add_new_file(img, iso_image_get_root(img), "x", s, &f) < 0 ||
+	if (imgfmt_add_empty_file(img, iso_image_get_root(img), "x", &f) < 0 ||
 	    iso_file_make_md5(f, 0) < 0)
 		goto out;
 	while (iso_node_get_next_xinfo((IsoNode *)f, &h, &p, &d) == 1)
@@ -73,7 +71,7 @@ int imgfmt_foreign_set_ino(IsoNode *n, uint64_t ino)
 /* Whether the inode attachment is known, learned from img if not yet. */
 static bool ino_attachment_known(IsoImage *img)
 {
-	struct errmsg em;
+	struct errmsg em = { "" };
 
 	return ino_proc || imgfmt_foreign_learn(img, &em) == 0;
 }
@@ -95,12 +93,9 @@ int imgfmt_foreign_get_ino(IsoNode *n, uint64_t *ino)
 
 static IsoNode *scratch_file(IsoImage *img, const char *name)
 {
-	IsoStream *s = NULL;
 	IsoFile *f = NULL;
 
-	if (iso_memory_stream_new(calloc(1, 1), 0, &s) < 0)
-		return NULL;
-	if (iso_image_add_new_file(img, iso_image_get_root(img), name, s, &f) < 0)
+	if (imgfmt_add_empty_file(img, iso_image_get_root(img), name, &f) < 0)
 		return NULL;
 	iso_node_set_mtime((IsoNode *)f, 1);
 	iso_node_set_atime((IsoNode *)f, 1);

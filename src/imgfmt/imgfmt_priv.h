@@ -193,4 +193,9 @@ int imgfmt_verify_plan_locked(struct disc *d, struct imgfmt_plan *plan,
 			      struct errmsg *em);
 void imgfmt_verify_plan_free(struct imgfmt_plan *plan);
 
+/* A new empty file `name` in dir: iso_image_add_new_file's result
+ * (< 0: a libisofs error, nothing left behind). */
+int imgfmt_add_empty_file(IsoImage *img, IsoDir *dir, const char *name,
+			  IsoFile **out);
+
 #endif

@@ -76,7 +76,7 @@ int imgfmt_write_snapshot_locked(struct disc *d,
 	struct imgfmt_id_map m = { 0 };
 	struct imgfmt_foreigns fs;
 	IsoImage *img = NULL;
-	struct errmsg rem;
+	struct errmsg rem = { "" };
 	int rc, r2;
 
 	/* Sessions restored from first: each load attaches the newest tree
