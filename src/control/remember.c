@@ -38,9 +38,11 @@ static int read_settings(const char *dir, char *buf, size_t size)
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	r = read(fd, buf, size - 1);
+	if (r < 0)
+		r = -errno;
 	close(fd);
 	if (r < 0)
-		return -errno;
+		return (int)r;
 	buf[r] = '\0';
 	return 0;
 }

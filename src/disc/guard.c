@@ -93,8 +93,9 @@ static void restart(struct disc *d, int n, int why)
 		  disc_load_timeout_ms() / 1000, text, sizeof(text)));
 	if (setenv(ENV_UNREADABLE, val, 1) == 0)
 		disc_probe_reexec();
-	fprintf(stderr, "burnfs: %s: the libraries did not finish loading "
-		"session %d\n", d->target, n);
+	blog_error("%s: the libraries did not finish loading session %d, and "
+		   "burnfs could not start over: %s", d->target, n,
+		   strerror(errno));
 	_exit(1);
 }
 

@@ -52,7 +52,7 @@ static void stamp_ident(struct index *idx, uint64_t ident)
 static int load_session(struct disc *d, int n, struct index **out)
 {
 	uint64_t t0 = disc_now_us();
-	struct errmsg em;
+	struct errmsg em = { "" };
 	int r = d->fmt->index_session(d, n, out, &em);
 
 	disc_drain_msgs();
@@ -157,7 +157,7 @@ static bool holds_iso(struct disc *d)
 static int load_lower(struct disc *d, int sessions, struct index **out,
 		      bool *closed, int *shown, struct errmsg *em)
 {
-	struct errmsg first = { "" }, why;
+	struct errmsg first = { "" }, why = { "" };
 	int n, r = 0;
 
 	*closed = false;

@@ -82,7 +82,7 @@ void fs_notify_sync(struct burnfs *b)
 
 	if (!n)
 		return;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += FS_NOTIFY_SYNC_MAX_S;
 	pthread_mutex_lock(&n->lock);
 	mine = ++n->asked;
@@ -212,6 +212,7 @@ static void *notify_main(void *arg)
 int fs_notify_start(struct burnfs *b)
 {
 	struct fs_notify *n = calloc(1, sizeof(*n));
+	pthread_condattr_t ca;
 	sigset_t all, old;
 	int ret;
 
@@ -219,7 +220,12 @@ int fs_notify_start(struct burnfs *b)
 		return -ENOMEM;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cv, NULL);
-	pthread_cond_init(&n->done_cv, NULL);
+	/* The wait for it is bounded in monotonic time: a clock step must
+	 * neither cut it short nor stretch it. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&n->done_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	note_sessions(b, &n->sessions, &n->newest_lba, &n->ident);
 	if (getenv("BURNFS_TEST_NOTIFY_DELAY_MS"))
 		n->test_delay_ms = (unsigned)atoi(getenv("BURNFS_TEST_NOTIFY_DELAY_MS"));

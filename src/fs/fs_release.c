@@ -115,7 +115,7 @@ static size_t working_folders(struct burnfs *b, char ***out)
 		cwd[got] = '\0';
 		if (strncmp(cwd, top, len) || cwd[len] != '/')
 			continue;
-		if (!n && !(*out = calloc(WORKING_MAX, sizeof(**out))))
+		if (!*out && !(*out = calloc(WORKING_MAX, sizeof(**out))))
 			break;
 		if (((*out)[n] = strdup(cwd + len)))
 			n++;

@@ -25,7 +25,7 @@ int job_begin_medium(struct disc *d, enum job_state state,
 int job_reload_medium_locked(struct disc *d, int rc, const char *done,
 			     struct errmsg *em)
 {
-	struct errmsg rem;
+	struct errmsg rem = { "" };
 	int r2 = disc_reload_locked(d, &rem);
 
 	if (!rc && r2 < 0)
