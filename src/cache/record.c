@@ -14,6 +14,7 @@
 
 #include "burnfs/errmsg.h"
 #include "burnfs/log.h"
+#include "burnfs/smallfile.h"
 #include "burnfs/stage.h"
 #include "cache/cache_priv.h"
 
@@ -35,22 +36,13 @@ static void parse_line(struct cache_record *r, char *line)
 
 int cache_record_read(const char *dir, struct cache_record *r)
 {
-	char path[PATH_MAX + 8], buf[PATH_MAX + 256], *line, *save = NULL;
+	char buf[PATH_MAX + 256], *line, *save = NULL;
 	ssize_t n;
-	int fd;
 
 	memset(r, 0, sizeof(*r));
-	snprintf(path, sizeof(path), "%s/disc", dir);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = smallfile_read(dir, "disc", buf, sizeof(buf));
 	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
+		return n == -ENOENT ? 0 : (int)n;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		parse_line(r, line);
@@ -63,28 +55,14 @@ int cache_record_read(const char *dir, struct cache_record *r)
 
 int cache_record_write(const char *dir, const struct cache_record *r)
 {
-	char tmp[PATH_MAX + 16], path[PATH_MAX + 8], *text = NULL;
-	int fd, len, ret = 0;
+	char *text = NULL;
+	int len, ret;
 
 	len = asprintf(&text, "id=%s\ntarget=%s\nfile=%llu:%llu\n", r->id,
 		       r->target, r->dev, r->ino);
 	if (len < 0)
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s/disc.tmp", dir);
-	snprintf(path, sizeof(path), "%s/disc", dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		ret = -errno;
-	errno = 0;
-	if (!ret && (write(fd, text, (size_t)len) != len || fsync(fd)))
-		ret = errno ? -errno : -EIO;
-	if (fd >= 0)
-		close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
+	ret = smallfile_replace(dir, "disc", text, (size_t)len);
 	free(text);
 	return ret;
 }

@@ -11,6 +11,7 @@
 
 #include "burnfs/control.h"
 #include "burnfs/log.h"
+#include "burnfs/smallfile.h"
 #include "burnfs/stage.h"
 #include "control/control_priv.h"
 
@@ -28,47 +29,15 @@ bool control_settings_remembered_key(const char *key)
 /* dir/settings into *buf (NUL-terminated, "" when missing). */
 static int read_settings(const char *dir, char *buf, size_t size)
 {
-	char path[4200];
-	ssize_t r;
-	int fd;
+	ssize_t n = smallfile_read(dir, "settings", buf, size);
 
-	snprintf(path, sizeof(path), "%s/settings", dir);
-	buf[0] = '\0';
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	r = read(fd, buf, size - 1);
-	if (r < 0)
-		r = -errno;
-	close(fd);
-	if (r < 0)
-		return (int)r;
-	buf[r] = '\0';
-	return 0;
+	return n < 0 && n != -ENOENT ? (int)n : 0;
 }
 
-/* Replace dir/settings by text: a temporary file, fsync, rename. */
+/* Replace dir/settings by text. */
 static int write_settings(const char *dir, const char *text)
 {
-	char tmp[4200], path[4200];
-	size_t len = strlen(text);
-	int fd, ret = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s/settings.tmp", dir);
-	snprintf(path, sizeof(path), "%s/settings", dir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0)
-		return -errno;
-	errno = 0;
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd))
-		ret = errno ? -errno : -EIO;
-	close(fd);
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	return smallfile_replace(dir, "settings", text, strlen(text));
 }
 
 int control_settings_remember(const char *dir, const char *key, const char *value)

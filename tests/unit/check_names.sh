@@ -12,13 +12,13 @@ NM=${NM:-nm}
 # Exports whose name is not the folder's by design:
 #   util  one small part per header: log.h blog, blog_*; errmsg.h errmsg_*;
 #         acl.h pacl_*; alloc.h alloc_*; grow.h grow_*; cescape.h
-#         cescape_*; env.h env_*; malloc_conf is jemalloc's setting
+#         cescape_*; env.h env_*; smallfile.h smallfile_*; malloc_conf is jemalloc's setting
 #   md5   libisofs's own iso_md5_start/compute/clone/end, defined on purpose
 #   jobs  one job each: job_commit, job_verify, ... (the folder holds jobs)
 allowed() {
 	case "$1:$2" in
 	util:blog | util:blog_* | util:errmsg_* | util:pacl_* | util:alloc_* | \
-	util:grow_* | util:cescape_* | util:env_* | \
+	util:grow_* | util:cescape_* | util:env_* | util:smallfile_* | \
 	util:malloc_conf) return 0 ;;
 	md5:iso_md5_start | md5:iso_md5_compute | md5:iso_md5_clone | \
 	md5:iso_md5_end | jobs:job_*) return 0 ;;
