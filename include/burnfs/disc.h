@@ -308,6 +308,8 @@ struct disc_msgwatch {
 				 write, before libisofs's "cancelled" */
 	bool user_cancel;     /* the user aborted: failures that follow are
 				 the abort's echo, logged as info */
+	bool tree_miscount;   /* libisofs wrote a tree of another size than
+				 it laid out ("tree end differ") */
 };
 void disc_msgwatch_init(struct disc_msgwatch *w);
 void disc_msgwatch_drain(struct disc_msgwatch *w);

@@ -216,6 +216,13 @@ static int judge_write(struct disc *d, struct poll_state *ps, struct errmsg *em)
 	failed = disc_msgwatch_failed(mw);
 	if (!failed && isoburn_drive_wrote_well(disc_drive(d)))
 		return 0;
+	if (mw->tree_miscount)
+		return errmsg_set(em, -EIO, "the burn failed: libisofs miscounted "
+				  "the Rock Ridge records of a folder with many "
+				  "long names (a bug of libisofs 1.5.4; names "
+				  "over about 120 bytes trigger it); nothing was "
+				  "published: shorten the longest names and "
+				  "commit again");
 	if (failed && mw->errfile[0])
 		return errmsg_set(em, -EIO, "the burn failed: %s %s", mw->first_bad,
 				  mw->errfile);
