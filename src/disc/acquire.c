@@ -2,6 +2,7 @@
  * libisoburn, load its newest session; and the way back (disc_close). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,6 +131,58 @@ static int flock_patiently(int fd)
 	return flock(fd, LOCK_EX | LOCK_NB);
 }
 
+/* A loop device's backing file, from sysfs, into path; false when the
+ * block device is no loop device (or sysfs does not say). */
+static bool loop_backing_file(int fd, char *path, size_t size)
+{
+	char sys[80];
+	struct stat st;
+	ssize_t n;
+	int sfd;
+
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode))
+		return false;
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/loop/backing_file",
+		 major(st.st_rdev), minor(st.st_rdev));
+	sfd = open(sys, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0)
+		return false;
+	n = read(sfd, path, size - 1);
+	close(sfd);
+	if (n <= 0)
+		return false;
+	path[n] = '\0';
+	path[strcspn(path, "\n")] = '\0';
+	return path[0] != '\0';
+}
+
+/* The same disc reached twice, as /dev/loopN and as the file behind it (or
+ * through two loop devices), would be two burnfs writing one medium: each
+ * commit builds on sessions the other overwrites. So a loop device's
+ * backing file is locked too, with the flock a mount of the file takes. A
+ * backing file that cannot be opened (deleted, another namespace) is only
+ * logged: nobody else can mount it either. */
+static int lock_backing_file(struct disc *d, struct errmsg *em)
+{
+	char path[PATH_MAX];
+
+	if (!d->is_blockdev || !loop_backing_file(d->lock_fd, path, sizeof(path)))
+		return 0;
+	d->backing_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (d->backing_fd < 0) {
+		blog_warn("%s: cannot open its backing file %s to lock it: %s",
+			  d->target, path, strerror(errno));
+		return 0;
+	}
+	if (flock_patiently(d->backing_fd) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		return errmsg_set(em, -EBUSY, "%s is a loop device of %s, which "
+				  "another burnfs has mounted", d->target, path);
+	return errmsg_set(em, -errno, "cannot lock %s: %s", path,
+			  strerror(errno));
+}
+
 /* The flock that keeps a second burnfs away (libburn locks no stdio file). */
 static int lock_target(struct disc *d, struct errmsg *em)
 {
@@ -146,7 +199,7 @@ static int lock_target(struct disc *d, struct errmsg *em)
 	}
 	if (d->is_image)
 		disc_reopen_img_fd(d);
-	return 0;
+	return lock_backing_file(d, em);
 }
 
 /* burnfs reads an image through the file it opened at the mount, while
@@ -276,6 +329,7 @@ static struct disc *disc_alloc(const struct imgfmt *fmt)
 	pthread_mutex_init(&d->img_check.lock, NULL);
 	d->img_fd = -1;
 	d->lock_fd = -1;
+	d->backing_fd = -1;
 	return d;
 }
 
@@ -403,6 +457,8 @@ void disc_close(struct disc *d)
 		close(d->img_fd);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
+	if (d->backing_fd >= 0)
+		close(d->backing_fd);
 	pthread_mutex_destroy(&d->lib_lock);
 	pthread_mutex_destroy(&d->state_lock);
 	pthread_mutex_destroy(&d->img_check.lock);

@@ -53,6 +53,8 @@ struct disc {
 	int img_fd;                  /* image file: O_RDONLY fd for pread and the
 					flock (-1 until the file exists) */
 	int lock_fd;                 /* fd holding the flock on the target */
+	int backing_fd;              /* a loop device's backing file, flocked
+					too (-1: none) */
 	uint64_t capacity_opt;       /* -o capacity=, 0 = none */
 
 	struct burn_drive_info *dinfo;  /* lib_lock */

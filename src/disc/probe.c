@@ -138,7 +138,8 @@ static int child_open(struct disc *d, char **argv, struct errmsg *em)
  * WHY", go to stdout, which is the parent's pipe. */
 int disc_probe_main(int argc, char **argv, const struct imgfmt *fmt)
 {
-	struct disc d = { .img_fd = -1, .lock_fd = -1, .no_reattach = true,
+	struct disc d = { .img_fd = -1, .lock_fd = -1, .backing_fd = -1,
+			  .no_reattach = true,
 			  .fmt = fmt };
 	struct errmsg em = { "" };
 	struct index *idx = NULL;

@@ -9,7 +9,8 @@
 # device's size is the medium's: capacity_bytes and df say so, and a file
 # that cannot fit is refused at write with ENOSPC, nothing written; data
 # another program left where the next session would go makes the commit
-# EPERM, nothing written, until `set foreign=overwrite`.
+# EPERM, nothing written, until `set foreign=overwrite`. The device's
+# backing file and a second loop device on it cannot be mounted beside it.
 . "$(dirname "$0")/lib.sh"
 
 M=$((1024 * 1024))
@@ -77,7 +78,23 @@ assert_eq "$got" "on the device" "isoinfo's read of the newest session on the de
 start_burnfs
 assert_eq "$(st sessions)" 3 "sessions after a fresh mount of the device"
 assert_same_tree "$T/v2" "$MNT/staging" "staging/ after a fresh mount of the device"
+# The same medium reached another way is the same disc: the file behind the
+# loop device, and a second loop device on that file, are refused while
+# the device is mounted (two daemons would each append over the other).
+backing=$T/loop0.img
+mkdir -p "$T/mnt2"
+MNT=$T/mnt2 expect_refused_says "already mounted by another burnfs" -o "cache=$T/cache2" "$backing" "$T/mnt2"
+dev=$LOOP_DEV
+make_loop_device 64M "$backing"
+MNT=$T/mnt2 expect_refused_says "is a loop device of $backing, which another burnfs has mounted" \
+	-o "cache=$T/cache2" "$LOOP_DEV" "$T/mnt2"
 stop_burnfs
+# and the other way round: the file mounted, its loop device refused
+IMG=$backing CACHE=$T/cache3 start_burnfs
+MNT=$T/mnt2 expect_refused_says "is a loop device of $backing, which another burnfs has mounted" \
+	-o "cache=$T/cache2" "$dev" "$T/mnt2"
+IMG=$backing CACHE=$T/cache3 stop_burnfs
+LOOP_DEV=$dev
 
 # Another program's data where the next session goes (a stick used before):
 # named, the commit refused and the device untouched, then overwritten on
