@@ -7,7 +7,8 @@
  * directory flag; Rock Ridge relocation links (CL) are left to the bounded
  * load (probe.c), because a relocated directory is reached twice on
  * purpose. A directory that lies past the end of the medium is skipped:
- * libisofs refuses it by itself. */
+ * libisofs refuses it by itself. The primary root's "." record is checked
+ * too (check_root_dot). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,11 +137,40 @@ static int scan_dir(struct tree_walk *w, uint32_t ext, uint32_t len)
 	return r;
 }
 
+/* The root folder's own "." record must name the root's extent: libisofs
+ * reads the root through it, and one that points elsewhere (a flipped bit)
+ * made the whole session load as an empty folder with no error, so the
+ * next commit published a session without any of its files. isoinfo and
+ * the kernel go by the descriptor's record and read such a disc whole; a
+ * session libisofs cannot read is treated as unreadable. */
+static int check_root_dot(struct tree_walk *w, const unsigned char *vd)
+{
+	uint32_t ext = le32(vd + 156 + 2), dot;
+	unsigned char b[BLK];
+
+	if (ext == 0 || (uint64_t)ext * BLK + BLK > w->size ||
+	    pread(w->fd, b, BLK, (off_t)ext * BLK) != BLK)
+		return 0;   /* left to the loader, which refuses it by itself */
+	if (b[0] < 34 || b[32] != 1 || b[33] != 0)
+		return 0;   /* not a "." record: nothing this check knows of */
+	dot = le32(b + 2);
+	if (dot == ext)
+		return 0;
+	snprintf(w->why, w->why_len, "the root folder's own record names "
+		 "block %u, not block %u, where it lies", dot, ext);
+	return -EIO;
+}
+
 /* One descriptor's tree, breadth first, from its root record at 156. */
 static int walk_tree(struct tree_walk *w, const unsigned char *vd)
 {
 	int r;
 
+	if (vd[0] == 1) {
+		r = check_root_dot(w, vd);
+		if (r < 0)
+			return r;
+	}
 	w->n_todo = 0;
 	memset(w->seen, 0, w->seen_cap * sizeof(*w->seen));
 	w->n_seen = 0;
