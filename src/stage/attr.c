@@ -109,10 +109,14 @@ static void attr_record(const struct snode *n, const struct stage_attr *a,
 	r->atime = n->atime;
 	r->mtime = n->mtime;
 	r->ctime = r->ts;
-	if (a->valid & STAGE_SET_ATIME && a->atime.tv_nsec != UTIME_OMIT)
+	if (a->valid & STAGE_SET_ATIME && a->atime.tv_nsec != UTIME_OMIT) {
 		r->atime = a->atime.tv_nsec == UTIME_NOW ? r->ts : a->atime;
-	if (a->valid & STAGE_SET_MTIME && a->mtime.tv_nsec != UTIME_OMIT)
+		r->flags |= JA_TIMES;
+	}
+	if (a->valid & STAGE_SET_MTIME && a->mtime.tv_nsec != UTIME_OMIT) {
 		r->mtime = a->mtime.tv_nsec == UTIME_NOW ? r->ts : a->mtime;
+		r->flags |= JA_TIMES;
+	}
 	stage_limit_time(&r->atime);
 	stage_limit_time(&r->mtime);
 	stage_attr_size(n, r);

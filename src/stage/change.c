@@ -283,6 +283,9 @@ int stage_node_take_attrs(struct stage *st, struct snode *n, const struct jrec *
 {
 	int ret;
 
+	if (S_ISDIR(n->mode) && (r->flags & JA_TIMES))
+		n->times_set = true;
+
 	n->mode = (n->mode & S_IFMT) | (r->mode & 07777);
 	n->uid = r->uid;
 	n->gid = r->gid;

@@ -62,12 +62,27 @@ static uint32_t remap(const struct rebase *rb, uint32_t old)
 	return old == IDX_NONE ? IDX_NONE : rb->map[old];
 }
 
+/* A folder's times the session recorded no longer count as set: later
+ * entries made in it move them, which is no change of their own. Times
+ * set again while the commit ran differ, and stay set. */
+static void settle_times(struct rebase *rb, struct snode *n)
+{
+	struct idx_node ln;
+
+	if (n->times_set && n->origin != IDX_NONE &&
+	    !index_get(rb->nl, n->origin, &ln) &&
+	    ln.mtime.tv_sec == n->mtime.tv_sec &&
+	    ln.atime.tv_sec == n->atime.tv_sec)
+		n->times_set = false;
+}
+
 static void rebase_node(struct rebase *rb, struct snode *n)
 {
 	if (n->mark == rb->mark)
 		return;
 	n->mark = rb->mark;
 	n->origin = n->in_snap ? n->snap_lower : remap(rb, n->origin);
+	settle_times(rb, n);
 	/* a restored node the commit wrote is a disc node now */
 	if (n->in_snap && n->origin != IDX_NONE)
 		stage_restored_forget(n);

@@ -3,11 +3,14 @@
  * entry's own name or folder changed), D (topmost lower entry no name refers
  * to any more). A new entry that took the place of a disc entry nothing
  * else refers to (an editor's or rsync's temp file renamed over it) is M,
- * like `git status`, not A plus D. Folder times alone never count, so rsync -a of an unchanged
- * source leaves nothing pending. Mtimes compare in whole seconds: that is
- * what the disc records. A restore shows as one line for its root,
- * S (N:/path in session N -> where it now stands); below it only what
- * changed since (M) or was added (A). */
+ * like `git status`, not A plus D. A folder whose times a call set (touch,
+ * rsync -a) is M, and so is staging/ itself ("M /"), but not one whose
+ * mtime moved with its entries; times compare in whole seconds: that is
+ * what the disc records, so rsync -a of an unchanged source leaves
+ * nothing pending. A
+ * restore shows as one line for its root, S (N:/path in session N ->
+ * where it now stands); below it only what changed since (M) or was added
+ * (A). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,13 @@ static int lower_path(struct pwalk *w, uint32_t id)
 	return ret < 0 ? ret : 0;
 }
 
+/* In whole seconds: what the disc records. */
+static bool same_times(const struct snode *n, const struct idx_node *ln)
+{
+	return n->mtime.tv_sec == ln->mtime.tv_sec &&
+	       n->atime.tv_sec == ln->atime.tv_sec;
+}
+
 bool stage_node_changed(const struct stage *st, const struct snode *n)
 {
 	struct idx_node view, *ln = &view;
@@ -76,9 +86,13 @@ bool stage_node_changed(const struct stage *st, const struct snode *n)
 	if (n->mode != ln->mode || n->uid != ln->uid || n->gid != ln->gid ||
 	    stage_xattrs_differ(st, n))
 		return true;
+	/* A folder's times move with every entry made in it: they count
+	 * when a call set them (touch, rsync -a, tar -x), or a commit with
+	 * nothing else to write would leave staging/ showing times the
+	 * disc lacks. A file's atime moves only by such a call too. */
 	if (S_ISDIR(n->mode))
-		return false;
-	return n->data_id || n->mtime.tv_sec != ln->mtime.tv_sec;
+		return n->times_set && !same_times(n, ln);
+	return n->data_id || !same_times(n, ln);
 }
 
 static int add_line(struct pwalk *w, char kind, const char *a, const char *b)
@@ -269,6 +283,9 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 		w->s.meta_bytes = stage_entry_cost(S_IFDIR, 1, 0, 0, 0);
 		ret = walk_dir(w, st->root->node, 0);
 	}
+	/* staging/ itself: its mode, owner, times and xattrs */
+	if (!ret && stage_node_changed(st, st->root->node))
+		ret = add_line(w, 'M', "/", NULL);
 	if (!ret) {
 		fold_replacements(w);
 		ret = deleted(w);

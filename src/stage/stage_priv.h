@@ -97,6 +97,10 @@ struct snode {
 	/* its data file lost bytes it had (lost.c): reads and commits fail
 	 * with EIO until the content is replaced or the node removed */
 	bool lost_bytes;
+	/* dirs: a call set its times (JA_TIMES), which pending then
+	 * compares with the disc's; an entry made or removed in it since
+	 * (stage_node_touch_dir) moved them again, and clears it */
+	bool times_set;
 };
 /* One node per entry a walk looked up: the next size class is 25% more. */
 _Static_assert(sizeof(struct snode) <= 256, "struct snode outgrew 256 bytes");
@@ -396,6 +400,9 @@ enum jop {
 /* J_ATTR flags: JA_SIZE, id holds the size of the node's data file then
  * (replay tells a data file that lost bytes from one that grew). */
 #define JA_SIZE 1u
+/* J_ATTR flags: JA_TIMES, a call set the times (utimensat), not only the
+ * other attributes; a folder's times then count as a pending change. */
+#define JA_TIMES 2u
 
 struct jrec {
 	uint32_t op;

@@ -549,6 +549,8 @@ void stage_node_touch_dir(struct snode *dir, const struct timespec *ts)
 {
 	dir->mtime = *ts;
 	dir->ctime = *ts;
+	/* its times are its entries' doing again, not a call's */
+	dir->times_set = false;
 }
 
 int stage_tree_init(struct stage *st)
