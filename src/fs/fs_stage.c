@@ -248,6 +248,14 @@ void fs_stage_kill_privs(fuse_req_t req, struct burnfs *b,
 		stage_node_setattr(b->stage, n, &a, NULL);
 }
 
+void fs_stage_kill_caps(struct burnfs *b, struct stage_node *n)
+{
+	static const char caps[] = "security.capability";
+
+	if (stage_node_getxattr(b->stage, n, caps, NULL, 0) >= 0)
+		stage_node_removexattr(b->stage, n, caps);
+}
+
 /* Renames stay inside staging/. Into sessions/ is EROFS; from sessions/
  * into staging/ EXDEV (mv copies); the mount's own entries stay put. */
 int fs_stage_rename(struct burnfs *b, fuse_ino_t dir, const char *name,

@@ -31,3 +31,34 @@ for want in 'nobody wronly 4777: ok -> 0o100777' 'nobody rdwr 4777: ok -> 0o1007
 done
 ctl_ok commit
 assert_eq "$(stat -c %a "$MNT/staging/w/g4777-write")" 777 "the mode after the commit"
+
+# File capabilities (security.capability) go with any write, by root too,
+# through a write-only (direct-I/O) or read-write (buffered) handle, and
+# with a truncate, as on ext4; the disc does not get them back.
+CAP=0x0100000200200000000000000000000000000000   # cap_net_raw+p, revision 2
+for d in "$T/ref" "$MNT/staging/w"; do
+	for how in wronly rdwr truncate; do
+		printf 'a\n' >"$d/cap-$how"
+		setfattr -n security.capability -v "$CAP" "$d/cap-$how" ||
+			fail "cannot set a capability in $d"
+	done
+	printf 'b\n' >>"$d/cap-wronly"
+	python3 -c 'import os,sys; f=os.open(sys.argv[1], os.O_RDWR); os.pwrite(f, b"c", 0); os.close(f)' "$d/cap-rdwr"
+	truncate -s 1 "$d/cap-truncate"
+done
+for how in wronly rdwr truncate; do
+	for d in "$T/ref" "$MNT/staging/w"; do
+		getfattr -n security.capability "$d/cap-$how" >/dev/null 2>&1 &&
+			fail "$d/cap-$how kept its capability after the $how write"
+	done
+done
+ctl_ok commit
+stop_burnfs
+xorriso_extract_xattrs() {
+	timeout -k 5 60 xorriso -osirrox on -xattr any -indev "stdio:$IMG" \
+		-extract /w/cap-wronly "$T/x-cap" >>"$LOG" 2>&1 || fail "xorriso could not extract"
+}
+xorriso_extract_xattrs
+getfattr -n security.capability "$T/x-cap" >/dev/null 2>&1 &&
+	fail "the disc holds the capability the write dropped"
+true
