@@ -264,7 +264,11 @@ static int run_write(struct disc *d, IsoImage *img, struct burn_disc *disc,
 
 	clock_gettime(CLOCK_MONOTONIC, &ps->t0);
 	disc_job_progress(d, 0, total, &ps->t0);
-	burn_drive_set_speed(disc_drive(d), 0, s->speed_kbps);
+	/* On a stdio target libburn only emulates a speed, sleeping between
+	 * writes without looking at a cancel: at speed=5 an abort waited
+	 * close to an hour. An image file has no speed to choose. */
+	burn_drive_set_speed(disc_drive(d), 0,
+			     disc_is_image(d) ? 0 : s->speed_kbps);
 	/* A real write on an image drops the stale tail a cancelled or
 	 * killed write left behind the old end (never part of a published
 	 * session). Not in a dummy burn: truncation pads the file up to the

@@ -200,3 +200,15 @@ for i in 1 2 3 4; do
 	cmp "$T/big/big$i.bin" "$T/x/big$i.bin" || fail "big$i.bin differs on disc"
 	cmp "$T/big/big$i.bin" "$T/x/again/big$i.bin" || fail "again/big$i.bin differs on disc"
 done
+
+# A speed limit is a drive's: on an image libburn only emulated it,
+# sleeping between writes without looking at a cancel, so at 64 kB/s a
+# commit of 40 MiB took some ten minutes and an abort waited for it. The
+# image is written at full speed whatever speed= says.
+start_burnfs
+ctl_ok "set speed=64"
+make_big "$MNT/staging/slow" 2 20
+ctl commit 200
+[ -z "$CTL_ERRNO" ] || fail "the commit at speed=64 failed with $CTL_ERRNO"
+assert_eq "$(st set_speed)" 64 "set_speed after the commit"
+stop_burnfs
