@@ -3,7 +3,8 @@
  * a blank disc (a btrfs image looks like that) and the first commit cuts
  * it to the new session's end: only a file with nothing in it, an ISO 9660
  * volume, or one that libisoburn erased may ever be written. A volume
- * whose head is gone is read by scanning for its sessions, read-only. */
+ * whose head is gone or damaged is read by scanning for its sessions,
+ * read-only. */
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -84,12 +85,14 @@ int disc_zeros_only(int fd, uint64_t off, uint64_t end, uint64_t budget)
 	return 1;
 }
 
-/* Blocks 0-31 zeros and a volume descriptor at block 48 (libisoburn puts
- * the first session at 32 and writes the head last). */
+/* No volume descriptor at block 16 (the head is zeros, or its copy of the
+ * newest session's descriptors is damaged) but one at block 48, where
+ * libisoburn puts the first session's (it starts sessions at 32 and
+ * writes the head last): the sessions can still be found by their own
+ * headers. The caller has seen that block 16 holds no descriptor. */
 static bool headless(int fd)
 {
-	return disc_is_pvd(fd, 32 + 16) &&
-	       disc_zeros_only(fd, 0, HEAD_BYTES, HEAD_BYTES) == 1;
+	return disc_is_pvd(fd, 32 + 16);
 }
 
 int disc_read_content(int fd, enum disc_content *out)

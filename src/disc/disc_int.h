@@ -63,10 +63,11 @@ enum disc_content {
 	DISC_HOLDS_NOTHING,  /* size 0, or no data block at all (sparse) */
 	DISC_HOLDS_ISO,      /* a primary volume descriptor at block 16 */
 	DISC_HOLDS_ERASED,   /* libisoburn's erased marker (CDXX1) at 16 */
-	DISC_HOLDS_HEADLESS, /* a head (blocks 0-31) of zeros, an ISO 9660
-				session at block 32 behind it: the head was
-				lost, or never written (a first burn of an
-				older burnfs cut short) */
+	DISC_HOLDS_HEADLESS, /* no descriptor at block 16 (the head zeros or
+				damaged), an ISO 9660 session at block 32
+				behind it: the head was lost or damaged, or
+				never written (a first burn of an older
+				burnfs cut short) */
 	DISC_HOLDS_OTHER,    /* anything else: never written by burnfs */
 };
 int disc_read_content(int fd, enum disc_content *out);

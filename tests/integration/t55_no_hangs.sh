@@ -137,6 +137,23 @@ ctl_ok commit
 assert_eq "$(toc_sessions "$T/headless.iso")" 1 "sessions after blank and commit"
 unmount_daemon
 
+# 3d. only the copy of the newest session's descriptors at block 16
+# damaged, the rest of the head as libisoburn wrote it: zeroed, or one
+# byte of its "CD001" changed. Both were refused as "not an ISO 9660
+# image"; the sessions are found by their own headers as in 3c.
+cp "$T/x.iso" "$T/zero16only.iso"
+dd if=/dev/zero of="$T/zero16only.iso" bs=2048 seek=16 count=1 conv=notrunc status=none
+cp "$T/x.iso" "$T/magic16.iso"
+printf 'X' | dd of="$T/magic16.iso" bs=1 seek=$((16 * 2048 + 1)) conv=notrunc status=none
+for img in zero16only magic16; do
+	mount_damaged "$T/$img.iso" "block 16 damaged alone ($img)"
+	case $(st media_damage) in *"block 16"*) ;; *) fail "$img: the status does not name block 16" ;; esac
+	assert_eq "$(st sessions)" 2 "$img: sessions found by their headers"
+	assert_eq "$(cat "$MNT/staging/e/two.txt")" two "$img: the newest session's file"
+	assert_eq "$(cat "$MNT/sessions/1/d1/one.txt")" one "$img: session 1's file"
+	unmount_daemon
+done
+
 # 4. a Rock Ridge relocation link (CL) from a file of the newest session
 # (/e/two.txt) back to the root: the folder walk cannot tell it from a relocated folder,
 # libisofs follows it for ever; after BURNFS_LOAD_TIMEOUT the mount starts
