@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/utf8.h"
 #include "imgfmt/apply_int.h"
 #include "imgfmt/foreign.h"
 #include "imgfmt/keymap.h"
@@ -586,6 +587,9 @@ static int place_child(struct apply *a, IsoDir *dir, const struct snap_node *c)
 		rc = place_other(a, dir, c, &node);
 	if (!rc)
 		rc = set_attributes(a, node, c, false);
+	if (!rc && utf8_cut_short(c->name))
+		iso_node_set_hidden(node, iso_node_get_hidden(node) |
+				    LIBISO_HIDE_ON_JOLIET);
 	if (!rc && S_ISDIR(c->mode))
 		rc = build_dir(a, (IsoDir *)node, c);
 	if (!rc)

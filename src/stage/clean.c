@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "burnfs/utf8.h"
 #include "stage/stage_priv.h"
 
 /* Would the snapshot copy de exactly as fill_from_lower makes its lower
@@ -19,6 +20,10 @@ static bool same_as_lower(const struct stage *st, const struct sdentry *de)
 	const struct snode *n = de->node;
 	struct idx_node view, *ln = &view;
 
+	/* Such a name is placed anew, so the commit can leave it out of
+	 * the Joliet tree (a folder kept whole would fail the write). */
+	if (utf8_cut_short(de->name))
+		return false;
 	if (de->lower == IDX_NONE || de->rfrom || n->origin != de->lower ||
 	    n->rsrc || n->data_id || stage_dentry_moved(st, de) ||
 	    index_get(st->lower, de->lower, ln))
