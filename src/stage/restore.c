@@ -39,10 +39,11 @@ struct rctx {
 	size_t nlinks, caplinks;
 };
 
-/* The node of a file whose other name was restored already, or NULL. */
+/* The node of a file, symlink, fifo, socket or device whose other name
+ * was restored already, or NULL. */
 static struct snode *linked(struct rctx *c, const struct idx_node *ln)
 {
-	if (!S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
+	if (S_ISDIR(ln->mode) || ln->nlink < 2 || !ln->ino)
 		return NULL;
 	for (size_t i = 0; i < c->nlinks; i++)
 		if (c->links[i].ino == ln->ino)
@@ -55,7 +56,7 @@ static int remember_link(struct rctx *c, const struct idx_node *ln,
 {
 	int r;
 
-	if (!S_ISREG(ln->mode) || ln->nlink < 2 || !ln->ino)
+	if (S_ISDIR(ln->mode) || ln->nlink < 2 || !ln->ino)
 		return 0;
 	r = GROW(&c->links, &c->caplinks, c->nlinks + 1, 16);
 	if (r)

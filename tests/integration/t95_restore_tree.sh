@@ -25,6 +25,10 @@ for ((i = 0; i < RESTORE_FILES; i++)); do
 done
 ln "$T/src/t/big/big1.bin" "$T/src/t/hardlink1"
 ln -s big/big2.bin "$T/src/t/link"
+# hard links of a symlink and of a fifo: restored as links too
+ln "$T/src/t/link" "$T/src/t/link-again"
+mkfifo "$T/src/t/fifo"
+ln "$T/src/t/fifo" "$T/src/t/fifo-again"
 setfattr -n user.note -v restored "$T/src/t/small/s1.txt"
 chmod 0600 "$T/src/t/small/s2.txt"
 touch -d '2001-02-03 04:05:06' "$T/src/t/small/s3.txt"
@@ -53,6 +57,10 @@ assert_eq "$(du -sb "$CACHE/data" | cut -f1)" "$data_before" "cache data after r
 assert_same_tree "$T/src" "$S" "staging/ after restore, before the commit"
 assert_eq "$(stat -c %h "$S/t/hardlink1")" 2 "link count of the restored hard link"
 assert_eq "$(stat -c %i "$S/t/hardlink1")" "$(stat -c %i "$S/t/big/big1.bin")" "inode of the restored hard link"
+for l in link fifo; do
+	assert_eq "$(stat -c %h "$S/t/$l-again")" 2 "link count of the restored $l's second name"
+	assert_eq "$(stat -c %i "$S/t/$l-again")" "$(stat -c %i "$S/t/$l")" "inode of the restored $l's second name"
+done
 assert_eq "$(du -sb "$CACHE/data" | cut -f1)" "$data_before" "cache data after reading the restored tree"
 
 ctl_ok commit
