@@ -241,6 +241,25 @@ static ssize_t read_lower(struct stage *st, struct snode *n, void *buf,
 	return r;
 }
 
+/* A cache whose file system turned read-only (ext4 after I/O errors)
+ * still serves what it holds, as a read-only ext4 does: its data files
+ * open only for reading, one read at a time (the node keeps no such fd,
+ * since a write through it must fail with EROFS, not EBADF). */
+static ssize_t pread_read_only(struct stage *st, struct snode *n, char *buf,
+			       size_t size, off_t off)
+{
+	int fd = stage_data_open(st, n->data_id, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		return fd;
+	r = pread(fd, buf, size, off);
+	if (r < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
 		   size_t size, off_t off)
 {
@@ -258,6 +277,8 @@ ssize_t stage_read(struct stage *st, struct stage_file *f, void *buf,
 		r = fd < 0 ? fd : pread(fd, buf, size, off);
 		if (r < 0 && fd >= 0)
 			r = -errno;
+		if (fd == -EROFS)
+			r = pread_read_only(st, n, buf, size, off);
 	} else if ((n->origin != IDX_NONE || n->rsrc) && S_ISREG(n->mode)) {
 		if ((uint64_t)off >= n->size)
 			r = 0;
