@@ -283,8 +283,10 @@ static int pwalk_run(struct stage *st, struct pwalk *w)
 		w->s.meta_bytes = stage_entry_cost(S_IFDIR, 1, 0, 0, 0);
 		ret = walk_dir(w, st->root->node, 0);
 	}
-	/* staging/ itself: its mode, owner, times and xattrs */
-	if (!ret && stage_node_changed(st, st->root->node))
+	/* staging/ itself: its mode, owner, times and xattrs (a blank
+	 * medium records none: its root's times are the mount's) */
+	if (!ret && index_info(st->lower)->session != 0 &&
+	    stage_node_changed(st, st->root->node))
 		ret = add_line(w, 'M', "/", NULL);
 	if (!ret) {
 		fold_replacements(w);
