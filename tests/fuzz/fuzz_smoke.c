@@ -57,6 +57,8 @@ static IsoFile *add_mem_file(IsoImage *img, IsoDir *dir, const char *name,
 	IsoStream *s = NULL;
 	IsoFile *f = NULL;
 
+	if (!data)
+		return NULL;
 	for (size_t i = 0; i < size; i++)
 		data[i] = pattern ? (unsigned char)("burnfs "[i % 7]) : (unsigned char)(i * 31);
 	if (iso_memory_stream_new(data, size, &s) < 0 ||
