@@ -5,12 +5,10 @@
  * still there), or the same medium (path or image file) when one side is
  * blank. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "burnfs/errmsg.h"
 #include "burnfs/log.h"

@@ -3,7 +3,6 @@
  * joliet, speed and compress are remembered; simulate is not: a dry run that outlived
  * its mount would make later commits succeed without writing anything. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "burnfs/log.h"
+#include "burnfs/smallfile.h"
 #include "disc/disc_int.h"
 
 /* Linux <linux/major.h>: the sr driver's block major. */
@@ -137,21 +138,13 @@ static bool loop_backing_file(int fd, char *path, size_t size)
 {
 	char sys[80];
 	struct stat st;
-	ssize_t n;
-	int sfd;
 
 	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode))
 		return false;
-	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/loop/backing_file",
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/loop",
 		 major(st.st_rdev), minor(st.st_rdev));
-	sfd = open(sys, O_RDONLY | O_CLOEXEC);
-	if (sfd < 0)
+	if (smallfile_read(sys, "backing_file", path, size) <= 0)
 		return false;
-	n = read(sfd, path, size - 1);
-	close(sfd);
-	if (n <= 0)
-		return false;
-	path[n] = '\0';
 	path[strcspn(path, "\n")] = '\0';
 	return path[0] != '\0';
 }
