@@ -166,8 +166,9 @@ void fs_stage_kill_privs(fuse_req_t req, struct burnfs *b,
 			 struct stage_node *n);
 /* A write drops the file's capabilities (security.capability), whoever
  * writes, as ext4 does: the kernel asks for it only on buffered writes,
- * and staged files are written through direct I/O too. */
-void fs_stage_kill_caps(struct burnfs *b, struct stage_node *n);
+ * and staged files are written through direct I/O too. 0 or -errno (the
+ * removal could not be journalled: the write must not go ahead). */
+int fs_stage_kill_caps(struct burnfs *b, struct stage_node *n);
 int fs_stage_rename(struct burnfs *b, fuse_ino_t dir, const char *name,
 		    fuse_ino_t newdir, const char *newname, unsigned flags);
 

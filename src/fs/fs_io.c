@@ -151,7 +151,9 @@ static ssize_t write_stage(fuse_req_t req, struct fs_handle *h,
 		return ret;
 	if (fs_loop_write_kills())
 		fs_stage_kill_privs(req, b, stage_file_node(h->sf));
-	fs_stage_kill_caps(b, stage_file_node(h->sf));
+	ret = fs_stage_kill_caps(b, stage_file_node(h->sf));
+	if (ret)
+		return ret;
 	if (stage_file_on_disc(b->stage, h->sf))
 		fs_loop_yield();  /* the first write copies it up */
 	/* A big write may finish after the answer: it keeps the request's

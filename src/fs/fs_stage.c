@@ -248,12 +248,13 @@ void fs_stage_kill_privs(fuse_req_t req, struct burnfs *b,
 		stage_node_setattr(b->stage, n, &a, NULL);
 }
 
-void fs_stage_kill_caps(struct burnfs *b, struct stage_node *n)
+int fs_stage_kill_caps(struct burnfs *b, struct stage_node *n)
 {
 	static const char caps[] = "security.capability";
 
-	if (stage_node_getxattr(b->stage, n, caps, NULL, 0) >= 0)
-		stage_node_removexattr(b->stage, n, caps);
+	if (stage_node_getxattr(b->stage, n, caps, NULL, 0) < 0)
+		return 0;
+	return stage_node_removexattr(b->stage, n, caps);
 }
 
 /* Renames stay inside staging/. Into sessions/ is EROFS; from sessions/
