@@ -7,10 +7,9 @@
  * rsync -a) is M, and so is staging/ itself ("M /"), but not one whose
  * mtime moved with its entries; times compare in whole seconds: that is
  * what the disc records, so rsync -a of an unchanged source leaves
- * nothing pending. A
- * restore shows as one line for its root, S (N:/path in session N ->
- * where it now stands); below it only what changed since (M) or was added
- * (A). */
+ * nothing pending. A restore shows as one line for its root, S (N:/path
+ * in session N -> where it now stands); below it only what changed since
+ * (M) or was added (A). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
